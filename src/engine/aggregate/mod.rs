@@ -1,0 +1,1 @@
+//! The aggregation pipeline: stages and accumulators with MongoDB's meaning.

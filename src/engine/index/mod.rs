@@ -1,0 +1,1 @@
+//! Secondary indexes: order-preserving keys and ordered maps per indexed field.

@@ -1,0 +1,1 @@
+//! On-disk storage: the native collection file format, codecs, durability helpers.

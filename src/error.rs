@@ -1,0 +1,117 @@
+//! The one error type of the engine, the CLI and the app.
+//!
+//! Every message says what went wrong and where (the collection, the file, the
+//! byte offset, the operator and path), so the CLI can print it as one line and
+//! Studio can show it as is.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in FluxDB.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A collection name that could escape the folder or is not portable.
+    #[error("invalid collection name {name:?}: {reason}")]
+    InvalidName { name: String, reason: String },
+
+    /// The seed's `CollectionNotFoundError`.
+    #[error("collection {0:?} does not exist")]
+    CollectionNotFound(String),
+
+    #[error("collection {0:?} already exists")]
+    CollectionExists(String),
+
+    #[error("duplicate _id {id:?} in collection {collection:?}")]
+    DuplicateId { collection: String, id: String },
+
+    /// The seed's `TransactionError`.
+    #[error("transaction error: {0}")]
+    Transaction(String),
+
+    /// The seed's `RecordEncodingError`: a value that cannot be stored.
+    #[error("cannot encode record: {0}")]
+    RecordEncoding(String),
+
+    /// A document that is not a JSON object, has a bad `_id`, or breaks a limit.
+    #[error("invalid document: {0}")]
+    InvalidDocument(String),
+
+    /// A filter, sort or projection that cannot be parsed; the message names
+    /// the operator and the path.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+
+    #[error("invalid update: {0}")]
+    InvalidUpdate(String),
+
+    #[error("invalid pipeline: {0}")]
+    InvalidPipeline(String),
+
+    /// A file whose bytes do not follow its format.
+    #[error("{}: corrupt at byte offset {offset}: {reason}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+
+    /// Another process holds the folder's writer lock.
+    #[error("database {} is locked by another writer ({holder}); open it read-only or close the other program", path.display())]
+    Locked { path: PathBuf, holder: String },
+
+    #[error("database {} is open read-only; {what} is not possible", path.display())]
+    ReadOnly { path: PathBuf, what: String },
+
+    /// A collection in a format this build cannot write.
+    #[error("collection {collection:?} is in the {format} format: {reason}")]
+    UnsupportedFormat {
+        collection: String,
+        format: String,
+        reason: String,
+    },
+
+    /// Bad data in an imported file (JSON, JSON Lines, CSV, backup), with its line.
+    #[error("{}: line {line}: {message}", path.display())]
+    ImportLine {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// A stated limit (document size, nesting depth, name length) was exceeded.
+    #[error("{what} exceeds the limit of {limit}")]
+    LimitExceeded { what: String, limit: String },
+
+    /// A long operation stopped by its cancel token.
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Adds the path to an `io::Result`, so no I/O error reaches a user without it.
+pub(crate) trait IoContext<T> {
+    fn at(self, path: &std::path::Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, path: &std::path::Path) -> Result<T> {
+        self.map_err(|e| Error::io(path, e))
+    }
+}

@@ -1,0 +1,1 @@
+//! Data interchange: JSON arrays, JSON Lines and CSV, streamed both ways.
