@@ -1,10 +1,26 @@
 //! The embedded database engine: storage, query, index, aggregation, transactions.
+//!
+//! Start at [`FluxDB`]: a database is a folder, each collection one `.fdb`
+//! file in it (format: `storage/FORMAT.md`).
 
 pub mod aggregate;
+mod backup;
+mod collection;
+mod database;
+mod find;
 pub mod index;
 pub mod legacy;
+mod memory;
+pub mod names;
 pub mod query;
+mod query_shim;
 pub mod storage;
+
+pub use database::{
+    CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, StorageFormat,
+    Transaction,
+};
+pub use find::Find;
 
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;

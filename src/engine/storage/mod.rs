@@ -1,1 +1,11 @@
-//! On-disk storage: the native collection file format, codecs, durability helpers.
+//! On-disk storage: the native collection file format (see `FORMAT.md`),
+//! record codecs, the transaction log, the writer lock and durable file
+//! operations.
+
+pub mod codec;
+pub mod durable;
+pub mod lock;
+pub mod native;
+pub mod txlog;
+
+pub use codec::{BinaryCodec, JsonCodec, RecordCodec};

@@ -1,0 +1,185 @@
+//! One-collection backups (the seed's export/import) and the index
+//! definition files under `<dir>/indexes/`.
+//!
+//! A backup is a native file of kind `Backup`: a Meta entry (collection
+//! name, index definitions, record count) then every record, as one batch
+//! group. Import reads and checks all of it (checksums, the group's final
+//! batch, the count, every document decodes, no duplicate id) before the
+//! collection file is replaced by a single rename.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::Path;
+
+use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::storage::native::{self, EntryKind, FLAG_CONTINUES, FileKind};
+use crate::engine::storage::{RecordCodec, durable};
+use crate::error::{Error, IoContext, Result};
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct BackupMeta {
+    collection: String,
+    indexed_fields: Vec<String>,
+    records: u64,
+}
+
+/// Writes `collection` to `target` (atomically: a `.tmp` then a rename).
+pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path) -> Result<()> {
+    let meta = serde_json::to_vec(&BackupMeta {
+        collection: name.to_owned(),
+        indexed_fields: c.indexed_fields().to_vec(),
+        records: c.len() as u64,
+    })
+    .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+    let header = native::FileHeader {
+        kind: FileKind::Backup,
+        compression: 0,
+        codec: c.codec_name().to_owned(),
+    };
+    let mut payload = Vec::new();
+    native::push_entry(&mut payload, EntryKind::Meta, "", &meta)?;
+    let mut batches: Vec<(Vec<u8>, u32)> = Vec::new();
+    let mut count = 1u32;
+    c.for_each_entry(|entry| {
+        payload.extend_from_slice(entry);
+        count += 1;
+        if payload.len() >= native::TARGET_BATCH_PAYLOAD {
+            batches.push((std::mem::take(&mut payload), count));
+            count = 0;
+        }
+        Ok(())
+    })?;
+    if count > 0 || batches.is_empty() {
+        batches.push((payload, count));
+    }
+    let n = batches.len();
+    durable::atomic_write_with(target, |file| {
+        use std::io::Write;
+        file.write_all(&header.encode())?;
+        let mut framed = Vec::new();
+        for (i, (payload, count)) in batches.iter().enumerate() {
+            framed.clear();
+            let flags = if i + 1 < n { FLAG_CONTINUES } else { 0 };
+            native::frame_batch(payload, *count, flags, 0, &mut framed);
+            file.write_all(&framed)?;
+        }
+        Ok(())
+    })
+}
+
+/// A backup that passed every check, ready to become a collection.
+pub(crate) struct CheckedBackup {
+    pub indexed_fields: Vec<String>,
+    /// `(id, encoded document)` in order.
+    records: Vec<(Box<str>, Vec<u8>)>,
+}
+
+/// Reads and checks a whole backup file.
+pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<CheckedBackup> {
+    let file = File::open(path).at(path)?;
+    let corrupt = |offset: u64, reason: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason,
+    };
+    let mut entries = Vec::new();
+    let outcome = native::scan(&file, path, &HashSet::new(), |e| {
+        entries.push(e);
+        Ok(())
+    })
+    .map_err(|e| match e {
+        Error::Corrupt { reason, offset, .. } if offset == 0 => corrupt(
+            0,
+            format!("{reason}; this is not a FluxDB backup made by export"),
+        ),
+        other => other,
+    })?;
+    if outcome.header.kind != FileKind::Backup {
+        return Err(corrupt(10, "a collection file, not a backup (copy it instead)".to_owned()));
+    }
+    if let Some(d) = outcome.dropped {
+        return Err(corrupt(d.offset, format!("the backup is damaged or incomplete: {}", d.reason)));
+    }
+    if outcome.header.codec != codec.name() {
+        return Err(Error::UnsupportedFormat {
+            collection: path.display().to_string(),
+            format: format!("backup with the {} codec", outcome.header.codec),
+            reason: format!("the database uses the {} codec", codec.name()),
+        });
+    }
+    let mut entries = entries.into_iter();
+    let meta = match entries.next() {
+        Some(e) if e.kind == EntryKind::Meta => e,
+        _ => return Err(corrupt(native::HEADER_LEN, "the backup has no metadata entry".to_owned())),
+    };
+    let meta: BackupMeta = serde_json::from_slice(meta.meta.as_deref().unwrap_or_default())
+        .map_err(|e| corrupt(meta.offset, format!("bad backup metadata: {e}")))?;
+    let mut records = Vec::with_capacity(meta.records.min(1 << 24) as usize);
+    let mut seen = HashSet::new();
+    let mut buf = Vec::new();
+    for e in entries {
+        if e.kind != EntryKind::Put {
+            return Err(corrupt(e.offset, "unexpected entry in a backup".to_owned()));
+        }
+        if !seen.insert(e.id.clone()) {
+            return Err(corrupt(e.offset, format!("duplicate _id {:?}", e.id)));
+        }
+        native::read_entry(&file, path, e.offset, e.len, &mut buf)?;
+        let entry = native::parse_entry(&buf).map_err(|r| corrupt(e.offset, r))?;
+        codec
+            .decode(&e.id, entry.data)
+            .map_err(|err| corrupt(e.offset, format!("record {:?}: {err}", e.id)))?;
+        records.push((e.id, entry.data.to_vec()));
+    }
+    if records.len() as u64 != meta.records {
+        return Err(corrupt(
+            0,
+            format!(
+                "the backup says {} records but holds {}",
+                meta.records,
+                records.len()
+            ),
+        ));
+    }
+    Ok(CheckedBackup {
+        indexed_fields: meta.indexed_fields,
+        records,
+    })
+}
+
+/// Builds the collection file from a checked backup and renames it into place.
+pub(crate) fn write_collection_from_backup(
+    path: &Path,
+    codec: &dyn RecordCodec,
+    backup: CheckedBackup,
+) -> Result<()> {
+    let mut out = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields)?;
+    let mut payload = Vec::new();
+    for (id, data) in &backup.records {
+        native::push_entry(&mut payload, EntryKind::Put, id, data)?;
+    }
+    let chunks = native::split_payload(&payload)?;
+    for (i, &(start, end, count)) in chunks.iter().enumerate() {
+        let flags = if i + 1 < chunks.len() { FLAG_CONTINUES } else { 0 };
+        native::frame_batch(&payload[start..end], count, flags, 0, &mut out);
+    }
+    durable::atomic_write(path, &out)
+}
+
+/// `<dir>/indexes/<collection>.json`: a readable copy of the index
+/// definitions. The collection file's Meta entry is the truth (it changes
+/// atomically with the data); this copy is rewritten whenever they change.
+pub(crate) fn write_index_definitions(dir: &Path, collection: &str, fields: &[String]) -> Result<()> {
+    let index_dir = dir.join("indexes");
+    if !index_dir.exists() {
+        std::fs::create_dir_all(&index_dir).at(&index_dir)?;
+    }
+    let json = serde_json::to_vec_pretty(&serde_json::json!({ "indexed_fields": fields }))
+        .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+    durable::atomic_write(&index_dir.join(format!("{collection}.json")), &json)
+}
+
+pub(crate) fn remove_index_definitions(dir: &Path, collection: &str) -> Result<()> {
+    durable::durable_remove(&dir.join("indexes").join(format!("{collection}.json")))?;
+    Ok(())
+}

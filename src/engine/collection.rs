@@ -1,0 +1,761 @@
+//! One native collection in memory: where each live record is, in insertion
+//! order, plus the writes not yet on disk.
+//!
+//! Documents themselves stay in the file and are read when needed, so memory
+//! grows with the number of records, not their size. Writes go to `pending`
+//! (entries laid out exactly as in a batch payload) and reach the file on
+//! flush or commit, as one group of batches.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+
+use crate::engine::Document;
+use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
+use crate::engine::storage::native::{
+    self, DroppedTail, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, HEADER_LEN, ScannedEntry,
+};
+use crate::engine::storage::RecordCodec;
+use crate::error::{Error, IoContext, Result};
+
+/// Where the current version of a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Loc {
+    /// An entry in the collection file.
+    File { offset: u64, len: u32 },
+    /// An entry in the pending buffer, not yet written.
+    Pending { offset: usize, len: u32 },
+}
+
+impl Loc {
+    fn len(self) -> u32 {
+        match self {
+            Loc::File { len, .. } | Loc::Pending { len, .. } => len,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Slot {
+    id: Box<str>,
+    loc: Loc,
+}
+
+/// What a rollback must restore, newest last.
+#[derive(Debug)]
+enum Undo {
+    Inserted,
+    Replaced { slot: u32, old: Loc },
+    Deleted { slot: u32, old: Slot },
+}
+
+/// The state a rollback returns to, besides the undo entries.
+#[derive(Debug)]
+struct Savepoint {
+    undo: Vec<Undo>,
+    pending_len: usize,
+    pending_slots: usize,
+    live_bytes: u64,
+    indexed_fields: Vec<String>,
+    meta_pending: bool,
+}
+
+/// Metadata kept in the collection file itself (see FORMAT.md, "Meta entry").
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CollectionMeta {
+    #[serde(default)]
+    pub indexed_fields: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct NativeCollection {
+    path: PathBuf,
+    file: File,
+    /// Where the next batch goes: the end of committed data.
+    end: u64,
+    codec: Arc<dyn RecordCodec>,
+    /// Records in insertion order; `None` where one was deleted.
+    slots: Vec<Option<Slot>>,
+    /// `_id` to slot index, hashing the id stored in the slot.
+    by_id: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    live: usize,
+    /// Bytes of the entries that hold live records (the rest of the file is dead).
+    live_bytes: u64,
+    pending: Vec<u8>,
+    /// Slots whose location is in `pending`, to relocate on flush.
+    pending_slots: Vec<u32>,
+    indexed_fields: Vec<String>,
+    /// The index definitions changed and a Meta entry must be written.
+    meta_pending: bool,
+    savepoint: Option<Savepoint>,
+    /// Set after a failed fsync: the file's state is unknown, stop writing.
+    poisoned: bool,
+    read_only: bool,
+}
+
+/// What opening a collection file found.
+pub(crate) struct Opened {
+    pub collection: NativeCollection,
+    pub dropped: Option<DroppedTail>,
+}
+
+impl NativeCollection {
+    /// Creates a new, empty collection file durably (`<name>.tmp`, fsync,
+    /// rename, fsync dir), so a crash never leaves a half-made file.
+    pub fn create(
+        path: &Path,
+        codec: Arc<dyn RecordCodec>,
+        indexed_fields: Vec<String>,
+    ) -> Result<NativeCollection> {
+        let bytes = initial_file(codec.name(), FileKind::Collection, &indexed_fields)?;
+        durable::atomic_write(path, &bytes)?;
+        let opened = Self::open(path, codec, &HashSet::new(), false)?;
+        Ok(opened.collection)
+    }
+
+    /// Opens and recovers a collection file. A writer truncates a torn tail
+    /// (reported in [`Opened::dropped`]); a reader just ignores it.
+    pub fn open(
+        path: &Path,
+        codec: Arc<dyn RecordCodec>,
+        committed_txns: &HashSet<u64>,
+        read_only: bool,
+    ) -> Result<Opened> {
+        let file = if read_only {
+            File::open(path).at(path)?
+        } else {
+            durable::open_for_append(path)?
+        };
+        let mut collection = NativeCollection {
+            path: path.to_path_buf(),
+            file,
+            end: HEADER_LEN,
+            codec,
+            slots: Vec::new(),
+            by_id: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            live: 0,
+            live_bytes: 0,
+            pending: Vec::new(),
+            pending_slots: Vec::new(),
+            indexed_fields: Vec::new(),
+            meta_pending: false,
+            savepoint: None,
+            poisoned: false,
+            read_only,
+        };
+        let file = collection.file.try_clone().at(path)?;
+        let outcome = native::scan(&file, path, committed_txns, |entry| {
+            collection.apply_scanned(entry)
+        })?;
+        if outcome.header.kind != FileKind::Collection {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                offset: 10,
+                reason: "this is a backup file, not a collection (import it instead)".to_owned(),
+            });
+        }
+        if outcome.header.codec != collection.codec.name() {
+            return Err(Error::UnsupportedFormat {
+                collection: collection.name(),
+                format: format!("native ({} codec)", outcome.header.codec),
+                reason: format!(
+                    "the database was opened with the {:?} codec",
+                    collection.codec.name()
+                ),
+            });
+        }
+        collection.end = outcome.end;
+        if outcome.dropped.is_some() && !read_only {
+            collection.file.set_len(outcome.end).at(path)?;
+            collection.file.sync_all().at(path)?;
+        }
+        Ok(Opened {
+            collection,
+            dropped: outcome.dropped,
+        })
+    }
+
+    fn apply_scanned(&mut self, entry: ScannedEntry) -> Result<()> {
+        match entry.kind {
+            EntryKind::Put => {
+                let loc = Loc::File {
+                    offset: entry.offset,
+                    len: entry.len,
+                };
+                self.set(entry.id, loc);
+            }
+            EntryKind::Delete => {
+                self.remove(&entry.id);
+            }
+            EntryKind::Meta => {
+                let meta: CollectionMeta = serde_json::from_slice(entry.meta.as_deref().unwrap_or(b"{}"))
+                    .map_err(|e| Error::Corrupt {
+                        path: self.path.clone(),
+                        offset: entry.offset,
+                        reason: format!("collection metadata is not valid JSON: {e}"),
+                    })?;
+                self.indexed_fields = meta.indexed_fields;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn name(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn indexed_fields(&self) -> &[String] {
+        &self.indexed_fields
+    }
+
+    pub fn file_bytes(&self) -> u64 {
+        self.end
+    }
+
+    /// Bytes on disk that hold no live record: old versions, tombstones,
+    /// framing. Compaction reclaims them.
+    pub fn dead_bytes(&self) -> u64 {
+        let on_disk_live: u64 = self.live_bytes.saturating_sub(self.pending_live_bytes());
+        self.end.saturating_sub(HEADER_LEN + on_disk_live)
+    }
+
+    fn pending_live_bytes(&self) -> u64 {
+        self.pending_slots
+            .iter()
+            .filter_map(|&s| self.slots.get(s as usize)?.as_ref())
+            .filter_map(|slot| match slot.loc {
+                Loc::Pending { len, .. } => Some(u64::from(len)),
+                Loc::File { .. } => None,
+            })
+            .sum()
+    }
+
+    pub fn pending_bytes(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    fn find_slot(&self, id: &str) -> Option<u32> {
+        let slots = &self.slots;
+        self.by_id
+            .find(self.hash(id), |&s| slot_id(slots, s) == Some(id))
+            .copied()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.find_slot(id).is_some()
+    }
+
+    /// Points `id` at `loc`, keeping its position if it exists. Returns the
+    /// slot and the previous location.
+    fn set(&mut self, id: Box<str>, loc: Loc) -> (u32, Option<Loc>) {
+        let hash = self.hash(&id);
+        let slots = &mut self.slots;
+        let hasher = &self.hasher;
+        let entry = self.by_id.entry(
+            hash,
+            |&s| slot_id(slots, s) == Some(&id),
+            |&s| slot_id(slots, s).map(|i| hasher.hash_one(i)).unwrap_or(0),
+        );
+        match entry {
+            Entry::Occupied(e) => {
+                let slot = *e.get();
+                let old = slots[slot as usize].as_mut().map(|s| std::mem::replace(&mut s.loc, loc));
+                if let Some(old) = old {
+                    self.live_bytes -= u64::from(old.len());
+                }
+                self.live_bytes += u64::from(loc.len());
+                (slot, old)
+            }
+            Entry::Vacant(e) => {
+                let slot = slots.len() as u32;
+                slots.push(Some(Slot { id, loc }));
+                e.insert(slot);
+                self.live += 1;
+                self.live_bytes += u64::from(loc.len());
+                (slot, None)
+            }
+        }
+    }
+
+    /// Forgets `id`; returns its slot and what it held.
+    fn remove(&mut self, id: &str) -> Option<(u32, Slot)> {
+        let hash = self.hash(id);
+        let slots = &mut self.slots;
+        let found = self.by_id.find_entry(hash, |&s| slot_id(slots, s) == Some(id)).ok()?;
+        let (slot, _) = found.remove();
+        let old = slots[slot as usize].take()?;
+        self.live -= 1;
+        self.live_bytes -= u64::from(old.loc.len());
+        Some((slot, old))
+    }
+
+    fn ensure_writable(&self) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::other(
+                    "an earlier write to this file failed to sync; reopen the database before writing again",
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Stages a new record or a new version of one. The document must have a
+    /// string `_id` (the database checks it).
+    pub fn put(&mut self, id: &str, doc: &Document) -> Result<()> {
+        let mut data = Vec::with_capacity(128);
+        self.codec.encode(doc, &mut data)?;
+        self.put_encoded(id, &data)
+    }
+
+    /// Stages an already encoded document (encoding can fail; staging cannot).
+    pub fn put_encoded(&mut self, id: &str, data: &[u8]) -> Result<()> {
+        self.ensure_writable()?;
+        let offset = native::push_entry(&mut self.pending, EntryKind::Put, id, data)?;
+        let len = (self.pending.len() - offset) as u32;
+        let (slot, old) = self.set(id.into(), Loc::Pending { offset, len });
+        self.pending_slots.push(slot);
+        if let Some(sp) = &mut self.savepoint {
+            sp.undo.push(match old {
+                Some(old) => Undo::Replaced { slot, old },
+                None => Undo::Inserted,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn codec_name(&self) -> &str {
+        self.codec.name()
+    }
+
+    /// Calls `f` with the checked bytes of each live record's entry, in
+    /// insertion order (export copies them without decoding).
+    pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let mut scan = self.scan();
+        for slot in self.slots.iter().flatten() {
+            match slot.loc {
+                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
+                Loc::File { offset, len } => {
+                    let at = scan.load(offset, len)?;
+                    let bytes = &scan.window[at..at + len as usize];
+                    native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                        path: self.path.clone(),
+                        offset,
+                        reason,
+                    })?;
+                    f(bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()> {
+        self.codec.encode(doc, out)
+    }
+
+    /// Stages the deletion of `id`; false if there is no such record.
+    pub fn delete(&mut self, id: &str) -> Result<bool> {
+        self.ensure_writable()?;
+        if !self.contains(id) {
+            return Ok(false);
+        }
+        native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
+        if let Some((slot, old)) = self.remove(id) {
+            if let Some(sp) = &mut self.savepoint {
+                sp.undo.push(Undo::Deleted { slot, old });
+            }
+        }
+        Ok(true)
+    }
+
+    pub fn set_indexed_fields(&mut self, fields: Vec<String>) {
+        self.indexed_fields = fields;
+        self.meta_pending = true;
+    }
+
+    /// Reads the current version of `id`.
+    pub fn get(&self, id: &str) -> Result<Option<Document>> {
+        match self.find_slot(id) {
+            Some(slot) => match &self.slots[slot as usize] {
+                Some(s) => self.read(&s.id, s.loc, &mut Vec::new()).map(Some),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    fn read(&self, id: &str, loc: Loc, buf: &mut Vec<u8>) -> Result<Document> {
+        match loc {
+            Loc::Pending { offset, len } => {
+                let bytes = &self.pending[offset..offset + len as usize];
+                self.decode_entry(id, bytes, offset as u64)
+            }
+            Loc::File { offset, len } => {
+                buf.resize(len as usize, 0);
+                read_exact_at(&self.file, buf, offset).at(&self.path)?;
+                self.decode_entry(id, buf, offset)
+            }
+        }
+    }
+
+    fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: self.path.clone(),
+            offset,
+            reason: format!("record {id:?}: {reason}"),
+        };
+        let entry = native::parse_entry(bytes).map_err(corrupt)?;
+        if entry.id != id {
+            return Err(corrupt(format!("entry holds id {:?}", entry.id)));
+        }
+        self.codec
+            .decode(id, entry.data)
+            .map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// Every live record in insertion order. Reads the file through a window,
+    /// so a scan costs a few large reads, not one per record.
+    pub fn scan(&self) -> Scan<'_> {
+        Scan {
+            collection: self,
+            next_slot: 0,
+            window: Vec::new(),
+            window_start: 0,
+        }
+    }
+
+    /// Ids of live records in insertion order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().flatten().map(|s| &*s.id)
+    }
+
+    /// Starts recording undo information (a transaction began).
+    pub fn begin_savepoint(&mut self) {
+        if self.savepoint.is_none() {
+            self.savepoint = Some(Savepoint {
+                undo: Vec::new(),
+                pending_len: self.pending.len(),
+                pending_slots: self.pending_slots.len(),
+                live_bytes: self.live_bytes,
+                indexed_fields: self.indexed_fields.clone(),
+                meta_pending: self.meta_pending,
+            });
+        }
+    }
+
+    pub fn in_savepoint(&self) -> bool {
+        self.savepoint.is_some()
+    }
+
+    /// Keeps everything since the savepoint.
+    pub fn release_savepoint(&mut self) {
+        self.savepoint = None;
+    }
+
+    /// Undoes everything since the savepoint, newest first.
+    pub fn rollback_to_savepoint(&mut self) {
+        let Some(sp) = self.savepoint.take() else {
+            return;
+        };
+        for undo in sp.undo.into_iter().rev() {
+            match undo {
+                Undo::Inserted => {
+                    if let Some(Some(slot)) = self.slots.pop() {
+                        let id = slot.id;
+                        let slots = &self.slots;
+                        let hash = self.hasher.hash_one(&*id);
+                        let len = slots.len() as u32;
+                        if let Ok(e) = self.by_id.find_entry(hash, |&s| s == len) {
+                            e.remove();
+                        }
+                        self.live -= 1;
+                    }
+                }
+                Undo::Replaced { slot, old } => {
+                    if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
+                        s.loc = old;
+                    }
+                }
+                Undo::Deleted { slot, old } => {
+                    let hash = self.hasher.hash_one(&*old.id);
+                    self.slots[slot as usize] = Some(old);
+                    let slots = &self.slots;
+                    let hasher = &self.hasher;
+                    self.by_id.insert_unique(hash, slot, |&s| {
+                        slot_id(slots, s).map(|i| hasher.hash_one(i)).unwrap_or(0)
+                    });
+                    self.live += 1;
+                }
+            }
+        }
+        self.pending.truncate(sp.pending_len);
+        self.pending_slots.truncate(sp.pending_slots);
+        self.live_bytes = sp.live_bytes;
+        self.indexed_fields = sp.indexed_fields;
+        self.meta_pending = sp.meta_pending;
+    }
+
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty() || self.meta_pending
+    }
+
+    /// Writes the pending entries as one group of batches and fsyncs. With
+    /// `txn` non-zero the group only counts once the transaction log commits
+    /// it. On a write error the file is cut back and the pending entries are
+    /// kept, so nothing is half-written; on an fsync error the collection
+    /// refuses further writes (its on-disk state is unknown).
+    pub fn flush(&mut self, txn: u64) -> Result<()> {
+        if !self.has_pending() {
+            return Ok(());
+        }
+        self.ensure_writable()?;
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                what: "writing".to_owned(),
+            });
+        }
+        let records_len = self.pending.len();
+        if self.meta_pending {
+            let meta = encode_meta(&self.indexed_fields)?;
+            native::push_entry(&mut self.pending, EntryKind::Meta, "", &meta)?;
+        }
+        let result = self.write_pending(txn);
+        if result.is_err() {
+            self.pending.truncate(records_len);
+        }
+        result
+    }
+
+    fn write_pending(&mut self, txn: u64) -> Result<()> {
+        let chunks = native::split_payload(&self.pending)?;
+        let mut bytes = Vec::with_capacity(self.pending.len() + chunks.len() * 64);
+        // (start in pending, file offset of the chunk's payload)
+        let mut placed = Vec::with_capacity(chunks.len());
+        for (i, &(start, end, count)) in chunks.iter().enumerate() {
+            let flags = if i + 1 < chunks.len() { FLAG_CONTINUES } else { 0 };
+            let payload_at = self.end + (bytes.len() + native::BATCH_HEADER_LEN) as u64;
+            placed.push((start, payload_at));
+            native::frame_batch(&self.pending[start..end], count, flags, txn, &mut bytes);
+        }
+        if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
+            let _ = self.file.set_len(self.end);
+            return Err(Error::io(&self.path, e));
+        }
+        if let Err(e) = self.file.sync_data() {
+            self.poisoned = true;
+            return Err(Error::io(&self.path, e));
+        }
+        for &slot in &self.pending_slots {
+            if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
+                if let Loc::Pending { offset, len } = s.loc {
+                    let chunk = placed.partition_point(|&(start, _)| start <= offset) - 1;
+                    let (start, payload_at) = placed[chunk];
+                    s.loc = Loc::File {
+                        offset: payload_at + (offset - start) as u64,
+                        len,
+                    };
+                }
+            }
+        }
+        self.end += bytes.len() as u64;
+        self.pending.clear();
+        self.pending_slots.clear();
+        self.meta_pending = false;
+        Ok(())
+    }
+
+    /// Cuts the file back to `end` after a transaction that failed to commit
+    /// wrote part of its batches.
+    pub fn truncate_to(&mut self, end: u64) -> Result<()> {
+        self.file.set_len(end).at(&self.path)?;
+        self.end = end;
+        Ok(())
+    }
+
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Rewrites the file with only the live records, in order, and switches
+    /// to it. The new file is complete and fsynced before the rename.
+    pub fn compact(&mut self) -> Result<()> {
+        self.flush(0)?;
+        let tmp = durable::temp_path(&self.path);
+        let mut out = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
+        let mut payload = Vec::new();
+        let mut count = 0u32;
+        // (slot, offset in out of its entry)
+        let mut relocated: Vec<(u32, u64, u32)> = Vec::with_capacity(self.live);
+        let mut group_batches: Vec<(Vec<u8>, u32, Vec<(u32, usize, u32)>)> = Vec::new();
+        let mut batch_slots: Vec<(u32, usize, u32)> = Vec::new();
+        let mut buf = Vec::new();
+        for (slot_index, slot) in self.slots.iter().enumerate() {
+            let Some(slot) = slot else { continue };
+            let Loc::File { offset, len } = slot.loc else { continue };
+            buf.resize(len as usize, 0);
+            read_exact_at(&self.file, &mut buf, offset).at(&self.path)?;
+            native::parse_entry(&buf).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset,
+                reason,
+            })?;
+            if !payload.is_empty() && payload.len() + buf.len() > native::TARGET_BATCH_PAYLOAD {
+                group_batches.push((std::mem::take(&mut payload), count, std::mem::take(&mut batch_slots)));
+                count = 0;
+            }
+            batch_slots.push((slot_index as u32, payload.len(), len));
+            payload.extend_from_slice(&buf);
+            count += 1;
+        }
+        if !payload.is_empty() {
+            group_batches.push((payload, count, batch_slots));
+        }
+        let batches = group_batches.len();
+        for (i, (payload, count, slots)) in group_batches.into_iter().enumerate() {
+            let flags = if i + 1 < batches { FLAG_CONTINUES } else { 0 };
+            let payload_at = (out.len() + native::BATCH_HEADER_LEN) as u64;
+            for (slot, at, len) in slots {
+                relocated.push((slot, payload_at + at as u64, len));
+            }
+            native::frame_batch(&payload, count, flags, 0, &mut out);
+        }
+        durable::atomic_write(&tmp, &out).and_then(|()| durable::durable_rename(&tmp, &self.path))?;
+        let _ = std::fs::remove_file(&tmp);
+        self.file = durable::open_for_append(&self.path)?;
+        self.end = out.len() as u64;
+        for (slot, offset, len) in relocated {
+            if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
+                s.loc = Loc::File { offset, len };
+            }
+        }
+        self.compact_slots();
+        Ok(())
+    }
+
+    /// Drops the holes deleted records left in `slots`.
+    fn compact_slots(&mut self) {
+        if self.slots.len() == self.live {
+            return;
+        }
+        self.slots.retain(Option::is_some);
+        self.by_id.clear();
+        let hasher = &self.hasher;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Some(s) = slot {
+                let slots = &self.slots;
+                self.by_id.insert_unique(hasher.hash_one(&*s.id), i as u32, |&x| {
+                    slot_id(slots, x).map(|id| hasher.hash_one(id)).unwrap_or(0)
+                });
+            }
+        }
+    }
+}
+
+fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {
+    serde_json::to_vec(&CollectionMeta {
+        indexed_fields: indexed_fields.to_vec(),
+    })
+    .map_err(|e| Error::RecordEncoding(e.to_string()))
+}
+
+fn slot_id(slots: &[Option<Slot>], slot: u32) -> Option<&str> {
+    slots.get(slot as usize)?.as_ref().map(|s| &*s.id)
+}
+
+/// A new file: header and a Meta entry with the index definitions.
+pub(crate) fn initial_file(codec: &str, kind: FileKind, indexed_fields: &[String]) -> Result<Vec<u8>> {
+    let header = FileHeader {
+        kind,
+        compression: 0,
+        codec: codec.to_owned(),
+    };
+    let mut out = header.encode().to_vec();
+    let meta = encode_meta(indexed_fields)?;
+    let mut payload = Vec::new();
+    native::push_entry(&mut payload, EntryKind::Meta, "", &meta)?;
+    native::frame_batch(&payload, 1, 0, 0, &mut out);
+    Ok(out)
+}
+
+/// Iterates live records in insertion order (see [`NativeCollection::scan`]).
+pub(crate) struct Scan<'a> {
+    collection: &'a NativeCollection,
+    next_slot: usize,
+    window: Vec<u8>,
+    window_start: u64,
+}
+
+const SCAN_WINDOW: usize = 1 << 20;
+
+impl Scan<'_> {
+    /// Makes `[offset, offset + len)` part of the window; returns where it starts in it.
+    fn load(&mut self, offset: u64, len: u32) -> Result<usize> {
+        let end = offset + u64::from(len);
+        let window_end = self.window_start + self.window.len() as u64;
+        if offset < self.window_start || end > window_end {
+            let c = self.collection;
+            let size = SCAN_WINDOW.max(len as usize);
+            self.window.resize(size, 0);
+            let n = durable::read_at_most(&c.file, &mut self.window, offset).at(&c.path)?;
+            self.window.truncate(n);
+            self.window_start = offset;
+            if n < len as usize {
+                return Err(Error::Corrupt {
+                    path: c.path.clone(),
+                    offset,
+                    reason: "record runs past the end of the file".to_owned(),
+                });
+            }
+        }
+        Ok((offset - self.window_start) as usize)
+    }
+}
+
+impl Iterator for Scan<'_> {
+    type Item = Result<Document>;
+
+    fn next(&mut self) -> Option<Result<Document>> {
+        let c = self.collection;
+        while self.next_slot < c.slots.len() {
+            let i = self.next_slot;
+            self.next_slot += 1;
+            let Some(slot) = &c.slots[i] else { continue };
+            return Some(match slot.loc {
+                Loc::Pending { .. } => c.read(&slot.id, slot.loc, &mut Vec::new()),
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    c.decode_entry(&slot.id, &self.window[at..at + len as usize], offset)
+                }),
+            });
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.collection.live))
+    }
+}

@@ -1,0 +1,434 @@
+//! The native collection file: header, batches of entries, recovery.
+//!
+//! The byte layout and the invariants are in `FORMAT.md` beside this file;
+//! every constant here is named there. In short: the file is append-only;
+//! a batch is visible only if its header, payload and trailer checksums
+//! hold; a group of batches (a large write) only if its last batch is there;
+//! a batch of a multi-collection transaction only if the database's
+//! transaction log has its commit record.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+use super::durable::{read_at_most, read_exact_at};
+
+pub const FILE_MAGIC: [u8; 8] = *b"FLUXDB\0C";
+pub const FORMAT_VERSION: u16 = 1;
+pub const HEADER_LEN: u64 = 32;
+
+pub const BATCH_MAGIC: u32 = 0xF1D8_BA7C;
+pub const BATCH_END_MAGIC: u32 = 0x7CBA_D8F1;
+pub const BATCH_HEADER_LEN: usize = 28;
+pub const BATCH_TRAILER_LEN: usize = 8;
+/// Flag: more batches of the same group follow; the group counts only when
+/// its last batch (flag clear) is whole.
+pub const FLAG_CONTINUES: u32 = 1;
+/// A batch's payload is cut at entry boundaries near this size, so recovery
+/// reads bounded chunks whatever the size of one write.
+pub const TARGET_BATCH_PAYLOAD: usize = 8 * 1024 * 1024;
+
+pub const ENTRY_HEADER_LEN: usize = 9;
+
+/// What a file holds: a live collection or a one-collection backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Collection = 1,
+    Backup = 2,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHeader {
+    pub kind: FileKind,
+    pub compression: u8,
+    pub codec: String,
+}
+
+impl FileHeader {
+    pub fn encode(&self) -> [u8; HEADER_LEN as usize] {
+        let mut h = [0u8; HEADER_LEN as usize];
+        h[0..8].copy_from_slice(&FILE_MAGIC);
+        h[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        h[10] = self.kind as u8;
+        h[11] = self.compression;
+        let name = self.codec.as_bytes();
+        let n = name.len().min(16);
+        h[12..12 + n].copy_from_slice(&name[..n]);
+        let crc = crc32fast::hash(&h[0..28]);
+        h[28..32].copy_from_slice(&crc.to_le_bytes());
+        h
+    }
+
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<FileHeader> {
+        let corrupt = |reason: &str| Error::Corrupt {
+            path: path.to_path_buf(),
+            offset: 0,
+            reason: reason.to_owned(),
+        };
+        if bytes.len() < HEADER_LEN as usize {
+            return Err(corrupt("file shorter than its 32-byte header"));
+        }
+        if bytes[0..8] != FILE_MAGIC {
+            return Err(corrupt("not a FluxDB native file (no magic)"));
+        }
+        if crc32fast::hash(&bytes[0..28]) != u32_at(bytes, 28) {
+            return Err(corrupt("header checksum mismatch"));
+        }
+        let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+        if version != FORMAT_VERSION {
+            return Err(corrupt(&format!(
+                "format version {version}; this build reads version {FORMAT_VERSION}"
+            )));
+        }
+        let kind = match bytes[10] {
+            1 => FileKind::Collection,
+            2 => FileKind::Backup,
+            k => return Err(corrupt(&format!("unknown file kind {k}"))),
+        };
+        let codec_bytes = &bytes[12..28];
+        let end = codec_bytes.iter().position(|&b| b == 0).unwrap_or(16);
+        let codec = std::str::from_utf8(&codec_bytes[..end])
+            .map_err(|_| corrupt("codec name is not UTF-8"))?
+            .to_owned();
+        Ok(FileHeader {
+            kind,
+            compression: bytes[11],
+            codec,
+        })
+    }
+}
+
+/// True if the bytes start with the native magic (anything else in a `.fdb`
+/// is the Python 0.1 format, which has no header at all).
+pub fn has_native_magic(first_bytes: &[u8]) -> bool {
+    first_bytes.len() >= 8 && first_bytes[0..8] == FILE_MAGIC
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A whole document (insert or new version).
+    Put = 1,
+    /// The record with this id is gone.
+    Delete = 2,
+    /// Collection metadata as JSON (index definitions); the last one wins.
+    Meta = 3,
+}
+
+impl EntryKind {
+    fn from_byte(b: u8) -> Option<EntryKind> {
+        match b {
+            1 => Some(EntryKind::Put),
+            2 => Some(EntryKind::Delete),
+            3 => Some(EntryKind::Meta),
+            _ => None,
+        }
+    }
+}
+
+/// Appends one entry to a payload buffer and returns its offset in it.
+pub fn push_entry(payload: &mut Vec<u8>, kind: EntryKind, id: &str, data: &[u8]) -> Result<usize> {
+    let id_len = u16::try_from(id.len()).map_err(|_| Error::LimitExceeded {
+        what: format!("an _id of {} bytes", id.len()),
+        limit: "65535 bytes".to_owned(),
+    })?;
+    let body_len = 2 + id.len() + data.len();
+    let body_len = u32::try_from(body_len).map_err(|_| Error::LimitExceeded {
+        what: format!("an entry of {body_len} bytes"),
+        limit: "4 GiB".to_owned(),
+    })?;
+    let start = payload.len();
+    payload.push(kind as u8);
+    payload.extend_from_slice(&body_len.to_le_bytes());
+    payload.extend_from_slice(&[0; 4]);
+    let body_start = payload.len();
+    payload.extend_from_slice(&id_len.to_le_bytes());
+    payload.extend_from_slice(id.as_bytes());
+    payload.extend_from_slice(data);
+    let crc = crc32fast::hash(&payload[body_start..]);
+    payload[start + 5..start + 9].copy_from_slice(&crc.to_le_bytes());
+    Ok(start)
+}
+
+/// One entry parsed from bytes whose checksum held.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    pub kind: EntryKind,
+    pub id: &'a str,
+    pub data: &'a [u8],
+    /// Header plus body.
+    pub len: usize,
+}
+
+/// Parses and checks the entry at the start of `bytes`.
+pub fn parse_entry(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+    if bytes.len() < ENTRY_HEADER_LEN {
+        return Err("entry header cut short".to_owned());
+    }
+    let kind = EntryKind::from_byte(bytes[0]).ok_or_else(|| format!("unknown entry kind {}", bytes[0]))?;
+    let body_len = u32_at(bytes, 1) as usize;
+    let crc = u32_at(bytes, 5);
+    let body = bytes
+        .get(ENTRY_HEADER_LEN..ENTRY_HEADER_LEN + body_len)
+        .ok_or("entry body runs past its batch")?;
+    if crc32fast::hash(body) != crc {
+        return Err("entry checksum mismatch".to_owned());
+    }
+    if body.len() < 2 {
+        return Err("entry body shorter than its id length".to_owned());
+    }
+    let id_len = u16::from_le_bytes([body[0], body[1]]) as usize;
+    let id_bytes = body.get(2..2 + id_len).ok_or("entry id runs past its body")?;
+    let id = std::str::from_utf8(id_bytes).map_err(|_| "entry id is not UTF-8")?;
+    Ok(EntryRef {
+        kind,
+        id,
+        data: &body[2 + id_len..],
+        len: ENTRY_HEADER_LEN + body_len,
+    })
+}
+
+/// Frames a payload of whole entries as one batch.
+pub fn frame_batch(payload: &[u8], entry_count: u32, flags: u32, txn: u64, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&BATCH_MAGIC.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    out.extend_from_slice(&entry_count.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&txn.to_le_bytes());
+    let crc = crc32fast::hash(&out[start..start + 24]);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(&BATCH_END_MAGIC.to_le_bytes());
+}
+
+/// Splits a payload of entries into batch-sized chunks at entry boundaries.
+/// Returns `(start, end, entry_count)` for each chunk.
+pub fn split_payload(payload: &[u8]) -> Result<Vec<(usize, usize, u32)>> {
+    let mut chunks = Vec::new();
+    let (mut start, mut pos, mut count) = (0usize, 0usize, 0u32);
+    while pos < payload.len() {
+        let len = parse_entry(&payload[pos..])
+            .map_err(|reason| Error::RecordEncoding(format!("pending entry: {reason}")))?
+            .len;
+        if pos > start && pos - start + len > TARGET_BATCH_PAYLOAD {
+            chunks.push((start, pos, count));
+            start = pos;
+            count = 0;
+        }
+        pos += len;
+        count += 1;
+    }
+    if pos > start {
+        chunks.push((start, pos, count));
+    }
+    Ok(chunks)
+}
+
+/// An entry found by [`scan`], with where it lives.
+#[derive(Debug, Clone)]
+pub struct ScannedEntry {
+    pub kind: EntryKind,
+    pub id: Box<str>,
+    /// Offset of the entry header in the file.
+    pub offset: u64,
+    pub len: u32,
+    /// Only for [`EntryKind::Meta`]: its JSON.
+    pub meta: Option<Vec<u8>>,
+}
+
+/// The part of a file recovery dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedTail {
+    pub offset: u64,
+    pub bytes: u64,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub header: FileHeader,
+    /// Where the committed data ends; appends go here.
+    pub end: u64,
+    pub dropped: Option<DroppedTail>,
+    /// Bytes of batches skipped because their transaction never committed.
+    pub uncommitted_bytes: u64,
+}
+
+/// Reads a whole file, calling `visit` for each committed entry in file
+/// order. A torn or corrupt tail is reported in the outcome, not visited; a
+/// corrupt batch followed by valid ones is an error naming its offset.
+pub fn scan(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    mut visit: impl FnMut(ScannedEntry) -> Result<()>,
+) -> Result<ScanOutcome> {
+    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; HEADER_LEN as usize];
+    let n = read_at_most(file, &mut head, 0).map_err(|e| Error::io(path, e))?;
+    let header = FileHeader::decode(&head[..n], path)?;
+
+    let mut pos = HEADER_LEN;
+    let mut payload = Vec::new();
+    let mut group: Vec<ScannedEntry> = Vec::new();
+    let mut group_start = pos;
+    let mut uncommitted_bytes = 0;
+    let mut dropped = None;
+    while pos < file_len {
+        match read_batch(file, pos, file_len, &mut payload) {
+            Ok(batch) => {
+                if group.is_empty() {
+                    group_start = pos;
+                }
+                let payload_offset = pos + BATCH_HEADER_LEN as u64;
+                let mut at = 0;
+                while at < payload.len() {
+                    let entry = parse_entry(&payload[at..]).map_err(|reason| Error::Corrupt {
+                        path: path.to_path_buf(),
+                        offset: payload_offset + at as u64,
+                        reason,
+                    })?;
+                    group.push(ScannedEntry {
+                        kind: entry.kind,
+                        id: entry.id.into(),
+                        offset: payload_offset + at as u64,
+                        len: entry.len as u32,
+                        meta: (entry.kind == EntryKind::Meta).then(|| entry.data.to_vec()),
+                    });
+                    at += entry.len;
+                }
+                let batch_end = pos + batch.total_len;
+                pos = batch_end;
+                if batch.flags & FLAG_CONTINUES == 0 {
+                    if batch.txn == 0 || committed_txns.contains(&batch.txn) {
+                        group.drain(..).try_for_each(&mut visit)?;
+                    } else {
+                        uncommitted_bytes += batch_end - group_start;
+                        group.clear();
+                    }
+                }
+            }
+            Err(reason) => {
+                if let Some(valid_at) = find_valid_batch_after(file, pos, file_len) {
+                    return Err(Error::Corrupt {
+                        path: path.to_path_buf(),
+                        offset: pos,
+                        reason: format!("{reason} (valid data follows at offset {valid_at})"),
+                    });
+                }
+                dropped = Some(DroppedTail {
+                    offset: pos,
+                    bytes: file_len - pos,
+                    reason,
+                });
+                break;
+            }
+        }
+    }
+    let mut end = pos.min(file_len);
+    if !group.is_empty() {
+        // A group whose last batch never arrived: the write did not finish.
+        let reason = "a multi-batch write without its final batch".to_owned();
+        dropped = Some(DroppedTail {
+            offset: group_start,
+            bytes: file_len - group_start,
+            reason: match dropped {
+                Some(d) => format!("{reason}; then {}", d.reason),
+                None => reason,
+            },
+        });
+        end = group_start;
+    } else if let Some(d) = &dropped {
+        end = d.offset;
+    }
+    Ok(ScanOutcome {
+        header,
+        end,
+        dropped,
+        uncommitted_bytes,
+    })
+}
+
+struct BatchInfo {
+    flags: u32,
+    txn: u64,
+    total_len: u64,
+}
+
+/// Reads and checks the batch at `pos` into `payload`.
+fn read_batch(
+    file: &File,
+    pos: u64,
+    file_len: u64,
+    payload: &mut Vec<u8>,
+) -> std::result::Result<BatchInfo, String> {
+    let mut head = [0u8; BATCH_HEADER_LEN];
+    if file_len - pos < BATCH_HEADER_LEN as u64 {
+        return Err("batch header cut short".to_owned());
+    }
+    read_exact_at(file, &mut head, pos).map_err(|e| e.to_string())?;
+    if u32_at(&head, 0) != BATCH_MAGIC {
+        return Err("no batch marker".to_owned());
+    }
+    if crc32fast::hash(&head[0..24]) != u32_at(&head, 24) {
+        return Err("batch header checksum mismatch".to_owned());
+    }
+    let flags = u32_at(&head, 4);
+    let payload_len = u32_at(&head, 12) as u64;
+    let txn = u64::from_le_bytes(head[16..24].try_into().map_err(|_| "short header")?);
+    let total_len = BATCH_HEADER_LEN as u64 + payload_len + BATCH_TRAILER_LEN as u64;
+    if file_len - pos < total_len {
+        return Err("batch cut short".to_owned());
+    }
+    payload.resize(payload_len as usize + BATCH_TRAILER_LEN, 0);
+    read_exact_at(file, payload, pos + BATCH_HEADER_LEN as u64).map_err(|e| e.to_string())?;
+    let trailer = payload.split_off(payload_len as usize);
+    if u32_at(&trailer, 4) != BATCH_END_MAGIC {
+        return Err("no batch end marker".to_owned());
+    }
+    if crc32fast::hash(payload) != u32_at(&trailer, 0) {
+        return Err("batch checksum mismatch".to_owned());
+    }
+    Ok(BatchInfo {
+        flags,
+        txn,
+        total_len,
+    })
+}
+
+/// Looks for a whole, valid batch anywhere after a bad one: if there is one,
+/// the damage is in the middle (corruption), not a torn tail.
+fn find_valid_batch_after(file: &File, bad_at: u64, file_len: u64) -> Option<u64> {
+    let magic = BATCH_MAGIC.to_le_bytes();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut payload = Vec::new();
+    let mut base = bad_at + 1;
+    while base < file_len {
+        let n = read_at_most(file, &mut chunk, base).ok()?;
+        if n < 4 {
+            return None;
+        }
+        for i in 0..=n - 4 {
+            if chunk[i..i + 4] == magic && read_batch(file, base + i as u64, file_len, &mut payload).is_ok() {
+                return Some(base + i as u64);
+            }
+        }
+        base += (n - 3) as u64;
+    }
+    None
+}
+
+/// Reads one entry at `offset`, checking its checksum.
+pub fn read_entry(file: &File, path: &Path, offset: u64, len: u32, buf: &mut Vec<u8>) -> Result<()> {
+    buf.resize(len as usize, 0);
+    read_exact_at(file, buf, offset).map_err(|e| Error::io(path, e))
+}
+
+pub(crate) fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
+}

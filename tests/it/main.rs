@@ -1,0 +1,8 @@
+//! Integration tests of the engine and the `fluxdb` binary (one test binary
+//! keeps link times down).
+
+mod cli;
+mod crash;
+mod engine;
+mod storage_format;
+mod support;
