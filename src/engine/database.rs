@@ -228,7 +228,9 @@ impl FluxDB {
         let mut first = [0u8; 8];
         let file = std::fs::File::open(path).at(path)?;
         let n = durable::read_at_most(&file, &mut first, 0).at(path)?;
-        if !native::has_native_magic(&first[..n]) {
+        // A native file cut inside its magic is still native (and torn), not Python's.
+        let torn_magic = n > 0 && n < 8 && first[..n] == native::FILE_MAGIC[..n];
+        if !torn_magic && !native::has_native_magic(&first[..n]) {
             return Ok(Collection::Legacy {
                 path: path.to_path_buf(),
             });
