@@ -42,7 +42,10 @@ fn parse_number(token: &str) -> Option<Value> {
         }
         return token.parse::<u64>().ok().map(Value::from);
     }
-    if !token.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
         return None;
     }
     let float: f64 = token.parse().ok()?;
@@ -218,12 +221,24 @@ mod tests {
             ("{}", json!({})),
             ("[1, 'a']", json!([1, "a"])),
             ("{'k': 1}", json!({"k": 1})),
-            ("{'city': 'Oslo', 'zip': '0042'}", json!({"city": "Oslo", "zip": "0042"})),
-            ("[True, None, 1.0, 1e+16, [{}]]", json!([true, null, 1.0, 1e16, [{}]])),
+            (
+                "{'city': 'Oslo', 'zip': '0042'}",
+                json!({"city": "Oslo", "zip": "0042"}),
+            ),
+            (
+                "[True, None, 1.0, 1e+16, [{}]]",
+                json!([true, null, 1.0, 1e16, [{}]]),
+            ),
             ("[\"K'ai\", 'Li \"Lee\"']", json!(["K'ai", "Li \"Lee\""])),
-            ("['it\\'s \"both\"', 'a\\\\b']", json!(["it's \"both\"", "a\\b"])),
+            (
+                "['it\\'s \"both\"', 'a\\\\b']",
+                json!(["it's \"both\"", "a\\b"]),
+            ),
             ("['line1\\nline2\\t\\r']", json!(["line1\nline2\t\r"])),
-            ("['\\x00\\xa0\\u2028\\U000e0001']", json!(["\u{0}\u{a0}\u{2028}\u{e0001}"])),
+            (
+                "['\\x00\\xa0\\u2028\\U000e0001']",
+                json!(["\u{0}\u{a0}\u{2028}\u{e0001}"]),
+            ),
             ("{'é': ['ünïcödé ✓ 🚀']}", json!({"é": ["ünïcödé ✓ 🚀"]})),
         ];
         for (text, expected) in cases {
@@ -266,7 +281,11 @@ mod tests {
             "[\"plain\"]",
             "['\u{a0}']",
         ] {
-            assert_eq!(infer_type(text), Value::String(text.to_string()), "infer_type({text:?})");
+            assert_eq!(
+                infer_type(text),
+                Value::String(text.to_string()),
+                "infer_type({text:?})"
+            );
         }
     }
 

@@ -31,7 +31,10 @@ pub(crate) mod test_fixtures {
 
     /// Where the fixtures sit: beside the package checkout, in `shared/`.
     pub fn fixture_dir() -> PathBuf {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/legacy-v0.1"))
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/legacy-v0.1"
+        ))
     }
 
     /// The bytes of `<folder>/<file>` (e.g. `basic`, `indexes/users.idx`).

@@ -68,7 +68,11 @@ pub fn read_index_file(bytes: &[u8]) -> Result<Vec<String>> {
 /// [`read_index_file`], naming `path` in errors.
 pub fn read_index_file_at(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
     let pickle = Unpickler::run(path, bytes)?;
-    Ok(pickle.outer_dict()?.into_iter().map(|(field, _)| field).collect())
+    Ok(pickle
+        .outer_dict()?
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect())
 }
 
 /// The whole index file: fields and entries, which must be `{str: {str: [str]}}`.
@@ -288,7 +292,8 @@ impl Pickler {
         }
         if self.frame.len() >= FRAME_SIZE_MIN {
             self.out.push(opcode::FRAME);
-            self.out.extend_from_slice(&(self.frame.len() as u64).to_le_bytes());
+            self.out
+                .extend_from_slice(&(self.frame.len() as u64).to_le_bytes());
         }
         self.out.append(&mut self.frame);
     }
@@ -312,7 +317,8 @@ impl Pickler {
         }
         let bytes = text.as_bytes();
         if let Ok(short) = u8::try_from(bytes.len()) {
-            self.frame.extend_from_slice(&[opcode::SHORT_BINUNICODE, short]);
+            self.frame
+                .extend_from_slice(&[opcode::SHORT_BINUNICODE, short]);
             self.frame.extend_from_slice(bytes);
         } else {
             let mut header = Vec::with_capacity(9);
@@ -397,24 +403,19 @@ impl Pickler {
 #[derive(Debug)]
 enum PyObject {
     Str(String),
-    Int(i64),
-    Bool(bool),
-    None,
-    Tuple(Vec<usize>),
     List(Vec<usize>),
     Dict(Vec<(usize, usize)>),
+    /// An object an index never holds (int, bool, None, tuple), by type name.
+    Other(&'static str),
 }
 
 impl PyObject {
     fn type_name(&self) -> &'static str {
         match self {
             PyObject::Str(_) => "str",
-            PyObject::Int(_) => "int",
-            PyObject::Bool(_) => "bool",
-            PyObject::None => "None",
-            PyObject::Tuple(_) => "tuple",
             PyObject::List(_) => "list",
             PyObject::Dict(_) => "dict",
+            PyObject::Other(name) => name,
         }
     }
 }
@@ -474,7 +475,10 @@ impl<'p, 'b> Unpickler<'p, 'b> {
             .checked_add(len)
             .filter(|&end| end <= self.bytes.len())
             .ok_or_else(|| {
-                self.corrupt(start, format!("{what} of {len} bytes runs past the end of the pickle"))
+                self.corrupt(
+                    start,
+                    format!("{what} of {len} bytes runs past the end of the pickle"),
+                )
             })?;
         self.pos = end;
         Ok(&self.bytes[start..end])
@@ -534,7 +538,7 @@ impl<'p, 'b> Unpickler<'p, 'b> {
     }
 
     fn set_items(&mut self, at: usize, items: &[usize]) -> Result<()> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.corrupt(at, "odd number of items for a dict"));
         }
         let target = self.top(at)?;
@@ -588,13 +592,17 @@ impl<'p, 'b> Unpickler<'p, 'b> {
                 opcode::PROTO => {
                     let [version] = self.take_array::<1>("protocol version")?;
                     if !(2..=5).contains(&version) {
-                        return Err(self.corrupt(at, format!("unsupported pickle protocol {version}")));
+                        return Err(
+                            self.corrupt(at, format!("unsupported pickle protocol {version}"))
+                        );
                     }
                 }
                 opcode::FRAME => {
                     let len = u64::from_le_bytes(self.take_array::<8>("frame length")?);
                     if len > (self.bytes.len() - self.pos) as u64 {
-                        return Err(self.corrupt(at, format!("frame of {len} bytes runs past the end")));
+                        return Err(
+                            self.corrupt(at, format!("frame of {len} bytes runs past the end"))
+                        );
                     }
                 }
                 opcode::STOP => {
@@ -604,7 +612,7 @@ impl<'p, 'b> Unpickler<'p, 'b> {
                 opcode::MARK => self.stack.push(StackItem::Mark),
                 opcode::EMPTY_DICT => self.push_new(PyObject::Dict(Vec::new())),
                 opcode::EMPTY_LIST => self.push_new(PyObject::List(Vec::new())),
-                opcode::EMPTY_TUPLE => self.push_new(PyObject::Tuple(Vec::new())),
+                opcode::EMPTY_TUPLE => self.push_new(PyObject::Other("tuple")),
                 opcode::DICT => {
                     let items = self.pop_to_mark(at)?;
                     self.push_new(PyObject::Dict(Vec::new()));
@@ -615,14 +623,15 @@ impl<'p, 'b> Unpickler<'p, 'b> {
                     self.push_new(PyObject::List(items));
                 }
                 opcode::TUPLE => {
-                    let items = self.pop_to_mark(at)?;
-                    self.push_new(PyObject::Tuple(items));
+                    self.pop_to_mark(at)?;
+                    self.push_new(PyObject::Other("tuple"));
                 }
                 opcode::TUPLE1 | opcode::TUPLE2 | opcode::TUPLE3 => {
                     let count = usize::from(op - opcode::TUPLE1) + 1;
-                    let mut items = (0..count).map(|_| self.pop(at)).collect::<Result<Vec<_>>>()?;
-                    items.reverse();
-                    self.push_new(PyObject::Tuple(items));
+                    for _ in 0..count {
+                        self.pop(at)?;
+                    }
+                    self.push_new(PyObject::Other("tuple"));
                 }
                 opcode::SETITEM => {
                     let value = self.pop(at)?;
@@ -678,20 +687,20 @@ impl<'p, 'b> Unpickler<'p, 'b> {
                     let index = u32::from_le_bytes(self.take_array::<4>("memo index")?);
                     self.memo_get(at, index)?;
                 }
-                opcode::NONE => self.push_new(PyObject::None),
-                opcode::NEWTRUE => self.push_new(PyObject::Bool(true)),
-                opcode::NEWFALSE => self.push_new(PyObject::Bool(false)),
+                opcode::NONE => self.push_new(PyObject::Other("None")),
+                opcode::NEWTRUE => self.push_new(PyObject::Other("bool")),
+                opcode::NEWFALSE => self.push_new(PyObject::Other("bool")),
                 opcode::BININT => {
-                    let value = i32::from_le_bytes(self.take_array::<4>("int")?);
-                    self.push_new(PyObject::Int(i64::from(value)));
+                    self.take_array::<4>("int")?;
+                    self.push_new(PyObject::Other("int"));
                 }
                 opcode::BININT1 => {
-                    let [value] = self.take_array::<1>("int")?;
-                    self.push_new(PyObject::Int(i64::from(value)));
+                    self.take_array::<1>("int")?;
+                    self.push_new(PyObject::Other("int"));
                 }
                 opcode::BININT2 => {
-                    let value = u16::from_le_bytes(self.take_array::<2>("int")?);
-                    self.push_new(PyObject::Int(i64::from(value)));
+                    self.take_array::<2>("int")?;
+                    self.push_new(PyObject::Other("int"));
                 }
                 other => {
                     return Err(self.corrupt(
@@ -768,7 +777,9 @@ mod tests {
     fn fixture_index_files_name_the_fields_python_reports() {
         for folder in ["basic", "torn-tail"] {
             let expected = expected_json(folder);
-            let indexed = expected["indexed_fields"].as_object().expect("indexed_fields");
+            let indexed = expected["indexed_fields"]
+                .as_object()
+                .expect("indexed_fields");
             assert_eq!(indexed.len(), 2);
             for (collection, fields) in indexed {
                 let fields: Vec<&str> = fields
@@ -778,7 +789,11 @@ mod tests {
                     .map(|f| f.as_str().expect("field name"))
                     .collect();
                 let bytes = fixture_bytes(folder, &format!("indexes/{collection}.idx"));
-                assert_eq!(read_index_file(&bytes).expect("reads"), fields, "{folder}/{collection}");
+                assert_eq!(
+                    read_index_file(&bytes).expect("reads"),
+                    fields,
+                    "{folder}/{collection}"
+                );
             }
         }
     }
@@ -796,7 +811,10 @@ mod tests {
         assert_eq!(status, [("active", 10), ("pending", 18), ("inactive", 31)]);
         assert_eq!(index.entries[0].len(), 40);
         assert_eq!(index.entries[0][0].value, "78");
-        assert_eq!(index.entries[0][0].ids, ["360e2661-43d3-444e-87b5-3033b7e0b45b"]);
+        assert_eq!(
+            index.entries[0][0].ids,
+            ["360e2661-43d3-444e-87b5-3033b7e0b45b"]
+        );
     }
 
     #[test]
@@ -810,8 +828,16 @@ mod tests {
     #[test]
     fn written_index_files_equal_cpythons_pickle_of_the_same_index() {
         let cases: [(&str, &[&str], &[u8]); 3] = [
-            ("users", &["age", "status"], include_bytes!("testdata/users_age_status.pkl")),
-            ("empty", &["name"], include_bytes!("testdata/empty_name.pkl")),
+            (
+                "users",
+                &["age", "status"],
+                include_bytes!("testdata/users_age_status.pkl"),
+            ),
+            (
+                "empty",
+                &["name"],
+                include_bytes!("testdata/empty_name.pkl"),
+            ),
             (
                 "products",
                 &["category", "sale", "_id", "missing", "category", "s"],
@@ -819,7 +845,8 @@ mod tests {
             ),
         ];
         for (collection, fields, python_bytes) in cases {
-            let written = write_index_file(&strings(fields), &fixture_records(collection)).expect("writes");
+            let written =
+                write_index_file(&strings(fields), &fixture_records(collection)).expect("writes");
             assert_eq!(written, python_bytes, "{collection} indexed on {fields:?}");
         }
     }
@@ -830,7 +857,11 @@ mod tests {
     fn synthetic_records() -> Vec<LegacyRecord> {
         (0..2101usize)
             .map(|i| {
-                let id = if i == 7 { "a".to_string() } else { format!("s{i:04}") };
+                let id = if i == 7 {
+                    "a".to_string()
+                } else {
+                    format!("s{i:04}")
+                };
                 let mut fields = vec![
                     ("_id".to_string(), id.clone()),
                     ("v".to_string(), (i % 1000).to_string()),
@@ -882,10 +913,13 @@ mod tests {
         assert_eq!(parsed, rebuilt);
         assert_eq!(rebuilt.fields, ["v", "w", "t", "_id", "big", "a"]);
         assert_eq!(rebuilt.entries[0].len(), 1000);
-        assert_eq!(rebuilt.entries[5], [IndexEntry {
-            value: String::new(),
-            ids: records.iter().map(|r| r.id.clone()).collect(),
-        }]);
+        assert_eq!(
+            rebuilt.entries[5],
+            [IndexEntry {
+                value: String::new(),
+                ids: records.iter().map(|r| r.id.clone()).collect(),
+            }]
+        );
         let users = fixture_records("users");
         let written = write_index_file(&strings(&["age", "status"]), &users).expect("writes");
         assert_eq!(read_index_file(&written).expect("reads"), ["age", "status"]);
@@ -918,11 +952,19 @@ mod tests {
         for (bytes, expected) in cases {
             let error = read_index_file(bytes).expect_err("corrupt pickle is rejected");
             let message = error.to_string();
-            assert!(message.contains(expected), "{message:?} should say {expected:?}");
+            assert!(
+                message.contains(expected),
+                "{message:?} should say {expected:?}"
+            );
             assert!(message.contains("<legacy index pickle>"), "{message}");
         }
-        let named = read_index_file_at(Path::new("db/indexes/users.idx"), b"\x80\x05").expect_err("truncated");
-        assert!(named.to_string().starts_with("db/indexes/users.idx: corrupt at byte offset 2"));
+        let named = read_index_file_at(Path::new("db/indexes/users.idx"), b"\x80\x05")
+            .expect_err("truncated");
+        assert!(
+            named
+                .to_string()
+                .starts_with("db/indexes/users.idx: corrupt at byte offset 2")
+        );
     }
 
     #[test]

@@ -106,9 +106,16 @@ pub fn py_float_repr(value: f64) -> String {
     let digit_count = digits.len() as i32;
     if !(-4 < decpt && decpt <= 16) {
         let (first, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let exp_sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.unsigned_abs());
+        return format!(
+            "{sign}{first}{fraction}e{exp_sign}{:02}",
+            exponent.unsigned_abs()
+        );
     }
     if decpt <= 0 {
         let zeros = "0".repeat(decpt.unsigned_abs() as usize);
@@ -126,7 +133,11 @@ pub fn py_float_repr(value: f64) -> String {
 /// backslash, the quote, `\t` `\n` `\r` escaped; other non-printable characters
 /// as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`; printable non-ASCII kept as is.
 pub fn py_repr_str(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(text.len() + 2);
     out.push(quote);
     for ch in text.chars() {
@@ -200,17 +211,29 @@ mod tests {
             (json!({}), "{}"),
             (json!([1, "a"]), "[1, 'a']"),
             (json!({"k": 1}), "{'k': 1}"),
-            (json!({"city": "Oslo", "zip": "0042"}), "{'city': 'Oslo', 'zip': '0042'}"),
-            (json!([true, null, 1.0, 1e16, -0.0]), "[True, None, 1.0, 1e+16, -0.0]"),
+            (
+                json!({"city": "Oslo", "zip": "0042"}),
+                "{'city': 'Oslo', 'zip': '0042'}",
+            ),
+            (
+                json!([true, null, 1.0, 1e16, -0.0]),
+                "[True, None, 1.0, 1e+16, -0.0]",
+            ),
             (json!(["K'ai"]), "[\"K'ai\"]"),
             (json!(["Li \"Lee\""]), "['Li \"Lee\"']"),
             (json!(["it's \"both\""]), "['it\\'s \"both\"']"),
             (json!(["back\\slash"]), "['back\\\\slash']"),
-            (json!(["line1\nline2\ttab\rcr"]), "['line1\\nline2\\ttab\\rcr']"),
+            (
+                json!(["line1\nline2\ttab\rcr"]),
+                "['line1\\nline2\\ttab\\rcr']",
+            ),
             (json!(["\u{0}\u{1f}\u{7f}"]), "['\\x00\\x1f\\x7f']"),
             (json!(["ünïcödé ✓ 🚀"]), "['ünïcödé ✓ 🚀']"),
             (json!(["\u{a0}\u{ad}\u{85}"]), "['\\xa0\\xad\\x85']"),
-            (json!(["\u{2028}\u{200b}\u{feff}"]), "['\\u2028\\u200b\\ufeff']"),
+            (
+                json!(["\u{2028}\u{200b}\u{feff}"]),
+                "['\\u2028\\u200b\\ufeff']",
+            ),
             (json!(["\u{e0001}\u{10ffff}"]), "['\\U000e0001\\U0010ffff']"),
             (
                 json!({"nested": {"list": [1, [2, "x"]], "é": "ñ"}, "n": null}),
@@ -229,9 +252,15 @@ mod tests {
         let table = include_str!("testdata/float_reprs.txt");
         let mut checked = 0;
         for line in table.lines() {
-            let (bits, expected) = line.split_once(' ').expect("reference line has two columns");
+            let (bits, expected) = line
+                .split_once(' ')
+                .expect("reference line has two columns");
             let bits = u64::from_str_radix(bits, 16).expect("reference bits are hex");
-            assert_eq!(py_float_repr(f64::from_bits(bits)), expected, "bits {bits:016x}");
+            assert_eq!(
+                py_float_repr(f64::from_bits(bits)),
+                expected,
+                "bits {bits:016x}"
+            );
             checked += 1;
         }
         assert_eq!(checked, 600);

@@ -134,7 +134,10 @@ fn decode_body(body: &[u8]) -> std::result::Result<LegacyRecord, String> {
             body.len()
         ));
     };
-    let slot_len = slot.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1);
+    let slot_len = slot
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |last| last + 1);
     let mut id = decode_utf8_ignoring_errors(&slot[..slot_len]);
     let field_count = read_u32(body, ID_SLOT_LEN)
         .ok_or_else(|| "record body ends before its field count".to_string())?;
@@ -143,8 +146,9 @@ fn decode_body(body: &[u8]) -> std::result::Result<LegacyRecord, String> {
     // however large the stored count is.
     let mut fields = Vec::new();
     for index in 0..field_count {
-        let key = read_text(body, &mut cursor)
-            .ok_or_else(|| format!("field {index} of {field_count}: key runs past the record end"))?;
+        let key = read_text(body, &mut cursor).ok_or_else(|| {
+            format!("field {index} of {field_count}: key runs past the record end")
+        })?;
         let value = read_text(body, &mut cursor).ok_or_else(|| {
             format!("field {index} of {field_count} ({key:?}): value runs past the record end")
         })?;
@@ -201,7 +205,7 @@ pub fn encode_record(id: &str, fields: &[(String, String)]) -> Result<Vec<u8>> {
             )));
         }
     }
-    let appended_id = (!seen.contains(ID_FIELD)).then(|| (ID_FIELD, id));
+    let appended_id = (!seen.contains(ID_FIELD)).then_some((ID_FIELD, id));
     let all_fields = fields
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
@@ -292,7 +296,11 @@ mod tests {
         let expected_records = expected["records"][collection]
             .as_array()
             .unwrap_or_else(|| panic!("{folder}.expected.json lists {collection}"));
-        assert_eq!(records.len(), expected_records.len(), "{folder}/{collection} record count");
+        assert_eq!(
+            records.len(),
+            expected_records.len(),
+            "{folder}/{collection} record count"
+        );
         for (i, (record, expected)) in records.iter().zip(expected_records).enumerate() {
             let expected_fields: Vec<(&str, &str)> = expected
                 .as_object()
@@ -305,8 +313,14 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("<not a string>")))
                 .collect();
-            assert_eq!(actual_fields, expected_fields, "{folder}/{collection} record {i}");
-            assert_eq!(record.id, expected_fields[0].1, "{folder}/{collection} record {i} id");
+            assert_eq!(
+                actual_fields, expected_fields,
+                "{folder}/{collection} record {i}"
+            );
+            assert_eq!(
+                record.id, expected_fields[0].1,
+                "{folder}/{collection} record {i} id"
+            );
         }
     }
 
@@ -323,7 +337,10 @@ mod tests {
             assert_eq!(collections, ["empty", "products", "txn", "users"]);
             for collection in collections {
                 let report = fixture_report(folder, collection);
-                assert!(report.skipped.is_empty(), "{folder}/{collection} skipped records");
+                assert!(
+                    report.skipped.is_empty(),
+                    "{folder}/{collection} skipped records"
+                );
                 assert_matches_python(folder, collection, &report.records);
             }
         }
@@ -332,7 +349,11 @@ mod tests {
     #[test]
     fn whole_fixture_files_have_no_torn_tail() {
         for collection in ["empty", "products", "txn", "users"] {
-            assert_eq!(fixture_report("basic", collection).torn_tail, None, "{collection}");
+            assert_eq!(
+                fixture_report("basic", collection).torn_tail,
+                None,
+                "{collection}"
+            );
         }
     }
 
@@ -366,8 +387,12 @@ mod tests {
             let report = read_collection(&bytes);
             let mut rewritten = Vec::new();
             for record in &report.records {
-                let encoded = encode_record(&record.id, &record.fields).expect("fixture record encodes");
-                assert_eq!(read_collection(&encoded).records, [record.clone()]);
+                let encoded =
+                    encode_record(&record.id, &record.fields).expect("fixture record encodes");
+                assert_eq!(
+                    read_collection(&encoded).records,
+                    std::slice::from_ref(record)
+                );
                 rewritten.extend_from_slice(&encoded);
             }
             assert_eq!(rewritten, bytes, "{collection}.fdb");
@@ -382,7 +407,10 @@ mod tests {
             .iter()
             .find(|r| r.id == "custom-id-1")
             .expect("products holds the caller-chosen id");
-        assert_eq!(custom.fields[0], ("_id".to_string(), "custom-id-1".to_string()));
+        assert_eq!(
+            custom.fields[0],
+            ("_id".to_string(), "custom-id-1".to_string())
+        );
         let encoded = encode_record(&custom.id, &custom.fields).expect("encodes");
         assert_eq!(&encoded[4..15], b"custom-id-1");
         assert!(encoded[15..40].iter().all(|&b| b == 0));
@@ -448,8 +476,14 @@ mod tests {
     #[test]
     fn invalid_utf8_is_dropped_byte_wise() {
         assert_eq!(decode_utf8_ignoring_errors(b"a\xffb\xe2\x9c"), "ab");
-        assert_eq!(decode_utf8_ignoring_errors(b"\xe0\x80A\xf0\x9f\x9a\x80"), "A\u{1f680}");
-        assert_eq!(decode_utf8_ignoring_errors(b"ok \xef\xbf\xbd"), "ok \u{fffd}");
+        assert_eq!(
+            decode_utf8_ignoring_errors(b"\xe0\x80A\xf0\x9f\x9a\x80"),
+            "A\u{1f680}"
+        );
+        assert_eq!(
+            decode_utf8_ignoring_errors(b"ok \xef\xbf\xbd"),
+            "ok \u{fffd}"
+        );
     }
 
     #[test]
@@ -468,7 +502,11 @@ mod tests {
         assert_eq!(report.records[0].id, "id-1");
         assert_eq!(report.skipped.len(), 2);
         assert_eq!(report.skipped[0].offset, 0);
-        assert!(report.skipped[0].reason.contains("shorter than the 36-byte id slot"));
+        assert!(
+            report.skipped[0]
+                .reason
+                .contains("shorter than the 36-byte id slot")
+        );
         assert_eq!(report.skipped[1].offset, 14);
         assert!(report.skipped[1].reason.contains("field 0 of 5"));
         assert_eq!(report.torn_tail, None);
@@ -482,7 +520,11 @@ mod tests {
             let report = read_collection(&bytes[..cut]);
             assert!(report.skipped.is_empty(), "cut {cut}");
             assert!(report.records.len() <= whole.records.len());
-            assert_eq!(report.records[..], whole.records[..report.records.len()], "cut {cut}");
+            assert_eq!(
+                report.records[..],
+                whole.records[..report.records.len()],
+                "cut {cut}"
+            );
             let whole_len: usize = report
                 .records
                 .iter()
@@ -521,7 +563,13 @@ mod tests {
         }
         let huge = [0xffu8, 0xff, 0xff, 0xff, 1, 2, 3];
         let report = read_collection(&huge);
-        assert_eq!(report.torn_tail, Some(TornTail { offset: 0, bytes: 7 }));
+        assert_eq!(
+            report.torn_tail,
+            Some(TornTail {
+                offset: 0,
+                bytes: 7
+            })
+        );
     }
 
     #[test]
@@ -530,12 +578,23 @@ mod tests {
         let back = read_collection(&encoded);
         assert_eq!(
             back.records[0].fields,
-            vec![("k".to_string(), "v".to_string()), ("_id".to_string(), "abc".to_string())]
+            vec![
+                ("k".to_string(), "v".to_string()),
+                ("_id".to_string(), "abc".to_string())
+            ]
         );
-        let twice = [("k".to_string(), "1".to_string()), ("k".to_string(), "2".to_string())];
-        assert!(matches!(encode_record("abc", &twice), Err(Error::RecordEncoding(m)) if m.contains("twice")));
+        let twice = [
+            ("k".to_string(), "1".to_string()),
+            ("k".to_string(), "2".to_string()),
+        ];
+        assert!(
+            matches!(encode_record("abc", &twice), Err(Error::RecordEncoding(m)) if m.contains("twice"))
+        );
         let other_id = [("_id".to_string(), "xyz".to_string())];
-        assert!(matches!(encode_record("abc", &other_id), Err(Error::RecordEncoding(_))));
+        assert!(matches!(
+            encode_record("abc", &other_id),
+            Err(Error::RecordEncoding(_))
+        ));
     }
 
     #[test]
@@ -553,14 +612,16 @@ mod tests {
     #[test]
     fn document_to_record_places_id_as_the_python_library_does() {
         let generated = json!({"name": "Ann", "age": 30, "tags": ["a", 1], "ok": true});
-        let record = document_to_record(generated.as_object().expect("object"), "gen-1").expect("converts");
+        let record =
+            document_to_record(generated.as_object().expect("object"), "gen-1").expect("converts");
         let keys: Vec<&str> = record.fields.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["name", "age", "tags", "ok", "_id"]);
         assert_eq!(record.fields[2].1, "['a', 1]");
         assert_eq!(record.fields[3].1, "True");
 
         let supplied = json!({"sku": "P1", "_id": "custom-id-1", "price": 1.5});
-        let record = document_to_record(supplied.as_object().expect("object"), "custom-id-1").expect("converts");
+        let record = document_to_record(supplied.as_object().expect("object"), "custom-id-1")
+            .expect("converts");
         let keys: Vec<&str> = record.fields.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["sku", "_id", "price"]);
         assert_eq!(record.fields[2].1, "1.5");
