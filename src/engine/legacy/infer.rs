@@ -298,6 +298,20 @@ mod tests {
     }
 
     #[test]
+    fn infer_type_recovers_every_random_list_and_dict_python_wrote() {
+        let mut containers = 0;
+        for (value, text) in crate::engine::legacy::pyrepr::tests::python_str_cases() {
+            let inferred = infer_type(&text);
+            assert_eq!(py_str(&inferred), text);
+            if value.is_array() || value.is_object() {
+                assert_eq!(inferred, value, "infer_type({text:?})");
+                containers += 1;
+            }
+        }
+        assert!(containers > 100, "only {containers} containers");
+    }
+
+    #[test]
     fn every_fixture_value_round_trips_through_infer_type_and_py_str() {
         let expected = expected_json("basic");
         let mut typed = 0;

@@ -21,7 +21,7 @@ pub use pickle_index::{
 pub use pyrepr::{py_float_repr, py_repr, py_repr_str, py_str};
 pub use record::{
     LegacyReadReport, LegacyRecord, SkippedRecord, TornTail, document_to_record, encode_record,
-    read_collection, record_to_document,
+    encode_rewritten_file, read_collection, record_to_document,
 };
 
 /// Access to the read-only fixtures written by the Python library.

@@ -431,6 +431,8 @@ enum StackItem {
 struct Unpickled<'p> {
     path: &'p Path,
     objects: Vec<PyObject>,
+    /// Byte offset of the opcode that made each object, for error messages.
+    origins: Vec<usize>,
     root: usize,
 }
 
@@ -439,6 +441,9 @@ struct Unpickler<'p, 'b> {
     bytes: &'b [u8],
     pos: usize,
     objects: Vec<PyObject>,
+    origins: Vec<usize>,
+    /// Offset of the opcode being executed.
+    op_start: usize,
     stack: Vec<StackItem>,
     memo: HashMap<u32, usize>,
 }
@@ -450,6 +455,8 @@ impl<'p, 'b> Unpickler<'p, 'b> {
             bytes,
             pos: 0,
             objects: Vec::new(),
+            origins: Vec::new(),
+            op_start: 0,
             stack: Vec::new(),
             memo: HashMap::new(),
         };
@@ -457,6 +464,7 @@ impl<'p, 'b> Unpickler<'p, 'b> {
         Ok(Unpickled {
             path,
             objects: unpickler.objects,
+            origins: unpickler.origins,
             root,
         })
     }
@@ -493,6 +501,7 @@ impl<'p, 'b> Unpickler<'p, 'b> {
 
     fn push_new(&mut self, object: PyObject) {
         self.objects.push(object);
+        self.origins.push(self.op_start);
         self.stack.push(StackItem::Object(self.objects.len() - 1));
     }
 
@@ -587,6 +596,7 @@ impl<'p, 'b> Unpickler<'p, 'b> {
     fn execute(&mut self) -> Result<usize> {
         loop {
             let at = self.pos;
+            self.op_start = at;
             let [op] = self.take_array::<1>("opcode")?;
             match op {
                 opcode::PROTO => {
@@ -714,10 +724,10 @@ impl<'p, 'b> Unpickler<'p, 'b> {
 }
 
 impl Unpickled<'_> {
-    fn corrupt(&self, reason: String) -> Error {
+    fn corrupt(&self, object: usize, reason: String) -> Error {
         Error::Corrupt {
             path: self.path.to_path_buf(),
-            offset: 0,
+            offset: self.origins.get(object).map_or(0, |&at| at as u64),
             reason,
         }
     }
@@ -726,21 +736,30 @@ impl Unpickled<'_> {
     fn dict_items(&self, object: usize, what: &str) -> Result<Vec<(usize, usize)>> {
         match &self.objects[object] {
             PyObject::Dict(items) => Ok(items.clone()),
-            other => Err(self.corrupt(format!("{what} is a {}, not a dict", other.type_name()))),
+            other => Err(self.corrupt(
+                object,
+                format!("{what} is a {}, not a dict", other.type_name()),
+            )),
         }
     }
 
     fn list_items(&self, object: usize, what: &str) -> Result<Vec<usize>> {
         match &self.objects[object] {
             PyObject::List(items) => Ok(items.clone()),
-            other => Err(self.corrupt(format!("{what} is a {}, not a list", other.type_name()))),
+            other => Err(self.corrupt(
+                object,
+                format!("{what} is a {}, not a list", other.type_name()),
+            )),
         }
     }
 
     fn text(&self, object: usize, what: &str) -> Result<String> {
         match &self.objects[object] {
             PyObject::Str(text) => Ok(text.clone()),
-            other => Err(self.corrupt(format!("{what} is a {}, not a str", other.type_name()))),
+            other => Err(self.corrupt(
+                object,
+                format!("{what} is a {}, not a str", other.type_name()),
+            )),
         }
     }
 
@@ -943,8 +962,14 @@ mod tests {
         let cases: [(&[u8], &str); 7] = [
             (b"\x80\x05}\x94\x8c\x01a\x94}\x94u.", "no MARK"),
             (b"\x80\x05}\x94(\x8c\x01a\x94}\x94s.", "expected an object"),
-            (b"\x80\x05\x8c\x01a\x94.", "is a str, not a dict"),
-            (b"\x80\x05}\x94K\x01}\x94s.", "is a int, not a str"),
+            (
+                b"\x80\x05\x8c\x01a\x94.",
+                "offset 2: the index is a str, not a dict",
+            ),
+            (
+                b"\x80\x05}\x94K\x01}\x94s.",
+                "offset 4: an indexed field name is a int, not a str",
+            ),
             (b"\x80\x05Xzzzz", "runs past the end"),
             (b"\x80\x05}h\x07.", "memo entry 7"),
             (b"\x80\x05c__builtin__\nevil\n.", "opcode 0x63"),

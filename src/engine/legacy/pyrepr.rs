@@ -178,7 +178,7 @@ pub fn py_is_printable(ch: char) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -264,6 +264,26 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 600);
+    }
+
+    /// `[value, str(value)]` pairs written by CPython 3.13 (gen_py_str_cases.py).
+    pub(crate) fn python_str_cases() -> Vec<(Value, String)> {
+        include_str!("testdata/py_str_cases.jsonl")
+            .lines()
+            .map(|line| {
+                let pair: (Value, String) = serde_json::from_str(line).expect("reference line");
+                pair
+            })
+            .collect()
+    }
+
+    #[test]
+    fn py_str_matches_python_for_400_random_nested_values() {
+        let cases = python_str_cases();
+        assert_eq!(cases.len(), 400);
+        for (value, expected) in cases {
+            assert_eq!(py_str(&value), expected, "py_str({value})");
+        }
     }
 
     #[test]

@@ -230,6 +230,17 @@ pub fn encode_record(id: &str, fields: &[(String, String)]) -> Result<Vec<u8>> {
     Ok(record)
 }
 
+/// A whole collection file as the library writes it when it rewrites the file
+/// on update or delete: every record re-encoded from the dict it read, so
+/// `_id` comes first and repeated fields are merged ([`LegacyRecord::python_fields`]).
+pub fn encode_rewritten_file(records: &[LegacyRecord]) -> Result<Vec<u8>> {
+    let mut file = Vec::new();
+    for record in records {
+        file.extend(encode_record(&record.id, &record.python_fields())?);
+    }
+    Ok(file)
+}
+
 fn to_u32(len: usize, id: &str, what: &str) -> Result<u32> {
     u32::try_from(len).map_err(|_| {
         Error::RecordEncoding(format!(
@@ -397,6 +408,30 @@ mod tests {
             }
             assert_eq!(rewritten, bytes, "{collection}.fdb");
         }
+    }
+
+    #[test]
+    fn rewriting_like_python_reproduces_the_fixture_file_python_rewrote() {
+        // users.fdb was rewritten by the library (updates and deletes), so
+        // every record there already has `_id` first.
+        let users = fixture_bytes("basic", "users.fdb");
+        let rewritten = encode_rewritten_file(&read_collection(&users).records).expect("encodes");
+        assert_eq!(rewritten, users);
+        // products.fdb was only appended to: a rewrite moves generated ids first.
+        let products = read_collection(&fixture_bytes("basic", "products.fdb")).records;
+        let rewritten = read_collection(&encode_rewritten_file(&products).expect("encodes"));
+        let first_keys: Vec<&str> = rewritten.records[0]
+            .fields
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(
+            first_keys,
+            ["_id", "sku", "category", "price", "stock", "sale"]
+        );
+        let documents: Vec<Document> = products.iter().map(record_to_document).collect();
+        let again: Vec<Document> = rewritten.records.iter().map(record_to_document).collect();
+        assert_eq!(again, documents);
     }
 
     #[test]
