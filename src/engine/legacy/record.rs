@@ -39,13 +39,22 @@ impl LegacyRecord {
     /// This is also the order in which the library writes the record back when
     /// it rewrites the file on update or delete.
     pub fn python_fields(&self) -> Vec<(String, String)> {
-        let mut fields: Vec<(String, String)> = vec![(ID_FIELD.to_string(), self.id.clone())];
-        let mut position: HashMap<&str, usize> = HashMap::from([(ID_FIELD, 0)]);
+        let mut fields: Vec<(String, String)> = Vec::with_capacity(self.fields.len() + 1);
+        fields.push((ID_FIELD.to_string(), self.id.clone()));
+        // Records hold a handful of fields: a scan beats hashing until many.
+        let mut position: Option<HashMap<String, usize>> =
+            (self.fields.len() > 32).then(|| HashMap::from([(ID_FIELD.to_string(), 0)]));
         for (key, value) in &self.fields {
-            match position.get(key.as_str()) {
-                Some(&i) => fields[i].1 = value.clone(),
+            let existing = match &position {
+                Some(map) => map.get(key).copied(),
+                None => fields.iter().position(|(k, _)| k == key),
+            };
+            match existing {
+                Some(i) => fields[i].1.clone_from(value),
                 None => {
-                    position.insert(key, fields.len());
+                    if let Some(map) = &mut position {
+                        map.insert(key.clone(), fields.len());
+                    }
                     fields.push((key.clone(), value.clone()));
                 }
             }
@@ -252,11 +261,13 @@ fn to_u32(len: usize, id: &str, what: &str) -> Result<u32> {
 /// The document the Python library returns for a record: `_id` first, then
 /// the other fields in file order, every value a string.
 pub fn record_to_document(record: &LegacyRecord) -> Document {
-    record
-        .python_fields()
-        .into_iter()
-        .map(|(key, value)| (key, Value::String(value)))
-        .collect()
+    let mut document = Document::new();
+    document.insert(ID_FIELD.to_string(), Value::String(record.id.clone()));
+    for (key, value) in &record.fields {
+        // Like a Python dict, inserting a present key keeps its place.
+        document.insert(key.clone(), Value::String(value.clone()));
+    }
+    document
 }
 
 /// The record the Python library would store for `doc`: each value as Python's
@@ -487,6 +498,28 @@ mod tests {
         assert_eq!(record.get("a"), Some("3"));
         assert_eq!(record.get("_id"), Some("new-id"));
         assert_eq!(record.get("zzz"), None);
+    }
+
+    #[test]
+    fn python_fields_merge_duplicates_the_same_way_for_records_with_many_fields() {
+        let mut fields: Vec<(String, String)> =
+            (0..40).map(|i| (format!("f{i}"), i.to_string())).collect();
+        fields.push(("f3".into(), "three".into()));
+        fields.push(("_id".into(), "x".into()));
+        let record = LegacyRecord {
+            id: "x".into(),
+            fields,
+        };
+        let merged = record.python_fields();
+        assert_eq!(merged.len(), 41);
+        assert_eq!(merged[0], ("_id".to_string(), "x".to_string()));
+        assert_eq!(merged[4], ("f3".to_string(), "three".to_string()));
+        let document = record_to_document(&record);
+        let from_document: Vec<(String, String)> = document
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect();
+        assert_eq!(from_document, merged);
     }
 
     #[test]
