@@ -423,26 +423,31 @@ impl FluxDB {
         self.ensure_writable("inserting")?;
         self.ensure_collection(collection)?;
         let c = self.native_mut(collection)?;
-        // Everything is checked and encoded before the first record is staged.
-        let mut prepared = Vec::with_capacity(documents.len());
-        let mut new_ids = HashSet::with_capacity(documents.len());
-        for (i, document) in documents.into_iter().enumerate() {
-            let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-            if c.contains(&id) || !new_ids.insert(id.clone()) {
-                return Err(Error::DuplicateId {
-                    collection: collection.to_owned(),
-                    id,
-                });
+        // Staged one by one; any failure undoes this call's records only.
+        let mark = c.mark();
+        let mut ids = Vec::with_capacity(documents.len());
+        let mut data = Vec::with_capacity(256);
+        let staged = || -> Result<()> {
+            for (i, document) in documents.into_iter().enumerate() {
+                let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
+                data.clear();
+                c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
+                if !c.put_new(&id, &data)? {
+                    return Err(Error::DuplicateId {
+                        collection: collection.to_owned(),
+                        id,
+                    });
+                }
+                ids.push(id);
             }
-            let mut data = Vec::with_capacity(128);
-            c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
-            prepared.push((id, data));
+            Ok(())
+        };
+        let result = staged();
+        if result.is_err() {
+            c.rollback_to(&mark);
         }
-        let mut ids = Vec::with_capacity(prepared.len());
-        for (id, data) in prepared {
-            c.put_encoded(&id, &data)?;
-            ids.push(id);
-        }
+        c.end_atomic_call();
+        result?;
         self.after_write()?;
         Ok(ids)
     }
@@ -806,18 +811,16 @@ fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
 fn with_id(document: Value) -> Result<(String, Document)> {
-    let Value::Object(mut doc) = document else {
+    let Value::Object(doc) = document else {
         return Err(Error::InvalidDocument(format!(
             "a record must be a JSON object, not {}",
             json_type_name(&document)
         )));
     };
+    // The codec stores `_id` apart from the fields, so a generated one is
+    // not added to the map.
     let id = match doc.get("_id") {
-        None => {
-            let id = uuid::Uuid::new_v4().to_string();
-            doc.shift_insert(0, "_id".to_owned(), Value::String(id.clone()));
-            id
-        }
+        None => uuid::Uuid::new_v4().to_string(),
         Some(Value::String(id)) if id.is_empty() => {
             return Err(Error::InvalidDocument("_id cannot be empty".to_owned()));
         }
