@@ -358,3 +358,225 @@ fn prepare<T: Default + Clone>(buffer: &mut Vec<T>, minimum: usize) {
         buffer.resize(minimum, T::default());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::json;
+
+    use super::super::test_support::{doc, read_all, skipping, strict};
+    use super::super::{ColumnType, CsvTypes, DocumentReader, EmptyCells, Format, ReadOptions};
+
+    #[test]
+    fn rows_become_documents_with_inferred_types() {
+        let input = "_id,name,age,score,active,tags,zip,note\n\
+                     1,Zoë,30,1.5,true,\"[\"\"a\"\",\"\"b\"\"]\",007,\n\
+                     2,\"Lee, \"\"Jr\"\"\",41,2,false,[],12345,hi\n";
+        let read = read_all(input.as_bytes(), Format::Csv, strict("p.csv"));
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [2, 3]);
+        assert_eq!(
+            read.docs(),
+            [
+                doc(
+                    json!({"_id": "1", "name": "Zoë", "age": 30, "score": 1.5, "active": true,
+                           "tags": ["a", "b"], "zip": "007", "note": null})
+                ),
+                doc(
+                    json!({"_id": "2", "name": "Lee, \"Jr\"", "age": 41, "score": 2, "active": false,
+                           "tags": [], "zip": "12345", "note": "hi"})
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_reader_reports_the_columns_it_will_use() -> crate::error::Result<()> {
+        let input = &b"a,b,c\n1,x,2.5\n"[..];
+        let options = ReadOptions {
+            csv_types: CsvTypes {
+                infer: true,
+                overrides: HashMap::from([("c".to_owned(), ColumnType::String)]),
+            },
+            ..ReadOptions::default()
+        };
+        let reader = DocumentReader::new(input, Format::Csv, options)?;
+        let columns: Vec<_> = reader
+            .csv_columns()
+            .unwrap_or_default()
+            .iter()
+            .map(|c| (c.name.as_str(), c.column_type, c.inferred))
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("a", ColumnType::Integer, true),
+                ("b", ColumnType::String, true),
+                ("c", ColumnType::String, false)
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn chosen_types_apply_and_a_cell_that_does_not_fit_is_a_bad_row() {
+        let input = b"id,n,flag\na,1,true\nb,x,false\nc,3,1\n";
+        let options = ReadOptions {
+            csv_types: CsvTypes {
+                infer: true,
+                overrides: HashMap::from([
+                    ("n".to_owned(), ColumnType::Float),
+                    ("flag".to_owned(), ColumnType::Bool),
+                ]),
+            },
+            ..skipping("t.csv")
+        };
+        let read = read_all(input, Format::Csv, options);
+        assert_eq!(
+            read.errors,
+            ["t.csv: line 3: column \"n\": \"x\" is not a finite number"]
+        );
+        assert_eq!(
+            read.docs(),
+            [
+                doc(json!({"id": "a", "n": 1.0, "flag": true})),
+                doc(json!({"id": "c", "n": 3.0, "flag": true}))
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_reported_by_the_line_they_start_on() {
+        let input = b"a,b\n1,\"two\nlines\"\n2\n\n3,4,5\n4,\"\xFF\"\n5,ok\n";
+        let read = read_all(input, Format::Csv, skipping("t.csv"));
+        assert_eq!(read.lines(), [2, 8]);
+        assert_eq!(
+            read.errors,
+            [
+                "t.csv: line 4: the row has 1 fields, the header has 2",
+                "t.csv: line 6: the row has more fields than the header's 2",
+                "t.csv: line 7: column \"b\": invalid UTF-8",
+            ]
+        );
+        assert_eq!(read.docs()[0], doc(json!({"a": 1, "b": "two\nlines"})));
+    }
+
+    #[test]
+    fn bad_rows_after_the_type_sample_are_reported_too() {
+        let mut input = String::from("a,b\n");
+        for i in 0..50 {
+            input.push_str(&format!("{i},x\n"));
+        }
+        input.push_str("oops\n");
+        let options = ReadOptions {
+            csv_sample_rows: 10,
+            ..skipping("t.csv")
+        };
+        let read = read_all(input.as_bytes(), Format::Csv, options);
+        assert_eq!(read.documents.len(), 50);
+        assert_eq!(
+            read.errors,
+            ["t.csv: line 52: the row has 1 fields, the header has 2"]
+        );
+    }
+
+    #[test]
+    fn a_row_over_the_size_limit_is_skipped() {
+        let input = format!("a\n1\n\"{}\"\n3\n", "x".repeat(10_000));
+        let options = ReadOptions {
+            max_record_bytes: 2000,
+            ..skipping("t.csv")
+        };
+        let read = read_all(input.as_bytes(), Format::Csv, options);
+        assert_eq!(read.lines(), [2, 4]);
+        assert_eq!(
+            read.errors,
+            [
+                "t.csv: line 3: the row is larger than the limit of 2000 bytes (ReadOptions::max_record_bytes)"
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_line_ends_and_a_byte_order_mark_are_read() {
+        let input = b"\xEF\xBB\xBFa,b\r\n1,x\r\n\r\n2,y\r\n";
+        let read = read_all(input, Format::Csv, strict("t.csv"));
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [2, 4]);
+        assert_eq!(
+            read.docs(),
+            [
+                doc(json!({"a": 1, "b": "x"})),
+                doc(json!({"a": 2, "b": "y"}))
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems_fail_the_whole_read() {
+        let unknown_override = ReadOptions {
+            csv_types: CsvTypes {
+                infer: true,
+                overrides: HashMap::from([("missing".to_owned(), ColumnType::Integer)]),
+            },
+            ..strict("t.csv")
+        };
+        let cases = [
+            (
+                &b"a,b,a\n1,2,3\n"[..],
+                strict("t.csv"),
+                "t.csv: line 1: the header names column \"a\" twice",
+            ),
+            (
+                b"a,\xFF\n",
+                strict("t.csv"),
+                "t.csv: line 1: column 2 of the header is not valid UTF-8",
+            ),
+            (
+                b"a\n1\n",
+                unknown_override,
+                "t.csv: line 1: a type is given for column \"missing\", which the header does not have",
+            ),
+        ];
+        for (input, options, expected) in cases {
+            let read = read_all(input, Format::Csv, options);
+            assert_eq!(read.errors, [expected]);
+            assert!(read.documents.is_empty());
+        }
+    }
+
+    #[test]
+    fn empty_input_and_a_lone_header_have_no_documents() {
+        for input in [&b""[..], b"\n\n", b"a,b\n"] {
+            let read = read_all(input, Format::Csv, strict("t.csv"));
+            assert!(
+                read.documents.is_empty() && read.errors.is_empty(),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_cells_can_be_left_out() {
+        let options = ReadOptions {
+            csv_empty_cells: EmptyCells::Omit,
+            ..strict("t.csv")
+        };
+        let read = read_all(b"a,b\n1,\n,2\n", Format::Csv, options);
+        assert_eq!(read.docs(), [doc(json!({"a": 1})), doc(json!({"b": 2}))]);
+    }
+
+    #[test]
+    fn without_inference_every_cell_is_text() {
+        let options = ReadOptions {
+            csv_types: CsvTypes {
+                infer: false,
+                overrides: HashMap::new(),
+            },
+            ..strict("t.csv")
+        };
+        let read = read_all(b"a,b\n1,true\n", Format::Csv, options);
+        assert_eq!(read.docs(), [doc(json!({"a": "1", "b": "true"}))]);
+    }
+}

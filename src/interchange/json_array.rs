@@ -362,3 +362,162 @@ impl<R: Read> JsonArrayReader<R> {
         self.source.capacity() + self.record.capacity() + self.scan.stack.capacity()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::Format;
+    use super::super::test_support::{doc, read_all, skipping, strict};
+
+    #[test]
+    fn elements_come_with_the_line_they_start_on() {
+        let input = br#"[
+  {"a": 1, "s": "has ] and } and \" and \\"},
+  {"b":
+     {"c": [1, {"d": "[{"}]}
+  },{"e": 2.5}
+]
+"#;
+        let read = read_all(input, Format::Json, strict("in.json"));
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [2, 3, 5]);
+        assert_eq!(
+            read.docs(),
+            [
+                doc(json!({"a": 1, "s": "has ] and } and \" and \\"})),
+                doc(json!({"b": {"c": [1, {"d": "[{"}]}})),
+                doc(json!({"e": 2.5})),
+            ]
+        );
+    }
+
+    #[test]
+    fn objects_one_after_another_are_read_like_mongoexport_output() {
+        let input = b"{\"a\": 1}\n{\"a\": 2}{\"a\": 3}\n\n";
+        let read = read_all(input, Format::Json, strict("export.json"));
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [1, 2, 2]);
+    }
+
+    #[test]
+    fn empty_inputs_have_no_documents() {
+        for input in [&b""[..], b"  \n", b"[]", b"\xEF\xBB\xBF[ \n ]\n"] {
+            let read = read_all(input, Format::Json, strict("e.json"));
+            assert!(
+                read.documents.is_empty() && read.errors.is_empty(),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_elements_are_reported_by_line_and_skipped_on_request() {
+        let input = b"[\n{\"a\": 1},\n{\"a\": tru},\n42,\n[1, {\"x\": 2}],\n\"s\",\n{\"a\": \"\xFF\"},\n,\n{\"a\": 8}\n]";
+        let read = read_all(input, Format::Json, skipping("in.json"));
+        assert_eq!(read.lines(), [2, 9]);
+        assert_eq!(
+            read.errors,
+            [
+                "in.json: line 3: column 10: expected ident",
+                "in.json: line 4: column 1: expected a JSON object, found a number",
+                "in.json: line 5: column 1: expected a JSON object, found an array",
+                "in.json: line 6: column 1: expected a JSON object, found a string",
+                "in.json: line 7: column 8: invalid UTF-8",
+                "in.json: line 8: column 1: expected a JSON object, found a comma",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_structure_ends_the_read_even_when_skipping() {
+        let cases: [(&[u8], usize, &str); 7] = [
+            (
+                b"[{\"a\": 1}\n{\"a\": 2}]",
+                1,
+                "in.json: line 2: column 1: expected ',' or ']' after the element, found text that is not JSON",
+            ),
+            (
+                b"[{\"a\": 1},\n{\"a\": 2}",
+                2,
+                "in.json: line 2: the file ends before the JSON array is closed with ']'",
+            ),
+            (
+                b"[{\"a\": 1}]\nx",
+                1,
+                "in.json: line 2: column 1: text after the end of the JSON array",
+            ),
+            (
+                b"[{\"a\": [1}\n]",
+                0,
+                "in.json: line 1: column 10: '}' does not close the element that starts at line 1",
+            ),
+            (
+                b"[\n{\"a\": \"never closed]",
+                0,
+                "in.json: line 2: the file ends inside the element that starts at column 1",
+            ),
+            (
+                b"42",
+                0,
+                "in.json: line 1: column 1: expected a JSON array or object, found a number",
+            ),
+            (
+                b"[{\"a\": 1},]",
+                1,
+                "in.json: line 1: column 11: a comma before ']' (trailing comma)",
+            ),
+        ];
+        for (input, documents, expected) in cases {
+            let read = read_all(input, Format::Json, skipping("in.json"));
+            assert_eq!(
+                read.errors,
+                [expected],
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(
+                read.documents.len(),
+                documents,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_a_bad_element_not_a_stack_overflow() {
+        let deep = format!("{{\"a\": {}{}}}", "[".repeat(50_000), "]".repeat(50_000));
+        let input = format!("[\n{deep},\n{{\"ok\": true}}\n]");
+        let read = read_all(input.as_bytes(), Format::Json, skipping("deep.json"));
+        assert_eq!(read.lines(), [3]);
+        assert_eq!(read.errors.len(), 1);
+        assert!(
+            read.errors[0].starts_with("deep.json: line 2: "),
+            "{}",
+            read.errors[0]
+        );
+        assert!(
+            read.errors[0].contains("nested more than 128 levels deep"),
+            "{}",
+            read.errors[0]
+        );
+    }
+
+    #[test]
+    fn an_element_over_the_size_limit_is_skipped() {
+        let input = format!("[{{\"big\": \"{}\"}},\n{{\"a\": 2}}]", "x".repeat(300_000));
+        let options = super::super::ReadOptions {
+            max_record_bytes: 100_000,
+            ..skipping("big.json")
+        };
+        let read = read_all(input.as_bytes(), Format::Json, options);
+        assert_eq!(read.lines(), [2]);
+        assert_eq!(
+            read.errors,
+            [
+                "big.json: line 1: the element is larger than the limit of 100000 bytes (ReadOptions::max_record_bytes)"
+            ]
+        );
+    }
+}

@@ -110,3 +110,79 @@ impl<R: Read> JsonLinesReader<R> {
         self.source.capacity() + self.line.capacity()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::Format;
+    use super::super::test_support::{doc, read_all, skipping, strict};
+
+    #[test]
+    fn documents_come_with_their_line_and_blank_lines_are_skipped() {
+        let input = b"{\"a\": 1}\n\n   \n{\"b\": [1.0, \"x\"]}\r\n{\"c\": null}";
+        let read = read_all(input, Format::JsonLines, strict("in.jsonl"));
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [1, 4, 5]);
+        assert_eq!(
+            read.docs(),
+            [
+                doc(json!({"a": 1})),
+                doc(json!({"b": [1.0, "x"]})),
+                doc(json!({"c": null}))
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_reported_by_line_number_and_skipped_on_request() {
+        let input = b"{\"a\": 1}\n{\"a\": }\n[1, 2]\n\"text\"\n{\"a\": \"\xC3\x28\"}\n{\"a\": 1} {\"b\": 2}\n{\"a\": 6}\n";
+        let read = read_all(input, Format::JsonLines, skipping("in.jsonl"));
+        assert_eq!(read.lines(), [1, 7]);
+        assert_eq!(
+            read.errors,
+            [
+                "in.jsonl: line 2: column 7: expected value",
+                "in.jsonl: line 3: column 1: expected a JSON object, found an array",
+                "in.jsonl: line 4: column 1: expected a JSON object, found a string",
+                "in.jsonl: line 5: column 8: invalid UTF-8",
+                "in.jsonl: line 6: column 10: trailing characters",
+            ]
+        );
+    }
+
+    #[test]
+    fn without_skip_bad_the_first_bad_line_ends_the_read() {
+        let input = b"{\"a\": 1}\n{oops}\n{\"a\": 3}\n";
+        let read = read_all(input, Format::JsonLines, strict("in.jsonl"));
+        assert_eq!(read.lines(), [1]);
+        assert_eq!(
+            read.errors,
+            ["in.jsonl: line 2: column 2: key must be a string"]
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_size_limit_is_a_bad_line_and_reading_goes_on() {
+        let long = format!("{{\"a\": \"{}\"}}", "x".repeat(5000));
+        let input = format!("{{\"a\": 1}}\n{long}\n{{\"a\": 3}}\n");
+        let options = super::super::ReadOptions {
+            max_record_bytes: 1000,
+            ..skipping("big.jsonl")
+        };
+        let read = read_all(input.as_bytes(), Format::JsonLines, options);
+        assert_eq!(read.lines(), [1, 3]);
+        assert_eq!(
+            read.errors,
+            [
+                "big.jsonl: line 2: the line is larger than the limit of 1000 bytes (ReadOptions::max_record_bytes)"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_input_has_no_documents() {
+        let read = read_all(b"", Format::JsonLines, strict("e.jsonl"));
+        assert!(read.documents.is_empty() && read.errors.is_empty());
+    }
+}

@@ -82,7 +82,8 @@ pub struct DocumentReader<R> {
 enum Records<R> {
     Json(JsonArrayReader<R>),
     JsonLines(JsonLinesReader<R>),
-    Csv(CsvReader<R>),
+    // Boxed: csv-core's parser tables make it much bigger than the others.
+    Csv(Box<CsvReader<R>>),
 }
 
 impl DocumentReader<File> {
@@ -118,7 +119,7 @@ impl<R: Read> DocumentReader<R> {
                 source.skip_byte_order_mark()?;
                 Records::JsonLines(JsonLinesReader::new(source, max_record_bytes))
             }
-            Format::Csv => Records::Csv(CsvReader::new(
+            Format::Csv => Records::Csv(Box::new(CsvReader::new(
                 source,
                 CsvSettings {
                     types: &options.csv_types,
@@ -126,7 +127,7 @@ impl<R: Read> DocumentReader<R> {
                     sample_rows: options.csv_sample_rows,
                     max_record_bytes,
                 },
-            )?),
+            )?)),
         };
         Ok(DocumentReader {
             records,
@@ -257,4 +258,281 @@ pub fn preview(path: &Path, format: Format, n: usize, options: &ReadOptions) -> 
         csv_columns,
         total_bytes: reader.progress().total_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::io::Write;
+    use std::rc::Rc;
+
+    use serde_json::json;
+
+    use super::super::source::READ_BUFFER_BYTES;
+    use super::super::test_support::{doc, skipping};
+    use super::super::{ColumnType, DocumentWriter};
+    use super::*;
+
+    /// Generates a JSON array (or JSON Lines, or CSV) of `count` small
+    /// documents on the fly, so the test itself holds no file, and counts the
+    /// bytes the reader has taken.
+    struct Generated {
+        format: Format,
+        next: u64,
+        count: u64,
+        chunk: Vec<u8>,
+        at: usize,
+        finished: bool,
+        handed_out: Rc<Cell<u64>>,
+    }
+
+    impl Generated {
+        fn new(format: Format, count: u64) -> (Generated, Rc<Cell<u64>>) {
+            let handed_out = Rc::new(Cell::new(0));
+            let opening: &[u8] = match format {
+                Format::Json => b"[\n",
+                Format::JsonLines => b"",
+                Format::Csv => b"_id,n,name\n",
+            };
+            let generated = Generated {
+                format,
+                next: 0,
+                count,
+                chunk: opening.to_vec(),
+                at: 0,
+                finished: false,
+                handed_out: handed_out.clone(),
+            };
+            (generated, handed_out)
+        }
+
+        fn refill(&mut self) {
+            self.chunk.clear();
+            self.at = 0;
+            if self.next == self.count {
+                if self.format == Format::Json {
+                    self.chunk.extend_from_slice(b"\n]\n");
+                }
+                self.finished = true;
+                return;
+            }
+            let n = self.next;
+            self.next += 1;
+            let separator = if self.format == Format::Json && n > 0 {
+                ",\n"
+            } else {
+                ""
+            };
+            let record = match self.format {
+                Format::Json | Format::JsonLines => {
+                    format!("{separator}{{\"_id\":\"id{n}\",\"n\":{n},\"name\":\"doc {n}\"}}")
+                }
+                Format::Csv => format!("id{n},{n},doc {n}"),
+            };
+            self.chunk.extend_from_slice(record.as_bytes());
+            if self.format != Format::Json {
+                self.chunk.push(b'\n');
+            }
+        }
+    }
+
+    impl Read for Generated {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let mut written = 0;
+            while written < out.len() {
+                if self.at == self.chunk.len() {
+                    if self.finished {
+                        break;
+                    }
+                    self.refill();
+                    continue;
+                }
+                let n = (self.chunk.len() - self.at).min(out.len() - written);
+                out[written..written + n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+                self.at += n;
+                written += n;
+            }
+            self.handed_out.set(self.handed_out.get() + written as u64);
+            Ok(written)
+        }
+    }
+
+    #[test]
+    fn a_json_array_of_200000_documents_is_read_in_bounded_memory() -> Result<()> {
+        let count = 200_000;
+        let (input, handed_out) = Generated::new(Format::Json, count);
+        let mut reader = DocumentReader::new(input, Format::Json, ReadOptions::default())?;
+        let mut read = 0;
+        let mut largest_buffer = 0;
+        while let Some(next) = reader.next_document() {
+            let (_, doc) = next?;
+            assert_eq!(doc.get("n"), Some(&json!(read)));
+            read += 1;
+            largest_buffer = largest_buffer.max(reader.buffer_capacity());
+            let read_ahead = handed_out.get() - reader.progress().bytes_read;
+            assert!(
+                read_ahead <= READ_BUFFER_BYTES as u64,
+                "read {read_ahead} bytes ahead"
+            );
+        }
+        assert_eq!(read, count);
+        assert!(
+            largest_buffer <= READ_BUFFER_BYTES + 4096,
+            "buffers grew to {largest_buffer} bytes"
+        );
+        assert_eq!(reader.progress().bytes_read, handed_out.get());
+        assert!(
+            handed_out.get() > 8_000_000,
+            "the input was {} bytes",
+            handed_out.get()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn json_lines_and_csv_are_read_in_bounded_memory_too() -> Result<()> {
+        for format in [Format::JsonLines, Format::Csv] {
+            let (input, handed_out) = Generated::new(format, 50_000);
+            let mut reader = DocumentReader::new(input, format, ReadOptions::default())?;
+            let mut read = 0;
+            let mut largest_buffer = 0;
+            while let Some(next) = reader.next_document() {
+                next?;
+                read += 1;
+                largest_buffer = largest_buffer.max(reader.buffer_capacity());
+            }
+            assert_eq!(read, 50_000, "{format}");
+            // CSV holds its type sample (1000 short rows) until handed out.
+            assert!(
+                largest_buffer <= 2 * READ_BUFFER_BYTES,
+                "{format}: buffers grew to {largest_buffer} bytes"
+            );
+            assert_eq!(reader.progress().bytes_read, handed_out.get(), "{format}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn cancellation_stops_a_read_at_the_next_document() -> Result<()> {
+        let (input, handed_out) = Generated::new(Format::JsonLines, 10_000_000);
+        let cancel = CancelToken::new();
+        let options = ReadOptions {
+            cancel: Some(cancel.clone()),
+            ..ReadOptions::default()
+        };
+        let mut reader = DocumentReader::new(input, Format::JsonLines, options)?;
+        for _ in 0..5 {
+            assert!(matches!(reader.next_document(), Some(Ok(_))));
+        }
+        cancel.cancel();
+        assert!(matches!(
+            reader.next_document(),
+            Some(Err(Error::Cancelled))
+        ));
+        assert!(reader.next_document().is_none());
+        assert_eq!(reader.progress().records, 5);
+        assert!(handed_out.get() <= READ_BUFFER_BYTES as u64);
+        Ok(())
+    }
+
+    #[test]
+    fn open_reports_progress_against_the_file_size() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("people.jsonl");
+        let content = "{\"a\": 1}\nnot json\n{\"a\": 3}\n";
+        std::fs::write(&path, content).at(&path)?;
+        let size = content.len() as u64;
+        let mut reader = DocumentReader::open(&path, Format::JsonLines, skipping("ignored"))?;
+        let results: Vec<_> = reader.by_ref().collect();
+        assert_eq!(results.len(), 3);
+        assert!(
+            matches!(&results[1], Err(Error::ImportLine { path: p, line: 2, .. }) if p == &path),
+            "{results:?}"
+        );
+        let progress = reader.progress();
+        assert_eq!(
+            progress,
+            Progress {
+                bytes_read: size,
+                total_bytes: Some(size),
+                records: 2,
+                bad_records: 1
+            }
+        );
+        assert_eq!(progress.fraction(), Some(1.0));
+        Ok(())
+    }
+
+    #[test]
+    fn opening_a_missing_file_names_it() {
+        let error = DocumentReader::open(
+            Path::new("/nonexistent/x.csv"),
+            Format::Csv,
+            ReadOptions::default(),
+        )
+        .err();
+        assert!(
+            matches!(&error, Some(Error::Io { path, .. }) if path == Path::new("/nonexistent/x.csv")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn preview_shows_the_first_documents_the_bad_rows_and_the_column_types() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let path = dir.path().join("p.csv");
+        let mut file = File::create(&path).at(&path)?;
+        let content = b"name,age\nann,31\nbob\ncid,27\ndee,40\n";
+        file.write_all(content).at(&path)?;
+        drop(file);
+        let preview = preview(&path, Format::Csv, 2, &ReadOptions::default())?;
+        assert_eq!(
+            preview.documents,
+            [
+                (2, doc(json!({"name": "ann", "age": 31}))),
+                (4, doc(json!({"name": "cid", "age": 27})))
+            ]
+        );
+        let errors: Vec<String> = preview.errors.iter().map(Error::to_string).collect();
+        assert_eq!(
+            errors,
+            [format!(
+                "{}: line 3: the row has 1 fields, the header has 2",
+                path.display()
+            )]
+        );
+        let types: Vec<_> = preview
+            .csv_columns
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.column_type)
+            .collect();
+        assert_eq!(types, [ColumnType::String, ColumnType::Integer]);
+        assert_eq!(preview.total_bytes, Some(content.len() as u64));
+        Ok(())
+    }
+
+    #[test]
+    fn files_written_by_the_writer_read_back_through_open() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let docs = [
+            doc(json!({"_id": "a", "n": 1})),
+            doc(json!({"_id": "b", "n": 2})),
+        ];
+        for format in Format::ALL {
+            let path = dir.path().join(format!("out.{}", format.name()));
+            let mut writer = DocumentWriter::create(&path, format, None)?;
+            for doc in &docs {
+                writer.write(doc)?;
+            }
+            writer.finish()?.sync_all().at(&path)?;
+            let detected = Format::from_path(&path).unwrap_or(Format::Csv);
+            let read: Vec<Document> =
+                DocumentReader::open(&path, detected, ReadOptions::default())?
+                    .map(|next| next.map(|(_, doc)| doc))
+                    .collect::<Result<_>>()?;
+            assert_eq!(read, docs, "{format}");
+        }
+        Ok(())
+    }
 }

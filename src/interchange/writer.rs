@@ -35,7 +35,8 @@ pub struct DocumentWriter<W: Write> {
 enum Sink<W: Write> {
     Json { out: BufWriter<W>, first: bool },
     JsonLines { out: BufWriter<W> },
-    Csv(CsvSink<W>),
+    // Boxed: csv's writer state is much bigger than a BufWriter.
+    Csv(Box<CsvSink<W>>),
 }
 
 impl DocumentWriter<File> {
@@ -71,7 +72,7 @@ impl<W: Write> DocumentWriter<W> {
             Format::JsonLines => Sink::JsonLines {
                 out: BufWriter::with_capacity(WRITE_BUFFER_BYTES, out),
             },
-            Format::Csv => Sink::Csv(CsvSink::new(out, csv_fields, &path)?),
+            Format::Csv => Sink::Csv(Box::new(CsvSink::new(out, csv_fields, &path)?)),
         };
         Ok(DocumentWriter {
             sink,
@@ -217,12 +218,16 @@ impl<W: Write> CsvSink<W> {
             })
             .collect();
         if present < doc.len() {
-            let unknown = doc.keys().find(|key| !fields.contains(key));
+            let unknown: Vec<String> = doc
+                .keys()
+                .filter(|key| !fields.contains(key))
+                .map(|key| format!("{key:?}"))
+                .collect();
             return Err(Error::InvalidDocument(format!(
-                "field {:?} of document {} is not among the CSV columns; take the columns from csv_header over all documents",
-                unknown.map_or("", String::as_str),
+                "document {} has fields that are not CSV columns: {}; take the columns from csv_header over all documents",
                 doc.get("_id")
-                    .map_or_else(|| "without _id".to_owned(), Value::to_string)
+                    .map_or_else(|| "without _id".to_owned(), Value::to_string),
+                unknown.join(", ")
             )));
         }
         for value in values {
@@ -298,4 +303,151 @@ pub fn csv_header<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Vec<Strin
         header.add(doc);
     }
     header.into_fields()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::interchange::test_support::doc;
+
+    fn written(format: Format, fields: Option<Vec<String>>, docs: &[Document]) -> Result<String> {
+        let mut writer = DocumentWriter::new(Vec::new(), format, fields)?;
+        for doc in docs {
+            writer.write(doc)?;
+        }
+        let bytes = writer.finish()?;
+        String::from_utf8(bytes).map_err(|e| Error::RecordEncoding(e.to_string()))
+    }
+
+    #[test]
+    fn json_is_an_array_with_one_document_a_line_and_id_first() -> Result<()> {
+        let docs = [
+            doc(json!({"n": 1, "_id": "a"})),
+            doc(json!({"_id": "b", "x": 2.0})),
+        ];
+        assert_eq!(
+            written(Format::Json, None, &docs)?,
+            "[\n{\"_id\":\"a\",\"n\":1},\n{\"_id\":\"b\",\"x\":2.0}\n]\n"
+        );
+        assert_eq!(written(Format::Json, None, &[])?, "[\n]\n");
+        Ok(())
+    }
+
+    #[test]
+    fn json_lines_is_one_compact_object_a_line() -> Result<()> {
+        let docs = [
+            doc(json!({"a": "é\n", "b": [1, {"c": null}]})),
+            doc(json!({})),
+        ];
+        assert_eq!(
+            written(Format::JsonLines, None, &docs)?,
+            "{\"a\":\"é\\n\",\"b\":[1,{\"c\":null}]}\n{}\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn csv_cells_follow_the_header_with_nested_values_as_json() -> Result<()> {
+        let docs = [
+            doc(json!({"_id": "1", "s": "a,b \"q\"", "n": 2.5, "t": true, "o": {"k": [1]}})),
+            doc(json!({"_id": "2", "n": 3, "s": null})),
+        ];
+        let header = csv_header(&docs);
+        assert_eq!(header, ["_id", "s", "n", "t", "o"]);
+        assert_eq!(
+            written(Format::Csv, Some(header), &docs)?,
+            "_id,s,n,t,o\n1,\"a,b \"\"q\"\"\",2.5,true,\"{\"\"k\"\":[1]}\"\n2,,3,,\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn csv_header_puts_id_first_and_keeps_first_seen_order() {
+        let docs = [
+            doc(json!({"b": 1, "a": 2})),
+            doc(json!({"c": 3, "_id": "x", "a": 4})),
+        ];
+        assert_eq!(csv_header(&docs), ["_id", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn csv_without_fields_takes_the_first_documents_and_rejects_others() -> Result<()> {
+        assert_eq!(
+            written(Format::Csv, None, &[doc(json!({"a": 1}))])?,
+            "a\n1\n"
+        );
+        let error = written(
+            Format::Csv,
+            None,
+            &[doc(json!({"a": 1})), doc(json!({"_id": "z", "b": 2}))],
+        )
+        .err();
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some(
+                "invalid document: document \"z\" has fields that are not CSV columns: \"_id\", \"b\"; \
+                 take the columns from csv_header over all documents"
+            )
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn csv_with_given_fields_writes_the_header_even_without_documents() -> Result<()> {
+        assert_eq!(
+            written(Format::Csv, Some(vec!["a".into(), "b".into()]), &[])?,
+            "a,b\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_single_empty_cell_is_quoted_so_the_row_is_not_a_blank_line() -> Result<()> {
+        assert_eq!(
+            written(
+                Format::Csv,
+                Some(vec!["a".into()]),
+                &[doc(json!({"a": null}))]
+            )?,
+            "a\n\"\"\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn cancelled_writes_fail() -> Result<()> {
+        let cancel = CancelToken::new();
+        let mut writer =
+            DocumentWriter::new(Vec::new(), Format::JsonLines, None)?.with_cancel(cancel.clone());
+        writer.write(&doc(json!({"a": 1})))?;
+        cancel.cancel();
+        assert!(matches!(
+            writer.write(&doc(json!({"a": 2}))),
+            Err(Error::Cancelled)
+        ));
+        assert_eq!(writer.records_written(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn write_errors_name_the_output() -> Result<()> {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        for format in Format::ALL {
+            let mut writer = DocumentWriter::new(Full, format, None)?.with_path("out.x");
+            writer.write(&doc(json!({"a": 1})))?;
+            let error = writer.finish().err().map(|e| e.to_string());
+            assert_eq!(error.as_deref(), Some("out.x: disk full"), "{format}");
+        }
+        Ok(())
+    }
 }
