@@ -208,11 +208,17 @@ impl<W: Write> CsvSink<W> {
         }
         let CsvSink { out, fields, cell } = self;
         let fields = fields.as_deref().unwrap_or_default();
+        // Documents usually have the header's fields in the header's order:
+        // walk both together and hash-look-up only the fields out of step.
+        let mut in_order = doc.iter().peekable();
         let mut present = 0;
         let values: Vec<Option<&Value>> = fields
             .iter()
             .map(|field| {
-                let value = doc.get(field);
+                let value = match in_order.next_if(|(key, _)| *key == field) {
+                    Some((_, value)) => Some(value),
+                    None => doc.get(field),
+                };
                 present += usize::from(value.is_some());
                 value
             })
