@@ -87,7 +87,7 @@ fn document(n: u64) -> Document {
         "name": format!("user {n}"),
         "age": 18 + hash % 60,
         "score": (hash % 10_000) as f64 / 100.0,
-        "active": hash % 3 == 0,
+        "active": hash.is_multiple_of(3),
         "city": cities[(hash % 5) as usize],
     });
     match value {
