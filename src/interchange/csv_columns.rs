@@ -99,6 +99,8 @@ impl Default for CsvTypes {
 
 /// What an empty CSV cell becomes. Export writes null, a missing field and
 /// an empty string all as an empty cell, so import cannot tell them apart.
+/// A column the caller typed as [`ColumnType::String`] reads an empty cell as
+/// an empty string instead.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EmptyCells {
     /// The field is present with the value null.

@@ -295,7 +295,8 @@ impl<R: Read> RowReader<R> {
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull if problem.is_none() => {
                     if row.bytes.len() >= self.max_record_bytes {
-                        problem = Some(too_large_message("row", self.max_record_bytes));
+                        let message = too_large_message("row", self.max_record_bytes);
+                        problem = Some(format!("{message}; is a quote left open?"));
                     } else {
                         let grown = (row.bytes.len() * 2).min(self.max_record_bytes);
                         row.bytes.resize(grown, 0);
@@ -493,7 +494,7 @@ mod tests {
         assert_eq!(
             read.errors,
             [
-                "t.csv: line 3: the row is larger than the limit of 2000 bytes (ReadOptions::max_record_bytes)"
+                "t.csv: line 3: the row is larger than the limit of 2000 bytes (ReadOptions::max_record_bytes); is a quote left open?"
             ]
         );
     }

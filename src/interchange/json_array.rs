@@ -168,15 +168,15 @@ impl<R: Read> JsonArrayReader<R> {
             Ok(bytes) => bytes.first().copied(),
             Err(error) => return Err(Failure::fatal(error)),
         };
-        let path = self.source.path().clone();
         match first {
             Some(b'{') => {
                 let fits = self.scan_nested(true, start)?;
+                let path = self.source.path();
                 if !fits {
                     let message = too_large_message("element", self.max_record_bytes);
-                    return Err(Failure::bad_record(&path, start.line, message));
+                    return Err(Failure::bad_record(path, start.line, message));
                 }
-                let doc = parse_object(&self.record, start, &path)?;
+                let doc = parse_object(&self.record, start, path)?;
                 Ok((start.line, doc))
             }
             Some(byte) => {
@@ -194,10 +194,10 @@ impl<R: Read> JsonArrayReader<R> {
                     start.column,
                     describe_value_start(byte)
                 );
-                Err(Failure::bad_record(&path, start.line, message))
+                Err(Failure::bad_record(self.source.path(), start.line, message))
             }
             None => Err(Failure::fatal_at(
-                &path,
+                self.source.path(),
                 start.line,
                 "the file ends inside an element",
             )),

@@ -273,6 +273,14 @@ mod tests {
     }
 
     #[test]
+    fn readers_and_writers_can_move_to_the_worker_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<DocumentReader<std::fs::File>>();
+        assert_send::<DocumentWriter<std::fs::File>>();
+        assert_send::<ReadOptions>();
+    }
+
+    #[test]
     fn a_bad_line_in_each_format_is_reported_with_its_line_number() {
         let cases: [(Format, &[u8], &str); 3] = [
             (

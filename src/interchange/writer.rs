@@ -19,6 +19,8 @@ const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 /// JSON and JSON Lines write each document as one compact line with `_id`
 /// first, the form `mongoimport` reads (`--jsonArray` for JSON). Every value
 /// survives: integers stay integers, floats keep their fraction (`2.0`).
+/// What MongoDB reads differently: `mongoimport` takes objects with a `$` key
+/// (`{"$date": …}`) as Extended JSON, and an integer above 2^63 - 1 as a double.
 ///
 /// CSV writes a header, then one row a document: strings as they are (a
 /// string `"12"` is written `12` and may come back as a number), numbers and
