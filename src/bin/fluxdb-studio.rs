@@ -1,3 +1,1 @@
-fn main() -> std::process::ExitCode {
-    fluxdb::studio::main()
-}
+fn main() -> std::process::ExitCode { fluxdb::studio::main() }

@@ -1,3 +1,1 @@
-fn main() -> std::process::ExitCode {
-    fluxdb::cli::main()
-}
+fn main() -> std::process::ExitCode { fluxdb::cli::main() }
