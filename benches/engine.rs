@@ -45,6 +45,10 @@ fn main() {
     let file_bytes = db.collection_info("bench").expect("info").file_bytes;
     println!("file size: {:.1} MB", file_bytes as f64 / 1e6);
 
+    drop(db);
+    reopen_in_child(&dir, "after insert_many");
+    let mut db = OpenOptions::new().open(&dir).expect("open");
+
     let probes: Vec<&String> = (0..100_000).map(|i| &ids[(i * 7919) % ids.len()]).collect();
     let cpu = cpu_seconds();
     let start = Instant::now();
@@ -70,12 +74,16 @@ fn main() {
     db.flush().expect("flush");
     per_op("delete by _id (100,000)", start.elapsed(), 100_000);
     drop(db);
+    reopen_in_child(&dir, "after 110,000 updates and 100,000 deletes");
+}
 
+fn reopen_in_child(dir: &Path, when: &str) {
     let out = std::process::Command::new(std::env::current_exe().expect("own path"))
         .arg("--reopen-child")
-        .arg(&dir)
+        .arg(dir)
         .output()
         .expect("reopen child runs");
+    println!("{when}:");
     print!("{}", String::from_utf8_lossy(&out.stdout));
 }
 
@@ -104,7 +112,7 @@ fn reopen_child(dir: &Path) {
     let info = db.collection_info("bench").expect("info");
     let after = rss_bytes();
     println!(
-        "reopen: {:.0} ms ({:.0} ms CPU) for {} records, file {:.1} MB",
+        "  reopen: {:.0} ms ({:.0} ms CPU) for {} records, file {:.1} MB",
         elapsed.as_secs_f64() * 1e3,
         cpu * 1e3,
         info.records,
@@ -112,7 +120,7 @@ fn reopen_child(dir: &Path) {
     );
     if let (Some(before), Some(after)) = (before, after) {
         println!(
-            "resident memory after reopen: {:.1} MB ({:.1} MB before opening) = {:.2}x the file size",
+            "  resident memory after reopen: {:.1} MB ({:.1} MB before opening) = {:.2}x the file size",
             after as f64 / 1e6,
             before as f64 / 1e6,
             after as f64 / info.file_bytes as f64

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::engine::collection::{NativeCollection, initial_file};
-use crate::engine::storage::native::{self, EntryKind, FLAG_CONTINUES, FileKind};
+use crate::engine::storage::native::{self, EntryKind, FLAG_CONTINUES, FileKind, ScanEvent};
 use crate::engine::storage::{RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
 
@@ -82,9 +82,17 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         offset,
         reason,
     };
-    let mut entries = Vec::new();
-    let outcome = native::scan(&file, path, &HashSet::new(), |e| {
-        entries.push(e);
+    // (kind, id, offset, len, meta JSON)
+    let mut entries: Vec<(EntryKind, Box<str>, u64, u32, Option<Vec<u8>>)> = Vec::new();
+    let outcome = native::scan(&file, path, &HashSet::new(), |event| {
+        match event {
+            ScanEvent::Entry(e, offset) => {
+                let meta = (e.kind == EntryKind::Meta).then(|| e.data.to_vec());
+                entries.push((e.kind, e.id.into(), offset, e.len as u32, meta));
+            }
+            // An incomplete backup is refused below (the tail is reported).
+            ScanEvent::GroupStart | ScanEvent::GroupDiscarded => {}
+        }
         Ok(())
     })
     .map_err(|e| match e {
@@ -108,28 +116,28 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         });
     }
     let mut entries = entries.into_iter();
-    let meta = match entries.next() {
-        Some(e) if e.kind == EntryKind::Meta => e,
+    let (meta_offset, meta) = match entries.next() {
+        Some((EntryKind::Meta, _, offset, _, meta)) => (offset, meta.unwrap_or_default()),
         _ => return Err(corrupt(native::HEADER_LEN, "the backup has no metadata entry".to_owned())),
     };
-    let meta: BackupMeta = serde_json::from_slice(meta.meta.as_deref().unwrap_or_default())
-        .map_err(|e| corrupt(meta.offset, format!("bad backup metadata: {e}")))?;
+    let meta: BackupMeta = serde_json::from_slice(&meta)
+        .map_err(|e| corrupt(meta_offset, format!("bad backup metadata: {e}")))?;
     let mut records = Vec::with_capacity(meta.records.min(1 << 24) as usize);
     let mut seen = HashSet::new();
     let mut buf = Vec::new();
-    for e in entries {
-        if e.kind != EntryKind::Put {
-            return Err(corrupt(e.offset, "unexpected entry in a backup".to_owned()));
+    for (kind, id, offset, len, _) in entries {
+        if kind != EntryKind::Put {
+            return Err(corrupt(offset, "unexpected entry in a backup".to_owned()));
         }
-        if !seen.insert(e.id.clone()) {
-            return Err(corrupt(e.offset, format!("duplicate _id {:?}", e.id)));
+        if !seen.insert(id.clone()) {
+            return Err(corrupt(offset, format!("duplicate _id {id:?}")));
         }
-        native::read_entry(&file, path, e.offset, e.len, &mut buf)?;
-        let entry = native::parse_entry(&buf).map_err(|r| corrupt(e.offset, r))?;
+        native::read_entry(&file, path, offset, len, &mut buf)?;
+        let entry = native::parse_entry(&buf).map_err(|r| corrupt(offset, r))?;
         codec
-            .decode(&e.id, entry.data)
-            .map_err(|err| corrupt(e.offset, format!("record {:?}: {err}", e.id)))?;
-        records.push((e.id, entry.data.to_vec()));
+            .decode(&id, entry.data)
+            .map_err(|err| corrupt(offset, format!("record {id:?}: {err}")))?;
+        records.push((id, entry.data.to_vec()));
     }
     if records.len() as u64 != meta.records {
         return Err(corrupt(

@@ -17,11 +17,12 @@ use crate::engine::Document;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
-    self, DroppedTail, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, HEADER_LEN, ScannedEntry,
+    self, DroppedTail, EntryKind, EntryRef, FLAG_CONTINUES, FileHeader, FileKind, HEADER_LEN,
+    ScanEvent,
 };
 use crate::error::{Error, IoContext, Result};
 
-use records::{Loc, RecordTable, Slot};
+use records::{Loc, RecordLoader, RecordTable, Slot};
 
 /// What a rollback must restore, newest last.
 #[derive(Debug)]
@@ -126,13 +127,39 @@ impl NativeCollection {
             read_only,
         };
         let file = collection.file.try_clone().at(path)?;
-        // Sized from the file (an entry takes 60 bytes or more), so the
-        // table rarely grows while loading.
-        let estimate = file.metadata().map(|m| m.len() / 160).unwrap_or(0);
-        collection.records = RecordTable::with_capacity(estimate.min(1 << 26) as usize);
-        let outcome = native::scan(&file, path, committed_txns, |entry| {
-            collection.apply_scanned(entry)
+        // An entry takes 60 bytes or more; most are larger.
+        let estimate = file.metadata().map(|m| m.len() / 128).unwrap_or(0);
+        let mut loader = RecordLoader::with_capacity(estimate.min(1 << 26) as usize);
+        // The last meta entry wins; a discarded group takes its own back.
+        let mut indexed_fields: Option<Vec<String>> = None;
+        let mut fields_before_group: Option<Vec<String>> = None;
+        let outcome = native::scan(&file, path, committed_txns, |event| {
+            match event {
+                ScanEvent::GroupStart => {
+                    loader.start_group();
+                    fields_before_group = indexed_fields.clone();
+                }
+                ScanEvent::GroupDiscarded => {
+                    loader.discard_group();
+                    indexed_fields = fields_before_group.take();
+                }
+                ScanEvent::Entry(entry, offset) => {
+                    let loc = Loc::File {
+                        offset,
+                        len: entry.len as u32,
+                    };
+                    match entry.kind {
+                        EntryKind::Put => loader.put(entry.id, loc),
+                        EntryKind::Delete => loader.delete(entry.id),
+                        EntryKind::Meta => indexed_fields = Some(parse_meta(entry, offset, path)?),
+                    }
+                }
+            }
+            Ok(())
         })?;
+        collection.records = loader.finish();
+        collection.live_bytes = collection.records.iter().map(|(_, s)| u64::from(s.loc.len())).sum();
+        collection.indexed_fields = indexed_fields.unwrap_or_default();
         if outcome.header.kind != FileKind::Collection {
             return Err(Error::Corrupt {
                 path: path.to_path_buf(),
@@ -159,31 +186,6 @@ impl NativeCollection {
             collection,
             dropped: outcome.dropped,
         })
-    }
-
-    fn apply_scanned(&mut self, entry: ScannedEntry) -> Result<()> {
-        match entry.kind {
-            EntryKind::Put => {
-                let loc = Loc::File {
-                    offset: entry.offset,
-                    len: entry.len,
-                };
-                self.set(&entry.id, loc);
-            }
-            EntryKind::Delete => {
-                self.remove(&entry.id);
-            }
-            EntryKind::Meta => {
-                let meta: CollectionMeta = serde_json::from_slice(entry.meta.as_deref().unwrap_or(b"{}"))
-                    .map_err(|e| Error::Corrupt {
-                        path: self.path.clone(),
-                        offset: entry.offset,
-                        reason: format!("collection metadata is not valid JSON: {e}"),
-                    })?;
-                self.indexed_fields = meta.indexed_fields;
-            }
-        }
-        Ok(())
     }
 
     pub fn name(&self) -> String {
@@ -625,6 +627,15 @@ impl NativeCollection {
         Ok(())
     }
 
+}
+
+fn parse_meta(entry: EntryRef<'_>, offset: u64, path: &Path) -> Result<Vec<String>> {
+    let meta: CollectionMeta = serde_json::from_slice(entry.data).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason: format!("collection metadata is not valid JSON: {e}"),
+    })?;
+    Ok(meta.indexed_fields)
 }
 
 fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {

@@ -45,16 +45,10 @@ enum IdKey<'a> {
 
 impl<'a> IdKey<'a> {
     fn new(id: &'a str) -> IdKey<'a> {
-        if id.len() == 36 {
-            if let Ok(uuid) = uuid::Uuid::try_parse(id) {
-                let mut buf = [0u8; 36];
-                // Only the canonical spelling round-trips; "ABC…" stays text.
-                if uuid.hyphenated().encode_lower(&mut buf).as_bytes() == id.as_bytes() {
-                    return IdKey::Uuid(uuid.into_bytes());
-                }
-            }
+        match canonical_uuid(id.as_bytes()) {
+            Some(bytes) => IdKey::Uuid(bytes),
+            None => IdKey::Text(id),
         }
-        IdKey::Text(id)
     }
 
     fn matches(self, stored: &StoredId) -> bool {
@@ -71,6 +65,16 @@ impl<'a> IdKey<'a> {
             IdKey::Text(t) => StoredId::Text(t.into()),
         }
     }
+}
+
+/// The 16 bytes of a UUID written exactly as `uuid` writes it (lowercase,
+/// hyphenated), so that storing the bytes loses nothing. "ABC…" stays text.
+fn canonical_uuid(text: &[u8]) -> Option<[u8; 16]> {
+    // 36 bytes can only be the hyphenated form; uuid's parser checks the rest.
+    if text.len() != 36 || text.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    uuid::Uuid::try_parse_ascii(text).ok().map(uuid::Uuid::into_bytes)
 }
 
 impl StoredId {
@@ -107,14 +111,6 @@ pub(crate) struct RecordTable {
 }
 
 impl RecordTable {
-    pub fn with_capacity(records: usize) -> RecordTable {
-        RecordTable {
-            slots: Vec::with_capacity(records),
-            index: HashTable::with_capacity(records),
-            ..RecordTable::default()
-        }
-    }
-
     fn hash(&self, key: IdKey<'_>) -> u64 {
         hash_key(&self.hasher, key)
     }
@@ -307,6 +303,30 @@ mod tests {
     }
 
     #[test]
+    fn the_loader_keeps_first_insert_positions_and_last_versions() {
+        let mut loader = RecordLoader::default();
+        let at = |offset| Loc::File { offset, len: 1 };
+        loader.put("a", at(1));
+        loader.put("b", at(2));
+        loader.put("c", at(3));
+        loader.put("a", at(4)); // update keeps a's place
+        loader.delete("b");
+        loader.put("b", at(5)); // reinserted: goes last
+        loader.delete("c");
+        let t = loader.finish();
+        let order: Vec<_> = t
+            .iter()
+            .map(|(_, s)| {
+                let mut buf = [0u8; 36];
+                (s.id.as_str(&mut buf).to_owned(), s.loc)
+            })
+            .collect();
+        assert_eq!(order, [("a".to_owned(), at(4)), ("b".to_owned(), at(5))]);
+        assert_eq!(t.find("b"), Some(1));
+        assert_eq!(t.find("c"), None);
+    }
+
+    #[test]
     fn remove_restore_pop_and_close_holes_keep_lookups_right() {
         let mut t = RecordTable::default();
         for i in 0..100 {
@@ -327,5 +347,150 @@ mod tests {
         assert_eq!(t.find("id97"), Some(48));
         assert!(t.insert_new("id1", || Some(LOC)).is_none());
         assert_eq!(t.insert_new("new", || Some(LOC)), Some(49));
+    }
+}
+
+/// Builds a [`RecordTable`] from a file's entries in file order.
+///
+/// Inserting a million ids one by one into a hash table misses the cache on
+/// every insert; instead the loader collects the entries, resolves each id's
+/// final state with one sort, and fills the table in bucket order, so every
+/// pass over memory is sequential.
+#[derive(Debug, Default)]
+pub(crate) struct RecordLoader {
+    ops: Vec<LoadOp>,
+    group_start: usize,
+}
+
+#[derive(Debug)]
+struct LoadOp {
+    id: StoredId,
+    /// `None` for a delete.
+    loc: Option<Loc>,
+    /// Set on the op that fixes a live record's position.
+    live: bool,
+}
+
+impl RecordLoader {
+    pub fn with_capacity(entries: usize) -> RecordLoader {
+        RecordLoader {
+            ops: Vec::with_capacity(entries),
+            group_start: 0,
+        }
+    }
+
+    pub fn start_group(&mut self) {
+        self.group_start = self.ops.len();
+    }
+
+    /// Forgets the entries since [`start_group`](Self::start_group).
+    pub fn discard_group(&mut self) {
+        self.ops.truncate(self.group_start);
+    }
+
+    pub fn put(&mut self, id: &str, loc: Loc) {
+        self.ops.push(LoadOp {
+            id: IdKey::new(id).to_stored(),
+            loc: Some(loc),
+            live: false,
+        });
+    }
+
+    pub fn delete(&mut self, id: &str) {
+        self.ops.push(LoadOp {
+            id: IdKey::new(id).to_stored(),
+            loc: None,
+            live: false,
+        });
+    }
+
+    pub fn finish(mut self) -> RecordTable {
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        // (hash, op index << 1 | is_delete): sorting groups each id's ops in
+        // file order without touching the ops themselves.
+        let mut by_id: Vec<(u64, u32)> = self
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let hash = hash_key(&hasher, op.id.key());
+                (hash, (i as u32) << 1 | u32::from(op.loc.is_none()))
+            })
+            .collect();
+        by_id.sort_unstable();
+        // (position of the record, op holding its final version)
+        let mut live: Vec<u64> = Vec::with_capacity(by_id.len());
+        let mut start = 0;
+        while start < by_id.len() {
+            let hash = by_id[start].0;
+            let len = by_id[start..].iter().take_while(|&&(h, _)| h == hash).count();
+            let run = &by_id[start..start + len];
+            if let [(_, op)] = run {
+                if op & 1 == 0 {
+                    let op = u64::from(op >> 1);
+                    live.push(op << 32 | op);
+                }
+            } else {
+                self.resolve_run(run, &mut live);
+            }
+            start += len;
+        }
+        drop(by_id);
+        live.sort_unstable();
+
+        let mut table = RecordTable {
+            slots: Vec::with_capacity(live.len()),
+            index: HashTable::with_capacity(live.len()),
+            hasher,
+            live: live.len(),
+        };
+        let mut placed: Vec<(u64, u32)> = Vec::with_capacity(live.len());
+        for packed in live {
+            let (position, last) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+            let Some(loc) = self.ops[last].loc else { continue };
+            let id = std::mem::replace(&mut self.ops[position].id, StoredId::Uuid([0; 16]));
+            placed.push((hash_key(&table.hasher, id.key()), table.slots.len() as u32));
+            table.slots.push(Some(Slot { id, loc }));
+        }
+        table.live = table.slots.len();
+        // Bucket order: the table's bucket index is the hash's low bits.
+        let bucket_bits = (table.live.max(8) * 8 / 7).next_power_of_two().trailing_zeros();
+        placed.sort_unstable_by_key(|&(hash, _)| hash.rotate_right(bucket_bits));
+        for (hash, slot) in placed {
+            table.index.insert_unique(hash, (hash, slot), |&(h, _)| h);
+        }
+        table
+    }
+
+    /// Ops whose ids share a hash (one id that was written several times,
+    /// or rarely several ids), in file order: finds where each live record
+    /// stands and which op holds its final version.
+    fn resolve_run(&self, run: &[(u64, u32)], live: &mut Vec<u64>) {
+        let mut done = vec![false; run.len()];
+        for first in 0..run.len() {
+            if done[first] {
+                continue;
+            }
+            let key = self.ops[(run[first].1 >> 1) as usize].id.key();
+            let mut position: Option<u64> = None;
+            let mut last: Option<u64> = None;
+            for (k, &(_, packed)) in run.iter().enumerate().skip(first) {
+                let op = (packed >> 1) as usize;
+                if done[k] || !key.matches(&self.ops[op].id) {
+                    continue;
+                }
+                done[k] = true;
+                if packed & 1 == 0 {
+                    position.get_or_insert(op as u64);
+                    last = Some(op as u64);
+                } else {
+                    position = None;
+                    last = None;
+                }
+            }
+            if let (Some(position), Some(last)) = (position, last) {
+                live.push(position << 32 | last);
+            }
+        }
     }
 }

@@ -163,6 +163,15 @@ pub struct EntryRef<'a> {
 
 /// Parses and checks the entry at the start of `bytes`.
 pub fn parse_entry(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+    parse_entry_inner(bytes, true)
+}
+
+/// Parses an entry inside a batch whose checksum already held.
+fn parse_entry_checked_by_batch(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+    parse_entry_inner(bytes, false)
+}
+
+fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef<'_>, String> {
     if bytes.len() < ENTRY_HEADER_LEN {
         return Err("entry header cut short".to_owned());
     }
@@ -172,7 +181,7 @@ pub fn parse_entry(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
     let body = bytes
         .get(ENTRY_HEADER_LEN..ENTRY_HEADER_LEN + body_len)
         .ok_or("entry body runs past its batch")?;
-    if crc32fast::hash(body) != crc {
+    if verify && crc32fast::hash(body) != crc {
         return Err("entry checksum mismatch".to_owned());
     }
     if body.len() < 2 {
@@ -227,18 +236,6 @@ pub fn split_payload(payload: &[u8]) -> Result<Vec<(usize, usize, u32)>> {
     Ok(chunks)
 }
 
-/// An entry found by [`scan`], with where it lives.
-#[derive(Debug, Clone)]
-pub struct ScannedEntry {
-    pub kind: EntryKind,
-    pub id: Box<str>,
-    /// Offset of the entry header in the file.
-    pub offset: u64,
-    pub len: u32,
-    /// Only for [`EntryKind::Meta`]: its JSON.
-    pub meta: Option<Vec<u8>>,
-}
-
 /// The part of a file recovery dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DroppedTail {
@@ -257,14 +254,31 @@ pub struct ScanOutcome {
     pub uncommitted_bytes: u64,
 }
 
-/// Reads a whole file, calling `visit` for each committed entry in file
-/// order. A torn or corrupt tail is reported in the outcome, not visited; a
-/// corrupt batch followed by valid ones is an error naming its offset.
+/// What [`scan`] reports, in file order.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanEvent<'a> {
+    /// A group of batches begins; its entries follow.
+    GroupStart,
+    /// An entry of the current group, with its offset in the file.
+    Entry(EntryRef<'a>, u64),
+    /// The current group does not count after all (its transaction never
+    /// committed, or the file ends before its last batch): forget its entries.
+    GroupDiscarded,
+}
+
+/// Reads a whole file once, reporting each batch group and its entries. A
+/// torn or corrupt tail is reported in the outcome; a corrupt batch followed
+/// by valid ones is an error naming its offset.
+///
+/// Entries are reported as soon as their batch's checksums hold, so memory
+/// stays at one batch whatever the size of a group; the visitor undoes a
+/// group on [`ScanEvent::GroupDiscarded`]. Entries are not checksummed again
+/// (the batch checksum covers them).
 pub fn scan(
     file: &File,
     path: &Path,
     committed_txns: &HashSet<u64>,
-    mut visit: impl FnMut(ScannedEntry) -> Result<()>,
+    mut visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
 ) -> Result<ScanOutcome> {
     let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = [0u8; HEADER_LEN as usize];
@@ -273,44 +287,13 @@ pub fn scan(
 
     let mut pos = HEADER_LEN;
     let mut payload = Vec::new();
-    let mut group: Vec<ScannedEntry> = Vec::new();
+    let mut in_group = false;
     let mut group_start = pos;
     let mut uncommitted_bytes = 0;
     let mut dropped = None;
     while pos < file_len {
-        match read_batch(file, pos, file_len, &mut payload) {
-            Ok(batch) => {
-                if group.is_empty() {
-                    group_start = pos;
-                }
-                let payload_offset = pos + BATCH_HEADER_LEN as u64;
-                let mut at = 0;
-                while at < payload.len() {
-                    let entry = parse_entry(&payload[at..]).map_err(|reason| Error::Corrupt {
-                        path: path.to_path_buf(),
-                        offset: payload_offset + at as u64,
-                        reason,
-                    })?;
-                    group.push(ScannedEntry {
-                        kind: entry.kind,
-                        id: entry.id.into(),
-                        offset: payload_offset + at as u64,
-                        len: entry.len as u32,
-                        meta: (entry.kind == EntryKind::Meta).then(|| entry.data.to_vec()),
-                    });
-                    at += entry.len;
-                }
-                let batch_end = pos + batch.total_len;
-                pos = batch_end;
-                if batch.flags & FLAG_CONTINUES == 0 {
-                    if batch.txn == 0 || committed_txns.contains(&batch.txn) {
-                        group.drain(..).try_for_each(&mut visit)?;
-                    } else {
-                        uncommitted_bytes += batch_end - group_start;
-                        group.clear();
-                    }
-                }
-            }
+        let batch = match read_batch(file, pos, file_len, &mut payload) {
+            Ok(batch) => batch,
             Err(reason) => {
                 if let Some(valid_at) = find_valid_batch_after(file, pos, file_len) {
                     return Err(Error::Corrupt {
@@ -326,11 +309,42 @@ pub fn scan(
                 });
                 break;
             }
+        };
+        if !in_group {
+            in_group = true;
+            group_start = pos;
+            visit(ScanEvent::GroupStart)?;
+        }
+        let counts = batch.txn == 0 || committed_txns.contains(&batch.txn);
+        if counts {
+            let payload_offset = pos + BATCH_HEADER_LEN as u64;
+            let mut at = 0;
+            while at < payload.len() {
+                let offset = payload_offset + at as u64;
+                let entry = parse_entry_checked_by_batch(&payload[at..]).map_err(|reason| {
+                    Error::Corrupt {
+                        path: path.to_path_buf(),
+                        offset,
+                        reason,
+                    }
+                })?;
+                visit(ScanEvent::Entry(entry, offset))?;
+                at += entry.len;
+            }
+        }
+        pos += batch.total_len;
+        if batch.flags & FLAG_CONTINUES == 0 {
+            in_group = false;
+            if !counts {
+                uncommitted_bytes += pos - group_start;
+                visit(ScanEvent::GroupDiscarded)?;
+            }
         }
     }
     let mut end = pos.min(file_len);
-    if !group.is_empty() {
+    if in_group {
         // A group whose last batch never arrived: the write did not finish.
+        visit(ScanEvent::GroupDiscarded)?;
         let reason = "a multi-batch write without its final batch".to_owned();
         dropped = Some(DroppedTail {
             offset: group_start,
