@@ -19,7 +19,6 @@ pub use sort::{Sort, SortDirection};
 pub use update::Update;
 
 pub(crate) use compare::parse_numeric_text;
-pub(crate) use path::get_direct;
 
 /// How values stored in a collection are read by filters and sorts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -130,21 +130,6 @@ pub fn lookup_path<'a>(doc: &'a Document, path: &str) -> Vec<&'a Value> {
     found
 }
 
-/// The value at `path` following objects only (and numeric segments into
-/// arrays); what `$unwind`, `$rename` and updates address.
-pub(crate) fn get_direct<'a>(doc: &'a Document, segments: &[Segment]) -> Option<&'a Value> {
-    let (first, rest) = segments.split_first()?;
-    let mut current = doc.get(&first.name)?;
-    for segment in rest {
-        current = match current {
-            Value::Object(object) => object.get(&segment.name)?,
-            Value::Array(items) => items.get(segment.index?)?,
-            _ => return None,
-        };
-    }
-    Some(current)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

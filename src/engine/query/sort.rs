@@ -58,8 +58,8 @@ impl Sort {
         let mut paths = Vec::with_capacity(fields.len());
         for (name, direction) in fields {
             let direction = match direction.as_f64() {
-                Some(d) if d == 1.0 => SortDirection::Ascending,
-                Some(d) if d == -1.0 => SortDirection::Descending,
+                Some(1.0) => SortDirection::Ascending,
+                Some(-1.0) => SortDirection::Descending,
                 _ => {
                     return Err(Error::InvalidQuery(format!(
                         "sort key {name:?} must be 1 (ascending) or -1 (descending), not {direction}"
