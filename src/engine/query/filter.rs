@@ -120,11 +120,14 @@ impl CmpOp {
     }
 }
 
-/// `$in` operands, sorted by `compare_values` so membership is a binary search
-/// (no hashing of documents' values, no allocation).
+/// `$in` operands, sorted by `compare_values` (so grouped by type bracket):
+/// membership is a binary search within the value's own bracket, with no
+/// hashing and no allocation.
 #[derive(Debug, Clone)]
 struct ValueSet {
     sorted: Vec<Value>,
+    /// Where each type bracket's values start and end in `sorted`.
+    brackets: [(usize, usize); 6],
     has_null: bool,
     has_number: bool,
 }
@@ -133,24 +136,53 @@ impl ValueSet {
     fn new(mut values: Vec<Value>) -> ValueSet {
         values.sort_by(compare_values);
         values.dedup_by(|a, b| compare_values(a, b) == Ordering::Equal);
+        let mut brackets = [(0, 0); 6];
+        for (slot, bracket) in brackets.iter_mut().zip(ALL_BRACKETS) {
+            let start = values.partition_point(|v| TypeBracket::of(v) < bracket);
+            let end = values.partition_point(|v| TypeBracket::of(v) <= bracket);
+            *slot = (start, end);
+        }
         ValueSet {
             has_null: values.iter().any(Value::is_null),
             has_number: values.iter().any(Value::is_number),
+            brackets,
             sorted: values,
         }
     }
 
     fn contains(&self, v: &Value) -> bool {
-        match self.sorted.len() {
-            0 => false,
-            1..=4 => self.sorted.iter().any(|x| values_equal(x, v)),
-            _ => self
-                .sorted
+        let (start, end) = self.brackets[TypeBracket::of(v) as usize];
+        let same_bracket = &self.sorted[start..end];
+        match (v, same_bracket.len()) {
+            (_, 0) => false,
+            (_, 1..=3) => same_bracket.iter().any(|x| values_equal(x, v)),
+            (Value::Number(n), _) => same_bracket
+                .binary_search_by(|probe| match probe {
+                    Value::Number(p) => compare_numbers(p, n),
+                    _ => compare_values(probe, v),
+                })
+                .is_ok(),
+            (Value::String(text), _) => same_bracket
+                .binary_search_by(|probe| match probe {
+                    Value::String(p) => p.as_bytes().cmp(text.as_bytes()),
+                    _ => compare_values(probe, v),
+                })
+                .is_ok(),
+            _ => same_bracket
                 .binary_search_by(|probe| compare_values(probe, v))
                 .is_ok(),
         }
     }
 }
+
+const ALL_BRACKETS: [TypeBracket; 6] = [
+    TypeBracket::Null,
+    TypeBracket::Number,
+    TypeBracket::String,
+    TypeBracket::Object,
+    TypeBracket::Array,
+    TypeBracket::Bool,
+];
 
 /// The `$type` names as a bit set over the kinds a JSON value can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1026,6 +1058,23 @@ mod tests {
                 false,
             ),
             (json!({"s": {"$in": [[1, 2]]}}), json!({"s": [1, 2]}), true),
+        ]);
+        let big = json!({"s": {"$in": ["a", "b", "c", "d", "e", 1, 2.5, 7, 9, [1], [2], {"k": 1}, {"k": 2}, true, null]}});
+        check(&[
+            (big.clone(), json!({"s": "d"}), true),
+            (big.clone(), json!({"s": "dd"}), false),
+            (big.clone(), json!({"s": 2.5}), true),
+            (big.clone(), json!({"s": 9.0}), true),
+            (big.clone(), json!({"s": 2}), false),
+            (big.clone(), json!({"s": [1]}), true),
+            (big.clone(), json!({"s": [3, 1]}), true),
+            (big.clone(), json!({"s": [[2]]}), true),
+            (big.clone(), json!({"s": [[3]]}), false),
+            (big.clone(), json!({"s": {"k": 2}}), true),
+            (big.clone(), json!({"s": {"k": 3}}), false),
+            (big.clone(), json!({"s": true}), true),
+            (big.clone(), json!({"s": false}), false),
+            (big.clone(), json!({}), true),
             (json!({"s": {"$nin": ["a", "b"]}}), json!({"s": "c"}), true),
             (json!({"s": {"$nin": ["a", "b"]}}), json!({}), true),
             (
@@ -1606,6 +1655,63 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Run with `cargo test --release --lib -- --ignored --nocapture filter_speed`.
+    #[test]
+    #[ignore = "benchmark; run in release"]
+    fn filter_speed_over_a_million_documents() {
+        use std::time::Instant;
+        let statuses = ["active", "pending", "closed"];
+        let cities = ["Oslo", "Lima", "Pune", "Kyiv"];
+        let docs: Vec<Document> = (0..1_000_000u64)
+            .map(|i| {
+                doc(json!({
+                    "_id": format!("{i:036}"),
+                    "name": format!("user{i}"),
+                    "age": i % 90,
+                    "score": (i % 1000) as f64 / 10.0,
+                    "status": statuses[(i % 3) as usize],
+                    "tags": ["t", statuses[(i % 3) as usize]],
+                    "address": {"city": cities[(i % 4) as usize], "zip": i % 10_000},
+                }))
+            })
+            .collect();
+        let filters = [
+            json!({"age": {"$gt": 20}}),
+            json!({"age": 30}),
+            json!({"status": "active"}),
+            json!({"status": {"$in": ["active", "pending"]}}),
+            json!({"age": {"$in": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}}),
+            json!({"address.city": "Oslo", "score": {"$gte": 50.0}}),
+            json!({"tags": "closed"}),
+            json!({"name": {"$regex": "^user12"}}),
+            json!({"$or": [{"age": {"$lt": 10}}, {"status": {"$ne": "active"}}]}),
+            json!({"missing": null}),
+        ];
+        let best_of = |run: &dyn Fn() -> usize| {
+            (0..5)
+                .map(|_| {
+                    let start = Instant::now();
+                    let n = run();
+                    (start.elapsed().as_secs_f64() * 1000.0, n)
+                })
+                .fold(
+                    (f64::MAX, 0),
+                    |best, (ms, n)| if ms < best.0 { (ms, n) } else { best },
+                )
+        };
+        let (ms, n) = best_of(&|| {
+            docs.iter()
+                .filter(|d| d.get("age").is_some_and(|v| v.as_u64() == Some(30)))
+                .count()
+        });
+        println!("{ms:>8.1} ms  {n:>7} matches  baseline: Map::get(\"age\") == 30");
+        for f in filters {
+            let parsed = filter(f.clone());
+            let (ms, n) = best_of(&|| docs.iter().filter(|d| parsed.matches(d)).count());
+            println!("{ms:>8.1} ms  {n:>7} matches  {f}");
         }
     }
 }

@@ -80,9 +80,28 @@ fn walk_object<'a>(
     let Some((first, rest)) = segments.split_first() else {
         return false;
     };
-    match object.get(&first.name) {
+    match field(object, &first.name) {
         Some(value) => walk_value(value, rest, visit),
         None => visit(None),
+    }
+}
+
+/// Objects up to this many fields are searched by a scan of their entries.
+const SCAN_LIMIT: usize = 16;
+
+/// A field of an object. Small objects are scanned instead of hashed: the
+/// entries are contiguous, comparing lengths first rarely touches a key's
+/// bytes, and it skips hashing the name and a cache miss in the hash table,
+/// which makes a scan over a million documents several times faster.
+#[inline]
+pub(crate) fn field<'a>(object: &'a Document, name: &str) -> Option<&'a Value> {
+    if object.len() <= SCAN_LIMIT {
+        object
+            .iter()
+            .find(|(key, _)| key.len() == name.len() && key.as_str() == name)
+            .map(|(_, value)| value)
+    } else {
+        object.get(name)
     }
 }
 
