@@ -94,7 +94,10 @@ impl Expr {
 /// `"$a.b"` into `["a", "b"]`.
 pub(crate) fn parse_field_path(text: &str, context: &str) -> Result<Vec<String>> {
     let path = text.strip_prefix('$').unwrap_or(text);
-    if path.is_empty() || path.split('.').any(str::is_empty) {
+    if path.is_empty()
+        || path.split('.').any(str::is_empty)
+        || path.split('.').count() > crate::engine::query::MAX_PATH_SEGMENTS
+    {
         return Err(Error::InvalidPipeline(format!(
             "{context}: {text:?} is not a field path such as \"$field\" or \"$a.b\""
         )));

@@ -13,7 +13,7 @@ mod update;
 
 pub use compare::{TypeBracket, compare_numbers, compare_values, values_equal};
 pub use filter::{Constraint, Filter, MAX_FILTER_DEPTH, PathConstraint};
-pub use path::{FieldPath, lookup_path};
+pub use path::{FieldPath, MAX_PATH_SEGMENTS, lookup_path};
 pub use projection::Projection;
 pub use sort::{Sort, SortDirection};
 pub use update::Update;

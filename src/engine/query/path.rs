@@ -7,6 +7,10 @@ use serde_json::Value;
 
 use crate::engine::Document;
 
+/// Paths longer than this are refused: no document nests that deep, and
+/// updates would otherwise build such a document.
+pub const MAX_PATH_SEGMENTS: usize = 100;
+
 /// A parsed dot path: split once, so matching a million documents never
 /// splits or allocates again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +32,12 @@ impl FieldPath {
     pub fn parse(path: &str) -> Result<FieldPath, String> {
         if path.is_empty() {
             return Err("a field path cannot be empty".to_string());
+        }
+        if path.split('.').count() > MAX_PATH_SEGMENTS {
+            return Err(format!(
+                "field path {:?}… has more than {MAX_PATH_SEGMENTS} segments",
+                path.chars().take(40).collect::<String>()
+            ));
         }
         let segments = path
             .split('.')
@@ -216,5 +226,11 @@ mod tests {
         assert!(FieldPath::parse("").is_err());
         assert!(FieldPath::parse("a..b").unwrap_err().contains("a..b"));
         assert!(FieldPath::parse(".a").is_err());
+        assert!(
+            FieldPath::parse(&vec!["a"; 101].join("."))
+                .unwrap_err()
+                .contains("segments")
+        );
+        assert!(FieldPath::parse(&vec!["a"; 100].join(".")).is_ok());
     }
 }

@@ -9,6 +9,7 @@ use serde_json::{Map, Number, Value};
 
 use super::compare::{compare_values, values_equal};
 use super::filter::Filter;
+use super::path::MAX_PATH_SEGMENTS;
 use super::sort::Sort;
 use crate::engine::Document;
 use crate::error::{Error, Result};
@@ -168,6 +169,12 @@ impl UpdatePath {
         if text.is_empty() || text.split('.').any(str::is_empty) {
             return Err(invalid(format!(
                 "{operator}: field path {text:?} is empty or has an empty segment"
+            )));
+        }
+        if text.split('.').count() > MAX_PATH_SEGMENTS {
+            return Err(invalid(format!(
+                "{operator}: field path {:?}… has more than {MAX_PATH_SEGMENTS} segments",
+                text.chars().take(40).collect::<String>()
             )));
         }
         if text.split('.').any(|s| s.starts_with('$')) {
@@ -469,6 +476,12 @@ fn parent_of<'a>(
             if index >= items.len() {
                 if !create {
                     return Ok(None);
+                }
+                if index > MAX_ARRAY_POSITION {
+                    return Err(invalid(format!(
+                        "{operator} on {:?}: position {index} is not a usable array position (at most {MAX_ARRAY_POSITION})",
+                        path.text
+                    )));
                 }
                 pad_to(items, index);
                 items[index] = Value::Object(Map::new());
@@ -1160,6 +1173,7 @@ mod tests {
             json!({"$push": {"t": {"$slice": 1}}}),
             json!({"$pop": {"t": 2}}),
             json!({"$pull": {"t": {"$bogus": 1}}}),
+            json!({"$set": {vec!["a"; 101].join("."): 1}}),
         ] {
             assert!(
                 matches!(Update::parse(&bad), Err(Error::InvalidUpdate(_))),
