@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::engine::collection::NativeCollection;
 use crate::engine::find::{Find, Plan};
 use crate::engine::names::validate_collection_name;
-use crate::engine::query_shim::{Filter, Update, ValueMode};
+use crate::engine::query::{Filter, Update, ValueMode};
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};

@@ -7,7 +7,7 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::engine::Document;
-use crate::engine::query_shim::{Filter, Projection, Sort, ValueMode};
+use crate::engine::query::{Filter, Projection, Sort, ValueMode};
 use crate::error::Result;
 
 /// What to find: the seed's `find(collection, query, limit, skip, sort)`

@@ -367,8 +367,6 @@ struct LoadOp {
     id: StoredId,
     /// `None` for a delete.
     loc: Option<Loc>,
-    /// Set on the op that fixes a live record's position.
-    live: bool,
 }
 
 impl RecordLoader {
@@ -392,7 +390,6 @@ impl RecordLoader {
         self.ops.push(LoadOp {
             id: IdKey::new(id).to_stored(),
             loc: Some(loc),
-            live: false,
         });
     }
 
@@ -400,7 +397,6 @@ impl RecordLoader {
         self.ops.push(LoadOp {
             id: IdKey::new(id).to_stored(),
             loc: None,
-            live: false,
         });
     }
 
