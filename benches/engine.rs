@@ -41,7 +41,10 @@ fn main() {
     db.flush().expect("flush");
     let insert = start.elapsed();
     report("insert_many + flush", insert, docs, "docs/s");
-    println!("  ({:.0} docs/s by CPU time)", docs as f64 / (cpu_seconds() - cpu));
+    println!(
+        "  ({:.0} docs/s by CPU time)",
+        docs as f64 / (cpu_seconds() - cpu)
+    );
     let file_bytes = db.collection_info("bench").expect("info").file_bytes;
     println!("file size: {:.1} MB", file_bytes as f64 / 1e6);
 
@@ -56,9 +59,15 @@ fn main() {
         black_box(db.get("bench", id).expect("get"));
     }
     per_op("get by _id", start.elapsed(), probes.len());
-    println!("  ({:.2} µs by CPU time)", (cpu_seconds() - cpu) * 1e6 / probes.len() as f64);
+    println!(
+        "  ({:.2} µs by CPU time)",
+        (cpu_seconds() - cpu) * 1e6 / probes.len() as f64
+    );
 
-    for (label, count) in [("update by _id (first 10,000)", 10_000), ("update by _id (next 100,000)", 100_000)] {
+    for (label, count) in [
+        ("update by _id (first 10,000)", 10_000),
+        ("update by _id (next 100,000)", 100_000),
+    ] {
         let offset = if count == 10_000 { 0 } else { 10_000 };
         let start = Instant::now();
         for id in &ids[offset..offset + count] {
@@ -89,7 +98,9 @@ fn reopen_in_child(dir: &Path, when: &str) {
 
 /// A user-like record of about 100 bytes.
 fn document(i: usize) -> Value {
-    const CITIES: [&str; 8] = ["Lyon", "Berlin", "Osaka", "Lima", "Oslo", "Accra", "Quito", "Perth"];
+    const CITIES: [&str; 8] = [
+        "Lyon", "Berlin", "Osaka", "Lima", "Oslo", "Accra", "Quito", "Perth",
+    ];
     json!({
         "name": format!("user-{i:07}"),
         "email": format!("user{i}@example.com"),
@@ -136,7 +147,12 @@ fn cpu_seconds() -> f64 {
     };
     let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 

@@ -286,4 +286,3 @@ fn print_document(out: &mut impl Write, doc: &Document) -> Outcome {
     out.write_all(b"\n")?;
     Ok(())
 }
-

@@ -126,7 +126,9 @@ impl OpenOptions {
 enum Collection {
     Native(NativeCollection),
     /// A Python FluxDB 0.1 file, which this engine leaves untouched.
-    Legacy { path: PathBuf },
+    Legacy {
+        path: PathBuf,
+    },
 }
 
 /// The transaction in progress.
@@ -207,7 +209,9 @@ impl FluxDB {
             codec: options.codec,
             collections: BTreeMap::new(),
             txlog: None,
-            flush_size: options.flush_size.unwrap_or_else(memory::default_flush_size),
+            flush_size: options
+                .flush_size
+                .unwrap_or_else(memory::default_flush_size),
             transaction: None,
             recovery: Vec::new(),
             dir,
@@ -554,7 +558,9 @@ impl FluxDB {
     /// writes are flushed first, so the transaction holds only its own.
     pub fn begin_transaction(&mut self) -> Result<()> {
         if self.transaction.is_some() {
-            return Err(Error::Transaction("a transaction is already active".to_owned()));
+            return Err(Error::Transaction(
+                "a transaction is already active".to_owned(),
+            ));
         }
         self.ensure_writable("a transaction")?;
         self.flush()?;

@@ -29,7 +29,10 @@ fn child_process_entry_point() {
     let Ok(dir) = std::env::var(CHILD_ENV) else {
         return; // Only does something when the crash test starts it.
     };
-    let mut db = OpenOptions::new().flush_size(0).open(&dir).expect("child opens the database");
+    let mut db = OpenOptions::new()
+        .flush_size(0)
+        .open(&dir)
+        .expect("child opens the database");
     let mut next = db
         .find("a", &Find::all())
         .unwrap_or_default()
@@ -41,15 +44,30 @@ fn child_process_entry_point() {
         let t = next;
         db.begin_transaction().unwrap();
         for i in 0..records_of(t) {
-            db.insert("a", json!({"t": t, "i": i, "pad": "x".repeat((t % 7 * 40) as usize)})).unwrap();
+            db.insert(
+                "a",
+                json!({"t": t, "i": i, "pad": "x".repeat((t % 7 * 40) as usize)}),
+            )
+            .unwrap();
         }
         if t % 2 == 0 {
-            db.update("b", "counter", &json!({"next": t + 1})).unwrap_or(false)
+            db.update("b", "counter", &json!({"next": t + 1}))
+                .unwrap_or(false)
                 .then_some(())
-                .map_or_else(|| db.insert("b", json!({"_id": "counter", "next": t + 1})).map(|_| ()), Ok)
+                .map_or_else(
+                    || {
+                        db.insert("b", json!({"_id": "counter", "next": t + 1}))
+                            .map(|_| ())
+                    },
+                    Ok,
+                )
                 .unwrap();
         } else {
-            db.insert("a", json!({"_id": format!("odd-{t}"), "t": t, "i": "marker"})).unwrap();
+            db.insert(
+                "a",
+                json!({"_id": format!("odd-{t}"), "t": t, "i": "marker"}),
+            )
+            .unwrap();
         }
         db.commit().unwrap();
         println!("\nack {t}");
@@ -73,7 +91,12 @@ fn killed_writers_never_lose_or_split_a_committed_transaction() {
         seed ^= seed << 17;
         let run_for = Duration::from_millis(30 + seed % 120);
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["crash::child_process_entry_point", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash::child_process_entry_point",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -102,7 +125,10 @@ fn killed_writers_never_lose_or_split_a_committed_transaction() {
         let newest_known = acked.max(survived);
         survived = check_consistent(&dir, acked, newest_known.map(|t| t + 1), round);
     }
-    assert!(acked.is_some_and(|t| t > 10), "the child committed too little to test anything: {acked:?}");
+    assert!(
+        acked.is_some_and(|t| t > 10),
+        "the child committed too little to test anything: {acked:?}"
+    );
 }
 
 /// Checks the database after a kill and returns the newest transaction in it.
@@ -131,23 +157,49 @@ fn check_consistent(
         }
     }
     for (&t, &(count, marker)) in &per_txn {
-        assert_eq!(count, records_of(t), "round {round}: transaction {t} is partial");
-        assert_eq!(marker, t % 2 == 1, "round {round}: transaction {t} lost its marker");
+        assert_eq!(
+            count,
+            records_of(t),
+            "round {round}: transaction {t} is partial"
+        );
+        assert_eq!(
+            marker,
+            t % 2 == 1,
+            "round {round}: transaction {t} lost its marker"
+        );
     }
     let committed: Vec<u64> = per_txn.keys().copied().collect();
     let expected: Vec<u64> = (0..committed.len() as u64).collect();
-    assert_eq!(committed, expected, "round {round}: transactions are not a prefix");
+    assert_eq!(
+        committed, expected,
+        "round {round}: transactions are not a prefix"
+    );
     let last = committed.last().copied();
     if let Some(a) = acked {
-        let last = last.unwrap_or_else(|| panic!("round {round}: acknowledged {a} but nothing is there"));
-        assert!(last >= a, "round {round}: acknowledged {a}, only {last} survived");
+        let last =
+            last.unwrap_or_else(|| panic!("round {round}: acknowledged {a} but nothing is there"));
+        assert!(
+            last >= a,
+            "round {round}: acknowledged {a}, only {last} survived"
+        );
     }
     if let Some(last) = last {
         let bound = at_most.unwrap_or(0);
-        assert!(last <= bound, "round {round}: {last} committed, more than one past {bound}");
+        assert!(
+            last <= bound,
+            "round {round}: {last} committed, more than one past {bound}"
+        );
     }
-    let next = db.get("b", "counter").ok().flatten().and_then(|d| d["next"].as_u64());
+    let next = db
+        .get("b", "counter")
+        .ok()
+        .flatten()
+        .and_then(|d| d["next"].as_u64());
     let last_even = last.map(|l| l - l % 2);
-    assert_eq!(next, last_even.map(|e| e + 1), "round {round}: the two-collection counter disagrees");
+    assert_eq!(
+        next,
+        last_even.map(|e| e + 1),
+        "round {round}: the two-collection counter disagrees"
+    );
     last
 }

@@ -12,7 +12,11 @@ fn three_batches(dir: &std::path::Path) -> Vec<u64> {
     let mut db = FluxDB::open(dir).unwrap();
     let mut ends = Vec::new();
     for batch in 0..3 {
-        db.insert_many("t", (0..4).map(|i| json!({"batch": batch, "i": i})).collect()).unwrap();
+        db.insert_many(
+            "t",
+            (0..4).map(|i| json!({"batch": batch, "i": i})).collect(),
+        )
+        .unwrap();
         db.flush().unwrap();
         ends.push(std::fs::metadata(fdb_path(dir, "t")).unwrap().len());
     }
@@ -36,7 +40,11 @@ fn a_torn_last_batch_is_dropped_reported_and_truncated() {
     assert_eq!(report[0].dropped.offset, ends[1]);
     assert!(report[0].to_string().contains("dropped"), "{}", report[0]);
     assert_eq!(db.count("t", &json!({})).unwrap(), 8);
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), ends[1], "the writer cut the torn tail off");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        ends[1],
+        "the writer cut the torn tail off"
+    );
     db.insert("t", json!({"batch": 9})).unwrap();
     drop(db);
     let db = FluxDB::open(tmp.path()).unwrap();
@@ -69,14 +77,20 @@ fn a_flipped_bit_in_the_middle_is_an_error_naming_file_and_offset() {
     std::fs::write(&path, &bytes).unwrap();
     let err = FluxDB::open(tmp.path()).unwrap_err();
     match &err {
-        Error::Corrupt { path: p, offset, .. } => {
+        Error::Corrupt {
+            path: p, offset, ..
+        } => {
             assert_eq!(p, &path);
             assert_eq!(*offset, ends[0], "the damaged batch starts there");
         }
         other => panic!("expected Corrupt, got {other}"),
     }
     assert!(err.to_string().contains("t.fdb"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "a damaged file is never rewritten");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "a damaged file is never rewritten"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod records;
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use crate::engine::Document;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
-    self, DroppedTail, EntryKind, EntryRef, FLAG_CONTINUES, FileHeader, FileKind, HEADER_LEN,
+    self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
     ScanEvent,
 };
 use crate::error::{Error, IoContext, Result};
@@ -29,8 +30,14 @@ use records::{Loc, RecordLoader, RecordTable, Slot};
 enum Undo {
     /// The last `n` slots were new records.
     Inserted(u32),
-    Replaced { slot: u32, old: Loc },
-    Deleted { slot: u32, old: Slot },
+    Replaced {
+        slot: u32,
+        old: Loc,
+    },
+    Deleted {
+        slot: u32,
+        old: Slot,
+    },
 }
 
 /// A point to roll back to: a transaction's start, or the start of one
@@ -158,7 +165,11 @@ impl NativeCollection {
             Ok(())
         })?;
         collection.records = loader.finish();
-        collection.live_bytes = collection.records.iter().map(|(_, s)| u64::from(s.loc.len())).sum();
+        collection.live_bytes = collection
+            .records
+            .iter()
+            .map(|(_, s)| u64::from(s.loc.len()))
+            .sum();
         collection.indexed_fields = indexed_fields.unwrap_or_default();
         if outcome.header.kind != FileKind::Collection {
             return Err(Error::Corrupt {
@@ -195,9 +206,6 @@ impl NativeCollection {
             .unwrap_or_default()
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 
     pub fn len(&self) -> usize {
         self.records.len()
@@ -332,28 +340,6 @@ impl NativeCollection {
         self.codec.name()
     }
 
-    /// Calls `f` with the checked bytes of each live record's entry, in
-    /// insertion order (export copies them without decoding).
-    pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-        let mut scan = self.scan();
-        for (_, slot) in self.records.iter() {
-            match slot.loc {
-                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
-                Loc::File { offset, len } => {
-                    let at = scan.load(offset, len)?;
-                    let bytes = &scan.window[at..at + len as usize];
-                    native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
-                        path: self.path.clone(),
-                        offset,
-                        reason,
-                    })?;
-                    f(bytes)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     pub fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()> {
         self.codec.encode(doc, out)
     }
@@ -371,17 +357,14 @@ impl NativeCollection {
         Ok(true)
     }
 
-    pub fn set_indexed_fields(&mut self, fields: Vec<String>) {
-        if let Some(sp) = &mut self.savepoint {
-            sp.indexed_fields.get_or_insert_with(|| self.indexed_fields.clone());
-        }
-        self.indexed_fields = fields;
-        self.meta_pending = true;
-    }
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
-        match self.records.find(id).and_then(|slot| self.records.slot(slot)) {
+        match self
+            .records
+            .find(id)
+            .and_then(|slot| self.records.slot(slot))
+        {
             Some(s) => self.read(id, s.loc, &mut Vec::new()).map(Some),
             None => Ok(None),
         }
@@ -529,16 +512,21 @@ impl NativeCollection {
     }
 
     fn write_pending(&mut self, txn: u64) -> Result<()> {
-        let chunks = native::split_payload(&self.pending)?;
-        let mut bytes = Vec::with_capacity(self.pending.len() + chunks.len() * 64);
-        // (start in pending, file offset of the chunk's payload)
-        let mut placed = Vec::with_capacity(chunks.len());
-        for (i, &(start, end, count)) in chunks.iter().enumerate() {
-            let flags = if i + 1 < chunks.len() { FLAG_CONTINUES } else { 0 };
-            let payload_at = self.end + (bytes.len() + native::BATCH_HEADER_LEN) as u64;
-            placed.push((start, payload_at));
-            native::frame_batch(&self.pending[start..end], count, flags, txn, &mut bytes);
-        }
+        // Within one batch an entry's file offset is its pending offset plus
+        // a constant: (first pending offset of the batch, that constant).
+        let mut shifts: Vec<(usize, u64)> = Vec::new();
+        let mut writer = GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        writer
+            .push_all(&self.pending, |at, file_offset| {
+                let shift = file_offset - at as u64;
+                if shifts.last().is_none_or(|&(_, s)| s != shift) {
+                    shifts.push((at, shift));
+                }
+            })
+            .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
+        let (bytes, new_end) = writer
+            .finish()
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
@@ -549,13 +537,12 @@ impl NativeCollection {
         }
         for &slot in &self.pending_slots {
             if let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) {
-                let chunk = placed.partition_point(|&(start, _)| start <= offset) - 1;
-                let (start, payload_at) = placed[chunk];
-                let offset = payload_at + (offset - start) as u64;
+                let batch = shifts.partition_point(|&(start, _)| start <= offset) - 1;
+                let offset = offset as u64 + shifts[batch].1;
                 self.records.set_loc(slot, Loc::File { offset, len });
             }
         }
-        self.end += bytes.len() as u64;
+        self.end = new_end;
         self.pending.clear();
         self.pending_slots.clear();
         self.meta_pending = false;
@@ -578,48 +565,25 @@ impl NativeCollection {
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
         self.flush(0)?;
-        let tmp = durable::temp_path(&self.path);
-        let mut out = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
-        let mut payload = Vec::new();
-        let mut count = 0u32;
-        // (slot, offset in out of its entry)
-        let mut relocated: Vec<(u32, u64, u32)> = Vec::with_capacity(self.records.len());
-        let mut group_batches: Vec<(Vec<u8>, u32, Vec<(u32, usize, u32)>)> = Vec::new();
-        let mut batch_slots: Vec<(u32, usize, u32)> = Vec::new();
-        let mut buf = Vec::new();
-        for (slot_index, slot) in self.records.iter() {
-            let Loc::File { offset, len } = slot.loc else { continue };
-            buf.resize(len as usize, 0);
-            read_exact_at(&self.file, &mut buf, offset).at(&self.path)?;
-            native::parse_entry(&buf).map_err(|reason| Error::Corrupt {
-                path: self.path.clone(),
-                offset,
-                reason,
-            })?;
-            if !payload.is_empty() && payload.len() + buf.len() > native::TARGET_BATCH_PAYLOAD {
-                group_batches.push((std::mem::take(&mut payload), count, std::mem::take(&mut batch_slots)));
-                count = 0;
+        let header = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
+        let (relocated, end) = durable::replace_file(&self.path, |out| {
+            out.write_all(&header).at(&self.path)?;
+            let mut group = GroupWriter::new(out, header.len() as u64, 0);
+            let mut relocated = Vec::with_capacity(self.records.len());
+            let mut scan = self.scan();
+            for (slot, record) in self.records.iter() {
+                let Loc::File { offset, len } = record.loc else {
+                    continue;
+                };
+                let entry = scan.entry_bytes(offset, len)?;
+                let new_offset = group.push(entry).at(&self.path)?;
+                relocated.push((slot, new_offset, len));
             }
-            batch_slots.push((slot_index, payload.len(), len));
-            payload.extend_from_slice(&buf);
-            count += 1;
-        }
-        if !payload.is_empty() {
-            group_batches.push((payload, count, batch_slots));
-        }
-        let batches = group_batches.len();
-        for (i, (payload, count, slots)) in group_batches.into_iter().enumerate() {
-            let flags = if i + 1 < batches { FLAG_CONTINUES } else { 0 };
-            let payload_at = (out.len() + native::BATCH_HEADER_LEN) as u64;
-            for (slot, at, len) in slots {
-                relocated.push((slot, payload_at + at as u64, len));
-            }
-            native::frame_batch(&payload, count, flags, 0, &mut out);
-        }
-        durable::atomic_write(&tmp, &out).and_then(|()| durable::durable_rename(&tmp, &self.path))?;
-        let _ = std::fs::remove_file(&tmp);
+            let (_, end) = group.finish().at(&self.path)?;
+            Ok((relocated, end))
+        })?;
         self.file = durable::open_for_append(&self.path)?;
-        self.end = out.len() as u64;
+        self.end = end;
         for (slot, offset, len) in relocated {
             self.records.set_loc(slot, Loc::File { offset, len });
         }
@@ -627,6 +591,18 @@ impl NativeCollection {
         Ok(())
     }
 
+    /// Calls `f` with the checked bytes of each live record's entry, in
+    /// insertion order (export copies them without decoding).
+    pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let mut scan = self.scan();
+        for (_, slot) in self.records.iter() {
+            match slot.loc {
+                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
+                Loc::File { offset, len } => f(scan.entry_bytes(offset, len)?)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 fn parse_meta(entry: EntryRef<'_>, offset: u64, path: &Path) -> Result<Vec<String>> {
@@ -646,7 +622,11 @@ fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {
 }
 
 /// A new file: header and a Meta entry with the index definitions.
-pub(crate) fn initial_file(codec: &str, kind: FileKind, indexed_fields: &[String]) -> Result<Vec<u8>> {
+pub(crate) fn initial_file(
+    codec: &str,
+    kind: FileKind,
+    indexed_fields: &[String],
+) -> Result<Vec<u8>> {
     let header = FileHeader {
         kind,
         compression: 0,
@@ -671,6 +651,18 @@ pub(crate) struct Scan<'a> {
 const SCAN_WINDOW: usize = 1 << 20;
 
 impl Scan<'_> {
+    /// The bytes of the entry at `offset`, its checksum checked.
+    fn entry_bytes(&mut self, offset: u64, len: u32) -> Result<&[u8]> {
+        let at = self.load(offset, len)?;
+        let bytes = &self.window[at..at + len as usize];
+        native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+            path: self.collection.path.clone(),
+            offset,
+            reason,
+        })?;
+        Ok(bytes)
+    }
+
     /// Makes `[offset, offset + len)` part of the window; returns where it starts in it.
     fn load(&mut self, offset: u64, len: u32) -> Result<usize> {
         let end = offset + u64::from(len);
@@ -702,14 +694,16 @@ impl Iterator for Scan<'_> {
         while self.next_slot < c.records.slot_count() {
             let i = self.next_slot as u32;
             self.next_slot += 1;
-            let Some(slot) = c.records.slot(i) else { continue };
+            let Some(slot) = c.records.slot(i) else {
+                continue;
+            };
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
             return Some(match slot.loc {
                 Loc::Pending { .. } => c.read(id, slot.loc, &mut Vec::new()),
-                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
-                    c.decode_entry(id, &self.window[at..at + len as usize], offset)
-                }),
+                Loc::File { offset, len } => self
+                    .load(offset, len)
+                    .and_then(|at| c.decode_entry(id, &self.window[at..at + len as usize], offset)),
             });
         }
         None

@@ -74,7 +74,9 @@ fn canonical_uuid(text: &[u8]) -> Option<[u8; 16]> {
     if text.len() != 36 || text.iter().any(u8::is_ascii_uppercase) {
         return None;
     }
-    uuid::Uuid::try_parse_ascii(text).ok().map(uuid::Uuid::into_bytes)
+    uuid::Uuid::try_parse_ascii(text)
+        .ok()
+        .map(uuid::Uuid::into_bytes)
 }
 
 impl StoredId {
@@ -253,7 +255,8 @@ impl RecordTable {
         for (i, slot) in self.slots.iter().enumerate() {
             if let Some(s) = slot {
                 let hash = hash_key(&self.hasher, s.id.key());
-                self.index.insert_unique(hash, (hash, i as u32), |&(h, _)| h);
+                self.index
+                    .insert_unique(hash, (hash, i as u32), |&(h, _)| h);
             }
         }
     }
@@ -419,7 +422,10 @@ impl RecordLoader {
         let mut start = 0;
         while start < by_id.len() {
             let hash = by_id[start].0;
-            let len = by_id[start..].iter().take_while(|&&(h, _)| h == hash).count();
+            let len = by_id[start..]
+                .iter()
+                .take_while(|&&(h, _)| h == hash)
+                .count();
             let run = &by_id[start..start + len];
             if let [(_, op)] = run {
                 if op & 1 == 0 {
@@ -443,14 +449,18 @@ impl RecordLoader {
         let mut placed: Vec<(u64, u32)> = Vec::with_capacity(live.len());
         for packed in live {
             let (position, last) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-            let Some(loc) = self.ops[last].loc else { continue };
+            let Some(loc) = self.ops[last].loc else {
+                continue;
+            };
             let id = std::mem::replace(&mut self.ops[position].id, StoredId::Uuid([0; 16]));
             placed.push((hash_key(&table.hasher, id.key()), table.slots.len() as u32));
             table.slots.push(Some(Slot { id, loc }));
         }
         table.live = table.slots.len();
         // Bucket order: the table's bucket index is the hash's low bits.
-        let bucket_bits = (table.live.max(8) * 8 / 7).next_power_of_two().trailing_zeros();
+        let bucket_bits = (table.live.max(8) * 8 / 7)
+            .next_power_of_two()
+            .trailing_zeros();
         placed.sort_unstable_by_key(|&(hash, _)| hash.rotate_right(bucket_bits));
         for (hash, slot) in placed {
             table.index.insert_unique(hash, (hash, slot), |&(h, _)| h);

@@ -175,7 +175,8 @@ fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef
     if bytes.len() < ENTRY_HEADER_LEN {
         return Err("entry header cut short".to_owned());
     }
-    let kind = EntryKind::from_byte(bytes[0]).ok_or_else(|| format!("unknown entry kind {}", bytes[0]))?;
+    let kind =
+        EntryKind::from_byte(bytes[0]).ok_or_else(|| format!("unknown entry kind {}", bytes[0]))?;
     let body_len = u32_at(bytes, 1) as usize;
     let crc = u32_at(bytes, 5);
     let body = bytes
@@ -188,7 +189,9 @@ fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef
         return Err("entry body shorter than its id length".to_owned());
     }
     let id_len = u16::from_le_bytes([body[0], body[1]]) as usize;
-    let id_bytes = body.get(2..2 + id_len).ok_or("entry id runs past its body")?;
+    let id_bytes = body
+        .get(2..2 + id_len)
+        .ok_or("entry id runs past its body")?;
     let id = std::str::from_utf8(id_bytes).map_err(|_| "entry id is not UTF-8")?;
     Ok(EntryRef {
         kind,
@@ -213,27 +216,78 @@ pub fn frame_batch(payload: &[u8], entry_count: u32, flags: u32, txn: u64, out: 
     out.extend_from_slice(&BATCH_END_MAGIC.to_le_bytes());
 }
 
-/// Splits a payload of entries into batch-sized chunks at entry boundaries.
-/// Returns `(start, end, entry_count)` for each chunk.
-pub fn split_payload(payload: &[u8]) -> Result<Vec<(usize, usize, u32)>> {
-    let mut chunks = Vec::new();
-    let (mut start, mut pos, mut count) = (0usize, 0usize, 0u32);
-    while pos < payload.len() {
-        let len = parse_entry(&payload[pos..])
-            .map_err(|reason| Error::RecordEncoding(format!("pending entry: {reason}")))?
-            .len;
-        if pos > start && pos - start + len > TARGET_BATCH_PAYLOAD {
-            chunks.push((start, pos, count));
-            start = pos;
-            count = 0;
+/// Writes one group of batches: entries go in, batches of about
+/// [`TARGET_BATCH_PAYLOAD`] come out, every one but the last flagged
+/// CONTINUES, so the group counts only once it is whole.
+pub struct GroupWriter<W: std::io::Write> {
+    out: W,
+    /// File offset where the current batch starts.
+    batch_at: u64,
+    payload: Vec<u8>,
+    count: u32,
+    txn: u64,
+    framed: Vec<u8>,
+}
+
+impl<W: std::io::Write> GroupWriter<W> {
+    /// A group written at file offset `at`, tagged with `txn` (0: none).
+    pub fn new(out: W, at: u64, txn: u64) -> Self {
+        GroupWriter {
+            out,
+            batch_at: at,
+            payload: Vec::new(),
+            count: 0,
+            txn,
+            framed: Vec::new(),
         }
-        pos += len;
-        count += 1;
     }
-    if pos > start {
-        chunks.push((start, pos, count));
+
+    /// Adds one whole entry (as made by [`push_entry`]); returns its file offset.
+    pub fn push(&mut self, entry: &[u8]) -> std::io::Result<u64> {
+        if !self.payload.is_empty() && self.payload.len() + entry.len() > TARGET_BATCH_PAYLOAD {
+            self.write_batch(FLAG_CONTINUES)?;
+        }
+        let offset = self.batch_at + (BATCH_HEADER_LEN + self.payload.len()) as u64;
+        self.payload.extend_from_slice(entry);
+        self.count += 1;
+        Ok(offset)
     }
-    Ok(chunks)
+
+    /// Adds every entry of a payload buffer; returns the file offset of its start
+    /// for each entry start in `payload`, via `placed(offset_in_payload, file_offset)`.
+    pub fn push_all(
+        &mut self,
+        payload: &[u8],
+        mut placed: impl FnMut(usize, u64),
+    ) -> std::io::Result<()> {
+        let mut at = 0;
+        while at < payload.len() {
+            let len = parse_entry_checked_by_batch(&payload[at..])
+                .map_err(std::io::Error::other)?
+                .len;
+            placed(at, self.push(&payload[at..at + len])?);
+            at += len;
+        }
+        Ok(())
+    }
+
+    fn write_batch(&mut self, flags: u32) -> std::io::Result<()> {
+        self.framed.clear();
+        frame_batch(&self.payload, self.count, flags, self.txn, &mut self.framed);
+        self.out.write_all(&self.framed)?;
+        self.batch_at += self.framed.len() as u64;
+        self.payload.clear();
+        self.count = 0;
+        Ok(())
+    }
+
+    /// Writes the last batch; returns the output and the offset after the group.
+    pub fn finish(mut self) -> std::io::Result<(W, u64)> {
+        if self.count > 0 {
+            self.write_batch(0)?;
+        }
+        Ok((self.out, self.batch_at))
+    }
 }
 
 /// The part of a file recovery dropped.
@@ -426,7 +480,9 @@ fn find_valid_batch_after(file: &File, bad_at: u64, file_len: u64) -> Option<u64
             return None;
         }
         for i in 0..=n - 4 {
-            if chunk[i..i + 4] == magic && read_batch(file, base + i as u64, file_len, &mut payload).is_ok() {
+            if chunk[i..i + 4] == magic
+                && read_batch(file, base + i as u64, file_len, &mut payload).is_ok()
+            {
                 return Some(base + i as u64);
             }
         }
@@ -436,7 +492,13 @@ fn find_valid_batch_after(file: &File, bad_at: u64, file_len: u64) -> Option<u64
 }
 
 /// Reads one entry at `offset`, checking its checksum.
-pub fn read_entry(file: &File, path: &Path, offset: u64, len: u32, buf: &mut Vec<u8>) -> Result<()> {
+pub fn read_entry(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    len: u32,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     buf.resize(len as usize, 0);
     read_exact_at(file, buf, offset).map_err(|e| Error::io(path, e))
 }
