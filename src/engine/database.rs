@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::engine::collection::NativeCollection;
+use crate::engine::collection::{CollectionStore, NativeCollection};
 use crate::engine::find::{Find, Plan};
 use crate::engine::names::validate_collection_name;
-use crate::engine::query::{Filter, Update, ValueMode};
+use crate::engine::query::{Filter, Update};
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
@@ -124,7 +124,7 @@ impl OpenOptions {
 }
 
 enum Collection {
-    Native(NativeCollection),
+    Open(Box<dyn CollectionStore>),
     /// A Python FluxDB 0.1 file, which this engine leaves untouched.
     Legacy {
         path: PathBuf,
@@ -246,7 +246,7 @@ impl FluxDB {
                 dropped,
             });
         }
-        Ok(Collection::Native(opened.collection))
+        Ok(Collection::Open(Box::new(opened.collection)))
     }
 
     /// The database folder.
@@ -274,9 +274,9 @@ impl FluxDB {
 
     pub fn collection_info(&self, name: &str) -> Result<CollectionInfo> {
         match self.collection(name)? {
-            Collection::Native(c) => Ok(CollectionInfo {
+            Collection::Open(c) => Ok(CollectionInfo {
                 name: name.to_owned(),
-                format: StorageFormat::Native,
+                format: c.format(),
                 records: c.len(),
                 file_bytes: c.file_bytes(),
                 dead_bytes: c.dead_bytes(),
@@ -299,9 +299,9 @@ impl FluxDB {
             .ok_or_else(|| Error::CollectionNotFound(name.to_owned()))
     }
 
-    fn native(&self, name: &str) -> Result<&NativeCollection> {
+    fn store(&self, name: &str) -> Result<&dyn CollectionStore> {
         match self.collection(name)? {
-            Collection::Native(c) => Ok(c),
+            Collection::Open(c) => Ok(c.as_ref()),
             Collection::Legacy { .. } => Err(legacy_refused(name)),
         }
     }
@@ -316,22 +316,20 @@ impl FluxDB {
         Ok(())
     }
 
-    /// The collection to write, enrolled in the transaction if one is active.
-    fn native_mut(&mut self, name: &str) -> Result<&mut NativeCollection> {
+    /// The collection to write, enrolled in the transaction if one is
+    /// active (its savepoint opens on the first write).
+    fn store_mut(&mut self, name: &str) -> Result<&mut dyn CollectionStore> {
         self.ensure_writable("writing")?;
-        let in_transaction = match &mut self.transaction {
-            Some(t) => {
-                t.touched.insert(name.to_owned());
-                true
-            }
+        let newly_enrolled = match &mut self.transaction {
+            Some(t) => t.touched.insert(name.to_owned()),
             None => false,
         };
         match self.collections.get_mut(name) {
-            Some(Collection::Native(c)) => {
-                if in_transaction {
-                    c.begin_savepoint();
+            Some(Collection::Open(c)) => {
+                if newly_enrolled {
+                    c.savepoint();
                 }
-                Ok(c)
+                Ok(c.as_mut())
             }
             Some(Collection::Legacy { .. }) => Err(legacy_refused(name)),
             None => Err(Error::CollectionNotFound(name.to_owned())),
@@ -360,7 +358,7 @@ impl FluxDB {
         let collection = NativeCollection::create(&path, self.codec.clone(), fields.clone())?;
         backup::write_index_definitions(&self.dir, name, &fields)?;
         self.collections
-            .insert(name.to_owned(), Collection::Native(collection));
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
     }
 
@@ -372,7 +370,7 @@ impl FluxDB {
         match self.collections.get(name) {
             None => return Ok(false),
             Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
-            Some(Collection::Native(_)) => {}
+            Some(Collection::Open(_)) => {}
         }
         durable::durable_remove(&self.collection_path(name))?;
         backup::remove_index_definitions(&self.dir, name)?;
@@ -388,12 +386,12 @@ impl FluxDB {
         let fields = match self.collections.get(name) {
             None => return Ok(false),
             Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
-            Some(Collection::Native(c)) => c.indexed_fields().to_vec(),
+            Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
         };
         let path = self.collection_path(name);
         let collection = NativeCollection::create(&path, self.codec.clone(), fields)?;
         self.collections
-            .insert(name.to_owned(), Collection::Native(collection));
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
     }
 
@@ -426,17 +424,14 @@ impl FluxDB {
         validate_collection_name(collection)?;
         self.ensure_writable("inserting")?;
         self.ensure_collection(collection)?;
-        let c = self.native_mut(collection)?;
-        // Staged one by one; any failure undoes this call's records only.
-        let mark = c.mark();
+        let c = self.store_mut(collection)?;
+        // Staged one by one under a savepoint: any failure undoes this call only.
+        c.savepoint();
         let mut ids = Vec::with_capacity(documents.len());
-        let mut data = Vec::with_capacity(256);
         let staged = || -> Result<()> {
             for (i, document) in documents.into_iter().enumerate() {
                 let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-                data.clear();
-                c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
-                if !c.put_new(&id, &data)? {
+                if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
                     return Err(Error::DuplicateId {
                         collection: collection.to_owned(),
                         id,
@@ -446,46 +441,48 @@ impl FluxDB {
             }
             Ok(())
         };
-        let result = staged();
-        if result.is_err() {
-            c.rollback_to(&mark);
+        match staged() {
+            Ok(()) => c.release_savepoint(),
+            Err(e) => {
+                c.rollback_savepoint();
+                return Err(e);
+            }
         }
-        c.end_atomic_call();
-        result?;
         self.after_write()?;
         Ok(ids)
     }
 
     /// The record with this `_id`, if any.
     pub fn get(&self, collection: &str, id: &str) -> Result<Option<Document>> {
-        self.native(collection)?.get(id)
+        self.store(collection)?.get(id)
     }
 
     /// Whether a record with this `_id` exists (false for a missing collection, as the seed).
     pub fn exists(&self, collection: &str, id: &str) -> Result<bool> {
         match self.collections.get(collection) {
             None => Ok(false),
-            Some(_) => Ok(self.native(collection)?.contains(id)),
+            Some(_) => Ok(self.store(collection)?.contains(id)),
         }
     }
 
     /// Records matching the query, in insertion order unless sorted.
     pub fn find(&self, collection: &str, query: &Find) -> Result<Vec<Document>> {
-        let plan = Plan::new(query, ValueMode::Typed)?;
-        let c = self.native(collection)?;
+        let c = self.store(collection)?;
+        let plan = Plan::new(query, c.value_mode())?;
         plan.run(c.scan())
     }
 
     /// How many records match the filter.
     pub fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
         let filter = Filter::parse(filter)?;
-        let c = self.native(collection)?;
+        let c = self.store(collection)?;
         if filter.is_match_all() {
             return Ok(c.len());
         }
+        let mode = c.value_mode();
         let mut n = 0;
         for doc in c.scan() {
-            if filter.matches(&doc?) {
+            if filter.matches_in(&doc?, mode) {
                 n += 1;
             }
         }
@@ -497,7 +494,7 @@ impl FluxDB {
     /// no such record.
     pub fn update(&mut self, collection: &str, id: &str, update: &Value) -> Result<bool> {
         let update = Update::parse(update)?;
-        let c = self.native_mut(collection)?;
+        let c = self.store_mut(collection)?;
         let Some(mut doc) = c.get(id)? else {
             return Ok(false);
         };
@@ -507,14 +504,14 @@ impl FluxDB {
                 "the update would change _id of record {id:?}; _id cannot change"
             )));
         }
-        c.put(id, &doc)?;
+        c.replace(id, &doc)?;
         self.after_write()?;
         Ok(true)
     }
 
     /// Deletes one record; `Ok(false)` if there was none.
     pub fn delete(&mut self, collection: &str, id: &str) -> Result<bool> {
-        let deleted = self.native_mut(collection)?.delete(id)?;
+        let deleted = self.store_mut(collection)?.delete(id)?;
         self.after_write()?;
         Ok(deleted)
     }
@@ -526,7 +523,7 @@ impl FluxDB {
                 .collections
                 .values()
                 .map(|c| match c {
-                    Collection::Native(c) => c.pending_bytes(),
+                    Collection::Open(c) => c.pending_bytes(),
                     Collection::Legacy { .. } => 0,
                 })
                 .sum();
@@ -544,9 +541,9 @@ impl FluxDB {
             return Ok(());
         }
         for c in self.collections.values_mut() {
-            if let Collection::Native(c) = c {
+            if let Collection::Open(c) = c {
                 c.flush(0)?;
-                if c.dead_bytes() > (1 << 20) && c.dead_bytes() > c.file_bytes() / 2 {
+                if c.wants_compaction() {
                     c.compact()?;
                 }
             }
@@ -580,16 +577,16 @@ impl FluxDB {
         let touched: Vec<String> = txn
             .touched
             .iter()
-            .filter(|name| matches!(self.collections.get(*name), Some(Collection::Native(c)) if c.has_pending()))
+            .filter(|name| matches!(self.collections.get(*name), Some(Collection::Open(c)) if c.has_pending()))
             .cloned()
             .collect();
         let result = self.write_transaction(txn.id, &touched);
         for name in &txn.touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
                 if result.is_ok() {
                     c.release_savepoint();
                 } else {
-                    c.rollback_to_savepoint();
+                    c.rollback_savepoint();
                 }
             }
         }
@@ -600,19 +597,18 @@ impl FluxDB {
         if touched.len() <= 1 {
             // One collection: its batch group is its own commit record.
             for name in touched {
-                if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
+                if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
                     c.flush(0)?;
                 }
             }
             return Ok(());
         }
-        let mut written: Vec<(String, u64)> = Vec::new();
+        let mut prepared: Vec<&String> = Vec::new();
         let mut result = Ok(());
         for name in touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
-                let before = c.end();
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                prepared.push(name);
                 result = c.flush(id);
-                written.push((name.clone(), before));
                 if result.is_err() {
                     break;
                 }
@@ -621,12 +617,16 @@ impl FluxDB {
         if result.is_ok() {
             result = self.txlog_mut().and_then(|log| log.commit(id));
         }
-        if result.is_err() {
-            // Without its commit record the batches are invisible on disk;
-            // cut them off so later appends do not follow garbage.
-            for (name, before) in written {
-                if let Some(Collection::Native(c)) = self.collections.get_mut(&name) {
-                    let _ = c.truncate_to(before);
+        for name in prepared {
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                if result.is_ok() {
+                    // The commit record is durable: a failure here is
+                    // repaired by recovery, so it does not undo the commit.
+                    let _ = c.finish_commit();
+                } else {
+                    // Without its commit record the batches are invisible
+                    // on disk; cut them off so later appends do not follow them.
+                    let _ = c.abort_commit();
                 }
             }
         }
@@ -648,8 +648,8 @@ impl FluxDB {
             return Err(Error::Transaction("no transaction is active".to_owned()));
         };
         for name in &txn.touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
-                c.rollback_to_savepoint();
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                c.rollback_savepoint();
             }
         }
         Ok(())
@@ -672,7 +672,7 @@ impl FluxDB {
     /// Rewrites a collection's file with only its live records.
     pub fn compact(&mut self, collection: &str) -> Result<CompactReport> {
         self.refuse_in_transaction("compaction")?;
-        let c = self.native_mut(collection)?;
+        let c = self.store_mut(collection)?;
         let bytes_before = c.file_bytes();
         c.compact()?;
         Ok(CompactReport {
@@ -687,8 +687,7 @@ impl FluxDB {
         if !self.collections.contains_key(collection) {
             return Ok(false);
         }
-        let c = self.native(collection)?;
-        backup::export_collection(c, collection, file.as_ref())?;
+        self.store(collection)?.export(collection, file.as_ref())?;
         Ok(true)
     }
 
@@ -713,8 +712,10 @@ impl FluxDB {
         backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)?;
         backup::write_index_definitions(&self.dir, collection, &fields)?;
         let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)?;
-        self.collections
-            .insert(collection.to_owned(), Collection::Native(opened.collection));
+        self.collections.insert(
+            collection.to_owned(),
+            Collection::Open(Box::new(opened.collection)),
+        );
         Ok(true)
     }
 

@@ -7,6 +7,9 @@
 //! flush or commit, as one group of batches.
 
 mod records;
+mod store;
+
+pub(crate) use store::CollectionStore;
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -43,13 +46,15 @@ enum Undo {
 /// A point to roll back to: a transaction's start, or the start of one
 /// `insert_many` inside it.
 #[derive(Debug, Clone)]
-pub(crate) struct Mark {
+struct Mark {
     undo: usize,
     pending_len: usize,
     pending_slots: usize,
     live_bytes: u64,
-    indexed_fields: Option<Vec<String>>,
+    indexed_fields: Vec<String>,
     meta_pending: bool,
+    /// The file's end, so a failed multi-collection commit can be cut off.
+    end: u64,
 }
 
 /// Metadata kept in the collection file itself (see FORMAT.md, "Meta entry").
@@ -75,10 +80,10 @@ pub(crate) struct NativeCollection {
     indexed_fields: Vec<String>,
     /// The index definitions changed and a Meta entry must be written.
     meta_pending: bool,
-    /// While a transaction (or an atomic call) runs: how to undo it.
-    undo: Option<Vec<Undo>>,
-    /// Where the transaction started.
-    savepoint: Option<Mark>,
+    /// While a savepoint is open: how to undo, newest last.
+    undo: Vec<Undo>,
+    /// Open savepoints, outermost first.
+    savepoints: Vec<Mark>,
     /// Set after a failed fsync: the file's state is unknown, stop writing.
     poisoned: bool,
     read_only: bool,
@@ -128,8 +133,8 @@ impl NativeCollection {
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
-            undo: None,
-            savepoint: None,
+            undo: Vec::new(),
+            savepoints: Vec::new(),
             poisoned: false,
             read_only,
         };
@@ -206,17 +211,12 @@ impl NativeCollection {
             .unwrap_or_default()
     }
 
-
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
     pub fn indexed_fields(&self) -> &[String] {
         &self.indexed_fields
-    }
-
-    pub fn file_bytes(&self) -> u64 {
-        self.end
     }
 
     /// Bytes on disk that hold no live record: old versions, tombstones,
@@ -235,10 +235,6 @@ impl NativeCollection {
                 Loc::File { .. } => None,
             })
             .sum()
-    }
-
-    pub fn pending_bytes(&self) -> usize {
-        self.pending.len()
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -328,7 +324,10 @@ impl NativeCollection {
     }
 
     fn record_undo(&mut self, undo: Undo) {
-        let Some(log) = &mut self.undo else { return };
+        if self.savepoints.is_empty() {
+            return;
+        }
+        let log = &mut self.undo;
         if let (Undo::Inserted(1), Some(Undo::Inserted(n))) = (&undo, log.last_mut()) {
             *n += 1;
             return;
@@ -338,10 +337,6 @@ impl NativeCollection {
 
     pub fn codec_name(&self) -> &str {
         self.codec.name()
-    }
-
-    pub fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()> {
-        self.codec.encode(doc, out)
     }
 
     /// Stages the deletion of `id`; false if there is no such record.
@@ -356,7 +351,6 @@ impl NativeCollection {
         }
         Ok(true)
     }
-
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
@@ -410,27 +404,35 @@ impl NativeCollection {
         }
     }
 
-    /// Where a rollback would return to now. Starts recording undo
-    /// information if nothing records it yet.
-    pub fn mark(&mut self) -> Mark {
-        let undo = self.undo.get_or_insert_with(Vec::new).len();
-        Mark {
+    /// Starts a savepoint: a transaction, or one atomic call inside it.
+    /// Savepoints nest; undo information is kept while any is open.
+    pub fn savepoint(&mut self) {
+        let undo = self.undo.len();
+        self.savepoints.push(Mark {
             undo,
             pending_len: self.pending.len(),
             pending_slots: self.pending_slots.len(),
             live_bytes: self.live_bytes,
-            indexed_fields: None,
+            indexed_fields: self.indexed_fields.clone(),
             meta_pending: self.meta_pending,
+            end: self.end,
+        });
+    }
+
+    /// Keeps what the newest savepoint covered.
+    pub fn release_savepoint(&mut self) {
+        self.savepoints.pop();
+        if self.savepoints.is_empty() {
+            self.undo.clear();
         }
     }
 
-    /// Undoes everything since `mark`, newest first.
-    pub fn rollback_to(&mut self, mark: &Mark) {
-        let undone = match &mut self.undo {
-            Some(log) if log.len() > mark.undo => log.split_off(mark.undo),
-            _ => Vec::new(),
+    /// Undoes everything since the newest savepoint, newest first, and closes it.
+    pub fn rollback_savepoint(&mut self) {
+        let Some(mark) = self.savepoints.pop() else {
+            return;
         };
-        for undo in undone.into_iter().rev() {
+        for undo in self.undo.split_off(mark.undo).into_iter().rev() {
             match undo {
                 Undo::Inserted(n) => {
                     for _ in 0..n {
@@ -444,39 +446,20 @@ impl NativeCollection {
         self.pending.truncate(mark.pending_len);
         self.pending_slots.truncate(mark.pending_slots);
         self.live_bytes = mark.live_bytes;
-        if let Some(fields) = &mark.indexed_fields {
-            self.indexed_fields = fields.clone();
-        }
+        self.indexed_fields = mark.indexed_fields;
         self.meta_pending = mark.meta_pending;
     }
 
-    /// Stops recording undo information unless a transaction needs it.
-    pub fn end_atomic_call(&mut self) {
-        if self.savepoint.is_none() {
-            self.undo = None;
+    /// Cuts off what a flush since the newest savepoint wrote (a commit
+    /// over several collections failed before its commit record).
+    pub fn discard_flushed_since_savepoint(&mut self) -> Result<()> {
+        if let Some(end) = self.savepoints.last().map(|m| m.end)
+            && end < self.end
+        {
+            self.file.set_len(end).at(&self.path)?;
+            self.end = end;
         }
-    }
-
-    /// A transaction starts: remember where it started.
-    pub fn begin_savepoint(&mut self) {
-        if self.savepoint.is_none() {
-            let mark = self.mark();
-            self.savepoint = Some(mark);
-        }
-    }
-
-    /// The transaction committed: keep everything.
-    pub fn release_savepoint(&mut self) {
-        self.savepoint = None;
-        self.undo = None;
-    }
-
-    /// The transaction is abandoned: undo all of it.
-    pub fn rollback_to_savepoint(&mut self) {
-        if let Some(mark) = self.savepoint.take() {
-            self.rollback_to(&mark);
-        }
-        self.undo = None;
+        Ok(())
     }
 
     pub fn has_pending(&self) -> bool {
@@ -515,7 +498,8 @@ impl NativeCollection {
         // Within one batch an entry's file offset is its pending offset plus
         // a constant: (first pending offset of the batch, that constant).
         let mut shifts: Vec<(usize, u64)> = Vec::new();
-        let mut writer = GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        let mut writer =
+            GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
         writer
             .push_all(&self.pending, |at, file_offset| {
                 let shift = file_offset - at as u64;
@@ -549,23 +533,15 @@ impl NativeCollection {
         Ok(())
     }
 
-    /// Cuts the file back to `end` after a transaction that failed to commit
-    /// wrote part of its batches.
-    pub fn truncate_to(&mut self, end: u64) -> Result<()> {
-        self.file.set_len(end).at(&self.path)?;
-        self.end = end;
-        Ok(())
-    }
-
-    pub fn end(&self) -> u64 {
-        self.end
-    }
-
     /// Rewrites the file with only the live records, in order, and switches
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
         self.flush(0)?;
-        let header = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
+        let header = initial_file(
+            self.codec.name(),
+            FileKind::Collection,
+            &self.indexed_fields,
+        )?;
         let (relocated, end) = durable::replace_file(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
             let mut group = GroupWriter::new(out, header.len() as u64, 0);
@@ -711,5 +687,103 @@ impl Iterator for Scan<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.collection.records.len()))
+    }
+}
+
+impl CollectionStore for NativeCollection {
+    fn format(&self) -> crate::engine::StorageFormat {
+        crate::engine::StorageFormat::Native
+    }
+
+    fn value_mode(&self) -> crate::engine::query::ValueMode {
+        crate::engine::query::ValueMode::Typed
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn file_bytes(&self) -> u64 {
+        self.end
+    }
+
+    fn dead_bytes(&self) -> u64 {
+        NativeCollection::dead_bytes(self)
+    }
+
+    fn indexed_fields(&self) -> &[String] {
+        &self.indexed_fields
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        NativeCollection::contains(self, id)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Document>> {
+        NativeCollection::get(self, id)
+    }
+
+    fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_> {
+        Box::new(NativeCollection::scan(self))
+    }
+
+    fn insert(&mut self, id: &str, doc: &Document) -> Result<bool> {
+        let mut data = Vec::with_capacity(128);
+        self.codec.encode(doc, &mut data)?;
+        self.put_new(id, &data)
+    }
+
+    fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
+        self.put(id, doc)
+    }
+
+    fn delete(&mut self, id: &str) -> Result<bool> {
+        NativeCollection::delete(self, id)
+    }
+
+    fn savepoint(&mut self) {
+        NativeCollection::savepoint(self)
+    }
+
+    fn release_savepoint(&mut self) {
+        NativeCollection::release_savepoint(self)
+    }
+
+    fn rollback_savepoint(&mut self) {
+        NativeCollection::rollback_savepoint(self)
+    }
+
+    fn has_pending(&self) -> bool {
+        NativeCollection::has_pending(self)
+    }
+
+    fn pending_bytes(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn flush(&mut self, txn: u64) -> Result<()> {
+        NativeCollection::flush(self, txn)
+    }
+
+    fn finish_commit(&mut self) -> Result<()> {
+        // The batches are already in place; the log's record made them count.
+        Ok(())
+    }
+
+    fn abort_commit(&mut self) -> Result<()> {
+        self.discard_flushed_since_savepoint()
+    }
+
+    fn compact(&mut self) -> Result<()> {
+        NativeCollection::compact(self)
+    }
+
+    fn wants_compaction(&self) -> bool {
+        let dead = NativeCollection::dead_bytes(self);
+        dead > (1 << 20) && dead > self.end / 2
+    }
+
+    fn export(&self, name: &str, target: &Path) -> Result<()> {
+        crate::engine::backup::export_collection(self, name, target)
     }
 }
