@@ -164,20 +164,44 @@ impl Plan {
             returned: 0,
             total: store.len(),
         };
+        let whole = |slot: u32, _partial: Document| -> Result<Document> {
+            store.read_slot(slot)?.ok_or_else(|| {
+                crate::Error::InvalidQuery(format!("internal: record slot {slot} vanished"))
+            })
+        };
         let docs = match self.choose_source(store)? {
+            Source::Scan if self.filter.is_match_all() && self.sort.is_none() => {
+                // A page of everything: skip without reading, so the last
+                // page costs what the first does.
+                let take = self.limit.unwrap_or(usize::MAX);
+                let page: Vec<Document> = store
+                    .live_slots()
+                    .skip(self.skip)
+                    .take(take)
+                    .map(|slot| whole(slot, Document::new()))
+                    .collect::<Result<_>>()?;
+                explain.examined = page.len();
+                self.project(page)
+            }
             Source::Scan => {
+                // Decode only what the filter and sort read; whole documents
+                // only for the records kept.
+                let mut needed = self.filter.top_level_fields();
+                if let Some(sort) = &self.sort {
+                    needed.extend(sort.top_level_fields());
+                }
                 let examined = &mut explain.examined;
-                let scanned = store.scan().inspect(|_| *examined += 1);
-                self.run(scanned)?
+                let items = store.scan_fields(&needed).inspect(|_| *examined += 1);
+                self.run_items(items, &whole)?
             }
             Source::Candidates(slots, index) => {
                 explain.index = Some(index);
                 let examined = &mut explain.examined;
-                let read = slots
+                let items = slots
                     .iter()
-                    .filter_map(|slot| store.read_slot(slot).transpose())
+                    .filter_map(|slot| store.read_slot(slot).map(|d| d.map(|d| (slot, d))).transpose())
                     .inspect(|_| *examined += 1);
-                self.run(read)?
+                self.run_items(items, &|_, doc| Ok(doc))?
             }
             Source::IndexOrder {
                 field,
@@ -196,15 +220,21 @@ impl Plan {
                 // at its least (ascending) or greatest (descending) element,
                 // which is where MongoDB's sort puts it; later keys repeat it.
                 let mut seen = RoaringBitmap::new();
-                let slots = index
+                let mut slots = index
                     .ordered(descending)
                     .filter(|&slot| within.as_ref().is_none_or(|w| w.contains(slot)))
                     .filter(|&slot| seen.insert(slot));
+                let mut skip = self.skip;
+                if self.filter.is_match_all() {
+                    // Every record matches: skipped ones need not be read.
+                    slots.by_ref().take(skip).for_each(drop);
+                    skip = 0;
+                }
                 let examined = &mut explain.examined;
                 let read = slots
                     .filter_map(|slot| store.read_slot(slot).transpose())
                     .inspect(|_| *examined += 1);
-                self.run_presorted(read)?
+                self.run_presorted(read, skip)?
             }
         };
         explain.returned = docs.len();
@@ -265,13 +295,17 @@ impl Plan {
     }
 
     /// Documents already in sort order: filter, skip, limit, stop early.
-    fn run_presorted(&self, docs: impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {
+    fn run_presorted(
+        &self,
+        docs: impl Iterator<Item = Result<Document>>,
+        skip: usize,
+    ) -> Result<Vec<Document>> {
         let page: Vec<Document> = docs
             .filter(|d| match d {
                 Ok(doc) => self.filter.matches_in(doc, self.mode),
                 Err(_) => true,
             })
-            .skip(self.skip)
+            .skip(skip)
             .take(self.limit.unwrap_or(usize::MAX))
             .collect::<Result<_>>()?;
         Ok(self.project(page))
@@ -284,30 +318,34 @@ impl Plan {
         }
     }
 
-    /// Runs the plan over documents in natural order. Without a sort it
+    /// Runs the plan over `(slot, document)` in natural order, where each
+    /// document holds at least the fields the filter and sort read;
+    /// `whole` turns a kept one into the whole record. Without a sort it
     /// stops reading as soon as the page is full; with a sort and a limit it
-    /// keeps only the best `skip + limit` documents.
-    pub fn run(&self, docs: impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {
-        let mut matching = docs.filter(|d| match d {
-            Ok(doc) => self.filter.matches_in(doc, self.mode),
+    /// keeps only the best `skip + limit`.
+    fn run_items(
+        &self,
+        items: impl Iterator<Item = Result<(u32, Document)>>,
+        whole: &dyn Fn(u32, Document) -> Result<Document>,
+    ) -> Result<Vec<Document>> {
+        let mut matching = items.filter(|item| match item {
+            Ok((_, doc)) => self.filter.matches_in(doc, self.mode),
             Err(_) => true,
         });
-        let page: Vec<Document> = match (&self.sort, self.limit) {
-            (None, limit) => {
-                let take = limit.unwrap_or(usize::MAX);
-                matching
-                    .by_ref()
-                    .skip(self.skip)
-                    .take(take)
-                    .collect::<Result<_>>()?
-            }
+        let kept: Vec<(u32, Document)> = match (&self.sort, self.limit) {
+            (None, limit) => matching
+                .by_ref()
+                .skip(self.skip)
+                .take(limit.unwrap_or(usize::MAX))
+                .collect::<Result<_>>()?,
             (Some(sort), Some(limit)) => {
                 let keep = self.skip.saturating_add(limit);
                 let mut heap = BinaryHeap::with_capacity(keep.min(1 << 16) + 1);
-                for (seq, doc) in matching.enumerate() {
+                for item in matching {
+                    let (slot, doc) = item?;
                     let entry = Ranked {
-                        doc: doc?,
-                        seq,
+                        doc,
+                        slot,
                         sort,
                         mode: self.mode,
                     };
@@ -321,23 +359,32 @@ impl Plan {
                         heap.push(entry);
                     }
                 }
-                let sorted = heap.into_sorted_vec();
-                sorted.into_iter().skip(self.skip).map(|r| r.doc).collect()
+                heap.into_sorted_vec()
+                    .into_iter()
+                    .skip(self.skip)
+                    .map(|r| (r.slot, r.doc))
+                    .collect()
             }
             (Some(sort), None) => {
-                let mut all: Vec<Document> = matching.collect::<Result<_>>()?;
-                all.sort_by(|a, b| sort.compare_in(a, b, self.mode));
+                let mut all: Vec<(u32, Document)> = matching.collect::<Result<_>>()?;
+                all.sort_by(|a, b| sort.compare_in(&a.1, &b.1, self.mode));
                 all.into_iter().skip(self.skip).collect()
             }
         };
+        let page = kept
+            .into_iter()
+            .map(|(slot, doc)| whole(slot, doc))
+            .collect::<Result<Vec<_>>>()?;
         Ok(self.project(page))
     }
 }
+
 /// A document in a top-k heap: ordered by the sort, then by arrival, so
 /// equal keys keep insertion order (a stable sort).
 struct Ranked<'a> {
     doc: Document,
-    seq: usize,
+    /// Insertion order: ties keep it.
+    slot: u32,
     sort: &'a Sort,
     mode: ValueMode,
 }
@@ -346,7 +393,7 @@ impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.sort
             .compare_in(&self.doc, &other.doc, self.mode)
-            .then(self.seq.cmp(&other.seq))
+            .then(self.slot.cmp(&other.slot))
     }
 }
 

@@ -464,6 +464,16 @@ impl NativeCollection {
     }
 
     fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
+        self.decode_entry_fields(id, bytes, offset, None)
+    }
+
+    fn decode_entry_fields(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        offset: u64,
+        fields: Option<&[String]>,
+    ) -> Result<Document> {
         let corrupt = |reason: String| Error::Corrupt {
             path: self.path.clone(),
             offset,
@@ -473,9 +483,11 @@ impl NativeCollection {
         if entry.id != id {
             return Err(corrupt(format!("entry holds id {:?}", entry.id)));
         }
-        self.codec
-            .decode(id, entry.data)
-            .map_err(|e| corrupt(e.to_string()))
+        match fields {
+            None => self.codec.decode(id, entry.data),
+            Some(fields) => self.codec.decode_fields(id, entry.data, fields),
+        }
+        .map_err(|e| corrupt(e.to_string()))
     }
 
     /// Every live record in insertion order. Reads the file through a window,
@@ -486,7 +498,19 @@ impl NativeCollection {
             next_slot: 0,
             window: Vec::new(),
             window_start: 0,
+            fields: None,
         }
+    }
+
+    /// Like [`scan_slots`](Self::scan_slots), decoding only these top-level
+    /// fields (and `_id`) of each record.
+    pub fn scan_fields(&self, fields: &[String]) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+        let mut scan = self.scan();
+        scan.fields = Some(fields.to_vec());
+        std::iter::from_fn(move || {
+            let item = scan.next()?;
+            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
+        })
     }
 
     /// Starts a savepoint: a transaction, or one atomic call inside it.
@@ -721,6 +745,8 @@ pub(crate) struct Scan<'a> {
     next_slot: usize,
     window: Vec<u8>,
     window_start: u64,
+    /// Decode only these top-level fields (`None`: whole documents).
+    fields: Option<Vec<String>>,
 }
 
 const SCAN_WINDOW: usize = 1 << 20;
@@ -775,10 +801,14 @@ impl Iterator for Scan<'_> {
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
             return Some(match slot.loc {
-                Loc::Pending { .. } => c.read(id, slot.loc, &mut Vec::new()),
-                Loc::File { offset, len } => self
-                    .load(offset, len)
-                    .and_then(|at| c.decode_entry(id, &self.window[at..at + len as usize], offset)),
+                Loc::Pending { offset, len } => {
+                    let bytes = &c.pending[offset..offset + len as usize];
+                    c.decode_entry_fields(id, bytes, offset as u64, self.fields.as_deref())
+                }
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    let bytes = &self.window[at..at + len as usize];
+                    c.decode_entry_fields(id, bytes, offset, self.fields.as_deref())
+                }),
             });
         }
         None
@@ -863,6 +893,17 @@ impl CollectionStore for NativeCollection {
 
     fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
         NativeCollection::read_slot(self, slot)
+    }
+
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
+        Box::new(NativeCollection::scan_fields(self, fields))
+    }
+
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        Box::new(self.records.iter().map(|(slot, _)| slot))
     }
 
     fn set_indexed_fields(

@@ -58,6 +58,15 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// The live record in `slot` (slots are what indexes hold: positions in
     /// insertion order).
     fn read_slot(&self, slot: u32) -> Result<Option<Document>>;
+    /// The slots of live records, in insertion order.
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
+    /// Live records in insertion order with their slots, holding only these
+    /// top-level fields (and `_id`): what a filter or sort needs to test
+    /// them, for a fraction of the decoding.
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_>;
     /// Changes the indexed fields and builds their indexes, reporting
     /// `(records done, total)`.
     fn set_indexed_fields(
