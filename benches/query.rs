@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 const DOCS: usize = 1_000_000;
 
 fn document(i: usize) -> Value {
-    const CITIES: [&str; 8] = ["Lyon", "Berlin", "Osaka", "Lima", "Oslo", "Accra", "Quito", "Perth"];
+    const CITIES: [&str; 8] = [
+        "Lyon", "Berlin", "Osaka", "Lima", "Oslo", "Accra", "Quito", "Perth",
+    ];
     let mix = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
     json!({
         "name": format!("user-{i:07}"),
@@ -41,9 +43,13 @@ fn main() {
     let tmp = tempfile::tempdir().expect("temporary folder");
     println!("FluxDB vs SQLite query benchmark: {docs} documents\n");
 
-    let mut db = OpenOptions::new().open(tmp.path().join("flux")).expect("open");
-    db.create_collection("bench", &["group", "score"]).expect("create");
-    db.insert_many("bench", (0..docs).map(document).collect()).expect("insert");
+    let mut db = OpenOptions::new()
+        .open(tmp.path().join("flux"))
+        .expect("open");
+    db.create_collection("bench", &["group", "score"])
+        .expect("create");
+    db.insert_many("bench", (0..docs).map(document).collect())
+        .expect("insert");
     db.flush().expect("flush");
     // Build the indexes now, as a long-running process would have them.
     db.count("bench", &json!({"group": 0})).expect("warm up");
@@ -56,7 +62,9 @@ fn main() {
     .expect("schema");
     {
         let tx = sql.unchecked_transaction().expect("tx");
-        let mut insert = tx.prepare("INSERT INTO docs VALUES (?1, ?2)").expect("prepare");
+        let mut insert = tx
+            .prepare("INSERT INTO docs VALUES (?1, ?2)")
+            .expect("prepare");
         for i in 0..docs {
             insert
                 .execute((format!("{i:036}"), document(i).to_string()))
@@ -76,16 +84,23 @@ fn main() {
         Case {
             name: "indexed equality (100 records)",
             target_ms: 0.5,
-            flux: Box::new(|db| db.find("bench", &Find::new(json!({"group": 4242}))).map(|d| d.len()).unwrap_or(0)),
+            flux: Box::new(|db| {
+                db.find("bench", &Find::new(json!({"group": 4242})))
+                    .map(|d| d.len())
+                    .unwrap_or(0)
+            }),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.group') = 4242",
         },
         Case {
             name: "indexed range (1%)",
             target_ms: 20.0,
             flux: Box::new(|db| {
-                db.find("bench", &Find::new(json!({"score": {"$gte": 50.0, "$lt": 51.0}})))
-                    .map(|d| d.len())
-                    .unwrap_or(0)
+                db.find(
+                    "bench",
+                    &Find::new(json!({"score": {"$gte": 50.0, "$lt": 51.0}})),
+                )
+                .map(|d| d.len())
+                .unwrap_or(0)
             }),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.score') >= 50.0 AND json_extract(doc, '$.score') < 51.0",
         },
@@ -93,9 +108,12 @@ fn main() {
             name: "full-scan filter",
             target_ms: 400.0,
             flux: Box::new(|db| {
-                db.find("bench", &Find::new(json!({"city": "Oslo", "age": {"$gt": 70}})))
-                    .map(|d| d.len())
-                    .unwrap_or(0)
+                db.find(
+                    "bench",
+                    &Find::new(json!({"city": "Oslo", "age": {"$gt": 70}})),
+                )
+                .map(|d| d.len())
+                .unwrap_or(0)
             }),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.city') = 'Oslo' AND json_extract(doc, '$.age') > 70",
         },
@@ -140,8 +158,11 @@ fn main() {
         let (flux_ms, flux_n) = best_of(5, || (case.flux)(&db));
         let mut stmt = sql.prepare(case.sqlite).expect("prepare");
         let (sql_ms, sql_n) = best_of(5, || {
-            let rows = stmt.query_map([], |row| row.get::<_, String>(0)).expect("query");
-            rows.map(|r| black_box(r.map(|s| s.len()).unwrap_or(0))).count()
+            let rows = stmt
+                .query_map([], |row| row.get::<_, String>(0))
+                .expect("query");
+            rows.map(|r| black_box(r.map(|s| s.len()).unwrap_or(0)))
+                .count()
         });
         assert_eq!(flux_n, sql_n, "{}: FluxDB and SQLite disagree", case.name);
         println!(

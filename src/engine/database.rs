@@ -577,7 +577,13 @@ impl FluxDB {
                 let (docs, _) = plan.execute(c)?;
                 pipeline.run_in(docs.into_iter().map(Ok), mode)
             }
-            _ => pipeline.run_in(c.scan(), mode),
+            _ => match pipeline.input_fields() {
+                Some(fields) => {
+                    let partial = c.scan_fields(&fields).map(|item| item.map(|(_, doc)| doc));
+                    pipeline.run_in(partial, mode)
+                }
+                None => pipeline.run_in(c.scan(), mode),
+            },
         }
     }
 

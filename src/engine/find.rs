@@ -199,7 +199,12 @@ impl Plan {
                 let examined = &mut explain.examined;
                 let items = slots
                     .iter()
-                    .filter_map(|slot| store.read_slot(slot).map(|d| d.map(|d| (slot, d))).transpose())
+                    .filter_map(|slot| {
+                        store
+                            .read_slot(slot)
+                            .map(|d| d.map(|d| (slot, d)))
+                            .transpose()
+                    })
                     .inspect(|_| *examined += 1);
                 self.run_items(items, &|_, doc| Ok(doc))?
             }

@@ -504,7 +504,10 @@ impl NativeCollection {
 
     /// Like [`scan_slots`](Self::scan_slots), decoding only these top-level
     /// fields (and `_id`) of each record.
-    pub fn scan_fields(&self, fields: &[String]) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+    pub fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
         let mut scan = self.scan();
         scan.fields = Some(fields.to_vec());
         std::iter::from_fn(move || {
