@@ -21,5 +21,11 @@ pub use database::{
 };
 pub use find::{Explain, Find};
 
+pub use collection::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
+pub use database::{
+    BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,
+    RestoreReport, VerifyReport,
+};
+
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;

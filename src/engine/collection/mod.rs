@@ -8,8 +8,10 @@
 
 mod records;
 mod store;
+mod verify;
 
 pub(crate) use store::CollectionStore;
+pub use verify::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -961,5 +963,28 @@ impl CollectionStore for NativeCollection {
 
     fn export(&self, name: &str, target: &Path) -> Result<()> {
         crate::engine::backup::export_collection(self, name, target)
+    }
+
+    fn verify(&self, name: &str) -> Result<CollectionCheck> {
+        self.verify_file(name)
+    }
+
+    fn for_each_encoded(
+        &self,
+        codec: &dyn RecordCodec,
+        f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        if codec.name() != self.codec.name() {
+            return store::encode_each(self, codec, f);
+        }
+        // Same codec: the stored bytes are the encoding, copy them.
+        self.for_each_entry(|bytes| {
+            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: 0,
+                reason,
+            })?;
+            f(entry.id, entry.data)
+        })
     }
 }

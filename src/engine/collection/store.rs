@@ -7,10 +7,12 @@
 
 use std::path::Path;
 
+use super::verify::CollectionCheck;
 use crate::engine::Document;
 use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
+use crate::engine::storage::RecordCodec;
 use crate::error::Result;
 
 pub(crate) trait CollectionStore: Send + std::fmt::Debug {
@@ -81,4 +83,43 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn wants_compaction(&self) -> bool;
     /// Writes a one-collection backup (the seed's `export_collection`).
     fn export(&self, name: &str, target: &Path) -> Result<()>;
+
+    /// Checks every record (and, where the format has them, every checksum
+    /// and index). Damage found is in the result; `Err` only when checking
+    /// cannot go on. This default reads and decodes every record.
+    fn verify(&self, name: &str) -> Result<CollectionCheck> {
+        Ok(super::verify::verify_by_reading(self, name))
+    }
+
+    /// Calls `f` with `(_id, document encoded by codec)` for every live
+    /// record in insertion order (a database backup). This default decodes
+    /// and re-encodes; a store holding that encoding copies it.
+    fn for_each_encoded(
+        &self,
+        codec: &dyn RecordCodec,
+        f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        encode_each(self, codec, f)
+    }
+}
+
+/// [`CollectionStore::for_each_encoded`] by decoding and re-encoding.
+pub(crate) fn encode_each<S: CollectionStore + ?Sized>(
+    store: &S,
+    codec: &dyn RecordCodec,
+    f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut encoded = Vec::with_capacity(256);
+    for doc in store.scan() {
+        let doc = doc?;
+        let Some(serde_json::Value::String(id)) = doc.get("_id") else {
+            return Err(crate::Error::InvalidDocument(
+                "a stored record has no string _id".to_owned(),
+            ));
+        };
+        encoded.clear();
+        codec.encode(&doc, &mut encoded)?;
+        f(id, &encoded)?;
+    }
+    Ok(())
 }

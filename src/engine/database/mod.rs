@@ -19,6 +19,14 @@ use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, backup, memory};
 use crate::error::{Error, IoContext, Result};
 
+mod database_backup;
+mod transfer;
+mod verify;
+
+pub use database_backup::{BackupReport, RESTORE_JOURNAL, RestoreReport};
+pub use transfer::{ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS};
+pub use verify::VerifyReport;
+
 /// Longest `_id`, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
 
@@ -217,7 +225,8 @@ impl FluxDB {
             recovery: Vec::new(),
             dir,
         };
-        for (name, path) in collection_files(&db.dir)? {
+        for (name, path) in database_backup::collection_files_after_restore(&db.dir, db.read_only)?
+        {
             let collection = db.load_collection(&name, &path, &committed)?;
             db.collections.insert(name, collection);
         }
