@@ -13,6 +13,7 @@ use std::path::Path;
 use crate::engine::collection::{CollectionMeta, CollectionStore, NativeCollection};
 use crate::engine::database::StorageFormat;
 use crate::engine::index::{FieldIndex, IndexSet};
+use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, ScanEvent};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::{Error, IoContext, Result};
@@ -89,23 +90,37 @@ impl CollectionCheck {
         self.problems.len() as u64 + self.unlisted_problems
     }
 
+    /// Adds a problem; one found twice (by the file scan and by the record
+    /// check) is listed once.
     pub fn add(
         &mut self,
         offset: Option<u64>,
         record_id: Option<&str>,
         message: impl Into<String>,
     ) {
-        if self.problems.len() >= MAX_LISTED_PROBLEMS {
-            self.unlisted_problems += 1;
-            return;
-        }
-        self.problems.push(VerifyProblem {
+        let problem = VerifyProblem {
             collection: self.name.clone(),
             offset,
             record_id: record_id.filter(|id| !id.is_empty()).map(str::to_owned),
             message: message.into(),
-        });
+        };
+        if self.problems.contains(&problem) {
+            return;
+        }
+        if self.problems.len() >= MAX_LISTED_PROBLEMS {
+            self.unlisted_problems += 1;
+            return;
+        }
+        self.problems.push(problem);
     }
+}
+
+/// The `_id` of an entry whose checksum failed, if its bytes still spell one
+/// (the damage may be elsewhere in the entry): to name the record hit.
+fn unchecked_id(entry: &[u8]) -> Option<&str> {
+    let body = entry.get(native::ENTRY_HEADER_LEN..)?;
+    let id_len = u16::from_le_bytes([*body.first()?, *body.get(1)?]) as usize;
+    std::str::from_utf8(body.get(2..2 + id_len)?).ok()
 }
 
 /// The check of a collection known only through [`CollectionStore`]: every
@@ -188,20 +203,54 @@ impl NativeCollection {
         match outcome {
             Ok(outcome) => {
                 if let Some(tail) = outcome.dropped {
-                    check.add(
-                        Some(tail.offset),
-                        None,
-                        format!(
-                            "the last {} bytes are an unfinished write ({}); the next writer to open the database drops them",
-                            tail.bytes, tail.reason
-                        ),
+                    let reason = format!(
+                        "the last {} bytes do not form a whole group of batches ({}): an unfinished write, which the next writer to open the database drops, or damage",
+                        tail.bytes, tail.reason
                     );
+                    self.locate_damage(&file, tail.offset, reason, check)?;
                 }
             }
-            // Damage in the middle: the scan cannot go past it, the record
+            // Damage in the middle: the scan cannot go past it; the record
             // check below still reads every live record where it is.
-            Err(Error::Corrupt { offset, reason, .. }) => check.add(Some(offset), None, reason),
+            Err(Error::Corrupt { offset, reason, .. }) => {
+                self.locate_damage(&file, offset, reason, check)?;
+            }
             Err(other) => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// Reports a batch that failed its checks and, when its header and
+    /// length still hold, each entry in it whose own checksum fails: the
+    /// record that was hit, not just the batch around it.
+    fn locate_damage(
+        &self,
+        file: &File,
+        offset: u64,
+        reason: String,
+        check: &mut CollectionCheck,
+    ) -> Result<()> {
+        check.add(Some(offset), None, reason);
+        let mut head = [0u8; native::BATCH_HEADER_LEN];
+        let n = durable::read_at_most(file, &mut head, offset).at(&self.path)?;
+        if n < head.len()
+            || native::u32_at(&head, 0) != native::BATCH_MAGIC
+            || crc32fast::hash(&head[0..24]) != native::u32_at(&head, 24)
+        {
+            return Ok(());
+        }
+        let payload_len = native::u32_at(&head, 12) as usize;
+        let payload_at = offset + native::BATCH_HEADER_LEN as u64;
+        let mut payload = vec![0u8; payload_len.min(64 << 20)];
+        let n = durable::read_at_most(file, &mut payload, payload_at).at(&self.path)?;
+        payload.truncate(n);
+        let mut at = 0;
+        while at + native::ENTRY_HEADER_LEN <= payload.len() {
+            let bytes = &payload[at..];
+            if let Err(reason) = native::parse_entry(bytes) {
+                check.add(Some(payload_at + at as u64), unchecked_id(bytes), reason);
+            }
+            at = at.saturating_add(native::ENTRY_HEADER_LEN + native::u32_at(bytes, 1) as usize);
         }
         Ok(())
     }

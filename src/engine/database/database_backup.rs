@@ -228,6 +228,7 @@ fn staged_path(dir: &Path, collection: &str) -> PathBuf {
 /// on; returns its collections in file order.
 fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
     let file = File::open(path).at(path)?;
+    check_header(&file, path, codec)?;
     let mut checker = Checker {
         path,
         codec,
@@ -250,7 +251,36 @@ fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
         ),
         other => other,
     })?;
-    match outcome.header.kind {
+    if let Some(tail) = outcome.dropped {
+        return Err(corrupt(
+            path,
+            tail.offset,
+            format!("the backup is damaged or incomplete: {}", tail.reason),
+        ));
+    }
+    if !checker.ended {
+        return Err(corrupt(
+            path,
+            outcome.end,
+            "the backup is incomplete: it has no end record",
+        ));
+    }
+    Ok(checker.plan)
+}
+
+/// The file's header: a database backup, in the database's codec.
+fn check_header(file: &File, path: &Path, codec: &dyn RecordCodec) -> Result<()> {
+    let mut bytes = [0u8; native::HEADER_LEN as usize];
+    let n = durable::read_at_most(file, &mut bytes, 0).at(path)?;
+    let header = native::FileHeader::decode(&bytes[..n], path).map_err(|e| match e {
+        Error::Corrupt { reason, .. } => corrupt(
+            path,
+            0,
+            format!("{reason}; this is not a FluxDB database backup"),
+        ),
+        other => other,
+    })?;
+    match header.kind {
         FileKind::DatabaseBackup => {}
         FileKind::Backup => {
             return Err(corrupt(
@@ -267,28 +297,14 @@ fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
             ));
         }
     }
-    if let Some(tail) = outcome.dropped {
-        return Err(corrupt(
-            path,
-            tail.offset,
-            format!("the backup is damaged or incomplete: {}", tail.reason),
-        ));
-    }
-    if outcome.header.codec != codec.name() {
+    if header.codec != codec.name() {
         return Err(Error::UnsupportedFormat {
             collection: path.display().to_string(),
-            format: format!("database backup with the {} codec", outcome.header.codec),
+            format: format!("database backup with the {} codec", header.codec),
             reason: format!("the database uses the {} codec", codec.name()),
         });
     }
-    if !checker.ended {
-        return Err(corrupt(
-            path,
-            outcome.end,
-            "the backup is incomplete: it has no end record",
-        ));
-    }
-    Ok(checker.plan)
+    Ok(())
 }
 
 fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
