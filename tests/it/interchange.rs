@@ -353,11 +353,8 @@ fn restore_fixture(dir: &Path) -> FluxDB {
         .map(|i| json!({"i": i, "pad": "p".repeat(i % 50)}))
         .collect();
     db.insert_many("many", many).unwrap();
-    db.delete(
-        "many",
-        &all(&db, "many")[7]["_id"].as_str().unwrap().to_owned(),
-    )
-    .unwrap();
+    db.delete("many", all(&db, "many")[7]["_id"].as_str().unwrap())
+        .unwrap();
     db.flush().unwrap();
     db
 }

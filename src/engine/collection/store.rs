@@ -101,6 +101,26 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     ) -> Result<()> {
         encode_each(self, codec, f)
     }
+
+    /// Stages a new record already encoded by `codec`; `Ok(false)` (nothing
+    /// staged) if the id exists. An import encodes on its reading thread.
+    /// This default decodes and inserts; a store with that codec copies.
+    fn insert_encoded(&mut self, id: &str, data: &[u8], codec: &dyn RecordCodec) -> Result<bool> {
+        let doc = codec.decode(id, data)?;
+        self.insert(id, &doc)
+    }
+
+    /// Calls `f` with the top-level field names of every live record in
+    /// insertion order, `_id` first in each: the first pass of a CSV export,
+    /// which needs the names only. This default decodes each record.
+    fn for_each_field_name(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        for doc in self.scan() {
+            for key in doc?.keys() {
+                f(key)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// [`CollectionStore::for_each_encoded`] by decoding and re-encoding.

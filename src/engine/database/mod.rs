@@ -20,11 +20,13 @@ use crate::engine::{Document, backup, memory};
 use crate::error::{Error, IoContext, Result};
 
 mod database_backup;
-mod transfer;
+mod export;
+mod import;
 mod verify;
 
 pub use database_backup::{BackupReport, RESTORE_JOURNAL, RestoreReport};
-pub use transfer::{ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS};
+pub use export::ExportOptions;
+pub use import::{ImportOptions, ImportReport, MAX_LISTED_SKIPS};
 pub use verify::VerifyReport;
 
 /// Longest `_id`, in bytes.
