@@ -815,3 +815,27 @@ fn an_import_killed_at_any_moment_leaves_all_or_nothing() {
     let reopened = OpenOptions::new().open(&db).unwrap();
     assert!(reopened.verify(None).unwrap().is_ok());
 }
+
+#[test]
+fn an_import_keeps_built_indexes_exact_and_a_failed_one_leaves_them_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path().join("db")).unwrap();
+    db.create_collection("t", &["n"]).unwrap();
+    db.insert("t", json!({"_id": "first", "n": 1})).unwrap();
+    // A query builds the index before the import.
+    assert_eq!(db.count("t", &json!({"n": 1})).unwrap(), 1);
+    let good = tmp.path().join("good.jsonl");
+    std::fs::write(&good, "{\"n\": 1}\n{\"n\": 2}\n").unwrap();
+    db.import_documents("t", &good, ImportOptions::new(), &mut no_progress())
+        .unwrap();
+    let found = db.explain("t", &Find::new(json!({"n": 1}))).unwrap();
+    assert_eq!((found.index.as_deref(), found.returned), (Some("n"), 2));
+    let bad = tmp.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"n\": 2}\n{\"n\": }\n").unwrap();
+    assert!(
+        db.import_documents("t", &bad, ImportOptions::new(), &mut no_progress())
+            .is_err()
+    );
+    assert_eq!(db.count("t", &json!({"n": 2})).unwrap(), 1);
+    assert!(db.verify(Some("t")).unwrap().is_ok());
+}

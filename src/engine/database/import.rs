@@ -119,12 +119,9 @@ pub(super) fn format_of(path: &Path, given: Option<Format>) -> Result<Format> {
         return Ok(format);
     }
     Format::from_path(path).ok_or_else(|| Error::UnknownName {
-        what: format!("format of {}", path.display()),
-        name: path
-            .extension()
-            .map(|e| e.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        expected: "json, jsonl (or ndjson), csv (as the extension, or chosen)".to_owned(),
+        what: "file format of".to_owned(),
+        name: path.display().to_string(),
+        expected: "the extensions .json, .jsonl, .ndjson, .csv (or choose the format)".to_owned(),
     })
 }
 
@@ -503,5 +500,84 @@ fn bare_message(error: Error) -> String {
     match error {
         Error::InvalidDocument(m) | Error::RecordEncoding(m) => m,
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::storage::BinaryCodec;
+
+    fn doc(value: Value) -> Document {
+        match value {
+            Value::Object(map) => map,
+            _ => Document::new(),
+        }
+    }
+
+    #[test]
+    fn chunks_keep_ids_and_encodings_back_to_back_and_name_bad_lines() {
+        let mut chunk = Chunk::new();
+        let source = Path::new("in.jsonl");
+        chunk.push(1, doc(json!({"_id": "a", "n": 1})), &BinaryCodec, source);
+        chunk.push(2, doc(json!({"_id": 7})), &BinaryCodec, source);
+        chunk.push(3, doc(json!({"n": 2})), &BinaryCodec, source);
+        let mut id_at = 0;
+        let mut ids = Vec::new();
+        let mut failures = Vec::new();
+        for parsed in &chunk.records {
+            match parsed {
+                Parsed::Ready { line, id_end, .. } => {
+                    ids.push((*line, chunk.ids[id_at..*id_end].to_owned()));
+                    id_at = *id_end;
+                }
+                Parsed::Failed(error) => failures.push(error.to_string()),
+            }
+        }
+        assert_eq!(ids[0], (1, "a".to_owned()));
+        assert_eq!((ids[1].0, ids[1].1.len()), (3, 36), "a new UUID");
+        assert_eq!(
+            failures,
+            ["in.jsonl: line 2: _id must be a string, not a number"]
+        );
+    }
+
+    #[test]
+    fn the_format_comes_from_the_extension_or_is_an_error_naming_the_file() {
+        assert_eq!(format_of(Path::new("a.CSV"), None).ok(), Some(Format::Csv));
+        assert_eq!(
+            format_of(Path::new("a.txt"), Some(Format::JsonLines)).ok(),
+            Some(Format::JsonLines)
+        );
+        let error = format_of(Path::new("dir/a.xml"), None).map_err(|e| e.to_string());
+        assert_eq!(
+            error,
+            Err("unknown file format of \"dir/a.xml\": expected one of the extensions .json, .jsonl, .ndjson, .csv (or choose the format)".to_owned())
+        );
+    }
+
+    #[test]
+    fn skips_beyond_the_list_are_counted_and_without_skip_bad_a_bad_record_ends_the_import() {
+        let mut tally = Tally {
+            path: PathBuf::from("f"),
+            skip_bad: true,
+            imported: 0,
+            skipped: 0,
+            skipped_records: Vec::new(),
+            peak_buffer_bytes: 0,
+            groups_written: 0,
+            bytes_read: 0,
+        };
+        for line in 0..MAX_LISTED_SKIPS as u64 + 3 {
+            let error = tally.line_error(line, "bad".to_owned());
+            assert!(tally.bad(error).is_ok());
+        }
+        assert_eq!(tally.skipped, MAX_LISTED_SKIPS as u64 + 3);
+        assert_eq!(tally.skipped_records.len(), MAX_LISTED_SKIPS);
+        tally.skip_bad = false;
+        let error = tally.line_error(9, "bad".to_owned());
+        assert!(tally.bad(error).is_err());
     }
 }
