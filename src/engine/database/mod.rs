@@ -219,6 +219,11 @@ impl FluxDB {
         };
         for (name, path) in collection_files(&db.dir)? {
             let collection = db.load_collection(&name, &path, &committed)?;
+            if let (Collection::Open(c), false) = (&collection, db.read_only)
+                && c.format() == StorageFormat::Native
+            {
+                backup::repair_index_definitions(&db.dir, &name, c.indexed_fields())?;
+            }
             db.collections.insert(name, collection);
         }
         Ok(db)
