@@ -148,32 +148,13 @@ impl RecordTable {
     /// Points `id` at `loc`, keeping its position if it exists. Returns the
     /// slot and the previous location.
     pub fn upsert(&mut self, id: &str, loc: Loc) -> (u32, Option<Loc>) {
-        let key = IdKey::new(id);
-        let hash = self.hash(key);
-        let slots = &mut self.slots;
-        match self.index.entry(
-            hash,
-            |&(h, s)| h == hash && stored_matches(slots, s, key),
-            |&(h, _)| h,
-        ) {
-            Entry::Occupied(e) => {
-                let slot = e.get().1;
-                let old = slots[slot as usize]
-                    .as_mut()
-                    .map(|s| std::mem::replace(&mut s.loc, loc));
-                (slot, old)
-            }
-            Entry::Vacant(e) => {
-                let slot = slots.len() as u32;
-                slots.push(Some(Slot {
-                    id: key.to_stored(),
-                    loc,
-                }));
-                e.insert((hash, slot));
-                self.live += 1;
-                (slot, None)
-            }
+        if let Some(slot) = self.find(id)
+            && let Some(Some(s)) = self.slots.get_mut(slot as usize)
+        {
+            return (slot, Some(std::mem::replace(&mut s.loc, loc)));
         }
+        let slot = self.insert_new(id, || Some(loc));
+        (slot.unwrap_or(u32::MAX), None)
     }
 
     /// Adds `id` only if it is new; `make_loc` runs only then. Returns the slot.

@@ -16,7 +16,7 @@ use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, backup, memory};
+use crate::engine::{Document, backup, json_type_name, memory};
 use crate::error::{Error, IoContext, Result};
 
 /// Longest `_id`, in bytes.
@@ -1011,17 +1011,6 @@ fn at_index(error: Error, index: usize) -> Error {
             limit,
         },
         other => other,
-    }
-}
-
-pub(crate) fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
