@@ -4,5 +4,6 @@
 mod cli;
 mod crash;
 mod engine;
+mod legacy;
 mod storage_format;
 mod support;
