@@ -109,6 +109,39 @@ pub enum Command {
     ///
     /// Example: fluxdb --db data delete users ID
     Delete { collection: String, id: String },
+    /// Update every matching document; prints how many changed. All or none.
+    ///
+    /// Example: fluxdb --db data update-many users '{"status": "pending"}' '{"$set": {"status": "active"}}'
+    UpdateMany {
+        collection: String,
+        filter: String,
+        json: String,
+    },
+    /// Delete every matching document; prints how many.
+    ///
+    /// Example: fluxdb --db data delete-many users '{"age": {"$lt": 18}}'
+    DeleteMany { collection: String, filter: String },
+    /// Run an aggregation pipeline; prints the result documents as JSON Lines.
+    ///
+    /// Example: fluxdb --db data aggregate products '[{"$group": {"_id": "$category", "count": {"$count": 1}}}]'
+    Aggregate {
+        collection: String,
+        pipeline: String,
+    },
+    /// Say how a query would be answered: the index used, records examined
+    /// and returned, as one JSON object.
+    ///
+    /// Example: fluxdb --db data explain users '{"age": {"$gt": 20}}' --sort '{"age": 1}' --limit 10
+    Explain {
+        collection: String,
+        filter: Option<String>,
+        #[arg(long, value_name = "JSON")]
+        sort: Option<String>,
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        skip: usize,
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// Write a collection to a file; prints the number of records written.
     ///
     /// Example: fluxdb --db data export users users_backup.fdb

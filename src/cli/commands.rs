@@ -68,6 +68,8 @@ fn is_read_only(command: &Command) -> bool {
             | Command::Get { .. }
             | Command::Exists { .. }
             | Command::Export { .. }
+            | Command::Aggregate { .. }
+            | Command::Explain { .. }
     )
 }
 
@@ -109,19 +111,34 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             limit,
             project,
         } => {
-            let mut find = Find::new(parse_json_or_empty("FILTER", filter.as_deref())?).skip(skip);
-            if let Some(sort) = sort {
-                find = find.sort(parse_json("--sort", &sort)?);
-            }
-            if let Some(limit) = limit {
-                find = find.limit(limit);
-            }
+            let mut find = build_find(filter.as_deref(), sort.as_deref(), skip, limit)?;
             if let Some(project) = project {
                 find = find.projection(parse_json("--project", &project)?);
             }
             for doc in db.find(&collection, &find)? {
                 print_document(out, &doc)?;
             }
+        }
+        Command::Aggregate {
+            collection,
+            pipeline,
+        } => {
+            for doc in db.aggregate(&collection, &parse_json("PIPELINE", &pipeline)?)? {
+                print_document(out, &doc)?;
+            }
+        }
+        Command::Explain {
+            collection,
+            filter,
+            sort,
+            skip,
+            limit,
+        } => {
+            let find = build_find(filter.as_deref(), sort.as_deref(), skip, limit)?;
+            let explain = db.explain(&collection, &find)?;
+            serde_json::to_writer(&mut *out, &explain)
+                .map_err(|e| Failure::Message(e.to_string()))?;
+            writeln!(out)?;
         }
         Command::Count { collection, filter } => {
             let filter = parse_json_or_empty("FILTER", filter.as_deref())?;
@@ -193,6 +210,19 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
         Command::Delete { collection, id } => {
             writeln!(out, "{}", db.delete(&collection, &id)?)?;
         }
+        Command::UpdateMany {
+            collection,
+            filter,
+            json,
+        } => {
+            let filter = parse_json("FILTER", &filter)?;
+            let update = parse_json("JSON", &json)?;
+            writeln!(out, "{}", db.update_many(&collection, &filter, &update)?)?;
+        }
+        Command::DeleteMany { collection, filter } => {
+            let filter = parse_json("FILTER", &filter)?;
+            writeln!(out, "{}", db.delete_many(&collection, &filter)?)?;
+        }
         Command::Import {
             collection,
             file,
@@ -230,6 +260,22 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
         read => return read_command(db, read, out),
     }
     Ok(())
+}
+
+fn build_find(
+    filter: Option<&str>,
+    sort: Option<&str>,
+    skip: usize,
+    limit: Option<usize>,
+) -> Result<Find, Failure> {
+    let mut find = Find::new(parse_json_or_empty("FILTER", filter)?).skip(skip);
+    if let Some(sort) = sort {
+        find = find.sort(parse_json("--sort", sort)?);
+    }
+    if let Some(limit) = limit {
+        find = find.limit(limit);
+    }
+    Ok(find)
 }
 
 fn check_backup_format(format: Option<&str>, file: &Path) -> Outcome {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{Find, Plan};
+use crate::engine::find::{Explain, Find, Plan};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -460,27 +461,169 @@ impl FluxDB {
     }
 
     /// Records matching the query, in insertion order unless sorted.
+    /// Indexes are used where they help; the answer is a full scan's.
     pub fn find(&self, collection: &str, query: &Find) -> Result<Vec<Document>> {
+        self.find_explained(collection, query).map(|(docs, _)| docs)
+    }
+
+    /// [`find`](Self::find), and how it was answered.
+    pub fn find_explained(
+        &self,
+        collection: &str,
+        query: &Find,
+    ) -> Result<(Vec<Document>, Explain)> {
         let c = self.store(collection)?;
-        let plan = Plan::new(query, c.value_mode())?;
-        plan.run(c.scan())
+        Plan::new(query, c.value_mode())?.execute(c)
+    }
+
+    /// How a query is answered: the index used and the records examined.
+    pub fn explain(&self, collection: &str, query: &Find) -> Result<Explain> {
+        self.find_explained(collection, query)
+            .map(|(_, explain)| explain)
     }
 
     /// How many records match the filter.
     pub fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
-        let filter = Filter::parse(filter)?;
         let c = self.store(collection)?;
-        if filter.is_match_all() {
+        let parsed = Filter::parse(filter)?;
+        if parsed.is_match_all() {
             return Ok(c.len());
         }
-        let mode = c.value_mode();
-        let mut n = 0;
-        for doc in c.scan() {
-            if filter.matches_in(&doc?, mode) {
-                n += 1;
+        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
+        Ok(Plan::new(&ids, c.value_mode())?.execute(c)?.0.len())
+    }
+
+    /// The `_id`s of the records matching a filter, in natural order.
+    fn matching_ids(&self, collection: &str, filter: &Value) -> Result<Vec<String>> {
+        let c = self.store(collection)?;
+        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
+        let (docs, _) = Plan::new(&ids, c.value_mode())?.execute(c)?;
+        Ok(docs
+            .into_iter()
+            .filter_map(|mut d| match d.remove("_id") {
+                Some(Value::String(id)) => Some(id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Applies an update to every record matching the filter; returns how
+    /// many were updated. All or none: an update that fails on one record
+    /// (say `$inc` on text) changes nothing.
+    pub fn update_many(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> Result<usize> {
+        let update = Update::parse(update)?;
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = (|| -> Result<usize> {
+            for id in &ids {
+                let Some(mut doc) = c.get(id)? else { continue };
+                update.apply(&mut doc)?;
+                if doc.get("_id").and_then(Value::as_str) != Some(id.as_str()) {
+                    return Err(Error::InvalidUpdate(format!(
+                        "the update would change _id of record {id:?}; _id cannot change"
+                    )));
+                }
+                c.replace(id, &doc)?;
             }
+            Ok(ids.len())
+        })();
+        match result {
+            Ok(_) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
         }
+        let n = result?;
+        self.after_write()?;
         Ok(n)
+    }
+
+    /// Deletes every record matching the filter; returns how many.
+    pub fn delete_many(&mut self, collection: &str, filter: &Value) -> Result<usize> {
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = ids.iter().try_for_each(|id| c.delete(id).map(drop));
+        match result {
+            Ok(()) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
+        }
+        result?;
+        self.after_write()?;
+        Ok(ids.len())
+    }
+
+    /// Runs an aggregation pipeline (the seed's `aggregate`). A leading
+    /// `$match` uses indexes like `find`.
+    pub fn aggregate(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
+        let pipeline = Pipeline::parse(pipeline)?;
+        let c = self.store(collection)?;
+        let mode = c.value_mode();
+        match pipeline.leading_match() {
+            Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
+                // Let the planner pick the records; the pipeline's own
+                // $match then passes them all.
+                let plan = Plan::from_filter(filter.clone(), mode);
+                let (docs, _) = plan.execute(c)?;
+                pipeline.run_in(docs.into_iter().map(Ok), mode)
+            }
+            _ => pipeline.run_in(c.scan(), mode),
+        }
+    }
+
+    /// The indexed fields of a collection.
+    pub fn list_indexes(&self, collection: &str) -> Result<Vec<String>> {
+        Ok(self.store(collection)?.indexed_fields().to_vec())
+    }
+
+    /// Indexes a field (a dot path) of a collection that may hold data;
+    /// `Ok(false)` if it was indexed already.
+    pub fn create_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        self.create_index_with_progress(collection, field, &mut |_, _| {})
+    }
+
+    /// [`create_index`](Self::create_index), reporting `(records done, total)`.
+    pub fn create_index_with_progress(
+        &mut self,
+        collection: &str,
+        field: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<bool> {
+        let field = normalize_fields(&[field])?.remove(0);
+        self.refuse_in_transaction("changing indexes")?;
+        let c = self.store_mut(collection)?;
+        if c.indexed_fields().contains(&field) {
+            return Ok(false);
+        }
+        let mut fields = c.indexed_fields().to_vec();
+        fields.push(field);
+        c.set_indexed_fields(fields.clone(), progress)?;
+        c.flush(0)?;
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        Ok(true)
+    }
+
+    /// Stops indexing a field; `Ok(false)` if it was not indexed.
+    pub fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        self.refuse_in_transaction("changing indexes")?;
+        let c = self.store_mut(collection)?;
+        if !c.indexed_fields().iter().any(|f| f == field) {
+            return Ok(false);
+        }
+        let fields: Vec<String> = c
+            .indexed_fields()
+            .iter()
+            .filter(|f| *f != field)
+            .cloned()
+            .collect();
+        c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
+        c.flush(0)?;
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        Ok(true)
     }
 
     /// Updates one record: a plain object merges its fields (as the seed),

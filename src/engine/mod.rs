@@ -19,7 +19,7 @@ pub use database::{
     CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, StorageFormat,
     Transaction,
 };
-pub use find::Find;
+pub use find::{Explain, Find};
 
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;

@@ -5,5 +5,6 @@ mod cli;
 mod crash;
 mod engine;
 mod legacy;
+mod query;
 mod storage_format;
 mod support;

@@ -11,6 +11,7 @@ mod store;
 
 pub(crate) use store::CollectionStore;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::Document;
+use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
@@ -80,6 +82,9 @@ pub(crate) struct NativeCollection {
     indexed_fields: Vec<String>,
     /// The index definitions changed and a Meta entry must be written.
     meta_pending: bool,
+    /// Secondary indexes, built on first use (so opening stays fast) and
+    /// kept exact on every write from then on.
+    indexes: OnceCell<IndexSet>,
     /// While a savepoint is open: how to undo, newest last.
     undo: Vec<Undo>,
     /// Open savepoints, outermost first.
@@ -133,6 +138,7 @@ impl NativeCollection {
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
+            indexes: OnceCell::new(),
             undo: Vec::new(),
             savepoints: Vec::new(),
             poisoned: false,
@@ -293,7 +299,7 @@ impl NativeCollection {
 
     /// Stages a record that must be new: `Ok(false)` (and nothing staged)
     /// if the id exists. One hash lookup, for bulk inserts.
-    pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<bool> {
+    pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<Option<u32>> {
         self.ensure_writable()?;
         let pending = &mut self.pending;
         let mut failure = None;
@@ -313,14 +319,93 @@ impl NativeCollection {
             return Err(e);
         }
         let Some(slot) = slot else {
-            return Ok(false);
+            return Ok(None);
         };
         if let Some(s) = self.records.slot(slot) {
             self.live_bytes += u64::from(s.loc.len());
         }
         self.pending_slots.push(slot);
         self.record_undo(Undo::Inserted(1));
-        Ok(true)
+        Ok(Some(slot))
+    }
+
+    /// The current version of `id` and its slot, when built indexes need
+    /// the old keys removed.
+    fn indexed_version(&self, id: &str) -> Result<Option<(u32, Document)>> {
+        if self.indexes.get().is_none_or(IndexSet::is_empty) {
+            return Ok(None);
+        }
+        match self.records.find(id) {
+            Some(slot) => Ok(self.read_slot(slot)?.map(|doc| (slot, doc))),
+            None => Ok(None),
+        }
+    }
+
+    /// The indexes, built from every record the first time they are needed.
+    pub fn indexes(&self) -> Result<&IndexSet> {
+        if let Some(built) = self.indexes.get() {
+            return Ok(built);
+        }
+        let built = self.build_indexes(&self.indexed_fields, &mut |_, _| {})?;
+        Ok(self.indexes.get_or_init(|| built))
+    }
+
+    fn build_indexes(
+        &self,
+        fields: &[String],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<IndexSet> {
+        let mut set = IndexSet::new(fields);
+        if set.is_empty() {
+            return Ok(set);
+        }
+        let total = self.records.len();
+        for (done, item) in self.scan_slots().enumerate() {
+            let (slot, doc) = item?;
+            set.add(slot, &doc);
+            if done % 65_536 == 0 {
+                progress(done, total);
+            }
+        }
+        progress(total, total);
+        Ok(set)
+    }
+
+    /// Changes the indexed fields, building the new indexes now (with
+    /// progress) so the next query does not pay for it. Written on the next
+    /// flush, atomically with the data.
+    pub fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        self.ensure_writable()?;
+        let built = self.build_indexes(&fields, progress)?;
+        self.indexes = OnceCell::from(built);
+        self.indexed_fields = fields;
+        self.meta_pending = true;
+        Ok(())
+    }
+
+    /// The record in `slot`, if it is live.
+    pub fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        match self.records.slot(slot) {
+            Some(s) => {
+                let mut buf = [0u8; 36];
+                let id = s.id.as_str(&mut buf);
+                self.read(id, s.loc, &mut Vec::new()).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`scan`](Self::scan), with each record's slot.
+    pub fn scan_slots(&self) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+        let mut scan = self.scan();
+        std::iter::from_fn(move || {
+            let item = scan.next()?;
+            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
+        })
     }
 
     fn record_undo(&mut self, undo: Undo) {
@@ -379,6 +464,16 @@ impl NativeCollection {
     }
 
     fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
+        self.decode_entry_fields(id, bytes, offset, None)
+    }
+
+    fn decode_entry_fields(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        offset: u64,
+        fields: Option<&[String]>,
+    ) -> Result<Document> {
         let corrupt = |reason: String| Error::Corrupt {
             path: self.path.clone(),
             offset,
@@ -388,9 +483,11 @@ impl NativeCollection {
         if entry.id != id {
             return Err(corrupt(format!("entry holds id {:?}", entry.id)));
         }
-        self.codec
-            .decode(id, entry.data)
-            .map_err(|e| corrupt(e.to_string()))
+        match fields {
+            None => self.codec.decode(id, entry.data),
+            Some(fields) => self.codec.decode_fields(id, entry.data, fields),
+        }
+        .map_err(|e| corrupt(e.to_string()))
     }
 
     /// Every live record in insertion order. Reads the file through a window,
@@ -401,7 +498,22 @@ impl NativeCollection {
             next_slot: 0,
             window: Vec::new(),
             window_start: 0,
+            fields: None,
         }
+    }
+
+    /// Like [`scan_slots`](Self::scan_slots), decoding only these top-level
+    /// fields (and `_id`) of each record.
+    pub fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+        let mut scan = self.scan();
+        scan.fields = Some(fields.to_vec());
+        std::iter::from_fn(move || {
+            let item = scan.next()?;
+            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
+        })
     }
 
     /// Starts a savepoint: a transaction, or one atomic call inside it.
@@ -446,6 +558,11 @@ impl NativeCollection {
         self.pending.truncate(mark.pending_len);
         self.pending_slots.truncate(mark.pending_slots);
         self.live_bytes = mark.live_bytes;
+        if self.indexed_fields != mark.indexed_fields || self.indexes.get().is_some() {
+            // Rollbacks are rare: rebuilding the indexes on next use is
+            // simpler and surer than undoing each key.
+            self.indexes = OnceCell::new();
+        }
         self.indexed_fields = mark.indexed_fields;
         self.meta_pending = mark.meta_pending;
     }
@@ -563,7 +680,16 @@ impl NativeCollection {
         for (slot, offset, len) in relocated {
             self.records.set_loc(slot, Loc::File { offset, len });
         }
-        self.records.close_holes();
+        if let Some(renumbered) = self.records.close_holes()
+            && let Some(indexes) = self.indexes.get_mut()
+        {
+            indexes.remap(&|slot| {
+                renumbered
+                    .get(slot as usize)
+                    .copied()
+                    .filter(|&s| s != u32::MAX)
+            });
+        }
         Ok(())
     }
 
@@ -622,6 +748,8 @@ pub(crate) struct Scan<'a> {
     next_slot: usize,
     window: Vec<u8>,
     window_start: u64,
+    /// Decode only these top-level fields (`None`: whole documents).
+    fields: Option<Vec<String>>,
 }
 
 const SCAN_WINDOW: usize = 1 << 20;
@@ -676,10 +804,14 @@ impl Iterator for Scan<'_> {
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
             return Some(match slot.loc {
-                Loc::Pending { .. } => c.read(id, slot.loc, &mut Vec::new()),
-                Loc::File { offset, len } => self
-                    .load(offset, len)
-                    .and_then(|at| c.decode_entry(id, &self.window[at..at + len as usize], offset)),
+                Loc::Pending { offset, len } => {
+                    let bytes = &c.pending[offset..offset + len as usize];
+                    c.decode_entry_fields(id, bytes, offset as u64, self.fields.as_deref())
+                }
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    let bytes = &self.window[at..at + len as usize];
+                    c.decode_entry_fields(id, bytes, offset, self.fields.as_deref())
+                }),
             });
         }
         None
@@ -730,15 +862,59 @@ impl CollectionStore for NativeCollection {
     fn insert(&mut self, id: &str, doc: &Document) -> Result<bool> {
         let mut data = Vec::with_capacity(128);
         self.codec.encode(doc, &mut data)?;
-        self.put_new(id, &data)
+        let Some(slot) = self.put_new(id, &data)? else {
+            return Ok(false);
+        };
+        if let Some(indexes) = self.indexes.get_mut() {
+            indexes.add(slot, doc);
+        }
+        Ok(true)
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
-        self.put(id, doc)
+        let old = self.indexed_version(id)?;
+        self.put(id, doc)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+            indexes.add(slot, doc);
+        }
+        Ok(())
     }
 
     fn delete(&mut self, id: &str) -> Result<bool> {
-        NativeCollection::delete(self, id)
+        let old = self.indexed_version(id)?;
+        let deleted = NativeCollection::delete(self, id)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+        }
+        Ok(deleted)
+    }
+
+    fn indexes(&self) -> Result<&IndexSet> {
+        NativeCollection::indexes(self)
+    }
+
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        NativeCollection::read_slot(self, slot)
+    }
+
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
+        Box::new(NativeCollection::scan_fields(self, fields))
+    }
+
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        Box::new(self.records.iter().map(|(slot, _)| slot))
+    }
+
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        NativeCollection::set_indexed_fields(self, fields, progress)
     }
 
     fn savepoint(&mut self) {

@@ -245,11 +245,25 @@ impl RecordTable {
             .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
     }
 
-    /// Closes the holes deleted records left; slot numbers change.
-    pub fn close_holes(&mut self) {
+    /// Closes the holes deleted records left; slot numbers change. Returns
+    /// each old slot's new number (`u32::MAX` for a hole), or `None` if
+    /// nothing moved.
+    pub fn close_holes(&mut self) -> Option<Vec<u32>> {
         if self.slots.len() == self.live {
-            return;
+            return None;
         }
+        let mut next = 0u32;
+        let renumbered = self
+            .slots
+            .iter()
+            .map(|s| match s {
+                Some(_) => {
+                    next += 1;
+                    next - 1
+                }
+                None => u32::MAX,
+            })
+            .collect();
         self.slots.retain(Option::is_some);
         self.index.clear();
         for (i, slot) in self.slots.iter().enumerate() {
@@ -259,6 +273,7 @@ impl RecordTable {
                     .insert_unique(hash, (hash, i as u32), |&(h, _)| h);
             }
         }
+        Some(renumbered)
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::engine::Document;
 use crate::engine::database::StorageFormat;
+use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
 use crate::error::Result;
 
@@ -51,6 +52,28 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn finish_commit(&mut self) -> Result<()>;
     /// A prepared transaction will not commit: remove what it wrote.
     fn abort_commit(&mut self) -> Result<()>;
+
+    /// The collection's indexes (built on first use, then kept exact).
+    fn indexes(&self) -> Result<&IndexSet>;
+    /// The live record in `slot` (slots are what indexes hold: positions in
+    /// insertion order).
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>>;
+    /// The slots of live records, in insertion order.
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
+    /// Live records in insertion order with their slots, holding only these
+    /// top-level fields (and `_id`): what a filter or sort needs to test
+    /// them, for a fraction of the decoding.
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_>;
+    /// Changes the indexed fields and builds their indexes, reporting
+    /// `(records done, total)`.
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()>;
 
     /// Rewrites the file with only live records.
     fn compact(&mut self) -> Result<()>;

@@ -8,6 +8,7 @@
 //! would not reproduce (a torn tail, an undecodable record) is copied to
 //! `<name>.fdb.bak` before the first rewrite.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use super::table::RecordTable;
 use crate::engine::Document;
 use crate::engine::collection::CollectionStore;
 use crate::engine::database::StorageFormat;
+use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::DroppedTail;
@@ -34,6 +36,12 @@ pub(crate) struct LegacyCollection {
     /// file, or one the library would not use (`{}`, unreadable), which is
     /// then left as it is, as the library leaves it.
     indexed_fields: Vec<String>,
+    /// The indexed fields changed: the next write rewrites the index file
+    /// even when no field is left (as `{}`, which the library reads as none).
+    index_fields_changed: bool,
+    /// The engine's indexes over the stored text, built on first use and
+    /// kept exact on each write (slots are [`RecordTable`] slots).
+    indexes: OnceCell<IndexSet>,
     /// Size of the collection file on disk.
     file_len: u64,
     /// The file holds bytes a rewrite drops (a torn tail, undecodable
@@ -107,6 +115,8 @@ impl LegacyCollection {
                 name: name.to_owned(),
                 table: RecordTable::from_records(records),
                 indexed_fields,
+                index_fields_changed: false,
+                indexes: OnceCell::new(),
                 file_len: bytes.len() as u64,
                 needs_backup: !dropped.is_empty(),
                 file_differs,
@@ -176,7 +186,12 @@ impl LegacyCollection {
             dir: dir.to_path_buf(),
             name: name.to_owned(),
             table: RecordTable::from_records(records),
+            // An index file left by an earlier collection of this name would
+            // be used by the Python library: it is rewritten too.
+            index_fields_changed: !indexed_fields.is_empty()
+                || files::index_file(dir, name).exists(),
             indexed_fields,
+            indexes: OnceCell::new(),
             file_len: 0,
             needs_backup: false,
             file_differs: true,
@@ -224,7 +239,7 @@ impl LegacyCollection {
             )));
         }
         let collection_bytes = self.table.encode_file()?;
-        let index_bytes = if self.indexed_fields.is_empty() {
+        let index_bytes = if self.indexed_fields.is_empty() && !self.index_fields_changed {
             None
         } else {
             let records: Vec<&LegacyRecord> = self.table.records().collect();
@@ -275,8 +290,59 @@ impl LegacyCollection {
 
     fn written(&mut self, file_len: u64) {
         self.table.mark_written();
+        self.follow_renumbering();
         self.file_len = file_len;
         self.file_differs = false;
+        self.index_fields_changed = false;
+    }
+
+    /// Moves the indexes to the new slots after the table closed empty ones.
+    fn follow_renumbering(&mut self) {
+        if let Some(map) = self.table.take_renumbering()
+            && let Some(indexes) = self.indexes.get_mut()
+        {
+            indexes.remap(&|old| map.get(old as usize).copied().flatten());
+        }
+    }
+
+    /// The indexes, built from every record the first time they are needed.
+    fn built_indexes(&self) -> &IndexSet {
+        self.indexes
+            .get_or_init(|| self.build_indexes(&self.indexed_fields, &mut |_, _| {}))
+    }
+
+    fn build_indexes(&self, fields: &[String], progress: &mut dyn FnMut(usize, usize)) -> IndexSet {
+        let mut set = IndexSet::new(fields);
+        if set.is_empty() {
+            return set;
+        }
+        let total = self.table.len();
+        for (done, (slot, record)) in self.table.slotted().enumerate() {
+            set.add(slot, &record_to_document(record));
+            if done % 65_536 == 0 {
+                progress(done, total);
+            }
+        }
+        progress(total, total);
+        set
+    }
+
+    /// Removes the records in `slots` from built indexes (before they change).
+    fn unindex(&mut self, slots: &[u32]) {
+        if let Some(indexes) = self.indexes.get_mut() {
+            for &slot in slots {
+                if let Some(record) = self.table.slot(slot) {
+                    indexes.remove(slot, &record_to_document(record));
+                }
+            }
+        }
+    }
+
+    /// Adds the record in `slot` to built indexes.
+    fn index(&mut self, slot: u32) {
+        if let (Some(indexes), Some(record)) = (self.indexes.get_mut(), self.table.slot(slot)) {
+            indexes.add(slot, &record_to_document(record));
+        }
     }
 }
 
@@ -314,6 +380,22 @@ fn read_indexed_fields(path: &Path) -> Result<Vec<String>> {
         Err(e) => return Err(Error::io(path, e)),
     };
     Ok(read_index_file_at(path, &bytes).unwrap_or_default())
+}
+
+/// The document of a record holding only `_id` and these top-level fields
+/// (what a filter or sort reads), as [`record_to_document`] would hold them.
+fn record_fields_to_document(record: &LegacyRecord, fields: &[String]) -> Document {
+    let mut document = Document::new();
+    document.insert(
+        "_id".to_owned(),
+        serde_json::Value::String(record.id.clone()),
+    );
+    for (key, value) in &record.fields {
+        if key != "_id" && fields.iter().any(|f| f == key) {
+            document.insert(key.clone(), serde_json::Value::String(value.clone()));
+        }
+    }
+    document
 }
 
 /// The encoded size of a record, checking that it can be written at all.
@@ -365,19 +447,76 @@ impl CollectionStore for LegacyCollection {
         }
         let record = document_to_record(doc, id)?;
         let size = encoded_size(&record)?;
-        Ok(self.table.insert(record, size))
+        match self.table.insert(record, size) {
+            Some(slot) => {
+                self.index(slot);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
         self.ensure_writable()?;
         let record = document_to_record(doc, id)?;
         let size = encoded_size(&record)?;
-        self.table.replace(record, size)
+        let slot = self.table.slots_of(id).first().copied();
+        if let Some(slot) = slot {
+            self.unindex(&[slot]);
+        }
+        let replaced = self.table.replace(record, size);
+        if let Some(slot) = slot {
+            self.index(slot);
+        }
+        replaced
     }
 
     fn delete(&mut self, id: &str) -> Result<bool> {
         self.ensure_writable()?;
+        let slots = self.table.slots_of(id);
+        self.unindex(&slots);
         Ok(self.table.delete(id))
+    }
+
+    fn indexes(&self) -> Result<&IndexSet> {
+        Ok(self.built_indexes())
+    }
+
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        Ok(self.table.slot(slot).map(record_to_document))
+    }
+
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        Box::new(self.table.slotted().map(|(slot, _)| slot))
+    }
+
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
+        let fields = fields.to_vec();
+        Box::new(
+            self.table
+                .slotted()
+                .map(move |(slot, record)| Ok((slot, record_fields_to_document(record, &fields)))),
+        )
+    }
+
+    /// Changes the indexed fields; the next write rewrites the index file
+    /// with them, which the Python library then uses (it reads the fields
+    /// from that file).
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        self.ensure_writable()?;
+        let built = self.build_indexes(&fields, progress);
+        self.indexes = OnceCell::from(built);
+        self.indexed_fields = fields;
+        self.index_fields_changed = true;
+        self.table.mark_dirty();
+        Ok(())
     }
 
     fn savepoint(&mut self) {
@@ -386,10 +525,15 @@ impl CollectionStore for LegacyCollection {
 
     fn release_savepoint(&mut self) {
         self.table.release_savepoint();
+        self.follow_renumbering();
     }
 
     fn rollback_savepoint(&mut self) {
         self.table.rollback_savepoint();
+        // Rollbacks are rare: rebuilding the indexes on next use is simpler
+        // than undoing each key.
+        self.table.take_renumbering();
+        self.indexes = OnceCell::new();
     }
 
     fn has_pending(&self) -> bool {

@@ -241,6 +241,8 @@ pub fn remove_collection_files(dir: &Path, name: &str) -> Result<()> {
         durable::durable_remove(&tmp)?;
     }
     durable::durable_remove(&index_file(dir, name))?;
+    // A readable copy of index definitions the engine may have written.
+    durable::durable_remove(&dir.join(INDEX_DIR).join(format!("{name}.json")))?;
     for (_, tmp) in temps_of(dir, &format!("{name}.fdb"))? {
         durable::durable_remove(&tmp)?;
     }

@@ -3,9 +3,10 @@
 //!
 //! Python folders are small (the library rewrites the whole file on every
 //! update), so the records live in memory as they are stored: id and text
-//! fields in file order. Slots of deleted records stay empty while a
-//! savepoint is open, so the undo log can name slots; they are closed when
-//! no savepoint is open.
+//! fields in file order. A record's slot is its position, counting deleted
+//! ones (what indexes hold). Empty slots are closed only when no savepoint
+//! is open (the undo log names slots) and once there are many of them; the
+//! old-to-new slot map is then handed out so indexes can follow.
 
 use std::collections::HashMap;
 
@@ -63,6 +64,8 @@ pub(super) struct RecordTable {
     undo: Vec<Undo>,
     savepoints: Vec<Mark>,
     changes: Changes,
+    /// Old slot to new slot, after empty slots were closed and until taken.
+    renumbered: Option<Vec<Option<u32>>>,
 }
 
 impl RecordTable {
@@ -78,6 +81,20 @@ impl RecordTable {
 
     /// Rebuilds the id map and closes empty slots (no savepoint may be open).
     fn reindex(&mut self) {
+        let mut next = 0u32;
+        let map: Vec<Option<u32>> = self
+            .slots
+            .iter()
+            .map(|slot| {
+                slot.as_ref().map(|_| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        if map.len() != next as usize {
+            self.renumbered = Some(map);
+        }
         self.slots.retain(Option::is_some);
         self.live = self.slots.len();
         self.first_slot = HashMap::with_capacity(self.slots.len());
@@ -117,18 +134,62 @@ impl RecordTable {
         self.slots.iter().flatten()
     }
 
-    /// Adds a record at the end; `false` (nothing staged) if its id exists.
-    pub fn insert(&mut self, record: LegacyRecord, size: usize) -> bool {
-        if self.first_slot.contains_key(&record.id) {
-            return false;
+    /// Live records in file order with their slots.
+    pub fn slotted(&self) -> impl Iterator<Item = (u32, &LegacyRecord)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, record)| Some((slot as u32, record.as_ref()?)))
+    }
+
+    /// The live record in `slot`.
+    pub fn slot(&self, slot: u32) -> Option<&LegacyRecord> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// The slots of the live records with this id (more than one only when
+    /// the file held the id twice).
+    pub fn slots_of(&self, id: &str) -> Vec<u32> {
+        let Some(&first) = self.first_slot.get(id) else {
+            return Vec::new();
+        };
+        let mut slots = vec![first as u32];
+        if self.has_duplicates {
+            slots.extend(
+                (first + 1..self.slots.len())
+                    .filter(|&s| self.slots[s].as_ref().is_some_and(|r| r.id == id))
+                    .map(|s| s as u32),
+            );
         }
-        self.first_slot.insert(record.id.clone(), self.slots.len());
+        slots
+    }
+
+    /// The map from old to new slots if empty slots were closed since the
+    /// last call.
+    pub fn take_renumbering(&mut self) -> Option<Vec<Option<u32>>> {
+        self.renumbered.take()
+    }
+
+    /// The records must be written again though none changed (the index
+    /// definitions did).
+    pub fn mark_dirty(&mut self) {
+        self.changes.dirty = true;
+    }
+
+    /// Adds a record at the end and returns its slot; `None` (nothing
+    /// staged) if its id exists.
+    pub fn insert(&mut self, record: LegacyRecord, size: usize) -> Option<u32> {
+        if self.first_slot.contains_key(&record.id) {
+            return None;
+        }
+        let slot = self.slots.len();
+        self.first_slot.insert(record.id.clone(), slot);
         self.slots.push(Some(record));
         self.live += 1;
         self.record_undo(Undo::Inserted);
         self.changes.dirty = true;
         self.changes.pending_bytes += size;
-        true
+        Some(slot as u32)
     }
 
     /// Puts a new version of the record with this id in its place.
@@ -154,17 +215,11 @@ impl RecordTable {
     /// Removes every record with this id, as the Python library's delete
     /// does; `false` if there is none.
     pub fn delete(&mut self, id: &str) -> bool {
+        let doomed = self.slots_of(id);
         let Some(first) = self.first_slot.remove(id) else {
             return false;
         };
-        let mut doomed = vec![first];
-        if self.has_duplicates {
-            doomed.extend(
-                (first + 1..self.slots.len())
-                    .filter(|&s| self.slots[s].as_ref().is_some_and(|r| r.id == id)),
-            );
-        }
-        for slot in doomed {
+        for slot in doomed.into_iter().map(|s| s as usize) {
             if let Some(old) = self.slots[slot].take() {
                 self.live -= 1;
                 self.record_undo(Undo::Deleted {
@@ -238,8 +293,11 @@ impl RecordTable {
         }
     }
 
+    /// Closes empty slots once they are a quarter of all (so a run of
+    /// deletes pays for renumbering once, not per delete).
     fn close_empty_slots(&mut self) {
-        if self.savepoints.is_empty() && self.live != self.slots.len() {
+        let empty = self.slots.len() - self.live;
+        if self.savepoints.is_empty() && empty > 64 && empty * 4 > self.slots.len() {
             self.reindex();
         }
     }
@@ -297,11 +355,11 @@ mod tests {
     fn nested_savepoints_roll_back_only_their_own_changes() {
         let mut table = RecordTable::from_records(vec![record("a", "1"), record("b", "2")]);
         table.savepoint();
-        assert!(table.insert(record("c", "3"), 10));
+        assert_eq!(table.insert(record("c", "3"), 10), Some(2));
         table.savepoint();
         assert!(table.delete("a"));
         table.replace(record("b", "20"), 10).unwrap();
-        assert!(table.insert(record("d", "4"), 10));
+        assert_eq!(table.insert(record("d", "4"), 10), Some(3));
         assert_eq!(values(&table), ["b=20", "c=3", "d=4"]);
         table.rollback_savepoint();
         assert_eq!(values(&table), ["a=1", "b=2", "c=3"]);
@@ -313,21 +371,41 @@ mod tests {
     }
 
     #[test]
-    fn a_released_savepoint_keeps_its_changes_and_closes_empty_slots() {
+    fn a_released_savepoint_keeps_its_changes_and_slots_stay_put() {
         let mut table = RecordTable::from_records(vec![record("a", "1"), record("b", "2")]);
         table.savepoint();
         table.delete("a");
         table.release_savepoint();
         assert_eq!(values(&table), ["b=2"]);
-        assert_eq!(table.slots.len(), 1);
-        assert_eq!(table.get("b").map(|r| r.id.as_str()), Some("b"));
+        assert_eq!(table.slots_of("b"), [1]);
+        assert_eq!(table.slot(1).map(|r| r.id.as_str()), Some("b"));
+        assert!(table.slot(0).is_none());
+        assert!(table.take_renumbering().is_none());
         assert!(table.changes().dirty && table.changes().rewrite_all);
+    }
+
+    #[test]
+    fn many_empty_slots_are_closed_and_the_renumbering_handed_out() {
+        let records: Vec<LegacyRecord> = (0..200).map(|i| record(&format!("r{i}"), "v")).collect();
+        let mut table = RecordTable::from_records(records);
+        for i in (0..200).step_by(2) {
+            table.delete(&format!("r{i}"));
+        }
+        table.mark_written();
+        let map = table.take_renumbering().expect("slots were closed");
+        assert_eq!(map.len(), 200);
+        assert_eq!(
+            (map[0], map[1], map[3], map[199]),
+            (None, Some(0), Some(1), Some(99))
+        );
+        assert_eq!(table.slots_of("r199"), [99]);
+        assert_eq!(table.len(), 100);
     }
 
     #[test]
     fn insert_refuses_an_existing_id() {
         let mut table = RecordTable::from_records(vec![record("a", "1")]);
-        assert!(!table.insert(record("a", "2"), 10));
+        assert_eq!(table.insert(record("a", "2"), 10), None);
         assert_eq!(values(&table), ["a=1"]);
         assert!(!table.changes().dirty);
     }
@@ -350,7 +428,7 @@ mod tests {
     #[test]
     fn only_inserts_keep_stored_field_order_and_updates_put_id_first_everywhere() {
         let mut table = RecordTable::from_records(vec![record("a", "1")]);
-        table.insert(record("b", "2"), 10);
+        assert_eq!(table.insert(record("b", "2"), 10), Some(1));
         let appended = table.encode_file().unwrap();
         let expected: Vec<u8> = [record("a", "1"), record("b", "2")]
             .iter()

@@ -302,6 +302,16 @@ impl Filter {
 
     /// Constraints on top-level-ANDed paths (also inside a top-level `$and`)
     /// that an index answers with a superset of the matches, for typed values.
+    /// The top-level fields the filter reads: a document holding only these
+    /// (and `_id`) matches exactly when the whole document does.
+    pub fn top_level_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.root.collect_roots(&mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn index_constraints(&self) -> Vec<PathConstraint> {
         self.index_constraints_in(ValueMode::Typed)
     }
@@ -318,6 +328,15 @@ impl Filter {
 }
 
 impl Node {
+    fn collect_roots(&self, out: &mut Vec<String>) {
+        match self {
+            Node::And(nodes) | Node::Or(nodes) | Node::Nor(nodes) => {
+                nodes.iter().for_each(|n| n.collect_roots(out))
+            }
+            Node::Field { path, .. } => out.push(path.root().to_owned()),
+        }
+    }
+
     fn matches(&self, doc: &Document, mode: ValueMode) -> bool {
         match self {
             Node::And(nodes) => nodes.iter().all(|n| n.matches(doc, mode)),
