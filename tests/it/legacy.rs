@@ -533,6 +533,77 @@ fn indexes_over_python_text_answer_like_a_scan_and_follow_every_write() {
     assert_eq!(find_pairs(&db, "users", &Find::all()), users);
 }
 
+/// Reads a collection file the way the Python library does and checks that
+/// its index file is exactly `pickle.dumps(index, protocol=5)` of the index
+/// the library would build from those records.
+const PYTHON_CHECK: &str = r#"
+import pickle, struct, sys
+folder, name = sys.argv[1], sys.argv[2]
+data = open(f"{folder}/{name}.fdb", "rb").read()
+records, off = [], 0
+while off + 4 <= len(data):
+    n = struct.unpack("!I", data[off:off + 4])[0]
+    if off + 4 + n > len(data):
+        sys.exit("torn record")
+    body, off = data[off + 4:off + 4 + n], off + 4 + n
+    record = {"_id": body[:36].rstrip(b"\0").decode("utf-8", errors="ignore")}
+    count, p = struct.unpack("!I", body[36:40])[0], 40
+    for _ in range(count):
+        kl = struct.unpack("!I", body[p:p + 4])[0]
+        key = body[p + 4:p + 4 + kl].decode("utf-8", errors="ignore")
+        p += 4 + kl
+        vl = struct.unpack("!I", body[p:p + 4])[0]
+        record[key] = body[p + 4:p + 4 + vl].decode("utf-8", errors="ignore")
+        p += 4 + vl
+    records.append(record)
+stored = open(f"{folder}/indexes/{name}.idx", "rb").read()
+index = {field: {} for field in pickle.loads(stored)}
+for record in records:
+    for field in index:
+        index[field].setdefault(str(record.get(field, "")), []).append(record["_id"])
+assert pickle.dumps(index, protocol=5) == stored, "index file differs"
+print(len(records))
+"#;
+
+#[test]
+fn cpython_reads_our_writes_as_its_own() {
+    let Ok(probe) = Command::new("python3").arg("--version").output() else {
+        eprintln!("python3 is not installed: the CPython cross-check is skipped");
+        return;
+    };
+    assert!(probe.status.success());
+    let (_tmp, dir) = copy_fixture("basic");
+    let mut db = FluxDB::open(&dir).unwrap();
+    let ids = db
+        .insert_many(
+            "users",
+            vec![
+                json!({"name": "Eve", "age": 30, "status": "new", "tags": [1, "a"], "x": {"k": null}}),
+                json!({"_id": "short", "age": 1e16, "status": true}),
+            ],
+        )
+        .unwrap();
+    let bob = field(&expected_records("basic", "users")[1], "_id").to_owned();
+    db.update("users", &bob, &json!({"age": 42.0, "status": "moved"}))
+        .unwrap();
+    db.delete("users", &ids[1]).unwrap();
+    db.create_collection("cities", &["country"]).unwrap();
+    db.insert("cities", json!({"country": "NO", "name": "Oslo"}))
+        .unwrap();
+    db.close().unwrap();
+    for (name, count) in [("users", "56"), ("cities", "1")] {
+        let run = Command::new("python3")
+            .args(["-c", PYTHON_CHECK])
+            .arg(&dir)
+            .arg(name)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{name}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), count, "{name}");
+    }
+}
+
 #[test]
 fn create_clear_drop_import_and_export_keep_the_folder_in_the_python_format() {
     let (tmp, dir) = copy_fixture("basic");
