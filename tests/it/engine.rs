@@ -528,3 +528,59 @@ fn deeply_nested_documents_are_refused_with_a_limit_error() {
 fn doc_helper_builds_objects() {
     assert_eq!(doc(json!({"a": 1})).len(), 1);
 }
+
+#[test]
+fn index_definition_files_are_rebuilt_when_missing_or_stale() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut db = open(tmp.path());
+        db.create_collection("a", &["x", "y.z"]).unwrap();
+        db.create_collection("b", &["k"]).unwrap();
+    }
+    std::fs::remove_file(tmp.path().join("indexes/a.json")).unwrap();
+    std::fs::write(
+        tmp.path().join("indexes/b.json"),
+        b"{\"indexed_fields\": [\"wrong\"]}",
+    )
+    .unwrap();
+    let db = open(tmp.path());
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(tmp.path().join("indexes").join(name)).unwrap())
+            .unwrap()
+    };
+    assert_eq!(read("a.json")["indexed_fields"], json!(["x", "y.z"]));
+    assert_eq!(read("b.json")["indexed_fields"], json!(["k"]));
+    assert_eq!(
+        db.collection_info("b").unwrap().indexed_fields,
+        ["k"],
+        "the collection file is the truth"
+    );
+}
+
+#[test]
+fn a_user_codec_can_store_the_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json_codec =
+        || OpenOptions::new().codec(std::sync::Arc::new(fluxdb::engine::storage::JsonCodec));
+    {
+        let mut db = json_codec().open(tmp.path()).unwrap();
+        db.insert("t", json!({"_id": "1", "a": [1, 2.5, "x"]}))
+            .unwrap();
+    }
+    let bytes = std::fs::read(tmp.path().join("t.fdb")).unwrap();
+    assert!(
+        bytes.windows(13).any(|w| w == br#"{"a":[1,2.5,""#),
+        "stored as JSON text"
+    );
+    let db = json_codec().open(tmp.path()).unwrap();
+    assert_eq!(
+        Value::Object(db.get("t", "1").unwrap().unwrap()),
+        json!({"_id": "1", "a": [1, 2.5, "x"]})
+    );
+    drop(db);
+    let err = FluxDB::open(tmp.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("json codec"),
+        "opening with another codec is refused: {err}"
+    );
+}

@@ -30,11 +30,11 @@ pub trait RecordCodec: Send + Sync + std::fmt::Debug {
     fn decode(&self, id: &str, bytes: &[u8]) -> Result<Document>;
 
     /// Like [`decode`](Self::decode), keeping only the named top-level
-    /// fields (and `_id`). Scans use it to test filters without building
-    /// whole documents; a codec may simply decode everything.
+    /// fields (`_id` too when named). Scans use it to test filters without
+    /// building whole documents; a codec may simply decode everything.
     fn decode_fields(&self, id: &str, bytes: &[u8], fields: &[String]) -> Result<Document> {
         let mut doc = self.decode(id, bytes)?;
-        doc.retain(|k, _| k == "_id" || fields.iter().any(|f| f == k));
+        doc.retain(|k, _| fields.iter().any(|f| f == k));
         Ok(doc)
     }
 }
@@ -105,7 +105,9 @@ impl RecordCodec for BinaryCodec {
         let mut reader = Reader { bytes, pos: 0 };
         let count = reader.varint()?;
         let mut doc = Map::with_capacity(fields.len() + 1);
-        doc.insert("_id".to_owned(), Value::String(id.to_owned()));
+        if fields.iter().any(|f| f == "_id") {
+            doc.insert("_id".to_owned(), Value::String(id.to_owned()));
+        }
         for _ in 0..count {
             let len = reader.length()?;
             let key = reader.take(len)?;
@@ -465,10 +467,11 @@ mod tests {
         BinaryCodec.encode(&original, &mut bytes).unwrap();
         let fields = ["e".to_owned(), "h".to_owned(), "missing".to_owned()];
         let partial = BinaryCodec.decode_fields("i", &bytes, &fields).unwrap();
-        assert_eq!(
-            Value::Object(partial),
-            json!({"_id": "i", "e": "text", "h": 7})
-        );
+        assert_eq!(Value::Object(partial), json!({"e": "text", "h": 7}));
+        let with_id = BinaryCodec
+            .decode_fields("i", &bytes, &["_id".to_owned()])
+            .unwrap();
+        assert_eq!(Value::Object(with_id), json!({"_id": "i"}));
         for cut in 0..bytes.len() {
             assert!(
                 BinaryCodec

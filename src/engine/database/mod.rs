@@ -217,6 +217,11 @@ impl FluxDB {
         };
         for (name, path) in collection_files(&db.dir)? {
             let collection = db.load_collection(&name, &path, &committed)?;
+            if let (Collection::Open(c), false) = (&collection, db.read_only)
+                && c.format() == StorageFormat::Native
+            {
+                backup::repair_index_definitions(&db.dir, &name, c.indexed_fields())?;
+            }
             db.collections.insert(name, collection);
         }
         Ok(db)
@@ -571,7 +576,13 @@ impl FluxDB {
                 let (docs, _) = plan.execute(c)?;
                 pipeline.run_in(docs.into_iter().map(Ok), mode)
             }
-            _ => pipeline.run_in(c.scan(), mode),
+            _ => match pipeline.input_fields() {
+                Some(fields) => {
+                    let partial = c.scan_fields(&fields).map(|item| item.map(|(_, doc)| doc));
+                    pipeline.run_in(partial, mode)
+                }
+                None => pipeline.run_in(c.scan(), mode),
+            },
         }
     }
 
