@@ -525,37 +525,6 @@ fn deeply_nested_documents_are_refused_with_a_limit_error() {
 }
 
 #[test]
-fn a_python_folder_is_listed_and_never_modified() {
-    let tmp = tempfile::tempdir().unwrap();
-    let legacy = tmp.path().join("users.fdb");
-    // A Python FluxDB 0.1 record: u32 BE length, 36-byte id, field count, fields.
-    let mut body = b"0123456789abcdef0123456789abcdef0123".to_vec();
-    body.extend_from_slice(&1u32.to_be_bytes());
-    for part in [&b"name"[..], b"Al"] {
-        body.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        body.extend_from_slice(part);
-    }
-    let mut file = (body.len() as u32).to_be_bytes().to_vec();
-    file.extend_from_slice(&body);
-    std::fs::write(&legacy, &file).unwrap();
-    let mut db = open(tmp.path());
-    assert_eq!(db.list_collections(), ["users"]);
-    assert_eq!(
-        db.collection_info("users").unwrap().format,
-        StorageFormat::Legacy
-    );
-    for err in [
-        db.insert("users", json!({"a": 1})).unwrap_err(),
-        db.drop_collection("users").unwrap_err(),
-        db.clear_collection("users").unwrap_err(),
-    ] {
-        assert!(matches!(err, Error::UnsupportedFormat { .. }), "{err}");
-    }
-    drop(db);
-    assert_eq!(std::fs::read(&legacy).unwrap(), file);
-}
-
-#[test]
 fn doc_helper_builds_objects() {
     assert_eq!(doc(json!({"a": 1})).len(), 1);
 }
