@@ -213,4 +213,16 @@ pub enum Command {
         /// One collection (default: all).
         collection: Option<String>,
     },
+    /// Turn the folder's Python FluxDB 0.1 collections into native ones,
+    /// keeping ids, record order and field order; prints one line per
+    /// collection. The old files are copied to a backup folder first.
+    ///
+    /// Example: fluxdb --db data migrate --infer-types
+    Migrate {
+        /// Turn text back into values where unambiguous ("30" -> 30,
+        /// "1.5" -> 1.5, "True" -> true, "None" -> null, list and dict
+        /// reprs -> JSON); without it every value stays text.
+        #[arg(long)]
+        infer_types: bool,
+    },
 }

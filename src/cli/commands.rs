@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::Error;
+use crate::engine::legacy::{MigrateOptions, MigrateReport};
 use crate::engine::{Document, ExportOptions, Find, FluxDB, ImportOptions, VerifyReport};
 use crate::interchange::{ColumnType, Format};
 
@@ -352,6 +353,10 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
                 )?;
             }
         }
+        Command::Migrate { infer_types } => {
+            let report = db.migrate(MigrateOptions { infer_types })?;
+            print_migration(out, &report)?;
+        }
         read => return read_command(db, read, out),
     }
     Ok(())
@@ -460,5 +465,28 @@ fn read_documents_from_stdin() -> Result<Vec<Value>, Failure> {
 fn print_document(out: &mut impl Write, doc: &Document) -> Outcome {
     serde_json::to_writer(&mut *out, doc).map_err(|e| Failure::Message(e.to_string()))?;
     out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// One line per migrated collection, then where the old files are.
+fn print_migration(out: &mut impl Write, report: &MigrateReport) -> Outcome {
+    if report.collections.is_empty() {
+        writeln!(out, "no Python FluxDB 0.1 collections to migrate")?;
+    }
+    for c in &report.collections {
+        let indexed = if c.indexed_fields.is_empty() {
+            String::new()
+        } else {
+            format!(", indexed on {}", c.indexed_fields.join(", "))
+        };
+        writeln!(
+            out,
+            "{}: {} records, python-0.1 -> native{indexed}",
+            c.name, c.records
+        )?;
+    }
+    if let Some(dir) = &report.backup_dir {
+        writeln!(out, "the old files are kept in {}", dir.display())?;
+    }
     Ok(())
 }

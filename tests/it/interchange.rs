@@ -839,3 +839,74 @@ fn an_import_keeps_built_indexes_exact_and_a_failed_one_leaves_them_right() {
     assert_eq!(db.count("t", &json!({"n": 2})).unwrap(), 1);
     assert!(db.verify(Some("t")).unwrap().is_ok());
 }
+
+/// A writable copy of the Python FluxDB 0.1 fixture folder `basic`.
+fn legacy_folder(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/legacy-v0.1/basic");
+    copy_dir(&from, to);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::write(&target, std::fs::read(&path).unwrap()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn python_folders_export_import_verify_and_back_up_but_are_not_restored_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    legacy_folder(&dir);
+    let mut db = FluxDB::open(&dir).unwrap();
+    let users = db.count("users", &json!({})).unwrap() as u64;
+    let out = tmp.path().join("users.jsonl");
+    let written = db
+        .export_documents("users", &out, &ExportOptions::new(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(written, users);
+
+    // Appending to a Python collection: all or nothing, written once.
+    let before = std::fs::read(dir.join("users.fdb")).unwrap();
+    let bad = tmp.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"name\": \"Zed\"}\n{oops}\n").unwrap();
+    assert!(
+        db.import_documents("users", &bad, ImportOptions::new(), &mut no_progress())
+            .is_err()
+    );
+    assert_eq!(std::fs::read(dir.join("users.fdb")).unwrap(), before);
+    let good = tmp.path().join("good.jsonl");
+    std::fs::write(&good, "{\"name\": \"Zed\"}\n{\"name\": \"Yo\"}\n").unwrap();
+    let report = db
+        .import_documents("users", &good, ImportOptions::new(), &mut no_progress())
+        .unwrap();
+    assert_eq!((report.imported, report.groups_written), (2, 1));
+    assert_eq!(db.count("users", &json!({})).unwrap() as u64, users + 2);
+
+    let verified = db.verify(None).unwrap();
+    assert!(
+        verified.is_ok(),
+        "{:?}",
+        verified.problems().collect::<Vec<_>>()
+    );
+    assert!(verified.collections.iter().all(|c| c.note.is_some()));
+
+    let backup = tmp.path().join("all.backup");
+    let report = db.backup_database(&backup, &mut |_, _| {}).unwrap();
+    assert_eq!(
+        report.records,
+        verified.collections.iter().map(|c| c.records).sum::<u64>()
+    );
+    let error = db.restore_database(&backup).unwrap_err().to_string();
+    assert!(error.contains("migrate the folder first"), "{error}");
+    // Into a new folder, the backup becomes native collections.
+    let mut fresh = FluxDB::open(tmp.path().join("fresh")).unwrap();
+    fresh.restore_database(&backup).unwrap();
+    assert_eq!(fresh.count("users", &json!({})).unwrap() as u64, users + 2);
+}

@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod engine;
 mod interchange;
+mod legacy;
 mod query;
 mod storage_format;
 mod support;

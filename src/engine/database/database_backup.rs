@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Collection, FluxDB, collection_files};
+use super::{Collection, FluxDB, StorageFormat, collection_files};
 use crate::engine::backup::write_index_definitions;
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::names::validate_collection_name;
@@ -162,8 +162,16 @@ impl FluxDB {
         self.refuse_in_transaction("restoring a backup")?;
         let plan = check_backup(file, self.codec.as_ref())?;
         for planned in &plan {
-            if let Some(Collection::Legacy { .. }) = self.collections.get(&planned.name) {
-                return Err(super::legacy_refused(&planned.name));
+            if let Some(Collection::Open(c)) = self.collections.get(&planned.name)
+                && c.format() == StorageFormat::Legacy
+            {
+                // Its files (the pickled index too) are not what a restore
+                // replaces; the folder should be migrated first.
+                return Err(Error::UnsupportedFormat {
+                    collection: planned.name.clone(),
+                    format: StorageFormat::Legacy.to_string(),
+                    reason: "a restore replaces native collections only; migrate the folder first (fluxdb migrate)".to_owned(),
+                });
             }
         }
         self.flush()?;

@@ -20,10 +20,10 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use serde_json::Value;
 
 use super::{Collection, FluxDB, new_transaction_id, with_id};
-use crate::engine::Document;
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::RecordCodec;
+use crate::engine::{Document, StorageFormat};
 use crate::error::{Error, Result};
 use crate::interchange::{
     CancelToken, CsvTypes, DocumentReader, EmptyCells, Format, Progress, ReadOptions,
@@ -313,9 +313,6 @@ impl FluxDB {
         validate_collection_name(collection)?;
         self.ensure_writable("importing")?;
         self.refuse_in_transaction("importing")?;
-        if let Some(Collection::Legacy { .. }) = self.collections.get(collection) {
-            return Err(super::legacy_refused(collection));
-        }
         // Earlier buffered writes go first: a failed import must not take
         // them with it.
         self.flush()?;
@@ -331,10 +328,15 @@ impl FluxDB {
             groups_written: 0,
             bytes_read: 0,
         };
-        let buffer_bytes = options
-            .write_buffer_bytes
-            .unwrap_or(DEFAULT_WRITE_BUFFER)
-            .max(1);
+        // A Python FluxDB 0.1 collection rewrites its whole file on each
+        // write (its records live in memory anyway): it is written once, at
+        // the end.
+        let rewrites_whole_file = self.store(collection)?.format() == StorageFormat::Legacy;
+        let buffer_bytes = match options.write_buffer_bytes {
+            _ if rewrites_whole_file => usize::MAX,
+            Some(bytes) => bytes.max(1),
+            None => DEFAULT_WRITE_BUFFER,
+        };
         let txn = new_transaction_id();
         let codec = self.codec.clone();
         let staged = std::thread::scope(|scope| {

@@ -9,6 +9,8 @@ use serde_json::Value;
 use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
 use crate::engine::find::{Explain, Find, Plan};
+use crate::engine::legacy::collection::LegacyCollection;
+use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
 use crate::engine::query::{Filter, Update};
 use crate::engine::storage::durable;
@@ -16,7 +18,7 @@ use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, backup, memory};
+use crate::engine::{Document, backup, json_type_name, memory};
 use crate::error::{Error, IoContext, Result};
 
 mod database_backup;
@@ -136,10 +138,6 @@ impl OpenOptions {
 
 enum Collection {
     Open(Box<dyn CollectionStore>),
-    /// A Python FluxDB 0.1 file, which this engine leaves untouched.
-    Legacy {
-        path: PathBuf,
-    },
 }
 
 /// The transaction in progress.
@@ -230,6 +228,11 @@ impl FluxDB {
         for (name, path) in database_backup::collection_files_after_restore(&db.dir, db.read_only)?
         {
             let collection = db.load_collection(&name, &path, &committed)?;
+            if let (Collection::Open(c), false) = (&collection, db.read_only)
+                && c.format() == StorageFormat::Native
+            {
+                backup::repair_index_definitions(&db.dir, &name, c.indexed_fields())?;
+            }
             db.collections.insert(name, collection);
         }
         Ok(db)
@@ -247,9 +250,7 @@ impl FluxDB {
         // A native file cut inside its magic is still native (and torn), not Python's.
         let torn_magic = n > 0 && n < 8 && first[..n] == native::FILE_MAGIC[..n];
         if !torn_magic && !native::has_native_magic(&first[..n]) {
-            return Ok(Collection::Legacy {
-                path: path.to_path_buf(),
-            });
+            return self.load_legacy_collection(name, committed);
         }
         let opened = NativeCollection::open(path, self.codec.clone(), committed, self.read_only)?;
         if let Some(dropped) = opened.dropped {
@@ -294,14 +295,6 @@ impl FluxDB {
                 dead_bytes: c.dead_bytes(),
                 indexed_fields: c.indexed_fields().to_vec(),
             }),
-            Collection::Legacy { path } => Ok(CollectionInfo {
-                name: name.to_owned(),
-                format: StorageFormat::Legacy,
-                records: 0,
-                file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                dead_bytes: 0,
-                indexed_fields: Vec::new(),
-            }),
         }
     }
 
@@ -314,7 +307,6 @@ impl FluxDB {
     fn store(&self, name: &str) -> Result<&dyn CollectionStore> {
         match self.collection(name)? {
             Collection::Open(c) => Ok(c.as_ref()),
-            Collection::Legacy { .. } => Err(legacy_refused(name)),
         }
     }
 
@@ -343,7 +335,6 @@ impl FluxDB {
                 }
                 Ok(c.as_mut())
             }
-            Some(Collection::Legacy { .. }) => Err(legacy_refused(name)),
             None => Err(Error::CollectionNotFound(name.to_owned())),
         }
     }
@@ -366,6 +357,9 @@ impl FluxDB {
         // Inside a transaction too: creating an empty collection is not part
         // of its atomicity (a rollback keeps the empty collection).
         let fields = normalize_fields(indexed_fields)?;
+        if self.new_collections_are_legacy() {
+            return self.create_legacy_collection(name, fields);
+        }
         let path = self.collection_path(name);
         let collection = NativeCollection::create(&path, self.codec.clone(), fields.clone())?;
         backup::write_index_definitions(&self.dir, name, &fields)?;
@@ -381,7 +375,9 @@ impl FluxDB {
         self.refuse_in_transaction("dropping a collection")?;
         match self.collections.get(name) {
             None => return Ok(false),
-            Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                return self.drop_legacy_collection(name);
+            }
             Some(Collection::Open(_)) => {}
         }
         durable::durable_remove(&self.collection_path(name))?;
@@ -397,7 +393,10 @@ impl FluxDB {
         self.refuse_in_transaction("clearing a collection")?;
         let fields = match self.collections.get(name) {
             None => return Ok(false),
-            Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                let fields = c.indexed_fields().to_vec();
+                return self.create_legacy_collection(name, fields);
+            }
             Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
         };
         let path = self.collection_path(name);
@@ -625,9 +624,20 @@ impl FluxDB {
         let mut fields = c.indexed_fields().to_vec();
         fields.push(field);
         c.set_indexed_fields(fields.clone(), progress)?;
-        c.flush(0)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        self.save_index_definitions(collection, &fields)?;
         Ok(true)
+    }
+
+    /// Writes changed index definitions: the collection file (flushed now,
+    /// atomically with any pending writes) and, for native collections, the
+    /// readable copy under `indexes/` (Python folders keep their pickle).
+    fn save_index_definitions(&mut self, collection: &str, fields: &[String]) -> Result<()> {
+        let c = self.store_mut(collection)?;
+        c.flush(0)?;
+        if c.format() == StorageFormat::Native {
+            backup::write_index_definitions(&self.dir, collection, fields)?;
+        }
+        Ok(())
     }
 
     /// Stops indexing a field; `Ok(false)` if it was not indexed.
@@ -644,8 +654,7 @@ impl FluxDB {
             .cloned()
             .collect();
         c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
-        c.flush(0)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        self.save_index_definitions(collection, &fields)?;
         Ok(true)
     }
 
@@ -684,7 +693,6 @@ impl FluxDB {
                 .values()
                 .map(|c| match c {
                     Collection::Open(c) => c.pending_bytes(),
-                    Collection::Legacy { .. } => 0,
                 })
                 .sum();
             if buffered >= self.flush_size {
@@ -701,11 +709,10 @@ impl FluxDB {
             return Ok(());
         }
         for c in self.collections.values_mut() {
-            if let Collection::Open(c) = c {
-                c.flush(0)?;
-                if c.wants_compaction() {
-                    c.compact()?;
-                }
+            let Collection::Open(c) = c;
+            c.flush(0)?;
+            if c.wants_compaction() {
+                c.compact()?;
             }
         }
         Ok(())
@@ -862,8 +869,8 @@ impl FluxDB {
         if !file.exists() {
             return Ok(false);
         }
-        if let Some(Collection::Legacy { .. }) = self.collections.get(collection) {
-            return Err(legacy_refused(collection));
+        if self.imports_as_legacy(collection, file)? {
+            return self.import_legacy_collection(collection, file);
         }
         self.flush()?;
         let checked = backup::read_backup(file, self.codec.as_ref())?;
@@ -946,14 +953,6 @@ impl Drop for Transaction<'_> {
     }
 }
 
-fn legacy_refused(name: &str) -> Error {
-    Error::UnsupportedFormat {
-        collection: name.to_owned(),
-        format: "Python FluxDB 0.1".to_owned(),
-        reason: "this version of FluxDB does not read or write that format yet, and leaves the file untouched".to_owned(),
-    }
-}
-
 /// `(name, path)` of every `*.fdb` file in the folder whose name is a valid
 /// collection name, sorted by name.
 fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
@@ -1020,17 +1019,6 @@ fn at_index(error: Error, index: usize) -> Error {
     }
 }
 
-pub(crate) fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn normalize_fields<S: AsRef<str>>(fields: &[S]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(fields.len());
     for f in fields {
@@ -1050,4 +1038,114 @@ fn normalize_fields<S: AsRef<str>>(fields: &[S]) -> Result<Vec<String>> {
 fn new_transaction_id() -> u64 {
     let (a, _) = uuid::Uuid::new_v4().as_u64_pair();
     a | 1
+}
+
+/// Python FluxDB 0.1 collections (`engine::legacy`): loading them, the
+/// operations that replace their files, and migration to the native format.
+impl FluxDB {
+    fn load_legacy_collection(
+        &mut self,
+        name: &str,
+        committed: &HashSet<u64>,
+    ) -> Result<Collection> {
+        let opened = LegacyCollection::open(&self.dir, name, committed, self.read_only)?;
+        for dropped in opened.dropped {
+            self.recovery.push(RecoveryNote {
+                collection: name.to_owned(),
+                dropped,
+            });
+        }
+        Ok(Collection::Open(Box::new(opened.collection)))
+    }
+
+    /// New collections take the folder's format: Python's when every
+    /// collection in it is, so the Python library keeps seeing all of them.
+    fn new_collections_are_legacy(&self) -> bool {
+        !self.collections.is_empty()
+            && self
+                .collections
+                .values()
+                .all(|Collection::Open(c)| c.format() == StorageFormat::Legacy)
+    }
+
+    /// Creates (or, for clear, replaces) a legacy collection with no records.
+    fn create_legacy_collection(&mut self, name: &str, fields: Vec<String>) -> Result<bool> {
+        let collection = LegacyCollection::create(&self.dir, name, fields)?;
+        self.collections
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
+        Ok(true)
+    }
+
+    fn drop_legacy_collection(&mut self, name: &str) -> Result<bool> {
+        LegacyCollection::remove_files(&self.dir, name)?;
+        self.collections.remove(name);
+        Ok(true)
+    }
+
+    /// Whether an import goes the legacy way: into a legacy collection (which
+    /// takes files in its own format, as Python's export writes them), or
+    /// into a new collection from a legacy file.
+    fn imports_as_legacy(&self, collection: &str, file: &Path) -> Result<bool> {
+        let mut first = [0u8; 8];
+        let handle = std::fs::File::open(file).at(file)?;
+        let n = durable::read_at_most(&handle, &mut first, 0).at(file)?;
+        let file_is_native = native::has_native_magic(&first[..n]);
+        match self.collections.get(collection) {
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                if file_is_native {
+                    return Err(Error::UnsupportedFormat {
+                        collection: collection.to_owned(),
+                        format: StorageFormat::Legacy.to_string(),
+                        reason: format!(
+                            "{} is a native FluxDB backup; this collection imports files in its own format (migrate the folder to import native backups)",
+                            file.display()
+                        ),
+                    });
+                }
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+            None => Ok(!file_is_native),
+        }
+    }
+
+    fn import_legacy_collection(&mut self, collection: &str, file: &Path) -> Result<bool> {
+        self.flush()?;
+        let fields = match self.collections.get(collection) {
+            Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
+            None => Vec::new(),
+        };
+        let imported = LegacyCollection::import(&self.dir, collection, fields, file)?;
+        self.collections
+            .insert(collection.to_owned(), Collection::Open(Box::new(imported)));
+        Ok(true)
+    }
+
+    /// Turns every Python FluxDB 0.1 collection of the folder into a native
+    /// one, keeping ids, record order and field order (values stay text
+    /// unless `options.infer_types`). Each new file is complete and checked
+    /// against the old one before it replaces it; the old files are copied
+    /// to a backup folder first (named in the report). Native collections
+    /// are left as they are.
+    pub fn migrate(&mut self, options: MigrateOptions) -> Result<MigrateReport> {
+        self.ensure_writable("migrating")?;
+        self.refuse_in_transaction("migrating")?;
+        self.flush()?;
+        let legacy: Vec<String> = self
+            .collections
+            .iter()
+            .filter(|(_, Collection::Open(c))| c.format() == StorageFormat::Legacy)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut migration = Migration::new(&self.dir, self.codec.clone(), options);
+        for name in legacy {
+            let Some(Collection::Open(source)) = self.collections.get(&name) else {
+                continue;
+            };
+            let native = migration.collection(&name, source.as_ref())?;
+            self.collections
+                .insert(name, Collection::Open(Box::new(native)));
+        }
+        Ok(migration.finish())
+    }
 }

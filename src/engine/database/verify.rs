@@ -49,21 +49,11 @@ impl FluxDB {
         };
         let mut collections = Vec::with_capacity(names.len());
         for name in names {
-            let check = match self.collection(&name)? {
-                Collection::Open(store) => {
-                    let mut check = store.verify(&name)?;
-                    self.verify_index_copy(&name, store.indexed_fields(), &mut check);
-                    check
-                }
-                Collection::Legacy { .. } => {
-                    let mut check = CollectionCheck::new(&name, StorageFormat::Legacy);
-                    check.note = Some(
-                        "the Python FluxDB 0.1 format has no checksums and is not read by this version"
-                            .to_owned(),
-                    );
-                    check
-                }
-            };
+            let Collection::Open(store) = self.collection(&name)?;
+            let mut check = store.verify(&name)?;
+            if store.format() == StorageFormat::Native {
+                self.verify_index_copy(&name, store.indexed_fields(), &mut check);
+            }
             collections.push(check);
         }
         Ok(VerifyReport { collections })
