@@ -81,7 +81,9 @@ impl FluxDB {
             (Some(fields), Format::Csv) => Some(fields.clone()),
             (None, Format::Csv) => Some(source.csv_fields(options.cancel.as_ref())?),
             (_, Format::Json | Format::JsonLines) => None,
-        };
+        }
+        // No columns (no records): an empty file, not a header of one empty name.
+        .filter(|fields| !fields.is_empty());
         let total = source.total();
         durable::replace_file(file, |out| {
             let mut writer = DocumentWriter::new(out, format, fields)?.with_path(file);
@@ -210,5 +212,55 @@ impl<'a> ExportSource<'a> {
             Ok(())
         })?;
         Ok(header.into_fields())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::error::IoContext;
+
+    #[test]
+    fn the_names_only_first_pass_finds_the_header_the_documents_give() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut db = FluxDB::open(dir.path())?;
+        db.insert_many(
+            "t",
+            vec![
+                json!({"b": 1, "a": {"x": [1, "y"]}}),
+                json!({"c": null, "b": "two", "_id": "given"}),
+                json!({"d": [], "e": 1.5, "a": true}),
+            ],
+        )?;
+        db.flush()?;
+        db.insert("t", json!({"pending": "not flushed yet"}))?;
+        let store = db.store("t")?;
+        let names_only = ExportSource::new(&db, "t", store, None)?.csv_fields(None)?;
+        // A filter every record passes takes the path that reads documents.
+        let every = Find::new(json!({"_id": {"$exists": true}}));
+        let from_documents = ExportSource::new(&db, "t", store, Some(&every))?.csv_fields(None)?;
+        assert_eq!(names_only, ["_id", "b", "a", "c", "d", "e", "pending"]);
+        assert_eq!(names_only, from_documents);
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_collection_exports_an_empty_file_in_every_format() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut db = FluxDB::open(dir.path().join("db"))?;
+        db.create_collection::<&str>("empty", &[])?;
+        for (name, expected) in [("e.json", "[\n]\n"), ("e.jsonl", ""), ("e.csv", "")] {
+            let file = dir.path().join(name);
+            let n = db.export_documents("empty", &file, &ExportOptions::new(), &mut |_, _| {})?;
+            assert_eq!(n, 0);
+            assert_eq!(
+                std::fs::read_to_string(&file).at(&file)?,
+                expected,
+                "{name}"
+            );
+        }
+        Ok(())
     }
 }
