@@ -1,0 +1,7 @@
+//! FluxDB Studio end to end: egui_kittest drives the real app (real worker,
+//! real engine) on temporary databases, headless.
+
+mod browse;
+mod errors;
+mod start_screen;
+mod support;
