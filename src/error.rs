@@ -91,6 +91,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// A name that must be one of a fixed list (an interchange format, a CSV
+    /// column type) and is not.
+    #[error("unknown {what} {name:?}: expected one of {expected}")]
+    UnknownName {
+        what: String,
+        name: String,
+        expected: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { fluxdb::studio::main() }
+fn main() -> std::process::ExitCode {
+    fluxdb::studio::main()
+}

@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { fluxdb::cli::main() }
+fn main() -> std::process::ExitCode {
+    fluxdb::cli::main()
+}

@@ -1,6 +1,46 @@
-//! The `fluxdb` command line: a thin shell over the engine (../shared/spec/cli.md).
+//! The `fluxdb` command line: a thin shell over the engine
+//! (`../shared/spec/cli.md`). Every command parses its arguments, makes one
+//! or two engine calls and prints the answer; nothing here is logic the app
+//! would need.
+//!
+//! Output is made for pipes: documents as JSON Lines (`_id` first, the other
+//! fields in stored order), one value per line otherwise. Exit status: 0 on
+//! success (a printed `false` included), 1 when the operation failed, 2 for a
+//! usage error. Every failure is one line on stderr.
+
+mod args;
+mod commands;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
 
 /// Runs the CLI with the process arguments and returns the exit code.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = commands::run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(commands::Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(commands::Failure::NotFound(message)) | Err(commands::Failure::Message(message)) => {
+            let _ = writeln!(std::io::stderr(), "fluxdb: {message}");
+            ExitCode::from(1)
+        }
+        Err(commands::Failure::Engine(e)) => {
+            let _ = writeln!(std::io::stderr(), "fluxdb: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -9,10 +9,11 @@
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 
 use crate::engine::collection::{NativeCollection, initial_file};
-use crate::engine::storage::native::{self, EntryKind, FLAG_CONTINUES, FileKind};
+use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
 
@@ -35,36 +36,27 @@ pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path)
         kind: FileKind::Backup,
         compression: 0,
         codec: c.codec_name().to_owned(),
-    };
-    let mut payload = Vec::new();
-    native::push_entry(&mut payload, EntryKind::Meta, "", &meta)?;
-    let mut batches: Vec<(Vec<u8>, u32)> = Vec::new();
-    let mut count = 1u32;
-    c.for_each_entry(|entry| {
-        payload.extend_from_slice(entry);
-        count += 1;
-        if payload.len() >= native::TARGET_BATCH_PAYLOAD {
-            batches.push((std::mem::take(&mut payload), count));
-            count = 0;
-        }
-        Ok(())
-    })?;
-    if count > 0 || batches.is_empty() {
-        batches.push((payload, count));
     }
-    let n = batches.len();
-    durable::atomic_write_with(target, |file| {
-        use std::io::Write;
-        file.write_all(&header.encode())?;
-        let mut framed = Vec::new();
-        for (i, (payload, count)) in batches.iter().enumerate() {
-            framed.clear();
-            let flags = if i + 1 < n { FLAG_CONTINUES } else { 0 };
-            native::frame_batch(payload, *count, flags, 0, &mut framed);
-            file.write_all(&framed)?;
-        }
+    .encode();
+    let mut meta_entry = Vec::new();
+    native::push_entry(&mut meta_entry, EntryKind::Meta, "", &meta)?;
+    durable::replace_file(target, |out| {
+        out.write_all(&header).at(target)?;
+        let mut group = GroupWriter::new(out, header.len() as u64, 0);
+        group.push(&meta_entry).at(target)?;
+        c.for_each_entry(|entry| group.push(entry).map(drop).at(target))?;
+        group.finish().at(target)?;
         Ok(())
     })
+}
+
+/// An entry of a backup as scanned, before its document is checked.
+struct BackupEntry {
+    kind: EntryKind,
+    id: Box<str>,
+    offset: u64,
+    len: u32,
+    meta: Option<Vec<u8>>,
 }
 
 /// A backup that passed every check, ready to become a collection.
@@ -82,23 +74,44 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         offset,
         reason,
     };
-    let mut entries = Vec::new();
-    let outcome = native::scan(&file, path, &HashSet::new(), |e| {
-        entries.push(e);
+    let mut entries: Vec<BackupEntry> = Vec::new();
+    let outcome = native::scan(&file, path, &HashSet::new(), |event| {
+        match event {
+            ScanEvent::Entry(e, offset) => {
+                let meta = (e.kind == EntryKind::Meta).then(|| e.data.to_vec());
+                entries.push(BackupEntry {
+                    kind: e.kind,
+                    id: e.id.into(),
+                    offset,
+                    len: e.len as u32,
+                    meta,
+                });
+            }
+            // An incomplete backup is refused below (the tail is reported).
+            ScanEvent::GroupStart | ScanEvent::GroupDiscarded => {}
+        }
         Ok(())
     })
     .map_err(|e| match e {
-        Error::Corrupt { reason, offset, .. } if offset == 0 => corrupt(
+        Error::Corrupt {
+            reason, offset: 0, ..
+        } => corrupt(
             0,
             format!("{reason}; this is not a FluxDB backup made by export"),
         ),
         other => other,
     })?;
     if outcome.header.kind != FileKind::Backup {
-        return Err(corrupt(10, "a collection file, not a backup (copy it instead)".to_owned()));
+        return Err(corrupt(
+            10,
+            "a collection file, not a backup (copy it instead)".to_owned(),
+        ));
     }
     if let Some(d) = outcome.dropped {
-        return Err(corrupt(d.offset, format!("the backup is damaged or incomplete: {}", d.reason)));
+        return Err(corrupt(
+            d.offset,
+            format!("the backup is damaged or incomplete: {}", d.reason),
+        ));
     }
     if outcome.header.codec != codec.name() {
         return Err(Error::UnsupportedFormat {
@@ -108,28 +121,45 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         });
     }
     let mut entries = entries.into_iter();
-    let meta = match entries.next() {
-        Some(e) if e.kind == EntryKind::Meta => e,
-        _ => return Err(corrupt(native::HEADER_LEN, "the backup has no metadata entry".to_owned())),
+    let (meta_offset, meta) = match entries.next() {
+        Some(BackupEntry {
+            kind: EntryKind::Meta,
+            offset,
+            meta,
+            ..
+        }) => (offset, meta.unwrap_or_default()),
+        _ => {
+            return Err(corrupt(
+                native::HEADER_LEN,
+                "the backup has no metadata entry".to_owned(),
+            ));
+        }
     };
-    let meta: BackupMeta = serde_json::from_slice(meta.meta.as_deref().unwrap_or_default())
-        .map_err(|e| corrupt(meta.offset, format!("bad backup metadata: {e}")))?;
+    let meta: BackupMeta = serde_json::from_slice(&meta)
+        .map_err(|e| corrupt(meta_offset, format!("bad backup metadata: {e}")))?;
     let mut records = Vec::with_capacity(meta.records.min(1 << 24) as usize);
     let mut seen = HashSet::new();
     let mut buf = Vec::new();
-    for e in entries {
-        if e.kind != EntryKind::Put {
-            return Err(corrupt(e.offset, "unexpected entry in a backup".to_owned()));
+    for BackupEntry {
+        kind,
+        id,
+        offset,
+        len,
+        ..
+    } in entries
+    {
+        if kind != EntryKind::Put {
+            return Err(corrupt(offset, "unexpected entry in a backup".to_owned()));
         }
-        if !seen.insert(e.id.clone()) {
-            return Err(corrupt(e.offset, format!("duplicate _id {:?}", e.id)));
+        if !seen.insert(id.clone()) {
+            return Err(corrupt(offset, format!("duplicate _id {id:?}")));
         }
-        native::read_entry(&file, path, e.offset, e.len, &mut buf)?;
-        let entry = native::parse_entry(&buf).map_err(|r| corrupt(e.offset, r))?;
+        native::read_entry(&file, path, offset, len, &mut buf)?;
+        let entry = native::parse_entry(&buf).map_err(|r| corrupt(offset, r))?;
         codec
-            .decode(&e.id, entry.data)
-            .map_err(|err| corrupt(e.offset, format!("record {:?}: {err}", e.id)))?;
-        records.push((e.id, entry.data.to_vec()));
+            .decode(&id, entry.data)
+            .map_err(|err| corrupt(offset, format!("record {id:?}: {err}")))?;
+        records.push((id, entry.data.to_vec()));
     }
     if records.len() as u64 != meta.records {
         return Err(corrupt(
@@ -153,23 +183,29 @@ pub(crate) fn write_collection_from_backup(
     codec: &dyn RecordCodec,
     backup: CheckedBackup,
 ) -> Result<()> {
-    let mut out = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields)?;
-    let mut payload = Vec::new();
-    for (id, data) in &backup.records {
-        native::push_entry(&mut payload, EntryKind::Put, id, data)?;
-    }
-    let chunks = native::split_payload(&payload)?;
-    for (i, &(start, end, count)) in chunks.iter().enumerate() {
-        let flags = if i + 1 < chunks.len() { FLAG_CONTINUES } else { 0 };
-        native::frame_batch(&payload[start..end], count, flags, 0, &mut out);
-    }
-    durable::atomic_write(path, &out)
+    let start = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields)?;
+    durable::replace_file(path, |out| {
+        out.write_all(&start).at(path)?;
+        let mut group = GroupWriter::new(out, start.len() as u64, 0);
+        let mut entry = Vec::new();
+        for (id, data) in &backup.records {
+            entry.clear();
+            native::push_entry(&mut entry, EntryKind::Put, id, data)?;
+            group.push(&entry).at(path)?;
+        }
+        group.finish().at(path)?;
+        Ok(())
+    })
 }
 
 /// `<dir>/indexes/<collection>.json`: a readable copy of the index
 /// definitions. The collection file's Meta entry is the truth (it changes
 /// atomically with the data); this copy is rewritten whenever they change.
-pub(crate) fn write_index_definitions(dir: &Path, collection: &str, fields: &[String]) -> Result<()> {
+pub(crate) fn write_index_definitions(
+    dir: &Path,
+    collection: &str,
+    fields: &[String],
+) -> Result<()> {
     let index_dir = dir.join("indexes");
     if !index_dir.exists() {
         std::fs::create_dir_all(&index_dir).at(&index_dir)?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::engine::collection::NativeCollection;
 use crate::engine::find::{Find, Plan};
 use crate::engine::names::validate_collection_name;
-use crate::engine::query_shim::{Filter, Update, ValueMode};
+use crate::engine::query::{Filter, Update, ValueMode};
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
@@ -126,7 +126,9 @@ impl OpenOptions {
 enum Collection {
     Native(NativeCollection),
     /// A Python FluxDB 0.1 file, which this engine leaves untouched.
-    Legacy { path: PathBuf },
+    Legacy {
+        path: PathBuf,
+    },
 }
 
 /// The transaction in progress.
@@ -207,7 +209,9 @@ impl FluxDB {
             codec: options.codec,
             collections: BTreeMap::new(),
             txlog: None,
-            flush_size: options.flush_size.unwrap_or_else(memory::default_flush_size),
+            flush_size: options
+                .flush_size
+                .unwrap_or_else(memory::default_flush_size),
             transaction: None,
             recovery: Vec::new(),
             dir,
@@ -228,7 +232,9 @@ impl FluxDB {
         let mut first = [0u8; 8];
         let file = std::fs::File::open(path).at(path)?;
         let n = durable::read_at_most(&file, &mut first, 0).at(path)?;
-        if !native::has_native_magic(&first[..n]) {
+        // A native file cut inside its magic is still native (and torn), not Python's.
+        let torn_magic = n > 0 && n < 8 && first[..n] == native::FILE_MAGIC[..n];
+        if !torn_magic && !native::has_native_magic(&first[..n]) {
             return Ok(Collection::Legacy {
                 path: path.to_path_buf(),
             });
@@ -421,26 +427,31 @@ impl FluxDB {
         self.ensure_writable("inserting")?;
         self.ensure_collection(collection)?;
         let c = self.native_mut(collection)?;
-        // Everything is checked and encoded before the first record is staged.
-        let mut prepared = Vec::with_capacity(documents.len());
-        let mut new_ids = HashSet::with_capacity(documents.len());
-        for (i, document) in documents.into_iter().enumerate() {
-            let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-            if c.contains(&id) || !new_ids.insert(id.clone()) {
-                return Err(Error::DuplicateId {
-                    collection: collection.to_owned(),
-                    id,
-                });
+        // Staged one by one; any failure undoes this call's records only.
+        let mark = c.mark();
+        let mut ids = Vec::with_capacity(documents.len());
+        let mut data = Vec::with_capacity(256);
+        let staged = || -> Result<()> {
+            for (i, document) in documents.into_iter().enumerate() {
+                let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
+                data.clear();
+                c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
+                if !c.put_new(&id, &data)? {
+                    return Err(Error::DuplicateId {
+                        collection: collection.to_owned(),
+                        id,
+                    });
+                }
+                ids.push(id);
             }
-            let mut data = Vec::with_capacity(128);
-            c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
-            prepared.push((id, data));
+            Ok(())
+        };
+        let result = staged();
+        if result.is_err() {
+            c.rollback_to(&mark);
         }
-        let mut ids = Vec::with_capacity(prepared.len());
-        for (id, data) in prepared {
-            c.put_encoded(&id, &data)?;
-            ids.push(id);
-        }
+        c.end_atomic_call();
+        result?;
         self.after_write()?;
         Ok(ids)
     }
@@ -547,7 +558,9 @@ impl FluxDB {
     /// writes are flushed first, so the transaction holds only its own.
     pub fn begin_transaction(&mut self) -> Result<()> {
         if self.transaction.is_some() {
-            return Err(Error::Transaction("a transaction is already active".to_owned()));
+            return Err(Error::Transaction(
+                "a transaction is already active".to_owned(),
+            ));
         }
         self.ensure_writable("a transaction")?;
         self.flush()?;
@@ -804,18 +817,16 @@ fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
 fn with_id(document: Value) -> Result<(String, Document)> {
-    let Value::Object(mut doc) = document else {
+    let Value::Object(doc) = document else {
         return Err(Error::InvalidDocument(format!(
             "a record must be a JSON object, not {}",
             json_type_name(&document)
         )));
     };
+    // The codec stores `_id` apart from the fields, so a generated one is
+    // not added to the map.
     let id = match doc.get("_id") {
-        None => {
-            let id = uuid::Uuid::new_v4().to_string();
-            doc.shift_insert(0, "_id".to_owned(), Value::String(id.clone()));
-            id
-        }
+        None => uuid::Uuid::new_v4().to_string(),
         Some(Value::String(id)) if id.is_empty() => {
             return Err(Error::InvalidDocument("_id cannot be empty".to_owned()));
         }

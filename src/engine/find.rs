@@ -7,7 +7,7 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::engine::Document;
-use crate::engine::query_shim::{Filter, Projection, Sort, ValueMode};
+use crate::engine::query::{Filter, Projection, Sort, ValueMode};
 use crate::error::Result;
 
 /// What to find: the seed's `find(collection, query, limit, skip, sort)`
@@ -89,7 +89,11 @@ impl Plan {
             sort: find.sort.as_ref().map(Sort::parse).transpose()?,
             skip: find.skip,
             limit: find.limit.filter(|&l| l > 0),
-            projection: find.projection.as_ref().map(Projection::parse).transpose()?,
+            projection: find
+                .projection
+                .as_ref()
+                .map(Projection::parse)
+                .transpose()?,
             mode,
         })
     }
@@ -115,14 +119,17 @@ impl Plan {
                 let keep = self.skip.saturating_add(limit);
                 let mut heap = BinaryHeap::with_capacity(keep.min(1 << 16) + 1);
                 for (seq, doc) in matching.enumerate() {
-                    let entry = Ranked { doc: doc?, seq, sort, mode: self.mode };
+                    let entry = Ranked {
+                        doc: doc?,
+                        seq,
+                        sort,
+                        mode: self.mode,
+                    };
                     if heap.len() < keep {
                         heap.push(entry);
-                    } else if let Some(worst) = heap.peek() {
-                        if entry.cmp(worst) == Ordering::Less {
-                            heap.pop();
-                            heap.push(entry);
-                        }
+                    } else if heap.peek().is_some_and(|worst| entry.cmp(worst) == Ordering::Less) {
+                        heap.pop();
+                        heap.push(entry);
                     }
                 }
                 let sorted = heap.into_sorted_vec();

@@ -13,7 +13,6 @@ pub mod legacy;
 mod memory;
 pub mod names;
 pub mod query;
-mod query_shim;
 pub mod storage;
 
 pub use database::{

@@ -42,7 +42,19 @@ mod tests {
 
     #[test]
     fn names_that_could_leave_the_folder_are_refused() {
-        for bad in ["", ".", "..", "../x", "a/b", "a\\b", ".hidden", "a b", "ü", "a\0", &"x".repeat(129)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "a b",
+            "ü",
+            "a\0",
+            &"x".repeat(129),
+        ] {
             assert!(validate_collection_name(bad).is_err(), "{bad:?} accepted");
         }
         for good in ["users", "a.b", "A-1_z", "x..y", &"x".repeat(128)] {

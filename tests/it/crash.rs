@@ -1,0 +1,205 @@
+//! Kill -9 in the middle of commits: every acknowledged transaction is there
+//! after reopening, and no transaction is there in part.
+//!
+//! The test binary runs itself as the child (`child_process_entry_point`,
+//! selected by an environment variable), the way sled's crash tests do.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use fluxdb::engine::{Find, FluxDB, OpenOptions};
+use serde_json::{Value, json};
+
+const CHILD_ENV: &str = "FLUXDB_CRASH_CHILD_DIR";
+const ROUNDS: usize = 40;
+
+/// Records that transaction `t` inserts into collection `a`.
+fn records_of(t: u64) -> u64 {
+    t % 4 + 1
+}
+
+/// The child: commits transactions until killed, printing `ack T` after
+/// each commit returns. Even transactions span two collections (the
+/// transaction-log path); every 25th is followed by a compaction.
+#[test]
+fn child_process_entry_point() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return; // Only does something when the crash test starts it.
+    };
+    let mut db = OpenOptions::new()
+        .flush_size(0)
+        .open(&dir)
+        .expect("child opens the database");
+    let mut next = db
+        .find("a", &Find::all())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|d| d.get("t").and_then(Value::as_u64))
+        .max()
+        .map_or(0, |t| t + 1);
+    loop {
+        let t = next;
+        db.begin_transaction().unwrap();
+        for i in 0..records_of(t) {
+            db.insert(
+                "a",
+                json!({"t": t, "i": i, "pad": "x".repeat((t % 7 * 40) as usize)}),
+            )
+            .unwrap();
+        }
+        if t % 2 == 0 {
+            db.update("b", "counter", &json!({"next": t + 1}))
+                .unwrap_or(false)
+                .then_some(())
+                .map_or_else(
+                    || {
+                        db.insert("b", json!({"_id": "counter", "next": t + 1}))
+                            .map(|_| ())
+                    },
+                    Ok,
+                )
+                .unwrap();
+        } else {
+            db.insert(
+                "a",
+                json!({"_id": format!("odd-{t}"), "t": t, "i": "marker"}),
+            )
+            .unwrap();
+        }
+        db.commit().unwrap();
+        println!("\nack {t}");
+        next = t + 1;
+        if t % 25 == 24 {
+            db.compact("a").unwrap();
+        }
+    }
+}
+
+#[test]
+fn killed_writers_never_lose_or_split_a_committed_transaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    let mut acked: Option<u64> = None;
+    let mut survived: Option<u64> = None;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for round in 0..ROUNDS {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let run_for = Duration::from_millis(30 + seed % 120);
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "crash::child_process_entry_point",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, &dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // The harness may print its "test ... " prefix on the same line.
+                let ack = line.rsplit_once("ack ").map(|(_, t)| t.trim());
+                if let Some(t) = ack.and_then(|t| t.parse::<u64>().ok()) {
+                    let _ = tx.send(t);
+                }
+            }
+        });
+        std::thread::sleep(run_for);
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        reader.join().unwrap();
+        if let Some(t) = rx.try_iter().last() {
+            acked = Some(t);
+        }
+        // A round may commit one transaction past what it acknowledged (the
+        // one in flight when the kill came), on top of what was there.
+        let newest_known = acked.max(survived);
+        survived = check_consistent(&dir, acked, newest_known.map(|t| t + 1), round);
+    }
+    assert!(
+        acked.is_some_and(|t| t > 10),
+        "the child committed too little to test anything: {acked:?}"
+    );
+}
+
+/// Checks the database after a kill and returns the newest transaction in it.
+fn check_consistent(
+    dir: &std::path::Path,
+    acked: Option<u64>,
+    at_most: Option<u64>,
+    round: usize,
+) -> Option<u64> {
+    let db = match FluxDB::open(dir) {
+        Ok(db) => db,
+        Err(e) => panic!("round {round}: reopening failed: {e}"),
+    };
+    if !db.has_collection("a") {
+        assert!(acked.is_none(), "round {round}: collection a lost");
+        return None;
+    }
+    let mut per_txn: BTreeMap<u64, (u64, bool)> = BTreeMap::new();
+    for doc in db.find("a", &Find::all()).unwrap() {
+        let t = doc["t"].as_u64().unwrap();
+        let entry = per_txn.entry(t).or_default();
+        if doc["i"] == "marker" {
+            entry.1 = true;
+        } else {
+            entry.0 += 1;
+        }
+    }
+    for (&t, &(count, marker)) in &per_txn {
+        assert_eq!(
+            count,
+            records_of(t),
+            "round {round}: transaction {t} is partial"
+        );
+        assert_eq!(
+            marker,
+            t % 2 == 1,
+            "round {round}: transaction {t} lost its marker"
+        );
+    }
+    let committed: Vec<u64> = per_txn.keys().copied().collect();
+    let expected: Vec<u64> = (0..committed.len() as u64).collect();
+    assert_eq!(
+        committed, expected,
+        "round {round}: transactions are not a prefix"
+    );
+    let last = committed.last().copied();
+    if let Some(a) = acked {
+        let last =
+            last.unwrap_or_else(|| panic!("round {round}: acknowledged {a} but nothing is there"));
+        assert!(
+            last >= a,
+            "round {round}: acknowledged {a}, only {last} survived"
+        );
+    }
+    if let Some(last) = last {
+        let bound = at_most.unwrap_or(0);
+        assert!(
+            last <= bound,
+            "round {round}: {last} committed, more than one past {bound}"
+        );
+    }
+    let next = db
+        .get("b", "counter")
+        .ok()
+        .flatten()
+        .and_then(|d| d["next"].as_u64());
+    let last_even = last.map(|l| l - l % 2);
+    assert_eq!(
+        next,
+        last_even.map(|e| e + 1),
+        "round {round}: the two-collection counter disagrees"
+    );
+    last
+}

@@ -1,7 +1,7 @@
 //! The engine's API, as the seed documents it, with its defects fixed.
 
-use fluxdb::engine::{FluxDB, Find, OpenOptions, StorageFormat};
 use fluxdb::Error;
+use fluxdb::engine::{Find, FluxDB, OpenOptions, StorageFormat};
 use serde_json::{Value, json};
 
 use crate::support::{doc, names};
@@ -25,7 +25,10 @@ fn open_of_a_path_that_is_a_file_is_a_clear_error() {
     let file = tmp.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
     let err = FluxDB::open(&file).unwrap_err();
-    assert!(err.to_string().contains("is a file") || err.to_string().contains("folder"), "{err}");
+    assert!(
+        err.to_string().contains("is a file") || err.to_string().contains("folder"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -34,10 +37,14 @@ fn create_drop_clear_return_the_seeds_booleans() {
     let mut db = open(tmp.path());
     assert!(db.create_collection("users", &["age", "status"]).unwrap());
     assert!(!db.create_collection("users", &["age"]).unwrap());
-    db.insert("users", json!({"name": "Alice", "age": 30})).unwrap();
+    db.insert("users", json!({"name": "Alice", "age": 30}))
+        .unwrap();
     assert!(db.clear_collection("users").unwrap());
     assert_eq!(db.count("users", &json!({})).unwrap(), 0);
-    assert_eq!(db.collection_info("users").unwrap().indexed_fields, ["age", "status"]);
+    assert_eq!(
+        db.collection_info("users").unwrap().indexed_fields,
+        ["age", "status"]
+    );
     assert!(db.drop_collection("users").unwrap());
     assert!(!db.drop_collection("users").unwrap());
     assert!(!db.clear_collection("users").unwrap());
@@ -54,22 +61,41 @@ fn invalid_names_are_refused_before_touching_any_path() {
     for bad in ["../escape", "a/b", ".hidden", "", "with space", "x\\y"] {
         let err = db.create_collection::<&str>(bad, &[]).unwrap_err();
         assert!(matches!(err, Error::InvalidName { .. }), "{bad:?}: {err}");
-        assert!(matches!(db.insert(bad, json!({})).unwrap_err(), Error::InvalidName { .. }));
+        assert!(matches!(
+            db.insert(bad, json!({})).unwrap_err(),
+            Error::InvalidName { .. }
+        ));
     }
     assert!(!tmp.path().join("escape.fdb").exists());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "fdb")).count(), 0);
+    assert_eq!(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "fdb"))
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn insert_creates_the_collection_and_returns_a_uuid_v4() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
-    let id = db.insert("users", json!({"name": "Alice", "age": 30})).unwrap();
+    let id = db
+        .insert("users", json!({"name": "Alice", "age": 30}))
+        .unwrap();
     let parsed = uuid::Uuid::parse_str(&id).unwrap();
     assert_eq!(parsed.get_version_num(), 4);
     assert_eq!(db.list_collections(), ["users"]);
     let stored = db.get("users", &id).unwrap().unwrap();
-    assert_eq!(Value::Object(stored), json!({"_id": id, "name": "Alice", "age": 30}));
+    assert_eq!(
+        Value::Object(stored),
+        json!({"_id": id, "name": "Alice", "age": 30})
+    );
 }
 
 #[test]
@@ -83,7 +109,10 @@ fn values_keep_their_types_and_field_order_across_reopen() {
     }
     let db = open(tmp.path());
     let back = db.get("t", "r1").unwrap().unwrap();
-    assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(&original).unwrap());
+    assert_eq!(
+        serde_json::to_string(&back).unwrap(),
+        serde_json::to_string(&original).unwrap()
+    );
 }
 
 #[test]
@@ -106,7 +135,14 @@ fn insert_many_is_all_or_nothing() {
     let mut db = open(tmp.path());
     db.insert("t", json!({"_id": "taken"})).unwrap();
     let err = db
-        .insert_many("t", vec![json!({"name": "a"}), json!({"_id": "taken"}), json!({"name": "c"})])
+        .insert_many(
+            "t",
+            vec![
+                json!({"name": "a"}),
+                json!({"_id": "taken"}),
+                json!({"name": "c"}),
+            ],
+        )
         .unwrap_err();
     assert!(matches!(err, Error::DuplicateId { .. }));
     assert_eq!(db.count("t", &json!({})).unwrap(), 1);
@@ -114,10 +150,14 @@ fn insert_many_is_all_or_nothing() {
         .insert_many("t", vec![json!({"_id": "x"}), json!({"_id": "x"})])
         .unwrap_err();
     assert!(matches!(err, Error::DuplicateId { .. }));
-    let err = db.insert_many("t", vec![json!({"a": 1}), json!("nope")]).unwrap_err();
+    let err = db
+        .insert_many("t", vec![json!({"a": 1}), json!("nope")])
+        .unwrap_err();
     assert!(err.to_string().contains("document 1"), "{err}");
     assert_eq!(db.count("t", &json!({})).unwrap(), 1);
-    let ids = db.insert_many("t", vec![json!({"name": "b"}), json!({"name": "c"})]).unwrap();
+    let ids = db
+        .insert_many("t", vec![json!({"name": "b"}), json!({"name": "c"})])
+        .unwrap();
     assert_eq!(ids.len(), 2);
     assert_eq!(db.count("t", &json!({})).unwrap(), 3);
 }
@@ -126,19 +166,42 @@ fn insert_many_is_all_or_nothing() {
 fn find_filters_sorts_skips_and_limits() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
-    for (name, age, status) in [("Ann", 31, "active"), ("Bob", 25, "pending"), ("Cid", 19, "active"), ("Dee", 42, "gone")] {
-        db.insert("users", json!({"name": name, "age": age, "status": status})).unwrap();
+    for (name, age, status) in [
+        ("Ann", 31, "active"),
+        ("Bob", 25, "pending"),
+        ("Cid", 19, "active"),
+        ("Dee", 42, "gone"),
+    ] {
+        db.insert("users", json!({"name": name, "age": age, "status": status}))
+            .unwrap();
     }
-    let found = db.find("users", &Find::new(json!({"age": {"$gt": 20, "$lt": 40}}))).unwrap();
+    let found = db
+        .find("users", &Find::new(json!({"age": {"$gt": 20, "$lt": 40}})))
+        .unwrap();
     assert_eq!(names(&found), ["Ann", "Bob"]);
-    let found = db.find("users", &Find::new(json!({"status": {"$in": ["active", "pending"]}})).sort(json!({"age": 1}))).unwrap();
+    let found = db
+        .find(
+            "users",
+            &Find::new(json!({"status": {"$in": ["active", "pending"]}})).sort(json!({"age": 1})),
+        )
+        .unwrap();
     assert_eq!(names(&found), ["Cid", "Bob", "Ann"]);
-    let found = db.find("users", &Find::all().sort(json!({"age": -1})).skip(1).limit(2)).unwrap();
+    let found = db
+        .find(
+            "users",
+            &Find::all().sort(json!({"age": -1})).skip(1).limit(2),
+        )
+        .unwrap();
     assert_eq!(names(&found), ["Ann", "Bob"]);
-    let found = db.find("users", &Find::new(json!({"name": "Dee"}))).unwrap();
+    let found = db
+        .find("users", &Find::new(json!({"name": "Dee"})))
+        .unwrap();
     assert_eq!(names(&found), ["Dee"]);
     assert_eq!(db.count("users", &json!({"status": "active"})).unwrap(), 2);
-    assert!(matches!(db.find("nope", &Find::all()).unwrap_err(), Error::CollectionNotFound(_)));
+    assert!(matches!(
+        db.find("nope", &Find::all()).unwrap_err(),
+        Error::CollectionNotFound(_)
+    ));
 }
 
 #[test]
@@ -146,11 +209,16 @@ fn sort_with_limit_is_stable_for_equal_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
     for i in 0..20 {
-        db.insert("t", json!({"name": format!("n{i:02}"), "k": i % 2})).unwrap();
+        db.insert("t", json!({"name": format!("n{i:02}"), "k": i % 2}))
+            .unwrap();
     }
-    let found = db.find("t", &Find::all().sort(json!({"k": 1})).limit(4)).unwrap();
+    let found = db
+        .find("t", &Find::all().sort(json!({"k": 1})).limit(4))
+        .unwrap();
     assert_eq!(names(&found), ["n00", "n02", "n04", "n06"]);
-    let found = db.find("t", &Find::all().sort(json!({"k": -1})).skip(2).limit(3)).unwrap();
+    let found = db
+        .find("t", &Find::all().sort(json!({"k": -1})).skip(2).limit(3))
+        .unwrap();
     assert_eq!(names(&found), ["n05", "n07", "n09"]);
 }
 
@@ -158,22 +226,35 @@ fn sort_with_limit_is_stable_for_equal_keys() {
 fn update_merges_and_delete_removes_with_the_seeds_return_values() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
-    let id = db.insert("users", json!({"name": "Alice", "status": "active"})).unwrap();
-    assert!(db.update("users", &id, &json!({"status": "inactive", "age": 31})).unwrap());
+    let id = db
+        .insert("users", json!({"name": "Alice", "status": "active"}))
+        .unwrap();
+    assert!(
+        db.update("users", &id, &json!({"status": "inactive", "age": 31}))
+            .unwrap()
+    );
     assert_eq!(
         Value::Object(db.get("users", &id).unwrap().unwrap()),
         json!({"_id": id, "name": "Alice", "status": "inactive", "age": 31})
     );
     assert!(!db.update("users", "missing", &json!({"a": 1})).unwrap());
-    let err = db.update("users", &id, &json!({"_id": "other"})).unwrap_err();
+    let err = db
+        .update("users", &id, &json!({"_id": "other"}))
+        .unwrap_err();
     assert!(err.to_string().contains("_id"), "{err}");
     assert!(db.exists("users", &id).unwrap());
     assert!(db.delete("users", &id).unwrap());
     assert!(!db.delete("users", &id).unwrap());
     assert!(!db.exists("users", &id).unwrap());
     assert!(!db.exists("no-such-collection", &id).unwrap());
-    assert!(matches!(db.update("nope", "x", &json!({})).unwrap_err(), Error::CollectionNotFound(_)));
-    assert!(matches!(db.delete("nope", "x").unwrap_err(), Error::CollectionNotFound(_)));
+    assert!(matches!(
+        db.update("nope", "x", &json!({})).unwrap_err(),
+        Error::CollectionNotFound(_)
+    ));
+    assert!(matches!(
+        db.delete("nope", "x").unwrap_err(),
+        Error::CollectionNotFound(_)
+    ));
 }
 
 #[test]
@@ -181,7 +262,15 @@ fn updated_records_keep_their_position_in_natural_order() {
     let tmp = tempfile::tempdir().unwrap();
     {
         let mut db = open(tmp.path());
-        db.insert_many("t", vec![json!({"_id": "1", "name": "a"}), json!({"_id": "2", "name": "b"}), json!({"_id": "3", "name": "c"})]).unwrap();
+        db.insert_many(
+            "t",
+            vec![
+                json!({"_id": "1", "name": "a"}),
+                json!({"_id": "2", "name": "b"}),
+                json!({"_id": "3", "name": "c"}),
+            ],
+        )
+        .unwrap();
         db.flush().unwrap();
         db.update("t", "1", &json!({"name": "A"})).unwrap();
         db.delete("t", "2").unwrap();
@@ -202,7 +291,11 @@ fn buffered_writes_are_visible_before_flush_and_durable_after_drop() {
         let on_disk = std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len();
         assert_eq!(names(&db.find("t", &Find::all()).unwrap()), ["buffered"]);
         assert!(db.update("t", &id, &json!({"name": "changed"})).unwrap());
-        assert_eq!(std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len(), on_disk, "nothing written before flush");
+        assert_eq!(
+            std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len(),
+            on_disk,
+            "nothing written before flush"
+        );
     }
     let db = open(tmp.path());
     assert_eq!(names(&db.find("t", &Find::all()).unwrap()), ["changed"]);
@@ -211,11 +304,15 @@ fn buffered_writes_are_visible_before_flush_and_durable_after_drop() {
 #[test]
 fn a_full_buffer_flushes_by_itself() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut db = OpenOptions::new().flush_size(4096).open(tmp.path()).unwrap();
+    let mut db = OpenOptions::new()
+        .flush_size(4096)
+        .open(tmp.path())
+        .unwrap();
     db.create_collection::<&str>("t", &[]).unwrap();
     let start = std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len();
     for i in 0..200 {
-        db.insert("t", json!({"i": i, "pad": "x".repeat(40)})).unwrap();
+        db.insert("t", json!({"i": i, "pad": "x".repeat(40)}))
+            .unwrap();
     }
     assert!(std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len() > start);
 }
@@ -224,11 +321,16 @@ fn a_full_buffer_flushes_by_itself() {
 fn transactions_commit_roll_back_and_see_their_own_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
-    db.insert("users", json!({"_id": "keep", "name": "Keep"})).unwrap();
+    db.insert("users", json!({"_id": "keep", "name": "Keep"}))
+        .unwrap();
     db.begin_transaction().unwrap();
-    assert!(matches!(db.begin_transaction().unwrap_err(), Error::Transaction(_)));
+    assert!(matches!(
+        db.begin_transaction().unwrap_err(),
+        Error::Transaction(_)
+    ));
     db.insert("users", json!({"name": "Eve"})).unwrap();
-    db.update("users", "keep", &json!({"name": "Changed"})).unwrap();
+    db.update("users", "keep", &json!({"name": "Changed"}))
+        .unwrap();
     db.delete("users", "keep").unwrap();
     assert_eq!(names(&db.find("users", &Find::all()).unwrap()), ["Eve"]);
     db.rollback().unwrap();
@@ -242,7 +344,10 @@ fn transactions_commit_roll_back_and_see_their_own_writes() {
     db.commit().unwrap();
     drop(db);
     let db = open(tmp.path());
-    assert_eq!(names(&db.find("users", &Find::all()).unwrap()), ["Keep", "Eve"]);
+    assert_eq!(
+        names(&db.find("users", &Find::all()).unwrap()),
+        ["Keep", "Eve"]
+    );
     assert_eq!(names(&db.find("orders", &Find::all()).unwrap()), ["Order"]);
 }
 
@@ -267,7 +372,14 @@ fn a_dropped_transaction_handle_rolls_back() {
 fn updates_and_deletes_append_and_compaction_reclaims() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = open(tmp.path());
-    let ids = db.insert_many("t", (0..100).map(|i| json!({"i": i, "pad": "p".repeat(50)})).collect()).unwrap();
+    let ids = db
+        .insert_many(
+            "t",
+            (0..100)
+                .map(|i| json!({"i": i, "pad": "p".repeat(50)}))
+                .collect(),
+        )
+        .unwrap();
     db.flush().unwrap();
     let size = db.collection_info("t").unwrap().file_bytes;
     for id in &ids[..50] {
@@ -297,9 +409,18 @@ fn export_then_import_restores_records_and_index_definitions() {
     let backup = tmp.path().join("users_backup.fdb");
     let mut db = open(&tmp.path().join("db"));
     db.create_collection("users", &["age"]).unwrap();
-    db.insert_many("users", (0..10).map(|i| json!({"name": format!("u{i}"), "age": i})).collect()).unwrap();
+    db.insert_many(
+        "users",
+        (0..10)
+            .map(|i| json!({"name": format!("u{i}"), "age": i}))
+            .collect(),
+    )
+    .unwrap();
     assert!(db.export_collection("users", &backup).unwrap());
-    assert!(!db.export_collection("missing", tmp.path().join("x.fdb")).unwrap());
+    assert!(
+        !db.export_collection("missing", tmp.path().join("x.fdb"))
+            .unwrap()
+    );
     let before = db.find("users", &Find::all()).unwrap();
     db.clear_collection("users").unwrap();
     db.insert("users", json!({"name": "stray"})).unwrap();
@@ -307,7 +428,10 @@ fn export_then_import_restores_records_and_index_definitions() {
     assert_eq!(db.find("users", &Find::all()).unwrap(), before);
     assert!(db.import_collection("copy", &backup).unwrap());
     assert_eq!(db.collection_info("copy").unwrap().indexed_fields, ["age"]);
-    assert!(!db.import_collection("users", tmp.path().join("nope.fdb")).unwrap());
+    assert!(
+        !db.import_collection("users", tmp.path().join("nope.fdb"))
+            .unwrap()
+    );
 }
 
 #[test]
@@ -315,13 +439,19 @@ fn a_damaged_backup_is_refused_and_nothing_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let backup = tmp.path().join("b.fdb");
     let mut db = open(&tmp.path().join("db"));
-    db.insert_many("t", (0..20).map(|i| json!({"i": i})).collect()).unwrap();
+    db.insert_many("t", (0..20).map(|i| json!({"i": i})).collect())
+        .unwrap();
     db.export_collection("t", &backup).unwrap();
     let bytes = std::fs::read(&backup).unwrap();
     db.insert("t", json!({"i": 99})).unwrap();
     for (what, damaged) in [
         ("truncated", bytes[..bytes.len() - 10].to_vec()),
-        ("flipped", { let mut b = bytes.clone(); let n = b.len() / 2; b[n] ^= 0x40; b }),
+        ("flipped", {
+            let mut b = bytes.clone();
+            let n = b.len() / 2;
+            b[n] ^= 0x40;
+            b
+        }),
         ("garbage", b"not a backup at all".to_vec()),
     ] {
         std::fs::write(&backup, &damaged).unwrap();
@@ -340,8 +470,14 @@ fn read_only_open_reads_and_refuses_writes() {
     let mut reader = FluxDB::open_read_only(tmp.path()).unwrap();
     assert!(reader.is_read_only());
     assert_eq!(names(&reader.find("t", &Find::all()).unwrap()), ["x"]);
-    assert!(matches!(reader.insert("t", json!({})).unwrap_err(), Error::ReadOnly { .. }));
-    assert!(matches!(reader.create_collection::<&str>("u", &[]).unwrap_err(), Error::ReadOnly { .. }));
+    assert!(matches!(
+        reader.insert("t", json!({})).unwrap_err(),
+        Error::ReadOnly { .. }
+    ));
+    assert!(matches!(
+        reader.create_collection::<&str>("u", &[]).unwrap_err(),
+        Error::ReadOnly { .. }
+    ));
 }
 
 #[test]
@@ -350,7 +486,9 @@ fn a_second_writer_gets_a_locked_error_naming_the_holder() {
     let _first = open(tmp.path());
     let err = FluxDB::open(tmp.path()).unwrap_err();
     match &err {
-        Error::Locked { holder, .. } => assert!(holder.contains(&std::process::id().to_string()), "{holder}"),
+        Error::Locked { holder, .. } => {
+            assert!(holder.contains(&std::process::id().to_string()), "{holder}")
+        }
         other => panic!("expected Locked, got {other}"),
     }
     drop(_first);
@@ -368,7 +506,10 @@ fn collection_info_reports_format_counts_and_sizes() {
     assert_eq!(info.format, StorageFormat::Native);
     assert_eq!(info.records, 1);
     assert_eq!(info.indexed_fields, ["a.b"]);
-    assert_eq!(info.file_bytes, std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len());
+    assert_eq!(
+        info.file_bytes,
+        std::fs::metadata(tmp.path().join("t.fdb")).unwrap().len()
+    );
 }
 
 #[test]
@@ -399,7 +540,10 @@ fn a_python_folder_is_listed_and_never_modified() {
     std::fs::write(&legacy, &file).unwrap();
     let mut db = open(tmp.path());
     assert_eq!(db.list_collections(), ["users"]);
-    assert_eq!(db.collection_info("users").unwrap().format, StorageFormat::Legacy);
+    assert_eq!(
+        db.collection_info("users").unwrap().format,
+        StorageFormat::Legacy
+    );
     for err in [
         db.insert("users", json!({"a": 1})).unwrap_err(),
         db.drop_collection("users").unwrap_err(),

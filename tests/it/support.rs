@@ -14,7 +14,12 @@ pub fn doc(v: Value) -> Document {
 
 pub fn names(docs: &[Document]) -> Vec<String> {
     docs.iter()
-        .map(|d| d.get("name").and_then(Value::as_str).unwrap_or("?").to_owned())
+        .map(|d| {
+            d.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned()
+        })
         .collect()
 }
 

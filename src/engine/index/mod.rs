@@ -1,1 +1,3 @@
 //! Secondary indexes: order-preserving keys and ordered maps per indexed field.
+
+pub mod key;

@@ -360,7 +360,9 @@ mod tests {
         let keys: Vec<_> = back.keys().cloned().collect();
         assert_eq!(
             keys,
-            ["_id", "z", "a", "big", "f", "neg0", "s", "n", "t", "x", "arr", "obj"]
+            [
+                "_id", "z", "a", "big", "f", "neg0", "s", "n", "t", "x", "arr", "obj"
+            ]
         );
         assert!(back["f"].is_f64() && back["z"].is_i64() && back["big"].is_u64());
     }
@@ -394,7 +396,11 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(BinaryCodec.decode("i", &bytes[..cut]).is_err(), "cut {cut}");
         }
-        for garbage in [&[0xff_u8; 12][..], &[1, 9], &[1, 1, b'a', 8, 0xff, 0xff, 0xff, 0xff]] {
+        for garbage in [
+            &[0xff_u8; 12][..],
+            &[1, 9],
+            &[1, 1, b'a', 8, 0xff, 0xff, 0xff, 0xff],
+        ] {
             assert!(BinaryCodec.decode("i", garbage).is_err());
         }
     }

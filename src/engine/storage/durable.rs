@@ -5,30 +5,35 @@
 //! rename itself survives power loss (NeDB lost whole databases without that).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
 /// Replaces `path` with `bytes` atomically and durably.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    atomic_write_with(path, |file| file.write_all(bytes))
+    replace_file(path, |out| out.write_all(bytes).at(path))
 }
 
-/// Replaces `path` with what `fill` writes, atomically and durably. If `fill`
-/// fails the old file is untouched and the temporary file removed.
-pub fn atomic_write_with(
+/// Replaces `path` with what `fill` writes, atomically and durably: the
+/// content goes to `<path>.tmp`, is fsynced and renamed over `path`. If
+/// `fill` fails the old file is untouched and the temporary file removed.
+pub fn replace_file<T>(
     path: &Path,
-    fill: impl FnOnce(&mut File) -> std::io::Result<()>,
-) -> Result<()> {
+    fill: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<T> {
     let tmp = temp_path(path);
     let result = (|| {
-        let mut file = File::create(&tmp).at(&tmp)?;
-        fill(&mut file).at(&tmp)?;
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp).at(&tmp)?);
+        let value = fill(&mut out)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| crate::Error::io(&tmp, e.into_error()))?;
         file.sync_all().at(&tmp)?;
         drop(file);
         fs::rename(&tmp, path).at(path)?;
-        sync_dir(parent(path))
+        sync_dir(parent(path))?;
+        Ok(value)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -83,7 +88,11 @@ fn parent(path: &Path) -> &Path {
 
 /// Opens a file for appending at its end, creating nothing.
 pub fn open_for_append(path: &Path) -> Result<File> {
-    OpenOptions::new().read(true).write(true).open(path).at(path)
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .at(path)
 }
 
 /// Reads exactly `buf.len()` bytes at `offset` without moving any cursor, so

@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, IoContext, Result};
 
@@ -56,7 +56,7 @@ fn describe_holder(file: &mut File) -> String {
     }
 }
 
-fn write_holder(file: &mut File, path: &PathBuf) -> Result<()> {
+fn write_holder(file: &mut File, path: &Path) -> Result<()> {
     let program = std::env::args()
         .next()
         .map(|p| {

@@ -163,23 +163,35 @@ pub struct EntryRef<'a> {
 
 /// Parses and checks the entry at the start of `bytes`.
 pub fn parse_entry(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+    parse_entry_inner(bytes, true)
+}
+
+/// Parses an entry inside a batch whose checksum already held.
+fn parse_entry_checked_by_batch(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+    parse_entry_inner(bytes, false)
+}
+
+fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef<'_>, String> {
     if bytes.len() < ENTRY_HEADER_LEN {
         return Err("entry header cut short".to_owned());
     }
-    let kind = EntryKind::from_byte(bytes[0]).ok_or_else(|| format!("unknown entry kind {}", bytes[0]))?;
+    let kind =
+        EntryKind::from_byte(bytes[0]).ok_or_else(|| format!("unknown entry kind {}", bytes[0]))?;
     let body_len = u32_at(bytes, 1) as usize;
     let crc = u32_at(bytes, 5);
     let body = bytes
         .get(ENTRY_HEADER_LEN..ENTRY_HEADER_LEN + body_len)
         .ok_or("entry body runs past its batch")?;
-    if crc32fast::hash(body) != crc {
+    if verify && crc32fast::hash(body) != crc {
         return Err("entry checksum mismatch".to_owned());
     }
     if body.len() < 2 {
         return Err("entry body shorter than its id length".to_owned());
     }
     let id_len = u16::from_le_bytes([body[0], body[1]]) as usize;
-    let id_bytes = body.get(2..2 + id_len).ok_or("entry id runs past its body")?;
+    let id_bytes = body
+        .get(2..2 + id_len)
+        .ok_or("entry id runs past its body")?;
     let id = std::str::from_utf8(id_bytes).map_err(|_| "entry id is not UTF-8")?;
     Ok(EntryRef {
         kind,
@@ -204,39 +216,78 @@ pub fn frame_batch(payload: &[u8], entry_count: u32, flags: u32, txn: u64, out: 
     out.extend_from_slice(&BATCH_END_MAGIC.to_le_bytes());
 }
 
-/// Splits a payload of entries into batch-sized chunks at entry boundaries.
-/// Returns `(start, end, entry_count)` for each chunk.
-pub fn split_payload(payload: &[u8]) -> Result<Vec<(usize, usize, u32)>> {
-    let mut chunks = Vec::new();
-    let (mut start, mut pos, mut count) = (0usize, 0usize, 0u32);
-    while pos < payload.len() {
-        let len = parse_entry(&payload[pos..])
-            .map_err(|reason| Error::RecordEncoding(format!("pending entry: {reason}")))?
-            .len;
-        if pos > start && pos - start + len > TARGET_BATCH_PAYLOAD {
-            chunks.push((start, pos, count));
-            start = pos;
-            count = 0;
-        }
-        pos += len;
-        count += 1;
-    }
-    if pos > start {
-        chunks.push((start, pos, count));
-    }
-    Ok(chunks)
+/// Writes one group of batches: entries go in, batches of about
+/// [`TARGET_BATCH_PAYLOAD`] come out, every one but the last flagged
+/// CONTINUES, so the group counts only once it is whole.
+pub struct GroupWriter<W: std::io::Write> {
+    out: W,
+    /// File offset where the current batch starts.
+    batch_at: u64,
+    payload: Vec<u8>,
+    count: u32,
+    txn: u64,
+    framed: Vec<u8>,
 }
 
-/// An entry found by [`scan`], with where it lives.
-#[derive(Debug, Clone)]
-pub struct ScannedEntry {
-    pub kind: EntryKind,
-    pub id: Box<str>,
-    /// Offset of the entry header in the file.
-    pub offset: u64,
-    pub len: u32,
-    /// Only for [`EntryKind::Meta`]: its JSON.
-    pub meta: Option<Vec<u8>>,
+impl<W: std::io::Write> GroupWriter<W> {
+    /// A group written at file offset `at`, tagged with `txn` (0: none).
+    pub fn new(out: W, at: u64, txn: u64) -> Self {
+        GroupWriter {
+            out,
+            batch_at: at,
+            payload: Vec::new(),
+            count: 0,
+            txn,
+            framed: Vec::new(),
+        }
+    }
+
+    /// Adds one whole entry (as made by [`push_entry`]); returns its file offset.
+    pub fn push(&mut self, entry: &[u8]) -> std::io::Result<u64> {
+        if !self.payload.is_empty() && self.payload.len() + entry.len() > TARGET_BATCH_PAYLOAD {
+            self.write_batch(FLAG_CONTINUES)?;
+        }
+        let offset = self.batch_at + (BATCH_HEADER_LEN + self.payload.len()) as u64;
+        self.payload.extend_from_slice(entry);
+        self.count += 1;
+        Ok(offset)
+    }
+
+    /// Adds every entry of a payload buffer; returns the file offset of its start
+    /// for each entry start in `payload`, via `placed(offset_in_payload, file_offset)`.
+    pub fn push_all(
+        &mut self,
+        payload: &[u8],
+        mut placed: impl FnMut(usize, u64),
+    ) -> std::io::Result<()> {
+        let mut at = 0;
+        while at < payload.len() {
+            let len = parse_entry_checked_by_batch(&payload[at..])
+                .map_err(std::io::Error::other)?
+                .len;
+            placed(at, self.push(&payload[at..at + len])?);
+            at += len;
+        }
+        Ok(())
+    }
+
+    fn write_batch(&mut self, flags: u32) -> std::io::Result<()> {
+        self.framed.clear();
+        frame_batch(&self.payload, self.count, flags, self.txn, &mut self.framed);
+        self.out.write_all(&self.framed)?;
+        self.batch_at += self.framed.len() as u64;
+        self.payload.clear();
+        self.count = 0;
+        Ok(())
+    }
+
+    /// Writes the last batch; returns the output and the offset after the group.
+    pub fn finish(mut self) -> std::io::Result<(W, u64)> {
+        if self.count > 0 {
+            self.write_batch(0)?;
+        }
+        Ok((self.out, self.batch_at))
+    }
 }
 
 /// The part of a file recovery dropped.
@@ -257,14 +308,31 @@ pub struct ScanOutcome {
     pub uncommitted_bytes: u64,
 }
 
-/// Reads a whole file, calling `visit` for each committed entry in file
-/// order. A torn or corrupt tail is reported in the outcome, not visited; a
-/// corrupt batch followed by valid ones is an error naming its offset.
+/// What [`scan`] reports, in file order.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanEvent<'a> {
+    /// A group of batches begins; its entries follow.
+    GroupStart,
+    /// An entry of the current group, with its offset in the file.
+    Entry(EntryRef<'a>, u64),
+    /// The current group does not count after all (its transaction never
+    /// committed, or the file ends before its last batch): forget its entries.
+    GroupDiscarded,
+}
+
+/// Reads a whole file once, reporting each batch group and its entries. A
+/// torn or corrupt tail is reported in the outcome; a corrupt batch followed
+/// by valid ones is an error naming its offset.
+///
+/// Entries are reported as soon as their batch's checksums hold, so memory
+/// stays at one batch whatever the size of a group; the visitor undoes a
+/// group on [`ScanEvent::GroupDiscarded`]. Entries are not checksummed again
+/// (the batch checksum covers them).
 pub fn scan(
     file: &File,
     path: &Path,
     committed_txns: &HashSet<u64>,
-    mut visit: impl FnMut(ScannedEntry) -> Result<()>,
+    mut visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
 ) -> Result<ScanOutcome> {
     let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = [0u8; HEADER_LEN as usize];
@@ -273,44 +341,13 @@ pub fn scan(
 
     let mut pos = HEADER_LEN;
     let mut payload = Vec::new();
-    let mut group: Vec<ScannedEntry> = Vec::new();
+    let mut in_group = false;
     let mut group_start = pos;
     let mut uncommitted_bytes = 0;
     let mut dropped = None;
     while pos < file_len {
-        match read_batch(file, pos, file_len, &mut payload) {
-            Ok(batch) => {
-                if group.is_empty() {
-                    group_start = pos;
-                }
-                let payload_offset = pos + BATCH_HEADER_LEN as u64;
-                let mut at = 0;
-                while at < payload.len() {
-                    let entry = parse_entry(&payload[at..]).map_err(|reason| Error::Corrupt {
-                        path: path.to_path_buf(),
-                        offset: payload_offset + at as u64,
-                        reason,
-                    })?;
-                    group.push(ScannedEntry {
-                        kind: entry.kind,
-                        id: entry.id.into(),
-                        offset: payload_offset + at as u64,
-                        len: entry.len as u32,
-                        meta: (entry.kind == EntryKind::Meta).then(|| entry.data.to_vec()),
-                    });
-                    at += entry.len;
-                }
-                let batch_end = pos + batch.total_len;
-                pos = batch_end;
-                if batch.flags & FLAG_CONTINUES == 0 {
-                    if batch.txn == 0 || committed_txns.contains(&batch.txn) {
-                        group.drain(..).try_for_each(&mut visit)?;
-                    } else {
-                        uncommitted_bytes += batch_end - group_start;
-                        group.clear();
-                    }
-                }
-            }
+        let batch = match read_batch(file, pos, file_len, &mut payload) {
+            Ok(batch) => batch,
             Err(reason) => {
                 if let Some(valid_at) = find_valid_batch_after(file, pos, file_len) {
                     return Err(Error::Corrupt {
@@ -326,11 +363,42 @@ pub fn scan(
                 });
                 break;
             }
+        };
+        if !in_group {
+            in_group = true;
+            group_start = pos;
+            visit(ScanEvent::GroupStart)?;
+        }
+        let counts = batch.txn == 0 || committed_txns.contains(&batch.txn);
+        if counts {
+            let payload_offset = pos + BATCH_HEADER_LEN as u64;
+            let mut at = 0;
+            while at < payload.len() {
+                let offset = payload_offset + at as u64;
+                let entry = parse_entry_checked_by_batch(&payload[at..]).map_err(|reason| {
+                    Error::Corrupt {
+                        path: path.to_path_buf(),
+                        offset,
+                        reason,
+                    }
+                })?;
+                visit(ScanEvent::Entry(entry, offset))?;
+                at += entry.len;
+            }
+        }
+        pos += batch.total_len;
+        if batch.flags & FLAG_CONTINUES == 0 {
+            in_group = false;
+            if !counts {
+                uncommitted_bytes += pos - group_start;
+                visit(ScanEvent::GroupDiscarded)?;
+            }
         }
     }
     let mut end = pos.min(file_len);
-    if !group.is_empty() {
+    if in_group {
         // A group whose last batch never arrived: the write did not finish.
+        visit(ScanEvent::GroupDiscarded)?;
         let reason = "a multi-batch write without its final batch".to_owned();
         dropped = Some(DroppedTail {
             offset: group_start,
@@ -412,7 +480,9 @@ fn find_valid_batch_after(file: &File, bad_at: u64, file_len: u64) -> Option<u64
             return None;
         }
         for i in 0..=n - 4 {
-            if chunk[i..i + 4] == magic && read_batch(file, base + i as u64, file_len, &mut payload).is_ok() {
+            if chunk[i..i + 4] == magic
+                && read_batch(file, base + i as u64, file_len, &mut payload).is_ok()
+            {
                 return Some(base + i as u64);
             }
         }
@@ -422,7 +492,13 @@ fn find_valid_batch_after(file: &File, bad_at: u64, file_len: u64) -> Option<u64
 }
 
 /// Reads one entry at `offset`, checking its checksum.
-pub fn read_entry(file: &File, path: &Path, offset: u64, len: u32, buf: &mut Vec<u8>) -> Result<()> {
+pub fn read_entry(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    len: u32,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     buf.resize(len as usize, 0);
     read_exact_at(file, buf, offset).map_err(|e| Error::io(path, e))
 }

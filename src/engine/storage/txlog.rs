@@ -62,10 +62,15 @@ impl TxLog {
         if !path.exists() {
             durable::atomic_write(&path, &MAGIC)?;
         }
-        let file = OpenOptions::new().read(true).write(true).open(&path).at(&path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .at(&path)?;
         let len = file.metadata().at(&path)?.len();
         // Appends start after the last whole record; a torn one is overwritten.
-        let whole = (len.saturating_sub(MAGIC.len() as u64) / RECORD_LEN as u64) * RECORD_LEN as u64;
+        let whole =
+            (len.saturating_sub(MAGIC.len() as u64) / RECORD_LEN as u64) * RECORD_LEN as u64;
         Ok(TxLog {
             end: MAGIC.len() as u64 + whole,
             path,

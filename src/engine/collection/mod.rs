@@ -6,62 +6,49 @@
 //! (entries laid out exactly as in a batch payload) and reach the file on
 //! flush or commit, as one group of batches.
 
+mod records;
+
 use std::collections::HashSet;
 use std::fs::File;
-use std::hash::BuildHasher;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
-
 use crate::engine::Document;
+use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
-    self, DroppedTail, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, HEADER_LEN, ScannedEntry,
+    self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
+    ScanEvent,
 };
-use crate::engine::storage::RecordCodec;
 use crate::error::{Error, IoContext, Result};
 
-/// Where the current version of a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Loc {
-    /// An entry in the collection file.
-    File { offset: u64, len: u32 },
-    /// An entry in the pending buffer, not yet written.
-    Pending { offset: usize, len: u32 },
-}
-
-impl Loc {
-    fn len(self) -> u32 {
-        match self {
-            Loc::File { len, .. } | Loc::Pending { len, .. } => len,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Slot {
-    id: Box<str>,
-    loc: Loc,
-}
+use records::{Loc, RecordLoader, RecordTable, Slot};
 
 /// What a rollback must restore, newest last.
 #[derive(Debug)]
 enum Undo {
-    Inserted,
-    Replaced { slot: u32, old: Loc },
-    Deleted { slot: u32, old: Slot },
+    /// The last `n` slots were new records.
+    Inserted(u32),
+    Replaced {
+        slot: u32,
+        old: Loc,
+    },
+    Deleted {
+        slot: u32,
+        old: Slot,
+    },
 }
 
-/// The state a rollback returns to, besides the undo entries.
-#[derive(Debug)]
-struct Savepoint {
-    undo: Vec<Undo>,
+/// A point to roll back to: a transaction's start, or the start of one
+/// `insert_many` inside it.
+#[derive(Debug, Clone)]
+pub(crate) struct Mark {
+    undo: usize,
     pending_len: usize,
     pending_slots: usize,
     live_bytes: u64,
-    indexed_fields: Vec<String>,
+    indexed_fields: Option<Vec<String>>,
     meta_pending: bool,
 }
 
@@ -79,12 +66,7 @@ pub(crate) struct NativeCollection {
     /// Where the next batch goes: the end of committed data.
     end: u64,
     codec: Arc<dyn RecordCodec>,
-    /// Records in insertion order; `None` where one was deleted.
-    slots: Vec<Option<Slot>>,
-    /// `_id` to slot index, hashing the id stored in the slot.
-    by_id: HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
-    live: usize,
+    records: RecordTable,
     /// Bytes of the entries that hold live records (the rest of the file is dead).
     live_bytes: u64,
     pending: Vec<u8>,
@@ -93,7 +75,10 @@ pub(crate) struct NativeCollection {
     indexed_fields: Vec<String>,
     /// The index definitions changed and a Meta entry must be written.
     meta_pending: bool,
-    savepoint: Option<Savepoint>,
+    /// While a transaction (or an atomic call) runs: how to undo it.
+    undo: Option<Vec<Undo>>,
+    /// Where the transaction started.
+    savepoint: Option<Mark>,
     /// Set after a failed fsync: the file's state is unknown, stop writing.
     poisoned: bool,
     read_only: bool,
@@ -137,23 +122,55 @@ impl NativeCollection {
             file,
             end: HEADER_LEN,
             codec,
-            slots: Vec::new(),
-            by_id: HashTable::new(),
-            hasher: hashbrown::DefaultHashBuilder::default(),
-            live: 0,
+            records: RecordTable::default(),
             live_bytes: 0,
             pending: Vec::new(),
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
+            undo: None,
             savepoint: None,
             poisoned: false,
             read_only,
         };
         let file = collection.file.try_clone().at(path)?;
-        let outcome = native::scan(&file, path, committed_txns, |entry| {
-            collection.apply_scanned(entry)
+        // An entry takes 60 bytes or more; most are larger.
+        let estimate = file.metadata().map(|m| m.len() / 128).unwrap_or(0);
+        let mut loader = RecordLoader::with_capacity(estimate.min(1 << 26) as usize);
+        // The last meta entry wins; a discarded group takes its own back.
+        let mut indexed_fields: Option<Vec<String>> = None;
+        let mut fields_before_group: Option<Vec<String>> = None;
+        let outcome = native::scan(&file, path, committed_txns, |event| {
+            match event {
+                ScanEvent::GroupStart => {
+                    loader.start_group();
+                    fields_before_group = indexed_fields.clone();
+                }
+                ScanEvent::GroupDiscarded => {
+                    loader.discard_group();
+                    indexed_fields = fields_before_group.take();
+                }
+                ScanEvent::Entry(entry, offset) => {
+                    let loc = Loc::File {
+                        offset,
+                        len: entry.len as u32,
+                    };
+                    match entry.kind {
+                        EntryKind::Put => loader.put(entry.id, loc),
+                        EntryKind::Delete => loader.delete(entry.id),
+                        EntryKind::Meta => indexed_fields = Some(parse_meta(entry, offset, path)?),
+                    }
+                }
+            }
+            Ok(())
         })?;
+        collection.records = loader.finish();
+        collection.live_bytes = collection
+            .records
+            .iter()
+            .map(|(_, s)| u64::from(s.loc.len()))
+            .sum();
+        collection.indexed_fields = indexed_fields.unwrap_or_default();
         if outcome.header.kind != FileKind::Collection {
             return Err(Error::Corrupt {
                 path: path.to_path_buf(),
@@ -182,31 +199,6 @@ impl NativeCollection {
         })
     }
 
-    fn apply_scanned(&mut self, entry: ScannedEntry) -> Result<()> {
-        match entry.kind {
-            EntryKind::Put => {
-                let loc = Loc::File {
-                    offset: entry.offset,
-                    len: entry.len,
-                };
-                self.set(entry.id, loc);
-            }
-            EntryKind::Delete => {
-                self.remove(&entry.id);
-            }
-            EntryKind::Meta => {
-                let meta: CollectionMeta = serde_json::from_slice(entry.meta.as_deref().unwrap_or(b"{}"))
-                    .map_err(|e| Error::Corrupt {
-                        path: self.path.clone(),
-                        offset: entry.offset,
-                        reason: format!("collection metadata is not valid JSON: {e}"),
-                    })?;
-                self.indexed_fields = meta.indexed_fields;
-            }
-        }
-        Ok(())
-    }
-
     pub fn name(&self) -> String {
         self.path
             .file_stem()
@@ -214,12 +206,9 @@ impl NativeCollection {
             .unwrap_or_default()
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 
     pub fn len(&self) -> usize {
-        self.live
+        self.records.len()
     }
 
     pub fn indexed_fields(&self) -> &[String] {
@@ -240,7 +229,7 @@ impl NativeCollection {
     fn pending_live_bytes(&self) -> u64 {
         self.pending_slots
             .iter()
-            .filter_map(|&s| self.slots.get(s as usize)?.as_ref())
+            .filter_map(|&s| self.records.slot(s))
             .filter_map(|slot| match slot.loc {
                 Loc::Pending { len, .. } => Some(u64::from(len)),
                 Loc::File { .. } => None,
@@ -252,61 +241,22 @@ impl NativeCollection {
         self.pending.len()
     }
 
-    fn hash(&self, id: &str) -> u64 {
-        self.hasher.hash_one(id)
-    }
-
-    fn find_slot(&self, id: &str) -> Option<u32> {
-        let slots = &self.slots;
-        self.by_id
-            .find(self.hash(id), |&s| slot_id(slots, s) == Some(id))
-            .copied()
-    }
-
     pub fn contains(&self, id: &str) -> bool {
-        self.find_slot(id).is_some()
+        self.records.find(id).is_some()
     }
 
-    /// Points `id` at `loc`, keeping its position if it exists. Returns the
-    /// slot and the previous location.
-    fn set(&mut self, id: Box<str>, loc: Loc) -> (u32, Option<Loc>) {
-        let hash = self.hash(&id);
-        let slots = &mut self.slots;
-        let hasher = &self.hasher;
-        let entry = self.by_id.entry(
-            hash,
-            |&s| slot_id(slots, s) == Some(&id),
-            |&s| slot_id(slots, s).map(|i| hasher.hash_one(i)).unwrap_or(0),
-        );
-        match entry {
-            Entry::Occupied(e) => {
-                let slot = *e.get();
-                let old = slots[slot as usize].as_mut().map(|s| std::mem::replace(&mut s.loc, loc));
-                if let Some(old) = old {
-                    self.live_bytes -= u64::from(old.len());
-                }
-                self.live_bytes += u64::from(loc.len());
-                (slot, old)
-            }
-            Entry::Vacant(e) => {
-                let slot = slots.len() as u32;
-                slots.push(Some(Slot { id, loc }));
-                e.insert(slot);
-                self.live += 1;
-                self.live_bytes += u64::from(loc.len());
-                (slot, None)
-            }
+    /// Points `id` at `loc`, keeping live-byte accounting right.
+    fn set(&mut self, id: &str, loc: Loc) -> (u32, Option<Loc>) {
+        let (slot, old) = self.records.upsert(id, loc);
+        if let Some(old) = old {
+            self.live_bytes -= u64::from(old.len());
         }
+        self.live_bytes += u64::from(loc.len());
+        (slot, old)
     }
 
-    /// Forgets `id`; returns its slot and what it held.
     fn remove(&mut self, id: &str) -> Option<(u32, Slot)> {
-        let hash = self.hash(id);
-        let slots = &mut self.slots;
-        let found = self.by_id.find_entry(hash, |&s| slot_id(slots, s) == Some(id)).ok()?;
-        let (slot, _) = found.remove();
-        let old = slots[slot as usize].take()?;
-        self.live -= 1;
+        let (slot, old) = self.records.remove(id)?;
         self.live_bytes -= u64::from(old.loc.len());
         Some((slot, old))
     }
@@ -336,41 +286,58 @@ impl NativeCollection {
         self.ensure_writable()?;
         let offset = native::push_entry(&mut self.pending, EntryKind::Put, id, data)?;
         let len = (self.pending.len() - offset) as u32;
-        let (slot, old) = self.set(id.into(), Loc::Pending { offset, len });
+        let (slot, old) = self.set(id, Loc::Pending { offset, len });
         self.pending_slots.push(slot);
-        if let Some(sp) = &mut self.savepoint {
-            sp.undo.push(match old {
-                Some(old) => Undo::Replaced { slot, old },
-                None => Undo::Inserted,
-            });
+        match old {
+            Some(old) => self.record_undo(Undo::Replaced { slot, old }),
+            None => self.record_undo(Undo::Inserted(1)),
         }
         Ok(())
+    }
+
+    /// Stages a record that must be new: `Ok(false)` (and nothing staged)
+    /// if the id exists. One hash lookup, for bulk inserts.
+    pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<bool> {
+        self.ensure_writable()?;
+        let pending = &mut self.pending;
+        let mut failure = None;
+        let slot = self.records.insert_new(id, || {
+            match native::push_entry(pending, EntryKind::Put, id, data) {
+                Ok(offset) => Some(Loc::Pending {
+                    offset,
+                    len: (pending.len() - offset) as u32,
+                }),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let Some(slot) = slot else {
+            return Ok(false);
+        };
+        if let Some(s) = self.records.slot(slot) {
+            self.live_bytes += u64::from(s.loc.len());
+        }
+        self.pending_slots.push(slot);
+        self.record_undo(Undo::Inserted(1));
+        Ok(true)
+    }
+
+    fn record_undo(&mut self, undo: Undo) {
+        let Some(log) = &mut self.undo else { return };
+        if let (Undo::Inserted(1), Some(Undo::Inserted(n))) = (&undo, log.last_mut()) {
+            *n += 1;
+            return;
+        }
+        log.push(undo);
     }
 
     pub fn codec_name(&self) -> &str {
         self.codec.name()
-    }
-
-    /// Calls `f` with the checked bytes of each live record's entry, in
-    /// insertion order (export copies them without decoding).
-    pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-        let mut scan = self.scan();
-        for slot in self.slots.iter().flatten() {
-            match slot.loc {
-                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
-                Loc::File { offset, len } => {
-                    let at = scan.load(offset, len)?;
-                    let bytes = &scan.window[at..at + len as usize];
-                    native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
-                        path: self.path.clone(),
-                        offset,
-                        reason,
-                    })?;
-                    f(bytes)?;
-                }
-            }
-        }
-        Ok(())
     }
 
     pub fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()> {
@@ -385,25 +352,20 @@ impl NativeCollection {
         }
         native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
         if let Some((slot, old)) = self.remove(id) {
-            if let Some(sp) = &mut self.savepoint {
-                sp.undo.push(Undo::Deleted { slot, old });
-            }
+            self.record_undo(Undo::Deleted { slot, old });
         }
         Ok(true)
     }
 
-    pub fn set_indexed_fields(&mut self, fields: Vec<String>) {
-        self.indexed_fields = fields;
-        self.meta_pending = true;
-    }
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
-        match self.find_slot(id) {
-            Some(slot) => match &self.slots[slot as usize] {
-                Some(s) => self.read(&s.id, s.loc, &mut Vec::new()).map(Some),
-                None => Ok(None),
-            },
+        match self
+            .records
+            .find(id)
+            .and_then(|slot| self.records.slot(slot))
+        {
+            Some(s) => self.read(id, s.loc, &mut Vec::new()).map(Some),
             None => Ok(None),
         }
     }
@@ -448,75 +410,73 @@ impl NativeCollection {
         }
     }
 
-    /// Ids of live records in insertion order.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.slots.iter().flatten().map(|s| &*s.id)
-    }
-
-    /// Starts recording undo information (a transaction began).
-    pub fn begin_savepoint(&mut self) {
-        if self.savepoint.is_none() {
-            self.savepoint = Some(Savepoint {
-                undo: Vec::new(),
-                pending_len: self.pending.len(),
-                pending_slots: self.pending_slots.len(),
-                live_bytes: self.live_bytes,
-                indexed_fields: self.indexed_fields.clone(),
-                meta_pending: self.meta_pending,
-            });
+    /// Where a rollback would return to now. Starts recording undo
+    /// information if nothing records it yet.
+    pub fn mark(&mut self) -> Mark {
+        let undo = self.undo.get_or_insert_with(Vec::new).len();
+        Mark {
+            undo,
+            pending_len: self.pending.len(),
+            pending_slots: self.pending_slots.len(),
+            live_bytes: self.live_bytes,
+            indexed_fields: None,
+            meta_pending: self.meta_pending,
         }
     }
 
-    pub fn in_savepoint(&self) -> bool {
-        self.savepoint.is_some()
-    }
-
-    /// Keeps everything since the savepoint.
-    pub fn release_savepoint(&mut self) {
-        self.savepoint = None;
-    }
-
-    /// Undoes everything since the savepoint, newest first.
-    pub fn rollback_to_savepoint(&mut self) {
-        let Some(sp) = self.savepoint.take() else {
-            return;
+    /// Undoes everything since `mark`, newest first.
+    pub fn rollback_to(&mut self, mark: &Mark) {
+        let undone = match &mut self.undo {
+            Some(log) if log.len() > mark.undo => log.split_off(mark.undo),
+            _ => Vec::new(),
         };
-        for undo in sp.undo.into_iter().rev() {
+        for undo in undone.into_iter().rev() {
             match undo {
-                Undo::Inserted => {
-                    if let Some(Some(slot)) = self.slots.pop() {
-                        let id = slot.id;
-                        let slots = &self.slots;
-                        let hash = self.hasher.hash_one(&*id);
-                        let len = slots.len() as u32;
-                        if let Ok(e) = self.by_id.find_entry(hash, |&s| s == len) {
-                            e.remove();
-                        }
-                        self.live -= 1;
+                Undo::Inserted(n) => {
+                    for _ in 0..n {
+                        self.records.pop();
                     }
                 }
-                Undo::Replaced { slot, old } => {
-                    if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
-                        s.loc = old;
-                    }
-                }
-                Undo::Deleted { slot, old } => {
-                    let hash = self.hasher.hash_one(&*old.id);
-                    self.slots[slot as usize] = Some(old);
-                    let slots = &self.slots;
-                    let hasher = &self.hasher;
-                    self.by_id.insert_unique(hash, slot, |&s| {
-                        slot_id(slots, s).map(|i| hasher.hash_one(i)).unwrap_or(0)
-                    });
-                    self.live += 1;
-                }
+                Undo::Replaced { slot, old } => self.records.set_loc(slot, old),
+                Undo::Deleted { slot, old } => self.records.restore(slot, old),
             }
         }
-        self.pending.truncate(sp.pending_len);
-        self.pending_slots.truncate(sp.pending_slots);
-        self.live_bytes = sp.live_bytes;
-        self.indexed_fields = sp.indexed_fields;
-        self.meta_pending = sp.meta_pending;
+        self.pending.truncate(mark.pending_len);
+        self.pending_slots.truncate(mark.pending_slots);
+        self.live_bytes = mark.live_bytes;
+        if let Some(fields) = &mark.indexed_fields {
+            self.indexed_fields = fields.clone();
+        }
+        self.meta_pending = mark.meta_pending;
+    }
+
+    /// Stops recording undo information unless a transaction needs it.
+    pub fn end_atomic_call(&mut self) {
+        if self.savepoint.is_none() {
+            self.undo = None;
+        }
+    }
+
+    /// A transaction starts: remember where it started.
+    pub fn begin_savepoint(&mut self) {
+        if self.savepoint.is_none() {
+            let mark = self.mark();
+            self.savepoint = Some(mark);
+        }
+    }
+
+    /// The transaction committed: keep everything.
+    pub fn release_savepoint(&mut self) {
+        self.savepoint = None;
+        self.undo = None;
+    }
+
+    /// The transaction is abandoned: undo all of it.
+    pub fn rollback_to_savepoint(&mut self) {
+        if let Some(mark) = self.savepoint.take() {
+            self.rollback_to(&mark);
+        }
+        self.undo = None;
     }
 
     pub fn has_pending(&self) -> bool {
@@ -552,16 +512,21 @@ impl NativeCollection {
     }
 
     fn write_pending(&mut self, txn: u64) -> Result<()> {
-        let chunks = native::split_payload(&self.pending)?;
-        let mut bytes = Vec::with_capacity(self.pending.len() + chunks.len() * 64);
-        // (start in pending, file offset of the chunk's payload)
-        let mut placed = Vec::with_capacity(chunks.len());
-        for (i, &(start, end, count)) in chunks.iter().enumerate() {
-            let flags = if i + 1 < chunks.len() { FLAG_CONTINUES } else { 0 };
-            let payload_at = self.end + (bytes.len() + native::BATCH_HEADER_LEN) as u64;
-            placed.push((start, payload_at));
-            native::frame_batch(&self.pending[start..end], count, flags, txn, &mut bytes);
-        }
+        // Within one batch an entry's file offset is its pending offset plus
+        // a constant: (first pending offset of the batch, that constant).
+        let mut shifts: Vec<(usize, u64)> = Vec::new();
+        let mut writer = GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        writer
+            .push_all(&self.pending, |at, file_offset| {
+                let shift = file_offset - at as u64;
+                if shifts.last().is_none_or(|&(_, s)| s != shift) {
+                    shifts.push((at, shift));
+                }
+            })
+            .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
+        let (bytes, new_end) = writer
+            .finish()
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
@@ -571,18 +536,13 @@ impl NativeCollection {
             return Err(Error::io(&self.path, e));
         }
         for &slot in &self.pending_slots {
-            if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
-                if let Loc::Pending { offset, len } = s.loc {
-                    let chunk = placed.partition_point(|&(start, _)| start <= offset) - 1;
-                    let (start, payload_at) = placed[chunk];
-                    s.loc = Loc::File {
-                        offset: payload_at + (offset - start) as u64,
-                        len,
-                    };
-                }
+            if let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) {
+                let batch = shifts.partition_point(|&(start, _)| start <= offset) - 1;
+                let offset = offset as u64 + shifts[batch].1;
+                self.records.set_loc(slot, Loc::File { offset, len });
             }
         }
-        self.end += bytes.len() as u64;
+        self.end = new_end;
         self.pending.clear();
         self.pending_slots.clear();
         self.meta_pending = false;
@@ -605,75 +565,53 @@ impl NativeCollection {
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
         self.flush(0)?;
-        let tmp = durable::temp_path(&self.path);
-        let mut out = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
-        let mut payload = Vec::new();
-        let mut count = 0u32;
-        // (slot, offset in out of its entry)
-        let mut relocated: Vec<(u32, u64, u32)> = Vec::with_capacity(self.live);
-        let mut group_batches: Vec<(Vec<u8>, u32, Vec<(u32, usize, u32)>)> = Vec::new();
-        let mut batch_slots: Vec<(u32, usize, u32)> = Vec::new();
-        let mut buf = Vec::new();
-        for (slot_index, slot) in self.slots.iter().enumerate() {
-            let Some(slot) = slot else { continue };
-            let Loc::File { offset, len } = slot.loc else { continue };
-            buf.resize(len as usize, 0);
-            read_exact_at(&self.file, &mut buf, offset).at(&self.path)?;
-            native::parse_entry(&buf).map_err(|reason| Error::Corrupt {
-                path: self.path.clone(),
-                offset,
-                reason,
-            })?;
-            if !payload.is_empty() && payload.len() + buf.len() > native::TARGET_BATCH_PAYLOAD {
-                group_batches.push((std::mem::take(&mut payload), count, std::mem::take(&mut batch_slots)));
-                count = 0;
+        let header = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
+        let (relocated, end) = durable::replace_file(&self.path, |out| {
+            out.write_all(&header).at(&self.path)?;
+            let mut group = GroupWriter::new(out, header.len() as u64, 0);
+            let mut relocated = Vec::with_capacity(self.records.len());
+            let mut scan = self.scan();
+            for (slot, record) in self.records.iter() {
+                let Loc::File { offset, len } = record.loc else {
+                    continue;
+                };
+                let entry = scan.entry_bytes(offset, len)?;
+                let new_offset = group.push(entry).at(&self.path)?;
+                relocated.push((slot, new_offset, len));
             }
-            batch_slots.push((slot_index as u32, payload.len(), len));
-            payload.extend_from_slice(&buf);
-            count += 1;
-        }
-        if !payload.is_empty() {
-            group_batches.push((payload, count, batch_slots));
-        }
-        let batches = group_batches.len();
-        for (i, (payload, count, slots)) in group_batches.into_iter().enumerate() {
-            let flags = if i + 1 < batches { FLAG_CONTINUES } else { 0 };
-            let payload_at = (out.len() + native::BATCH_HEADER_LEN) as u64;
-            for (slot, at, len) in slots {
-                relocated.push((slot, payload_at + at as u64, len));
-            }
-            native::frame_batch(&payload, count, flags, 0, &mut out);
-        }
-        durable::atomic_write(&tmp, &out).and_then(|()| durable::durable_rename(&tmp, &self.path))?;
-        let _ = std::fs::remove_file(&tmp);
+            let (_, end) = group.finish().at(&self.path)?;
+            Ok((relocated, end))
+        })?;
         self.file = durable::open_for_append(&self.path)?;
-        self.end = out.len() as u64;
+        self.end = end;
         for (slot, offset, len) in relocated {
-            if let Some(Some(s)) = self.slots.get_mut(slot as usize) {
-                s.loc = Loc::File { offset, len };
-            }
+            self.records.set_loc(slot, Loc::File { offset, len });
         }
-        self.compact_slots();
+        self.records.close_holes();
         Ok(())
     }
 
-    /// Drops the holes deleted records left in `slots`.
-    fn compact_slots(&mut self) {
-        if self.slots.len() == self.live {
-            return;
-        }
-        self.slots.retain(Option::is_some);
-        self.by_id.clear();
-        let hasher = &self.hasher;
-        for (i, slot) in self.slots.iter().enumerate() {
-            if let Some(s) = slot {
-                let slots = &self.slots;
-                self.by_id.insert_unique(hasher.hash_one(&*s.id), i as u32, |&x| {
-                    slot_id(slots, x).map(|id| hasher.hash_one(id)).unwrap_or(0)
-                });
+    /// Calls `f` with the checked bytes of each live record's entry, in
+    /// insertion order (export copies them without decoding).
+    pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let mut scan = self.scan();
+        for (_, slot) in self.records.iter() {
+            match slot.loc {
+                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
+                Loc::File { offset, len } => f(scan.entry_bytes(offset, len)?)?,
             }
         }
+        Ok(())
     }
+}
+
+fn parse_meta(entry: EntryRef<'_>, offset: u64, path: &Path) -> Result<Vec<String>> {
+    let meta: CollectionMeta = serde_json::from_slice(entry.data).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason: format!("collection metadata is not valid JSON: {e}"),
+    })?;
+    Ok(meta.indexed_fields)
 }
 
 fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {
@@ -683,12 +621,12 @@ fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {
     .map_err(|e| Error::RecordEncoding(e.to_string()))
 }
 
-fn slot_id(slots: &[Option<Slot>], slot: u32) -> Option<&str> {
-    slots.get(slot as usize)?.as_ref().map(|s| &*s.id)
-}
-
 /// A new file: header and a Meta entry with the index definitions.
-pub(crate) fn initial_file(codec: &str, kind: FileKind, indexed_fields: &[String]) -> Result<Vec<u8>> {
+pub(crate) fn initial_file(
+    codec: &str,
+    kind: FileKind,
+    indexed_fields: &[String],
+) -> Result<Vec<u8>> {
     let header = FileHeader {
         kind,
         compression: 0,
@@ -713,6 +651,18 @@ pub(crate) struct Scan<'a> {
 const SCAN_WINDOW: usize = 1 << 20;
 
 impl Scan<'_> {
+    /// The bytes of the entry at `offset`, its checksum checked.
+    fn entry_bytes(&mut self, offset: u64, len: u32) -> Result<&[u8]> {
+        let at = self.load(offset, len)?;
+        let bytes = &self.window[at..at + len as usize];
+        native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+            path: self.collection.path.clone(),
+            offset,
+            reason,
+        })?;
+        Ok(bytes)
+    }
+
     /// Makes `[offset, offset + len)` part of the window; returns where it starts in it.
     fn load(&mut self, offset: u64, len: u32) -> Result<usize> {
         let end = offset + u64::from(len);
@@ -741,21 +691,25 @@ impl Iterator for Scan<'_> {
 
     fn next(&mut self) -> Option<Result<Document>> {
         let c = self.collection;
-        while self.next_slot < c.slots.len() {
-            let i = self.next_slot;
+        while self.next_slot < c.records.slot_count() {
+            let i = self.next_slot as u32;
             self.next_slot += 1;
-            let Some(slot) = &c.slots[i] else { continue };
+            let Some(slot) = c.records.slot(i) else {
+                continue;
+            };
+            let mut buf = [0u8; 36];
+            let id = slot.id.as_str(&mut buf);
             return Some(match slot.loc {
-                Loc::Pending { .. } => c.read(&slot.id, slot.loc, &mut Vec::new()),
-                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
-                    c.decode_entry(&slot.id, &self.window[at..at + len as usize], offset)
-                }),
+                Loc::Pending { .. } => c.read(id, slot.loc, &mut Vec::new()),
+                Loc::File { offset, len } => self
+                    .load(offset, len)
+                    .and_then(|at| c.decode_entry(id, &self.window[at..at + len as usize], offset)),
             });
         }
         None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.collection.live))
+        (0, Some(self.collection.records.len()))
     }
 }

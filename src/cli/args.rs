@@ -1,0 +1,140 @@
+//! The command line's grammar, with the help text people read.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Inspect and manage a FluxDB database folder.
+///
+/// Documents are printed as JSON Lines: one compact object a line, `_id`
+/// first. Exit status: 0 on success, 1 when the operation failed, 2 for a
+/// usage error.
+#[derive(Debug, Parser)]
+#[command(name = "fluxdb", version, max_term_width = 100)]
+#[command(after_help = "Examples:\n  \
+    fluxdb --db data create users --index age,status\n  \
+    fluxdb --db data insert users '{\"name\": \"Alice\", \"age\": 30}'\n  \
+    fluxdb --db data find users '{\"age\": {\"$gt\": 20}}' --sort '{\"age\": 1}' --limit 10\n  \
+    export FLUXDB_DB=data; fluxdb export users users.fdb")]
+pub struct Cli {
+    /// The database folder (or set FLUXDB_DB).
+    #[arg(long, env = "FLUXDB_DB", value_name = "DIR", global = true)]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the collections, one name a line, sorted.
+    ///
+    /// Example: fluxdb --db data collections
+    Collections {
+        /// Also print each collection's storage format.
+        #[arg(long)]
+        format: bool,
+    },
+    /// Create a collection; prints true (created) or false (it existed).
+    ///
+    /// Example: fluxdb --db data create users --index age,status
+    Create {
+        collection: String,
+        /// Fields to index, comma separated (dot paths allowed).
+        #[arg(long, value_delimiter = ',', value_name = "F1,F2")]
+        index: Vec<String>,
+    },
+    /// Delete a collection and its index definitions; prints true or false.
+    ///
+    /// Example: fluxdb --db data drop users
+    Drop { collection: String },
+    /// Remove every record, keeping the index definitions; prints true or false.
+    ///
+    /// Example: fluxdb --db data clear users
+    Clear { collection: String },
+    /// Insert documents; prints each new _id. Without JSON, reads stdin (a
+    /// JSON array or JSON Lines). All documents of one call are inserted
+    /// atomically.
+    ///
+    /// Example: fluxdb --db data insert users '[{"name": "Bob"}, {"name": "Cy"}]'
+    Insert {
+        collection: String,
+        /// An object or an array of objects.
+        json: Option<String>,
+    },
+    /// Print the matching documents as JSON Lines.
+    ///
+    /// Example: fluxdb --db data find users '{"status": "active"}' --sort '{"age": -1}' --limit 5
+    Find {
+        collection: String,
+        /// The filter (default: {}, every document).
+        filter: Option<String>,
+        /// Sort, e.g. '{"age": 1, "name": -1}'.
+        #[arg(long, value_name = "JSON")]
+        sort: Option<String>,
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        skip: usize,
+        /// At most N documents (0: no limit).
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Projection, e.g. '{"name": 1}' or '{"address": 0}'.
+        #[arg(long, value_name = "JSON")]
+        project: Option<String>,
+    },
+    /// Print how many documents match.
+    ///
+    /// Example: fluxdb --db data count users '{"age": {"$gte": 18}}'
+    Count {
+        collection: String,
+        filter: Option<String>,
+    },
+    /// Print one document by _id; exit 1 if there is none.
+    ///
+    /// Example: fluxdb --db data get users 0b9f7c1e-5d1c-4b7e-9a51-3c2d6f1e8a90
+    Get { collection: String, id: String },
+    /// Print true or false: does a document with this _id exist?
+    ///
+    /// Example: fluxdb --db data exists users 0b9f7c1e-5d1c-4b7e-9a51-3c2d6f1e8a90
+    Exists { collection: String, id: String },
+    /// Update one document; prints true or false (no such document).
+    ///
+    /// A plain object merges its fields; update operators ($set, $inc, ...) apply.
+    /// Example: fluxdb --db data update users ID '{"$set": {"status": "inactive"}}'
+    Update {
+        collection: String,
+        id: String,
+        json: String,
+    },
+    /// Delete one document; prints true or false.
+    ///
+    /// Example: fluxdb --db data delete users ID
+    Delete { collection: String, id: String },
+    /// Write a collection to a file; prints the number of records written.
+    ///
+    /// Example: fluxdb --db data export users users_backup.fdb
+    Export {
+        collection: String,
+        file: PathBuf,
+        /// fdb (binary backup); by default from the file's extension.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+    },
+    /// Replace a collection with a backup made by export; prints the number
+    /// of records imported.
+    ///
+    /// Example: fluxdb --db data import users users_backup.fdb
+    Import {
+        collection: String,
+        file: PathBuf,
+        /// fdb (binary backup); by default from the file's extension.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+    },
+    /// Reclaim the space of old versions and deleted records.
+    ///
+    /// Example: fluxdb --db data compact users
+    Compact {
+        /// One collection (default: all).
+        collection: Option<String>,
+    },
+}

@@ -1,0 +1,288 @@
+//! What each command does: parse its JSON arguments, call the engine, print.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::engine::{Document, Find, FluxDB};
+
+use super::args::{Cli, Command};
+
+/// Why a command failed; each becomes one line on stderr and exit 1.
+#[derive(Debug)]
+pub enum Failure {
+    Engine(Error),
+    /// A usage-level problem found after parsing (bad JSON, no --db).
+    Message(String),
+    /// `get` of a missing document.
+    NotFound(String),
+    /// The reader of our output went away: stop quietly, as `head` expects.
+    BrokenPipe,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Engine(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Message(format!("cannot write output: {e}"))
+        }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
+    let dir = cli.db.clone().ok_or_else(|| {
+        Failure::Message("no database folder: pass --db DIR or set FLUXDB_DB".to_owned())
+    })?;
+    if is_read_only(&cli.command) {
+        let db = open_read_only(&dir)?;
+        read_command(&db, cli.command, out)
+    } else {
+        let mut db = FluxDB::open(&dir)?;
+        warn_about_recovery(&db);
+        write_command(&mut db, cli.command, out)?;
+        db.close()?;
+        Ok(())
+    }
+}
+
+/// Commands that only read open the folder without the writer lock, so they
+/// work while Studio or another program has it open.
+fn is_read_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Collections { .. }
+            | Command::Find { .. }
+            | Command::Count { .. }
+            | Command::Get { .. }
+            | Command::Exists { .. }
+            | Command::Export { .. }
+    )
+}
+
+fn open_read_only(dir: &Path) -> Result<FluxDB, Failure> {
+    if !dir.is_dir() {
+        return Err(Failure::Message(format!(
+            "{}: no such database folder",
+            dir.display()
+        )));
+    }
+    let db = FluxDB::open_read_only(dir)?;
+    warn_about_recovery(&db);
+    Ok(db)
+}
+
+fn warn_about_recovery(db: &FluxDB) {
+    for note in db.recovery_report() {
+        eprintln!("fluxdb: warning: {note}");
+    }
+}
+
+fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome {
+    match command {
+        Command::Collections { format } => {
+            for name in db.list_collections() {
+                if format {
+                    let info = db.collection_info(&name)?;
+                    writeln!(out, "{name}\t{}", info.format)?;
+                } else {
+                    writeln!(out, "{name}")?;
+                }
+            }
+        }
+        Command::Find {
+            collection,
+            filter,
+            sort,
+            skip,
+            limit,
+            project,
+        } => {
+            let mut find = Find::new(parse_json_or_empty("FILTER", filter.as_deref())?).skip(skip);
+            if let Some(sort) = sort {
+                find = find.sort(parse_json("--sort", &sort)?);
+            }
+            if let Some(limit) = limit {
+                find = find.limit(limit);
+            }
+            if let Some(project) = project {
+                find = find.projection(parse_json("--project", &project)?);
+            }
+            for doc in db.find(&collection, &find)? {
+                print_document(out, &doc)?;
+            }
+        }
+        Command::Count { collection, filter } => {
+            let filter = parse_json_or_empty("FILTER", filter.as_deref())?;
+            writeln!(out, "{}", db.count(&collection, &filter)?)?;
+        }
+        Command::Get { collection, id } => match db.get(&collection, &id)? {
+            Some(doc) => print_document(out, &doc)?,
+            None => {
+                return Err(Failure::NotFound(format!(
+                    "no document with _id {id:?} in collection {collection:?}"
+                )));
+            }
+        },
+        Command::Exists { collection, id } => {
+            if !db.has_collection(&collection) {
+                return Err(Error::CollectionNotFound(collection).into());
+            }
+            writeln!(out, "{}", db.exists(&collection, &id)?)?;
+        }
+        Command::Export {
+            collection,
+            file,
+            format,
+        } => {
+            check_backup_format(format.as_deref(), &file)?;
+            if !db.export_collection(&collection, &file)? {
+                return Err(Error::CollectionNotFound(collection).into());
+            }
+            writeln!(out, "{}", db.collection_info(&collection)?.records)?;
+        }
+        other => {
+            return Err(Failure::Message(format!(
+                "internal: {other:?} is not a read command"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Outcome {
+    match command {
+        Command::Create { collection, index } => {
+            writeln!(out, "{}", db.create_collection(&collection, &index)?)?;
+        }
+        Command::Drop { collection } => writeln!(out, "{}", db.drop_collection(&collection)?)?,
+        Command::Clear { collection } => writeln!(out, "{}", db.clear_collection(&collection)?)?,
+        Command::Insert { collection, json } => {
+            let documents = match json {
+                Some(text) => match parse_json("JSON", &text)? {
+                    Value::Array(items) => items,
+                    single => vec![single],
+                },
+                None => read_documents_from_stdin()?,
+            };
+            let ids = db.insert_many(&collection, documents)?;
+            db.flush()?;
+            for id in ids {
+                writeln!(out, "{id}")?;
+            }
+        }
+        Command::Update {
+            collection,
+            id,
+            json,
+        } => {
+            let update = parse_json("JSON", &json)?;
+            writeln!(out, "{}", db.update(&collection, &id, &update)?)?;
+        }
+        Command::Delete { collection, id } => {
+            writeln!(out, "{}", db.delete(&collection, &id)?)?;
+        }
+        Command::Import {
+            collection,
+            file,
+            format,
+        } => {
+            check_backup_format(format.as_deref(), &file)?;
+            if !db.import_collection(&collection, &file)? {
+                return Err(Failure::Message(format!(
+                    "{}: no such file",
+                    file.display()
+                )));
+            }
+            writeln!(out, "{}", db.collection_info(&collection)?.records)?;
+        }
+        Command::Compact { collection } => {
+            let names = match collection {
+                Some(name) => vec![name],
+                None => db.list_collections(),
+            };
+            for name in names {
+                let report = db.compact(&name)?;
+                writeln!(
+                    out,
+                    "{name}: {} -> {} bytes ({} reclaimed)",
+                    report.bytes_before,
+                    report.bytes_after,
+                    report.bytes_before.saturating_sub(report.bytes_after)
+                )?;
+            }
+        }
+        read => return read_command(db, read, out),
+    }
+    Ok(())
+}
+
+fn check_backup_format(format: Option<&str>, file: &Path) -> Outcome {
+    let format = match format {
+        Some(f) => f.to_ascii_lowercase(),
+        None => file
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_else(|| "fdb".to_owned()),
+    };
+    if format == "fdb" {
+        Ok(())
+    } else {
+        Err(Failure::Message(format!(
+            "{}: format {format:?} is not supported; use fdb (the binary backup)",
+            file.display()
+        )))
+    }
+}
+
+fn parse_json(what: &str, text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure::Message(format!("invalid JSON in {what}: {e}")))
+}
+
+fn parse_json_or_empty(what: &str, text: Option<&str>) -> Result<Value, Failure> {
+    match text {
+        Some(t) => parse_json(what, t),
+        None => Ok(Value::Object(Default::default())),
+    }
+}
+
+/// Stdin holds a JSON array or JSON Lines (any sequence of JSON values).
+fn read_documents_from_stdin() -> Result<Vec<Value>, Failure> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+    if text.trim_start().starts_with('[') {
+        return match parse_json("stdin", &text)? {
+            Value::Array(items) => Ok(items),
+            _ => Err(Failure::Message("stdin: expected a JSON array".to_owned())),
+        };
+    }
+    let mut documents = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = serde_json::from_str(line)
+            .map_err(|e| Failure::Message(format!("stdin: line {}: invalid JSON: {e}", i + 1)))?;
+        documents.push(value);
+    }
+    Ok(documents)
+}
+
+fn print_document(out: &mut impl Write, doc: &Document) -> Outcome {
+    serde_json::to_writer(&mut *out, doc).map_err(|e| Failure::Message(e.to_string()))?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
