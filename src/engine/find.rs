@@ -127,7 +127,10 @@ impl Plan {
                     };
                     if heap.len() < keep {
                         heap.push(entry);
-                    } else if heap.peek().is_some_and(|worst| entry.cmp(worst) == Ordering::Less) {
+                    } else if heap
+                        .peek()
+                        .is_some_and(|worst| entry.cmp(worst) == Ordering::Less)
+                    {
                         heap.pop();
                         heap.push(entry);
                     }

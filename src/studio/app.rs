@@ -8,13 +8,13 @@ use std::sync::mpsc;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::backend::Opener;
+use super::panels::AppAction;
 use super::panels::grid::Grid;
 use super::panels::query_bar::QueryBar;
 use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
 use super::panels::top_bar::TopBar;
-use super::panels::AppAction;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use super::state::{Outgoing, State, sample_folder};
 use super::worker::{Notify, SampleBuilder, WorkerHandle};
@@ -177,12 +177,10 @@ impl StudioApp {
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
             return Some(AppAction::PickFolder { create: false });
         }
-        // Winit turns Ctrl+C into a Copy event; a test harness sends the key.
-        let copy = ctx.input(|i| {
-            i.events.iter().any(|e| matches!(e, egui::Event::Copy))
-                || (i.modifiers.command && i.key_pressed(Key::C))
-        });
-        if copy && !ctx.egui_wants_keyboard_input() {
+        // Winit turns Ctrl+C (Cmd+C) into a Copy event, not a key press.
+        let copy = ctx.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
+        // In a text field Ctrl+C copies its text instead.
+        if copy && !ctx.text_edit_focused() {
             return Some(AppAction::CopySelection);
         }
         None

@@ -184,7 +184,11 @@ pub(crate) mod tests {
             Ok(Some(ExplainSummary {
                 index: None,
                 examined: self.records.len(),
-                returned: self.records.len().saturating_sub(query.skip).min(query.limit),
+                returned: self
+                    .records
+                    .len()
+                    .saturating_sub(query.skip)
+                    .min(query.limit),
             }))
         }
         fn create_collection(&mut self, _name: &str, _indexed: &[&str]) -> Result<bool> {

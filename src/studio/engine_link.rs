@@ -4,9 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::backend::{
-    CollectionSummary, Database, ExplainSummary, OpenMode, Opener, PageQuery,
-};
+use super::backend::{CollectionSummary, Database, ExplainSummary, OpenMode, Opener, PageQuery};
 use crate::engine::{Find, FluxDB, StorageFormat};
 use crate::{Document, Result};
 

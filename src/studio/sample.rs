@@ -20,7 +20,10 @@ const FILES: &[(&str, &str)] = &[
         "customers.jsonl",
         include_str!("../../assets/sample/customers.jsonl"),
     ),
-    ("orders.jsonl", include_str!("../../assets/sample/orders.jsonl")),
+    (
+        "orders.jsonl",
+        include_str!("../../assets/sample/orders.jsonl"),
+    ),
     (
         "products.jsonl",
         include_str!("../../assets/sample/products.jsonl"),
@@ -103,9 +106,13 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_reported_with_its_file_and_number() {
-        let error = parse_lines("x.jsonl", "{}\n\n{oops\n").err().map(|e| e.to_string());
+        let error = parse_lines("x.jsonl", "{}\n\n{oops\n")
+            .err()
+            .map(|e| e.to_string());
         assert!(
-            error.as_deref().is_some_and(|e| e.starts_with("assets/sample/x.jsonl: line 3:")),
+            error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("assets/sample/x.jsonl: line 3:")),
             "{error:?}"
         );
     }

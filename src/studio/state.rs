@@ -244,7 +244,11 @@ impl Selection {
                 if !how.toggle {
                     self.rows.clear();
                 }
-                let (from, to) = if anchor <= row { (anchor, row) } else { (row, anchor) };
+                let (from, to) = if anchor <= row {
+                    (anchor, row)
+                } else {
+                    (row, anchor)
+                };
                 self.rows.extend(from..=to);
             }
             _ if how.toggle => {
@@ -284,6 +288,8 @@ pub struct CollectionView {
     pub selection: Selection,
     /// The record whose nested value is open in the expand view.
     pub expanded: Option<(usize, String)>,
+    /// Why the page asked for could not be read (shown instead of a stale one).
+    pub page_error: Option<ErrorReport>,
 }
 
 /// An error as the user sees it: what failed and why.
@@ -297,7 +303,13 @@ impl std::fmt::Display for ErrorReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut what = self.what.chars();
         match what.next() {
-            Some(first) => write!(f, "{}{} failed: {}", first.to_uppercase(), what.as_str(), self.why),
+            Some(first) => write!(
+                f,
+                "{}{} failed: {}",
+                first.to_uppercase(),
+                what.as_str(),
+                self.why
+            ),
             None => write!(f, "{}", self.why),
         }
     }
@@ -423,6 +435,7 @@ impl State {
             loading: false,
             selection: Selection::default(),
             expanded: None,
+            page_error: None,
         });
         self.run_query();
     }
@@ -713,7 +726,9 @@ impl State {
             EventKind::Info(summary) => {
                 let slot = Slot::Info(summary.name.clone());
                 if self.is_latest(&slot, id) {
-                    if let Some(entry) = self.collections.iter_mut().find(|e| e.name == summary.name) {
+                    if let Some(entry) =
+                        self.collections.iter_mut().find(|e| e.name == summary.name)
+                    {
                         entry.summary = Some(summary);
                     }
                 }
@@ -789,12 +804,14 @@ impl State {
             return;
         };
         // A short page ends the result: the total is known without a count.
-        if docs.len() < page_size && (view.total == Total::Counting || view.total == Total::Unknown)
+        if docs.len() < page_size
+            && (view.total == Total::Counting || view.total == Total::Unknown)
             && (!docs.is_empty() || skip == 0)
         {
             view.total = Total::Known(skip + docs.len());
         }
         view.page = Some(Page::new(skip, docs));
+        view.page_error = None;
         view.loading = false;
         view.selection.clear();
         view.expanded = None;
@@ -817,6 +834,12 @@ impl State {
             Slot::Page => {
                 if let Some(view) = self.current.as_mut() {
                     view.loading = false;
+                    view.page = None;
+                    view.selection.clear();
+                    view.page_error = Some(ErrorReport {
+                        what: what.clone(),
+                        why: why.clone(),
+                    });
                 }
             }
             Slot::Count => {
@@ -899,7 +922,11 @@ mod tests {
     }
 
     fn find(requests: &[Request], slot: Slot) -> Option<Request> {
-        requests.iter().rev().find(|r| r.kind.slot() == slot).cloned()
+        requests
+            .iter()
+            .rev()
+            .find(|r| r.kind.slot() == slot)
+            .cloned()
     }
 
     /// A state with `/db` open and `people` selected; returns the page and count ids.
@@ -928,7 +955,9 @@ mod tests {
             kind: EventKind::Page {
                 collection: "people".into(),
                 skip,
-                docs: (0..n).map(|i| doc(json!({"_id": format!("r{}", skip + i), "n": i}))).collect(),
+                docs: (0..n)
+                    .map(|i| doc(json!({"_id": format!("r{}", skip + i), "n": i})))
+                    .collect(),
                 elapsed: Duration::from_millis(3),
                 explain: None,
             },
@@ -996,7 +1025,14 @@ mod tests {
         state.apply(page_event(old_page, 0, 50));
         assert!(state.current.as_ref().is_some_and(|v| v.page.is_none()));
         state.apply(page_event(newer, 150, 50));
-        assert_eq!(state.current.as_ref().and_then(|v| v.page.as_ref()).map(|p| p.skip), Some(150));
+        assert_eq!(
+            state
+                .current
+                .as_ref()
+                .and_then(|v| v.page.as_ref())
+                .map(|p| p.skip),
+            Some(150)
+        );
     }
 
     #[test]
@@ -1006,7 +1042,10 @@ mod tests {
         state.run_query();
         assert!(requests(&mut state).is_empty());
         let problem = state.query_problem.clone();
-        assert_eq!(problem.as_ref().map(|p| (p.field, p.line, p.column)), Some((QueryField::Filter, 2, 10)));
+        assert_eq!(
+            problem.as_ref().map(|p| (p.field, p.line, p.column)),
+            Some((QueryField::Filter, 2, 10))
+        );
     }
 
     #[test]
@@ -1019,7 +1058,10 @@ mod tests {
     fn an_empty_sort_or_projection_means_none() {
         assert_eq!(parse_query_field(QueryField::Sort, "  "), Ok(None));
         assert_eq!(parse_query_field(QueryField::Projection, ""), Ok(None));
-        assert_eq!(parse_query_field(QueryField::Filter, ""), Ok(Some(json!({}))));
+        assert_eq!(
+            parse_query_field(QueryField::Filter, ""),
+            Ok(Some(json!({})))
+        );
     }
 
     #[test]
@@ -1036,7 +1078,10 @@ mod tests {
             other => panic!("expected a page request, got {other:?}"),
         }
         assert!(find(&sent, Slot::Count).is_some());
-        assert_eq!(state.history().first().map(String::as_str), Some(r#"{"age": {"$gt": 30}}"#));
+        assert_eq!(
+            state.history().first().map(String::as_str),
+            Some(r#"{"age": {"$gt": 30}}"#)
+        );
     }
 
     #[test]
@@ -1045,19 +1090,30 @@ mod tests {
         state.apply(page_event(page, 0, 50));
         state.apply(Event {
             id: count,
-            kind: EventKind::Count { collection: "people".into(), filter: json!({}), total: 500, elapsed: Duration::ZERO },
+            kind: EventKind::Count {
+                collection: "people".into(),
+                filter: json!({}),
+                total: 500,
+                elapsed: Duration::ZERO,
+            },
         });
         let mut sorts = Vec::new();
         for _ in 0..3 {
             state.sort_by_column("age");
             let sent = requests(&mut state);
-            assert!(find(&sent, Slot::Count).is_none(), "a sort must not recount");
+            assert!(
+                find(&sent, Slot::Count).is_none(),
+                "a sort must not recount"
+            );
             match find(&sent, Slot::Page).map(|r| r.kind) {
                 Some(RequestKind::Page { query, .. }) => sorts.push(query.sort),
                 other => panic!("expected a page request, got {other:?}"),
             }
         }
-        assert_eq!(sorts, vec![Some(json!({"age": 1})), Some(json!({"age": -1})), None]);
+        assert_eq!(
+            sorts,
+            vec![Some(json!({"age": 1})), Some(json!({"age": -1})), None]
+        );
     }
 
     #[test]
@@ -1075,7 +1131,12 @@ mod tests {
         let (mut state, _, count) = opened();
         state.apply(Event {
             id: count,
-            kind: EventKind::Count { collection: "people".into(), filter: json!({}), total: 120, elapsed: Duration::ZERO },
+            kind: EventKind::Count {
+                collection: "people".into(),
+                filter: json!({}),
+                total: 120,
+                elapsed: Duration::ZERO,
+            },
         });
         state.go_to_page(99);
         match find(&requests(&mut state), Slot::Page).map(|r| r.kind) {
@@ -1097,11 +1158,28 @@ mod tests {
         let (mut state, page, _) = opened();
         state.apply(Event {
             id: page,
-            kind: EventKind::Failed { what: "querying people".into(), why: "invalid query: unknown operator $foo".into() },
+            kind: EventKind::Failed {
+                what: "querying people".into(),
+                why: "invalid query: unknown operator $foo".into(),
+            },
         });
         let error = state.status.last_error.as_ref().map(ToString::to_string);
-        assert_eq!(error.as_deref(), Some("Querying people failed: invalid query: unknown operator $foo"));
-        assert!(state.current.as_ref().is_some_and(|v| !v.loading));
+        assert_eq!(
+            error.as_deref(),
+            Some("Querying people failed: invalid query: unknown operator $foo")
+        );
+        assert!(
+            state
+                .current
+                .as_ref()
+                .is_some_and(|v| !v.loading && v.page.is_none())
+        );
+        assert!(
+            state
+                .current
+                .as_ref()
+                .is_some_and(|v| v.page_error.is_some())
+        );
     }
 
     #[test]
@@ -1110,21 +1188,38 @@ mod tests {
         state.cancel();
         assert!(state.take_outgoing().contains(&Outgoing::Cancel));
         state.apply(page_event(page, 0, 50));
-        assert!(state.current.as_ref().is_some_and(|v| v.page.is_none() && v.total == Total::Unknown));
+        assert!(
+            state
+                .current
+                .as_ref()
+                .is_some_and(|v| v.page.is_none() && v.total == Total::Unknown)
+        );
     }
 
     #[test]
     fn a_stopped_worker_is_reported_and_the_folder_reopened() {
         let (mut state, _, _) = opened();
-        state.apply(Event { id: 0, kind: EventKind::Stopped { why: "gone".into() } });
+        state.apply(Event {
+            id: 0,
+            kind: EventKind::Stopped { why: "gone".into() },
+        });
         assert!(state.status.last_error.is_some());
         let reopen = find(&requests(&mut state), Slot::Folder).map(|r| r.kind);
-        assert_eq!(reopen, Some(RequestKind::Open { path: PathBuf::from("/db"), create: false }));
+        assert_eq!(
+            reopen,
+            Some(RequestKind::Open {
+                path: PathBuf::from("/db"),
+                create: false
+            })
+        );
     }
 
     #[test]
     fn columns_put_id_first_then_first_seen_order() {
-        let docs = vec![doc(json!({"b": 1, "_id": "x"})), doc(json!({"a": 1, "b": 2, "c": 3}))];
+        let docs = vec![
+            doc(json!({"b": 1, "_id": "x"})),
+            doc(json!({"a": 1, "b": 2, "c": 3})),
+        ];
         assert_eq!(columns_of(&docs), vec!["_id", "b", "a", "c"]);
     }
 
@@ -1132,10 +1227,28 @@ mod tests {
     fn selection_clicks_follow_shift_and_ctrl() {
         let mut selection = Selection::default();
         selection.click(2, ClickModifiers::default());
-        selection.click(5, ClickModifiers { shift: true, toggle: false });
-        assert_eq!(selection.rows.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4, 5]);
-        selection.click(3, ClickModifiers { shift: false, toggle: true });
-        assert_eq!(selection.rows.iter().copied().collect::<Vec<_>>(), vec![2, 4, 5]);
+        selection.click(
+            5,
+            ClickModifiers {
+                shift: true,
+                toggle: false,
+            },
+        );
+        assert_eq!(
+            selection.rows.iter().copied().collect::<Vec<_>>(),
+            vec![2, 3, 4, 5]
+        );
+        selection.click(
+            3,
+            ClickModifiers {
+                shift: false,
+                toggle: true,
+            },
+        );
+        assert_eq!(
+            selection.rows.iter().copied().collect::<Vec<_>>(),
+            vec![2, 4, 5]
+        );
         selection.click(1, ClickModifiers::default());
         assert_eq!(selection.rows.iter().copied().collect::<Vec<_>>(), vec![1]);
     }
@@ -1152,13 +1265,19 @@ mod tests {
         if let Some(view) = state.current.as_mut() {
             view.selection.select_all(3);
         }
-        let many: Value = serde_json::from_str(&state.selection_json().unwrap_or_default()).unwrap_or(Value::Null);
+        let many: Value = serde_json::from_str(&state.selection_json().unwrap_or_default())
+            .unwrap_or(Value::Null);
         assert_eq!(many.as_array().map(Vec::len), Some(3));
     }
 
     #[test]
     fn counts_get_thousands_separators() {
-        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")] {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234567, "1,234,567"),
+        ] {
             assert_eq!(format_count(n), text);
         }
     }
@@ -1167,7 +1286,10 @@ mod tests {
     fn the_sidebar_filter_is_case_insensitive() {
         let (mut state, _, _) = opened();
         state.collection_filter = "PLA".into();
-        let names: Vec<_> = state.visible_collections().map(|e| e.name.clone()).collect();
+        let names: Vec<_> = state
+            .visible_collections()
+            .map(|e| e.name.clone())
+            .collect();
         assert_eq!(names, vec!["places"]);
     }
 }

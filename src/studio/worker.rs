@@ -41,13 +41,26 @@ pub enum Slot {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestKind {
     /// Open a folder; with `create` a missing folder becomes a new database.
-    Open { path: PathBuf, create: bool },
+    Open {
+        path: PathBuf,
+        create: bool,
+    },
     /// Open the sample database, creating it from the bundled data first.
-    OpenSample { folder: PathBuf },
+    OpenSample {
+        folder: PathBuf,
+    },
     Close,
-    Info { collection: String },
-    Page { collection: String, query: PageQuery },
-    Count { collection: String, filter: Value },
+    Info {
+        collection: String,
+    },
+    Page {
+        collection: String,
+        query: PageQuery,
+    },
+    Count {
+        collection: String,
+        filter: Value,
+    },
 }
 
 impl RequestKind {
@@ -65,7 +78,10 @@ impl RequestKind {
     /// What the worker is doing, for the status bar and error messages.
     pub fn describe(&self) -> String {
         match self {
-            RequestKind::Open { path, create: false } => format!("opening {}", path.display()),
+            RequestKind::Open {
+                path,
+                create: false,
+            } => format!("opening {}", path.display()),
             RequestKind::Open { path, create: true } => {
                 format!("creating a database in {}", path.display())
             }
@@ -101,7 +117,9 @@ pub struct Request {
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
     /// The worker began this request.
-    Started { what: String },
+    Started {
+        what: String,
+    },
     Opened(OpenedFolder),
     Closed,
     Info(CollectionSummary),
@@ -119,13 +137,18 @@ pub enum EventKind {
         elapsed: Duration,
     },
     /// The request failed; `why` is the engine's message.
-    Failed { what: String, why: String },
+    Failed {
+        what: String,
+        why: String,
+    },
     /// Something the user should know that is not a failure.
     Notice(String),
     /// Nothing is queued or running.
     Idle,
     /// The worker thread ended (it is restarted on the next request).
-    Stopped { why: String },
+    Stopped {
+        why: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -379,7 +402,8 @@ impl Worker {
     fn run_caught(&mut self, request: Request) {
         let id = request.id;
         let what = request.kind.describe();
-        self.sink.send(id, EventKind::Started { what: what.clone() });
+        self.sink
+            .send(id, EventKind::Started { what: what.clone() });
         let outcome = catch_unwind(AssertUnwindSafe(|| self.run(&request.kind)));
         match outcome {
             Ok(Ok(kind)) => self.sink.send(id, kind),
@@ -618,7 +642,10 @@ pub(crate) mod tests {
     fn a_page_request_returns_the_records() {
         let mut worker = handle(MemoryOpener::with_records("people", 3));
         open(&mut worker, "/db");
-        worker.send(Request { id: 2, kind: page("people") });
+        worker.send(Request {
+            id: 2,
+            kind: page("people"),
+        });
         match answer(&mut worker, 2) {
             EventKind::Page { docs, skip, .. } => {
                 assert_eq!(docs.len(), 3);
@@ -632,7 +659,10 @@ pub(crate) mod tests {
     fn an_engine_error_comes_back_as_a_failure_naming_the_request() {
         let mut worker = handle(MemoryOpener::with_records("people", 3));
         open(&mut worker, "/db");
-        worker.send(Request { id: 2, kind: page("missing") });
+        worker.send(Request {
+            id: 2,
+            kind: page("missing"),
+        });
         match answer(&mut worker, 2) {
             EventKind::Failed { what, why } => {
                 assert!(what.contains("missing"), "{what}");
@@ -646,7 +676,10 @@ pub(crate) mod tests {
     fn an_engine_panic_is_reported_and_the_worker_keeps_serving() {
         let mut worker = handle(MemoryOpener::with_records("people", 3));
         open(&mut worker, "/db");
-        worker.send(Request { id: 2, kind: page("panic") });
+        worker.send(Request {
+            id: 2,
+            kind: page("panic"),
+        });
         match answer(&mut worker, 2) {
             EventKind::Failed { why, .. } => {
                 assert!(why.contains("internal error"), "{why}");
@@ -654,7 +687,10 @@ pub(crate) mod tests {
             }
             other => panic!("expected a failure, got {other:?}"),
         }
-        worker.send(Request { id: 3, kind: page("people") });
+        worker.send(Request {
+            id: 3,
+            kind: page("people"),
+        });
         assert!(matches!(answer(&mut worker, 3), EventKind::Page { .. }));
     }
 
@@ -711,9 +747,18 @@ pub(crate) mod tests {
             collection: "people".into(),
             filter: serde_json::json!({}),
         };
-        worker.absorb(Message::Run(Request { id: 1, kind: count.clone() }));
-        worker.absorb(Message::Run(Request { id: 2, kind: page("people") }));
-        worker.absorb(Message::Run(Request { id: 3, kind: page("people") }));
+        worker.absorb(Message::Run(Request {
+            id: 1,
+            kind: count.clone(),
+        }));
+        worker.absorb(Message::Run(Request {
+            id: 2,
+            kind: page("people"),
+        }));
+        worker.absorb(Message::Run(Request {
+            id: 3,
+            kind: page("people"),
+        }));
         let ids: Vec<_> = worker.queue.iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![1, 3]);
         // The page goes before the count even though it came later.
@@ -733,7 +778,10 @@ pub(crate) mod tests {
             db: None,
             queue: Vec::new(),
         };
-        worker.absorb(Message::Run(Request { id: 1, kind: page("people") }));
+        worker.absorb(Message::Run(Request {
+            id: 1,
+            kind: page("people"),
+        }));
         worker.absorb(Message::Cancel);
         assert!(worker.take_next().is_none());
     }

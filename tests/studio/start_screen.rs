@@ -3,9 +3,7 @@
 use egui_kittest::kittest::Queryable;
 use fluxdb::studio::settings::Settings;
 
-use crate::support::{
-    config, harness, step_until, temp_db, type_into, wait_for_label, wait_idle,
-};
+use crate::support::{config, harness, step_until, temp_db, type_into, wait_for_label, wait_idle};
 
 #[test]
 fn start_screen_offers_open_new_sample_and_recent_folders() {
@@ -32,7 +30,9 @@ fn a_recent_folder_opens_with_one_click() {
     config.settings = Some(settings);
     let mut harness = harness(config);
     harness.run();
-    harness.get_by_label(&db.path().display().to_string()).click();
+    harness
+        .get_by_label(&db.path().display().to_string())
+        .click();
     wait_for_label(&mut harness, "1–50 of 120");
 }
 
@@ -41,7 +41,11 @@ fn typing_a_path_and_pressing_open_shows_the_collections() {
     let db = temp_db();
     let mut harness = harness(config(None, db.dir.path()));
     harness.run();
-    type_into(&mut harness, "Folder path", &db.path().display().to_string());
+    type_into(
+        &mut harness,
+        "Folder path",
+        &db.path().display().to_string(),
+    );
     harness.get_by_label("Open").click();
     wait_for_label(&mut harness, "visits");
     wait_idle(&mut harness);
@@ -79,7 +83,9 @@ fn the_sample_database_is_created_in_the_data_folder_and_opened() {
     let data = tempfile::tempdir().expect("temporary folder");
     let mut harness = harness(config(None, data.path()));
     harness.run();
-    harness.get_by_label_contains("Open sample database").click();
+    harness
+        .get_by_label_contains("Open sample database")
+        .click();
     step_until(&mut harness, "the sample to open", |h| {
         h.state().state().folder.is_some()
     });
@@ -88,5 +94,9 @@ fn the_sample_database_is_created_in_the_data_folder_and_opened() {
     assert!(!state.collections.is_empty());
     assert!(data.path().join("sample-db").is_dir());
     // A second open uses the folder made the first time.
-    assert!(state.status.last_error.is_none(), "{:?}", state.status.last_error);
+    assert!(
+        state.status.last_error.is_none(),
+        "{:?}",
+        state.status.last_error
+    );
 }

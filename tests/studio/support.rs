@@ -33,7 +33,8 @@ pub fn temp_db() -> TempDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("shop");
     let mut db = FluxDB::open(&path).expect("create the test database");
-    db.create_collection("people", &["age"]).expect("create people");
+    db.create_collection("people", &["age"])
+        .expect("create people");
     let people = (0..PEOPLE)
         .map(|i| {
             json!({
@@ -47,7 +48,8 @@ pub fn temp_db() -> TempDb {
         })
         .collect();
     db.insert_many("people", people).expect("insert people");
-    db.create_collection::<&str>("visits", &[]).expect("create visits");
+    db.create_collection::<&str>("visits", &[])
+        .expect("create visits");
     db.insert_many("visits", vec![json!({"_id": "v1", "total": 9.5})])
         .expect("insert visits");
     db.flush().expect("flush");
@@ -99,7 +101,10 @@ pub fn step_until(
                 state.folder,
                 state.opening,
                 state.status,
-                state.current.as_ref().map(|v| (&v.name, v.loading, &v.total, state.range_label())),
+                state
+                    .current
+                    .as_ref()
+                    .map(|v| (&v.name, v.loading, &v.total, state.range_label())),
             );
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -110,7 +115,7 @@ pub fn step_until(
 pub fn wait_for_label(harness: &mut Harness<'static, StudioApp>, text: &str) {
     let text = text.to_owned();
     step_until(harness, &format!("a label containing {text:?}"), move |h| {
-        h.query_by_label_contains(&text).is_some()
+        h.query_all_by_label_contains(&text).next().is_some()
     });
 }
 

@@ -206,7 +206,6 @@ impl NativeCollection {
             .unwrap_or_default()
     }
 
-
     pub fn len(&self) -> usize {
         self.records.len()
     }
@@ -356,7 +355,6 @@ impl NativeCollection {
         }
         Ok(true)
     }
-
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
@@ -515,7 +513,8 @@ impl NativeCollection {
         // Within one batch an entry's file offset is its pending offset plus
         // a constant: (first pending offset of the batch, that constant).
         let mut shifts: Vec<(usize, u64)> = Vec::new();
-        let mut writer = GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        let mut writer =
+            GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
         writer
             .push_all(&self.pending, |at, file_offset| {
                 let shift = file_offset - at as u64;
@@ -565,7 +564,11 @@ impl NativeCollection {
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
         self.flush(0)?;
-        let header = initial_file(self.codec.name(), FileKind::Collection, &self.indexed_fields)?;
+        let header = initial_file(
+            self.codec.name(),
+            FileKind::Collection,
+            &self.indexed_fields,
+        )?;
         let (relocated, end) = durable::replace_file(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
             let mut group = GroupWriter::new(out, header.len() as u64, 0);

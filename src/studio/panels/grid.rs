@@ -86,7 +86,10 @@ impl Grid {
                 None => format!("Page {}", page_index + 1),
             };
             ui.label(page_text);
-            if ui.add_enabled(has_next, egui::Button::new("Next ›")).clicked() {
+            if ui
+                .add_enabled(has_next, egui::Button::new("Next ›"))
+                .clicked()
+            {
                 go_to = Some(page_index + 1);
             }
             let last_button = ui.add_enabled(last.is_some(), egui::Button::new("Last »"));
@@ -108,8 +111,16 @@ impl Grid {
                 )
                 .labelled_by(label.id);
             let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let target = self.go_to_text.trim().parse::<usize>().ok().filter(|p| *p > 0);
-            if (ui.add_enabled(target.is_some(), egui::Button::new("Go")).clicked() || entered)
+            let target = self
+                .go_to_text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|p| *p > 0);
+            if (ui
+                .add_enabled(target.is_some(), egui::Button::new("Go"))
+                .clicked()
+                || entered)
                 && let Some(target) = target
             {
                 go_to = Some(target - 1);
@@ -131,10 +142,17 @@ impl Grid {
         let sort = state.column_sort();
         let view = state.current.as_ref()?;
         let Some(page) = &view.page else {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Loading the first page…");
-            });
+            match &view.page_error {
+                Some(error) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+                }
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Loading the first page…");
+                    });
+                }
+            }
             return None;
         };
         if page.docs.is_empty() {
@@ -168,8 +186,8 @@ impl Grid {
                     header.col(|ui| {
                         let arrow = match &sort {
                             Some(s) if &s.field == field => match s.direction {
-                                SortDirection::Ascending => " ↑",
-                                SortDirection::Descending => " ↓",
+                                SortDirection::Ascending => " ⬆",
+                                SortDirection::Descending => " ⬇",
                             },
                             _ => "",
                         };

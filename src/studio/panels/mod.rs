@@ -15,7 +15,9 @@ use super::settings::ThemeChoice;
 #[derive(Clone, Debug, PartialEq)]
 pub enum AppAction {
     /// Show the native folder picker; with `create` the folder becomes a new database.
-    PickFolder { create: bool },
+    PickFolder {
+        create: bool,
+    },
     OpenSample,
     SetTheme(ThemeChoice),
     CopySelection,

@@ -139,13 +139,14 @@ fn json_editor_ui(
     } else {
         egui::TextEdit::singleline(text)
     };
-    let response = ui.add(
-        edit.id_salt(field.name())
-            .code_editor()
-            .hint_text(hint)
-            .desired_width(width)
-            .layouter(&mut layouter),
-    )
-    .labelled_by(label);
+    let response = ui
+        .add(
+            edit.id_salt(field.name())
+                .code_editor()
+                .hint_text(hint)
+                .desired_width(width)
+                .layouter(&mut layouter),
+        )
+        .labelled_by(label);
     response.changed()
 }

@@ -25,13 +25,22 @@ impl StartScreen {
             ui.set_max_width(520.0);
 
             ui.horizontal(|ui| {
-                if ui.button(RichText::new("📂 Open folder…").size(16.0)).clicked() {
+                if ui
+                    .button(RichText::new("📂 Open folder…").size(16.0))
+                    .clicked()
+                {
                     action = Some(AppAction::PickFolder { create: false });
                 }
-                if ui.button(RichText::new("➕ New database…").size(16.0)).clicked() {
+                if ui
+                    .button(RichText::new("➕ New database…").size(16.0))
+                    .clicked()
+                {
                     action = Some(AppAction::PickFolder { create: true });
                 }
-                if ui.button(RichText::new("✨ Open sample database").size(16.0)).clicked() {
+                if ui
+                    .button(RichText::new("✨ Open sample database").size(16.0))
+                    .clicked()
+                {
                     action = Some(AppAction::OpenSample);
                 }
             });
@@ -48,12 +57,17 @@ impl StartScreen {
                 let typed = PathBuf::from(self.path_text.trim());
                 let has_path = !self.path_text.trim().is_empty();
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if ui.add_enabled(has_path, egui::Button::new("Open")).clicked()
+                if ui
+                    .add_enabled(has_path, egui::Button::new("Open"))
+                    .clicked()
                     || (enter && has_path)
                 {
                     state.open_folder(typed.clone(), false);
                 }
-                if ui.add_enabled(has_path, egui::Button::new("Create")).clicked() {
+                if ui
+                    .add_enabled(has_path, egui::Button::new("Create"))
+                    .clicked()
+                {
                     state.open_folder(typed, true);
                 }
             });

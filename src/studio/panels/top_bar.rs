@@ -50,7 +50,10 @@ impl TopBar {
                 if ui.radio(theme == ThemeChoice::Dark, "Dark theme").clicked() {
                     action = Some(AppAction::SetTheme(ThemeChoice::Dark));
                 }
-                if ui.radio(theme == ThemeChoice::Light, "Light theme").clicked() {
+                if ui
+                    .radio(theme == ThemeChoice::Light, "Light theme")
+                    .clicked()
+                {
                     action = Some(AppAction::SetTheme(ThemeChoice::Light));
                 }
                 ui.separator();

@@ -138,7 +138,11 @@ pub fn layout_job(text: &str, font: FontId, dark: bool, error_at: Option<usize>)
         let mut pieces = vec![(range.clone(), false)];
         if let Some(at) = error_at.filter(|at| range.contains(at)) {
             let end = at + text[at..].chars().next().map_or(0, char::len_utf8);
-            pieces = vec![(range.start..at, false), (at..end, true), (end..range.end, false)];
+            pieces = vec![
+                (range.start..at, false),
+                (at..end, true),
+                (end..range.end, false),
+            ];
         }
         for (piece, is_error) in pieces {
             if piece.is_empty() {

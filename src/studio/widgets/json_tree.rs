@@ -6,7 +6,13 @@ use serde_json::Value;
 use super::value_cell::cell_text;
 
 /// Draws `value` as a tree under `label`; objects and arrays fold open.
-pub fn json_tree_ui(ui: &mut Ui, id_salt: impl std::hash::Hash + std::fmt::Debug, label: &str, value: &Value, open: bool) {
+pub fn json_tree_ui(
+    ui: &mut Ui,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    label: &str,
+    value: &Value,
+    open: bool,
+) {
     ui.push_id(id_salt, |ui| node_ui(ui, label, value, open, 0));
 }
 
