@@ -41,51 +41,69 @@ window() {
     done
     echo "no Studio window appeared" >&2; exit 1
 }
+place() { xdotool windowmove "$win" 0 0 windowsize "$win" 1400 900; xdotool windowfocus "$win" 2>/dev/null || true; }
 click() { xdotool mousemove --window "$win" "$1" "$2" click 1; }
-keys() { xdotool windowfocus --sync "$win" 2>/dev/null || true; xdotool key --window "$win" "$@"; }
-type_text() { xdotool windowfocus --sync "$win" 2>/dev/null || true; xdotool type --delay 20 --window "$win" "$1"; }
+double_click() { xdotool mousemove --window "$win" "$1" "$2" click --repeat 2 --delay 80 1; }
+# Keys go through XTEST to the focused window (winit ignores synthetic ones).
+keys() { xdotool key "$@" 2>/dev/null; }
+type_text() { xdotool type --delay 15 "$1" 2>/dev/null; }
+filter() { click 600 42; keys ctrl+a; type_text "$1"; }
 
 # 1. The start screen.
 "$BIN" & pid=$!
-win="$(window)"
-xdotool windowmove "$win" 0 0 windowsize "$win" 1400 900
+win="$(window)"; place
 shot 01-start 2.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # 2. The sample database, made on first use and opened.
 "$BIN" --sample & pid=$!
-win="$(window)"
-xdotool windowmove "$win" 0 0 windowsize "$win" 1400 900
+win="$(window)"; place
 shot 02-sample-customers 6
 
 # 3. A filter typed in the editor and run with Ctrl+Enter.
-click 600 52
-keys ctrl+a
-type_text "{\"city\": \"Paris\", \"age\": {\"\$gte\": 30}}"
+filter "{\"city\": \"Paris\", \"age\": {\"\$gte\": 30}}"
 keys ctrl+Return
-shot 03-filter-run 2.5
+shot 03-filter-run 2
 
 # 4. Bad JSON: marked at its line and column, not run.
-click 600 52
-keys ctrl+a
-type_text "{\"age\": }"
-shot 04-bad-json 1.5
+filter "{\"age\": }"
+shot 04-bad-json 1
 
-# 5. Reset, then sort by a header click (age, twice: descending).
-keys ctrl+a
-type_text "{}"
-keys ctrl+Return
+# 5. Reset, then sort by a header click on age, twice: descending.
+click 904 78
 sleep 1.5
-echo "${HEADER_X:=500} ${HEADER_Y:=160}" >/dev/null
-click "$HEADER_X" "$HEADER_Y"; sleep 1; click "$HEADER_X" "$HEADER_Y"
-shot 05-sorted 2.5
+click 690 161; sleep 1.5; click 690 161
+shot 05-sorted-age-desc 2
 
-# 6. The orders collection, on its last page.
-click 60 "${ORDERS_Y:=130}"
+# 6. A nested value expanded (double-click the first address cell).
+double_click 1330 187
+shot 06-expand-nested 1.5
+keys Escape
+
+# 7. The JSON view.
+click 326 127
+shot 07-json-view 1.5
+click 271 127
+
+# 8. The orders collection, on its last page.
+click 40 130
 sleep 2
-click "${LAST_X:=700}" "${PAGER_Y:=118}"
-shot 06-orders-last-page 2.5
+click 651 127
+shot 08-orders-last-page 2
 
+# 9. The light theme (View menu).
+click 54 12; sleep 0.7
+shot 09-view-menu 0.5
+click 100 55
+shot 10-light-theme 1.5
+
+sleep 6  # the settings (theme, recent folders) are saved every 5 s
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# 11. The start screen again, now with a recent folder.
+"$BIN" & pid=$!
+win="$(window)"; place
+shot 11-start-recent 2.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 '
 echo "screenshots in $out"

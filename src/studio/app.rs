@@ -98,7 +98,14 @@ pub struct StudioApp {
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
+    /// The settings as last saved: while they differ, a frame is scheduled
+    /// after the save interval, because eframe only auto-saves from a frame
+    /// and an idle window draws none.
+    saved_settings: Settings,
 }
+
+/// How often changed settings are saved.
+const SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl StudioApp {
     pub fn new(
@@ -113,6 +120,7 @@ impl StudioApp {
             .unwrap_or_default();
         let ctx = cc.egui_ctx.clone();
         let notify: Notify = Arc::new(move || ctx.request_repaint());
+        let saved_settings = settings.clone();
         let mut state = State::new(settings);
         if let Some(folder) = config.open_at_start {
             state.open_folder(folder, false);
@@ -133,6 +141,7 @@ impl StudioApp {
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
+            saved_settings,
         }
     }
 
@@ -275,9 +284,18 @@ impl eframe::App for StudioApp {
             self.handle(action, &ctx);
         }
         self.send_outgoing();
+        if self.state.settings != self.saved_settings {
+            ctx.request_repaint_after(SAVE_INTERVAL + std::time::Duration::from_millis(200));
+        }
+    }
+
+    /// Settings are small: save often, so a crash or a kill loses little.
+    fn auto_save_interval(&self) -> std::time::Duration {
+        SAVE_INTERVAL
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.state.settings);
+        self.saved_settings = self.state.settings.clone();
     }
 }

@@ -221,6 +221,21 @@ pub fn columns_of(docs: &[Document]) -> Vec<String> {
     columns
 }
 
+/// Keeps the sorted column in the grid even when no record on the page has
+/// the field (records without it sort first), at the place it had before, so
+/// the header the user clicks does not move away under the pointer.
+fn keep_column(columns: &mut Vec<String>, field: &str, previous: &[String]) {
+    if columns.is_empty() || columns.iter().any(|c| c == field) {
+        return;
+    }
+    let at = previous
+        .iter()
+        .position(|c| c == field)
+        .unwrap_or(1)
+        .min(columns.len());
+    columns.insert(at, field.to_owned());
+}
+
 /// Selected rows of the page (indices into `Page::docs`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Selection {
@@ -800,6 +815,7 @@ impl State {
         explain: Option<ExplainSummary>,
     ) {
         let page_size = self.page_size();
+        let sort_field = self.column_sort().map(|sort| sort.field);
         let Some(view) = self.current.as_mut().filter(|v| v.name == collection) else {
             return;
         };
@@ -810,7 +826,16 @@ impl State {
         {
             view.total = Total::Known(skip + docs.len());
         }
-        view.page = Some(Page::new(skip, docs));
+        let previous_columns = view
+            .page
+            .take()
+            .map(|page| page.columns)
+            .unwrap_or_default();
+        let mut page = Page::new(skip, docs);
+        if let Some(sort) = &sort_field {
+            keep_column(&mut page.columns, sort, &previous_columns);
+        }
+        view.page = Some(page);
         view.page_error = None;
         view.loading = false;
         view.selection.clear();
@@ -1221,6 +1246,47 @@ mod tests {
             doc(json!({"a": 1, "b": 2, "c": 3})),
         ];
         assert_eq!(columns_of(&docs), vec!["_id", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn the_sorted_column_stays_when_the_page_lacks_its_field() {
+        let (mut state, page, _) = opened();
+        state.apply(Event {
+            id: page,
+            kind: EventKind::Page {
+                collection: "people".into(),
+                skip: 0,
+                docs: vec![doc(json!({"_id": "a", "name": "x", "age": 3, "city": "y"}))],
+                elapsed: Duration::ZERO,
+                explain: None,
+            },
+        });
+        state.sort_by_column("age");
+        let sorted = find(&requests(&mut state), Slot::Page).map_or(0, |r| r.id);
+        state.apply(Event {
+            id: sorted,
+            kind: EventKind::Page {
+                collection: "people".into(),
+                skip: 0,
+                docs: vec![doc(json!({"_id": "b", "name": "x", "city": "y"}))],
+                elapsed: Duration::ZERO,
+                explain: None,
+            },
+        });
+        let columns = state
+            .current
+            .as_ref()
+            .and_then(|v| v.page.as_ref())
+            .map(|p| p.columns.clone());
+        assert_eq!(
+            columns,
+            Some(vec![
+                "_id".into(),
+                "name".into(),
+                "age".into(),
+                "city".into()
+            ])
+        );
     }
 
     #[test]

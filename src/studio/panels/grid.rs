@@ -92,7 +92,8 @@ impl Grid {
             {
                 go_to = Some(page_index + 1);
             }
-            let last_button = ui.add_enabled(last.is_some(), egui::Button::new("Last »"));
+            let not_last = last.is_some_and(|last| page_index < last);
+            let last_button = ui.add_enabled(not_last, egui::Button::new("Last »"));
             let last_button = if last.is_none() {
                 last_button.on_disabled_hover_text("Waiting for the count")
             } else {
@@ -309,11 +310,15 @@ fn expand_window_ui(ui: &mut Ui, state: &mut State) {
         view.expanded = None;
         return;
     };
-    let mut open = true;
+    let mut open = !ui.input(|i| i.key_pressed(egui::Key::Escape));
+    let centre = ui.ctx().content_rect().center();
     egui::Window::new(format!("{field} of {id}"))
         .id(egui::Id::unique("expand-view"))
         .open(&mut open)
+        .pivot(egui::Align2::CENTER_CENTER)
+        .default_pos(centre)
         .default_width(420.0)
+        .max_height(500.0)
         .vscroll(true)
         .show(ui.ctx(), |ui| {
             json_tree_ui(ui, (&id, &field), &field, value, true);
