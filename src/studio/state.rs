@@ -534,13 +534,13 @@ impl State {
         view.loading = true;
         let kind = RequestKind::Page {
             collection: view.name.clone(),
-            query: PageQuery {
+            query: Box::new(PageQuery {
                 filter: applied.filter,
                 sort: applied.sort,
                 projection: applied.projection,
                 skip: view.page_index * page_size,
                 limit: page_size,
-            },
+            }),
         };
         self.send(kind);
     }
@@ -740,12 +740,11 @@ impl State {
             }
             EventKind::Info(summary) => {
                 let slot = Slot::Info(summary.name.clone());
-                if self.is_latest(&slot, id) {
-                    if let Some(entry) =
+                if self.is_latest(&slot, id)
+                    && let Some(entry) =
                         self.collections.iter_mut().find(|e| e.name == summary.name)
-                    {
-                        entry.summary = Some(summary);
-                    }
+                {
+                    entry.summary = Some(summary);
                 }
             }
             EventKind::Page {
@@ -910,7 +909,7 @@ pub fn format_count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -53,9 +53,10 @@ pub enum RequestKind {
     Info {
         collection: String,
     },
+    /// Boxed: a page query is several JSON values, the other requests small.
     Page {
         collection: String,
-        query: PageQuery,
+        query: Box<PageQuery>,
     },
     Count {
         collection: String,
@@ -511,10 +512,10 @@ impl Worker {
     }
 
     fn close(&mut self) -> crate::Result<()> {
-        if let Some(mut db) = self.db.take() {
-            if !db.is_read_only() {
-                db.flush()?;
-            }
+        if let Some(mut db) = self.db.take()
+            && !db.is_read_only()
+        {
+            db.flush()?;
         }
         Ok(())
     }
@@ -616,13 +617,13 @@ pub(crate) mod tests {
     fn page(collection: &str) -> RequestKind {
         RequestKind::Page {
             collection: collection.into(),
-            query: PageQuery {
+            query: Box::new(PageQuery {
                 filter: serde_json::json!({}),
                 sort: None,
                 projection: None,
                 skip: 0,
                 limit: 10,
-            },
+            }),
         }
     }
 

@@ -3,5 +3,6 @@
 
 mod browse;
 mod errors;
+mod perf;
 mod start_screen;
 mod support;
