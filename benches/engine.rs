@@ -107,7 +107,7 @@ fn document(i: usize) -> Value {
         "age": 18 + i % 60,
         "city": CITIES[i % CITIES.len()],
         "score": (i % 1000) as f64 / 10.0,
-        "active": i % 3 == 0,
+        "active": i.is_multiple_of(3),
     })
 }
 

@@ -109,6 +109,39 @@ pub enum Command {
     ///
     /// Example: fluxdb --db data delete users ID
     Delete { collection: String, id: String },
+    /// Update every matching document; prints how many changed. All or none.
+    ///
+    /// Example: fluxdb --db data update-many users '{"status": "pending"}' '{"$set": {"status": "active"}}'
+    UpdateMany {
+        collection: String,
+        filter: String,
+        json: String,
+    },
+    /// Delete every matching document; prints how many.
+    ///
+    /// Example: fluxdb --db data delete-many users '{"age": {"$lt": 18}}'
+    DeleteMany { collection: String, filter: String },
+    /// Run an aggregation pipeline; prints the result documents as JSON Lines.
+    ///
+    /// Example: fluxdb --db data aggregate products '[{"$group": {"_id": "$category", "count": {"$count": 1}}}]'
+    Aggregate {
+        collection: String,
+        pipeline: String,
+    },
+    /// Say how a query would be answered: the index used, records examined
+    /// and returned, as one JSON object.
+    ///
+    /// Example: fluxdb --db data explain users '{"age": {"$gt": 20}}' --sort '{"age": 1}' --limit 10
+    Explain {
+        collection: String,
+        filter: Option<String>,
+        #[arg(long, value_name = "JSON")]
+        sort: Option<String>,
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        skip: usize,
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// Write a collection to a file; prints the number of records written.
     ///
     /// Example: fluxdb --db data export users users_backup.fdb
@@ -136,5 +169,17 @@ pub enum Command {
     Compact {
         /// One collection (default: all).
         collection: Option<String>,
+    },
+    /// Turn the folder's Python FluxDB 0.1 collections into native ones,
+    /// keeping ids, record order and field order; prints one line per
+    /// collection. The old files are copied to a backup folder first.
+    ///
+    /// Example: fluxdb --db data migrate --infer-types
+    Migrate {
+        /// Turn text back into values where unambiguous ("30" -> 30,
+        /// "1.5" -> 1.5, "True" -> true, "None" -> null, list and dict
+        /// reprs -> JSON); without it every value stays text.
+        #[arg(long)]
+        infer_types: bool,
     },
 }

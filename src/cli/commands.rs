@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::Error;
+use crate::engine::legacy::{MigrateOptions, MigrateReport};
 use crate::engine::{Document, Find, FluxDB};
 
 use super::args::{Cli, Command};
@@ -67,6 +68,8 @@ fn is_read_only(command: &Command) -> bool {
             | Command::Get { .. }
             | Command::Exists { .. }
             | Command::Export { .. }
+            | Command::Aggregate { .. }
+            | Command::Explain { .. }
     )
 }
 
@@ -108,19 +111,34 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             limit,
             project,
         } => {
-            let mut find = Find::new(parse_json_or_empty("FILTER", filter.as_deref())?).skip(skip);
-            if let Some(sort) = sort {
-                find = find.sort(parse_json("--sort", &sort)?);
-            }
-            if let Some(limit) = limit {
-                find = find.limit(limit);
-            }
+            let mut find = build_find(filter.as_deref(), sort.as_deref(), skip, limit)?;
             if let Some(project) = project {
                 find = find.projection(parse_json("--project", &project)?);
             }
             for doc in db.find(&collection, &find)? {
                 print_document(out, &doc)?;
             }
+        }
+        Command::Aggregate {
+            collection,
+            pipeline,
+        } => {
+            for doc in db.aggregate(&collection, &parse_json("PIPELINE", &pipeline)?)? {
+                print_document(out, &doc)?;
+            }
+        }
+        Command::Explain {
+            collection,
+            filter,
+            sort,
+            skip,
+            limit,
+        } => {
+            let find = build_find(filter.as_deref(), sort.as_deref(), skip, limit)?;
+            let explain = db.explain(&collection, &find)?;
+            serde_json::to_writer(&mut *out, &explain)
+                .map_err(|e| Failure::Message(e.to_string()))?;
+            writeln!(out)?;
         }
         Command::Count { collection, filter } => {
             let filter = parse_json_or_empty("FILTER", filter.as_deref())?;
@@ -192,6 +210,19 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
         Command::Delete { collection, id } => {
             writeln!(out, "{}", db.delete(&collection, &id)?)?;
         }
+        Command::UpdateMany {
+            collection,
+            filter,
+            json,
+        } => {
+            let filter = parse_json("FILTER", &filter)?;
+            let update = parse_json("JSON", &json)?;
+            writeln!(out, "{}", db.update_many(&collection, &filter, &update)?)?;
+        }
+        Command::DeleteMany { collection, filter } => {
+            let filter = parse_json("FILTER", &filter)?;
+            writeln!(out, "{}", db.delete_many(&collection, &filter)?)?;
+        }
         Command::Import {
             collection,
             file,
@@ -222,9 +253,29 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
                 )?;
             }
         }
+        Command::Migrate { infer_types } => {
+            let report = db.migrate(MigrateOptions { infer_types })?;
+            print_migration(out, &report)?;
+        }
         read => return read_command(db, read, out),
     }
     Ok(())
+}
+
+fn build_find(
+    filter: Option<&str>,
+    sort: Option<&str>,
+    skip: usize,
+    limit: Option<usize>,
+) -> Result<Find, Failure> {
+    let mut find = Find::new(parse_json_or_empty("FILTER", filter)?).skip(skip);
+    if let Some(sort) = sort {
+        find = find.sort(parse_json("--sort", sort)?);
+    }
+    if let Some(limit) = limit {
+        find = find.limit(limit);
+    }
+    Ok(find)
 }
 
 fn check_backup_format(format: Option<&str>, file: &Path) -> Outcome {
@@ -284,5 +335,28 @@ fn read_documents_from_stdin() -> Result<Vec<Value>, Failure> {
 fn print_document(out: &mut impl Write, doc: &Document) -> Outcome {
     serde_json::to_writer(&mut *out, doc).map_err(|e| Failure::Message(e.to_string()))?;
     out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// One line per migrated collection, then where the old files are.
+fn print_migration(out: &mut impl Write, report: &MigrateReport) -> Outcome {
+    if report.collections.is_empty() {
+        writeln!(out, "no Python FluxDB 0.1 collections to migrate")?;
+    }
+    for c in &report.collections {
+        let indexed = if c.indexed_fields.is_empty() {
+            String::new()
+        } else {
+            format!(", indexed on {}", c.indexed_fields.join(", "))
+        };
+        writeln!(
+            out,
+            "{}: {} records, python-0.1 -> native{indexed}",
+            c.name, c.records
+        )?;
+    }
+    if let Some(dir) = &report.backup_dir {
+        writeln!(out, "the old files are kept in {}", dir.display())?;
+    }
     Ok(())
 }

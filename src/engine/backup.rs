@@ -210,9 +210,29 @@ pub(crate) fn write_index_definitions(
     if !index_dir.exists() {
         std::fs::create_dir_all(&index_dir).at(&index_dir)?;
     }
-    let json = serde_json::to_vec_pretty(&serde_json::json!({ "indexed_fields": fields }))
-        .map_err(|e| Error::RecordEncoding(e.to_string()))?;
-    durable::atomic_write(&index_dir.join(format!("{collection}.json")), &json)
+    durable::atomic_write(
+        &index_dir.join(format!("{collection}.json")),
+        &index_definitions_json(fields)?,
+    )
+}
+
+/// Rewrites `indexes/<collection>.json` if it is missing or says something
+/// else than the collection file (a crash between the two, a hand edit).
+pub(crate) fn repair_index_definitions(
+    dir: &Path,
+    collection: &str,
+    fields: &[String],
+) -> Result<()> {
+    let path = dir.join("indexes").join(format!("{collection}.json"));
+    match std::fs::read(&path) {
+        Ok(current) if current == index_definitions_json(fields)? => Ok(()),
+        _ => write_index_definitions(dir, collection, fields),
+    }
+}
+
+fn index_definitions_json(fields: &[String]) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(&serde_json::json!({ "indexed_fields": fields }))
+        .map_err(|e| Error::RecordEncoding(e.to_string()))
 }
 
 pub(crate) fn remove_index_definitions(dir: &Path, collection: &str) -> Result<()> {

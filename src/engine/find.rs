@@ -7,7 +7,10 @@ use std::collections::BinaryHeap;
 use serde_json::Value;
 
 use crate::engine::Document;
-use crate::engine::query::{Filter, Projection, Sort, ValueMode};
+use roaring::RoaringBitmap;
+
+use crate::engine::collection::CollectionStore;
+use crate::engine::query::{Filter, Projection, Sort, SortDirection, ValueMode};
 use crate::error::Result;
 
 /// What to find: the seed's `find(collection, query, limit, skip, sort)`
@@ -71,6 +74,34 @@ impl Find {
     }
 }
 
+/// How a query was answered: which index, how many records were read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Explain {
+    /// The indexed field used (`None`: every record was read).
+    pub index: Option<String>,
+    /// Whether the result came in index order (a sort on an indexed field).
+    pub index_ordered: bool,
+    /// Records read and tested against the filter.
+    pub examined: usize,
+    pub returned: usize,
+    /// Records in the collection.
+    pub total: usize,
+}
+
+impl std::fmt::Display for Explain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.index {
+            Some(index) => write!(f, "index: {index}")?,
+            None => write!(f, "full scan")?,
+        }
+        write!(
+            f,
+            ", examined {} of {}, returned {}",
+            self.examined, self.total, self.returned
+        )
+    }
+}
+
 /// A [`Find`] parsed once, before any record is read, so a bad query fails
 /// without touching the collection.
 pub(crate) struct Plan {
@@ -80,6 +111,19 @@ pub(crate) struct Plan {
     pub limit: Option<usize>,
     pub projection: Option<Projection>,
     pub mode: ValueMode,
+}
+
+/// The records a plan reads, and how it chose them.
+enum Source {
+    Scan,
+    /// Slots from indexes (ascending: natural order), and the index named.
+    Candidates(RoaringBitmap, String),
+    /// A sort's single key is indexed: read in index order, at most these slots.
+    IndexOrder {
+        field: String,
+        descending: bool,
+        within: Option<RoaringBitmap>,
+    },
 }
 
 impl Plan {
@@ -98,30 +142,215 @@ impl Plan {
         })
     }
 
-    /// Runs the plan over documents in natural order. Without a sort it
-    /// stops reading as soon as the page is full; with a sort and a limit it
-    /// keeps only the best `skip + limit` documents.
-    pub fn run(&self, docs: impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {
-        let mut matching = docs.filter(|d| match d {
-            Ok(doc) => self.filter.matches_in(doc, self.mode),
-            Err(_) => true,
-        });
-        let page: Vec<Document> = match (&self.sort, self.limit) {
-            (None, limit) => {
-                let take = limit.unwrap_or(usize::MAX);
-                matching
-                    .by_ref()
+    /// A plan that only filters (an aggregation's leading `$match`).
+    pub fn from_filter(filter: Filter, mode: ValueMode) -> Plan {
+        Plan {
+            filter,
+            sort: None,
+            skip: 0,
+            limit: None,
+            projection: None,
+            mode,
+        }
+    }
+
+    /// Runs the plan on a collection, with indexes where they help. The
+    /// answer is the same as a full scan's; only the work differs.
+    pub fn execute(&self, store: &dyn CollectionStore) -> Result<(Vec<Document>, Explain)> {
+        let mut explain = Explain {
+            index: None,
+            index_ordered: false,
+            examined: 0,
+            returned: 0,
+            total: store.len(),
+        };
+        let whole = |slot: u32, _partial: Document| -> Result<Document> {
+            store.read_slot(slot)?.ok_or_else(|| {
+                crate::Error::InvalidQuery(format!("internal: record slot {slot} vanished"))
+            })
+        };
+        let docs = match self.choose_source(store)? {
+            Source::Scan if self.filter.is_match_all() && self.sort.is_none() => {
+                // A page of everything: skip without reading, so the last
+                // page costs what the first does.
+                let take = self.limit.unwrap_or(usize::MAX);
+                let page: Vec<Document> = store
+                    .live_slots()
                     .skip(self.skip)
                     .take(take)
-                    .collect::<Result<_>>()?
+                    .map(|slot| whole(slot, Document::new()))
+                    .collect::<Result<_>>()?;
+                explain.examined = page.len();
+                self.project(page)
             }
+            Source::Scan => {
+                // Decode only what the filter and sort read; whole documents
+                // only for the records kept.
+                let mut needed = self.filter.top_level_fields();
+                if let Some(sort) = &self.sort {
+                    needed.extend(sort.top_level_fields());
+                }
+                let examined = &mut explain.examined;
+                let items = store.scan_fields(&needed).inspect(|_| *examined += 1);
+                self.run_items(items, &whole)?
+            }
+            Source::Candidates(slots, index) => {
+                explain.index = Some(index);
+                let examined = &mut explain.examined;
+                let items = slots
+                    .iter()
+                    .filter_map(|slot| {
+                        store
+                            .read_slot(slot)
+                            .map(|d| d.map(|d| (slot, d)))
+                            .transpose()
+                    })
+                    .inspect(|_| *examined += 1);
+                self.run_items(items, &|_, doc| Ok(doc))?
+            }
+            Source::IndexOrder {
+                field,
+                descending,
+                within,
+            } => {
+                let indexes = store.indexes()?;
+                let Some(index) = indexes.get(&field) else {
+                    return Err(crate::Error::InvalidQuery(format!(
+                        "internal: index {field:?} vanished"
+                    )));
+                };
+                explain.index = Some(field.clone());
+                explain.index_ordered = true;
+                // An array has one key per element: a record comes first
+                // at its least (ascending) or greatest (descending) element,
+                // which is where MongoDB's sort puts it; later keys repeat it.
+                let mut seen = RoaringBitmap::new();
+                let mut slots = index
+                    .ordered(descending)
+                    .filter(|&slot| within.as_ref().is_none_or(|w| w.contains(slot)))
+                    .filter(|&slot| seen.insert(slot));
+                let mut skip = self.skip;
+                if self.filter.is_match_all() {
+                    // Every record matches: skipped ones need not be read.
+                    slots.by_ref().take(skip).for_each(drop);
+                    skip = 0;
+                }
+                let examined = &mut explain.examined;
+                let read = slots
+                    .filter_map(|slot| store.read_slot(slot).transpose())
+                    .inspect(|_| *examined += 1);
+                self.run_presorted(read, skip)?
+            }
+        };
+        explain.returned = docs.len();
+        Ok((docs, explain))
+    }
+
+    fn choose_source(&self, store: &dyn CollectionStore) -> Result<Source> {
+        if store.indexed_fields().is_empty() {
+            return Ok(Source::Scan);
+        }
+        let indexes = store.indexes()?;
+        let usable: Vec<_> = self
+            .filter
+            .index_constraints_in(self.mode)
+            .into_iter()
+            .filter_map(|c| Some((indexes.get(&c.path)?, c.constraint)))
+            .collect();
+        // Intersect, most selective first; name the most selective index.
+        let mut ranked: Vec<_> = usable
+            .iter()
+            .map(|(index, constraint)| (index.estimate(constraint), *index, constraint))
+            .collect();
+        ranked.sort_by_key(|(estimate, _, _)| *estimate);
+        let mut candidates: Option<(RoaringBitmap, String)> = None;
+        for (_, index, constraint) in &ranked {
+            let slots = index.candidates(constraint);
+            candidates = Some(match candidates {
+                None => (slots, index.path().to_owned()),
+                Some((mut acc, name)) => {
+                    acc &= slots;
+                    (acc, name)
+                }
+            });
+        }
+        if let Some(sort) = &self.sort
+            && let [(field, direction)] = sort.keys()
+            && self.mode == ValueMode::Typed
+            && self.limit.is_some()
+            && indexes.get(field).is_some_and(|i| !i.has_array_values())
+        {
+            let few = candidates
+                .as_ref()
+                .is_some_and(|(c, _)| c.len() <= self.limit.unwrap_or(0) as u64 * 4);
+            // With few candidates, reading them all and sorting beats
+            // walking the whole index.
+            if !few {
+                return Ok(Source::IndexOrder {
+                    field: field.clone(),
+                    descending: *direction == SortDirection::Descending,
+                    within: candidates.map(|(c, _)| c),
+                });
+            }
+        }
+        Ok(match candidates {
+            Some((slots, name)) => Source::Candidates(slots, name),
+            None => Source::Scan,
+        })
+    }
+
+    /// Documents already in sort order: filter, skip, limit, stop early.
+    fn run_presorted(
+        &self,
+        docs: impl Iterator<Item = Result<Document>>,
+        skip: usize,
+    ) -> Result<Vec<Document>> {
+        let page: Vec<Document> = docs
+            .filter(|d| match d {
+                Ok(doc) => self.filter.matches_in(doc, self.mode),
+                Err(_) => true,
+            })
+            .skip(skip)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect::<Result<_>>()?;
+        Ok(self.project(page))
+    }
+
+    fn project(&self, page: Vec<Document>) -> Vec<Document> {
+        match &self.projection {
+            Some(p) => page.iter().map(|d| p.apply(d)).collect(),
+            None => page,
+        }
+    }
+
+    /// Runs the plan over `(slot, document)` in natural order, where each
+    /// document holds at least the fields the filter and sort read;
+    /// `whole` turns a kept one into the whole record. Without a sort it
+    /// stops reading as soon as the page is full; with a sort and a limit it
+    /// keeps only the best `skip + limit`.
+    fn run_items(
+        &self,
+        items: impl Iterator<Item = Result<(u32, Document)>>,
+        whole: &dyn Fn(u32, Document) -> Result<Document>,
+    ) -> Result<Vec<Document>> {
+        let mut matching = items.filter(|item| match item {
+            Ok((_, doc)) => self.filter.matches_in(doc, self.mode),
+            Err(_) => true,
+        });
+        let kept: Vec<(u32, Document)> = match (&self.sort, self.limit) {
+            (None, limit) => matching
+                .by_ref()
+                .skip(self.skip)
+                .take(limit.unwrap_or(usize::MAX))
+                .collect::<Result<_>>()?,
             (Some(sort), Some(limit)) => {
                 let keep = self.skip.saturating_add(limit);
                 let mut heap = BinaryHeap::with_capacity(keep.min(1 << 16) + 1);
-                for (seq, doc) in matching.enumerate() {
+                for item in matching {
+                    let (slot, doc) = item?;
                     let entry = Ranked {
-                        doc: doc?,
-                        seq,
+                        doc,
+                        slot,
                         sort,
                         mode: self.mode,
                     };
@@ -135,19 +364,23 @@ impl Plan {
                         heap.push(entry);
                     }
                 }
-                let sorted = heap.into_sorted_vec();
-                sorted.into_iter().skip(self.skip).map(|r| r.doc).collect()
+                heap.into_sorted_vec()
+                    .into_iter()
+                    .skip(self.skip)
+                    .map(|r| (r.slot, r.doc))
+                    .collect()
             }
             (Some(sort), None) => {
-                let mut all: Vec<Document> = matching.collect::<Result<_>>()?;
-                all.sort_by(|a, b| sort.compare_in(a, b, self.mode));
+                let mut all: Vec<(u32, Document)> = matching.collect::<Result<_>>()?;
+                all.sort_by(|a, b| sort.compare_in(&a.1, &b.1, self.mode));
                 all.into_iter().skip(self.skip).collect()
             }
         };
-        Ok(match &self.projection {
-            Some(p) => page.iter().map(|d| p.apply(d)).collect(),
-            None => page,
-        })
+        let page = kept
+            .into_iter()
+            .map(|(slot, doc)| whole(slot, doc))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.project(page))
     }
 }
 
@@ -155,7 +388,8 @@ impl Plan {
 /// equal keys keep insertion order (a stable sort).
 struct Ranked<'a> {
     doc: Document,
-    seq: usize,
+    /// Insertion order: ties keep it.
+    slot: u32,
     sort: &'a Sort,
     mode: ValueMode,
 }
@@ -164,7 +398,7 @@ impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.sort
             .compare_in(&self.doc, &other.doc, self.mode)
-            .then(self.seq.cmp(&other.seq))
+            .then(self.slot.cmp(&other.slot))
     }
 }
 

@@ -19,7 +19,20 @@ pub use database::{
     CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, StorageFormat,
     Transaction,
 };
-pub use find::Find;
+pub use find::{Explain, Find};
 
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;
+
+/// "a string", "an array"…: a value's JSON type, for error messages.
+pub(crate) fn json_type_name(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -329,3 +329,77 @@ fn help_has_an_example_per_command() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Example: fluxdb --db data find"));
 }
+
+#[test]
+fn update_many_delete_many_aggregate_explain_and_projection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path();
+    ok(db, &["create", "p", "--index", "category"]);
+    ok(
+        db,
+        &[
+            "insert",
+            "p",
+            r#"[{"category": "books", "n": 1}, {"category": "games", "n": 2}, {"category": "books", "n": 3}]"#,
+        ],
+    );
+    assert_eq!(
+        ok(
+            db,
+            &[
+                "update-many",
+                "p",
+                r#"{"category": "books"}"#,
+                r#"{"$inc": {"n": 10}}"#
+            ]
+        ),
+        "2\n"
+    );
+    let grouped = lines(&ok(
+        db,
+        &[
+            "aggregate",
+            "p",
+            r#"[{"$group": {"_id": "$category", "count": {"$count": 1}}}]"#,
+        ],
+    ));
+    assert_eq!(
+        grouped,
+        [
+            json!({"_id": "books", "count": 2}),
+            json!({"_id": "games", "count": 1})
+        ]
+    );
+    let explain: Value =
+        serde_json::from_str(&ok(db, &["explain", "p", r#"{"category": "games"}"#])).unwrap();
+    assert_eq!(
+        (
+            explain["index"].clone(),
+            explain["examined"].clone(),
+            explain["returned"].clone()
+        ),
+        (json!("category"), json!(1), json!(1))
+    );
+    let explain: Value = serde_json::from_str(&ok(db, &["explain", "p", r#"{"n": 2}"#])).unwrap();
+    assert_eq!(explain["index"], Value::Null);
+    let projected = lines(&ok(
+        db,
+        &["find", "p", "--project", r#"{"n": 1, "_id": 0}"#],
+    ));
+    assert_eq!(
+        projected,
+        [json!({"n": 11}), json!({"n": 2}), json!({"n": 13})]
+    );
+    assert_eq!(
+        ok(db, &["delete-many", "p", r#"{"n": {"$gt": 10}}"#]),
+        "2\n"
+    );
+    assert_eq!(ok(db, &["count", "p"]), "1\n");
+    fails(db, &["aggregate", "p", r#"[{"$nope": 1}]"#], 1, "$nope");
+    fails(
+        db,
+        &["update-many", "p", "{}", r#"{"$inc": {"category": 1}}"#],
+        1,
+        "invalid update",
+    );
+}

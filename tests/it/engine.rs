@@ -525,37 +525,62 @@ fn deeply_nested_documents_are_refused_with_a_limit_error() {
 }
 
 #[test]
-fn a_python_folder_is_listed_and_never_modified() {
-    let tmp = tempfile::tempdir().unwrap();
-    let legacy = tmp.path().join("users.fdb");
-    // A Python FluxDB 0.1 record: u32 BE length, 36-byte id, field count, fields.
-    let mut body = b"0123456789abcdef0123456789abcdef0123".to_vec();
-    body.extend_from_slice(&1u32.to_be_bytes());
-    for part in [&b"name"[..], b"Al"] {
-        body.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        body.extend_from_slice(part);
-    }
-    let mut file = (body.len() as u32).to_be_bytes().to_vec();
-    file.extend_from_slice(&body);
-    std::fs::write(&legacy, &file).unwrap();
-    let mut db = open(tmp.path());
-    assert_eq!(db.list_collections(), ["users"]);
-    assert_eq!(
-        db.collection_info("users").unwrap().format,
-        StorageFormat::Legacy
-    );
-    for err in [
-        db.insert("users", json!({"a": 1})).unwrap_err(),
-        db.drop_collection("users").unwrap_err(),
-        db.clear_collection("users").unwrap_err(),
-    ] {
-        assert!(matches!(err, Error::UnsupportedFormat { .. }), "{err}");
-    }
-    drop(db);
-    assert_eq!(std::fs::read(&legacy).unwrap(), file);
+fn doc_helper_builds_objects() {
+    assert_eq!(doc(json!({"a": 1})).len(), 1);
 }
 
 #[test]
-fn doc_helper_builds_objects() {
-    assert_eq!(doc(json!({"a": 1})).len(), 1);
+fn index_definition_files_are_rebuilt_when_missing_or_stale() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut db = open(tmp.path());
+        db.create_collection("a", &["x", "y.z"]).unwrap();
+        db.create_collection("b", &["k"]).unwrap();
+    }
+    std::fs::remove_file(tmp.path().join("indexes/a.json")).unwrap();
+    std::fs::write(
+        tmp.path().join("indexes/b.json"),
+        b"{\"indexed_fields\": [\"wrong\"]}",
+    )
+    .unwrap();
+    let db = open(tmp.path());
+    let read = |name: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(tmp.path().join("indexes").join(name)).unwrap())
+            .unwrap()
+    };
+    assert_eq!(read("a.json")["indexed_fields"], json!(["x", "y.z"]));
+    assert_eq!(read("b.json")["indexed_fields"], json!(["k"]));
+    assert_eq!(
+        db.collection_info("b").unwrap().indexed_fields,
+        ["k"],
+        "the collection file is the truth"
+    );
+}
+
+#[test]
+fn a_user_codec_can_store_the_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json_codec =
+        || OpenOptions::new().codec(std::sync::Arc::new(fluxdb::engine::storage::JsonCodec));
+    {
+        let mut db = json_codec().open(tmp.path()).unwrap();
+        db.insert("t", json!({"_id": "1", "a": [1, 2.5, "x"]}))
+            .unwrap();
+    }
+    let bytes = std::fs::read(tmp.path().join("t.fdb")).unwrap();
+    assert!(
+        bytes.windows(13).any(|w| w == br#"{"a":[1,2.5,""#),
+        "stored as JSON text"
+    );
+    let db = json_codec().open(tmp.path()).unwrap();
+    assert_eq!(
+        Value::Object(db.get("t", "1").unwrap().unwrap()),
+        json!({"_id": "1", "a": [1, 2.5, "x"]})
+    );
+    drop(db);
+    let err = FluxDB::open(tmp.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("json codec"),
+        "opening with another codec is refused: {err}"
+    );
 }

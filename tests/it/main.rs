@@ -4,5 +4,7 @@
 mod cli;
 mod crash;
 mod engine;
+mod legacy;
+mod query;
 mod storage_format;
 mod support;

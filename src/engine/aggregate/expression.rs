@@ -18,6 +18,21 @@ pub(crate) enum Expr {
 }
 
 impl Expr {
+    /// Adds the top-level fields the expression reads; false if it needs
+    /// the whole document (`$$ROOT`).
+    pub(crate) fn collect_roots(&self, out: &mut Vec<String>) -> bool {
+        match self {
+            Expr::Literal(_) => true,
+            Expr::Field(path) => {
+                out.extend(path.first().cloned());
+                true
+            }
+            Expr::Root => false,
+            Expr::Object(fields) => fields.iter().all(|(_, e)| e.collect_roots(out)),
+            Expr::Array(items) => items.iter().all(|e| e.collect_roots(out)),
+        }
+    }
+
     /// Parses an expression; `context` says where it is, for error messages.
     pub(crate) fn parse(v: &Value, context: &str) -> Result<Expr> {
         Self::parse_at(v, context, 0)

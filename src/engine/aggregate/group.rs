@@ -74,6 +74,17 @@ pub(crate) struct GroupState {
 }
 
 impl Group {
+    /// The top-level fields the group reads, or `None` if it needs whole documents.
+    pub(crate) fn input_fields(&self) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        let all = self.id.collect_roots(&mut out)
+            && self
+                .accumulators
+                .iter()
+                .all(|a| a.expr.collect_roots(&mut out));
+        all.then_some(out)
+    }
+
     pub(crate) fn parse(spec: &Value, context: &str) -> Result<Group> {
         let Value::Object(fields) = spec else {
             return Err(Error::InvalidPipeline(format!(

@@ -71,6 +71,28 @@ impl Pipeline {
         }
     }
 
+    /// The top-level fields of the input documents the pipeline reads, when
+    /// it ends in a `$group` or `$count` before anything passes documents on
+    /// whole; `None` when it needs whole documents. The engine then decodes
+    /// only these fields.
+    pub fn input_fields(&self) -> Option<Vec<String>> {
+        let mut fields = Vec::new();
+        for stage in &self.stages {
+            match stage {
+                Stage::Match(filter) => fields.extend(filter.top_level_fields()),
+                Stage::Sort(sort) => fields.extend(sort.top_level_fields()),
+                Stage::Skip(_) | Stage::Limit(_) => {}
+                Stage::Group(group) => {
+                    fields.extend(group.input_fields()?);
+                    return Some(fields);
+                }
+                Stage::Count(_) => return Some(fields),
+                Stage::Project(_) | Stage::Unwind(_) => return None,
+            }
+        }
+        None
+    }
+
     /// Runs over typed documents in natural order.
     pub fn run<I: Iterator<Item = Result<Document>>>(&self, input: I) -> Result<Vec<Document>> {
         self.run_in(input, ValueMode::Typed)
@@ -458,6 +480,31 @@ mod tests {
             pipeline.run(input.into_iter()),
             Err(Error::Cancelled)
         ));
+    }
+
+    #[test]
+    fn input_fields_are_known_when_a_group_ends_the_document_flow() {
+        let fields = |p: Value| {
+            Pipeline::parse(&p)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .input_fields()
+        };
+        assert_eq!(
+            fields(
+                json!([{"$match": {"a.b": 1}}, {"$group": {"_id": "$c", "n": {"$sum": "$d.e"}}}])
+            ),
+            Some(vec!["a".to_owned(), "c".to_owned(), "d".to_owned()])
+        );
+        assert_eq!(
+            fields(json!([{"$match": {"a": 1}}, {"$count": "n"}])),
+            Some(vec!["a".to_owned()])
+        );
+        assert_eq!(
+            fields(json!([{"$group": {"_id": null, "all": {"$push": "$$ROOT"}}}])),
+            None
+        );
+        assert_eq!(fields(json!([{"$match": {"a": 1}}])), None);
+        assert_eq!(fields(json!([{"$unwind": "$a"}, {"$count": "n"}])), None);
     }
 
     #[test]

@@ -7,7 +7,11 @@
 //! flush or commit, as one group of batches.
 
 mod records;
+mod store;
 
+pub(crate) use store::CollectionStore;
+
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
@@ -15,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::Document;
+use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
@@ -43,13 +48,15 @@ enum Undo {
 /// A point to roll back to: a transaction's start, or the start of one
 /// `insert_many` inside it.
 #[derive(Debug, Clone)]
-pub(crate) struct Mark {
+struct Mark {
     undo: usize,
     pending_len: usize,
     pending_slots: usize,
     live_bytes: u64,
-    indexed_fields: Option<Vec<String>>,
+    indexed_fields: Vec<String>,
     meta_pending: bool,
+    /// The file's end, so a failed multi-collection commit can be cut off.
+    end: u64,
 }
 
 /// Metadata kept in the collection file itself (see FORMAT.md, "Meta entry").
@@ -75,10 +82,13 @@ pub(crate) struct NativeCollection {
     indexed_fields: Vec<String>,
     /// The index definitions changed and a Meta entry must be written.
     meta_pending: bool,
-    /// While a transaction (or an atomic call) runs: how to undo it.
-    undo: Option<Vec<Undo>>,
-    /// Where the transaction started.
-    savepoint: Option<Mark>,
+    /// Secondary indexes, built on first use (so opening stays fast) and
+    /// kept exact on every write from then on.
+    indexes: OnceCell<IndexSet>,
+    /// While a savepoint is open: how to undo, newest last.
+    undo: Vec<Undo>,
+    /// Open savepoints, outermost first.
+    savepoints: Vec<Mark>,
     /// Set after a failed fsync: the file's state is unknown, stop writing.
     poisoned: bool,
     read_only: bool,
@@ -128,8 +138,9 @@ impl NativeCollection {
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
-            undo: None,
-            savepoint: None,
+            indexes: OnceCell::new(),
+            undo: Vec::new(),
+            savepoints: Vec::new(),
             poisoned: false,
             read_only,
         };
@@ -214,10 +225,6 @@ impl NativeCollection {
         &self.indexed_fields
     }
 
-    pub fn file_bytes(&self) -> u64 {
-        self.end
-    }
-
     /// Bytes on disk that hold no live record: old versions, tombstones,
     /// framing. Compaction reclaims them.
     pub fn dead_bytes(&self) -> u64 {
@@ -234,10 +241,6 @@ impl NativeCollection {
                 Loc::File { .. } => None,
             })
             .sum()
-    }
-
-    pub fn pending_bytes(&self) -> usize {
-        self.pending.len()
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -296,7 +299,7 @@ impl NativeCollection {
 
     /// Stages a record that must be new: `Ok(false)` (and nothing staged)
     /// if the id exists. One hash lookup, for bulk inserts.
-    pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<bool> {
+    pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<Option<u32>> {
         self.ensure_writable()?;
         let pending = &mut self.pending;
         let mut failure = None;
@@ -316,18 +319,100 @@ impl NativeCollection {
             return Err(e);
         }
         let Some(slot) = slot else {
-            return Ok(false);
+            return Ok(None);
         };
         if let Some(s) = self.records.slot(slot) {
             self.live_bytes += u64::from(s.loc.len());
         }
         self.pending_slots.push(slot);
         self.record_undo(Undo::Inserted(1));
-        Ok(true)
+        Ok(Some(slot))
+    }
+
+    /// The current version of `id` and its slot, when built indexes need
+    /// the old keys removed.
+    fn indexed_version(&self, id: &str) -> Result<Option<(u32, Document)>> {
+        if self.indexes.get().is_none_or(IndexSet::is_empty) {
+            return Ok(None);
+        }
+        match self.records.find(id) {
+            Some(slot) => Ok(self.read_slot(slot)?.map(|doc| (slot, doc))),
+            None => Ok(None),
+        }
+    }
+
+    /// The indexes, built from every record the first time they are needed.
+    pub fn indexes(&self) -> Result<&IndexSet> {
+        if let Some(built) = self.indexes.get() {
+            return Ok(built);
+        }
+        let built = self.build_indexes(&self.indexed_fields, &mut |_, _| {})?;
+        Ok(self.indexes.get_or_init(|| built))
+    }
+
+    fn build_indexes(
+        &self,
+        fields: &[String],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<IndexSet> {
+        let mut set = IndexSet::new(fields);
+        if set.is_empty() {
+            return Ok(set);
+        }
+        let total = self.records.len();
+        for (done, item) in self.scan_slots().enumerate() {
+            let (slot, doc) = item?;
+            set.add(slot, &doc);
+            if done % 65_536 == 0 {
+                progress(done, total);
+            }
+        }
+        progress(total, total);
+        Ok(set)
+    }
+
+    /// Changes the indexed fields, building the new indexes now (with
+    /// progress) so the next query does not pay for it. Written on the next
+    /// flush, atomically with the data.
+    pub fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        self.ensure_writable()?;
+        let built = self.build_indexes(&fields, progress)?;
+        self.indexes = OnceCell::from(built);
+        self.indexed_fields = fields;
+        self.meta_pending = true;
+        Ok(())
+    }
+
+    /// The record in `slot`, if it is live.
+    pub fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        match self.records.slot(slot) {
+            Some(s) => {
+                let mut buf = [0u8; 36];
+                let id = s.id.as_str(&mut buf);
+                self.read(id, s.loc, &mut Vec::new()).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`scan`](Self::scan), with each record's slot.
+    pub fn scan_slots(&self) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+        let mut scan = self.scan();
+        std::iter::from_fn(move || {
+            let item = scan.next()?;
+            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
+        })
     }
 
     fn record_undo(&mut self, undo: Undo) {
-        let Some(log) = &mut self.undo else { return };
+        if self.savepoints.is_empty() {
+            return;
+        }
+        let log = &mut self.undo;
         if let (Undo::Inserted(1), Some(Undo::Inserted(n))) = (&undo, log.last_mut()) {
             *n += 1;
             return;
@@ -337,10 +422,6 @@ impl NativeCollection {
 
     pub fn codec_name(&self) -> &str {
         self.codec.name()
-    }
-
-    pub fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()> {
-        self.codec.encode(doc, out)
     }
 
     /// Stages the deletion of `id`; false if there is no such record.
@@ -383,6 +464,16 @@ impl NativeCollection {
     }
 
     fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
+        self.decode_entry_fields(id, bytes, offset, None)
+    }
+
+    fn decode_entry_fields(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        offset: u64,
+        fields: Option<&[String]>,
+    ) -> Result<Document> {
         let corrupt = |reason: String| Error::Corrupt {
             path: self.path.clone(),
             offset,
@@ -392,9 +483,11 @@ impl NativeCollection {
         if entry.id != id {
             return Err(corrupt(format!("entry holds id {:?}", entry.id)));
         }
-        self.codec
-            .decode(id, entry.data)
-            .map_err(|e| corrupt(e.to_string()))
+        match fields {
+            None => self.codec.decode(id, entry.data),
+            Some(fields) => self.codec.decode_fields(id, entry.data, fields),
+        }
+        .map_err(|e| corrupt(e.to_string()))
     }
 
     /// Every live record in insertion order. Reads the file through a window,
@@ -405,30 +498,53 @@ impl NativeCollection {
             next_slot: 0,
             window: Vec::new(),
             window_start: 0,
+            fields: None,
         }
     }
 
-    /// Where a rollback would return to now. Starts recording undo
-    /// information if nothing records it yet.
-    pub fn mark(&mut self) -> Mark {
-        let undo = self.undo.get_or_insert_with(Vec::new).len();
-        Mark {
+    /// Like [`scan_slots`](Self::scan_slots), decoding only these top-level
+    /// fields (and `_id`) of each record.
+    pub fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
+        let mut scan = self.scan();
+        scan.fields = Some(fields.to_vec());
+        std::iter::from_fn(move || {
+            let item = scan.next()?;
+            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
+        })
+    }
+
+    /// Starts a savepoint: a transaction, or one atomic call inside it.
+    /// Savepoints nest; undo information is kept while any is open.
+    pub fn savepoint(&mut self) {
+        let undo = self.undo.len();
+        self.savepoints.push(Mark {
             undo,
             pending_len: self.pending.len(),
             pending_slots: self.pending_slots.len(),
             live_bytes: self.live_bytes,
-            indexed_fields: None,
+            indexed_fields: self.indexed_fields.clone(),
             meta_pending: self.meta_pending,
+            end: self.end,
+        });
+    }
+
+    /// Keeps what the newest savepoint covered.
+    pub fn release_savepoint(&mut self) {
+        self.savepoints.pop();
+        if self.savepoints.is_empty() {
+            self.undo.clear();
         }
     }
 
-    /// Undoes everything since `mark`, newest first.
-    pub fn rollback_to(&mut self, mark: &Mark) {
-        let undone = match &mut self.undo {
-            Some(log) if log.len() > mark.undo => log.split_off(mark.undo),
-            _ => Vec::new(),
+    /// Undoes everything since the newest savepoint, newest first, and closes it.
+    pub fn rollback_savepoint(&mut self) {
+        let Some(mark) = self.savepoints.pop() else {
+            return;
         };
-        for undo in undone.into_iter().rev() {
+        for undo in self.undo.split_off(mark.undo).into_iter().rev() {
             match undo {
                 Undo::Inserted(n) => {
                     for _ in 0..n {
@@ -442,39 +558,25 @@ impl NativeCollection {
         self.pending.truncate(mark.pending_len);
         self.pending_slots.truncate(mark.pending_slots);
         self.live_bytes = mark.live_bytes;
-        if let Some(fields) = &mark.indexed_fields {
-            self.indexed_fields = fields.clone();
+        if self.indexed_fields != mark.indexed_fields || self.indexes.get().is_some() {
+            // Rollbacks are rare: rebuilding the indexes on next use is
+            // simpler and surer than undoing each key.
+            self.indexes = OnceCell::new();
         }
+        self.indexed_fields = mark.indexed_fields;
         self.meta_pending = mark.meta_pending;
     }
 
-    /// Stops recording undo information unless a transaction needs it.
-    pub fn end_atomic_call(&mut self) {
-        if self.savepoint.is_none() {
-            self.undo = None;
+    /// Cuts off what a flush since the newest savepoint wrote (a commit
+    /// over several collections failed before its commit record).
+    pub fn discard_flushed_since_savepoint(&mut self) -> Result<()> {
+        if let Some(end) = self.savepoints.last().map(|m| m.end)
+            && end < self.end
+        {
+            self.file.set_len(end).at(&self.path)?;
+            self.end = end;
         }
-    }
-
-    /// A transaction starts: remember where it started.
-    pub fn begin_savepoint(&mut self) {
-        if self.savepoint.is_none() {
-            let mark = self.mark();
-            self.savepoint = Some(mark);
-        }
-    }
-
-    /// The transaction committed: keep everything.
-    pub fn release_savepoint(&mut self) {
-        self.savepoint = None;
-        self.undo = None;
-    }
-
-    /// The transaction is abandoned: undo all of it.
-    pub fn rollback_to_savepoint(&mut self) {
-        if let Some(mark) = self.savepoint.take() {
-            self.rollback_to(&mark);
-        }
-        self.undo = None;
+        Ok(())
     }
 
     pub fn has_pending(&self) -> bool {
@@ -548,18 +650,6 @@ impl NativeCollection {
         Ok(())
     }
 
-    /// Cuts the file back to `end` after a transaction that failed to commit
-    /// wrote part of its batches.
-    pub fn truncate_to(&mut self, end: u64) -> Result<()> {
-        self.file.set_len(end).at(&self.path)?;
-        self.end = end;
-        Ok(())
-    }
-
-    pub fn end(&self) -> u64 {
-        self.end
-    }
-
     /// Rewrites the file with only the live records, in order, and switches
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
@@ -590,7 +680,16 @@ impl NativeCollection {
         for (slot, offset, len) in relocated {
             self.records.set_loc(slot, Loc::File { offset, len });
         }
-        self.records.close_holes();
+        if let Some(renumbered) = self.records.close_holes()
+            && let Some(indexes) = self.indexes.get_mut()
+        {
+            indexes.remap(&|slot| {
+                renumbered
+                    .get(slot as usize)
+                    .copied()
+                    .filter(|&s| s != u32::MAX)
+            });
+        }
         Ok(())
     }
 
@@ -649,6 +748,8 @@ pub(crate) struct Scan<'a> {
     next_slot: usize,
     window: Vec<u8>,
     window_start: u64,
+    /// Decode only these top-level fields (`None`: whole documents).
+    fields: Option<Vec<String>>,
 }
 
 const SCAN_WINDOW: usize = 1 << 20;
@@ -703,10 +804,14 @@ impl Iterator for Scan<'_> {
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
             return Some(match slot.loc {
-                Loc::Pending { .. } => c.read(id, slot.loc, &mut Vec::new()),
-                Loc::File { offset, len } => self
-                    .load(offset, len)
-                    .and_then(|at| c.decode_entry(id, &self.window[at..at + len as usize], offset)),
+                Loc::Pending { offset, len } => {
+                    let bytes = &c.pending[offset..offset + len as usize];
+                    c.decode_entry_fields(id, bytes, offset as u64, self.fields.as_deref())
+                }
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    let bytes = &self.window[at..at + len as usize];
+                    c.decode_entry_fields(id, bytes, offset, self.fields.as_deref())
+                }),
             });
         }
         None
@@ -714,5 +819,147 @@ impl Iterator for Scan<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.collection.records.len()))
+    }
+}
+
+impl CollectionStore for NativeCollection {
+    fn format(&self) -> crate::engine::StorageFormat {
+        crate::engine::StorageFormat::Native
+    }
+
+    fn value_mode(&self) -> crate::engine::query::ValueMode {
+        crate::engine::query::ValueMode::Typed
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn file_bytes(&self) -> u64 {
+        self.end
+    }
+
+    fn dead_bytes(&self) -> u64 {
+        NativeCollection::dead_bytes(self)
+    }
+
+    fn indexed_fields(&self) -> &[String] {
+        &self.indexed_fields
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        NativeCollection::contains(self, id)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Document>> {
+        NativeCollection::get(self, id)
+    }
+
+    fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_> {
+        Box::new(NativeCollection::scan(self))
+    }
+
+    fn insert(&mut self, id: &str, doc: &Document) -> Result<bool> {
+        let mut data = Vec::with_capacity(128);
+        self.codec.encode(doc, &mut data)?;
+        let Some(slot) = self.put_new(id, &data)? else {
+            return Ok(false);
+        };
+        if let Some(indexes) = self.indexes.get_mut() {
+            indexes.add(slot, doc);
+        }
+        Ok(true)
+    }
+
+    fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
+        let old = self.indexed_version(id)?;
+        self.put(id, doc)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+            indexes.add(slot, doc);
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, id: &str) -> Result<bool> {
+        let old = self.indexed_version(id)?;
+        let deleted = NativeCollection::delete(self, id)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+        }
+        Ok(deleted)
+    }
+
+    fn indexes(&self) -> Result<&IndexSet> {
+        NativeCollection::indexes(self)
+    }
+
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        NativeCollection::read_slot(self, slot)
+    }
+
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
+        Box::new(NativeCollection::scan_fields(self, fields))
+    }
+
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        Box::new(self.records.iter().map(|(slot, _)| slot))
+    }
+
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        NativeCollection::set_indexed_fields(self, fields, progress)
+    }
+
+    fn savepoint(&mut self) {
+        NativeCollection::savepoint(self)
+    }
+
+    fn release_savepoint(&mut self) {
+        NativeCollection::release_savepoint(self)
+    }
+
+    fn rollback_savepoint(&mut self) {
+        NativeCollection::rollback_savepoint(self)
+    }
+
+    fn has_pending(&self) -> bool {
+        NativeCollection::has_pending(self)
+    }
+
+    fn pending_bytes(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn flush(&mut self, txn: u64) -> Result<()> {
+        NativeCollection::flush(self, txn)
+    }
+
+    fn finish_commit(&mut self) -> Result<()> {
+        // The batches are already in place; the log's record made them count.
+        Ok(())
+    }
+
+    fn abort_commit(&mut self) -> Result<()> {
+        self.discard_flushed_since_savepoint()
+    }
+
+    fn compact(&mut self) -> Result<()> {
+        NativeCollection::compact(self)
+    }
+
+    fn wants_compaction(&self) -> bool {
+        let dead = NativeCollection::dead_bytes(self);
+        dead > (1 << 20) && dead > self.end / 2
+    }
+
+    fn export(&self, name: &str, target: &Path) -> Result<()> {
+        crate::engine::backup::export_collection(self, name, target)
     }
 }

@@ -148,32 +148,13 @@ impl RecordTable {
     /// Points `id` at `loc`, keeping its position if it exists. Returns the
     /// slot and the previous location.
     pub fn upsert(&mut self, id: &str, loc: Loc) -> (u32, Option<Loc>) {
-        let key = IdKey::new(id);
-        let hash = self.hash(key);
-        let slots = &mut self.slots;
-        match self.index.entry(
-            hash,
-            |&(h, s)| h == hash && stored_matches(slots, s, key),
-            |&(h, _)| h,
-        ) {
-            Entry::Occupied(e) => {
-                let slot = e.get().1;
-                let old = slots[slot as usize]
-                    .as_mut()
-                    .map(|s| std::mem::replace(&mut s.loc, loc));
-                (slot, old)
-            }
-            Entry::Vacant(e) => {
-                let slot = slots.len() as u32;
-                slots.push(Some(Slot {
-                    id: key.to_stored(),
-                    loc,
-                }));
-                e.insert((hash, slot));
-                self.live += 1;
-                (slot, None)
-            }
+        if let Some(slot) = self.find(id)
+            && let Some(Some(s)) = self.slots.get_mut(slot as usize)
+        {
+            return (slot, Some(std::mem::replace(&mut s.loc, loc)));
         }
+        let slot = self.insert_new(id, || Some(loc));
+        (slot.unwrap_or(u32::MAX), None)
     }
 
     /// Adds `id` only if it is new; `make_loc` runs only then. Returns the slot.
@@ -245,11 +226,25 @@ impl RecordTable {
             .filter_map(|(i, s)| Some((i as u32, s.as_ref()?)))
     }
 
-    /// Closes the holes deleted records left; slot numbers change.
-    pub fn close_holes(&mut self) {
+    /// Closes the holes deleted records left; slot numbers change. Returns
+    /// each old slot's new number (`u32::MAX` for a hole), or `None` if
+    /// nothing moved.
+    pub fn close_holes(&mut self) -> Option<Vec<u32>> {
         if self.slots.len() == self.live {
-            return;
+            return None;
         }
+        let mut next = 0u32;
+        let renumbered = self
+            .slots
+            .iter()
+            .map(|s| match s {
+                Some(_) => {
+                    next += 1;
+                    next - 1
+                }
+                None => u32::MAX,
+            })
+            .collect();
         self.slots.retain(Option::is_some);
         self.index.clear();
         for (i, slot) in self.slots.iter().enumerate() {
@@ -259,6 +254,7 @@ impl RecordTable {
                     .insert_unique(hash, (hash, i as u32), |&(h, _)| h);
             }
         }
+        Some(renumbered)
     }
 }
 
@@ -279,6 +275,92 @@ fn hash_key(hasher: &hashbrown::DefaultHashBuilder, key: IdKey<'_>) -> u64 {
 
 fn stored_matches(slots: &[Option<Slot>], slot: u32, key: IdKey<'_>) -> bool {
     matches!(slots.get(slot as usize), Some(Some(s)) if key.matches(&s.id))
+}
+
+/// Which ops of a run are resolved: a bit mask for the usual short runs.
+enum DoneSet {
+    Small(u64),
+    Large(Vec<bool>),
+}
+
+impl DoneSet {
+    fn new(n: usize) -> DoneSet {
+        if n <= 64 {
+            DoneSet::Small(0)
+        } else {
+            DoneSet::Large(vec![false; n])
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            DoneSet::Small(bits) => bits & (1 << i) != 0,
+            DoneSet::Large(done) => done[i],
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        match self {
+            DoneSet::Small(bits) => *bits |= 1 << i,
+            DoneSet::Large(done) => done[i] = true,
+        }
+    }
+}
+
+/// How many low hash bits pick a bucket in a table sized for `n` (as
+/// hashbrown sizes it: 8/7 of the capacity, rounded up to a power of two).
+fn bucket_bits(n: usize) -> u32 {
+    (n.max(8) * 8 / 7).next_power_of_two().trailing_zeros()
+}
+
+/// A set of op positions, with ranks: a live record's slot is how many live
+/// records come before it.
+struct LiveSet {
+    words: Vec<u64>,
+}
+
+struct Ranks {
+    /// Live positions before each word.
+    before: Vec<u32>,
+    total: u32,
+}
+
+impl LiveSet {
+    fn new(n: usize) -> LiveSet {
+        LiveSet {
+            words: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    fn insert(&mut self, position: u32) {
+        self.words[position as usize / 64] |= 1 << (position % 64);
+    }
+
+    fn contains(&self, position: u32) -> bool {
+        self.words[position as usize / 64] & (1 << (position % 64)) != 0
+    }
+
+    fn ranks(&self) -> Ranks {
+        let mut total = 0;
+        let before = self
+            .words
+            .iter()
+            .map(|w| {
+                let at = total;
+                total += w.count_ones();
+                at
+            })
+            .collect();
+        Ranks { before, total }
+    }
+}
+
+impl Ranks {
+    fn rank(&self, set: &LiveSet, position: u32) -> u32 {
+        let word = position as usize / 64;
+        let below = set.words[word] & ((1u64 << (position % 64)) - 1);
+        self.before[word] + below.count_ones()
+    }
 }
 
 #[cfg(test)]
@@ -405,64 +487,66 @@ impl RecordLoader {
 
     pub fn finish(mut self) -> RecordTable {
         let hasher = hashbrown::DefaultHashBuilder::default();
-        // (hash, op index << 1 | is_delete): sorting groups each id's ops in
-        // file order without touching the ops themselves.
+        // Sorted by hash with the bucket bits (the hash's low bits) first:
+        // each id's ops end up together, in file order, and in the order
+        // the table's buckets lie, so the table fills front to back.
+        let bits = bucket_bits(self.ops.len());
         let mut by_id: Vec<(u64, u32)> = self
             .ops
             .iter()
             .enumerate()
             .map(|(i, op)| {
-                let hash = hash_key(&hasher, op.id.key());
+                let hash = hash_key(&hasher, op.id.key()).rotate_right(bits);
                 (hash, (i as u32) << 1 | u32::from(op.loc.is_none()))
             })
             .collect();
         by_id.sort_unstable();
-        // (position of the record, op holding its final version)
-        let mut live: Vec<u64> = Vec::with_capacity(by_id.len());
+
+        // Where each live record stands (its first put since its last
+        // delete), with its hash, in bucket order.
+        let mut live = LiveSet::new(self.ops.len());
+        let mut placed: Vec<(u64, u32)> = Vec::with_capacity(by_id.len());
         let mut start = 0;
         while start < by_id.len() {
-            let hash = by_id[start].0;
+            let rotated = by_id[start].0;
             let len = by_id[start..]
                 .iter()
-                .take_while(|&&(h, _)| h == hash)
+                .take_while(|&&(h, _)| h == rotated)
                 .count();
-            let run = &by_id[start..start + len];
-            if let [(_, op)] = run {
-                if op & 1 == 0 {
-                    let op = u64::from(op >> 1);
-                    live.push(op << 32 | op);
+            let hash = rotated.rotate_left(bits);
+            match &by_id[start..start + len] {
+                [(_, op)] => {
+                    if op & 1 == 0 {
+                        live.insert(op >> 1);
+                        placed.push((hash, op >> 1));
+                    }
                 }
-            } else {
-                self.resolve_run(run, &mut live);
+                run => {
+                    for (position, last) in self.resolve_run(run) {
+                        self.ops[position as usize].loc = self.ops[last as usize].loc;
+                        live.insert(position);
+                        placed.push((hash, position));
+                    }
+                }
             }
             start += len;
         }
         drop(by_id);
-        live.sort_unstable();
 
+        let ranks = live.ranks();
         let mut table = RecordTable {
-            slots: Vec::with_capacity(live.len()),
-            index: HashTable::with_capacity(live.len()),
+            slots: Vec::with_capacity(ranks.total as usize),
+            index: HashTable::with_capacity(ranks.total as usize),
             hasher,
-            live: live.len(),
+            live: ranks.total as usize,
         };
-        let mut placed: Vec<(u64, u32)> = Vec::with_capacity(live.len());
-        for packed in live {
-            let (position, last) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-            let Some(loc) = self.ops[last].loc else {
-                continue;
-            };
-            let id = std::mem::replace(&mut self.ops[position].id, StoredId::Uuid([0; 16]));
-            placed.push((hash_key(&table.hasher, id.key()), table.slots.len() as u32));
-            table.slots.push(Some(Slot { id, loc }));
+        for (i, op) in self.ops.into_iter().enumerate() {
+            if let (true, Some(loc)) = (live.contains(i as u32), op.loc) {
+                table.slots.push(Some(Slot { id: op.id, loc }));
+            }
         }
-        table.live = table.slots.len();
-        // Bucket order: the table's bucket index is the hash's low bits.
-        let bucket_bits = (table.live.max(8) * 8 / 7)
-            .next_power_of_two()
-            .trailing_zeros();
-        placed.sort_unstable_by_key(|&(hash, _)| hash.rotate_right(bucket_bits));
-        for (hash, slot) in placed {
+        for (hash, position) in placed {
+            let slot = ranks.rank(&live, position);
             table.index.insert_unique(hash, (hash, slot), |&(h, _)| h);
         }
         table
@@ -471,10 +555,11 @@ impl RecordLoader {
     /// Ops whose ids share a hash (one id that was written several times,
     /// or rarely several ids), in file order: finds where each live record
     /// stands and which op holds its final version.
-    fn resolve_run(&self, run: &[(u64, u32)], live: &mut Vec<u64>) {
-        let mut done = vec![false; run.len()];
+    fn resolve_run(&self, run: &[(u64, u32)]) -> Vec<(u32, u32)> {
+        let mut live = Vec::new();
+        let mut done = DoneSet::new(run.len());
         for first in 0..run.len() {
-            if done[first] {
+            if done.contains(first) {
                 continue;
             }
             let key = self.ops[(run[first].1 >> 1) as usize].id.key();
@@ -482,10 +567,10 @@ impl RecordLoader {
             let mut last: Option<u64> = None;
             for (k, &(_, packed)) in run.iter().enumerate().skip(first) {
                 let op = (packed >> 1) as usize;
-                if done[k] || !key.matches(&self.ops[op].id) {
+                if done.contains(k) || !key.matches(&self.ops[op].id) {
                     continue;
                 }
-                done[k] = true;
+                done.insert(k);
                 if packed & 1 == 0 {
                     position.get_or_insert(op as u64);
                     last = Some(op as u64);
@@ -495,8 +580,9 @@ impl RecordLoader {
                 }
             }
             if let (Some(position), Some(last)) = (position, last) {
-                live.push(position << 32 | last);
+                live.push((position as u32, last as u32));
             }
         }
+        live
     }
 }

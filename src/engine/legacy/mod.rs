@@ -6,17 +6,28 @@
 //! - [`pyrepr`]: Python's `str()`/`repr()` of JSON values, the stored text.
 //! - [`pickle_index`]: `indexes/<collection>.idx`, the pickled index.
 //! - [`infer`]: the typed value a stored text most likely was (`migrate --infer-types`).
+//!
+//! And the engine's use of it:
+//!
+//! - `collection`: a legacy collection behind the engine's collection trait,
+//!   read, queried and written in place (crash safety: `README.md` here).
+//! - [`migrate`]: turning legacy collections into native ones.
 
+pub(crate) mod collection;
+mod files;
 pub mod infer;
+pub mod migrate;
 pub mod pickle_index;
 pub mod pyrepr;
 pub mod record;
+mod table;
 mod unicode_printable;
 
 pub use infer::infer_type;
+pub use migrate::{MigrateOptions, MigrateReport, MigratedCollection};
 pub use pickle_index::{
     IndexEntry, LegacyIndexFile, parse_index_file, parse_index_file_at, read_index_file,
-    read_index_file_at, write_index_file,
+    read_index_file_at, write_index_file, write_index_file_for,
 };
 pub use pyrepr::{py_float_repr, py_repr, py_repr_str, py_str};
 pub use record::{

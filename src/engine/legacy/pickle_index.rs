@@ -36,7 +36,8 @@ impl LegacyIndexFile {
     /// record's id listed under the text of each indexed field (`""` when the
     /// record lacks it), values in order of first appearance.
     pub fn rebuild(fields: &[String], records: &[LegacyRecord]) -> LegacyIndexFile {
-        let built = build_index(fields, records);
+        let records: Vec<&LegacyRecord> = records.iter().collect();
+        let built = build_index(fields, &records);
         LegacyIndexFile {
             fields: built.iter().map(|field| field.name.to_string()).collect(),
             entries: built
@@ -116,6 +117,12 @@ fn merge_entry(entries: &mut Vec<IndexEntry>, value: String, ids: Vec<String>) {
 /// `fields`, byte for byte as CPython's `pickle.dumps(index, protocol=5)` of
 /// the index built from the records as the library reads them.
 pub fn write_index_file(fields: &[String], records: &[LegacyRecord]) -> Result<Vec<u8>> {
+    let records: Vec<&LegacyRecord> = records.iter().collect();
+    write_index_file_for(fields, &records)
+}
+
+/// [`write_index_file`] for records held elsewhere (a collection in memory).
+pub fn write_index_file_for(fields: &[String], records: &[&LegacyRecord]) -> Result<Vec<u8>> {
     let built = build_index(fields, records);
     let mut pickler = Pickler::new();
     pickler.save_dict(built.len(), |pickler, i| {
@@ -174,7 +181,7 @@ struct BuiltValue<'a> {
 
 /// `{f: {} for f in fields}`, then for each record and field
 /// `index[f].setdefault(str(record.get(f, "")), []).append(record["_id"])`.
-fn build_index<'a>(fields: &'a [String], records: &'a [LegacyRecord]) -> Vec<BuiltField<'a>> {
+fn build_index<'a>(fields: &'a [String], records: &[&'a LegacyRecord]) -> Vec<BuiltField<'a>> {
     let mut built: Vec<BuiltField<'a>> = Vec::new();
     for (position, name) in fields.iter().enumerate() {
         if built.iter().all(|field| field.name != name) {
@@ -186,7 +193,7 @@ fn build_index<'a>(fields: &'a [String], records: &'a [LegacyRecord]) -> Vec<Bui
         }
     }
     let mut positions: Vec<HashMap<&'a str, usize>> = vec![HashMap::new(); built.len()];
-    for (record_number, record) in records.iter().enumerate() {
+    for (record_number, &record) in records.iter().enumerate() {
         let id = (
             record.id.as_str(),
             StrIdentity::of(&record.id, StrIdentity::RecordId(record_number)),

@@ -16,7 +16,7 @@ use super::compare::{
     TypeBracket, compare_numbers, compare_values, parse_numeric_text, values_equal,
 };
 use super::path::FieldPath;
-use crate::engine::Document;
+use crate::engine::{Document, json_type_name};
 use crate::error::{Error, Result};
 
 /// How deep `$and`/`$or`/`$not`/`$elemMatch` (and operand values) may nest;
@@ -271,7 +271,7 @@ impl Filter {
         let Value::Object(object) = filter else {
             return Err(Error::InvalidQuery(format!(
                 "a filter must be a JSON object, not {}",
-                describe(filter)
+                json_type_name(filter)
             )));
         };
         Ok(Filter {
@@ -302,6 +302,16 @@ impl Filter {
 
     /// Constraints on top-level-ANDed paths (also inside a top-level `$and`)
     /// that an index answers with a superset of the matches, for typed values.
+    /// The top-level fields the filter reads: a document holding only these
+    /// (and `_id`) matches exactly when the whole document does.
+    pub fn top_level_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.root.collect_roots(&mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn index_constraints(&self) -> Vec<PathConstraint> {
         self.index_constraints_in(ValueMode::Typed)
     }
@@ -318,6 +328,15 @@ impl Filter {
 }
 
 impl Node {
+    fn collect_roots(&self, out: &mut Vec<String>) {
+        match self {
+            Node::And(nodes) | Node::Or(nodes) | Node::Nor(nodes) => {
+                nodes.iter().for_each(|n| n.collect_roots(out))
+            }
+            Node::Field { path, .. } => out.push(path.root().to_owned()),
+        }
+    }
+
     fn matches(&self, doc: &Document, mode: ValueMode) -> bool {
         match self {
             Node::And(nodes) => nodes.iter().all(|n| n.matches(doc, mode)),
@@ -520,17 +539,6 @@ fn invalid(message: String) -> Error {
     Error::InvalidQuery(message)
 }
 
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn check_depth(depth: usize, where_: &str) -> Result<()> {
     if depth > MAX_FILTER_DEPTH {
         return Err(invalid(format!(
@@ -598,7 +606,7 @@ fn parse_clauses(op: &str, value: &Value, depth: usize) -> Result<Vec<Node>> {
     let Value::Array(items) = value else {
         return Err(invalid(format!(
             "{op} needs an array of filters, not {}",
-            describe(value)
+            json_type_name(value)
         )));
     };
     if items.is_empty() {
@@ -611,7 +619,7 @@ fn parse_clauses(op: &str, value: &Value, depth: usize) -> Result<Vec<Node>> {
             Value::Object(object) => parse_node(object, depth + 1),
             other => Err(invalid(format!(
                 "{op} element {i} must be a filter object, not {}",
-                describe(other)
+                json_type_name(other)
             ))),
         })
         .collect()
@@ -669,7 +677,7 @@ fn parse_operators(path: &str, object: &Map<String, Value>, depth: usize) -> Res
                 _ => {
                     return Err(invalid(format!(
                         "$not at path {path:?} needs an operator expression such as {{\"$gt\": 5}}, not {}",
-                        describe(arg)
+                        json_type_name(arg)
                     )));
                 }
             },
@@ -699,7 +707,7 @@ fn parse_in(op: &str, arg: &Value, path: &str) -> Result<ValueSet> {
     let Value::Array(items) = arg else {
         return Err(invalid(format!(
             "{op} at path {path:?} needs an array, not {}",
-            describe(arg)
+            json_type_name(arg)
         )));
     };
     for item in items {
@@ -722,7 +730,7 @@ fn truthy(op: &str, arg: &Value, path: &str) -> Result<bool> {
         Value::Null => Ok(false),
         _ => Err(invalid(format!(
             "{op} at path {path:?} needs true or false, not {}",
-            describe(arg)
+            json_type_name(arg)
         ))),
     }
 }
@@ -759,7 +767,7 @@ fn parse_regex(arg: &Value, options: Option<&Value>, path: &str) -> Result<Regex
     let Value::String(pattern) = arg else {
         return Err(invalid(format!(
             "$regex at path {path:?} needs a pattern string, not {}",
-            describe(arg)
+            json_type_name(arg)
         )));
     };
     let options = match options {
@@ -768,7 +776,7 @@ fn parse_regex(arg: &Value, options: Option<&Value>, path: &str) -> Result<Regex
         Some(other) => {
             return Err(invalid(format!(
                 "$options at path {path:?} must be a string of flags, not {}",
-                describe(other)
+                json_type_name(other)
             )));
         }
     };
@@ -817,7 +825,7 @@ fn parse_all(arg: &Value, path: &str, depth: usize) -> Result<Test> {
     let Value::Array(items) = arg else {
         return Err(invalid(format!(
             "$all at path {path:?} needs an array, not {}",
-            describe(arg)
+            json_type_name(arg)
         )));
     };
     if items.is_empty() {
@@ -843,7 +851,7 @@ fn parse_elem_match(arg: &Value, path: &str, depth: usize) -> Result<Leaf> {
     let Value::Object(object) = arg else {
         return Err(invalid(format!(
             "$elemMatch at path {path:?} needs an object, not {}",
-            describe(arg)
+            json_type_name(arg)
         )));
     };
     let value_form = object.keys().next().is_some_and(|first| {

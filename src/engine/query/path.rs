@@ -27,6 +27,12 @@ pub(crate) struct Segment {
 }
 
 impl FieldPath {
+    /// The top-level field the path starts at (all a document needs to
+    /// hold for the path to be evaluated).
+    pub fn root(&self) -> &str {
+        self.segments.first().map_or("", |s| s.name.as_str())
+    }
+
     /// Splits `path` on dots; an empty path or an empty segment is an error
     /// (the message says why; callers add where the path came from).
     pub fn parse(path: &str) -> Result<FieldPath, String> {

@@ -74,6 +74,11 @@ impl Sort {
         Ok(Sort { keys, paths })
     }
 
+    /// The top-level fields the sort reads.
+    pub fn top_level_fields(&self) -> Vec<String> {
+        self.paths.iter().map(|p| p.root().to_owned()).collect()
+    }
+
     pub fn keys(&self) -> &[(String, SortDirection)] {
         &self.keys
     }

@@ -11,7 +11,7 @@ use super::compare::{compare_values, values_equal};
 use super::filter::Filter;
 use super::path::MAX_PATH_SEGMENTS;
 use super::sort::Sort;
-use crate::engine::Document;
+use crate::engine::{Document, json_type_name};
 use crate::error::{Error, Result};
 
 /// A parsed update.
@@ -574,17 +574,6 @@ fn last(path: &UpdatePath) -> &str {
     path.segments.last().map_or("", String::as_str)
 }
 
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 impl Operation {
     fn name(&self) -> &'static str {
         match &self.action {
@@ -654,7 +643,7 @@ impl Operation {
                     Some(other) => {
                         return Err(field_error(format!(
                             "the field holds {}, not a number",
-                            describe(other)
+                            json_type_name(other)
                         )));
                     }
                 };
@@ -744,7 +733,7 @@ fn array_field<'p>(
         Some(other) => Err(invalid(format!(
             "{operator} on field {:?}: the field holds {}, not an array",
             path.text,
-            describe(other)
+            json_type_name(other)
         ))),
         None => Err(invalid(format!(
             "{operator} on field {:?}: cannot create the array",
@@ -765,7 +754,7 @@ fn existing_array<'p>(
         Some(other) => Err(invalid(format!(
             "{operator} on field {:?}: the field holds {}, not an array",
             path.text,
-            describe(other)
+            json_type_name(other)
         ))),
     }
 }

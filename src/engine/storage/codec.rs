@@ -28,6 +28,15 @@ pub trait RecordCodec: Send + Sync + std::fmt::Debug {
     fn encode(&self, doc: &Document, out: &mut Vec<u8>) -> Result<()>;
     /// Decodes bytes made by `encode`, inserting `id` as the first field.
     fn decode(&self, id: &str, bytes: &[u8]) -> Result<Document>;
+
+    /// Like [`decode`](Self::decode), keeping only the named top-level
+    /// fields (`_id` too when named). Scans use it to test filters without
+    /// building whole documents; a codec may simply decode everything.
+    fn decode_fields(&self, id: &str, bytes: &[u8], fields: &[String]) -> Result<Document> {
+        let mut doc = self.decode(id, bytes)?;
+        doc.retain(|k, _| fields.iter().any(|f| f == k));
+        Ok(doc)
+    }
 }
 
 /// The native codec: a compact, typed, length-prefixed binary form of JSON.
@@ -85,6 +94,32 @@ impl RecordCodec for BinaryCodec {
             let key = reader.string()?;
             let value = reader.value(1)?;
             doc.insert(key, value);
+        }
+        if reader.pos != bytes.len() {
+            return Err(reader.error("trailing bytes after the document"));
+        }
+        Ok(doc)
+    }
+
+    fn decode_fields(&self, id: &str, bytes: &[u8], fields: &[String]) -> Result<Document> {
+        let mut reader = Reader { bytes, pos: 0 };
+        let count = reader.varint()?;
+        let mut doc = Map::with_capacity(fields.len() + 1);
+        if fields.iter().any(|f| f == "_id") {
+            doc.insert("_id".to_owned(), Value::String(id.to_owned()));
+        }
+        for _ in 0..count {
+            let len = reader.length()?;
+            let key = reader.take(len)?;
+            if fields.iter().any(|f| f.as_bytes() == key) {
+                let key = std::str::from_utf8(key)
+                    .map_err(|_| reader.error("invalid UTF-8 in a field name"))?
+                    .to_owned();
+                let value = reader.value(1)?;
+                doc.insert(key, value);
+            } else {
+                reader.skip_value()?;
+            }
         }
         if reader.pos != bytes.len() {
             return Err(reader.error("trailing bytes after the document"));
@@ -255,6 +290,25 @@ impl<'a> Reader<'a> {
         String::from_utf8(bytes.to_vec()).map_err(|_| self.error("invalid UTF-8 in a string"))
     }
 
+    /// Moves past one value without building it.
+    fn skip_value(&mut self) -> Result<()> {
+        match self.byte()? {
+            TAG_NULL | TAG_FALSE | TAG_TRUE => {}
+            TAG_INT | TAG_UINT => {
+                self.varint()?;
+            }
+            TAG_FLOAT => {
+                self.take(8)?;
+            }
+            TAG_STRING | TAG_ARRAY | TAG_OBJECT => {
+                let len = self.length()?;
+                self.take(len)?;
+            }
+            other => return Err(self.error(&format!("unknown value tag {other}"))),
+        }
+        Ok(())
+    }
+
     fn value(&mut self, depth: usize) -> Result<Value> {
         let tag = self.byte()?;
         Ok(match tag {
@@ -402,6 +456,29 @@ mod tests {
             &[1, 1, b'a', 8, 0xff, 0xff, 0xff, 0xff],
         ] {
             assert!(BinaryCodec.decode("i", garbage).is_err());
+        }
+    }
+
+    #[test]
+    fn partial_decoding_keeps_only_the_named_fields() {
+        let original =
+            doc(json!({"a": [1, {"b": "c"}], "d": 2.5, "e": "text", "f": {"g": null}, "h": 7}));
+        let mut bytes = Vec::new();
+        BinaryCodec.encode(&original, &mut bytes).unwrap();
+        let fields = ["e".to_owned(), "h".to_owned(), "missing".to_owned()];
+        let partial = BinaryCodec.decode_fields("i", &bytes, &fields).unwrap();
+        assert_eq!(Value::Object(partial), json!({"e": "text", "h": 7}));
+        let with_id = BinaryCodec
+            .decode_fields("i", &bytes, &["_id".to_owned()])
+            .unwrap();
+        assert_eq!(Value::Object(with_id), json!({"_id": "i"}));
+        for cut in 0..bytes.len() {
+            assert!(
+                BinaryCodec
+                    .decode_fields("i", &bytes[..cut], &fields)
+                    .is_err(),
+                "cut {cut}"
+            );
         }
     }
 

@@ -8,10 +8,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, IoContext, Result};
 
 pub const LOCK_FILE: &str = ".fluxdb.lock";
+
+/// How long a busy lock is retried before [`Error::Locked`].
+const LOCK_PATIENCE: Duration = Duration::from_millis(500);
 
 /// Held for as long as a writable [`crate::engine::FluxDB`] is open.
 #[derive(Debug)]
@@ -30,15 +34,24 @@ impl WriterLock {
             .truncate(false)
             .open(&path)
             .at(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Locked {
-                    path: dir.to_path_buf(),
-                    holder: describe_holder(&mut file),
-                });
+        // A lock just released can stay held for a moment by a child process
+        // forked in between (it shares the open file until it execs), so a
+        // busy lock is tried again briefly before it counts as held.
+        let deadline = Instant::now() + LOCK_PATIENCE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Locked {
+                        path: dir.to_path_buf(),
+                        holder: describe_holder(&mut file),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
         }
         write_holder(&mut file, &path)?;
         Ok(WriterLock { _file: file })

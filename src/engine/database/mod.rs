@@ -6,16 +6,19 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::engine::collection::NativeCollection;
-use crate::engine::find::{Find, Plan};
+use crate::engine::aggregate::Pipeline;
+use crate::engine::collection::{CollectionStore, NativeCollection};
+use crate::engine::find::{Explain, Find, Plan};
+use crate::engine::legacy::collection::LegacyCollection;
+use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
-use crate::engine::query::{Filter, Update, ValueMode};
+use crate::engine::query::{Filter, Update};
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, backup, memory};
+use crate::engine::{Document, backup, json_type_name, memory};
 use crate::error::{Error, IoContext, Result};
 
 /// Longest `_id`, in bytes.
@@ -124,11 +127,7 @@ impl OpenOptions {
 }
 
 enum Collection {
-    Native(NativeCollection),
-    /// A Python FluxDB 0.1 file, which this engine leaves untouched.
-    Legacy {
-        path: PathBuf,
-    },
+    Open(Box<dyn CollectionStore>),
 }
 
 /// The transaction in progress.
@@ -218,6 +217,11 @@ impl FluxDB {
         };
         for (name, path) in collection_files(&db.dir)? {
             let collection = db.load_collection(&name, &path, &committed)?;
+            if let (Collection::Open(c), false) = (&collection, db.read_only)
+                && c.format() == StorageFormat::Native
+            {
+                backup::repair_index_definitions(&db.dir, &name, c.indexed_fields())?;
+            }
             db.collections.insert(name, collection);
         }
         Ok(db)
@@ -235,9 +239,7 @@ impl FluxDB {
         // A native file cut inside its magic is still native (and torn), not Python's.
         let torn_magic = n > 0 && n < 8 && first[..n] == native::FILE_MAGIC[..n];
         if !torn_magic && !native::has_native_magic(&first[..n]) {
-            return Ok(Collection::Legacy {
-                path: path.to_path_buf(),
-            });
+            return self.load_legacy_collection(name, committed);
         }
         let opened = NativeCollection::open(path, self.codec.clone(), committed, self.read_only)?;
         if let Some(dropped) = opened.dropped {
@@ -246,7 +248,7 @@ impl FluxDB {
                 dropped,
             });
         }
-        Ok(Collection::Native(opened.collection))
+        Ok(Collection::Open(Box::new(opened.collection)))
     }
 
     /// The database folder.
@@ -274,21 +276,13 @@ impl FluxDB {
 
     pub fn collection_info(&self, name: &str) -> Result<CollectionInfo> {
         match self.collection(name)? {
-            Collection::Native(c) => Ok(CollectionInfo {
+            Collection::Open(c) => Ok(CollectionInfo {
                 name: name.to_owned(),
-                format: StorageFormat::Native,
+                format: c.format(),
                 records: c.len(),
                 file_bytes: c.file_bytes(),
                 dead_bytes: c.dead_bytes(),
                 indexed_fields: c.indexed_fields().to_vec(),
-            }),
-            Collection::Legacy { path } => Ok(CollectionInfo {
-                name: name.to_owned(),
-                format: StorageFormat::Legacy,
-                records: 0,
-                file_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                dead_bytes: 0,
-                indexed_fields: Vec::new(),
             }),
         }
     }
@@ -299,10 +293,9 @@ impl FluxDB {
             .ok_or_else(|| Error::CollectionNotFound(name.to_owned()))
     }
 
-    fn native(&self, name: &str) -> Result<&NativeCollection> {
+    fn store(&self, name: &str) -> Result<&dyn CollectionStore> {
         match self.collection(name)? {
-            Collection::Native(c) => Ok(c),
-            Collection::Legacy { .. } => Err(legacy_refused(name)),
+            Collection::Open(c) => Ok(c.as_ref()),
         }
     }
 
@@ -316,24 +309,21 @@ impl FluxDB {
         Ok(())
     }
 
-    /// The collection to write, enrolled in the transaction if one is active.
-    fn native_mut(&mut self, name: &str) -> Result<&mut NativeCollection> {
+    /// The collection to write, enrolled in the transaction if one is
+    /// active (its savepoint opens on the first write).
+    fn store_mut(&mut self, name: &str) -> Result<&mut dyn CollectionStore> {
         self.ensure_writable("writing")?;
-        let in_transaction = match &mut self.transaction {
-            Some(t) => {
-                t.touched.insert(name.to_owned());
-                true
-            }
+        let newly_enrolled = match &mut self.transaction {
+            Some(t) => t.touched.insert(name.to_owned()),
             None => false,
         };
         match self.collections.get_mut(name) {
-            Some(Collection::Native(c)) => {
-                if in_transaction {
-                    c.begin_savepoint();
+            Some(Collection::Open(c)) => {
+                if newly_enrolled {
+                    c.savepoint();
                 }
-                Ok(c)
+                Ok(c.as_mut())
             }
-            Some(Collection::Legacy { .. }) => Err(legacy_refused(name)),
             None => Err(Error::CollectionNotFound(name.to_owned())),
         }
     }
@@ -356,11 +346,14 @@ impl FluxDB {
         // Inside a transaction too: creating an empty collection is not part
         // of its atomicity (a rollback keeps the empty collection).
         let fields = normalize_fields(indexed_fields)?;
+        if self.new_collections_are_legacy() {
+            return self.create_legacy_collection(name, fields);
+        }
         let path = self.collection_path(name);
         let collection = NativeCollection::create(&path, self.codec.clone(), fields.clone())?;
         backup::write_index_definitions(&self.dir, name, &fields)?;
         self.collections
-            .insert(name.to_owned(), Collection::Native(collection));
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
     }
 
@@ -371,8 +364,10 @@ impl FluxDB {
         self.refuse_in_transaction("dropping a collection")?;
         match self.collections.get(name) {
             None => return Ok(false),
-            Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
-            Some(Collection::Native(_)) => {}
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                return self.drop_legacy_collection(name);
+            }
+            Some(Collection::Open(_)) => {}
         }
         durable::durable_remove(&self.collection_path(name))?;
         backup::remove_index_definitions(&self.dir, name)?;
@@ -387,13 +382,16 @@ impl FluxDB {
         self.refuse_in_transaction("clearing a collection")?;
         let fields = match self.collections.get(name) {
             None => return Ok(false),
-            Some(Collection::Legacy { .. }) => return Err(legacy_refused(name)),
-            Some(Collection::Native(c)) => c.indexed_fields().to_vec(),
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                let fields = c.indexed_fields().to_vec();
+                return self.create_legacy_collection(name, fields);
+            }
+            Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
         };
         let path = self.collection_path(name);
         let collection = NativeCollection::create(&path, self.codec.clone(), fields)?;
         self.collections
-            .insert(name.to_owned(), Collection::Native(collection));
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
     }
 
@@ -426,17 +424,14 @@ impl FluxDB {
         validate_collection_name(collection)?;
         self.ensure_writable("inserting")?;
         self.ensure_collection(collection)?;
-        let c = self.native_mut(collection)?;
-        // Staged one by one; any failure undoes this call's records only.
-        let mark = c.mark();
+        let c = self.store_mut(collection)?;
+        // Staged one by one under a savepoint: any failure undoes this call only.
+        c.savepoint();
         let mut ids = Vec::with_capacity(documents.len());
-        let mut data = Vec::with_capacity(256);
         let staged = || -> Result<()> {
             for (i, document) in documents.into_iter().enumerate() {
                 let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-                data.clear();
-                c.encode(&doc, &mut data).map_err(|e| at_index(e, i))?;
-                if !c.put_new(&id, &data)? {
+                if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
                     return Err(Error::DuplicateId {
                         collection: collection.to_owned(),
                         id,
@@ -446,50 +441,200 @@ impl FluxDB {
             }
             Ok(())
         };
-        let result = staged();
-        if result.is_err() {
-            c.rollback_to(&mark);
+        match staged() {
+            Ok(()) => c.release_savepoint(),
+            Err(e) => {
+                c.rollback_savepoint();
+                return Err(e);
+            }
         }
-        c.end_atomic_call();
-        result?;
         self.after_write()?;
         Ok(ids)
     }
 
     /// The record with this `_id`, if any.
     pub fn get(&self, collection: &str, id: &str) -> Result<Option<Document>> {
-        self.native(collection)?.get(id)
+        self.store(collection)?.get(id)
     }
 
     /// Whether a record with this `_id` exists (false for a missing collection, as the seed).
     pub fn exists(&self, collection: &str, id: &str) -> Result<bool> {
         match self.collections.get(collection) {
             None => Ok(false),
-            Some(_) => Ok(self.native(collection)?.contains(id)),
+            Some(_) => Ok(self.store(collection)?.contains(id)),
         }
     }
 
     /// Records matching the query, in insertion order unless sorted.
+    /// Indexes are used where they help; the answer is a full scan's.
     pub fn find(&self, collection: &str, query: &Find) -> Result<Vec<Document>> {
-        let plan = Plan::new(query, ValueMode::Typed)?;
-        let c = self.native(collection)?;
-        plan.run(c.scan())
+        self.find_explained(collection, query).map(|(docs, _)| docs)
+    }
+
+    /// [`find`](Self::find), and how it was answered.
+    pub fn find_explained(
+        &self,
+        collection: &str,
+        query: &Find,
+    ) -> Result<(Vec<Document>, Explain)> {
+        let c = self.store(collection)?;
+        Plan::new(query, c.value_mode())?.execute(c)
+    }
+
+    /// How a query is answered: the index used and the records examined.
+    pub fn explain(&self, collection: &str, query: &Find) -> Result<Explain> {
+        self.find_explained(collection, query)
+            .map(|(_, explain)| explain)
     }
 
     /// How many records match the filter.
     pub fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
-        let filter = Filter::parse(filter)?;
-        let c = self.native(collection)?;
-        if filter.is_match_all() {
+        let c = self.store(collection)?;
+        let parsed = Filter::parse(filter)?;
+        if parsed.is_match_all() {
             return Ok(c.len());
         }
-        let mut n = 0;
-        for doc in c.scan() {
-            if filter.matches(&doc?) {
-                n += 1;
+        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
+        Ok(Plan::new(&ids, c.value_mode())?.execute(c)?.0.len())
+    }
+
+    /// The `_id`s of the records matching a filter, in natural order.
+    fn matching_ids(&self, collection: &str, filter: &Value) -> Result<Vec<String>> {
+        let c = self.store(collection)?;
+        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
+        let (docs, _) = Plan::new(&ids, c.value_mode())?.execute(c)?;
+        Ok(docs
+            .into_iter()
+            .filter_map(|mut d| match d.remove("_id") {
+                Some(Value::String(id)) => Some(id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Applies an update to every record matching the filter; returns how
+    /// many were updated. All or none: an update that fails on one record
+    /// (say `$inc` on text) changes nothing.
+    pub fn update_many(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> Result<usize> {
+        let update = Update::parse(update)?;
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = (|| -> Result<usize> {
+            for id in &ids {
+                let Some(mut doc) = c.get(id)? else { continue };
+                update.apply(&mut doc)?;
+                if doc.get("_id").and_then(Value::as_str) != Some(id.as_str()) {
+                    return Err(Error::InvalidUpdate(format!(
+                        "the update would change _id of record {id:?}; _id cannot change"
+                    )));
+                }
+                c.replace(id, &doc)?;
             }
+            Ok(ids.len())
+        })();
+        match result {
+            Ok(_) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
         }
+        let n = result?;
+        self.after_write()?;
         Ok(n)
+    }
+
+    /// Deletes every record matching the filter; returns how many.
+    pub fn delete_many(&mut self, collection: &str, filter: &Value) -> Result<usize> {
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = ids.iter().try_for_each(|id| c.delete(id).map(drop));
+        match result {
+            Ok(()) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
+        }
+        result?;
+        self.after_write()?;
+        Ok(ids.len())
+    }
+
+    /// Runs an aggregation pipeline (the seed's `aggregate`). A leading
+    /// `$match` uses indexes like `find`.
+    pub fn aggregate(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
+        let pipeline = Pipeline::parse(pipeline)?;
+        let c = self.store(collection)?;
+        let mode = c.value_mode();
+        match pipeline.leading_match() {
+            Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
+                // Let the planner pick the records; the pipeline's own
+                // $match then passes them all.
+                let plan = Plan::from_filter(filter.clone(), mode);
+                let (docs, _) = plan.execute(c)?;
+                pipeline.run_in(docs.into_iter().map(Ok), mode)
+            }
+            _ => match pipeline.input_fields() {
+                Some(fields) => {
+                    let partial = c.scan_fields(&fields).map(|item| item.map(|(_, doc)| doc));
+                    pipeline.run_in(partial, mode)
+                }
+                None => pipeline.run_in(c.scan(), mode),
+            },
+        }
+    }
+
+    /// The indexed fields of a collection.
+    pub fn list_indexes(&self, collection: &str) -> Result<Vec<String>> {
+        Ok(self.store(collection)?.indexed_fields().to_vec())
+    }
+
+    /// Indexes a field (a dot path) of a collection that may hold data;
+    /// `Ok(false)` if it was indexed already.
+    pub fn create_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        self.create_index_with_progress(collection, field, &mut |_, _| {})
+    }
+
+    /// [`create_index`](Self::create_index), reporting `(records done, total)`.
+    pub fn create_index_with_progress(
+        &mut self,
+        collection: &str,
+        field: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<bool> {
+        let field = normalize_fields(&[field])?.remove(0);
+        self.refuse_in_transaction("changing indexes")?;
+        let c = self.store_mut(collection)?;
+        if c.indexed_fields().contains(&field) {
+            return Ok(false);
+        }
+        let mut fields = c.indexed_fields().to_vec();
+        fields.push(field);
+        c.set_indexed_fields(fields.clone(), progress)?;
+        c.flush(0)?;
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        Ok(true)
+    }
+
+    /// Stops indexing a field; `Ok(false)` if it was not indexed.
+    pub fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        self.refuse_in_transaction("changing indexes")?;
+        let c = self.store_mut(collection)?;
+        if !c.indexed_fields().iter().any(|f| f == field) {
+            return Ok(false);
+        }
+        let fields: Vec<String> = c
+            .indexed_fields()
+            .iter()
+            .filter(|f| *f != field)
+            .cloned()
+            .collect();
+        c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
+        c.flush(0)?;
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        Ok(true)
     }
 
     /// Updates one record: a plain object merges its fields (as the seed),
@@ -497,7 +642,7 @@ impl FluxDB {
     /// no such record.
     pub fn update(&mut self, collection: &str, id: &str, update: &Value) -> Result<bool> {
         let update = Update::parse(update)?;
-        let c = self.native_mut(collection)?;
+        let c = self.store_mut(collection)?;
         let Some(mut doc) = c.get(id)? else {
             return Ok(false);
         };
@@ -507,14 +652,14 @@ impl FluxDB {
                 "the update would change _id of record {id:?}; _id cannot change"
             )));
         }
-        c.put(id, &doc)?;
+        c.replace(id, &doc)?;
         self.after_write()?;
         Ok(true)
     }
 
     /// Deletes one record; `Ok(false)` if there was none.
     pub fn delete(&mut self, collection: &str, id: &str) -> Result<bool> {
-        let deleted = self.native_mut(collection)?.delete(id)?;
+        let deleted = self.store_mut(collection)?.delete(id)?;
         self.after_write()?;
         Ok(deleted)
     }
@@ -526,8 +671,7 @@ impl FluxDB {
                 .collections
                 .values()
                 .map(|c| match c {
-                    Collection::Native(c) => c.pending_bytes(),
-                    Collection::Legacy { .. } => 0,
+                    Collection::Open(c) => c.pending_bytes(),
                 })
                 .sum();
             if buffered >= self.flush_size {
@@ -544,11 +688,10 @@ impl FluxDB {
             return Ok(());
         }
         for c in self.collections.values_mut() {
-            if let Collection::Native(c) = c {
-                c.flush(0)?;
-                if c.dead_bytes() > (1 << 20) && c.dead_bytes() > c.file_bytes() / 2 {
-                    c.compact()?;
-                }
+            let Collection::Open(c) = c;
+            c.flush(0)?;
+            if c.wants_compaction() {
+                c.compact()?;
             }
         }
         Ok(())
@@ -580,16 +723,16 @@ impl FluxDB {
         let touched: Vec<String> = txn
             .touched
             .iter()
-            .filter(|name| matches!(self.collections.get(*name), Some(Collection::Native(c)) if c.has_pending()))
+            .filter(|name| matches!(self.collections.get(*name), Some(Collection::Open(c)) if c.has_pending()))
             .cloned()
             .collect();
         let result = self.write_transaction(txn.id, &touched);
         for name in &txn.touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
                 if result.is_ok() {
                     c.release_savepoint();
                 } else {
-                    c.rollback_to_savepoint();
+                    c.rollback_savepoint();
                 }
             }
         }
@@ -600,19 +743,18 @@ impl FluxDB {
         if touched.len() <= 1 {
             // One collection: its batch group is its own commit record.
             for name in touched {
-                if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
+                if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
                     c.flush(0)?;
                 }
             }
             return Ok(());
         }
-        let mut written: Vec<(String, u64)> = Vec::new();
+        let mut prepared: Vec<&String> = Vec::new();
         let mut result = Ok(());
         for name in touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
-                let before = c.end();
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                prepared.push(name);
                 result = c.flush(id);
-                written.push((name.clone(), before));
                 if result.is_err() {
                     break;
                 }
@@ -621,12 +763,16 @@ impl FluxDB {
         if result.is_ok() {
             result = self.txlog_mut().and_then(|log| log.commit(id));
         }
-        if result.is_err() {
-            // Without its commit record the batches are invisible on disk;
-            // cut them off so later appends do not follow garbage.
-            for (name, before) in written {
-                if let Some(Collection::Native(c)) = self.collections.get_mut(&name) {
-                    let _ = c.truncate_to(before);
+        for name in prepared {
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                if result.is_ok() {
+                    // The commit record is durable: a failure here is
+                    // repaired by recovery, so it does not undo the commit.
+                    let _ = c.finish_commit();
+                } else {
+                    // Without its commit record the batches are invisible
+                    // on disk; cut them off so later appends do not follow them.
+                    let _ = c.abort_commit();
                 }
             }
         }
@@ -648,8 +794,8 @@ impl FluxDB {
             return Err(Error::Transaction("no transaction is active".to_owned()));
         };
         for name in &txn.touched {
-            if let Some(Collection::Native(c)) = self.collections.get_mut(name) {
-                c.rollback_to_savepoint();
+            if let Some(Collection::Open(c)) = self.collections.get_mut(name) {
+                c.rollback_savepoint();
             }
         }
         Ok(())
@@ -672,7 +818,7 @@ impl FluxDB {
     /// Rewrites a collection's file with only its live records.
     pub fn compact(&mut self, collection: &str) -> Result<CompactReport> {
         self.refuse_in_transaction("compaction")?;
-        let c = self.native_mut(collection)?;
+        let c = self.store_mut(collection)?;
         let bytes_before = c.file_bytes();
         c.compact()?;
         Ok(CompactReport {
@@ -687,8 +833,7 @@ impl FluxDB {
         if !self.collections.contains_key(collection) {
             return Ok(false);
         }
-        let c = self.native(collection)?;
-        backup::export_collection(c, collection, file.as_ref())?;
+        self.store(collection)?.export(collection, file.as_ref())?;
         Ok(true)
     }
 
@@ -703,8 +848,8 @@ impl FluxDB {
         if !file.exists() {
             return Ok(false);
         }
-        if let Some(Collection::Legacy { .. }) = self.collections.get(collection) {
-            return Err(legacy_refused(collection));
+        if self.imports_as_legacy(collection, file)? {
+            return self.import_legacy_collection(collection, file);
         }
         self.flush()?;
         let checked = backup::read_backup(file, self.codec.as_ref())?;
@@ -713,8 +858,10 @@ impl FluxDB {
         backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)?;
         backup::write_index_definitions(&self.dir, collection, &fields)?;
         let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)?;
-        self.collections
-            .insert(collection.to_owned(), Collection::Native(opened.collection));
+        self.collections.insert(
+            collection.to_owned(),
+            Collection::Open(Box::new(opened.collection)),
+        );
         Ok(true)
     }
 
@@ -785,14 +932,6 @@ impl Drop for Transaction<'_> {
     }
 }
 
-fn legacy_refused(name: &str) -> Error {
-    Error::UnsupportedFormat {
-        collection: name.to_owned(),
-        format: "Python FluxDB 0.1".to_owned(),
-        reason: "this version of FluxDB does not read or write that format yet, and leaves the file untouched".to_owned(),
-    }
-}
-
 /// `(name, path)` of every `*.fdb` file in the folder whose name is a valid
 /// collection name, sorted by name.
 fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
@@ -859,17 +998,6 @@ fn at_index(error: Error, index: usize) -> Error {
     }
 }
 
-pub(crate) fn json_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn normalize_fields<S: AsRef<str>>(fields: &[S]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(fields.len());
     for f in fields {
@@ -889,4 +1017,114 @@ fn normalize_fields<S: AsRef<str>>(fields: &[S]) -> Result<Vec<String>> {
 fn new_transaction_id() -> u64 {
     let (a, _) = uuid::Uuid::new_v4().as_u64_pair();
     a | 1
+}
+
+/// Python FluxDB 0.1 collections (`engine::legacy`): loading them, the
+/// operations that replace their files, and migration to the native format.
+impl FluxDB {
+    fn load_legacy_collection(
+        &mut self,
+        name: &str,
+        committed: &HashSet<u64>,
+    ) -> Result<Collection> {
+        let opened = LegacyCollection::open(&self.dir, name, committed, self.read_only)?;
+        for dropped in opened.dropped {
+            self.recovery.push(RecoveryNote {
+                collection: name.to_owned(),
+                dropped,
+            });
+        }
+        Ok(Collection::Open(Box::new(opened.collection)))
+    }
+
+    /// New collections take the folder's format: Python's when every
+    /// collection in it is, so the Python library keeps seeing all of them.
+    fn new_collections_are_legacy(&self) -> bool {
+        !self.collections.is_empty()
+            && self
+                .collections
+                .values()
+                .all(|Collection::Open(c)| c.format() == StorageFormat::Legacy)
+    }
+
+    /// Creates (or, for clear, replaces) a legacy collection with no records.
+    fn create_legacy_collection(&mut self, name: &str, fields: Vec<String>) -> Result<bool> {
+        let collection = LegacyCollection::create(&self.dir, name, fields)?;
+        self.collections
+            .insert(name.to_owned(), Collection::Open(Box::new(collection)));
+        Ok(true)
+    }
+
+    fn drop_legacy_collection(&mut self, name: &str) -> Result<bool> {
+        LegacyCollection::remove_files(&self.dir, name)?;
+        self.collections.remove(name);
+        Ok(true)
+    }
+
+    /// Whether an import goes the legacy way: into a legacy collection (which
+    /// takes files in its own format, as Python's export writes them), or
+    /// into a new collection from a legacy file.
+    fn imports_as_legacy(&self, collection: &str, file: &Path) -> Result<bool> {
+        let mut first = [0u8; 8];
+        let handle = std::fs::File::open(file).at(file)?;
+        let n = durable::read_at_most(&handle, &mut first, 0).at(file)?;
+        let file_is_native = native::has_native_magic(&first[..n]);
+        match self.collections.get(collection) {
+            Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
+                if file_is_native {
+                    return Err(Error::UnsupportedFormat {
+                        collection: collection.to_owned(),
+                        format: StorageFormat::Legacy.to_string(),
+                        reason: format!(
+                            "{} is a native FluxDB backup; this collection imports files in its own format (migrate the folder to import native backups)",
+                            file.display()
+                        ),
+                    });
+                }
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+            None => Ok(!file_is_native),
+        }
+    }
+
+    fn import_legacy_collection(&mut self, collection: &str, file: &Path) -> Result<bool> {
+        self.flush()?;
+        let fields = match self.collections.get(collection) {
+            Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
+            None => Vec::new(),
+        };
+        let imported = LegacyCollection::import(&self.dir, collection, fields, file)?;
+        self.collections
+            .insert(collection.to_owned(), Collection::Open(Box::new(imported)));
+        Ok(true)
+    }
+
+    /// Turns every Python FluxDB 0.1 collection of the folder into a native
+    /// one, keeping ids, record order and field order (values stay text
+    /// unless `options.infer_types`). Each new file is complete and checked
+    /// against the old one before it replaces it; the old files are copied
+    /// to a backup folder first (named in the report). Native collections
+    /// are left as they are.
+    pub fn migrate(&mut self, options: MigrateOptions) -> Result<MigrateReport> {
+        self.ensure_writable("migrating")?;
+        self.refuse_in_transaction("migrating")?;
+        self.flush()?;
+        let legacy: Vec<String> = self
+            .collections
+            .iter()
+            .filter(|(_, Collection::Open(c))| c.format() == StorageFormat::Legacy)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut migration = Migration::new(&self.dir, self.codec.clone(), options);
+        for name in legacy {
+            let Some(Collection::Open(source)) = self.collections.get(&name) else {
+                continue;
+            };
+            let native = migration.collection(&name, source.as_ref())?;
+            self.collections
+                .insert(name, Collection::Open(Box::new(native)));
+        }
+        Ok(migration.finish())
+    }
 }

@@ -1,0 +1,196 @@
+//! Query benchmark on 1,000,000 documents, FluxDB beside SQLite (bundled,
+//! documents as JSON text with expression indexes) in the same run:
+//! indexed equality, indexed range, full-scan filter, sorts with a limit on
+//! an indexed and an unindexed field, and a `$group` over everything.
+//! Run with `cargo bench --no-default-features --bench query`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use fluxdb::engine::{Find, FluxDB, OpenOptions};
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+const DOCS: usize = 1_000_000;
+
+fn document(i: usize) -> Value {
+    const CITIES: [&str; 8] = [
+        "Lyon", "Berlin", "Osaka", "Lima", "Oslo", "Accra", "Quito", "Perth",
+    ];
+    let mix = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+    json!({
+        "name": format!("user-{i:07}"),
+        "group": mix % 10_000,
+        "age": 18 + mix % 60,
+        "city": CITIES[(mix % 8) as usize],
+        "score": (mix % 1000) as f64 / 10.0,
+        "active": mix.is_multiple_of(3),
+    })
+}
+
+struct Case {
+    name: &'static str,
+    target_ms: f64,
+    flux: Box<dyn Fn(&FluxDB) -> usize>,
+    sqlite: &'static str,
+}
+
+fn main() {
+    let docs = std::env::var("FLUXDB_BENCH_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DOCS);
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    println!("FluxDB vs SQLite query benchmark: {docs} documents\n");
+
+    let mut db = OpenOptions::new()
+        .open(tmp.path().join("flux"))
+        .expect("open");
+    db.create_collection("bench", &["group", "score"])
+        .expect("create");
+    db.insert_many("bench", (0..docs).map(document).collect())
+        .expect("insert");
+    db.flush().expect("flush");
+    // Build the indexes now, as a long-running process would have them.
+    db.count("bench", &json!({"group": 0})).expect("warm up");
+
+    let sql = Connection::open(tmp.path().join("bench.sqlite")).expect("sqlite");
+    sql.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+         CREATE TABLE docs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);",
+    )
+    .expect("schema");
+    {
+        let tx = sql.unchecked_transaction().expect("tx");
+        let mut insert = tx
+            .prepare("INSERT INTO docs VALUES (?1, ?2)")
+            .expect("prepare");
+        for i in 0..docs {
+            insert
+                .execute((format!("{i:036}"), document(i).to_string()))
+                .expect("insert");
+        }
+        drop(insert);
+        tx.commit().expect("commit");
+    }
+    sql.execute_batch(
+        "CREATE INDEX by_group ON docs (json_extract(doc, '$.group'));
+         CREATE INDEX by_score ON docs (json_extract(doc, '$.score'));
+         ANALYZE;",
+    )
+    .expect("indexes");
+
+    let cases = vec![
+        Case {
+            name: "indexed equality (100 records)",
+            target_ms: 0.5,
+            flux: Box::new(|db| {
+                db.find("bench", &Find::new(json!({"group": 4242})))
+                    .map(|d| d.len())
+                    .unwrap_or(0)
+            }),
+            sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.group') = 4242",
+        },
+        Case {
+            name: "indexed range (1%)",
+            target_ms: 20.0,
+            flux: Box::new(|db| {
+                db.find(
+                    "bench",
+                    &Find::new(json!({"score": {"$gte": 50.0, "$lt": 51.0}})),
+                )
+                .map(|d| d.len())
+                .unwrap_or(0)
+            }),
+            sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.score') >= 50.0 AND json_extract(doc, '$.score') < 51.0",
+        },
+        Case {
+            name: "full-scan filter",
+            target_ms: 400.0,
+            flux: Box::new(|db| {
+                db.find(
+                    "bench",
+                    &Find::new(json!({"city": "Oslo", "age": {"$gt": 70}})),
+                )
+                .map(|d| d.len())
+                .unwrap_or(0)
+            }),
+            sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.city') = 'Oslo' AND json_extract(doc, '$.age') > 70",
+        },
+        Case {
+            name: "sort on indexed field, limit 50",
+            target_ms: 2.0,
+            flux: Box::new(|db| {
+                db.find("bench", &Find::all().sort(json!({"score": -1})).limit(50))
+                    .map(|d| d.len())
+                    .unwrap_or(0)
+            }),
+            sqlite: "SELECT doc FROM docs ORDER BY json_extract(doc, '$.score') DESC LIMIT 50",
+        },
+        Case {
+            name: "sort on unindexed field, limit 50",
+            target_ms: 500.0,
+            flux: Box::new(|db| {
+                db.find("bench", &Find::all().sort(json!({"name": -1})).limit(50))
+                    .map(|d| d.len())
+                    .unwrap_or(0)
+            }),
+            sqlite: "SELECT doc FROM docs ORDER BY json_extract(doc, '$.name') DESC LIMIT 50",
+        },
+        Case {
+            name: "$group over all",
+            target_ms: 700.0,
+            flux: Box::new(|db| {
+                db.aggregate(
+                    "bench",
+                    &json!([{"$group": {"_id": "$city", "n": {"$sum": 1}, "avg": {"$avg": "$score"}}}]),
+                )
+                .map(|d| d.len())
+                .unwrap_or(0)
+            }),
+            sqlite: "SELECT json_extract(doc, '$.city'), count(*), avg(json_extract(doc, '$.score')) FROM docs GROUP BY 1",
+        },
+    ];
+
+    println!("| query | target | FluxDB | SQLite | FluxDB / SQLite |");
+    println!("|---|---|---|---|---|");
+    for case in &cases {
+        let (flux_ms, flux_n) = best_of(5, || (case.flux)(&db));
+        let mut stmt = sql.prepare(case.sqlite).expect("prepare");
+        let (sql_ms, sql_n) = best_of(5, || {
+            let rows = stmt
+                .query_map([], |row| row.get::<_, String>(0))
+                .expect("query");
+            rows.map(|r| black_box(r.map(|s| s.len()).unwrap_or(0)))
+                .fold(0, |n, _| n + 1)
+        });
+        assert_eq!(flux_n, sql_n, "{}: FluxDB and SQLite disagree", case.name);
+        println!(
+            "| {} ({flux_n} rows) | ≤ {} ms | {} | {} | {:.2} |",
+            case.name,
+            case.target_ms,
+            format_ms(flux_ms),
+            format_ms(sql_ms),
+            flux_ms / sql_ms
+        );
+    }
+}
+
+fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut best = f64::MAX;
+    let mut n = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        n = black_box(f());
+        best = best.min(start.elapsed().as_secs_f64() * 1e3);
+    }
+    (best, n)
+}
+
+fn format_ms(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.0} ms")
+    }
+}

@@ -1,0 +1,84 @@
+//! What the database needs of a collection, whatever its on-disk format.
+//!
+//! [`NativeCollection`](super::NativeCollection) is FluxDB's own format; the
+//! Python FluxDB 0.1 format (`engine::legacy`) is the other implementation.
+//! The database does buffering, transactions and queries through this trait
+//! alone, so both formats behave the same to callers.
+
+use std::path::Path;
+
+use crate::engine::Document;
+use crate::engine::database::StorageFormat;
+use crate::engine::index::IndexSet;
+use crate::engine::query::ValueMode;
+use crate::error::Result;
+
+pub(crate) trait CollectionStore: Send + std::fmt::Debug {
+    fn format(&self) -> StorageFormat;
+    /// How filters and sorts compare values: text-only formats match a
+    /// number against text that parses as that number.
+    fn value_mode(&self) -> ValueMode;
+    fn len(&self) -> usize;
+    fn file_bytes(&self) -> u64;
+    /// Bytes on disk that hold no live record (compaction reclaims them).
+    fn dead_bytes(&self) -> u64;
+    fn indexed_fields(&self) -> &[String];
+    fn contains(&self, id: &str) -> bool;
+    fn get(&self, id: &str) -> Result<Option<Document>>;
+    /// Live records in insertion order.
+    fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_>;
+
+    /// Stages a new record; `Ok(false)` (nothing staged) if the id exists.
+    fn insert(&mut self, id: &str, doc: &Document) -> Result<bool>;
+    /// Stages a new version of an existing record (it keeps its position).
+    fn replace(&mut self, id: &str, doc: &Document) -> Result<()>;
+    /// Stages a deletion; `Ok(false)` if there is no such record.
+    fn delete(&mut self, id: &str) -> Result<bool>;
+
+    /// Opens a savepoint (savepoints nest: a transaction, an atomic call).
+    fn savepoint(&mut self);
+    /// Keeps what the newest savepoint covered.
+    fn release_savepoint(&mut self);
+    /// Undoes what the newest savepoint covered and closes it.
+    fn rollback_savepoint(&mut self);
+
+    fn has_pending(&self) -> bool;
+    fn pending_bytes(&self) -> usize;
+    /// Makes staged writes durable. With `txn != 0` they are only prepared:
+    /// they count once the transaction log holds `txn` and
+    /// [`finish_commit`](Self::finish_commit) ran.
+    fn flush(&mut self, txn: u64) -> Result<()>;
+    /// The commit record of a prepared transaction is durable.
+    fn finish_commit(&mut self) -> Result<()>;
+    /// A prepared transaction will not commit: remove what it wrote.
+    fn abort_commit(&mut self) -> Result<()>;
+
+    /// The collection's indexes (built on first use, then kept exact).
+    fn indexes(&self) -> Result<&IndexSet>;
+    /// The live record in `slot` (slots are what indexes hold: positions in
+    /// insertion order).
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>>;
+    /// The slots of live records, in insertion order.
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
+    /// Live records in insertion order with their slots, holding only these
+    /// top-level fields (and `_id`): what a filter or sort needs to test
+    /// them, for a fraction of the decoding.
+    fn scan_fields(
+        &self,
+        fields: &[String],
+    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_>;
+    /// Changes the indexed fields and builds their indexes, reporting
+    /// `(records done, total)`.
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()>;
+
+    /// Rewrites the file with only live records.
+    fn compact(&mut self) -> Result<()>;
+    /// Whether dead space has grown enough to compact on flush.
+    fn wants_compaction(&self) -> bool;
+    /// Writes a one-collection backup (the seed's `export_collection`).
+    fn export(&self, name: &str, target: &Path) -> Result<()>;
+}
