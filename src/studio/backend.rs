@@ -40,7 +40,12 @@ pub struct ExplainSummary {
     pub index: Option<String>,
     pub examined: usize,
     pub returned: usize,
+    /// Records in the collection.
+    pub total: usize,
 }
+
+/// A page of records and how the engine found them.
+pub type FoundPage = (Vec<Document>, Option<ExplainSummary>);
 
 /// The engine operations Studio needs from an open folder.
 pub trait Database: Send {
@@ -48,11 +53,10 @@ pub trait Database: Send {
     fn is_read_only(&self) -> bool;
     fn list_collections(&self) -> Vec<String>;
     fn collection_summary(&self, name: &str) -> Result<CollectionSummary>;
-    fn find_page(&self, collection: &str, query: &PageQuery) -> Result<Vec<Document>>;
+    /// One page of records, with how the engine found them (the index used
+    /// and the records examined) when it can say, from the same run.
+    fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage>;
     fn count(&self, collection: &str, filter: &Value) -> Result<usize>;
-    /// The index a query uses and the work it does; `None` when the engine
-    /// cannot say.
-    fn explain(&self, collection: &str, query: &PageQuery) -> Result<Option<ExplainSummary>>;
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize>;
     fn flush(&mut self) -> Result<()>;
@@ -165,31 +169,26 @@ pub(crate) mod tests {
                 indexed_fields: Vec::new(),
             })
         }
-        fn find_page(&self, collection: &str, query: &PageQuery) -> Result<Vec<Document>> {
+        fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage> {
             self.check(collection)?;
-            Ok(self
+            let docs: Vec<Document> = self
                 .records
                 .iter()
                 .skip(query.skip)
                 .take(query.limit)
                 .cloned()
-                .collect())
+                .collect();
+            let explain = ExplainSummary {
+                index: None,
+                examined: self.records.len(),
+                returned: docs.len(),
+                total: self.records.len(),
+            };
+            Ok((docs, Some(explain)))
         }
         fn count(&self, collection: &str, _filter: &Value) -> Result<usize> {
             self.check(collection)?;
             Ok(self.records.len())
-        }
-        fn explain(&self, collection: &str, query: &PageQuery) -> Result<Option<ExplainSummary>> {
-            self.check(collection)?;
-            Ok(Some(ExplainSummary {
-                index: None,
-                examined: self.records.len(),
-                returned: self
-                    .records
-                    .len()
-                    .saturating_sub(query.skip)
-                    .min(query.limit),
-            }))
         }
         fn create_collection(&mut self, _name: &str, _indexed: &[&str]) -> Result<bool> {
             Ok(true)

@@ -4,9 +4,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::backend::{CollectionSummary, Database, ExplainSummary, OpenMode, Opener, PageQuery};
+use super::backend::{
+    CollectionSummary, Database, ExplainSummary, FoundPage, OpenMode, Opener, PageQuery,
+};
+use crate::Result;
 use crate::engine::{Find, FluxDB, StorageFormat};
-use crate::{Document, Result};
 
 /// Opens folders with [`FluxDB`].
 pub struct EngineOpener;
@@ -59,18 +61,19 @@ impl Database for FluxDB {
         })
     }
 
-    fn find_page(&self, collection: &str, query: &PageQuery) -> Result<Vec<Document>> {
-        self.find(collection, &find_of(query))
+    fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage> {
+        let (docs, explain) = self.find_explained(collection, &find_of(query))?;
+        let summary = ExplainSummary {
+            index: explain.index,
+            examined: explain.examined,
+            returned: explain.returned,
+            total: explain.total,
+        };
+        Ok((docs, Some(summary)))
     }
 
     fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
         FluxDB::count(self, collection, filter)
-    }
-
-    /// The engine has no `explain` yet (its API lists one to come): until
-    /// then the status bar shows the query time without the index used.
-    fn explain(&self, _collection: &str, _query: &PageQuery) -> Result<Option<ExplainSummary>> {
-        Ok(None)
     }
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {

@@ -22,9 +22,10 @@ use super::backend::{
 };
 use crate::Document;
 
-/// Python 0.1 folders open read-only until the engine can write them without
-/// breaking the Python library; then this turns true.
-pub const LEGACY_FOLDERS_WRITABLE: bool = false;
+/// Python 0.1 folders opened read-only until the engine could write them
+/// without breaking the Python library; it can now (engine::legacy), so they
+/// open read-write, with their badge. False would bring read-only back.
+pub const LEGACY_FOLDERS_WRITABLE: bool = true;
 
 pub type RequestId = u64;
 
@@ -480,10 +481,8 @@ impl Worker {
             RequestKind::Page { collection, query } => {
                 let db = self.db()?;
                 let started = Instant::now();
-                let docs = db.find_page(collection, query)?;
+                let (docs, explain) = db.find_page(collection, query)?;
                 let elapsed = started.elapsed();
-                // Explain only adds detail: a failure must not hide the page.
-                let explain = db.explain(collection, query).ok().flatten();
                 Ok(EventKind::Page {
                     collection: collection.clone(),
                     skip: query.skip,
@@ -712,7 +711,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_legacy_folder_opens_read_only() {
+    fn a_legacy_folder_reports_its_format_and_opens_as_the_policy_says() {
         let mut opener = MemoryOpener::with_records("people", 3);
         opener.legacy = true;
         let mut worker = handle(opener);

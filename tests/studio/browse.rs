@@ -90,6 +90,10 @@ fn a_typed_filter_runs_with_ctrl_enter_and_is_kept_in_the_history() {
             .map(String::as_str),
         Some(r#"{"city": "Oslo"}"#)
     );
+    harness.get_by_label_contains("full scan, examined 120 of 120");
+    // A filter on the indexed field: the status bar names the index.
+    run_filter(&mut harness, r#"{"age": 27}"#);
+    wait_for_label(&mut harness, "index: age");
 }
 
 #[test]

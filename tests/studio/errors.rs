@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
-use fluxdb::Document;
 use fluxdb::studio::backend::{
-    CollectionSummary, Database, ExplainSummary, OpenMode, Opener, PageQuery,
+    CollectionSummary, Database, FoundPage, OpenMode, Opener, PageQuery,
 };
 use fluxdb::studio::engine_link::EngineOpener;
 use serde_json::Value;
@@ -68,7 +67,7 @@ impl Database for Panicky {
     fn collection_summary(&self, name: &str) -> fluxdb::Result<CollectionSummary> {
         self.0.collection_summary(name)
     }
-    fn find_page(&self, collection: &str, query: &PageQuery) -> fluxdb::Result<Vec<Document>> {
+    fn find_page(&self, collection: &str, query: &PageQuery) -> fluxdb::Result<FoundPage> {
         if collection == "visits" {
             panic!("simulated engine bug");
         }
@@ -76,13 +75,6 @@ impl Database for Panicky {
     }
     fn count(&self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
         self.0.count(collection, filter)
-    }
-    fn explain(
-        &self,
-        collection: &str,
-        query: &PageQuery,
-    ) -> fluxdb::Result<Option<ExplainSummary>> {
-        self.0.explain(collection, query)
     }
     fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
         self.0.create_collection(name, indexed)

@@ -3,6 +3,7 @@
 
 mod browse;
 mod errors;
+mod legacy;
 mod perf;
 mod start_screen;
 mod support;

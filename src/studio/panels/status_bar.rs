@@ -25,11 +25,16 @@ impl StatusBar {
                 }
                 if let Some(explain) = &state.status.explain {
                     ui.separator();
-                    let index = explain.index.as_deref().unwrap_or("none (full scan)");
+                    let index = match &explain.index {
+                        Some(index) => format!("index: {index}"),
+                        None => "full scan".to_owned(),
+                    };
                     ui.label(format!(
-                        "index: {index}, examined {}",
-                        format_count(explain.examined)
-                    ));
+                        "{index}, examined {} of {}",
+                        format_count(explain.examined),
+                        format_count(explain.total)
+                    ))
+                    .on_hover_text("How the engine found this page");
                 }
             }
             if let Some(busy) = state.status.busy.clone() {
