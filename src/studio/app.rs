@@ -221,6 +221,7 @@ impl StudioApp {
                         ("Click / Shift+click / Ctrl+click", "Select rows"),
                         ("Double-click a nested value", "Expand it"),
                         ("Click a column header", "Sort: ascending, descending, off"),
+                        ("Drop a folder on the window", "Open it"),
                     ] {
                         ui.label(RichText::new(keys).monospace());
                         ui.label(what);
@@ -239,12 +240,23 @@ impl StudioApp {
 }
 
 impl eframe::App for StudioApp {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         for event in self.worker.poll() {
             self.state.apply(event);
         }
         if let Some((create, path)) = self.dialog.poll() {
             self.state.open_folder(path, create);
+        }
+        // A folder dropped on the window opens it.
+        let dropped = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_path_buf())
+                .find(|path| path.is_dir())
+        });
+        if let Some(folder) = dropped {
+            self.state.open_folder(folder, false);
         }
         // Reopening after a worker stop is a request too.
         self.send_outgoing();
