@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -11,7 +12,9 @@ use fluxdb::studio::backend::{
 use fluxdb::studio::engine_link::EngineOpener;
 use serde_json::Value;
 
-use crate::support::{config, harness, harness_with, page_ids, temp_db, wait_for_label, wait_idle};
+use crate::support::{
+    config, harness, harness_with, page_ids, step_until, temp_db, wait_for_label, wait_idle,
+};
 
 #[test]
 fn an_engine_error_is_shown_with_what_failed_and_why() {
@@ -43,14 +46,20 @@ fn an_engine_error_is_shown_with_what_failed_and_why() {
     wait_for_label(&mut harness, "1–50 of 120");
 }
 
-/// The real engine, except that reading `visits` panics like an engine bug.
-struct PanickyOpener;
+/// The real engine, except that reading `visits` panics like an engine bug
+/// and counting takes `slow_count` longer.
+struct HookedOpener {
+    slow_count: Duration,
+}
 
-struct Panicky(Box<dyn Database>);
+struct Panicky(Box<dyn Database>, Duration);
 
-impl Opener for PanickyOpener {
+impl Opener for HookedOpener {
     fn open(&self, path: &Path, mode: OpenMode) -> fluxdb::Result<Box<dyn Database>> {
-        Ok(Box::new(Panicky(EngineOpener.open(path, mode)?)))
+        Ok(Box::new(Panicky(
+            EngineOpener.open(path, mode)?,
+            self.slow_count,
+        )))
     }
 }
 
@@ -74,6 +83,7 @@ impl Database for Panicky {
         self.0.find_page(collection, query)
     }
     fn count(&self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
+        std::thread::sleep(self.1);
         self.0.count(collection, filter)
     }
     fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
@@ -92,7 +102,9 @@ fn a_worker_failure_is_reported_and_the_app_keeps_running() {
     let db = temp_db();
     let mut harness = harness_with(
         config(Some(&db.path()), db.dir.path()),
-        Arc::new(PanickyOpener),
+        Arc::new(HookedOpener {
+            slow_count: Duration::ZERO,
+        }),
     );
     wait_for_label(&mut harness, "1–50 of 120");
     wait_idle(&mut harness);
@@ -108,4 +120,26 @@ fn a_worker_failure_is_reported_and_the_app_keeps_running() {
     harness.get_by_label("people").click();
     wait_for_label(&mut harness, "1–50 of 120");
     assert_eq!(page_ids(&harness).first().map(String::as_str), Some("p000"));
+}
+
+#[test]
+fn a_slow_count_shows_the_worker_busy_and_cancel_stops_waiting_for_it() {
+    let db = temp_db();
+    let mut harness = harness_with(
+        config(Some(&db.path()), db.dir.path()),
+        Arc::new(HookedOpener {
+            slow_count: Duration::from_secs(3),
+        }),
+    );
+    // The first page shows while the count still runs.
+    wait_for_label(&mut harness, "counting people");
+    wait_for_label(&mut harness, "1–50 of counting…");
+    harness.get_by_label("Cancel").click();
+    step_until(&mut harness, "the cancel", |h| {
+        h.state().state().status.busy.is_none()
+    });
+    wait_for_label(&mut harness, "1–50 of ?");
+    // The app carries on: the next page comes once the count is done.
+    harness.get_by_label("Next ›").click();
+    wait_for_label(&mut harness, "51–100 of ?");
 }
