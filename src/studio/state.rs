@@ -185,6 +185,8 @@ pub enum Total {
 /// One page of records as the grid shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
+    /// The request this page answered: tells one page from the next.
+    pub request_id: RequestId,
     pub skip: usize,
     pub docs: Vec<Document>,
     /// The union of the page's fields: `_id` first, then in first-seen order.
@@ -195,6 +197,7 @@ impl Page {
     pub fn new(skip: usize, docs: Vec<Document>) -> Page {
         let columns = columns_of(&docs);
         Page {
+            request_id: 0,
             skip,
             docs,
             columns,
@@ -756,6 +759,9 @@ impl State {
             } => {
                 if self.is_latest(&Slot::Page, id) {
                     self.on_page(&collection, skip, docs, elapsed, explain);
+                    if let Some(page) = self.current.as_mut().and_then(|v| v.page.as_mut()) {
+                        page.request_id = id;
+                    }
                 }
             }
             EventKind::Count {

@@ -13,11 +13,41 @@ use crate::studio::widgets::value_cell::{is_nested, value_cell_ui};
 
 const ROW_HEIGHT: f32 = 22.0;
 const HEADER_HEIGHT: f32 = 24.0;
+const JSON_MARGIN: f32 = 6.0;
 
 #[derive(Default)]
 pub struct Grid {
     /// The "go to page" box, as typed.
     go_to_text: String,
+    json: JsonTexts,
+}
+
+/// The JSON view's pretty text of each record of the page on screen, made
+/// once per page rather than every frame.
+#[derive(Default)]
+struct JsonTexts {
+    request_id: Option<u64>,
+    texts: Vec<String>,
+    lines: Vec<usize>,
+}
+
+impl JsonTexts {
+    fn update(&mut self, page: &crate::studio::state::Page) {
+        if self.request_id == Some(page.request_id) && self.texts.len() == page.docs.len() {
+            return;
+        }
+        self.texts = page
+            .docs
+            .iter()
+            .map(|doc| serde_json::to_string_pretty(doc).unwrap_or_default())
+            .collect();
+        self.lines = self
+            .texts
+            .iter()
+            .map(|t| t.lines().count().max(1))
+            .collect();
+        self.request_id = Some(page.request_id);
+    }
 }
 
 /// What the user did in the table this frame, applied once it is drawn.
@@ -48,7 +78,7 @@ impl Grid {
         let action = match state.view_mode {
             ViewMode::Table => self.table_ui(ui, state),
             ViewMode::Json => {
-                json_view_ui(ui, state);
+                self.json_view_ui(ui, state);
                 None
             }
         };
@@ -233,6 +263,56 @@ impl Grid {
         self.apply(state, input, modifiers)
     }
 
+    /// The page as pretty, coloured JSON, one record after another. Only the
+    /// records in view are laid out: each one's height is known from its
+    /// line count.
+    fn json_view_ui(&mut self, ui: &mut Ui, state: &State) {
+        let Some(page) = state.current.as_ref().and_then(|view| view.page.as_ref()) else {
+            return;
+        };
+        self.json.update(page);
+        let dark = ui.visuals().dark_mode;
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let line_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        let padding = 2.0 * JSON_MARGIN + 2.0;
+        let gap = ui.spacing().item_spacing.y;
+        let heights: Vec<f32> = self
+            .json
+            .lines
+            .iter()
+            .map(|&lines| lines as f32 * line_height + padding)
+            .collect();
+        let total: f32 = heights.iter().map(|h| h + gap).sum();
+        let texts = &self.json.texts;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show_viewport(ui, |ui, viewport| {
+                let origin = ui.max_rect().min;
+                let width = ui.available_width();
+                ui.set_height(total);
+                let mut top = 0.0;
+                for (text, height) in texts.iter().zip(&heights) {
+                    let bottom = top + height;
+                    if bottom >= viewport.min.y && top <= viewport.max.y {
+                        let rect = egui::Rect::from_min_size(
+                            origin + egui::vec2(0.0, top),
+                            egui::vec2(width, *height),
+                        );
+                        let job = layout_job(text, font.clone(), dark, None);
+                        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                            egui::Frame::group(ui.style())
+                                .inner_margin(JSON_MARGIN)
+                                .show(ui, |ui| {
+                                    ui.set_width(ui.available_width());
+                                    ui.add(egui::Label::new(job).extend().selectable(true));
+                                });
+                        });
+                    }
+                    top = bottom + gap;
+                }
+            });
+    }
+
     fn apply(
         &mut self,
         state: &mut State,
@@ -267,27 +347,6 @@ impl Grid {
         }
         input.copy.then_some(AppAction::CopySelection)
     }
-}
-
-/// The page as pretty, coloured JSON, one record after another.
-fn json_view_ui(ui: &mut Ui, state: &mut State) {
-    let Some(page) = state.current.as_ref().and_then(|view| view.page.as_ref()) else {
-        return;
-    };
-    let dark = ui.visuals().dark_mode;
-    let font = egui::TextStyle::Monospace.resolve(ui.style());
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for doc in &page.docs {
-                let text = serde_json::to_string_pretty(doc).unwrap_or_default();
-                let job = layout_job(&text, font.clone(), dark, None);
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.set_width(ui.available_width());
-                    ui.add(egui::Label::new(job).selectable(true));
-                });
-            }
-        });
 }
 
 /// A window with the tree of a nested value that was double-clicked.
