@@ -153,8 +153,17 @@ fn perf_the_app_stays_responsive() {
     step_until(&mut harness, "a 500-record page", |h| {
         h.state().state().range_label().starts_with("1–500")
     });
+    // The wheel scrolls what is under the pointer: the grid.
+    harness.hover_at(egui::pos2(800.0, 500.0));
+    harness.run_steps(1);
+    let first_visible = |h: &egui_kittest::Harness<'static, fluxdb::studio::StudioApp>| {
+        h.query_by_label("Person 0000000").is_some()
+    };
     let mut frames = Vec::new();
     for i in 0..120 {
+        if i == 60 {
+            assert!(!first_visible(&harness), "the grid did not scroll");
+        }
         harness.event(egui::Event::MouseWheel {
             unit: egui::MouseWheelUnit::Line,
             delta: egui::vec2(0.0, if i < 60 { -3.0 } else { 3.0 }),
@@ -167,6 +176,26 @@ fn perf_the_app_stays_responsive() {
         frames.push(t.elapsed());
     }
     frame_stats("frame while scrolling 500 rows", &frames);
+
+    // The same page in the JSON view.
+    harness.get_by_label("JSON").click();
+    harness.run_steps(2);
+    let mut frames = Vec::new();
+    for i in 0..120 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, if i < 60 { -10.0 } else { 10.0 }),
+            phase: egui::TouchPhase::Move,
+            modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        let t = Instant::now();
+        harness.step();
+        frames.push(t.elapsed());
+    }
+    frame_stats("frame while scrolling 500 records as JSON", &frames);
+    harness.get_by_label("Table").click();
+    harness.run_steps(2);
 
     // A sort on an unindexed field: frames keep coming while the worker sorts.
     harness.get_by_label("name").click();
