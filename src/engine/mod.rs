@@ -20,6 +20,7 @@ pub use database::{
     Transaction,
 };
 pub use find::{Explain, Find};
+pub use legacy::{MigrateOptions, MigrateReport};
 
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;

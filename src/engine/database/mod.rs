@@ -613,9 +613,20 @@ impl FluxDB {
         let mut fields = c.indexed_fields().to_vec();
         fields.push(field);
         c.set_indexed_fields(fields.clone(), progress)?;
-        c.flush(0)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        self.save_index_definitions(collection, &fields)?;
         Ok(true)
+    }
+
+    /// Writes changed index definitions: the collection file (flushed now,
+    /// atomically with any pending writes) and, for native collections, the
+    /// readable copy under `indexes/` (Python folders keep their pickle).
+    fn save_index_definitions(&mut self, collection: &str, fields: &[String]) -> Result<()> {
+        let c = self.store_mut(collection)?;
+        c.flush(0)?;
+        if c.format() == StorageFormat::Native {
+            backup::write_index_definitions(&self.dir, collection, fields)?;
+        }
+        Ok(())
     }
 
     /// Stops indexing a field; `Ok(false)` if it was not indexed.
@@ -632,8 +643,7 @@ impl FluxDB {
             .cloned()
             .collect();
         c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
-        c.flush(0)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        self.save_index_definitions(collection, &fields)?;
         Ok(true)
     }
 
