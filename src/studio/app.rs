@@ -102,6 +102,8 @@ pub struct StudioApp {
     /// after the save interval, because eframe only auto-saves from a frame
     /// and an idle window draws none.
     saved_settings: Settings,
+    /// The window title last set: it names the open folder.
+    title: String,
 }
 
 /// How often changed settings are saved.
@@ -142,6 +144,7 @@ impl StudioApp {
             show_about: false,
             applied_theme: None,
             saved_settings,
+            title: String::new(),
         }
     }
 
@@ -193,6 +196,23 @@ impl StudioApp {
             return Some(AppAction::CopySelection);
         }
         None
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.state.folder {
+            Some(folder) => {
+                let name = folder.path.file_name().map_or_else(
+                    || folder.path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("{name} — FluxDB Studio")
+            }
+            None => "FluxDB Studio".to_owned(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
     }
 
     fn send_outgoing(&mut self) {
@@ -292,6 +312,7 @@ impl eframe::App for StudioApp {
             });
         }
         self.windows_ui(&ctx);
+        self.update_title(&ctx);
         for action in actions {
             self.handle(action, &ctx);
         }

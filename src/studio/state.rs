@@ -1342,6 +1342,19 @@ mod tests {
     }
 
     #[test]
+    fn column_widths_are_remembered_per_collection_and_survive_a_save() {
+        let (mut state, _, _) = opened();
+        state.set_column_width("name", 210.0);
+        state.select_collection("places");
+        assert_eq!(state.column_width("name"), None);
+        state.select_collection("people");
+        assert_eq!(state.column_width("name"), Some(210.0));
+        let saved = serde_json::to_string(&state.settings).unwrap_or_default();
+        let loaded: Settings = serde_json::from_str(&saved).unwrap_or_default();
+        assert_eq!(loaded, state.settings);
+    }
+
+    #[test]
     fn counts_get_thousands_separators() {
         for (n, text) in [
             (0, "0"),
