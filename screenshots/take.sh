@@ -46,8 +46,10 @@ click() { xdotool mousemove --window "$win" "$1" "$2" click 1; }
 double_click() { xdotool mousemove --window "$win" "$1" "$2" click --repeat 2 --delay 80 1; }
 # Keys go through XTEST to the focused window (winit ignores synthetic ones).
 keys() { xdotool key "$@" 2>/dev/null; }
+# Ctrl held a moment: winit may see a fast ctrl+key before the modifier.
+ctrl() { xdotool keydown ctrl 2>/dev/null; sleep 0.15; xdotool key "$1" 2>/dev/null; sleep 0.15; xdotool keyup ctrl 2>/dev/null; }
 type_text() { xdotool type --delay 15 "$1" 2>/dev/null; }
-filter() { click 600 42; keys ctrl+a; type_text "$1"; }
+filter() { click 600 42; ctrl a; type_text "$1"; }
 
 # 1. The start screen.
 "$BIN" & pid=$!
@@ -62,7 +64,7 @@ shot 02-sample-customers 6
 
 # 3. A filter typed in the editor and run with Ctrl+Enter.
 filter "{\"city\": \"Paris\", \"age\": {\"\$gte\": 30}}"
-keys ctrl+Return
+ctrl Return
 shot 03-filter-run 2
 
 # 4. Bad JSON: marked at its line and column, not run.
