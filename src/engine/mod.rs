@@ -12,6 +12,7 @@ pub mod index;
 pub mod legacy;
 mod memory;
 pub mod names;
+mod nesting;
 pub mod query;
 pub mod storage;
 
@@ -21,6 +22,7 @@ pub use database::{
 };
 pub use find::{Explain, Find};
 pub use legacy::{MigrateOptions, MigrateReport};
+pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;

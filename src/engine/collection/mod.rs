@@ -202,7 +202,7 @@ impl NativeCollection {
         collection.end = outcome.end;
         if outcome.dropped.is_some() && !read_only {
             collection.file.set_len(outcome.end).at(path)?;
-            collection.file.sync_all().at(path)?;
+            durable::sync_all(&collection.file).at(path)?;
         }
         Ok(Opened {
             collection,
@@ -632,7 +632,7 @@ impl NativeCollection {
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
         }
-        if let Err(e) = self.file.sync_data() {
+        if let Err(e) = durable::sync_data(&self.file) {
             self.poisoned = true;
             return Err(Error::io(&self.path, e));
         }

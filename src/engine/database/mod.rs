@@ -13,12 +13,13 @@ use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
 use crate::engine::query::{Filter, Update};
+use crate::engine::storage::codec::MAX_DEPTH;
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, backup, json_type_name, memory};
+use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 
 /// Longest `_id`, in bytes.
@@ -428,8 +429,9 @@ impl FluxDB {
         // Staged one by one under a savepoint: any failure undoes this call only.
         c.savepoint();
         let mut ids = Vec::with_capacity(documents.len());
-        let staged = || -> Result<()> {
-            for (i, document) in documents.into_iter().enumerate() {
+        let mut documents = documents.into_iter().enumerate();
+        let mut staged = || -> Result<()> {
+            for (i, document) in documents.by_ref() {
                 let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
                 if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
                     return Err(Error::DuplicateId {
@@ -445,6 +447,8 @@ impl FluxDB {
             Ok(()) => c.release_savepoint(),
             Err(e) => {
                 c.rollback_savepoint();
+                // The documents not looked at may be too deep to drop recursively.
+                documents.for_each(|(_, rest)| nesting::drop_deep(rest));
                 return Err(e);
             }
         }
@@ -966,6 +970,11 @@ fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
 fn with_id(document: Value) -> Result<(String, Document)> {
+    // Checked first: everything below (even the drop) recurses.
+    if nesting::nests_deeper_than(&document, MAX_DEPTH + 1) {
+        nesting::drop_deep(document);
+        return Err(nesting::document_too_deep());
+    }
     let Value::Object(doc) = document else {
         return Err(Error::InvalidDocument(format!(
             "a record must be a JSON object, not {}",

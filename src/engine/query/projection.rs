@@ -85,6 +85,7 @@ impl Projection {
     /// Parses a projection; mixing inclusion and exclusion (other than
     /// `_id: 0`) is an error, as in MongoDB.
     pub fn parse(projection: &Value) -> Result<Projection> {
+        crate::engine::nesting::check_input_depth(projection, "a projection")?;
         let Value::Object(spec) = projection else {
             return Err(Error::InvalidQuery(format!(
                 "a projection must be an object such as {{\"name\": 1}}, not {projection}"
