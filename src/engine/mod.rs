@@ -16,6 +16,7 @@ mod nesting;
 pub mod query;
 pub mod storage;
 
+pub use collection::MAX_RECORDS;
 pub use database::{
     CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, StorageFormat,
     Transaction,

@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod engine;
+mod faults;
 mod legacy;
 mod query;
 mod storage_format;

@@ -390,7 +390,8 @@ impl FluxDB {
             Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
         };
         let path = self.collection_path(name);
-        let collection = NativeCollection::create(&path, self.codec.clone(), fields)?;
+        let collection = NativeCollection::create_reporting(&path, self.codec.clone(), fields)
+            .map_err(|failure| self.replaced_under(name, failure))?;
         self.collections
             .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
@@ -869,13 +870,25 @@ impl FluxDB {
         let checked = backup::read_backup(file, self.codec.as_ref())?;
         let path = self.collection_path(collection);
         let fields = checked.indexed_fields.clone();
-        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
-        let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)?;
+        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)
+            .map_err(|failure| self.replaced_under(collection, failure))?;
+        let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
+            .map_err(|error| {
+                self.replaced_under(
+                    collection,
+                    durable::ReplaceFailure {
+                        error,
+                        renamed: true,
+                    },
+                )
+            })?;
         self.collections.insert(
             collection.to_owned(),
             Collection::Open(Box::new(opened.collection)),
         );
+        // The readable copy last: a collection file is never left behind
+        // an open handle to the file it replaced.
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
         Ok(true)
     }
 
@@ -1145,5 +1158,19 @@ impl FluxDB {
                 .insert(name, Collection::Open(Box::new(native)));
         }
         Ok(migration.finish())
+    }
+}
+
+impl FluxDB {
+    /// A replacement of `collection`'s file failed; if the new file had
+    /// taken the name, the open handle (to the old file) stops writing, so
+    /// nothing is appended where no one will read it.
+    fn replaced_under(&mut self, collection: &str, failure: durable::ReplaceFailure) -> Error {
+        if failure.renamed
+            && let Some(Collection::Open(c)) = self.collections.get_mut(collection)
+        {
+            c.refuse_writes();
+        }
+        failure.error
     }
 }

@@ -601,6 +601,10 @@ impl CollectionStore for LegacyCollection {
         false
     }
 
+    fn refuse_writes(&mut self) {
+        self.poisoned = true;
+    }
+
     /// Writes the collection file as it is now, in the legacy format (the
     /// Python library's export is a copy of the file), durably.
     fn export(&self, _name: &str, target: &Path) -> Result<()> {
