@@ -4,6 +4,7 @@
 mod catalogue;
 mod cli;
 mod crash;
+mod crash_more;
 mod engine;
 mod faults;
 mod legacy;
