@@ -383,8 +383,11 @@ pub fn import_csv(data: &[u8]) {
     read_all(data, Format::Csv);
 }
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the regression test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("open_native", open_native),
     ("open_legacy", open_legacy),
     ("import_backup", import_backup),

@@ -51,7 +51,7 @@ fn child_process_entry_point() {
         "import" => {
             let mut k = 0u64;
             loop {
-                let file = if k % 2 == 0 {
+                let file = if k.is_multiple_of(2) {
                     "../even.backup"
                 } else {
                     "../odd.backup"
