@@ -32,14 +32,13 @@ pub(crate) fn nests_deeper_than(v: &Value, limit: usize) -> bool {
     }
 }
 
-/// Refuses a query value (`what`: "a filter", "an update", ...) nested
-/// deeper than [`MAX_INPUT_DEPTH`].
-pub(crate) fn check_input_depth(v: &Value, what: &str) -> Result<()> {
+/// Refuses a query value nested deeper than [`MAX_INPUT_DEPTH`], with the
+/// error kind of what it is (`invalid`: `Error::InvalidQuery`, ...).
+pub(crate) fn check_input_depth(v: &Value, what: &str, invalid: fn(String) -> Error) -> Result<()> {
     if nests_deeper_than(v, MAX_INPUT_DEPTH) {
-        return Err(Error::LimitExceeded {
-            what: format!("the nesting depth of {what}"),
-            limit: format!("{MAX_INPUT_DEPTH} levels"),
-        });
+        return Err(invalid(format!(
+            "{what} nests deeper than {MAX_INPUT_DEPTH} levels"
+        )));
     }
     Ok(())
 }
@@ -99,8 +98,8 @@ mod tests {
     fn a_value_a_hundred_thousand_levels_deep_is_refused_and_dropped_safely() {
         let deep = nested(100_000);
         assert!(matches!(
-            check_input_depth(&deep, "a filter"),
-            Err(Error::LimitExceeded { .. })
+            check_input_depth(&deep, "the filter", Error::InvalidQuery),
+            Err(Error::InvalidQuery(m)) if m.contains("deeper than 256")
         ));
         drop_deep(deep);
     }

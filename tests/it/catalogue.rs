@@ -162,7 +162,7 @@ const API_CASES: &[Case] = &[
     ),
     (
         "a filter 100,000 levels deep",
-        Expect::Limit,
+        Expect::Query,
         "filter",
         |db| {
             let mut find = Find::new(obj("a", obj("$eq", nested(100_000))));
@@ -173,7 +173,7 @@ const API_CASES: &[Case] = &[
     ),
     (
         "a count filter 100,000 levels deep",
-        Expect::Limit,
+        Expect::Query,
         "filter",
         |db| {
             let filter = nested_objects(100_000);
@@ -182,7 +182,7 @@ const API_CASES: &[Case] = &[
             result
         },
     ),
-    ("a sort 100,000 levels deep", Expect::Limit, "sort", |db| {
+    ("a sort 100,000 levels deep", Expect::Query, "sort", |db| {
         let mut find = Find::all().sort(obj("n", nested(100_000)));
         let result = db.find("c", &find).map(drop);
         drop_deep(find.sort.take().unwrap_or_default());
@@ -190,7 +190,7 @@ const API_CASES: &[Case] = &[
     }),
     (
         "a projection 100,000 levels deep",
-        Expect::Limit,
+        Expect::Query,
         "projection",
         |db| {
             let mut find = Find::all().projection(nested_objects(100_000));
@@ -201,7 +201,7 @@ const API_CASES: &[Case] = &[
     ),
     (
         "an update 100,000 levels deep",
-        Expect::Limit,
+        Expect::Update,
         "update",
         |db| {
             let update = obj("$set", obj("n", nested(100_000)));
@@ -212,7 +212,7 @@ const API_CASES: &[Case] = &[
     ),
     (
         "a merge update 100,000 levels deep",
-        Expect::Limit,
+        Expect::Update,
         "update",
         |db| {
             let update = obj("n", nested_objects(100_000));
@@ -223,7 +223,7 @@ const API_CASES: &[Case] = &[
     ),
     (
         "a pipeline 100,000 levels deep",
-        Expect::Limit,
+        Expect::Pipeline,
         "pipeline",
         |db| {
             let pipeline = Value::Array(vec![obj("$match", obj("a", nested(100_000)))]);

@@ -31,7 +31,11 @@ pub struct Pipeline {
 impl Pipeline {
     /// Parses `[{"$stage": spec}, ...]`; errors name the stage and its position.
     pub fn parse(pipeline: &Value) -> Result<Pipeline> {
-        crate::engine::nesting::check_input_depth(pipeline, "a pipeline")?;
+        crate::engine::nesting::check_input_depth(
+            pipeline,
+            "the pipeline",
+            Error::InvalidPipeline,
+        )?;
         let Value::Array(items) = pipeline else {
             return Err(Error::InvalidPipeline(format!(
                 "a pipeline must be an array of stages such as [{{\"$match\": {{...}}}}], not {pipeline}"

@@ -268,7 +268,7 @@ impl TypeSet {
 impl Filter {
     /// Parses a MongoDB filter document. Errors name the operator and path.
     pub fn parse(filter: &Value) -> Result<Filter> {
-        crate::engine::nesting::check_input_depth(filter, "a filter")?;
+        crate::engine::nesting::check_input_depth(filter, "the filter", Error::InvalidQuery)?;
         let Value::Object(object) = filter else {
             return Err(Error::InvalidQuery(format!(
                 "a filter must be a JSON object, not {}",

@@ -85,7 +85,11 @@ impl Projection {
     /// Parses a projection; mixing inclusion and exclusion (other than
     /// `_id: 0`) is an error, as in MongoDB.
     pub fn parse(projection: &Value) -> Result<Projection> {
-        crate::engine::nesting::check_input_depth(projection, "a projection")?;
+        crate::engine::nesting::check_input_depth(
+            projection,
+            "the projection",
+            Error::InvalidQuery,
+        )?;
         let Value::Object(spec) = projection else {
             return Err(Error::InvalidQuery(format!(
                 "a projection must be an object such as {{\"name\": 1}}, not {projection}"

@@ -49,7 +49,7 @@ impl SortKey<'_> {
 impl Sort {
     /// Parses `{"field": 1 | -1, ...}`; keys keep their written order.
     pub fn parse(sort: &Value) -> Result<Sort> {
-        crate::engine::nesting::check_input_depth(sort, "a sort")?;
+        crate::engine::nesting::check_input_depth(sort, "the sort", Error::InvalidQuery)?;
         let Value::Object(fields) = sort else {
             return Err(Error::InvalidQuery(format!(
                 "a sort must be an object such as {{\"age\": 1, \"name\": -1}}, not {sort}"

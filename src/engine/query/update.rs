@@ -96,7 +96,7 @@ impl Update {
     /// Mixing the two is an error, as is any change to `_id` that can be
     /// seen without the record (`$unset` / `$rename` of `_id`).
     pub fn parse(update: &Value) -> Result<Update> {
-        crate::engine::nesting::check_input_depth(update, "an update")?;
+        crate::engine::nesting::check_input_depth(update, "the update", Error::InvalidUpdate)?;
         let Value::Object(fields) = update else {
             return Err(invalid(format!(
                 "an update must be a JSON object, not {update}"
