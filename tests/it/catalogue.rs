@@ -823,3 +823,35 @@ fn legacy_files_and_the_transaction_log_damaged_anywhere_open_or_fail_cleanly() 
         }
     }
 }
+
+#[test]
+fn exporting_over_a_file_of_the_database_is_refused() {
+    for setup in [native_db as fn(&Path), legacy_db] {
+        let tmp = scratch();
+        let dir = tmp.path().join("db");
+        setup(&dir);
+        let mut db = FluxDB::open(&dir).unwrap();
+        db.insert("d", json!({"_id": "keep"})).unwrap();
+        db.close().unwrap();
+        let before = state(&dir);
+        let db = FluxDB::open(&dir).unwrap();
+        // Its own file, another collection's, a new collection-to-be, the log.
+        for target in ["c.fdb", "d.fdb", "backup.fdb", "transactions.log"] {
+            let err = db.export_collection("c", dir.join(target)).unwrap_err();
+            assert!(
+                err.to_string().contains("database folder"),
+                "{target}: {err}"
+            );
+        }
+        // Through another spelling of the same folder.
+        let sneaky = dir.join("indexes").join("..").join("d.fdb");
+        assert!(db.export_collection("c", &sneaky).is_err());
+        drop(db);
+        let run = fluxdb(&dir, &["export", "c", dir.join("d.fdb").to_str().unwrap()]);
+        assert_one_line_failure("export over d.fdb", &run, 1, "database folder");
+        assert_eq!(state(&dir), before);
+        // Anywhere else is fine.
+        let db = FluxDB::open(&dir).unwrap();
+        assert!(db.export_collection("c", tmp.path().join("c.fdb")).unwrap());
+    }
+}

@@ -848,6 +848,7 @@ impl FluxDB {
         if !self.collections.contains_key(collection) {
             return Ok(false);
         }
+        self.check_export_target(file.as_ref())?;
         self.store(collection)?.export(collection, file.as_ref())?;
         Ok(true)
     }
@@ -1172,5 +1173,39 @@ impl FluxDB {
             c.refuse_writes();
         }
         failure.error
+    }
+}
+
+impl FluxDB {
+    /// Refuses an export written into the database folder as one of its
+    /// own files: as a `.fdb` it would replace a collection (or become one
+    /// that does not open: a backup is not a collection), and over the
+    /// transaction log or the lock it would break the folder.
+    fn check_export_target(&self, target: &Path) -> Result<()> {
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let database_file = name.ends_with(".fdb")
+            || name == crate::engine::storage::txlog::TXLOG_FILE
+            || name == crate::engine::storage::lock::LOCK_FILE;
+        if !database_file {
+            return Ok(());
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let inside = matches!(
+            (parent.canonicalize(), self.dir.canonicalize()),
+            (Ok(a), Ok(b)) if a == b
+        );
+        if inside {
+            return Err(Error::io(
+                target,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "an export cannot be written into the database folder as one of its files (a .fdb there is a collection); choose another folder",
+                ),
+            ));
+        }
+        Ok(())
     }
 }
