@@ -358,6 +358,28 @@ fn legacy_rewrites_survive_every_fault() {
         "users",
     );
     check_write_path(
+        "legacy clear",
+        legacy_setup,
+        |db, _| db.clear_collection("users").map(drop),
+        "users",
+    );
+    check_write_path(
+        "legacy import",
+        |dir| {
+            legacy_setup(dir);
+            let mut db = open(dir);
+            db.delete("users", "u0").unwrap();
+            db.export_collection("users", dir.join("users.export"))
+                .unwrap();
+            db.insert("users", json!({"_id": "u7"})).unwrap();
+        },
+        |db, dir| {
+            db.import_collection("users", dir.join("users.export"))
+                .map(drop)
+        },
+        "users",
+    );
+    check_write_path(
         "legacy multi-collection commit",
         |dir| {
             legacy_setup(dir);
