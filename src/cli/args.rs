@@ -144,29 +144,72 @@ pub enum Command {
     },
     /// Write a collection to a file; prints the number of records written.
     ///
-    /// Example: fluxdb --db data export users users_backup.fdb
+    /// Formats: fdb (binary backup of the collection and its indexes), json
+    /// (an array, one document a line), jsonl (one document a line; both are
+    /// what mongoimport reads), csv (a column per field, nested values as
+    /// JSON text; lossy). The file is replaced atomically.
+    /// Example: fluxdb --db data export users users.jsonl
     Export {
         collection: String,
         file: PathBuf,
-        /// fdb (binary backup); by default from the file's extension.
+        /// fdb, json, jsonl or csv; by default from the file's extension.
         #[arg(long, value_name = "FORMAT")]
         format: Option<String>,
+        /// Only the documents matching this filter (json, jsonl, csv).
+        #[arg(long, value_name = "JSON")]
+        filter: Option<String>,
     },
-    /// Replace a collection with a backup made by export; prints the number
-    /// of records imported.
+    /// Import a file into a collection; prints the number of records imported.
     ///
-    /// Example: fluxdb --db data import users users_backup.fdb
+    /// fdb replaces the collection with a backup made by export; json, jsonl
+    /// and csv append to it (creating it if missing). All or nothing: a bad
+    /// record imports nothing and names its line, unless --skip-bad.
+    /// Example: fluxdb --db data import users users.csv --csv-type zip=string
     Import {
         collection: String,
         file: PathBuf,
-        /// fdb (binary backup); by default from the file's extension.
+        /// fdb, json, jsonl or csv; by default from the file's extension.
         #[arg(long, value_name = "FORMAT")]
         format: Option<String>,
+        /// Skip bad records (each reported on stderr with its line) and
+        /// import the rest.
+        #[arg(long)]
+        skip_bad: bool,
+        /// CSV: read column FIELD as string, integer, float, bool or json
+        /// instead of inferring its type (repeatable).
+        #[arg(long = "csv-type", value_name = "FIELD=TYPE")]
+        csv_type: Vec<String>,
     },
     /// Reclaim the space of old versions and deleted records.
     ///
     /// Example: fluxdb --db data compact users
     Compact {
+        /// One collection (default: all).
+        collection: Option<String>,
+    },
+    /// Back up every collection and its indexes into one file; prints a
+    /// one-line report.
+    ///
+    /// Example: fluxdb --db data backup data-2024-06-01.fdbbackup
+    Backup { file: PathBuf },
+    /// Replace the collections a backup holds with its content; others stay.
+    ///
+    /// The whole file is checked first: a damaged backup changes nothing.
+    /// Example: fluxdb --db data restore data-2024-06-01.fdbbackup
+    Restore { file: PathBuf },
+    /// Check every entry's checksum, every record and every index; prints a
+    /// report, exit 1 if anything is wrong.
+    ///
+    /// Example: fluxdb --db data verify users
+    Verify {
+        /// One collection (default: all).
+        collection: Option<String>,
+    },
+    /// Print a collection's format, record count, file size, dead space and
+    /// indexed fields as JSON (one object a line for every collection).
+    ///
+    /// Example: fluxdb --db data info users
+    Info {
         /// One collection (default: all).
         collection: Option<String>,
     },

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::engine::legacy::{MigrateOptions, MigrateReport};
-use crate::engine::{Document, Find, FluxDB};
+use crate::engine::{Document, ExportOptions, Find, FluxDB, ImportOptions, VerifyReport};
+use crate::interchange::{ColumnType, Format};
 
 use super::args::{Cli, Command};
 
@@ -46,7 +47,9 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
         Failure::Message("no database folder: pass --db DIR or set FLUXDB_DB".to_owned())
     })?;
     if is_read_only(&cli.command) {
-        let db = open_read_only(&dir)?;
+        // Verify reports a torn tail itself, with the rest of its findings.
+        let warn = !matches!(cli.command, Command::Verify { .. });
+        let db = open_read_only(&dir, warn)?;
         read_command(&db, cli.command, out)
     } else {
         let mut db = FluxDB::open(&dir)?;
@@ -70,10 +73,13 @@ fn is_read_only(command: &Command) -> bool {
             | Command::Export { .. }
             | Command::Aggregate { .. }
             | Command::Explain { .. }
+            | Command::Backup { .. }
+            | Command::Verify { .. }
+            | Command::Info { .. }
     )
 }
 
-fn open_read_only(dir: &Path) -> Result<FluxDB, Failure> {
+fn open_read_only(dir: &Path, warn: bool) -> Result<FluxDB, Failure> {
     if !dir.is_dir() {
         return Err(Failure::Message(format!(
             "{}: no such database folder",
@@ -81,7 +87,9 @@ fn open_read_only(dir: &Path) -> Result<FluxDB, Failure> {
         )));
     }
     let db = FluxDB::open_read_only(dir)?;
-    warn_about_recovery(&db);
+    if warn {
+        warn_about_recovery(&db);
+    }
     Ok(db)
 }
 
@@ -162,12 +170,59 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             collection,
             file,
             format,
-        } => {
-            check_backup_format(format.as_deref(), &file)?;
-            if !db.export_collection(&collection, &file)? {
-                return Err(Error::CollectionNotFound(collection).into());
+            filter,
+        } => match transfer_format(format.as_deref(), &file)? {
+            None => {
+                if filter.is_some() {
+                    return Err(Failure::Message(
+                        "--filter works with the json, jsonl and csv formats, not fdb".to_owned(),
+                    ));
+                }
+                if !db.export_collection(&collection, &file)? {
+                    return Err(Error::CollectionNotFound(collection).into());
+                }
+                writeln!(out, "{}", db.collection_info(&collection)?.records)?;
             }
-            writeln!(out, "{}", db.collection_info(&collection)?.records)?;
+            Some(format) => {
+                let mut options = ExportOptions::new().format(format);
+                if let Some(filter) = filter {
+                    options = options.query(Find::new(parse_json("--filter", &filter)?));
+                }
+                let written = db.export_documents(&collection, &file, &options, &mut |_, _| {})?;
+                writeln!(out, "{written}")?;
+            }
+        },
+        Command::Backup { file } => {
+            let report = db.backup_database(&file, &mut |_, _| {})?;
+            writeln!(
+                out,
+                "backed up {} collections ({} records) to {} ({} bytes)",
+                report.collections.len(),
+                report.records,
+                file.display(),
+                report.bytes
+            )?;
+        }
+        Command::Verify { collection } => {
+            let report = db.verify(collection.as_deref())?;
+            print_verify_report(out, &report)?;
+            if !report.is_ok() {
+                return Err(Failure::Message(format!(
+                    "verify found {} problems (listed on stdout)",
+                    report.problem_count()
+                )));
+            }
+        }
+        Command::Info { collection } => {
+            let names = match collection {
+                Some(name) => vec![name],
+                None => db.list_collections(),
+            };
+            for name in names {
+                serde_json::to_writer(&mut *out, &db.collection_info(&name)?)
+                    .map_err(|e| Failure::Message(e.to_string()))?;
+                writeln!(out)?;
+            }
         }
         other => {
             return Err(Failure::Message(format!(
@@ -227,16 +282,43 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
             collection,
             file,
             format,
-        } => {
-            check_backup_format(format.as_deref(), &file)?;
-            if !db.import_collection(&collection, &file)? {
-                return Err(Failure::Message(format!(
-                    "{}: no such file",
-                    file.display()
-                )));
+            skip_bad,
+            csv_type,
+        } => match transfer_format(format.as_deref(), &file)? {
+            None => {
+                if skip_bad || !csv_type.is_empty() {
+                    return Err(Failure::Message(
+                        "--skip-bad and --csv-type work with the json, jsonl and csv formats, not fdb"
+                            .to_owned(),
+                    ));
+                }
+                if !db.import_collection(&collection, &file)? {
+                    return Err(Failure::Message(format!(
+                        "{}: no such file",
+                        file.display()
+                    )));
+                }
+                writeln!(out, "{}", db.collection_info(&collection)?.records)?;
             }
-            writeln!(out, "{}", db.collection_info(&collection)?.records)?;
-        }
+            Some(format) => {
+                let mut options = ImportOptions::new().format(format).skip_bad(skip_bad);
+                for spec in &csv_type {
+                    let (field, type_name) = spec.split_once('=').ok_or_else(|| {
+                        Failure::Message(format!("--csv-type {spec:?}: expected FIELD=TYPE"))
+                    })?;
+                    options = options.csv_type(field.trim(), ColumnType::parse(type_name)?);
+                }
+                let report = db.import_documents(&collection, &file, options, &mut |_| {})?;
+                for skipped in &report.skipped_records {
+                    eprintln!("fluxdb: skipped: {skipped}");
+                }
+                let unlisted = report.skipped - report.skipped_records.len() as u64;
+                if unlisted > 0 {
+                    eprintln!("fluxdb: skipped {unlisted} more bad records");
+                }
+                writeln!(out, "{}", report.imported)?;
+            }
+        },
         Command::Compact { collection } => {
             let names = match collection {
                 Some(name) => vec![name],
@@ -250,6 +332,24 @@ fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Out
                     report.bytes_before,
                     report.bytes_after,
                     report.bytes_before.saturating_sub(report.bytes_after)
+                )?;
+            }
+        }
+        Command::Restore { file } => {
+            let report = db.restore_database(&file)?;
+            writeln!(
+                out,
+                "restored {} collections ({} records) from {}: {}",
+                report.collections.len(),
+                report.records,
+                file.display(),
+                report.collections.join(", ")
+            )?;
+            if !report.untouched.is_empty() {
+                writeln!(
+                    out,
+                    "left as they were (not in the backup): {}",
+                    report.untouched.join(", ")
                 )?;
             }
         }
@@ -278,23 +378,53 @@ fn build_find(
     Ok(find)
 }
 
-fn check_backup_format(format: Option<&str>, file: &Path) -> Outcome {
-    let format = match format {
-        Some(f) => f.to_ascii_lowercase(),
+/// The format of an export or import: `None` for fdb (the binary backup
+/// of one collection), else an interchange format. From `--format`, else
+/// the file's extension; a file without one is fdb.
+fn transfer_format(format: Option<&str>, file: &Path) -> Result<Option<Format>, Failure> {
+    let name = match format {
+        Some(f) => f.trim().to_ascii_lowercase(),
         None => file
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_else(|| "fdb".to_owned()),
     };
-    if format == "fdb" {
-        Ok(())
-    } else {
-        Err(Failure::Message(format!(
-            "{}: format {format:?} is not supported; use fdb (the binary backup)",
-            file.display()
-        )))
+    if name == "fdb" {
+        return Ok(None);
     }
+    Format::parse(&name).map(Some).map_err(|_| {
+        Failure::Message(format!(
+            "{}: format {name:?} is not supported; use fdb, json, jsonl or csv",
+            file.display()
+        ))
+    })
+}
+
+/// One line per collection checked, then one per problem.
+fn print_verify_report(out: &mut impl Write, report: &VerifyReport) -> Outcome {
+    for check in &report.collections {
+        let status = if check.is_ok() { "ok" } else { "DAMAGED" };
+        writeln!(
+            out,
+            "{}: {status} ({} records, {} entries, {} indexes checked)",
+            check.name, check.records, check.entries, check.indexes
+        )?;
+        if let Some(note) = &check.note {
+            writeln!(out, "{}: note: {note}", check.name)?;
+        }
+        for problem in &check.problems {
+            writeln!(out, "{problem}")?;
+        }
+        if check.unlisted_problems > 0 {
+            writeln!(
+                out,
+                "{}: {} more problems not listed",
+                check.name, check.unlisted_problems
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn parse_json(what: &str, text: &str) -> Result<Value, Failure> {

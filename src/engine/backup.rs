@@ -102,11 +102,21 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         ),
         other => other,
     })?;
-    if outcome.header.kind != FileKind::Backup {
-        return Err(corrupt(
-            10,
-            "a collection file, not a backup (copy it instead)".to_owned(),
-        ));
+    match outcome.header.kind {
+        FileKind::Backup => {}
+        FileKind::Collection => {
+            return Err(corrupt(
+                10,
+                "a collection file, not a backup (copy it instead)".to_owned(),
+            ));
+        }
+        FileKind::DatabaseBackup => {
+            return Err(corrupt(
+                10,
+                "a backup of a whole database, not of one collection (restore it instead)"
+                    .to_owned(),
+            ));
+        }
     }
     if let Some(d) = outcome.dropped {
         return Err(corrupt(

@@ -25,6 +25,12 @@ pub use find::{Explain, Find};
 pub use legacy::{MigrateOptions, MigrateReport};
 pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 
+pub use collection::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
+pub use database::{
+    BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,
+    RestoreReport, VerifyReport,
+};
+
 /// A stored record: a JSON object whose fields keep their order and types.
 pub type Document = serde_json::Map<String, serde_json::Value>;
 

@@ -288,10 +288,15 @@ impl CsvHeader {
 
     pub fn add(&mut self, doc: &Document) {
         for key in doc.keys() {
-            if !self.seen.contains(key.as_str()) {
-                self.seen.insert(key.clone());
-                self.fields.push(key.clone());
-            }
+            self.add_field(key);
+        }
+    }
+
+    /// Adds one field name: for a first pass that reads only the names.
+    pub fn add_field(&mut self, field: &str) {
+        if !self.seen.contains(field) {
+            self.seen.insert(field.to_owned());
+            self.fields.push(field.to_owned());
         }
     }
 

@@ -224,7 +224,7 @@ fn failures_exit_1_with_one_clear_line() {
         "invalid collection name",
     );
     fails(db, &["import", "t", "nothing-here.fdb"], 1, "no such file");
-    fails(db, &["export", "t", "out.csv"], 1, "not supported");
+    fails(db, &["export", "t", "out.xml"], 1, "not supported");
     fails(
         &tmp.path().join("absent"),
         &["collections"],

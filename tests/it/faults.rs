@@ -9,7 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use fluxdb::engine::storage::durable::fault::{self, Plan};
-use fluxdb::engine::{Find, FluxDB, MigrateOptions, OpenOptions};
+use fluxdb::engine::{Find, FluxDB, ImportOptions, MigrateOptions, OpenOptions};
 use serde_json::{Value, json};
 
 /// What a folder holds: per collection its format, index definitions and
@@ -403,5 +403,58 @@ fn migration_survives_every_fault() {
         legacy_setup,
         |db, _| db.migrate(MigrateOptions::default()).map(drop),
         "users",
+    );
+}
+
+#[test]
+fn document_imports_survive_every_fault() {
+    for (name, text) in [
+        (
+            "x.jsonl",
+            "{\"_id\": \"j1\", \"n\": 1}\n{\"_id\": \"j2\", \"n\": 2, \"s\": \"two\"}\n{\"_id\": \"j3\"}\n",
+        ),
+        ("x.csv", "_id,n,s\nc1,1,one\nc2,2,\"t,wo\"\n"),
+    ] {
+        check_write_path(
+            &format!("import of {name}"),
+            |dir| {
+                native_setup(dir);
+                std::fs::write(dir.join(name), text).unwrap();
+            },
+            |db, dir| {
+                db.import_documents("a", dir.join(name), ImportOptions::new(), &mut |_| {})
+                    .map(drop)
+            },
+            "a",
+        );
+    }
+}
+
+#[test]
+fn database_backup_and_restore_survive_every_fault() {
+    check_write_path(
+        "backup_database",
+        native_setup,
+        |db, dir| {
+            let target = dir.join("all.backup");
+            let result = db.backup_database(&target, &mut |_, _| {}).map(drop);
+            assert!(!dir.join("all.backup.tmp").exists());
+            result
+        },
+        "a",
+    );
+    check_write_path(
+        "restore_database",
+        |dir| {
+            native_setup(dir);
+            let mut db = open(dir);
+            db.backup_database(dir.join("all.backup"), &mut |_, _| {})
+                .unwrap();
+            db.insert_many("a", docs(50..53)).unwrap();
+            db.delete("b", "r101").unwrap();
+            db.flush().unwrap();
+        },
+        |db, dir| db.restore_database(dir.join("all.backup")).map(drop),
+        "a",
     );
 }

@@ -7,6 +7,7 @@ mod crash;
 mod crash_more;
 mod engine;
 mod faults;
+mod interchange;
 mod legacy;
 mod properties;
 mod query;

@@ -8,8 +8,10 @@
 
 mod records;
 mod store;
+mod verify;
 
 pub(crate) use store::CollectionStore;
+pub use verify::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -1026,6 +1028,66 @@ impl CollectionStore for NativeCollection {
 
     fn export(&self, name: &str, target: &Path) -> Result<()> {
         crate::engine::backup::export_collection(self, name, target)
+    }
+
+    fn verify(&self, name: &str) -> Result<CollectionCheck> {
+        self.verify_file(name)
+    }
+
+    fn for_each_encoded(
+        &self,
+        codec: &dyn RecordCodec,
+        f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        if codec.name() != self.codec.name() {
+            return store::encode_each(self, codec, f);
+        }
+        // Same codec: the stored bytes are the encoding, copy them.
+        self.for_each_entry(|bytes| {
+            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: 0,
+                reason,
+            })?;
+            f(entry.id, entry.data)
+        })
+    }
+
+    fn insert_encoded(&mut self, id: &str, data: &[u8], codec: &dyn RecordCodec) -> Result<bool> {
+        if codec.name() != self.codec.name() {
+            let doc = codec.decode(id, data)?;
+            return CollectionStore::insert(self, id, &doc);
+        }
+        // Built indexes stay exact, and they need the document itself.
+        let doc = match self.indexes.get() {
+            Some(indexes) if !indexes.is_empty() => Some(self.codec.decode(id, data)?),
+            _ => None,
+        };
+        let Some(slot) = self.put_new(id, data)? else {
+            return Ok(false);
+        };
+        if let (Some(doc), Some(indexes)) = (doc, self.indexes.get_mut()) {
+            indexes.add(slot, &doc);
+        }
+        Ok(true)
+    }
+
+    fn for_each_field_name(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self.for_each_entry(|bytes| {
+            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: 0,
+                reason,
+            })?;
+            f("_id")?;
+            let mut stopped = Ok(());
+            self.codec.field_names(entry.id, entry.data, &mut |name| {
+                if stopped.is_ok() {
+                    stopped = f(name);
+                }
+            })?;
+            stopped
+        })
     }
 }
 

@@ -7,10 +7,12 @@
 
 use std::path::Path;
 
+use super::verify::CollectionCheck;
 use crate::engine::Document;
 use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
+use crate::engine::storage::RecordCodec;
 use crate::error::Result;
 
 pub(crate) trait CollectionStore: Send + std::fmt::Debug {
@@ -84,4 +86,63 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn wants_compaction(&self) -> bool;
     /// Writes a one-collection backup (the seed's `export_collection`).
     fn export(&self, name: &str, target: &Path) -> Result<()>;
+
+    /// Checks every record (and, where the format has them, every checksum
+    /// and index). Damage found is in the result; `Err` only when checking
+    /// cannot go on. This default reads and decodes every record.
+    fn verify(&self, name: &str) -> Result<CollectionCheck> {
+        Ok(super::verify::verify_by_reading(self, name))
+    }
+
+    /// Calls `f` with `(_id, document encoded by codec)` for every live
+    /// record in insertion order (a database backup). This default decodes
+    /// and re-encodes; a store holding that encoding copies it.
+    fn for_each_encoded(
+        &self,
+        codec: &dyn RecordCodec,
+        f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        encode_each(self, codec, f)
+    }
+
+    /// Stages a new record already encoded by `codec`; `Ok(false)` (nothing
+    /// staged) if the id exists. An import encodes on its reading thread.
+    /// This default decodes and inserts; a store with that codec copies.
+    fn insert_encoded(&mut self, id: &str, data: &[u8], codec: &dyn RecordCodec) -> Result<bool> {
+        let doc = codec.decode(id, data)?;
+        self.insert(id, &doc)
+    }
+
+    /// Calls `f` with the top-level field names of every live record in
+    /// insertion order, `_id` first in each: the first pass of a CSV export,
+    /// which needs the names only. This default decodes each record.
+    fn for_each_field_name(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        for doc in self.scan() {
+            for key in doc?.keys() {
+                f(key)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`CollectionStore::for_each_encoded`] by decoding and re-encoding.
+pub(crate) fn encode_each<S: CollectionStore + ?Sized>(
+    store: &S,
+    codec: &dyn RecordCodec,
+    f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut encoded = Vec::with_capacity(256);
+    for doc in store.scan() {
+        let doc = doc?;
+        let Some(serde_json::Value::String(id)) = doc.get("_id") else {
+            return Err(crate::Error::InvalidDocument(
+                "a stored record has no string _id".to_owned(),
+            ));
+        };
+        encoded.clear();
+        codec.encode(&doc, &mut encoded)?;
+        f(id, &encoded)?;
+    }
+    Ok(())
 }

@@ -22,6 +22,16 @@ use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 
+mod database_backup;
+mod export;
+mod import;
+mod verify;
+
+pub use database_backup::{BackupReport, RESTORE_JOURNAL, RestoreReport};
+pub use export::ExportOptions;
+pub use import::{ImportOptions, ImportReport, MAX_LISTED_SKIPS};
+pub use verify::VerifyReport;
+
 /// Longest `_id`, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
 
@@ -216,7 +226,8 @@ impl FluxDB {
             recovery: Vec::new(),
             dir,
         };
-        for (name, path) in collection_files(&db.dir)? {
+        for (name, path) in database_backup::collection_files_after_restore(&db.dir, db.read_only)?
+        {
             let collection = db.load_collection(&name, &path, &committed)?;
             if let (Collection::Open(c), false) = (&collection, db.read_only)
                 && c.format() == StorageFormat::Native
@@ -347,6 +358,7 @@ impl FluxDB {
         // Inside a transaction too: creating an empty collection is not part
         // of its atomicity (a rollback keeps the empty collection).
         let fields = normalize_fields(indexed_fields)?;
+        self.refuse_unopened_file(name)?;
         if self.new_collections_are_legacy() {
             return self.create_legacy_collection(name, fields);
         }
@@ -1203,6 +1215,27 @@ impl FluxDB {
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     "an export cannot be written into the database folder as one of its files (a .fdb there is a collection); choose another folder",
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl FluxDB {
+    /// Creating a collection replaces its file: refused when one is there
+    /// that this handle has not opened (another program wrote it, or a
+    /// restore stopped halfway), as that would destroy its records.
+    fn refuse_unopened_file(&self, name: &str) -> Result<()> {
+        let path = self.collection_path(name);
+        if path.exists() {
+            return Err(Error::io(
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "collection {name:?} has a file this handle did not open (written since it was opened, or by an unfinished restore); open the database again"
+                    ),
                 ),
             ));
         }

@@ -222,6 +222,13 @@ impl FieldIndex {
             };
         }
     }
+    /// Every `(key, slot)` pair in key order, each key's slots ascending:
+    /// two indexes of the same field compare as two sorted streams (verify).
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], u32)> + '_ {
+        self.keys
+            .iter()
+            .flat_map(|(key, postings)| postings.iter().map(move |slot| (&**key, slot)))
+    }
 }
 
 /// Every index of one collection, kept exact on each write.

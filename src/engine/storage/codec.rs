@@ -37,6 +37,18 @@ pub trait RecordCodec: Send + Sync + std::fmt::Debug {
         doc.retain(|k, _| fields.iter().any(|f| f == k));
         Ok(doc)
     }
+
+    /// Calls `f` with the name of each top-level field in order, `_id` not
+    /// included: what the header of a CSV export needs, without building
+    /// the documents. A codec may simply decode.
+    fn field_names(&self, id: &str, bytes: &[u8], f: &mut dyn FnMut(&str)) -> Result<()> {
+        for key in self.decode(id, bytes)?.keys() {
+            if key != "_id" {
+                f(key);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The native codec: a compact, typed, length-prefixed binary form of JSON.
@@ -125,6 +137,20 @@ impl RecordCodec for BinaryCodec {
             return Err(reader.error("trailing bytes after the document"));
         }
         Ok(doc)
+    }
+
+    fn field_names(&self, _id: &str, bytes: &[u8], f: &mut dyn FnMut(&str)) -> Result<()> {
+        let mut reader = Reader { bytes, pos: 0 };
+        let count = reader.varint()?;
+        for _ in 0..count {
+            let len = reader.length()?;
+            let key = reader.take(len)?;
+            let key = std::str::from_utf8(key)
+                .map_err(|_| reader.error("invalid UTF-8 in a field name"))?;
+            f(key);
+            reader.skip_value()?;
+        }
+        Ok(())
     }
 }
 

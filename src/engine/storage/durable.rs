@@ -83,8 +83,9 @@ pub fn durable_rename(from: &Path, to: &Path) -> Result<()> {
     sync_dir(parent(to))
 }
 
-/// `fs::rename`, where a test can make it fail.
-fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
+/// `fs::rename`, where a test can make it fail (not durable by itself:
+/// fsync the folder after).
+pub fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
     fault::before_rename()?;
     fs::rename(from, to)
 }
@@ -112,6 +113,18 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// A file written sequentially through the storage layer's one write path.
 #[derive(Debug)]
 pub struct FileWriter(File);
+
+impl FileWriter {
+    /// Creates (or truncates) `path` for writing.
+    pub fn create(path: &Path) -> Result<FileWriter> {
+        Ok(FileWriter(File::create(path).at(path)?))
+    }
+
+    /// Fsyncs what was written.
+    pub fn sync_all(&self) -> std::io::Result<()> {
+        sync_all(&self.0)
+    }
+}
 
 impl Write for FileWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

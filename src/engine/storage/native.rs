@@ -32,11 +32,13 @@ pub const TARGET_BATCH_PAYLOAD: usize = 8 * 1024 * 1024;
 
 pub const ENTRY_HEADER_LEN: usize = 9;
 
-/// What a file holds: a live collection or a one-collection backup.
+/// What a file holds: a live collection, a one-collection backup, or a
+/// backup of a whole database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Collection = 1,
     Backup = 2,
+    DatabaseBackup = 3,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +87,7 @@ impl FileHeader {
         let kind = match bytes[10] {
             1 => FileKind::Collection,
             2 => FileKind::Backup,
+            3 => FileKind::DatabaseBackup,
             k => return Err(corrupt(&format!("unknown file kind {k}"))),
         };
         let codec_bytes = &bytes[12..28];
@@ -159,6 +162,9 @@ pub struct EntryRef<'a> {
     pub data: &'a [u8],
     /// Header plus body.
     pub len: usize,
+    /// The whole entry as stored (header and body): to copy it unchanged,
+    /// or to check its own checksum with [`parse_entry`].
+    pub raw: &'a [u8],
 }
 
 /// Parses and checks the entry at the start of `bytes`.
@@ -198,6 +204,7 @@ fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef
         id,
         data: &body[2 + id_len..],
         len: ENTRY_HEADER_LEN + body_len,
+        raw: &bytes[..ENTRY_HEADER_LEN + body_len],
     })
 }
 

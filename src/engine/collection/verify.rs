@@ -1,0 +1,555 @@
+//! Checking a collection against its file: every entry's checksum (dead
+//! versions, deletions and metadata included), every live record, every
+//! index key by key.
+//!
+//! Opening already refuses a file damaged in the middle, so what verify
+//! finds is damage since the file was opened (a disk, another program), or
+//! a bug. It reports every problem it can locate instead of stopping at the
+//! first, each with the byte offset and the record's `_id` where known.
+
+use std::fs::File;
+use std::path::Path;
+
+use crate::engine::collection::{CollectionMeta, CollectionStore, NativeCollection};
+use crate::engine::database::StorageFormat;
+use crate::engine::index::{FieldIndex, IndexSet};
+use crate::engine::storage::durable;
+use crate::engine::storage::native::{self, EntryKind, ScanEvent};
+use crate::engine::storage::txlog::TxLog;
+use crate::error::{Error, IoContext, Result};
+
+use super::records::Loc;
+
+/// Problems listed per collection; beyond this they are only counted, so a
+/// file of garbage cannot make the report itself huge.
+pub const MAX_LISTED_PROBLEMS: usize = 1000;
+
+/// One thing verify found wrong, located as precisely as the damage allows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerifyProblem {
+    pub collection: String,
+    /// Byte offset in the collection file of the entry or batch concerned.
+    pub offset: Option<u64>,
+    /// The `_id` of the record concerned.
+    pub record_id: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for VerifyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "collection {:?}", self.collection)?;
+        if let Some(offset) = self.offset {
+            write!(f, ", offset {offset}")?;
+        }
+        if let Some(id) = &self.record_id {
+            write!(f, ", record {id:?}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What verify checked in one collection, and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CollectionCheck {
+    pub name: String,
+    pub format: StorageFormat,
+    /// Entries in the file whose checksum held or was reported.
+    pub entries: u64,
+    /// Live records read, checked and decoded without a problem.
+    pub records: u64,
+    /// Indexes compared key by key with the records.
+    pub indexes: usize,
+    /// At most [`MAX_LISTED_PROBLEMS`].
+    pub problems: Vec<VerifyProblem>,
+    /// Problems found beyond the listed ones.
+    pub unlisted_problems: u64,
+    /// What was not checked and why (a format without checksums).
+    pub note: Option<String>,
+}
+
+impl CollectionCheck {
+    pub fn new(name: &str, format: StorageFormat) -> CollectionCheck {
+        CollectionCheck {
+            name: name.to_owned(),
+            format,
+            entries: 0,
+            records: 0,
+            indexes: 0,
+            problems: Vec::new(),
+            unlisted_problems: 0,
+            note: None,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty() && self.unlisted_problems == 0
+    }
+
+    /// Every problem found, listed or not.
+    pub fn problem_count(&self) -> u64 {
+        self.problems.len() as u64 + self.unlisted_problems
+    }
+
+    /// Adds a problem; one found twice (by the file scan and by the record
+    /// check) is listed once.
+    pub fn add(
+        &mut self,
+        offset: Option<u64>,
+        record_id: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        let problem = VerifyProblem {
+            collection: self.name.clone(),
+            offset,
+            record_id: record_id.filter(|id| !id.is_empty()).map(str::to_owned),
+            message: message.into(),
+        };
+        if self.problems.contains(&problem) {
+            return;
+        }
+        if self.problems.len() >= MAX_LISTED_PROBLEMS {
+            self.unlisted_problems += 1;
+            return;
+        }
+        self.problems.push(problem);
+    }
+}
+
+/// The `_id` of an entry whose checksum failed, if its bytes still spell one
+/// (the damage may be elsewhere in the entry): to name the record hit.
+fn unchecked_id(entry: &[u8]) -> Option<&str> {
+    let body = entry.get(native::ENTRY_HEADER_LEN..)?;
+    let id_len = u16::from_le_bytes([*body.first()?, *body.get(1)?]) as usize;
+    std::str::from_utf8(body.get(2..2 + id_len)?).ok()
+}
+
+/// The check of a collection known only through [`CollectionStore`]: every
+/// record is read and decoded; there are no checksums to test.
+pub(crate) fn verify_by_reading<S: CollectionStore + ?Sized>(
+    store: &S,
+    name: &str,
+) -> CollectionCheck {
+    let mut check = CollectionCheck::new(name, store.format());
+    for item in store.scan() {
+        match item {
+            Ok(_) => check.records += 1,
+            Err(Error::Corrupt { offset, reason, .. }) => check.add(Some(offset), None, reason),
+            Err(other) => check.add(None, None, other.to_string()),
+        }
+    }
+    check.note = Some(format!(
+        "the {} format has no checksums: records were read and decoded only",
+        store.format()
+    ));
+    check
+}
+
+impl NativeCollection {
+    /// Checks the file entry by entry, then every live record, then every
+    /// index against the records. `Err` only when the file cannot be read
+    /// at all; damage is reported in the result.
+    pub(crate) fn verify_file(&self, name: &str) -> Result<CollectionCheck> {
+        let mut check = CollectionCheck::new(name, StorageFormat::Native);
+        self.verify_entries(&mut check)?;
+        let fresh = self.verify_records(&mut check)?;
+        self.verify_indexes(&fresh, &mut check);
+        Ok(check)
+    }
+
+    /// Every batch and entry in the file, as recovery reads them, plus each
+    /// entry's own checksum and each document's decoding.
+    fn verify_entries(&self, check: &mut CollectionCheck) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let committed = match TxLog::read_committed(dir) {
+            Ok(committed) => committed,
+            Err(e) => {
+                check.add(None, None, format!("transaction log: {e}"));
+                Default::default()
+            }
+        };
+        let file = File::open(&self.path).at(&self.path)?;
+        let outcome = native::scan(&file, &self.path, &committed, |event| {
+            if let ScanEvent::Entry(entry, offset) = event {
+                check.entries += 1;
+                let id = Some(entry.id);
+                if let Err(reason) = native::parse_entry(entry.raw) {
+                    check.add(Some(offset), id, reason);
+                    return Ok(());
+                }
+                match entry.kind {
+                    EntryKind::Put => {
+                        if let Err(e) = self.codec.decode(entry.id, entry.data) {
+                            check.add(
+                                Some(offset),
+                                id,
+                                format!("the document does not decode: {e}"),
+                            );
+                        }
+                    }
+                    EntryKind::Meta => {
+                        if let Err(e) = serde_json::from_slice::<CollectionMeta>(entry.data) {
+                            check.add(
+                                Some(offset),
+                                None,
+                                format!("collection metadata is not valid: {e}"),
+                            );
+                        }
+                    }
+                    EntryKind::Delete => {}
+                }
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(outcome) => {
+                if let Some(tail) = outcome.dropped {
+                    let reason = format!(
+                        "the last {} bytes do not form a whole group of batches ({}): an unfinished write, which the next writer to open the database drops, or damage",
+                        tail.bytes, tail.reason
+                    );
+                    self.locate_damage(&file, tail.offset, reason, check)?;
+                }
+            }
+            // Damage in the middle: the scan cannot go past it; the record
+            // check below still reads every live record where it is.
+            Err(Error::Corrupt { offset, reason, .. }) => {
+                self.locate_damage(&file, offset, reason, check)?;
+            }
+            Err(other) => return Err(other),
+        }
+        Ok(())
+    }
+
+    /// Reports a batch that failed its checks and, when its header and
+    /// length still hold, each entry in it whose own checksum fails: the
+    /// record that was hit, not just the batch around it.
+    fn locate_damage(
+        &self,
+        file: &File,
+        offset: u64,
+        reason: String,
+        check: &mut CollectionCheck,
+    ) -> Result<()> {
+        check.add(Some(offset), None, reason);
+        let mut head = [0u8; native::BATCH_HEADER_LEN];
+        let n = durable::read_at_most(file, &mut head, offset).at(&self.path)?;
+        if n < head.len()
+            || native::u32_at(&head, 0) != native::BATCH_MAGIC
+            || crc32fast::hash(&head[0..24]) != native::u32_at(&head, 24)
+        {
+            return Ok(());
+        }
+        let payload_len = native::u32_at(&head, 12) as usize;
+        let payload_at = offset + native::BATCH_HEADER_LEN as u64;
+        let mut payload = vec![0u8; payload_len.min(64 << 20)];
+        let n = durable::read_at_most(file, &mut payload, payload_at).at(&self.path)?;
+        payload.truncate(n);
+        let mut at = 0;
+        while at + native::ENTRY_HEADER_LEN <= payload.len() {
+            let bytes = &payload[at..];
+            if let Err(reason) = native::parse_entry(bytes) {
+                check.add(Some(payload_at + at as u64), unchecked_id(bytes), reason);
+            }
+            at = at.saturating_add(native::ENTRY_HEADER_LEN + native::u32_at(bytes, 1) as usize);
+        }
+        Ok(())
+    }
+
+    /// Reads every live record where the table says it is: the entry's
+    /// checksum, that it holds this `_id`, that it decodes. Returns the
+    /// indexes built afresh from the records read.
+    fn verify_records(&self, check: &mut CollectionCheck) -> Result<IndexSet> {
+        let mut fresh = IndexSet::new(&self.indexed_fields);
+        let mut scan = self.scan();
+        for (slot, record) in self.records.iter() {
+            let mut buf = [0u8; 36];
+            let id = record.id.as_str(&mut buf);
+            let (offset, bytes) = match record.loc {
+                Loc::Pending { offset, len } => {
+                    (None, Ok(&self.pending[offset..offset + len as usize]))
+                }
+                Loc::File { offset, len } => (
+                    Some(offset),
+                    scan.load(offset, len)
+                        .map(|at| &scan.window[at..at + len as usize]),
+                ),
+            };
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(Error::Corrupt { reason, .. }) => {
+                    check.add(offset, Some(id), reason);
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
+            let entry = match native::parse_entry(bytes) {
+                Ok(entry) => entry,
+                Err(reason) => {
+                    check.add(offset, Some(id), reason);
+                    continue;
+                }
+            };
+            if entry.kind != EntryKind::Put || entry.id != id {
+                check.add(
+                    offset,
+                    Some(id),
+                    format!(
+                        "the record points at a {:?} entry of _id {:?}",
+                        entry.kind, entry.id
+                    ),
+                );
+                continue;
+            }
+            match self.codec.decode(id, entry.data) {
+                Ok(doc) => {
+                    check.records += 1;
+                    fresh.add(slot, &doc);
+                }
+                Err(e) => check.add(
+                    offset,
+                    Some(id),
+                    format!("the document does not decode: {e}"),
+                ),
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Compares the indexes queries use with indexes built from the records
+    /// just read: a key missing or extra in either is a problem.
+    fn verify_indexes(&self, fresh: &IndexSet, check: &mut CollectionCheck) {
+        if self.indexed_fields.is_empty() {
+            return;
+        }
+        let live = match self.indexes() {
+            Ok(live) => live,
+            Err(e) => {
+                check.add(None, None, format!("the indexes cannot be built: {e}"));
+                return;
+            }
+        };
+        for field in &self.indexed_fields {
+            match (live.get(field), fresh.get(field)) {
+                (Some(live), Some(fresh)) => {
+                    self.compare_index(field, live, fresh, check);
+                    check.indexes += 1;
+                }
+                _ => check.add(
+                    None,
+                    None,
+                    format!("index {field:?} is defined but missing"),
+                ),
+            }
+        }
+    }
+
+    fn compare_index(
+        &self,
+        field: &str,
+        live: &FieldIndex,
+        fresh: &FieldIndex,
+        check: &mut CollectionCheck,
+    ) {
+        let mut live = live.entries().peekable();
+        let mut fresh = fresh.entries().peekable();
+        loop {
+            let order = match (live.peek(), fresh.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(a), Some(b)) => a.cmp(b),
+            };
+            match order {
+                std::cmp::Ordering::Equal => {
+                    live.next();
+                    fresh.next();
+                }
+                std::cmp::Ordering::Less => {
+                    if let Some((_, slot)) = live.next() {
+                        let (offset, id) = self.slot_location(slot);
+                        check.add(
+                            offset,
+                            id.as_deref(),
+                            format!("index {field:?} holds a key (slot {slot}) that the record does not have"),
+                        );
+                    }
+                }
+                std::cmp::Ordering::Greater => {
+                    if let Some((_, slot)) = fresh.next() {
+                        let (offset, id) = self.slot_location(slot);
+                        check.add(
+                            offset,
+                            id.as_deref(),
+                            format!("index {field:?} lacks a key of this record"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where a slot's record is, for a problem report.
+    fn slot_location(&self, slot: u32) -> (Option<u64>, Option<String>) {
+        match self.records.slot(slot) {
+            Some(record) => {
+                let mut buf = [0u8; 36];
+                let offset = match record.loc {
+                    Loc::File { offset, .. } => Some(offset),
+                    Loc::Pending { .. } => None,
+                };
+                (offset, Some(record.id.as_str(&mut buf).to_owned()))
+            }
+            None => (None, None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::Document;
+    use crate::engine::storage::BinaryCodec;
+    use crate::engine::storage::durable::write_all_at;
+
+    fn doc(v: serde_json::Value) -> Document {
+        match v {
+            serde_json::Value::Object(m) => m,
+            _ => Document::new(),
+        }
+    }
+
+    fn collection_with(dir: &Path, docs: &[(&str, serde_json::Value)]) -> Result<NativeCollection> {
+        let path = dir.join("c.fdb");
+        let mut c = NativeCollection::create(&path, Arc::new(BinaryCodec), vec!["age".to_owned()])?;
+        for (id, value) in docs {
+            c.put(id, &doc(value.clone()))?;
+        }
+        c.flush(0)?;
+        Ok(c)
+    }
+
+    fn offset_of(c: &NativeCollection, id: &str) -> u64 {
+        let slot = c.records.find(id).unwrap_or(u32::MAX);
+        match c.records.slot(slot).map(|s| s.loc) {
+            Some(Loc::File { offset, .. }) => offset,
+            _ => u64::MAX,
+        }
+    }
+
+    #[test]
+    fn a_sound_collection_has_no_problems_and_counts_what_it_checked() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut c = collection_with(
+            dir.path(),
+            &[("a", json!({"age": 1})), ("b", json!({"age": 2}))],
+        )?;
+        c.put("a", &doc(json!({"age": 3})))?;
+        c.delete("b")?;
+        c.flush(0)?;
+        let check = c.verify_file("c")?;
+        assert_eq!(check.problems, []);
+        // Two metas (create), two puts, then a put and a delete.
+        assert_eq!((check.entries, check.records, check.indexes), (5, 1, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn a_flipped_byte_in_a_record_is_reported_with_its_offset_and_id() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let c = collection_with(
+            dir.path(),
+            &[("a", json!({"age": 1})), ("b", json!({"age": 2}))],
+        )?;
+        let offset = offset_of(&c, "b");
+        // The last byte of b's document: its checksum and its batch's fail.
+        let len = c.records.slot(1).map(|s| s.loc.len()).unwrap_or(0) as u64;
+        write_all_at(&c.file, &[0xEE], offset + len - 1).at(&c.path)?;
+        let check = c.verify_file("c")?;
+        let located: Vec<(Option<u64>, Option<&str>)> = check
+            .problems
+            .iter()
+            .map(|p| (p.offset, p.record_id.as_deref()))
+            .collect();
+        assert!(
+            located.contains(&(Some(offset), Some("b"))),
+            "{:?}",
+            check.problems
+        );
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.message.contains("checksum")),
+            "{:?}",
+            check.problems
+        );
+        assert_eq!(check.records, 1, "a is still read");
+        Ok(())
+    }
+
+    #[test]
+    fn an_index_out_of_step_with_the_records_is_reported() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut c = collection_with(
+            dir.path(),
+            &[("a", json!({"age": 1})), ("b", json!({"age": 2}))],
+        )?;
+        c.indexes()?;
+        // Break the built index behind the collection's back.
+        if let Some(indexes) = c.indexes.get_mut() {
+            indexes.remove(1, &doc(json!({"age": 2})));
+            indexes.add(0, &doc(json!({"age": 7})));
+        }
+        let check = c.verify_file("c")?;
+        let messages: Vec<String> = check.problems.iter().map(ToString::to_string).collect();
+        let offset_a = offset_of(&c, "a");
+        let offset_b = offset_of(&c, "b");
+        assert_eq!(
+            messages,
+            [
+                format!(
+                    "collection \"c\", offset {offset_b}, record \"b\": index \"age\" lacks a key of this record"
+                ),
+                format!(
+                    "collection \"c\", offset {offset_a}, record \"a\": index \"age\" holds a key (slot 0) that the record does not have"
+                ),
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn problems_beyond_the_limit_are_counted_not_listed() {
+        let mut check = CollectionCheck::new("c", StorageFormat::Native);
+        for i in 0..MAX_LISTED_PROBLEMS + 5 {
+            check.add(Some(i as u64), None, "bad");
+        }
+        assert_eq!(check.problems.len(), MAX_LISTED_PROBLEMS);
+        assert_eq!(check.unlisted_problems, 5);
+        assert_eq!(check.problem_count(), MAX_LISTED_PROBLEMS as u64 + 5);
+        assert!(!check.is_ok());
+    }
+
+    #[test]
+    fn uncommitted_transaction_batches_are_not_problems() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let mut c = collection_with(dir.path(), &[("a", json!({"age": 1}))])?;
+        c.savepoint();
+        c.put("z", &doc(json!({"age": 9})))?;
+        // Prepared for transaction 42, which never commits: the batch stays
+        // in the file and recovery skips it.
+        c.flush(42)?;
+        c.rollback_savepoint();
+        let reopened =
+            NativeCollection::open(&c.path, Arc::new(BinaryCodec), &HashSet::new(), true)?;
+        let check = reopened.collection.verify_file("c")?;
+        assert_eq!(check.problems, []);
+        assert_eq!(check.records, 1);
+        Ok(())
+    }
+}

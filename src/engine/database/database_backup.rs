@@ -1,0 +1,701 @@
+//! A backup of a whole database in one file, and its restore (FORMAT.md,
+//! "A database backup").
+//!
+//! The file is a native file of kind `DatabaseBackup`: per collection one
+//! batch group (a Meta entry naming it with its index definitions and record
+//! count, then its records), then an End group with the totals. Restore
+//! reads and checks all of it first (every checksum, every document, every
+//! count, the End group), writes each collection's new file beside the old
+//! one (`<name>.fdb.restore`, fsynced), and only then switches: it writes
+//! `restore.journal` naming the collections, renames each new file over the
+//! old, and removes the journal. A crash before the journal leaves the old
+//! database (the next writer removes the staged files); a crash after it is
+//! finished by the next writer to open the folder (readers meanwhile see
+//! the restored files). So a restore is all or nothing across collections.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Collection, FluxDB, StorageFormat, collection_files};
+use crate::engine::backup::write_index_definitions;
+use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::names::validate_collection_name;
+use crate::engine::storage::RecordCodec;
+use crate::engine::storage::durable;
+use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
+use crate::error::{Error, IoContext, Result};
+
+/// The journal of a restore between its first and last rename.
+pub const RESTORE_JOURNAL: &str = "restore.journal";
+/// Suffix of a collection file staged by a restore.
+const STAGED_SUFFIX: &str = ".fdb.restore";
+
+/// The Meta entry that opens each part of a database backup.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Section {
+    /// A collection's records follow.
+    Collection {
+        name: String,
+        indexed_fields: Vec<String>,
+        records: u64,
+    },
+    /// The last entry of the file: what it holds in all.
+    End { collections: u64, records: u64 },
+}
+
+/// What `backup_database` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BackupReport {
+    pub collections: Vec<String>,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+/// What `restore_database` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RestoreReport {
+    /// The collections replaced (or created) from the backup.
+    pub collections: Vec<String>,
+    pub records: u64,
+    /// Collections of the database that the backup does not hold: left as
+    /// they were.
+    pub untouched: Vec<String>,
+}
+
+/// One collection of a checked backup.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Planned {
+    name: String,
+    indexed_fields: Vec<String>,
+    records: u64,
+}
+
+/// `restore.journal`: the collections whose staged files replace theirs.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    collections: Vec<Planned>,
+}
+
+impl FluxDB {
+    /// Writes every collection, with its index definitions, into one file
+    /// (replaced atomically). `progress(records done, total)`.
+    pub fn backup_database(
+        &self,
+        file: impl AsRef<Path>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupReport> {
+        let file = file.as_ref();
+        let mut stores = Vec::new();
+        for name in self.collections.keys() {
+            stores.push((name.as_str(), self.store(name)?));
+        }
+        let total: u64 = stores.iter().map(|(_, s)| s.len() as u64).sum();
+        let codec = self.codec.as_ref();
+        let header = native::FileHeader {
+            kind: FileKind::DatabaseBackup,
+            compression: 0,
+            codec: codec.name().to_owned(),
+        }
+        .encode();
+        let mut done = 0u64;
+        let bytes = durable::replace_file(file, |out| {
+            out.write_all(&header).at(file)?;
+            let mut at = header.len() as u64;
+            let mut entry = Vec::with_capacity(256);
+            for (name, store) in &stores {
+                let expected = store.len() as u64;
+                let meta = Section::Collection {
+                    name: (*name).to_owned(),
+                    indexed_fields: store.indexed_fields().to_vec(),
+                    records: expected,
+                };
+                let mut group = GroupWriter::new(&mut *out, at, 0);
+                group.push(&meta_entry(&meta)?).at(file)?;
+                let mut written = 0u64;
+                store.for_each_encoded(codec, &mut |id, data| {
+                    entry.clear();
+                    native::push_entry(&mut entry, EntryKind::Put, id, data)?;
+                    group.push(&entry).at(file)?;
+                    written += 1;
+                    done += 1;
+                    if done.is_multiple_of(4096) {
+                        progress(done, total);
+                    }
+                    Ok(())
+                })?;
+                if written != expected {
+                    return Err(Error::Transaction(format!(
+                        "collection {name:?} changed during the backup ({written} records, expected {expected})"
+                    )));
+                }
+                at = group.finish().at(file)?.1;
+            }
+            let end = Section::End {
+                collections: stores.len() as u64,
+                records: done,
+            };
+            let mut group = GroupWriter::new(&mut *out, at, 0);
+            group.push(&meta_entry(&end)?).at(file)?;
+            Ok(group.finish().at(file)?.1)
+        })?;
+        progress(done, total);
+        Ok(BackupReport {
+            collections: stores.iter().map(|(n, _)| (*n).to_owned()).collect(),
+            records: done,
+            bytes,
+        })
+    }
+
+    /// Replaces the collections a backup made by
+    /// [`backup_database`](Self::backup_database) holds with its content
+    /// (index definitions included); other collections stay as they are.
+    /// The whole file is checked before anything changes: a damaged or
+    /// incomplete backup is refused, naming the byte offset, and the
+    /// database is left untouched. The switch is atomic across collections
+    /// (see the module docs on a crash in the middle).
+    pub fn restore_database(&mut self, file: impl AsRef<Path>) -> Result<RestoreReport> {
+        let file = file.as_ref();
+        self.ensure_writable("restoring a backup")?;
+        self.refuse_in_transaction("restoring a backup")?;
+        let plan = check_backup(file, self.codec.as_ref())?;
+        for planned in &plan {
+            if let Some(Collection::Open(c)) = self.collections.get(&planned.name)
+                && c.format() == StorageFormat::Legacy
+            {
+                // Its files (the pickled index too) are not what a restore
+                // replaces; the folder should be migrated first.
+                return Err(Error::UnsupportedFormat {
+                    collection: planned.name.clone(),
+                    format: StorageFormat::Legacy.to_string(),
+                    reason: "a restore replaces native collections only; migrate the folder first (fluxdb migrate)".to_owned(),
+                });
+            }
+        }
+        self.flush()?;
+        if let Err(e) = stage_backup(file, &self.dir, self.codec.as_ref(), &plan) {
+            for planned in &plan {
+                let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
+            }
+            return Err(e);
+        }
+        let journal = Journal { collections: plan };
+        let bytes = serde_json::to_vec_pretty(&journal)
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        let journal_path = self.dir.join(RESTORE_JOURNAL);
+        let written = durable::replace_file_reporting(&journal_path, |out| {
+            out.write_all(&bytes).at(&journal_path)
+        });
+        let applied = match written {
+            Ok(()) => apply_journal(&self.dir, &journal),
+            Err(failure) if !failure.renamed => {
+                for planned in &journal.collections {
+                    let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
+                }
+                return Err(failure.error);
+            }
+            // The journal is in place: the next open finishes the restore.
+            Err(failure) => Err(failure.error),
+        };
+        if let Err(e) = applied {
+            // Some files may be switched: this handle's view of them is
+            // stale, so it lets them go; the next open finishes the restore.
+            for planned in &journal.collections {
+                self.collections.remove(&planned.name);
+            }
+            return Err(Error::Transaction(format!(
+                "the restore stopped halfway ({e}); open the database again to finish it"
+            )));
+        }
+        let mut restored = Vec::new();
+        let mut records = 0;
+        for (i, planned) in journal.collections.iter().enumerate() {
+            let path = self.collection_path(&planned.name);
+            let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
+                .inspect_err(|_| {
+                    // The files are switched: no handle to the old ones may stay.
+                    for later in &journal.collections[i..] {
+                        self.collections.remove(&later.name);
+                    }
+                })?;
+            records += planned.records;
+            self.collections.insert(
+                planned.name.clone(),
+                Collection::Open(Box::new(opened.collection)),
+            );
+            restored.push(planned.name.clone());
+        }
+        let untouched = self
+            .collections
+            .keys()
+            .filter(|name| !restored.contains(name))
+            .cloned()
+            .collect();
+        Ok(RestoreReport {
+            collections: restored,
+            records,
+            untouched,
+        })
+    }
+}
+
+fn meta_entry(section: &Section) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
+    let mut entry = Vec::new();
+    native::push_entry(&mut entry, EntryKind::Meta, "", &json)?;
+    Ok(entry)
+}
+
+fn staged_path(dir: &Path, collection: &str) -> PathBuf {
+    dir.join(format!("{collection}{STAGED_SUFFIX}"))
+}
+
+/// Reads a database backup through, checking everything a restore relies
+/// on; returns its collections in file order.
+fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
+    let file = File::open(path).at(path)?;
+    check_header(&file, path, codec)?;
+    let mut checker = Checker {
+        path,
+        codec,
+        plan: Vec::new(),
+        ids: HashSet::new(),
+        ended: false,
+    };
+    let outcome = native::scan(&file, path, &HashSet::new(), |event| match event {
+        ScanEvent::Entry(entry, offset) => checker.entry(entry, offset),
+        // Every group is self-committing; an incomplete one is a dropped tail.
+        ScanEvent::GroupStart | ScanEvent::GroupDiscarded => Ok(()),
+    })
+    .map_err(|e| match e {
+        Error::Corrupt {
+            reason, offset: 0, ..
+        } => corrupt(
+            path,
+            0,
+            format!("{reason}; this is not a FluxDB database backup"),
+        ),
+        other => other,
+    })?;
+    if let Some(tail) = outcome.dropped {
+        return Err(corrupt(
+            path,
+            tail.offset,
+            format!("the backup is damaged or incomplete: {}", tail.reason),
+        ));
+    }
+    if !checker.ended {
+        return Err(corrupt(
+            path,
+            outcome.end,
+            "the backup is incomplete: it has no end record",
+        ));
+    }
+    Ok(checker.plan)
+}
+
+/// The file's header: a database backup, in the database's codec.
+fn check_header(file: &File, path: &Path, codec: &dyn RecordCodec) -> Result<()> {
+    let mut bytes = [0u8; native::HEADER_LEN as usize];
+    let n = durable::read_at_most(file, &mut bytes, 0).at(path)?;
+    let header = native::FileHeader::decode(&bytes[..n], path).map_err(|e| match e {
+        Error::Corrupt { reason, .. } => corrupt(
+            path,
+            0,
+            format!("{reason}; this is not a FluxDB database backup"),
+        ),
+        other => other,
+    })?;
+    match header.kind {
+        FileKind::DatabaseBackup => {}
+        FileKind::Backup => {
+            return Err(corrupt(
+                path,
+                10,
+                "a backup of one collection, not of a database (import it instead)",
+            ));
+        }
+        FileKind::Collection => {
+            return Err(corrupt(
+                path,
+                10,
+                "a collection file, not a database backup",
+            ));
+        }
+    }
+    if header.codec != codec.name() {
+        return Err(Error::UnsupportedFormat {
+            collection: path.display().to_string(),
+            format: format!("database backup with the {} codec", header.codec),
+            reason: format!("the database uses the {} codec", codec.name()),
+        });
+    }
+    Ok(())
+}
+
+fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason: reason.into(),
+    }
+}
+
+/// The checks of [`check_backup`], entry by entry.
+struct Checker<'a> {
+    path: &'a Path,
+    codec: &'a dyn RecordCodec,
+    plan: Vec<Planned>,
+    /// The ids of the current collection, to refuse a duplicate.
+    ids: HashSet<Box<str>>,
+    ended: bool,
+}
+
+impl Checker<'_> {
+    fn entry(&mut self, entry: EntryRef<'_>, offset: u64) -> Result<()> {
+        let fail = |reason: String| Err(corrupt(self.path, offset, reason));
+        if self.ended {
+            return fail("data after the end record".to_owned());
+        }
+        if let Err(reason) = native::parse_entry(entry.raw) {
+            return fail(reason);
+        }
+        match entry.kind {
+            EntryKind::Meta => {
+                let section: Section = match serde_json::from_slice(entry.data) {
+                    Ok(section) => section,
+                    Err(e) => return fail(format!("bad section record: {e}")),
+                };
+                self.close_collection(offset)?;
+                match section {
+                    Section::Collection {
+                        name,
+                        indexed_fields,
+                        records,
+                    } => {
+                        if let Err(e) = validate_collection_name(&name) {
+                            return fail(e.to_string());
+                        }
+                        if self.plan.iter().any(|p| p.name == name) {
+                            return fail(format!("collection {name:?} appears twice"));
+                        }
+                        self.plan.push(Planned {
+                            name,
+                            indexed_fields,
+                            records,
+                        });
+                    }
+                    Section::End {
+                        collections,
+                        records,
+                    } => {
+                        let total: u64 = self.plan.iter().map(|p| p.records).sum();
+                        if collections != self.plan.len() as u64 || records != total {
+                            return fail(format!(
+                                "the end record says {collections} collections and {records} records; the backup holds {} and {total}",
+                                self.plan.len()
+                            ));
+                        }
+                        self.ended = true;
+                    }
+                }
+                Ok(())
+            }
+            EntryKind::Put => {
+                let Some(current) = self.plan.last() else {
+                    return fail("a record before any collection".to_owned());
+                };
+                if !self.ids.insert(entry.id.into()) {
+                    return fail(format!(
+                        "collection {:?}: duplicate _id {:?}",
+                        current.name, entry.id
+                    ));
+                }
+                if let Err(e) = self.codec.decode(entry.id, entry.data) {
+                    return fail(format!(
+                        "collection {:?}, record {:?}: {e}",
+                        current.name, entry.id
+                    ));
+                }
+                Ok(())
+            }
+            EntryKind::Delete => fail("a deletion entry, which a backup never holds".to_owned()),
+        }
+    }
+
+    /// The current collection is complete: its count must hold.
+    fn close_collection(&mut self, offset: u64) -> Result<()> {
+        if let Some(current) = self.plan.last()
+            && current.records != self.ids.len() as u64
+        {
+            return Err(corrupt(
+                self.path,
+                offset,
+                format!(
+                    "collection {:?}: the backup says {} records but holds {}",
+                    current.name,
+                    current.records,
+                    self.ids.len()
+                ),
+            ));
+        }
+        self.ids.clear();
+        Ok(())
+    }
+}
+
+/// A collection file being written from a backup.
+struct Staging {
+    name: String,
+    path: PathBuf,
+    group: GroupWriter<BufWriter<durable::FileWriter>>,
+    records: u64,
+}
+
+impl Staging {
+    fn start(dir: &Path, codec: &dyn RecordCodec, planned: &Planned) -> Result<Staging> {
+        let path = staged_path(dir, &planned.name);
+        let start = initial_file(codec.name(), FileKind::Collection, &planned.indexed_fields)?;
+        let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
+        out.write_all(&start).at(&path)?;
+        Ok(Staging {
+            name: planned.name.clone(),
+            group: GroupWriter::new(out, start.len() as u64, 0),
+            path,
+            records: 0,
+        })
+    }
+
+    /// Writes the last batch and makes the file durable.
+    fn finish(self) -> Result<(String, u64)> {
+        let (out, _) = self.group.finish().at(&self.path)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?;
+        file.sync_all().at(&self.path)?;
+        Ok((self.name, self.records))
+    }
+}
+
+/// Writes `<name>.fdb.restore` for every collection of a checked backup,
+/// copying its entries as they are (their checksums are checked again: the
+/// file could have changed since it was checked).
+fn stage_backup(path: &Path, dir: &Path, codec: &dyn RecordCodec, plan: &[Planned]) -> Result<()> {
+    let file = File::open(path).at(path)?;
+    let mut current: Option<Staging> = None;
+    let mut staged: Vec<(String, u64)> = Vec::new();
+    native::scan(&file, path, &HashSet::new(), |event| {
+        let ScanEvent::Entry(entry, offset) = event else {
+            return Ok(());
+        };
+        native::parse_entry(entry.raw).map_err(|reason| corrupt(path, offset, reason))?;
+        match entry.kind {
+            EntryKind::Put => match &mut current {
+                Some(staging) => {
+                    staging.group.push(entry.raw).at(&staging.path)?;
+                    staging.records += 1;
+                    Ok(())
+                }
+                None => Err(corrupt(path, offset, "a record before any collection")),
+            },
+            EntryKind::Meta => {
+                if let Some(done) = current.take() {
+                    staged.push(done.finish()?);
+                }
+                if let Ok(Section::Collection { name, .. }) = serde_json::from_slice(entry.data) {
+                    let planned = plan.get(staged.len()).filter(|p| p.name == name);
+                    let Some(planned) = planned else {
+                        return Err(changed(path));
+                    };
+                    current = Some(Staging::start(dir, codec, planned)?);
+                }
+                Ok(())
+            }
+            EntryKind::Delete => Err(changed(path)),
+        }
+    })?;
+    if let Some(done) = current.take() {
+        staged.push(done.finish()?);
+    }
+    let expected: Vec<(String, u64)> = plan.iter().map(|p| (p.name.clone(), p.records)).collect();
+    if staged != expected {
+        return Err(changed(path));
+    }
+    durable::sync_dir(dir)
+}
+
+fn changed(path: &Path) -> Error {
+    corrupt(
+        path,
+        0,
+        "the backup changed while it was being restored; nothing was restored",
+    )
+}
+
+/// Renames every staged file over its collection, rewrites the index
+/// definition copies, and removes the journal: the second half of a
+/// restore, and what the next writer does after a crash in it.
+fn apply_journal(dir: &Path, journal: &Journal) -> Result<()> {
+    for planned in &journal.collections {
+        let staged = staged_path(dir, &planned.name);
+        // Renamed already (a crash after it): nothing left to do for it.
+        if staged.exists() {
+            let target = dir.join(format!("{}.fdb", planned.name));
+            durable::rename(&staged, &target).at(&target)?;
+        }
+    }
+    durable::sync_dir(dir)?;
+    for planned in &journal.collections {
+        write_index_definitions(dir, &planned.name, &planned.indexed_fields)?;
+    }
+    durable::durable_remove(&dir.join(RESTORE_JOURNAL))?;
+    Ok(())
+}
+
+fn read_journal(dir: &Path) -> Result<Option<Journal>> {
+    let path = dir.join(RESTORE_JOURNAL);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    // Written whole by one atomic rename: unreadable means damaged.
+    let journal: Journal = serde_json::from_slice(&bytes)
+        .map_err(|e| corrupt(&path, 0, format!("not a restore journal: {e}")))?;
+    for planned in &journal.collections {
+        validate_collection_name(&planned.name)?;
+    }
+    Ok(Some(journal))
+}
+
+/// The collection files to open, after dealing with an interrupted restore:
+/// a writer finishes one that has its journal and removes staged files of
+/// one that does not; a reader (which changes nothing) opens the staged
+/// files of a journaled restore in place of the old ones.
+pub(super) fn collection_files_after_restore(
+    dir: &Path,
+    read_only: bool,
+) -> Result<Vec<(String, PathBuf)>> {
+    let journal = read_journal(dir)?;
+    if read_only {
+        let mut files = collection_files(dir)?;
+        for planned in journal.iter().flat_map(|j| &j.collections) {
+            let staged = staged_path(dir, &planned.name);
+            if staged.is_file() {
+                files.retain(|(name, _)| *name != planned.name);
+                files.push((planned.name.clone(), staged));
+            }
+        }
+        files.sort();
+        return Ok(files);
+    }
+    if let Some(journal) = journal {
+        apply_journal(dir, &journal)?;
+    }
+    let mut removed = false;
+    for entry in std::fs::read_dir(dir).at(dir)? {
+        let path = entry.at(dir)?.path();
+        let staged = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(STAGED_SUFFIX));
+        if staged && path.is_file() {
+            std::fs::remove_file(&path).at(&path)?;
+            removed = true;
+        }
+    }
+    if removed {
+        durable::sync_dir(dir)?;
+    }
+    collection_files(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn section_records_are_tagged_json() -> Result<()> {
+        let section = Section::Collection {
+            name: "users".to_owned(),
+            indexed_fields: vec!["age".to_owned()],
+            records: 2,
+        };
+        let json: serde_json::Value =
+            serde_json::to_value(&section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert_eq!(
+            json,
+            json!({"collection": {"name": "users", "indexed_fields": ["age"], "records": 2}})
+        );
+        let end = serde_json::to_value(Section::End {
+            collections: 1,
+            records: 2,
+        })
+        .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert_eq!(end, json!({"end": {"collections": 1, "records": 2}}));
+        Ok(())
+    }
+
+    #[test]
+    fn a_writer_finishes_a_journaled_restore_and_a_reader_sees_it_finished() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let dir = tmp.path();
+        std::fs::write(dir.join("a.fdb"), b"old").at(dir)?;
+        std::fs::write(dir.join("b.fdb"), b"old").at(dir)?;
+        std::fs::write(staged_path(dir, "a"), b"new").at(dir)?;
+        std::fs::write(staged_path(dir, "c"), b"new").at(dir)?;
+        let journal = Journal {
+            collections: ["a", "c"]
+                .map(|name| Planned {
+                    name: name.to_owned(),
+                    indexed_fields: vec![],
+                    records: 0,
+                })
+                .to_vec(),
+        };
+        std::fs::write(
+            dir.join(RESTORE_JOURNAL),
+            serde_json::to_vec(&journal).map_err(|e| Error::RecordEncoding(e.to_string()))?,
+        )
+        .at(dir)?;
+        let seen = collection_files_after_restore(dir, true)?;
+        assert_eq!(
+            seen,
+            [
+                ("a".to_owned(), staged_path(dir, "a")),
+                ("b".to_owned(), dir.join("b.fdb")),
+                ("c".to_owned(), staged_path(dir, "c")),
+            ]
+        );
+        let opened = collection_files_after_restore(dir, false)?;
+        assert_eq!(
+            opened,
+            [
+                ("a".to_owned(), dir.join("a.fdb")),
+                ("b".to_owned(), dir.join("b.fdb")),
+                ("c".to_owned(), dir.join("c.fdb")),
+            ]
+        );
+        assert_eq!(std::fs::read(dir.join("a.fdb")).at(dir)?, b"new");
+        assert!(!dir.join(RESTORE_JOURNAL).exists());
+        assert!(dir.join("indexes").join("c.json").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_writer_removes_staged_files_of_a_restore_without_journal() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let dir = tmp.path();
+        std::fs::write(dir.join("a.fdb"), b"old").at(dir)?;
+        std::fs::write(staged_path(dir, "a"), b"half").at(dir)?;
+        let opened = collection_files_after_restore(dir, false)?;
+        assert_eq!(opened, [("a".to_owned(), dir.join("a.fdb"))]);
+        assert_eq!(std::fs::read(dir.join("a.fdb")).at(dir)?, b"old");
+        assert!(!staged_path(dir, "a").exists());
+        Ok(())
+    }
+}
