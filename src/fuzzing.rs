@@ -20,7 +20,7 @@ use crate::engine::legacy::{parse_index_file, read_collection};
 use crate::engine::query::{Filter, Projection, Sort, Update, ValueMode};
 use crate::engine::storage::native::{FileHeader, FileKind, has_native_magic};
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, Find, FluxDB, OpenOptions};
+use crate::engine::{Document, Find, FluxDB, ImportOptions, OpenOptions};
 use crate::interchange::{DocumentReader, Format, ReadOptions};
 
 /// A scratch folder, removed on drop (the library has no tempfile).
@@ -208,7 +208,7 @@ thread_local! {
     static QUERY_DB: RefCell<Option<(Scratch, FluxDB)>> = const { RefCell::new(None) };
 }
 
-fn with_query_db(f: impl FnOnce(&FluxDB)) {
+fn with_query_db(f: impl FnOnce(&mut FluxDB)) {
     QUERY_DB.with(|cell| {
         let mut slot = cell.borrow_mut();
         let (_, db) = slot.get_or_insert_with(|| {
@@ -372,15 +372,48 @@ fn read_all(data: &[u8], format: Format) {
     }
 }
 
+/// Imports into a collection: all of it (what the report counts), or on
+/// error nothing.
+fn import_into_db(data: &[u8], format: Format) {
+    with_query_db(|db| {
+        for skip_bad in [false, true] {
+            let read = ReadOptions {
+                skip_bad,
+                max_record_bytes: 4096,
+                ..ReadOptions::default()
+            };
+            let Ok(reader) = DocumentReader::new(Cursor::new(data.to_vec()), format, read) else {
+                continue;
+            };
+            let options = ImportOptions::new().skip_bad(skip_bad);
+            let result = db.import_from_reader(
+                "imported",
+                reader,
+                Path::new("input"),
+                &options,
+                &mut |_| {},
+            );
+            let found = db.find("imported", &Find::all()).unwrap_or_default();
+            match result {
+                Ok(report) => assert_eq!(found.len() as u64, report.imported, "import count"),
+                Err(_) => assert!(found.is_empty(), "a failed import left records"),
+            }
+            let _ = db.drop_collection("imported");
+        }
+    });
+}
+
 /// Target `import_jsonl`.
 pub fn import_jsonl(data: &[u8]) {
     read_all(data, Format::JsonLines);
     read_all(data, Format::Json);
+    import_into_db(data, Format::JsonLines);
 }
 
 /// Target `import_csv`.
 pub fn import_csv(data: &[u8]) {
     read_all(data, Format::Csv);
+    import_into_db(data, Format::Csv);
 }
 
 /// A fuzz target's body.
