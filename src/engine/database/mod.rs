@@ -382,9 +382,15 @@ impl FluxDB {
             }
             Some(Collection::Open(_)) => {}
         }
-        durable::durable_remove(&self.collection_path(name))?;
+        let path = self.collection_path(name);
+        let removed = durable::durable_remove(&path);
+        if !path.exists() {
+            // Gone even if the folder's fsync failed: so is the collection,
+            // or later writes would go to the removed file.
+            self.collections.remove(name);
+        }
+        removed?;
         backup::remove_index_definitions(&self.dir, name)?;
-        self.collections.remove(name);
         Ok(true)
     }
 
@@ -1101,8 +1107,11 @@ impl FluxDB {
     }
 
     fn drop_legacy_collection(&mut self, name: &str) -> Result<bool> {
-        LegacyCollection::remove_files(&self.dir, name)?;
-        self.collections.remove(name);
+        let removed = LegacyCollection::remove_files(&self.dir, name);
+        if !self.collection_path(name).exists() {
+            self.collections.remove(name);
+        }
+        removed?;
         Ok(true)
     }
 
