@@ -843,6 +843,18 @@ fn exporting_over_a_file_of_the_database_is_refused() {
                 "{target}: {err}"
             );
         }
+        for target in ["c.fdb", "d.fdb"] {
+            let options =
+                fluxdb::engine::ExportOptions::new().format(fluxdb::interchange::Format::JsonLines);
+            let err = db
+                .export_documents("c", dir.join(target), &options, &mut |_, _| {})
+                .unwrap_err();
+            assert!(err.to_string().contains("database folder"), "{err}");
+            let err = db
+                .backup_database(dir.join(target), &mut |_, _| {})
+                .unwrap_err();
+            assert!(err.to_string().contains("database folder"), "{err}");
+        }
         // Through another spelling of the same folder.
         let sneaky = dir.join("indexes").join("..").join("d.fdb");
         assert!(db.export_collection("c", &sneaky).is_err());

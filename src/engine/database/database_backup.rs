@@ -88,6 +88,7 @@ impl FluxDB {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupReport> {
         let file = file.as_ref();
+        self.check_export_target(file)?;
         let mut stores = Vec::new();
         for name in self.collections.keys() {
             stores.push((name.as_str(), self.store(name)?));
