@@ -867,3 +867,47 @@ fn exporting_over_a_file_of_the_database_is_refused() {
         assert!(db.export_collection("c", tmp.path().join("c.fdb")).unwrap());
     }
 }
+
+#[test]
+fn bad_files_to_import_or_restore_fail_clearly_and_change_nothing() {
+    let tmp = scratch();
+    let dir = tmp.path().join("db");
+    native_db(&dir);
+    let files: [(&str, &[u8], &str); 6] = [
+        ("broken.jsonl", b"{\"_id\": \"n1\"}\n{\"a\": \n", "line 2"),
+        ("array.json", b"[{\"a\": 1}, 5]", "line 1"),
+        ("badutf8.jsonl", b"{\"a\": \"\xff\"}\n", "line 1"),
+        ("deep.jsonl", &[b'['; 5000], "line 1"),
+        ("dup.jsonl", b"{\"_id\": \"1\"}\n", "line 1"),
+        ("badutf8.csv", b"a\n\xff\xfe\n", "line 2"),
+    ];
+    let before = snapshot(&dir);
+    for (name, bytes, needle) in files {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let run = fluxdb(&dir, &["import", "c", file.to_str().unwrap()]);
+        assert_one_line_failure(name, &run, 1, needle);
+        assert!(run.stderr.contains(name), "{name}: {}", run.stderr);
+        assert_eq!(snapshot(&dir), before, "{name}: changed the folder");
+    }
+    // Not a backup, a collection file, a truncated backup.
+    let backup = tmp.path().join("all.fdbbackup");
+    let run = fluxdb(&dir, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let whole = std::fs::read(&backup).unwrap();
+    let before = snapshot(&dir);
+    let bad = tmp.path().join("bad.fdbbackup");
+    for (what, bytes) in [
+        ("text", b"hello".to_vec()),
+        (
+            "a collection file",
+            std::fs::read(dir.join("c.fdb")).unwrap(),
+        ),
+        ("a truncated backup", whole[..whole.len() - 3].to_vec()),
+    ] {
+        std::fs::write(&bad, bytes).unwrap();
+        let run = fluxdb(&dir, &["restore", bad.to_str().unwrap()]);
+        assert_one_line_failure(what, &run, 1, "bad.fdbbackup");
+        assert_eq!(snapshot(&dir), before, "{what}: changed the folder");
+    }
+}
