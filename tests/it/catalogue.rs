@@ -357,6 +357,33 @@ const API_CASES: &[Case] = &[
         },
     ),
     (
+        "a megabyte update that is not an object",
+        Expect::Update,
+        "(cut)",
+        |db| db.update("c", "1", &json!("u".repeat(1 << 20))).map(drop),
+    ),
+    ("a megabyte sort direction", Expect::Query, "(cut)", |db| {
+        db.find("c", &Find::all().sort(json!({"n": "d".repeat(1 << 20)})))
+            .map(drop)
+    }),
+    ("a megabyte invalid regex", Expect::Query, "(cut)", |db| {
+        let pattern = format!("({}", "r".repeat(1 << 20));
+        db.find("c", &Find::new(json!({"s": {"$regex": pattern}})))
+            .map(drop)
+    }),
+    (
+        "a megabyte pipeline stage",
+        Expect::Pipeline,
+        "(cut)",
+        |db| {
+            db.aggregate("c", &json!([{"$limit": "l".repeat(1 << 20)}]))
+                .map(drop)
+        },
+    ),
+    ("a megabyte collection name", Expect::Name, "longer", |db| {
+        db.insert(&"n".repeat(1 << 20), json!({})).map(drop)
+    }),
+    (
         "commit without a transaction",
         Expect::Transaction,
         "no transaction",

@@ -36,6 +36,10 @@ impl Pipeline {
             "the pipeline",
             Error::InvalidPipeline,
         )?;
+        Self::parse_unchecked(pipeline).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(pipeline: &Value) -> Result<Pipeline> {
         let Value::Array(items) = pipeline else {
             return Err(Error::InvalidPipeline(format!(
                 "a pipeline must be an array of stages such as [{{\"$match\": {{...}}}}], not {pipeline}"

@@ -90,6 +90,10 @@ impl Projection {
             "the projection",
             Error::InvalidQuery,
         )?;
+        Self::parse_unchecked(projection).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(projection: &Value) -> Result<Projection> {
         let Value::Object(spec) = projection else {
             return Err(Error::InvalidQuery(format!(
                 "a projection must be an object such as {{\"name\": 1}}, not {projection}"
