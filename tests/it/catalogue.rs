@@ -563,6 +563,11 @@ fn bad_command_lines_fail_clearly_and_change_nothing() {
     let run = fluxdb_with_stdin(&dir, &["insert", "c"], Some(&deep_json));
     assert_one_line_failure("JSON 100,000 levels deep", &run, 1, "line 1");
     assert_eq!(snapshot(&dir), before, "deep stdin changed the folder");
+    let huge = format!("{{\"big\": \"{}\"}}", "h".repeat(MAX_DOCUMENT_BYTES + 10));
+    let run = fluxdb_with_stdin(&dir, &["insert", "c"], Some(&huge));
+    assert_one_line_failure("a document over the limit on stdin", &run, 1, "limit");
+    assert!(run.stderr.len() < 400, "{}", run.stderr.len());
+    assert_eq!(snapshot(&dir), before, "a huge document changed the folder");
     let run = fluxdb_with_stdin(&dir, &["insert", "c"], Some("{\"a\": 1}\n{\"b\": \n"));
     assert_one_line_failure("broken JSON Lines on stdin", &run, 1, "line");
     assert_eq!(snapshot(&dir), before, "broken stdin changed the folder");
