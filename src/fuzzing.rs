@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 use crate::engine::aggregate::Pipeline;
 use crate::engine::legacy::{parse_index_file, read_collection};
 use crate::engine::query::{Filter, Projection, Sort, Update, ValueMode};
-use crate::engine::storage::native::{FileHeader, FileKind, has_native_magic};
+use crate::engine::storage::native::{
+    self, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, has_native_magic,
+};
 use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, Find, FluxDB, ImportOptions, OpenOptions};
 use crate::interchange::{DocumentReader, Format, ReadOptions};
@@ -71,6 +73,55 @@ fn with_header(data: &[u8], kind: FileKind) -> Vec<u8> {
     let mut bytes = header.encode().to_vec();
     bytes.extend_from_slice(data);
     bytes
+}
+
+/// A file of `kind` whose batches have valid checksums, so the fuzzer's
+/// bytes reach the entries, the loader and the codec: `data` is read as
+/// records `[kind, flags, id length, data length (2 bytes), id, data]`;
+/// flag bit 0 ends a batch with CONTINUES, bit 1 ends one without it, bit 2
+/// tags the batch with a transaction that never committed.
+fn framed_file(data: &[u8], kind: FileKind) -> Vec<u8> {
+    let header = FileHeader {
+        kind,
+        compression: 0,
+        codec: "binary".to_owned(),
+    };
+    let mut out = header.encode().to_vec();
+    let mut payload = Vec::new();
+    let mut count = 0u32;
+    let mut rest = data;
+    while rest.len() >= 5 {
+        let (entry_kind, flags) = (rest[0], rest[1]);
+        let id_len = usize::from(rest[2]);
+        let data_len = usize::from(u16::from_le_bytes([rest[3], rest[4]]));
+        rest = &rest[5..];
+        let id_len = id_len.min(rest.len());
+        let id = String::from_utf8_lossy(&rest[..id_len]).into_owned();
+        rest = &rest[id_len..];
+        let data_len = data_len.min(rest.len());
+        let body = &rest[..data_len];
+        rest = &rest[data_len..];
+        let entry_kind = match entry_kind % 3 {
+            0 => EntryKind::Put,
+            1 => EntryKind::Delete,
+            _ => EntryKind::Meta,
+        };
+        if native::push_entry(&mut payload, entry_kind, &id, body).is_ok() {
+            count += 1;
+        }
+        if flags & 3 != 0 {
+            let batch_flags = if flags & 1 != 0 { FLAG_CONTINUES } else { 0 };
+            let txn = if flags & 4 != 0 { 7 } else { 0 };
+            native::frame_batch(&payload, count, batch_flags, txn, &mut out);
+            payload.clear();
+            count = 0;
+        }
+    }
+    if count > 0 {
+        native::frame_batch(&payload, count, 0, 0, &mut out);
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Opens a folder whose collection file holds these bytes; when it opens,
@@ -136,9 +187,14 @@ fn normalize(docs: &[Document]) -> Vec<Value> {
     docs.iter().map(|d| Value::Object(d.clone())).collect()
 }
 
-/// Target `open_native`: a native collection file of arbitrary content.
+/// Target `open_native`: a native collection file of arbitrary content
+/// (first byte 0), or of entries in valid batches (see [`framed_file`]).
 pub fn open_native(data: &[u8]) {
-    let bytes = with_header(data, FileKind::Collection);
+    let bytes = match data.split_first() {
+        Some((0, raw)) => with_header(raw, FileKind::Collection),
+        Some((_, entries)) => framed_file(entries, FileKind::Collection),
+        None => with_header(data, FileKind::Collection),
+    };
     open_collection_file(&bytes, json!({"_id": "fuzz-new-record", "n": 1}));
 }
 
@@ -159,7 +215,12 @@ pub fn open_legacy(data: &[u8]) {
 pub fn import_backup(data: &[u8]) {
     let scratch = Scratch::new();
     let file = scratch.0.join("backup.fdb");
-    std::fs::write(&file, with_header(data, FileKind::Backup)).expect("write the input");
+    let bytes = match data.split_first() {
+        Some((0, raw)) => with_header(raw, FileKind::Backup),
+        Some((_, entries)) => framed_file(entries, FileKind::Backup),
+        None => with_header(data, FileKind::Backup),
+    };
+    std::fs::write(&file, bytes).expect("write the input");
     let dir = scratch.0.join("db");
     let mut db = options().open(&dir).expect("open a new folder");
     db.create_collection("c", &["n"]).expect("create");
