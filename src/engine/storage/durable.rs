@@ -397,3 +397,66 @@ pub mod fault {
         .unwrap_or(Ok(()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fault::{self, Plan};
+    use super::*;
+
+    #[test]
+    fn a_stopped_device_writes_up_to_the_limit_and_fails_from_there() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        let file = File::create(&path).unwrap();
+        fault::arm(Plan::StopAfterBytes(5));
+        assert!(write_all_at(&file, b"abc", 0).is_ok());
+        assert!(write_all_at(&file, b"defgh", 3).is_err());
+        assert!(sync_all(&file).is_err());
+        assert!(write_all_at(&file, b"x", 8).is_err());
+        let counts = fault::disarm();
+        assert_eq!(std::fs::read(&path).unwrap(), b"abcde");
+        assert_eq!(counts.bytes, 5);
+        assert!(counts.tripped);
+        // Disarmed, everything works again.
+        assert!(write_all_at(&file, b"fgh", 5).is_ok());
+    }
+
+    #[test]
+    fn only_the_chosen_fsync_or_rename_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        fault::arm(Plan::FailSync(1));
+        assert!(atomic_write(&path, b"one").is_err(), "the folder's fsync");
+        let counts = fault::disarm();
+        assert_eq!((counts.syncs, counts.renames), (2, 1));
+        // The rename had happened: the new content is in place.
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        fault::arm(Plan::FailRename(0));
+        let failure = replace_file_reporting(&path, |out| out.write_all(b"two").at(&path));
+        fault::disarm();
+        assert!(matches!(
+            failure,
+            Err(ReplaceFailure { renamed: false, .. })
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        assert!(!temp_path(&path).exists(), "the temporary file is removed");
+    }
+
+    #[test]
+    fn counting_breaks_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        fault::arm(Plan::Count);
+        atomic_write(&path, b"hello").unwrap();
+        let counts = fault::disarm();
+        assert_eq!(
+            counts,
+            fault::Counts {
+                bytes: 5,
+                syncs: 2,
+                renames: 1,
+                tripped: false
+            }
+        );
+    }
+}
