@@ -192,7 +192,7 @@ impl Plan {
                 }
                 let examined = &mut explain.examined;
                 let items = store.scan_fields(&needed).inspect(|_| *examined += 1);
-                self.run_items(items, &whole)?
+                self.run_items(items, Some(store.len()), &whole)?
             }
             Source::Candidates(slots, index) => {
                 explain.index = Some(index);
@@ -206,7 +206,7 @@ impl Plan {
                             .transpose()
                     })
                     .inspect(|_| *examined += 1);
-                self.run_items(items, &|_, doc| Ok(doc))?
+                self.run_items(items, None, &|_, doc| Ok(doc))?
             }
             Source::IndexOrder {
                 field,
@@ -246,14 +246,55 @@ impl Plan {
         Ok((docs, explain))
     }
 
+    /// Calls `found` with each matching record in natural order, holding
+    /// at least the fields the filter reads and `also` (never a sort, skip
+    /// or limit: this is for counting and bulk writes).
+    pub fn for_each_match(
+        &self,
+        store: &dyn CollectionStore,
+        also: &[&str],
+        found: &mut dyn FnMut(&Document),
+    ) -> Result<()> {
+        match self.choose_source(store)? {
+            Source::Candidates(slots, _) => {
+                for slot in &slots {
+                    if let Some(doc) = store.read_slot(slot)?
+                        && self.filter.matches_in(&doc, self.mode)
+                    {
+                        found(&doc);
+                    }
+                }
+            }
+            _ => {
+                let mut fields = self.filter.top_level_fields();
+                fields.extend(also.iter().map(|f| (*f).to_owned()));
+                for item in store.scan_fields(&fields) {
+                    let (_, doc) = item?;
+                    if self.filter.matches_in(&doc, self.mode) {
+                        found(&doc);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn choose_source(&self, store: &dyn CollectionStore) -> Result<Source> {
-        if store.indexed_fields().is_empty() {
+        // Indexes are built on first use: touch them only when this query
+        // can use one, so opening and paging a collection never builds them.
+        let indexed = store.indexed_fields();
+        let constrained = self.filter.index_constraints_in(self.mode);
+        let sorted_field = self.sort.as_ref().and_then(|s| match s.keys() {
+            [(field, _)] => Some(field),
+            _ => None,
+        });
+        let useful = constrained.iter().any(|c| indexed.contains(&c.path))
+            || sorted_field.is_some_and(|f| indexed.contains(f));
+        if !useful {
             return Ok(Source::Scan);
         }
         let indexes = store.indexes()?;
-        let usable: Vec<_> = self
-            .filter
-            .index_constraints_in(self.mode)
+        let usable: Vec<_> = constrained
             .into_iter()
             .filter_map(|c| Some((indexes.get(&c.path)?, c.constraint)))
             .collect();
@@ -331,6 +372,7 @@ impl Plan {
     fn run_items(
         &self,
         items: impl Iterator<Item = Result<(u32, Document)>>,
+        known_total: Option<usize>,
         whole: &dyn Fn(u32, Document) -> Result<Document>,
     ) -> Result<Vec<Document>> {
         let mut matching = items.filter(|item| match item {
@@ -344,7 +386,18 @@ impl Plan {
                 .take(limit.unwrap_or(usize::MAX))
                 .collect::<Result<_>>()?,
             (Some(sort), Some(limit)) => {
-                let keep = self.skip.saturating_add(limit);
+                // A page past the middle of everything is the same page of
+                // the reversed order, read from the other end: the heap then
+                // holds what is after the page, not what is before it.
+                let total = self.filter.is_match_all().then_some(known_total).flatten();
+                let (skip, limit, reversed) = match total {
+                    Some(total) if self.skip > total / 2 => {
+                        let take = limit.min(total.saturating_sub(self.skip));
+                        (total - self.skip - take, take, true)
+                    }
+                    _ => (self.skip, limit, false),
+                };
+                let keep = skip.saturating_add(limit);
                 let mut heap = BinaryHeap::with_capacity(keep.min(1 << 16) + 1);
                 for item in matching {
                     let (slot, doc) = item?;
@@ -353,6 +406,7 @@ impl Plan {
                         slot,
                         sort,
                         mode: self.mode,
+                        reversed,
                     };
                     if heap.len() < keep {
                         heap.push(entry);
@@ -364,11 +418,16 @@ impl Plan {
                         heap.push(entry);
                     }
                 }
-                heap.into_sorted_vec()
+                let mut page: Vec<(u32, Document)> = heap
+                    .into_sorted_vec()
                     .into_iter()
-                    .skip(self.skip)
+                    .skip(skip)
                     .map(|r| (r.slot, r.doc))
-                    .collect()
+                    .collect();
+                if reversed {
+                    page.reverse();
+                }
+                page
             }
             (Some(sort), None) => {
                 let mut all: Vec<(u32, Document)> = matching.collect::<Result<_>>()?;
@@ -392,13 +451,21 @@ struct Ranked<'a> {
     slot: u32,
     sort: &'a Sort,
     mode: ValueMode,
+    /// Ordered from the end (a page past the middle).
+    reversed: bool,
 }
 
 impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.sort
+        let order = self
+            .sort
             .compare_in(&self.doc, &other.doc, self.mode)
-            .then(self.slot.cmp(&other.slot))
+            .then(self.slot.cmp(&other.slot));
+        if self.reversed {
+            order.reverse()
+        } else {
+            order
+        }
     }
 }
 

@@ -517,22 +517,22 @@ impl FluxDB {
         if parsed.is_match_all() {
             return Ok(c.len());
         }
-        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
-        Ok(Plan::new(&ids, c.value_mode())?.execute(c)?.0.len())
+        let mut n = 0;
+        Plan::from_filter(parsed, c.value_mode()).for_each_match(c, &[], &mut |_| n += 1)?;
+        Ok(n)
     }
 
     /// The `_id`s of the records matching a filter, in natural order.
     fn matching_ids(&self, collection: &str, filter: &Value) -> Result<Vec<String>> {
         let c = self.store(collection)?;
-        let ids = Find::new(filter.clone()).projection(serde_json::json!({"_id": 1}));
-        let (docs, _) = Plan::new(&ids, c.value_mode())?.execute(c)?;
-        Ok(docs
-            .into_iter()
-            .filter_map(|mut d| match d.remove("_id") {
-                Some(Value::String(id)) => Some(id),
-                _ => None,
-            })
-            .collect())
+        let plan = Plan::from_filter(Filter::parse(filter)?, c.value_mode());
+        let mut ids = Vec::new();
+        plan.for_each_match(c, &["_id"], &mut |doc| {
+            if let Some(Value::String(id)) = doc.get("_id") {
+                ids.push(id.clone());
+            }
+        })?;
+        Ok(ids)
     }
 
     /// Applies an update to every record matching the filter; returns how

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Takes screenshots of FluxDB Studio's main screens under Xvfb, on the sample
+# database, into screenshots/out/. Needs: xvfb imagemagick xdotool and the
+# run-time libraries in shared/design/egui-notes.md.
+#
+#   screenshots/take.sh                 # builds (debug) if needed
+#   BIN=target/release/fluxdb-studio screenshots/take.sh
+#
+# Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+out="$here/out"
+mkdir -p "$out"
+
+if [[ -z "${BIN:-}" ]]; then
+    target="${CARGO_TARGET_DIR:-$repo/target}"
+    (cd "$repo" && cargo build --bin fluxdb-studio)
+    BIN="$target/debug/fluxdb-studio"
+fi
+
+# A fresh data folder: the sample database is made in it on first use, and
+# no saved settings from the user's own runs change what is shown.
+data="$(mktemp -d)"
+runtime="$(mktemp -d)"
+chmod 700 "$runtime"
+trap 'rm -rf "$data" "$runtime"' EXIT
+
+export XDG_DATA_HOME="$data" XDG_RUNTIME_DIR="$runtime" WINIT_X11_SCALE_FACTOR=1
+export BIN out
+
+xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
+set -euo pipefail
+shot() { sleep "${2:-1.5}"; import -window root "$out/$1.png"; echo "saved $out/$1.png"; }
+window() {
+    for _ in $(seq 1 100); do
+        id="$(xdotool search --name "FluxDB Studio" 2>/dev/null | head -1 || true)"
+        [[ -n "$id" ]] && { echo "$id"; return; }
+        sleep 0.2
+    done
+    echo "no Studio window appeared" >&2; exit 1
+}
+place() { xdotool windowmove "$win" 0 0 windowsize "$win" 1400 900; xdotool windowfocus "$win" 2>/dev/null || true; }
+click() { xdotool mousemove --window "$win" "$1" "$2" click 1; }
+double_click() { xdotool mousemove --window "$win" "$1" "$2" click --repeat 2 --delay 80 1; }
+# Keys go through XTEST to the focused window (winit ignores synthetic ones).
+keys() { xdotool key "$@" 2>/dev/null; }
+# Ctrl held a moment: winit may see a fast ctrl+key before the modifier.
+ctrl() { xdotool keydown ctrl 2>/dev/null; sleep 0.15; xdotool key "$1" 2>/dev/null; sleep 0.15; xdotool keyup ctrl 2>/dev/null; }
+type_text() { xdotool type --delay 15 "$1" 2>/dev/null; }
+filter() { click 600 42; ctrl a; type_text "$1"; }
+
+# 1. The start screen.
+"$BIN" & pid=$!
+win="$(window)"; place
+shot 01-start 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# 2. The sample database, made on first use and opened.
+"$BIN" --sample & pid=$!
+win="$(window)"; place
+shot 02-sample-customers 6
+
+# 3. A filter typed in the editor and run with Ctrl+Enter.
+filter "{\"city\": \"Paris\", \"age\": {\"\$gte\": 30}}"
+ctrl Return
+shot 03-filter-run 2
+
+# 4. Bad JSON: marked at its line and column, not run.
+filter "{\"age\": }"
+shot 04-bad-json 1
+
+# 5. Reset, then sort by a header click on age, twice: descending.
+click 904 78
+sleep 1.5
+click 690 161; sleep 1.5; click 690 161
+shot 05-sorted-age-desc 2
+
+# 6. A nested value expanded (double-click the first address cell).
+double_click 1330 187
+shot 06-expand-nested 1.5
+keys Escape
+
+# 7. The JSON view.
+click 326 127
+shot 07-json-view 1.5
+click 271 127
+
+# 8. The orders collection, on its last page.
+click 40 130
+sleep 2
+click 651 127
+shot 08-orders-last-page 2
+
+# 9. The light theme (View menu).
+click 54 12; sleep 0.7
+shot 09-view-menu 0.5
+click 100 55
+shot 10-light-theme 1.5
+
+sleep 6  # the settings (theme, recent folders) are saved every 5 s
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# 11. The start screen again, now with a recent folder.
+"$BIN" & pid=$!
+win="$(window)"; place
+shot 11-start-recent 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+'
+echo "screenshots in $out"

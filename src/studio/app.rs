@@ -1,0 +1,334 @@
+//! The eframe app: it arranges the panels, feeds worker events into the
+//! state and the state's requests to the worker. Nothing here waits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+
+use super::backend::Opener;
+use super::panels::AppAction;
+use super::panels::grid::Grid;
+use super::panels::query_bar::QueryBar;
+use super::panels::sidebar::Sidebar;
+use super::panels::start::StartScreen;
+use super::panels::status_bar::StatusBar;
+use super::panels::top_bar::TopBar;
+use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
+use super::state::{Outgoing, State, sample_folder};
+use super::worker::{Notify, SampleBuilder, WorkerHandle};
+
+const RUN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+
+/// How the app starts, apart from what eframe gives it.
+#[derive(Clone, Debug, Default)]
+pub struct StudioConfig {
+    /// The app's data folder, where the sample database is created.
+    pub data_dir: PathBuf,
+    /// A folder to open at once (the command-line argument).
+    pub open_at_start: Option<PathBuf>,
+    /// Open the sample database at once (`--sample`).
+    pub open_sample_at_start: bool,
+    /// Settings to use instead of the saved ones (tests).
+    pub settings: Option<Settings>,
+}
+
+/// The native folder picker, run off the UI thread: a portal that never
+/// answers must not freeze the window.
+#[derive(Default)]
+struct FolderDialog {
+    pending: Option<(bool, mpsc::Receiver<Option<PathBuf>>)>,
+}
+
+impl FolderDialog {
+    fn pick(&mut self, create: bool, repaint: egui::Context) {
+        if self.pending.is_some() {
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let title = if create {
+            "Choose a folder for the new database"
+        } else {
+            "Open a FluxDB folder"
+        };
+        let spawned = std::thread::Builder::new()
+            .name("folder-dialog".to_owned())
+            .spawn(move || {
+                let picked = rfd::FileDialog::new().set_title(title).pick_folder();
+                // The app may have closed meanwhile; nothing to tell then.
+                let _ = tx.send(picked);
+                repaint.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.pending = Some((create, rx));
+        }
+    }
+
+    /// The folder picked, once the dialog closed with one.
+    fn poll(&mut self) -> Option<(bool, PathBuf)> {
+        let (create, rx) = self.pending.as_ref()?;
+        match rx.try_recv() {
+            Ok(picked) => {
+                let create = *create;
+                self.pending = None;
+                picked.map(|path| (create, path))
+            }
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.pending = None;
+                None
+            }
+        }
+    }
+}
+
+pub struct StudioApp {
+    state: State,
+    worker: WorkerHandle,
+    data_dir: PathBuf,
+    dialog: FolderDialog,
+    top_bar: TopBar,
+    start: StartScreen,
+    sidebar: Sidebar,
+    query_bar: QueryBar,
+    grid: Grid,
+    status_bar: StatusBar,
+    show_shortcuts: bool,
+    show_about: bool,
+    applied_theme: Option<ThemeChoice>,
+    /// The settings as last saved: while they differ, a frame is scheduled
+    /// after the save interval, because eframe only auto-saves from a frame
+    /// and an idle window draws none.
+    saved_settings: Settings,
+    /// The window title last set: it names the open folder.
+    title: String,
+}
+
+/// How often changed settings are saved.
+const SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl StudioApp {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: StudioConfig,
+        opener: Arc<dyn Opener + Sync>,
+        sample: SampleBuilder,
+    ) -> Self {
+        let settings = config
+            .settings
+            .or_else(|| cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY)))
+            .unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let notify: Notify = Arc::new(move || ctx.request_repaint());
+        let saved_settings = settings.clone();
+        let mut state = State::new(settings);
+        if let Some(folder) = config.open_at_start {
+            state.open_folder(folder, false);
+        } else if config.open_sample_at_start {
+            state.open_sample(sample_folder(&config.data_dir));
+        }
+        StudioApp {
+            state,
+            worker: WorkerHandle::new(opener, sample, notify),
+            data_dir: config.data_dir,
+            dialog: FolderDialog::default(),
+            top_bar: TopBar,
+            start: StartScreen::default(),
+            sidebar: Sidebar,
+            query_bar: QueryBar,
+            grid: Grid::default(),
+            status_bar: StatusBar,
+            show_shortcuts: false,
+            show_about: false,
+            applied_theme: None,
+            saved_settings,
+            title: String::new(),
+        }
+    }
+
+    /// The model the panels draw, for tests.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    fn handle(&mut self, action: AppAction, ctx: &egui::Context) {
+        match action {
+            AppAction::PickFolder { create } => self.dialog.pick(create, ctx.clone()),
+            AppAction::OpenSample => self.state.open_sample(sample_folder(&self.data_dir)),
+            AppAction::SetTheme(theme) => self.state.settings.theme = theme,
+            AppAction::CopySelection => {
+                if let Some(json) = self.state.selection_json() {
+                    ctx.copy_text(json);
+                }
+            }
+            AppAction::ShowShortcuts => self.show_shortcuts = true,
+            AppAction::ShowAbout => self.show_about = true,
+            AppAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        let theme = self.state.settings.theme;
+        if self.applied_theme != Some(theme) {
+            ctx.set_theme(match theme {
+                ThemeChoice::Dark => egui::Theme::Dark,
+                ThemeChoice::Light => egui::Theme::Light,
+            });
+            self.applied_theme = Some(theme);
+        }
+    }
+
+    /// Shortcuts are taken before the panels draw, so Ctrl+Enter runs the
+    /// query instead of adding a line to the filter.
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Option<AppAction> {
+        if ctx.input_mut(|i| i.consume_shortcut(&RUN)) && self.state.current.is_some() {
+            self.state.run_query();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
+            return Some(AppAction::PickFolder { create: false });
+        }
+        // Winit turns Ctrl+C (Cmd+C) into a Copy event, not a key press.
+        let copy = ctx.input(|i| i.events.iter().any(|e| matches!(e, egui::Event::Copy)));
+        // In a text field Ctrl+C copies its text instead.
+        if copy && !ctx.text_edit_focused() {
+            return Some(AppAction::CopySelection);
+        }
+        None
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.state.folder {
+            Some(folder) => {
+                let name = folder.path.file_name().map_or_else(
+                    || folder.path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                format!("{name} — FluxDB Studio")
+            }
+            None => "FluxDB Studio".to_owned(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    fn send_outgoing(&mut self) {
+        for message in self.state.take_outgoing() {
+            match message {
+                Outgoing::Request(request) => {
+                    if let Some(failure) = self.worker.send(request) {
+                        self.state.apply(failure);
+                    }
+                }
+                Outgoing::Cancel => self.worker.cancel(),
+            }
+        }
+    }
+
+    fn windows_ui(&mut self, ctx: &egui::Context) {
+        egui::Window::new("Keyboard shortcuts")
+            .open(&mut self.show_shortcuts)
+            .resizable(false)
+            .show(ctx, |ui| {
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for (keys, what) in [
+                        ("Ctrl+Enter", "Run the query"),
+                        ("Ctrl+O", "Open a folder"),
+                        ("Ctrl+C", "Copy the selected records as JSON"),
+                        ("Click / Shift+click / Ctrl+click", "Select rows"),
+                        ("Double-click a nested value", "Expand it"),
+                        ("Click a column header", "Sort: ascending, descending, off"),
+                        ("Drop a folder on the window", "Open it"),
+                    ] {
+                        ui.label(RichText::new(keys).monospace());
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+            });
+        egui::Window::new("About FluxDB Studio")
+            .open(&mut self.show_about)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.label(format!("FluxDB Studio {}", env!("CARGO_PKG_VERSION")));
+                ui.label("The desktop browser for FluxDB database folders.");
+            });
+    }
+}
+
+impl eframe::App for StudioApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for event in self.worker.poll() {
+            self.state.apply(event);
+        }
+        if let Some((create, path)) = self.dialog.poll() {
+            self.state.open_folder(path, create);
+        }
+        // A folder dropped on the window opens it.
+        let dropped = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_path_buf())
+                .find(|path| path.is_dir())
+        });
+        if let Some(folder) = dropped {
+            self.state.open_folder(folder, false);
+        }
+        // Reopening after a worker stop is a request too.
+        self.send_outgoing();
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.apply_theme(&ctx);
+        let mut actions = Vec::new();
+        actions.extend(self.shortcuts(&ctx));
+
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            actions.extend(self.top_bar.ui(ui, &mut self.state));
+        });
+        if self.state.folder.is_some() {
+            egui::Panel::bottom("status_bar").show(ui, |ui| {
+                self.status_bar.ui(ui, &mut self.state);
+            });
+            egui::Panel::left("sidebar")
+                .resizable(true)
+                .default_size(240.0)
+                .min_size(140.0)
+                .show(ui, |ui| self.sidebar.ui(ui, &mut self.state));
+            egui::Panel::top("query_bar").show(ui, |ui| {
+                self.query_bar.ui(ui, &mut self.state);
+            });
+            egui::CentralPanel::default().show(ui, |ui| {
+                actions.extend(self.grid.ui(ui, &mut self.state));
+            });
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                actions.extend(self.start.ui(ui, &mut self.state));
+            });
+        }
+        self.windows_ui(&ctx);
+        self.update_title(&ctx);
+        for action in actions {
+            self.handle(action, &ctx);
+        }
+        self.send_outgoing();
+        if self.state.settings != self.saved_settings {
+            ctx.request_repaint_after(SAVE_INTERVAL + std::time::Duration::from_millis(200));
+        }
+    }
+
+    /// Settings are small: save often, so a crash or a kill loses little.
+    fn auto_save_interval(&self) -> std::time::Duration {
+        SAVE_INTERVAL
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.state.settings);
+        self.saved_settings = self.state.settings.clone();
+    }
+}

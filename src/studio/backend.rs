@@ -1,0 +1,203 @@
+//! The engine calls Studio makes, as a trait the worker owns a `Box` of.
+//!
+//! The worker talks to the engine only through [`Database`], so its tests can
+//! use an engine that fails or panics on demand, and the UI-facing types here
+//! ([`CollectionSummary`], [`ExplainSummary`]) stay plain data.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{Document, Result};
+
+/// One page of a query: the filter, sort and projection as JSON objects
+/// (`None` for none), and which records of the result to return.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageQuery {
+    pub filter: Value,
+    pub sort: Option<Value>,
+    pub projection: Option<Value>,
+    pub skip: usize,
+    pub limit: usize,
+}
+
+/// What the sidebar shows about a collection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CollectionSummary {
+    pub name: String,
+    /// "native" or "python-0.1".
+    pub format: String,
+    /// A collection written by the Python 0.1 library (text-only values).
+    pub legacy: bool,
+    pub records: usize,
+    pub file_bytes: u64,
+    pub indexed_fields: Vec<String>,
+}
+
+/// How the engine answered a query: the index it used and the work it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplainSummary {
+    pub index: Option<String>,
+    pub examined: usize,
+    pub returned: usize,
+    /// Records in the collection.
+    pub total: usize,
+}
+
+/// A page of records and how the engine found them.
+pub type FoundPage = (Vec<Document>, Option<ExplainSummary>);
+
+/// The engine operations Studio needs from an open folder.
+pub trait Database: Send {
+    fn path(&self) -> &Path;
+    fn is_read_only(&self) -> bool;
+    fn list_collections(&self) -> Vec<String>;
+    fn collection_summary(&self, name: &str) -> Result<CollectionSummary>;
+    /// One page of records, with how the engine found them (the index used
+    /// and the records examined) when it can say, from the same run.
+    fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage>;
+    fn count(&self, collection: &str, filter: &Value) -> Result<usize>;
+    fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
+    fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize>;
+    fn flush(&mut self) -> Result<()>;
+}
+
+/// How a folder is to be opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Opens folders; the worker holds one so tests can supply their own engine.
+pub trait Opener: Send {
+    fn open(&self, path: &Path, mode: OpenMode) -> Result<Box<dyn Database>>;
+}
+
+/// A folder as the worker reports it after opening.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenedFolder {
+    pub path: PathBuf,
+    pub read_only: bool,
+    /// Some collection was written by the Python 0.1 library.
+    pub legacy: bool,
+    pub collections: Vec<String>,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! An in-memory engine for the worker's tests: it has collections of
+    //! numbered records, fails on unknown names and panics on `panic`.
+
+    use super::*;
+    use crate::Error;
+
+    pub(crate) struct MemoryOpener {
+        collection: String,
+        records: usize,
+        pub(crate) legacy: bool,
+    }
+
+    impl MemoryOpener {
+        pub(crate) fn with_records(collection: &str, records: usize) -> Self {
+            MemoryOpener {
+                collection: collection.to_owned(),
+                records,
+                legacy: false,
+            }
+        }
+    }
+
+    impl Opener for MemoryOpener {
+        fn open(&self, path: &Path, mode: OpenMode) -> Result<Box<dyn Database>> {
+            Ok(Box::new(MemoryDb {
+                path: path.to_path_buf(),
+                read_only: mode == OpenMode::ReadOnly,
+                collection: self.collection.clone(),
+                records: (0..self.records)
+                    .map(|i| {
+                        let mut doc = Document::new();
+                        doc.insert("_id".into(), Value::from(format!("id{i}")));
+                        doc.insert("n".into(), Value::from(i));
+                        doc
+                    })
+                    .collect(),
+                legacy: self.legacy,
+            }))
+        }
+    }
+
+    struct MemoryDb {
+        path: PathBuf,
+        read_only: bool,
+        collection: String,
+        records: Vec<Document>,
+        legacy: bool,
+    }
+
+    impl MemoryDb {
+        fn check(&self, name: &str) -> Result<()> {
+            if name == "panic" {
+                panic!("simulated engine bug");
+            }
+            if name == self.collection {
+                Ok(())
+            } else {
+                Err(Error::CollectionNotFound(name.to_owned()))
+            }
+        }
+    }
+
+    impl Database for MemoryDb {
+        fn path(&self) -> &Path {
+            &self.path
+        }
+        fn is_read_only(&self) -> bool {
+            self.read_only
+        }
+        fn list_collections(&self) -> Vec<String> {
+            vec![self.collection.clone()]
+        }
+        fn collection_summary(&self, name: &str) -> Result<CollectionSummary> {
+            self.check(name)?;
+            Ok(CollectionSummary {
+                name: name.to_owned(),
+                format: if self.legacy { "python-0.1" } else { "native" }.to_owned(),
+                legacy: self.legacy,
+                records: self.records.len(),
+                file_bytes: 0,
+                indexed_fields: Vec::new(),
+            })
+        }
+        fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage> {
+            self.check(collection)?;
+            let docs: Vec<Document> = self
+                .records
+                .iter()
+                .skip(query.skip)
+                .take(query.limit)
+                .cloned()
+                .collect();
+            let explain = ExplainSummary {
+                index: None,
+                examined: self.records.len(),
+                returned: docs.len(),
+                total: self.records.len(),
+            };
+            Ok((docs, Some(explain)))
+        }
+        fn count(&self, collection: &str, _filter: &Value) -> Result<usize> {
+            self.check(collection)?;
+            Ok(self.records.len())
+        }
+        fn create_collection(&mut self, _name: &str, _indexed: &[&str]) -> Result<bool> {
+            Ok(true)
+        }
+        fn insert_many(&mut self, _collection: &str, records: Vec<Value>) -> Result<usize> {
+            Ok(records.len())
+        }
+        fn flush(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The menu bar, the open folder's path and its badges.
+
+use egui::{Color32, RichText, Ui};
+
+use super::AppAction;
+use crate::studio::settings::ThemeChoice;
+use crate::studio::state::{State, ViewMode};
+
+#[derive(Default)]
+pub struct TopBar;
+
+impl TopBar {
+    pub fn ui(&mut self, ui: &mut Ui, state: &mut State) -> Option<AppAction> {
+        let mut action = None;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open folder…  (Ctrl+O)").clicked() {
+                    action = Some(AppAction::PickFolder { create: false });
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if state.settings.recent_folders.is_empty() {
+                        ui.label(RichText::new("No recent folders").weak());
+                    }
+                    for folder in state.settings.recent_folders.clone() {
+                        if ui.button(folder.display().to_string()).clicked() {
+                            state.open_folder(folder, false);
+                            ui.close();
+                        }
+                    }
+                });
+                if ui.button("New database…").clicked() {
+                    action = Some(AppAction::PickFolder { create: true });
+                }
+                if ui.button("Open sample database").clicked() {
+                    action = Some(AppAction::OpenSample);
+                }
+                ui.separator();
+                if ui
+                    .add_enabled(state.folder.is_some(), egui::Button::new("Close folder"))
+                    .clicked()
+                {
+                    state.close_folder();
+                }
+                if ui.button("Quit").clicked() {
+                    action = Some(AppAction::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let theme = state.settings.theme;
+                if ui.radio(theme == ThemeChoice::Dark, "Dark theme").clicked() {
+                    action = Some(AppAction::SetTheme(ThemeChoice::Dark));
+                }
+                if ui
+                    .radio(theme == ThemeChoice::Light, "Light theme")
+                    .clicked()
+                {
+                    action = Some(AppAction::SetTheme(ThemeChoice::Light));
+                }
+                ui.separator();
+                ui.radio_value(&mut state.view_mode, ViewMode::Table, "Table view");
+                ui.radio_value(&mut state.view_mode, ViewMode::Json, "JSON view");
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("Keyboard shortcuts").clicked() {
+                    action = Some(AppAction::ShowShortcuts);
+                }
+                if ui.button("About FluxDB Studio").clicked() {
+                    action = Some(AppAction::ShowAbout);
+                }
+            });
+            if let Some(folder) = &state.folder {
+                ui.separator();
+                ui.label(RichText::new(folder.path.display().to_string()).monospace());
+                if folder.legacy {
+                    badge_ui(ui, "Python 0.1", Color32::from_rgb(0xc0, 0x80, 0x20))
+                        .on_hover_text("Written by the Python FluxDB 0.1 library: values are text");
+                }
+                if folder.read_only {
+                    badge_ui(ui, "read-only", Color32::from_rgb(0xa0, 0x40, 0x40))
+                        .on_hover_text(read_only_reason(folder.legacy));
+                }
+            }
+        });
+        action
+    }
+}
+
+fn read_only_reason(legacy: bool) -> &'static str {
+    if legacy {
+        "Python 0.1 folders open read-only until Studio can write them without breaking the Python library"
+    } else {
+        "Opened read-only (another program holds the folder's writer lock)"
+    }
+}
+
+/// A small coloured tag.
+pub fn badge_ui(ui: &mut Ui, text: &str, colour: Color32) -> egui::Response {
+    egui::Frame::new()
+        .fill(colour.gamma_multiply(0.25))
+        .stroke(egui::Stroke::new(1.0, colour))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(6, 1))
+        .show(ui, |ui| ui.label(RichText::new(text).small().color(colour)))
+        .response
+}

@@ -1,0 +1,804 @@
+//! The worker thread: it owns the engine, so the UI thread never calls it.
+//!
+//! The UI sends [`Request`]s (each with an id) through a channel and receives
+//! [`Event`]s; after every event the worker asks for a repaint. Requests for
+//! the same [`Slot`] supersede each other: a queued older one is dropped here,
+//! and a late answer to an older one is dropped by the UI state. An engine
+//! panic is caught, reported as an error, and the folder reopened, so the app
+//! keeps running.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc as tokio_mpsc;
+
+use super::backend::{
+    CollectionSummary, Database, ExplainSummary, OpenMode, OpenedFolder, Opener, PageQuery,
+};
+use crate::Document;
+
+/// Python 0.1 folders opened read-only until the engine could write them
+/// without breaking the Python library; it can now (engine::legacy), so they
+/// open read-write, with their badge. False would bring read-only back.
+pub const LEGACY_FOLDERS_WRITABLE: bool = true;
+
+pub type RequestId = u64;
+
+/// A view an answer is for; a newer request for a slot supersedes older ones.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    Folder,
+    Page,
+    Count,
+    Info(String),
+}
+
+/// What the UI asks of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestKind {
+    /// Open a folder; with `create` a missing folder becomes a new database.
+    Open {
+        path: PathBuf,
+        create: bool,
+    },
+    /// Open the sample database, creating it from the bundled data first.
+    OpenSample {
+        folder: PathBuf,
+    },
+    Close,
+    Info {
+        collection: String,
+    },
+    /// Boxed: a page query is several JSON values, the other requests small.
+    Page {
+        collection: String,
+        query: Box<PageQuery>,
+    },
+    Count {
+        collection: String,
+        filter: Value,
+    },
+}
+
+impl RequestKind {
+    pub fn slot(&self) -> Slot {
+        match self {
+            RequestKind::Open { .. } | RequestKind::OpenSample { .. } | RequestKind::Close => {
+                Slot::Folder
+            }
+            RequestKind::Info { collection } => Slot::Info(collection.clone()),
+            RequestKind::Page { .. } => Slot::Page,
+            RequestKind::Count { .. } => Slot::Count,
+        }
+    }
+
+    /// What the worker is doing, for the status bar and error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            RequestKind::Open {
+                path,
+                create: false,
+            } => format!("opening {}", path.display()),
+            RequestKind::Open { path, create: true } => {
+                format!("creating a database in {}", path.display())
+            }
+            RequestKind::OpenSample { .. } => "opening the sample database".to_owned(),
+            RequestKind::Close => "closing the folder".to_owned(),
+            RequestKind::Info { collection } => format!("reading {collection}'s details"),
+            RequestKind::Page { collection, query } => {
+                format!("querying {collection} (records from {})", query.skip + 1)
+            }
+            RequestKind::Count { collection, .. } => format!("counting {collection}"),
+        }
+    }
+
+    /// Folder changes go first, pages before details, counts last: the first
+    /// page must never wait behind a count of a million records.
+    fn priority(&self) -> u8 {
+        match self.slot() {
+            Slot::Folder => 0,
+            Slot::Page => 1,
+            Slot::Info(_) => 2,
+            Slot::Count => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub id: RequestId,
+    pub kind: RequestKind,
+}
+
+/// What the worker tells the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// The worker began this request.
+    Started {
+        what: String,
+    },
+    Opened(OpenedFolder),
+    Closed,
+    Info(CollectionSummary),
+    Page {
+        collection: String,
+        skip: usize,
+        docs: Vec<Document>,
+        elapsed: Duration,
+        explain: Option<ExplainSummary>,
+    },
+    Count {
+        collection: String,
+        filter: Value,
+        total: usize,
+        elapsed: Duration,
+    },
+    /// The request failed; `why` is the engine's message.
+    Failed {
+        what: String,
+        why: String,
+    },
+    /// Something the user should know that is not a failure.
+    Notice(String),
+    /// Nothing is queued or running.
+    Idle,
+    /// The worker thread ended (it is restarted on the next request).
+    Stopped {
+        why: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The request this answers; 0 for events about the worker itself.
+    pub id: RequestId,
+    pub kind: EventKind,
+}
+
+/// Called after every event, from the worker thread (egui's `request_repaint`).
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// Builds the sample database's records into a fresh folder; `sample.rs`
+/// provides the real one, tests their own.
+pub type SampleBuilder = Arc<dyn Fn(&mut dyn Database) -> crate::Result<()> + Send + Sync>;
+
+enum Message {
+    Run(Request),
+    /// Drop everything queued; the answer to the running request is ignored
+    /// by the UI.
+    Cancel,
+}
+
+/// The UI's end of the worker: send requests, poll events. Never blocks.
+pub struct WorkerHandle {
+    opener: Arc<dyn Opener + Sync>,
+    sample: SampleBuilder,
+    notify: Notify,
+    channels: Option<Channels>,
+    /// The last folder a request opened, so a restarted worker reopens it.
+    last_open: Option<RequestKind>,
+}
+
+struct Channels {
+    requests: tokio_mpsc::UnboundedSender<Message>,
+    events: std_mpsc::Receiver<Event>,
+}
+
+impl WorkerHandle {
+    pub fn new(opener: Arc<dyn Opener + Sync>, sample: SampleBuilder, notify: Notify) -> Self {
+        WorkerHandle {
+            opener,
+            sample,
+            notify,
+            channels: None,
+            last_open: None,
+        }
+    }
+
+    /// Sends a request, starting the worker thread if it is not running.
+    /// If the thread cannot start, the failure comes back as an event.
+    pub fn send(&mut self, request: Request) -> Option<Event> {
+        if matches!(
+            request.kind,
+            RequestKind::Open { .. } | RequestKind::OpenSample { .. }
+        ) {
+            self.last_open = Some(request.kind.clone());
+        } else if request.kind == RequestKind::Close {
+            self.last_open = None;
+        }
+        let channels = match self.channels.take() {
+            Some(channels) => channels,
+            None => match self.spawn() {
+                Ok(channels) => channels,
+                Err(why) => {
+                    return Some(Event {
+                        id: request.id,
+                        kind: EventKind::Failed {
+                            what: request.kind.describe(),
+                            why,
+                        },
+                    });
+                }
+            },
+        };
+        let id = request.id;
+        let what = request.kind.describe();
+        let sent = channels.requests.send(Message::Run(request));
+        self.channels = Some(channels);
+        match sent {
+            Ok(()) => None,
+            Err(_) => Some(Event {
+                id,
+                kind: EventKind::Failed {
+                    what,
+                    why: "the worker thread has stopped; try again".to_owned(),
+                },
+            }),
+        }
+    }
+
+    pub fn cancel(&self) {
+        if let Some(channels) = &self.channels {
+            // A worker that is gone has nothing to cancel.
+            let _ = channels.requests.send(Message::Cancel);
+        }
+    }
+
+    /// The events that arrived since the last poll. A worker that died is
+    /// reported once and restarted (reopening its folder) on the next send.
+    pub fn poll(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        let Some(channels) = &self.channels else {
+            return events;
+        };
+        loop {
+            match channels.events.try_recv() {
+                Ok(event) => events.push(event),
+                Err(std_mpsc::TryRecvError::Empty) => break,
+                Err(std_mpsc::TryRecvError::Disconnected) => {
+                    self.channels = None;
+                    events.push(Event {
+                        id: 0,
+                        kind: EventKind::Stopped {
+                            why: "the worker thread stopped unexpectedly".to_owned(),
+                        },
+                    });
+                    break;
+                }
+            }
+        }
+        events
+    }
+
+    /// The request that reopens the last folder, for a restarted worker.
+    pub fn last_open(&self) -> Option<&RequestKind> {
+        self.last_open.as_ref()
+    }
+
+    fn spawn(&self) -> Result<Channels, String> {
+        let (request_tx, request_rx) = tokio_mpsc::unbounded_channel();
+        let (event_tx, event_rx) = std_mpsc::channel();
+        let sink = EventSink {
+            events: event_tx,
+            notify: self.notify.clone(),
+        };
+        let opener = self.opener.clone();
+        let sample = self.sample.clone();
+        std::thread::Builder::new()
+            .name("fluxdb-worker".to_owned())
+            .spawn(move || run_worker(request_rx, sink, opener, sample))
+            .map_err(|e| format!("cannot start the worker thread: {e}"))?;
+        Ok(Channels {
+            requests: request_tx,
+            events: event_rx,
+        })
+    }
+}
+
+struct EventSink {
+    events: std_mpsc::Sender<Event>,
+    notify: Notify,
+}
+
+impl EventSink {
+    fn send(&self, id: RequestId, kind: EventKind) {
+        // A closed receiver means the UI is gone; there is no one to tell.
+        let _ = self.events.send(Event { id, kind });
+        (self.notify)();
+    }
+}
+
+fn run_worker(
+    requests: tokio_mpsc::UnboundedReceiver<Message>,
+    sink: EventSink,
+    opener: Arc<dyn Opener + Sync>,
+    sample: SampleBuilder,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            sink.send(
+                0,
+                EventKind::Stopped {
+                    why: format!("cannot start the worker's runtime: {e}"),
+                },
+            );
+            return;
+        }
+    };
+    let mut worker = Worker {
+        sink,
+        opener,
+        sample,
+        db: None,
+        queue: Vec::new(),
+    };
+    runtime.block_on(worker.serve(requests));
+}
+
+struct Worker {
+    sink: EventSink,
+    opener: Arc<dyn Opener + Sync>,
+    sample: SampleBuilder,
+    db: Option<Box<dyn Database>>,
+    queue: Vec<Request>,
+}
+
+impl Worker {
+    async fn serve(&mut self, mut requests: tokio_mpsc::UnboundedReceiver<Message>) {
+        loop {
+            if self.queue.is_empty() {
+                match requests.recv().await {
+                    Some(message) => self.absorb(message),
+                    None => return,
+                }
+            }
+            while let Ok(message) = requests.try_recv() {
+                self.absorb(message);
+            }
+            if let Some(request) = self.take_next() {
+                self.run_caught(request);
+                if self.queue.is_empty() {
+                    self.sink.send(0, EventKind::Idle);
+                }
+            }
+            // Lets a Cancel sent during a long request be seen before the next.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn absorb(&mut self, message: Message) {
+        match message {
+            Message::Cancel => {
+                self.queue.clear();
+                self.sink.send(0, EventKind::Idle);
+            }
+            Message::Run(request) => {
+                if request.kind.slot() == Slot::Folder {
+                    // Everything queued was for the folder being left.
+                    self.queue.clear();
+                } else {
+                    let slot = request.kind.slot();
+                    self.queue.retain(|queued| queued.kind.slot() != slot);
+                }
+                self.queue.push(request);
+            }
+        }
+    }
+
+    fn take_next(&mut self) -> Option<Request> {
+        let index = self
+            .queue
+            .iter()
+            .enumerate()
+            .min_by_key(|(index, request)| (request.kind.priority(), *index))
+            .map(|(index, _)| index)?;
+        Some(self.queue.remove(index))
+    }
+
+    fn run_caught(&mut self, request: Request) {
+        let id = request.id;
+        let what = request.kind.describe();
+        self.sink
+            .send(id, EventKind::Started { what: what.clone() });
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(&request.kind)));
+        match outcome {
+            Ok(Ok(kind)) => self.sink.send(id, kind),
+            Ok(Err(error)) => self.sink.send(
+                id,
+                EventKind::Failed {
+                    what,
+                    why: error.to_string(),
+                },
+            ),
+            Err(payload) => self.recover_from_panic(id, what, payload.as_ref()),
+        }
+    }
+
+    /// The engine may be half-way through something: drop it and reopen the
+    /// folder, so the next request starts from what is on disk.
+    fn recover_from_panic(&mut self, id: RequestId, what: String, payload: &(dyn Any + Send)) {
+        let message = panic_message(payload);
+        let reopened = self.db.take().map(|db| {
+            let mode = if db.is_read_only() {
+                OpenMode::ReadOnly
+            } else {
+                OpenMode::ReadWrite
+            };
+            let path = db.path().to_path_buf();
+            drop(db);
+            let opened = catch_unwind(AssertUnwindSafe(|| self.opener.open(&path, mode)));
+            match opened {
+                Ok(Ok(db)) => {
+                    self.db = Some(db);
+                    "; the folder was reopened".to_owned()
+                }
+                Ok(Err(e)) => format!("; reopening the folder failed: {e}"),
+                Err(_) => "; reopening the folder failed".to_owned(),
+            }
+        });
+        self.sink.send(
+            id,
+            EventKind::Failed {
+                what,
+                why: format!(
+                    "the engine stopped with an internal error ({message}){}",
+                    reopened.unwrap_or_default()
+                ),
+            },
+        );
+    }
+
+    fn run(&mut self, kind: &RequestKind) -> crate::Result<EventKind> {
+        match kind {
+            RequestKind::Open { path, create } => {
+                if !*create && !path.is_dir() {
+                    return Err(crate::Error::io(
+                        path,
+                        std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+                    ));
+                }
+                self.open(path)
+            }
+            RequestKind::OpenSample { folder } => {
+                if !folder.is_dir() {
+                    self.create_sample(folder)?;
+                }
+                self.open(folder)
+            }
+            RequestKind::Close => {
+                self.close()?;
+                Ok(EventKind::Closed)
+            }
+            RequestKind::Info { collection } => {
+                Ok(EventKind::Info(self.db()?.collection_summary(collection)?))
+            }
+            RequestKind::Page { collection, query } => {
+                let db = self.db()?;
+                let started = Instant::now();
+                let (docs, explain) = db.find_page(collection, query)?;
+                let elapsed = started.elapsed();
+                Ok(EventKind::Page {
+                    collection: collection.clone(),
+                    skip: query.skip,
+                    docs,
+                    elapsed,
+                    explain,
+                })
+            }
+            RequestKind::Count { collection, filter } => {
+                let started = Instant::now();
+                let total = self.db()?.count(collection, filter)?;
+                Ok(EventKind::Count {
+                    collection: collection.clone(),
+                    filter: filter.clone(),
+                    total,
+                    elapsed: started.elapsed(),
+                })
+            }
+        }
+    }
+
+    fn db(&self) -> crate::Result<&dyn Database> {
+        self.db.as_deref().ok_or_else(|| {
+            crate::Error::Transaction("no folder is open; open one from the start screen".into())
+        })
+    }
+
+    fn close(&mut self) -> crate::Result<()> {
+        if let Some(mut db) = self.db.take()
+            && !db.is_read_only()
+        {
+            db.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Opens read-write when possible. A folder locked by another writer
+    /// opens read-only (with a notice); a Python 0.1 folder opens read-only
+    /// until the engine can write it safely.
+    fn open(&mut self, path: &Path) -> crate::Result<EventKind> {
+        self.close()?;
+        let db = match self.opener.open(path, OpenMode::ReadWrite) {
+            Ok(db) => db,
+            Err(crate::Error::Locked { holder, .. }) => {
+                self.sink.send(
+                    0,
+                    EventKind::Notice(format!(
+                        "{} is open in another program ({holder}): opened read-only",
+                        path.display()
+                    )),
+                );
+                self.opener.open(path, OpenMode::ReadOnly)?
+            }
+            Err(e) => return Err(e),
+        };
+        let collections = db.list_collections();
+        let legacy = collections.iter().any(|name| {
+            db.collection_summary(name)
+                .map(|summary| summary.legacy)
+                .unwrap_or(false)
+        });
+        let db = if legacy && !LEGACY_FOLDERS_WRITABLE && !db.is_read_only() {
+            drop(db);
+            self.opener.open(path, OpenMode::ReadOnly)?
+        } else {
+            db
+        };
+        let opened = OpenedFolder {
+            path: db.path().to_path_buf(),
+            read_only: db.is_read_only(),
+            legacy,
+            collections,
+        };
+        self.db = Some(db);
+        Ok(EventKind::Opened(opened))
+    }
+
+    /// Builds the sample in a temporary folder beside the target and renames
+    /// it into place, so a failure never leaves a half-made sample behind.
+    fn create_sample(&mut self, folder: &Path) -> crate::Result<()> {
+        self.close()?;
+        let parent = folder.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| crate::Error::io(parent, e))?;
+        let staging = folder.with_extension("creating");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| crate::Error::io(&staging, e))?;
+        }
+        {
+            let mut db = self.opener.open(&staging, OpenMode::ReadWrite)?;
+            (self.sample)(db.as_mut())?;
+            db.flush()?;
+        }
+        std::fs::rename(&staging, folder).map_err(|e| crate::Error::io(folder, e))
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "no message".to_owned()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::studio::backend::tests::MemoryOpener;
+
+    fn handle(opener: MemoryOpener) -> WorkerHandle {
+        WorkerHandle::new(Arc::new(opener), Arc::new(|_db| Ok(())), Arc::new(|| {}))
+    }
+
+    /// Polls until an event other than Started/Idle arrives for `id`.
+    fn answer(worker: &mut WorkerHandle, id: RequestId) -> EventKind {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            for event in worker.poll() {
+                let is_progress = matches!(event.kind, EventKind::Started { .. } | EventKind::Idle);
+                if event.id == id && !is_progress {
+                    return event.kind;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("no answer to request {id}");
+    }
+
+    fn page(collection: &str) -> RequestKind {
+        RequestKind::Page {
+            collection: collection.into(),
+            query: Box::new(PageQuery {
+                filter: serde_json::json!({}),
+                sort: None,
+                projection: None,
+                skip: 0,
+                limit: 10,
+            }),
+        }
+    }
+
+    fn open(worker: &mut WorkerHandle, opener_path: &str) {
+        let sent = worker.send(Request {
+            id: 1,
+            kind: RequestKind::Open {
+                path: PathBuf::from(opener_path),
+                create: true,
+            },
+        });
+        assert_eq!(sent, None);
+        assert!(matches!(answer(worker, 1), EventKind::Opened(_)));
+    }
+
+    #[test]
+    fn a_page_request_returns_the_records() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        open(&mut worker, "/db");
+        worker.send(Request {
+            id: 2,
+            kind: page("people"),
+        });
+        match answer(&mut worker, 2) {
+            EventKind::Page { docs, skip, .. } => {
+                assert_eq!(docs.len(), 3);
+                assert_eq!(skip, 0);
+            }
+            other => panic!("expected a page, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_engine_error_comes_back_as_a_failure_naming_the_request() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        open(&mut worker, "/db");
+        worker.send(Request {
+            id: 2,
+            kind: page("missing"),
+        });
+        match answer(&mut worker, 2) {
+            EventKind::Failed { what, why } => {
+                assert!(what.contains("missing"), "{what}");
+                assert!(why.contains("does not exist"), "{why}");
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_engine_panic_is_reported_and_the_worker_keeps_serving() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        open(&mut worker, "/db");
+        worker.send(Request {
+            id: 2,
+            kind: page("panic"),
+        });
+        match answer(&mut worker, 2) {
+            EventKind::Failed { why, .. } => {
+                assert!(why.contains("internal error"), "{why}");
+                assert!(why.contains("reopened"), "{why}");
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        worker.send(Request {
+            id: 3,
+            kind: page("people"),
+        });
+        assert!(matches!(answer(&mut worker, 3), EventKind::Page { .. }));
+    }
+
+    #[test]
+    fn opening_a_missing_folder_without_create_fails_with_its_path() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        worker.send(Request {
+            id: 1,
+            kind: RequestKind::Open {
+                path: PathBuf::from("/surely/not/here"),
+                create: false,
+            },
+        });
+        match answer(&mut worker, 1) {
+            EventKind::Failed { why, .. } => assert!(why.contains("/surely/not/here"), "{why}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_legacy_folder_reports_its_format_and_opens_as_the_policy_says() {
+        let mut opener = MemoryOpener::with_records("people", 3);
+        opener.legacy = true;
+        let mut worker = handle(opener);
+        worker.send(Request {
+            id: 1,
+            kind: RequestKind::Open {
+                path: PathBuf::from("/db"),
+                create: true,
+            },
+        });
+        match answer(&mut worker, 1) {
+            EventKind::Opened(folder) => {
+                assert!(folder.legacy);
+                assert_eq!(folder.read_only, !LEGACY_FOLDERS_WRITABLE);
+            }
+            other => panic!("expected opened, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_queued_request_is_superseded_by_a_newer_one_for_the_same_slot() {
+        let mut worker = Worker {
+            sink: EventSink {
+                events: std_mpsc::channel().0,
+                notify: Arc::new(|| {}),
+            },
+            opener: Arc::new(MemoryOpener::with_records("people", 1)),
+            sample: Arc::new(|_db| Ok(())),
+            db: None,
+            queue: Vec::new(),
+        };
+        let count = RequestKind::Count {
+            collection: "people".into(),
+            filter: serde_json::json!({}),
+        };
+        worker.absorb(Message::Run(Request {
+            id: 1,
+            kind: count.clone(),
+        }));
+        worker.absorb(Message::Run(Request {
+            id: 2,
+            kind: page("people"),
+        }));
+        worker.absorb(Message::Run(Request {
+            id: 3,
+            kind: page("people"),
+        }));
+        let ids: Vec<_> = worker.queue.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![1, 3]);
+        // The page goes before the count even though it came later.
+        assert_eq!(worker.take_next().map(|r| r.id), Some(3));
+        assert_eq!(worker.take_next().map(|r| r.id), Some(1));
+    }
+
+    #[test]
+    fn cancel_drops_everything_queued() {
+        let mut worker = Worker {
+            sink: EventSink {
+                events: std_mpsc::channel().0,
+                notify: Arc::new(|| {}),
+            },
+            opener: Arc::new(MemoryOpener::with_records("people", 1)),
+            sample: Arc::new(|_db| Ok(())),
+            db: None,
+            queue: Vec::new(),
+        };
+        worker.absorb(Message::Run(Request {
+            id: 1,
+            kind: page("people"),
+        }));
+        worker.absorb(Message::Cancel);
+        assert!(worker.take_next().is_none());
+    }
+
+    #[test]
+    fn every_event_asks_for_a_repaint() {
+        let repaints = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = repaints.clone();
+        let mut worker = WorkerHandle::new(
+            Arc::new(MemoryOpener::with_records("people", 1)),
+            Arc::new(|_db| Ok(())),
+            Arc::new(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }),
+        );
+        open(&mut worker, "/db");
+        // Started, Opened and Idle: all sent before the test saw Opened or soon after.
+        assert!(repaints.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+    }
+}

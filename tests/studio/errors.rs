@@ -1,0 +1,145 @@
+//! Errors reach the UI: the engine's own, and a worker that fails outright.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable;
+use fluxdb::studio::backend::{
+    CollectionSummary, Database, FoundPage, OpenMode, Opener, PageQuery,
+};
+use fluxdb::studio::engine_link::EngineOpener;
+use serde_json::Value;
+
+use crate::support::{
+    config, harness, harness_with, page_ids, step_until, temp_db, wait_for_label, wait_idle,
+};
+
+#[test]
+fn an_engine_error_is_shown_with_what_failed_and_why() {
+    let db = temp_db();
+    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    harness.get_by_label("Filter").focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run_steps(1);
+    harness
+        .get_by_label("Filter")
+        .type_text(r#"{"age": {"$bogus": 1}}"#);
+    harness.run_steps(1);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    // Shown in the grid (the query) and the status bar (the last error).
+    wait_for_label(&mut harness, "Querying people");
+    let shown = harness
+        .query_all_by_label_contains("unknown operator $bogus")
+        .count();
+    assert!(shown >= 1);
+    assert!(
+        page_ids(&harness).is_empty(),
+        "no stale page under the error"
+    );
+    // The app carries on: Reset runs the empty filter again.
+    harness.get_by_label("Reset").click();
+    wait_for_label(&mut harness, "1–50 of 120");
+}
+
+/// The real engine, except that reading `visits` panics like an engine bug
+/// and counting takes `slow_count` longer.
+struct HookedOpener {
+    slow_count: Duration,
+}
+
+struct Panicky(Box<dyn Database>, Duration);
+
+impl Opener for HookedOpener {
+    fn open(&self, path: &Path, mode: OpenMode) -> fluxdb::Result<Box<dyn Database>> {
+        Ok(Box::new(Panicky(
+            EngineOpener.open(path, mode)?,
+            self.slow_count,
+        )))
+    }
+}
+
+impl Database for Panicky {
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+    fn is_read_only(&self) -> bool {
+        self.0.is_read_only()
+    }
+    fn list_collections(&self) -> Vec<String> {
+        self.0.list_collections()
+    }
+    fn collection_summary(&self, name: &str) -> fluxdb::Result<CollectionSummary> {
+        self.0.collection_summary(name)
+    }
+    fn find_page(&self, collection: &str, query: &PageQuery) -> fluxdb::Result<FoundPage> {
+        if collection == "visits" {
+            panic!("simulated engine bug");
+        }
+        self.0.find_page(collection, query)
+    }
+    fn count(&self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
+        std::thread::sleep(self.1);
+        self.0.count(collection, filter)
+    }
+    fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
+        self.0.create_collection(name, indexed)
+    }
+    fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> fluxdb::Result<usize> {
+        self.0.insert_many(collection, records)
+    }
+    fn flush(&mut self) -> fluxdb::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[test]
+fn a_worker_failure_is_reported_and_the_app_keeps_running() {
+    let db = temp_db();
+    let mut harness = harness_with(
+        config(Some(&db.path()), db.dir.path()),
+        Arc::new(HookedOpener {
+            slow_count: Duration::ZERO,
+        }),
+    );
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    harness.get_by_label("visits").click();
+    wait_for_label(&mut harness, "internal error");
+    assert!(
+        harness
+            .query_all_by_label_contains("simulated engine bug")
+            .next()
+            .is_some()
+    );
+    wait_idle(&mut harness);
+    harness.get_by_label("people").click();
+    wait_for_label(&mut harness, "1–50 of 120");
+    assert_eq!(page_ids(&harness).first().map(String::as_str), Some("p000"));
+}
+
+#[test]
+fn a_slow_count_shows_the_worker_busy_and_cancel_stops_waiting_for_it() {
+    let db = temp_db();
+    let mut harness = harness_with(
+        config(Some(&db.path()), db.dir.path()),
+        Arc::new(HookedOpener {
+            slow_count: Duration::from_secs(3),
+        }),
+    );
+    // The first page shows while the count still runs.
+    wait_for_label(&mut harness, "counting people");
+    wait_for_label(&mut harness, "1–50 of counting…");
+    harness.get_by_label("Cancel").click();
+    step_until(&mut harness, "the cancel", |h| {
+        h.state().state().status.busy.is_none()
+    });
+    wait_for_label(&mut harness, "1–50 of ?");
+    // The app carries on: the next page comes once the count is done.
+    harness.get_by_label("Next ›").click();
+    wait_for_label(&mut harness, "51–100 of ?");
+}

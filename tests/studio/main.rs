@@ -1,0 +1,9 @@
+//! FluxDB Studio end to end: egui_kittest drives the real app (real worker,
+//! real engine) on temporary databases, headless.
+
+mod browse;
+mod errors;
+mod legacy;
+mod perf;
+mod start_screen;
+mod support;
