@@ -19,7 +19,7 @@ for target in $TARGETS; do
         *) extra="-dict=dicts/query.dict" ;;
     esac
     mkdir -p "corpus/$target"
-    case $target in import_*) leaks=0 ;; *) leaks=1 ;; esac
+    case $target in import_jsonl|import_csv) leaks=0 ;; *) leaks=1 ;; esac
     ASAN_OPTIONS="detect_leaks=$leaks" RUSTC_BOOTSTRAP=1 cargo fuzz run -O ${FUZZ_TARGET_DIR:+--target-dir "$FUZZ_TARGET_DIR"} "$target" "corpus/$target" -- \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $extra \
         > "fuzz-$target.log" 2>&1
