@@ -249,12 +249,22 @@ impl StudioApp {
                     }
                 });
             });
+        let open_folder = self
+            .state
+            .folder
+            .as_ref()
+            .map(|f| f.path.display().to_string());
         egui::Window::new("About FluxDB Studio")
             .open(&mut self.show_about)
             .resizable(false)
             .show(ctx, |ui| {
                 ui.label(format!("FluxDB Studio {}", env!("CARGO_PKG_VERSION")));
                 ui.label("The desktop browser for FluxDB database folders.");
+                ui.label(format!("License: {}", env!("CARGO_PKG_LICENSE")));
+                match &open_folder {
+                    Some(path) => ui.label(format!("Open database: {path}")),
+                    None => ui.label("No database is open."),
+                };
             });
     }
 }

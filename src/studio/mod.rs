@@ -94,6 +94,17 @@ pub fn data_dir() -> PathBuf {
     eframe::storage_dir(APP_ID).unwrap_or_else(|| std::env::temp_dir().join(APP_ID))
 }
 
+/// The app's own icon (assets/icon), for window managers and task bars.
+fn with_window_icon(viewport: egui::ViewportBuilder) -> egui::ViewportBuilder {
+    const ICON: &[u8] = include_bytes!("../../assets/icon/png/fluxdb-studio-256.png");
+    match eframe::icon_data::from_png_bytes(ICON) {
+        Ok(icon) => viewport.with_icon(std::sync::Arc::new(icon)),
+        // The icon is ours and checked by packaging/linux/validate.sh; a
+        // window without it is still a working window.
+        Err(_) => viewport,
+    }
+}
+
 fn run(command: Command) -> Result<(), eframe::Error> {
     let (folder, open_sample) = match command {
         Command::Run { folder } => (folder, false),
@@ -103,11 +114,13 @@ fn run(command: Command) -> Result<(), eframe::Error> {
     // A relative path means the folder the user ran the command in.
     let folder = folder.map(|f| std::path::absolute(&f).unwrap_or(f));
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_app_id(APP_ID)
-            .with_title("FluxDB Studio")
-            .with_inner_size([1200.0, 780.0])
-            .with_min_inner_size([640.0, 400.0]),
+        viewport: with_window_icon(
+            egui::ViewportBuilder::default()
+                .with_app_id(APP_ID)
+                .with_title("FluxDB Studio")
+                .with_inner_size([1200.0, 780.0])
+                .with_min_inner_size([640.0, 400.0]),
+        ),
         ..Default::default()
     };
     let config = StudioConfig {

@@ -4,6 +4,5 @@
 mod browse;
 mod errors;
 mod legacy;
-mod perf;
 mod start_screen;
 mod support;

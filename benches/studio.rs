@@ -1,6 +1,6 @@
-//! Measurements on a 1,000,000-record collection (ignored by default):
+//! Studio measurements on a 1,000,000-record collection:
 //!
-//!   FLUXDB_PERF_DIR=/tmp/perf-db cargo test --release --test studio -- --ignored --nocapture
+//!   FLUXDB_PERF_DIR=/tmp/perf-db cargo bench --bench studio
 //!
 //! The folder is built on the first run and reused after. Engine timings go
 //! through the same `Database` calls the worker makes; UI timings run the
@@ -15,7 +15,11 @@ use fluxdb::studio::backend::{OpenMode, Opener, PageQuery};
 use fluxdb::studio::engine_link::EngineOpener;
 use serde_json::{Value, json};
 
-use crate::support::{config, harness, step_until, wait_idle};
+#[allow(dead_code)]
+#[path = "../tests/studio/support.rs"]
+mod support;
+
+use support::{config, harness, step_until, wait_idle};
 
 const RECORDS: usize = 1_000_000;
 const CITIES: [&str; 5] = ["Lyon", "Oslo", "Lima", "Kyiv", "Pune"];
@@ -70,8 +74,11 @@ fn page(filter: Value, sort: Option<Value>, skip: usize) -> PageQuery {
     }
 }
 
-#[test]
-#[ignore = "measurement on 1M records; run with --release --ignored --nocapture"]
+fn main() {
+    perf_engine_calls_the_worker_makes();
+    perf_the_app_stays_responsive();
+}
+
 fn perf_engine_calls_the_worker_makes() {
     let path = perf_db();
     let db = timed("open (read-write)", || {
@@ -125,8 +132,6 @@ fn frame_stats(label: &str, frames: &[Duration]) {
     );
 }
 
-#[test]
-#[ignore = "measurement on 1M records; run with --release --ignored --nocapture"]
 fn perf_the_app_stays_responsive() {
     let path = perf_db();
     let data = tempfile::tempdir().expect("temporary folder");
