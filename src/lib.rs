@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod interchange;
 #[cfg(feature = "studio")]
 pub mod studio;

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::storage::durable::ReplaceFailure;
 use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
@@ -192,9 +193,14 @@ pub(crate) fn write_collection_from_backup(
     path: &Path,
     codec: &dyn RecordCodec,
     backup: CheckedBackup,
-) -> Result<()> {
-    let start = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields)?;
-    durable::replace_file(path, |out| {
+) -> std::result::Result<(), ReplaceFailure> {
+    let start = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields).map_err(
+        |error| ReplaceFailure {
+            error,
+            renamed: false,
+        },
+    )?;
+    durable::replace_file_reporting(path, |out| {
         out.write_all(&start).at(path)?;
         let mut group = GroupWriter::new(out, start.len() as u64, 0);
         let mut entry = Vec::new();

@@ -12,7 +12,7 @@ pub const MAX_NAME_BYTES: usize = 128;
 pub fn validate_collection_name(name: &str) -> Result<()> {
     let invalid = |reason: &str| {
         Err(Error::InvalidName {
-            name: name.to_owned(),
+            name: shown(name),
             reason: reason.to_owned(),
         })
     };
@@ -34,6 +34,20 @@ pub fn validate_collection_name(name: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A name as an error shows it: cut after 160 bytes (a name can be any
+/// string a caller passes, a megabyte of it too).
+fn shown(name: &str) -> String {
+    const SHOWN_BYTES: usize = 160;
+    if name.len() <= SHOWN_BYTES {
+        return name.to_owned();
+    }
+    let mut end = SHOWN_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
 //! Integration tests of the engine and the `fluxdb` binary (one test binary
 //! keeps link times down).
 
+mod catalogue;
 mod cli;
 mod crash;
+mod crash_more;
 mod engine;
+mod faults;
 mod interchange;
 mod legacy;
+mod properties;
 mod query;
+mod regressions;
 mod storage_format;
 mod support;

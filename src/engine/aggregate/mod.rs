@@ -31,6 +31,15 @@ pub struct Pipeline {
 impl Pipeline {
     /// Parses `[{"$stage": spec}, ...]`; errors name the stage and its position.
     pub fn parse(pipeline: &Value) -> Result<Pipeline> {
+        crate::engine::nesting::check_input_depth(
+            pipeline,
+            "the pipeline",
+            Error::InvalidPipeline,
+        )?;
+        Self::parse_unchecked(pipeline).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(pipeline: &Value) -> Result<Pipeline> {
         let Value::Array(items) = pipeline else {
             return Err(Error::InvalidPipeline(format!(
                 "a pipeline must be an array of stages such as [{{\"$match\": {{...}}}}], not {pipeline}"

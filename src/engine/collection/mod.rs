@@ -23,7 +23,7 @@ use std::sync::Arc;
 use crate::engine::Document;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
-use crate::engine::storage::durable::{self, read_exact_at, write_all_at};
+use crate::engine::storage::durable::{self, ReplaceFailure, read_exact_at, write_all_at};
 use crate::engine::storage::native::{
     self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
     ScanEvent,
@@ -31,6 +31,24 @@ use crate::engine::storage::native::{
 use crate::error::{Error, IoContext, Result};
 
 use records::{Loc, RecordLoader, RecordTable, Slot};
+
+/// Most records a collection holds: a record's slot (its place in insertion
+/// order, what indexes store) is a `u32`, and `u32::MAX` means "none".
+/// Deleted records keep their slot until compaction.
+pub const MAX_RECORDS: usize = u32::MAX as usize;
+
+/// Refuses a new record when every slot is taken.
+fn check_room(collection: &str, slots_used: usize) -> Result<()> {
+    if slots_used >= MAX_RECORDS {
+        return Err(Error::LimitExceeded {
+            what: format!(
+                "collection {collection:?} with {slots_used} record slots (deleted records hold theirs until compaction)"
+            ),
+            limit: format!("{MAX_RECORDS} records"),
+        });
+    }
+    Ok(())
+}
 
 /// What a rollback must restore, newest last.
 #[derive(Debug)]
@@ -110,9 +128,29 @@ impl NativeCollection {
         codec: Arc<dyn RecordCodec>,
         indexed_fields: Vec<String>,
     ) -> Result<NativeCollection> {
-        let bytes = initial_file(codec.name(), FileKind::Collection, &indexed_fields)?;
-        durable::atomic_write(path, &bytes)?;
-        let opened = Self::open(path, codec, &HashSet::new(), false)?;
+        Self::create_reporting(path, codec, indexed_fields).map_err(|failure| failure.error)
+    }
+
+    /// Like [`create`](Self::create), saying whether a failure came after
+    /// the new file took the name (clear replaces a file that another
+    /// handle still has open: that handle must then stop writing).
+    pub fn create_reporting(
+        path: &Path,
+        codec: Arc<dyn RecordCodec>,
+        indexed_fields: Vec<String>,
+    ) -> std::result::Result<NativeCollection, ReplaceFailure> {
+        let not_renamed = |error| ReplaceFailure {
+            error,
+            renamed: false,
+        };
+        let bytes = initial_file(codec.name(), FileKind::Collection, &indexed_fields)
+            .map_err(not_renamed)?;
+        durable::replace_file_reporting(path, |out| out.write_all(&bytes).at(path))?;
+        let opened =
+            Self::open(path, codec, &HashSet::new(), false).map_err(|error| ReplaceFailure {
+                error,
+                renamed: true,
+            })?;
         Ok(opened.collection)
     }
 
@@ -204,7 +242,7 @@ impl NativeCollection {
         collection.end = outcome.end;
         if outcome.dropped.is_some() && !read_only {
             collection.file.set_len(outcome.end).at(path)?;
-            collection.file.sync_all().at(path)?;
+            durable::sync_all(&collection.file).at(path)?;
         }
         Ok(Opened {
             collection,
@@ -288,6 +326,9 @@ impl NativeCollection {
     /// Stages an already encoded document (encoding can fail; staging cannot).
     pub fn put_encoded(&mut self, id: &str, data: &[u8]) -> Result<()> {
         self.ensure_writable()?;
+        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id) {
+            check_room(&self.name(), self.records.slot_count())?;
+        }
         let offset = native::push_entry(&mut self.pending, EntryKind::Put, id, data)?;
         let len = (self.pending.len() - offset) as u32;
         let (slot, old) = self.set(id, Loc::Pending { offset, len });
@@ -303,6 +344,9 @@ impl NativeCollection {
     /// if the id exists. One hash lookup, for bulk inserts.
     pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<Option<u32>> {
         self.ensure_writable()?;
+        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id) {
+            check_room(&self.name(), self.records.slot_count())?;
+        }
         let pending = &mut self.pending;
         let mut failure = None;
         let slot = self.records.insert_new(id, || {
@@ -634,7 +678,7 @@ impl NativeCollection {
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
         }
-        if let Err(e) = self.file.sync_data() {
+        if let Err(e) = durable::sync_data(&self.file) {
             self.poisoned = true;
             return Err(Error::io(&self.path, e));
         }
@@ -661,7 +705,7 @@ impl NativeCollection {
             FileKind::Collection,
             &self.indexed_fields,
         )?;
-        let (relocated, end) = durable::replace_file(&self.path, |out| {
+        let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
             let mut group = GroupWriter::new(out, header.len() as u64, 0);
             let mut relocated = Vec::with_capacity(self.records.len());
@@ -676,8 +720,25 @@ impl NativeCollection {
             }
             let (_, end) = group.finish().at(&self.path)?;
             Ok((relocated, end))
-        })?;
-        self.file = durable::open_for_append(&self.path)?;
+        });
+        let (relocated, end) = match replaced {
+            Ok(done) => done,
+            Err(failure) => {
+                if failure.renamed {
+                    // The path is the new file now, our handle the old one:
+                    // reads stay right, appends would be lost.
+                    self.poisoned = true;
+                }
+                return Err(failure.error);
+            }
+        };
+        self.file = match durable::open_for_append(&self.path) {
+            Ok(file) => file,
+            Err(e) => {
+                self.poisoned = true;
+                return Err(e);
+            }
+        };
         self.end = end;
         for (slot, offset, len) in relocated {
             self.records.set_loc(slot, Loc::File { offset, len });
@@ -956,6 +1017,10 @@ impl CollectionStore for NativeCollection {
         NativeCollection::compact(self)
     }
 
+    fn refuse_writes(&mut self) {
+        self.poisoned = true;
+    }
+
     fn wants_compaction(&self) -> bool {
         let dead = NativeCollection::dead_bytes(self);
         dead > (1 << 20) && dead > self.end / 2
@@ -1023,5 +1088,20 @@ impl CollectionStore for NativeCollection {
             })?;
             stopped
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collection_refuses_a_record_past_the_last_slot() {
+        assert!(check_room("c", MAX_RECORDS - 1).is_ok());
+        let err = check_room("c", MAX_RECORDS).unwrap_err();
+        assert!(
+            matches!(&err, Error::LimitExceeded { limit, .. } if limit == "4294967295 records"),
+            "{err}"
+        );
     }
 }

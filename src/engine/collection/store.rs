@@ -79,6 +79,9 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     /// Rewrites the file with only live records.
     fn compact(&mut self) -> Result<()>;
+    /// The file under this handle was replaced (clear, import) and the
+    /// handle may no longer write: every later write fails until reopened.
+    fn refuse_writes(&mut self);
     /// Whether dead space has grown enough to compact on flush.
     fn wants_compaction(&self) -> bool;
     /// Writes a one-collection backup (the seed's `export_collection`).

@@ -88,6 +88,7 @@ impl FluxDB {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupReport> {
         let file = file.as_ref();
+        self.check_export_target(file)?;
         let mut stores = Vec::new();
         for name in self.collections.keys() {
             stores.push((name.as_str(), self.store(name)?));
@@ -184,8 +185,22 @@ impl FluxDB {
         let journal = Journal { collections: plan };
         let bytes = serde_json::to_vec_pretty(&journal)
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
-        durable::atomic_write(&self.dir.join(RESTORE_JOURNAL), &bytes)?;
-        if let Err(e) = apply_journal(&self.dir, &journal) {
+        let journal_path = self.dir.join(RESTORE_JOURNAL);
+        let written = durable::replace_file_reporting(&journal_path, |out| {
+            out.write_all(&bytes).at(&journal_path)
+        });
+        let applied = match written {
+            Ok(()) => apply_journal(&self.dir, &journal),
+            Err(failure) if !failure.renamed => {
+                for planned in &journal.collections {
+                    let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
+                }
+                return Err(failure.error);
+            }
+            // The journal is in place: the next open finishes the restore.
+            Err(failure) => Err(failure.error),
+        };
+        if let Err(e) = applied {
             // Some files may be switched: this handle's view of them is
             // stale, so it lets them go; the next open finishes the restore.
             for planned in &journal.collections {
@@ -197,15 +212,21 @@ impl FluxDB {
         }
         let mut restored = Vec::new();
         let mut records = 0;
-        for planned in journal.collections {
+        for (i, planned) in journal.collections.iter().enumerate() {
             let path = self.collection_path(&planned.name);
-            let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)?;
+            let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
+                .inspect_err(|_| {
+                    // The files are switched: no handle to the old ones may stay.
+                    for later in &journal.collections[i..] {
+                        self.collections.remove(&later.name);
+                    }
+                })?;
             records += planned.records;
             self.collections.insert(
                 planned.name.clone(),
                 Collection::Open(Box::new(opened.collection)),
             );
-            restored.push(planned.name);
+            restored.push(planned.name.clone());
         }
         let untouched = self
             .collections
@@ -430,7 +451,7 @@ impl Checker<'_> {
 struct Staging {
     name: String,
     path: PathBuf,
-    group: GroupWriter<BufWriter<File>>,
+    group: GroupWriter<BufWriter<durable::FileWriter>>,
     records: u64,
 }
 
@@ -438,7 +459,7 @@ impl Staging {
     fn start(dir: &Path, codec: &dyn RecordCodec, planned: &Planned) -> Result<Staging> {
         let path = staged_path(dir, &planned.name);
         let start = initial_file(codec.name(), FileKind::Collection, &planned.indexed_fields)?;
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path).at(&path)?);
+        let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
         out.write_all(&start).at(&path)?;
         Ok(Staging {
             name: planned.name.clone(),
@@ -523,7 +544,7 @@ fn apply_journal(dir: &Path, journal: &Journal) -> Result<()> {
         // Renamed already (a crash after it): nothing left to do for it.
         if staged.exists() {
             let target = dir.join(format!("{}.fdb", planned.name));
-            std::fs::rename(&staged, &target).at(&target)?;
+            durable::rename(&staged, &target).at(&target)?;
         }
     }
     durable::sync_dir(dir)?;

@@ -76,6 +76,7 @@ impl FluxDB {
         let file = file.as_ref();
         let format = format_of(file, options.format)?;
         let store = self.store(collection)?;
+        self.check_export_target(file)?;
         let source = ExportSource::new(self, collection, store, options.query.as_ref())?;
         let fields = match (&options.csv_fields, format) {
             (Some(fields), Format::Csv) => Some(fields.clone()),

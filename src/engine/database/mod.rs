@@ -13,12 +13,13 @@ use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
 use crate::engine::query::{Filter, Update};
+use crate::engine::storage::codec::MAX_DEPTH;
 use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, backup, json_type_name, memory};
+use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 
 mod database_backup;
@@ -357,6 +358,7 @@ impl FluxDB {
         // Inside a transaction too: creating an empty collection is not part
         // of its atomicity (a rollback keeps the empty collection).
         let fields = normalize_fields(indexed_fields)?;
+        self.refuse_unopened_file(name)?;
         if self.new_collections_are_legacy() {
             return self.create_legacy_collection(name, fields);
         }
@@ -380,9 +382,15 @@ impl FluxDB {
             }
             Some(Collection::Open(_)) => {}
         }
-        durable::durable_remove(&self.collection_path(name))?;
+        let path = self.collection_path(name);
+        let removed = durable::durable_remove(&path);
+        if !path.exists() {
+            // Gone even if the folder's fsync failed: so is the collection,
+            // or later writes would go to the removed file.
+            self.collections.remove(name);
+        }
+        removed?;
         backup::remove_index_definitions(&self.dir, name)?;
-        self.collections.remove(name);
         Ok(true)
     }
 
@@ -400,7 +408,8 @@ impl FluxDB {
             Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
         };
         let path = self.collection_path(name);
-        let collection = NativeCollection::create(&path, self.codec.clone(), fields)?;
+        let collection = NativeCollection::create_reporting(&path, self.codec.clone(), fields)
+            .map_err(|failure| self.replaced_under(name, failure))?;
         self.collections
             .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
@@ -439,8 +448,9 @@ impl FluxDB {
         // Staged one by one under a savepoint: any failure undoes this call only.
         c.savepoint();
         let mut ids = Vec::with_capacity(documents.len());
-        let staged = || -> Result<()> {
-            for (i, document) in documents.into_iter().enumerate() {
+        let mut documents = documents.into_iter().enumerate();
+        let mut staged = || -> Result<()> {
+            for (i, document) in documents.by_ref() {
                 let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
                 if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
                     return Err(Error::DuplicateId {
@@ -456,6 +466,8 @@ impl FluxDB {
             Ok(()) => c.release_savepoint(),
             Err(e) => {
                 c.rollback_savepoint();
+                // The documents not looked at may be too deep to drop recursively.
+                documents.for_each(|(_, rest)| nesting::drop_deep(rest));
                 return Err(e);
             }
         }
@@ -854,6 +866,7 @@ impl FluxDB {
         if !self.collections.contains_key(collection) {
             return Ok(false);
         }
+        self.check_export_target(file.as_ref())?;
         self.store(collection)?.export(collection, file.as_ref())?;
         Ok(true)
     }
@@ -876,13 +889,25 @@ impl FluxDB {
         let checked = backup::read_backup(file, self.codec.as_ref())?;
         let path = self.collection_path(collection);
         let fields = checked.indexed_fields.clone();
-        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)?;
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
-        let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)?;
+        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)
+            .map_err(|failure| self.replaced_under(collection, failure))?;
+        let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
+            .map_err(|error| {
+                self.replaced_under(
+                    collection,
+                    durable::ReplaceFailure {
+                        error,
+                        renamed: true,
+                    },
+                )
+            })?;
         self.collections.insert(
             collection.to_owned(),
             Collection::Open(Box::new(opened.collection)),
         );
+        // The readable copy last: a collection file is never left behind
+        // an open handle to the file it replaced.
+        backup::write_index_definitions(&self.dir, collection, &fields)?;
         Ok(true)
     }
 
@@ -977,6 +1002,11 @@ fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 
 /// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
 fn with_id(document: Value) -> Result<(String, Document)> {
+    // Checked first: everything below (even the drop) recurses.
+    if nesting::nests_deeper_than(&document, MAX_DEPTH + 1) {
+        nesting::drop_deep(document);
+        return Err(nesting::document_too_deep());
+    }
     let Value::Object(doc) = document else {
         return Err(Error::InvalidDocument(format!(
             "a record must be a JSON object, not {}",
@@ -1077,8 +1107,11 @@ impl FluxDB {
     }
 
     fn drop_legacy_collection(&mut self, name: &str) -> Result<bool> {
-        LegacyCollection::remove_files(&self.dir, name)?;
-        self.collections.remove(name);
+        let removed = LegacyCollection::remove_files(&self.dir, name);
+        if !self.collection_path(name).exists() {
+            self.collections.remove(name);
+        }
+        removed?;
         Ok(true)
     }
 
@@ -1147,5 +1180,74 @@ impl FluxDB {
                 .insert(name, Collection::Open(Box::new(native)));
         }
         Ok(migration.finish())
+    }
+}
+
+impl FluxDB {
+    /// A replacement of `collection`'s file failed; if the new file had
+    /// taken the name, the open handle (to the old file) stops writing, so
+    /// nothing is appended where no one will read it.
+    fn replaced_under(&mut self, collection: &str, failure: durable::ReplaceFailure) -> Error {
+        if failure.renamed
+            && let Some(Collection::Open(c)) = self.collections.get_mut(collection)
+        {
+            c.refuse_writes();
+        }
+        failure.error
+    }
+}
+
+impl FluxDB {
+    /// Refuses an export written into the database folder as one of its
+    /// own files: as a `.fdb` it would replace a collection (or become one
+    /// that does not open: a backup is not a collection), and over the
+    /// transaction log or the lock it would break the folder.
+    fn check_export_target(&self, target: &Path) -> Result<()> {
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let database_file = name.ends_with(".fdb")
+            || name == crate::engine::storage::txlog::TXLOG_FILE
+            || name == crate::engine::storage::lock::LOCK_FILE;
+        if !database_file {
+            return Ok(());
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let inside = matches!(
+            (parent.canonicalize(), self.dir.canonicalize()),
+            (Ok(a), Ok(b)) if a == b
+        );
+        if inside {
+            return Err(Error::io(
+                target,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "an export cannot be written into the database folder as one of its files (a .fdb there is a collection); choose another folder",
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl FluxDB {
+    /// Creating a collection replaces its file: refused when one is there
+    /// that this handle has not opened (another program wrote it, or a
+    /// restore stopped halfway), as that would destroy its records.
+    fn refuse_unopened_file(&self, name: &str) -> Result<()> {
+        let path = self.collection_path(name);
+        if path.exists() {
+            return Err(Error::io(
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "collection {name:?} has a file this handle did not open (written since it was opened, or by an unfinished restore); open the database again"
+                    ),
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -23,6 +23,7 @@ use crate::engine::collection::CollectionStore;
 use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
+use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::DroppedTail;
 use crate::error::{Error, IoContext, Result};
@@ -398,9 +399,17 @@ fn record_fields_to_document(record: &LegacyRecord, fields: &[String]) -> Docume
     document
 }
 
-/// The encoded size of a record, checking that it can be written at all.
+/// The encoded size of a record, checking that it can be written at all
+/// and is within the document size limit every format shares.
 fn encoded_size(record: &LegacyRecord) -> Result<usize> {
-    Ok(encode_record(&record.id, &record.fields)?.len())
+    let size = encode_record(&record.id, &record.fields)?.len();
+    if size > MAX_DOCUMENT_BYTES {
+        return Err(Error::LimitExceeded {
+            what: format!("a document of {size} bytes"),
+            limit: format!("{MAX_DOCUMENT_BYTES} bytes"),
+        });
+    }
+    Ok(size)
 }
 
 impl CollectionStore for LegacyCollection {
@@ -445,6 +454,7 @@ impl CollectionStore for LegacyCollection {
         if self.table.contains(id) {
             return Ok(false);
         }
+        crate::engine::nesting::check_document_depth(doc)?;
         let record = document_to_record(doc, id)?;
         let size = encoded_size(&record)?;
         match self.table.insert(record, size) {
@@ -458,6 +468,7 @@ impl CollectionStore for LegacyCollection {
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
         self.ensure_writable()?;
+        crate::engine::nesting::check_document_depth(doc)?;
         let record = document_to_record(doc, id)?;
         let size = encoded_size(&record)?;
         let slot = self.table.slots_of(id).first().copied();
@@ -588,6 +599,10 @@ impl CollectionStore for LegacyCollection {
 
     fn wants_compaction(&self) -> bool {
         false
+    }
+
+    fn refuse_writes(&mut self) {
+        self.poisoned = true;
     }
 
     /// Writes the collection file as it is now, in the legacy format (the

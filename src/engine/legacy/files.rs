@@ -14,8 +14,7 @@
 //! not (its `.fdb` temp was renamed: the write had committed).
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::engine::storage::durable;
@@ -96,9 +95,7 @@ pub fn prepare(
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = File::create(path).at(path)?;
-    file.write_all(bytes).at(path)?;
-    file.sync_all().at(path)
+    durable::write_new_file(path, bytes)
 }
 
 /// Where a failed [`PreparedWrite::commit`] stopped.

@@ -268,6 +268,11 @@ impl TypeSet {
 impl Filter {
     /// Parses a MongoDB filter document. Errors name the operator and path.
     pub fn parse(filter: &Value) -> Result<Filter> {
+        crate::engine::nesting::check_input_depth(filter, "the filter", Error::InvalidQuery)?;
+        Self::parse_unchecked(filter).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(filter: &Value) -> Result<Filter> {
         let Value::Object(object) = filter else {
             return Err(Error::InvalidQuery(format!(
                 "a filter must be a JSON object, not {}",

@@ -85,6 +85,15 @@ impl Projection {
     /// Parses a projection; mixing inclusion and exclusion (other than
     /// `_id: 0`) is an error, as in MongoDB.
     pub fn parse(projection: &Value) -> Result<Projection> {
+        crate::engine::nesting::check_input_depth(
+            projection,
+            "the projection",
+            Error::InvalidQuery,
+        )?;
+        Self::parse_unchecked(projection).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(projection: &Value) -> Result<Projection> {
         let Value::Object(spec) = projection else {
             return Err(Error::InvalidQuery(format!(
                 "a projection must be an object such as {{\"name\": 1}}, not {projection}"

@@ -49,6 +49,11 @@ impl SortKey<'_> {
 impl Sort {
     /// Parses `{"field": 1 | -1, ...}`; keys keep their written order.
     pub fn parse(sort: &Value) -> Result<Sort> {
+        crate::engine::nesting::check_input_depth(sort, "the sort", Error::InvalidQuery)?;
+        Self::parse_unchecked(sort).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(sort: &Value) -> Result<Sort> {
         let Value::Object(fields) = sort else {
             return Err(Error::InvalidQuery(format!(
                 "a sort must be an object such as {{\"age\": 1, \"name\": -1}}, not {sort}"

@@ -96,6 +96,11 @@ impl Update {
     /// Mixing the two is an error, as is any change to `_id` that can be
     /// seen without the record (`$unset` / `$rename` of `_id`).
     pub fn parse(update: &Value) -> Result<Update> {
+        crate::engine::nesting::check_input_depth(update, "the update", Error::InvalidUpdate)?;
+        Self::parse_unchecked(update).map_err(crate::engine::shortened)
+    }
+
+    fn parse_unchecked(update: &Value) -> Result<Update> {
         let Value::Object(fields) = update else {
             return Err(invalid(format!(
                 "an update must be a JSON object, not {update}"
@@ -133,6 +138,11 @@ impl Update {
 
     /// Applies the update. On error the document is left unchanged.
     pub fn apply(&self, doc: &mut Document) -> Result<()> {
+        self.apply_unshortened(doc)
+            .map_err(crate::engine::shortened)
+    }
+
+    fn apply_unshortened(&self, doc: &mut Document) -> Result<()> {
         let mut updated = doc.clone();
         match self {
             Update::Merge(fields) => {

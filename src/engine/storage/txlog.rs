@@ -85,7 +85,7 @@ impl TxLog {
         let crc = crc32fast::hash(&rec[0..8]);
         rec[8..12].copy_from_slice(&crc.to_le_bytes());
         write_all_at(&self.file, &rec, self.end).at(&self.path)?;
-        self.file.sync_data().at(&self.path)?;
+        durable::sync_data(&self.file).at(&self.path)?;
         self.end += RECORD_LEN as u64;
         Ok(())
     }

@@ -1,0 +1,495 @@
+//! The bodies of the fuzz targets (`fuzz/`), here so that the integration
+//! tests can feed the saved inputs (`tests/regressions/<target>/`) to the
+//! very same code without cargo-fuzz.
+//!
+//! Each function takes arbitrary bytes and must return normally: bad input
+//! is an `Err` from the engine, which is fine. A panic is a bug: either the
+//! engine panicked, or one of the checks here found it breaking a promise
+//! (a recovered file that does not reopen the same, an index plan that
+//! disagrees with a scan, a document that does not round-trip).
+
+use std::cell::RefCell;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+
+use crate::engine::aggregate::Pipeline;
+use crate::engine::legacy::{parse_index_file, read_collection};
+use crate::engine::query::{Filter, Projection, Sort, Update, ValueMode};
+use crate::engine::storage::native::{
+    self, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, has_native_magic,
+};
+use crate::engine::storage::{BinaryCodec, RecordCodec};
+use crate::engine::{Document, Find, FluxDB, ImportOptions, OpenOptions};
+use crate::interchange::{DocumentReader, Format, ReadOptions};
+
+/// A scratch folder, removed on drop (the library has no tempfile).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let base = if Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("fluxdb-fuzz-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn options() -> OpenOptions {
+    OpenOptions::new().flush_size(0)
+}
+
+fn all(db: &FluxDB, collection: &str) -> Vec<Document> {
+    db.find(collection, &Find::all())
+        .expect("a collection that opened can be read")
+}
+
+/// `FILE_MAGIC`-prefixed bytes stay as they are; anything else gets a valid
+/// header of `kind` first, so the fuzzer spends its time past the checksum.
+fn with_header(data: &[u8], kind: FileKind) -> Vec<u8> {
+    if has_native_magic(data) {
+        return data.to_vec();
+    }
+    let header = FileHeader {
+        kind,
+        compression: 0,
+        codec: "binary".to_owned(),
+    };
+    let mut bytes = header.encode().to_vec();
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+/// A file of `kind` whose batches have valid checksums, so the fuzzer's
+/// bytes reach the entries, the loader and the codec: `data` is read as
+/// records `[kind, flags, id length, data length (2 bytes), id, data]`;
+/// flag bit 0 ends a batch with CONTINUES, bit 1 ends one without it, bit 2
+/// tags the batch with a transaction that never committed.
+fn framed_file(data: &[u8], kind: FileKind) -> Vec<u8> {
+    let header = FileHeader {
+        kind,
+        compression: 0,
+        codec: "binary".to_owned(),
+    };
+    let mut out = header.encode().to_vec();
+    let mut payload = Vec::new();
+    let mut count = 0u32;
+    let mut rest = data;
+    while rest.len() >= 5 {
+        let (entry_kind, flags) = (rest[0], rest[1]);
+        let id_len = usize::from(rest[2]);
+        let data_len = usize::from(u16::from_le_bytes([rest[3], rest[4]]));
+        rest = &rest[5..];
+        let id_len = id_len.min(rest.len());
+        let id = String::from_utf8_lossy(&rest[..id_len]).into_owned();
+        rest = &rest[id_len..];
+        let data_len = data_len.min(rest.len());
+        let body = &rest[..data_len];
+        rest = &rest[data_len..];
+        let entry_kind = match entry_kind % 3 {
+            0 => EntryKind::Put,
+            1 => EntryKind::Delete,
+            _ => EntryKind::Meta,
+        };
+        if native::push_entry(&mut payload, entry_kind, &id, body).is_ok() {
+            count += 1;
+        }
+        if flags & 3 != 0 {
+            let batch_flags = if flags & 1 != 0 { FLAG_CONTINUES } else { 0 };
+            let txn = if flags & 4 != 0 { 7 } else { 0 };
+            native::frame_batch(&payload, count, batch_flags, txn, &mut out);
+            payload.clear();
+            count = 0;
+        }
+    }
+    if count > 0 {
+        native::frame_batch(&payload, count, 0, 0, &mut out);
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// Opens a folder whose collection file holds these bytes; when it opens,
+/// reads everything, writes one record, and checks that reopening (and
+/// compacting) keeps exactly what it saw plus that record.
+fn open_collection_file(bytes: &[u8], new_record: Value) {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.0.join("c.fdb"), bytes).expect("write the input");
+    // A reader first: it must not change the file.
+    if let Ok(db) = FluxDB::open_read_only(&scratch.0)
+        && db.has_collection("c")
+    {
+        let _ = db.find("c", &Find::all());
+        let _ = db.count("c", &json!({}));
+    }
+    let Ok(mut db) = options().open(&scratch.0) else {
+        return;
+    };
+    let Ok(before) = db.find("c", &Find::all()) else {
+        return;
+    };
+    for doc in &before {
+        if let Some(Value::String(id)) = doc.get("_id") {
+            let got = db.get("c", id).expect("get a listed record");
+            // A file may hold the same _id twice only in the legacy format,
+            // where get returns the first.
+            assert!(got.is_some(), "listed record {id:?} not found by get");
+        }
+    }
+    let inserted = db.insert("c", new_record.clone());
+    let flushed = db.flush();
+    drop(db);
+    let mut expected = before.clone();
+    if inserted.is_ok() && flushed.is_ok() {
+        let mut doc = Document::new();
+        if let Value::Object(fields) = new_record {
+            doc.extend(fields);
+        }
+        expected.push(doc);
+    }
+    let mut db = options()
+        .open(&scratch.0)
+        .expect("a folder this engine wrote reopens");
+    let after = all(&db, "c");
+    assert_eq!(
+        normalize(&after),
+        normalize(&expected),
+        "reopen changed the data"
+    );
+    if db.compact("c").is_ok() {
+        drop(db);
+        let db = options().open(&scratch.0).expect("reopen after compaction");
+        assert_eq!(
+            normalize(&all(&db, "c")),
+            normalize(&expected),
+            "compaction changed the data"
+        );
+    }
+}
+
+/// Documents as comparable JSON values, `_id` first.
+fn normalize(docs: &[Document]) -> Vec<Value> {
+    docs.iter().map(|d| Value::Object(d.clone())).collect()
+}
+
+/// Target `open_native`: a native collection file of arbitrary content
+/// (first byte 0), or of entries in valid batches (see [`framed_file`]).
+pub fn open_native(data: &[u8]) {
+    let bytes = match data.split_first() {
+        Some((0, raw)) => with_header(raw, FileKind::Collection),
+        Some((_, entries)) => framed_file(entries, FileKind::Collection),
+        None => with_header(data, FileKind::Collection),
+    };
+    open_collection_file(&bytes, json!({"_id": "fuzz-new-record", "n": 1}));
+}
+
+/// Target `open_legacy`: a Python FluxDB 0.1 collection file (and index
+/// pickle) of arbitrary content.
+pub fn open_legacy(data: &[u8]) {
+    let _ = read_collection(data);
+    let _ = parse_index_file(data);
+    if has_native_magic(data) {
+        return;
+    }
+    open_collection_file(data, json!({"_id": "fuzz-new-record", "n": "1"}));
+}
+
+/// Target `import_backup`: importing a backup file of arbitrary content
+/// either fails and changes nothing, or replaces the collection with
+/// something that reopens the same.
+pub fn import_backup(data: &[u8]) {
+    let scratch = Scratch::new();
+    let file = scratch.0.join("backup.fdb");
+    let bytes = match data.split_first() {
+        Some((0, raw)) => with_header(raw, FileKind::Backup),
+        Some((_, entries)) => framed_file(entries, FileKind::Backup),
+        None => with_header(data, FileKind::Backup),
+    };
+    std::fs::write(&file, bytes).expect("write the input");
+    let dir = scratch.0.join("db");
+    let mut db = options().open(&dir).expect("open a new folder");
+    db.create_collection("c", &["n"]).expect("create");
+    db.insert_many(
+        "c",
+        sample_documents().into_iter().map(Value::Object).collect(),
+    )
+    .expect("insert the samples");
+    let before = all(&db, "c");
+    let imported = db.import_collection("c", &file);
+    let now = all(&db, "c");
+    if imported.is_err() {
+        assert_eq!(now, before, "a failed import changed the collection");
+    }
+    drop(db);
+    let db = options().open(&dir).expect("reopen after an import");
+    assert_eq!(all(&db, "c"), now, "reopen after import changed the data");
+}
+
+/// Documents queries are tried on: every JSON type, nesting, arrays.
+pub fn sample_documents() -> Vec<Document> {
+    let values = [
+        json!({"_id": "1", "n": 1, "s": "a", "a": [1, 2, 3], "o": {"x": 1, "y": [true, null]}}),
+        json!({"_id": "2", "n": 2.5, "s": "B", "a": [], "o": {"x": "1"}, "b": true}),
+        json!({"_id": "3", "n": -7, "s": "ab", "a": [[1], {"x": 2}], "nil": null}),
+        json!({"_id": "4", "n": "10", "s": 5, "a": "text", "o": [{"x": 1}, {"x": 3}]}),
+        json!({"_id": "5", "n": 18446744073709551615u64, "s": "", "a": [1.5, "1"], "o": {}}),
+        json!({"_id": "6"}),
+    ];
+    values
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Object(map) => Some(map),
+            _ => None,
+        })
+        .collect()
+}
+
+fn json_input(data: &[u8]) -> Option<Value> {
+    serde_json::from_slice(data).ok()
+}
+
+thread_local! {
+    /// One database for the query targets, made once: collection `plain`
+    /// without indexes and `indexed` with some, holding the same records.
+    static QUERY_DB: RefCell<Option<(Scratch, FluxDB)>> = const { RefCell::new(None) };
+}
+
+fn with_query_db(f: impl FnOnce(&mut FluxDB)) {
+    QUERY_DB.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let (_, db) = slot.get_or_insert_with(|| {
+            let scratch = Scratch::new();
+            let mut db = options().open(&scratch.0).expect("open the query database");
+            let docs: Vec<Value> = sample_documents().into_iter().map(Value::Object).collect();
+            db.create_collection::<&str>("plain", &[]).expect("create");
+            db.create_collection("indexed", &["n", "s", "a", "o.x"])
+                .expect("create");
+            db.insert_many("plain", docs.clone()).expect("insert");
+            db.insert_many("indexed", docs).expect("insert");
+            db.flush().expect("flush");
+            (scratch, db)
+        });
+        f(db);
+    });
+}
+
+/// Results compared regardless of order (a plan may read an index).
+fn sorted(docs: Vec<Document>) -> Vec<String> {
+    let mut out: Vec<String> = docs
+        .into_iter()
+        .map(|d| Value::Object(d).to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Runs `find` on both collections: the index planner must find what a
+/// scan finds.
+fn check_find(find: &Find, ordered: bool) {
+    with_query_db(|db| {
+        let plain = db.find("plain", find);
+        let indexed = db.find("indexed", find);
+        match (plain, indexed) {
+            (Ok(p), Ok(i)) if ordered => assert_eq!(p, i, "index plan and scan disagree"),
+            (Ok(p), Ok(i)) => assert_eq!(sorted(p), sorted(i), "index plan and scan disagree"),
+            (Err(_), Err(_)) => {}
+            (p, i) => panic!("one collection failed: plain {p:?}, indexed {i:?}"),
+        }
+    });
+}
+
+/// Target `parse_filter`.
+pub fn parse_filter(data: &[u8]) {
+    let Some(value) = json_input(data) else {
+        return;
+    };
+    if let Ok(filter) = Filter::parse(&value) {
+        for doc in sample_documents() {
+            filter.matches_in(&doc, ValueMode::Typed);
+            filter.matches_in(&doc, ValueMode::LegacyText);
+        }
+        let _ = filter.index_constraints_in(ValueMode::LegacyText);
+    }
+    check_find(&Find::new(value), false);
+}
+
+/// Target `parse_sort`.
+pub fn parse_sort(data: &[u8]) {
+    let Some(value) = json_input(data) else {
+        return;
+    };
+    if let Ok(sort) = Sort::parse(&value) {
+        let mut docs = sample_documents();
+        docs.sort_by(|a, b| sort.compare(a, b));
+        docs.sort_by(|a, b| sort.compare_in(a, b, ValueMode::LegacyText));
+    }
+    // Ties keep insertion order in both, so the order must agree exactly.
+    check_find(&Find::all().sort(value.clone()), true);
+    check_find(&Find::all().sort(value).skip(1).limit(2), true);
+}
+
+/// Target `parse_projection`.
+pub fn parse_projection(data: &[u8]) {
+    let Some(value) = json_input(data) else {
+        return;
+    };
+    if let Ok(projection) = Projection::parse(&value) {
+        for doc in sample_documents() {
+            projection.apply(&doc);
+        }
+    }
+    check_find(&Find::all().projection(value), false);
+}
+
+/// Target `parse_update`: what an update makes either stores and reads back
+/// the same, or is refused with an error.
+pub fn parse_update(data: &[u8]) {
+    let Some(value) = json_input(data) else {
+        return;
+    };
+    let Ok(update) = Update::parse(&value) else {
+        return;
+    };
+    for mut doc in sample_documents() {
+        if update.apply(&mut doc).is_err() {
+            continue;
+        }
+        let id = doc
+            .get("_id")
+            .and_then(Value::as_str)
+            .unwrap_or("x")
+            .to_owned();
+        let mut bytes = Vec::new();
+        if BinaryCodec.encode(&doc, &mut bytes).is_ok() {
+            let back = BinaryCodec
+                .decode(&id, &bytes)
+                .expect("what the codec encodes it decodes");
+            let mut expected = doc.clone();
+            expected.shift_remove("_id");
+            let mut got = back;
+            got.shift_remove("_id");
+            assert_eq!(got, expected, "binary codec round trip");
+        }
+    }
+}
+
+/// Target `parse_pipeline`.
+pub fn parse_pipeline(data: &[u8]) {
+    let Some(value) = json_input(data) else {
+        return;
+    };
+    if let Ok(pipeline) = Pipeline::parse(&value) {
+        let _ = pipeline.run(sample_documents().into_iter().map(Ok));
+        let _ = pipeline.run_in(
+            sample_documents().into_iter().map(Ok),
+            ValueMode::LegacyText,
+        );
+    }
+    with_query_db(|db| {
+        let plain = db.aggregate("plain", &value).map(sorted);
+        let indexed = db.aggregate("indexed", &value).map(sorted);
+        match (plain, indexed) {
+            (Ok(p), Ok(i)) => assert_eq!(p, i, "an index changed a pipeline's result"),
+            (Err(_), Err(_)) => {}
+            (p, i) => panic!("one collection failed: plain {p:?}, indexed {i:?}"),
+        }
+    });
+}
+
+fn read_all(data: &[u8], format: Format) {
+    for skip_bad in [false, true] {
+        let options = ReadOptions {
+            skip_bad,
+            max_record_bytes: 4096,
+            ..ReadOptions::default()
+        };
+        let Ok(mut reader) = DocumentReader::new(Cursor::new(data), format, options) else {
+            continue;
+        };
+        let mut reads = 0usize;
+        while let Some(next) = reader.next_document() {
+            reads += 1;
+            assert!(reads <= data.len() + 2, "the reader does not advance");
+            if let Ok((_, doc)) = next {
+                let mut bytes = Vec::new();
+                let _ = BinaryCodec.encode(&doc, &mut bytes);
+            }
+        }
+    }
+}
+
+/// Imports into a collection: all of it (what the report counts), or on
+/// error nothing.
+fn import_into_db(data: &[u8], format: Format) {
+    with_query_db(|db| {
+        for skip_bad in [false, true] {
+            let read = ReadOptions {
+                skip_bad,
+                max_record_bytes: 4096,
+                ..ReadOptions::default()
+            };
+            let Ok(reader) = DocumentReader::new(Cursor::new(data.to_vec()), format, read) else {
+                continue;
+            };
+            let options = ImportOptions::new().skip_bad(skip_bad);
+            let result = db.import_from_reader(
+                "imported",
+                reader,
+                Path::new("input"),
+                &options,
+                &mut |_| {},
+            );
+            let found = db.find("imported", &Find::all()).unwrap_or_default();
+            match result {
+                Ok(report) => assert_eq!(found.len() as u64, report.imported, "import count"),
+                Err(_) => assert!(found.is_empty(), "a failed import left records"),
+            }
+            let _ = db.drop_collection("imported");
+        }
+    });
+}
+
+/// Target `import_jsonl`.
+pub fn import_jsonl(data: &[u8]) {
+    read_all(data, Format::JsonLines);
+    read_all(data, Format::Json);
+    import_into_db(data, Format::JsonLines);
+}
+
+/// Target `import_csv`.
+pub fn import_csv(data: &[u8]) {
+    read_all(data, Format::Csv);
+    import_into_db(data, Format::Csv);
+}
+
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the regression test.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("open_native", open_native),
+    ("open_legacy", open_legacy),
+    ("import_backup", import_backup),
+    ("parse_filter", parse_filter),
+    ("parse_sort", parse_sort),
+    ("parse_projection", parse_projection),
+    ("parse_update", parse_update),
+    ("parse_pipeline", parse_pipeline),
+    ("import_jsonl", import_jsonl),
+    ("import_csv", import_csv),
+];
