@@ -11,7 +11,9 @@ if ! command -v cargo-deb >/dev/null 2>&1; then
 fi
 packaging/linux/validate.sh
 # cargo-deb builds the release binaries itself (both are listed as assets).
-deb=$(cargo deb --locked --output target/debian 2>&1 | tee /dev/stderr | tail -n 1)
+# Stripped: the release profile keeps line tables for backtraces in development,
+# which would make the installed binaries 5-6 times larger.
+deb=$(cargo deb --locked --strip --output target/debian 2>&1 | tee /dev/stderr | tail -n 1)
 echo "built: $deb"
 
 if [[ "${1:-}" == "--install" ]]; then

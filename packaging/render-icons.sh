@@ -27,3 +27,14 @@ for size in "${sizes[@]}"; do
     rsvg-convert --width "$size" --height "$size" --keep-aspect-ratio "$svg" --output "$out"
     echo "rendered $out from $(basename "$svg")"
 done
+
+# Windows: one .ico with every size up to 256 (the largest an .ico entry holds).
+# macOS: one .icns (png2icns takes 16, 32, 48, 128, 256 and 512).
+# Needs ImageMagick's convert and icnsutils' png2icns.
+for tool in convert png2icns; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "render-icons: $tool not found (Debian: imagemagick, icnsutils)" >&2; exit 1; }
+done
+convert "$out_dir"/fluxdb-studio-{16,24,32,48,64,128,256}.png "$icon_dir/fluxdb-studio.ico"
+echo "rendered $icon_dir/fluxdb-studio.ico"
+png2icns "$icon_dir/fluxdb-studio.icns" "$out_dir"/fluxdb-studio-{16,32,48,128,256,512}.png >/dev/null
+echo "rendered $icon_dir/fluxdb-studio.icns"

@@ -6,6 +6,7 @@
 #     (checked with update-mime-database in a scratch folder when that tool is present)
 #   - the desktop file, metainfo and icon agree on the app id
 #   - every assets/icon/png/fluxdb-studio-<N>.png exists and is a PNG of exactly N x N
+#   - the Windows .ico holds 16 to 256 and the macOS .icns 16 to 512 (the packaging scripts use them)
 # Installs nothing. A missing required tool is reported with the Debian package that has it,
 # and counts as a failure so that a green run always means the checks really ran.
 set -uo pipefail
@@ -166,6 +167,52 @@ for name in sorted(os.listdir(png_dir)) if os.path.isdir(png_dir) else []:
         n = int(match.group(1))
         if (width, height) != (n, n):
             fail(f"{name} is {width}x{height}, its name says {n}x{n}")
+
+# The Windows and macOS icons: every size the packaging scripts promise is in them.
+def ico_sizes(path):
+    """Entry sizes from the ICONDIR header (0 in a size byte means 256)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    reserved, kind, count = struct.unpack("<HHH", data[:6])
+    if reserved != 0 or kind != 1 or len(data) < 6 + 16 * count:
+        raise ValueError("not an .ico file")
+    return sorted({data[6 + 16 * i] or 256 for i in range(count)})
+
+
+ICNS_TYPES = {b"is32": 16, b"il32": 32, b"ih32": 48, b"it32": 128, b"ic08": 256, b"ic09": 512,
+              b"icp4": 16, b"icp5": 32, b"ic07": 128, b"ic10": 1024}
+
+
+def icns_sizes(path):
+    """Sizes of the image elements, walking the (type, length) element list."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"icns" or struct.unpack(">I", data[4:8])[0] != len(data):
+        raise ValueError("not an .icns file (bad magic or length)")
+    sizes, at = set(), 8
+    while at + 8 <= len(data):
+        kind, length = data[at:at + 4], struct.unpack(">I", data[at + 4:at + 8])[0]
+        if length < 8:
+            raise ValueError(f"element {kind!r} has length {length}")
+        if kind in ICNS_TYPES:
+            sizes.add(ICNS_TYPES[kind])
+        at += length
+    return sorted(sizes)
+
+
+for name, reader, wanted in (("fluxdb-studio.ico", ico_sizes, [16, 24, 32, 48, 64, 128, 256]),
+                             ("fluxdb-studio.icns", icns_sizes, [16, 32, 48, 128, 256, 512])):
+    path = os.path.join(icon_dir, name)
+    try:
+        found = reader(path)
+    except (OSError, ValueError, struct.error) as e:
+        fail(f"{path}: {e}")
+        continue
+    missing = [size for size in wanted if size not in found]
+    if missing:
+        fail(f"{name} lacks sizes {missing} (has {found}); run packaging/render-icons.sh")
+    else:
+        ok(f"icon {name} holds {found}")
 
 sys.exit(1 if failures else 0)
 PY
