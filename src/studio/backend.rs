@@ -234,7 +234,12 @@ pub(crate) mod tests {
             self.records.push(record);
             Ok(())
         }
-        fn replace_record(&mut self, collection: &str, id: &str, record: &Document) -> Result<bool> {
+        fn replace_record(
+            &mut self,
+            collection: &str,
+            id: &str,
+            record: &Document,
+        ) -> Result<bool> {
             self.check(collection)?;
             let found = self
                 .records
@@ -249,7 +254,12 @@ pub(crate) mod tests {
                 .retain(|doc| doc.get("_id").and_then(Value::as_str) != Some(id));
             Ok(self.records.len() < before)
         }
-        fn update_matching(&mut self, collection: &str, filter: &Value, update: &Value) -> Result<usize> {
+        fn update_matching(
+            &mut self,
+            collection: &str,
+            filter: &Value,
+            update: &Value,
+        ) -> Result<usize> {
             self.check(collection)?;
             let filter = crate::engine::query::Filter::parse(filter)?;
             let update = crate::engine::query::Update::parse(update)?;

@@ -19,8 +19,12 @@ pub trait EditDatabase {
     /// Replaces a whole record (fields left out are removed); false if missing.
     fn replace_record(&mut self, collection: &str, id: &str, record: &Document) -> Result<bool>;
     fn delete_record(&mut self, collection: &str, id: &str) -> Result<bool>;
-    fn update_matching(&mut self, collection: &str, filter: &Value, update: &Value)
-    -> Result<usize>;
+    fn update_matching(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> Result<usize>;
     fn delete_matching(&mut self, collection: &str, filter: &Value) -> Result<usize>;
     fn run_pipeline(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>>;
 }

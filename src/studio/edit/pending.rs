@@ -92,7 +92,9 @@ impl PendingChanges {
         &'a self,
         collection: &'a str,
     ) -> impl Iterator<Item = &'a PendingChange> + 'a {
-        self.changes.iter().filter(move |c| c.collection == collection)
+        self.changes
+            .iter()
+            .filter(move |c| c.collection == collection)
     }
 
     /// The collections that have staged changes.
@@ -210,7 +212,12 @@ mod tests {
     fn a_second_edit_of_a_record_keeps_the_record_as_first_read() {
         let mut pending = PendingChanges::default();
         let read = doc(json!({"_id": "a", "n": 1}));
-        pending.stage("c", "a", Some(read.clone()), Some(doc(json!({"_id": "a", "n": 2}))));
+        pending.stage(
+            "c",
+            "a",
+            Some(read.clone()),
+            Some(doc(json!({"_id": "a", "n": 2}))),
+        );
         pending.stage(
             "c",
             "a",
@@ -230,7 +237,12 @@ mod tests {
     fn an_edit_back_to_what_was_read_leaves_nothing_pending() {
         let mut pending = PendingChanges::default();
         let read = doc(json!({"_id": "a", "n": 1}));
-        pending.stage("c", "a", Some(read.clone()), Some(doc(json!({"_id": "a", "n": 2}))));
+        pending.stage(
+            "c",
+            "a",
+            Some(read.clone()),
+            Some(doc(json!({"_id": "a", "n": 2}))),
+        );
         pending.stage("c", "a", None, Some(read));
         assert!(pending.is_empty());
     }
@@ -248,7 +260,12 @@ mod tests {
         let mut pending = PendingChanges::default();
         let read = doc(json!({"_id": "a"}));
         pending.stage("c", "new", None, Some(doc(json!({"_id": "new"}))));
-        pending.stage("c", "a", Some(read.clone()), Some(doc(json!({"_id": "a", "x": 1}))));
+        pending.stage(
+            "c",
+            "a",
+            Some(read.clone()),
+            Some(doc(json!({"_id": "a", "x": 1}))),
+        );
         pending.stage("c", "b", Some(doc(json!({"_id": "b"}))), None);
         let kinds: Vec<_> = pending.iter().map(PendingChange::kind).collect();
         assert_eq!(
@@ -262,7 +279,12 @@ mod tests {
         let mut pending = PendingChanges::default();
         let a = doc(json!({"_id": "a", "n": 1}));
         let b = doc(json!({"_id": "b", "n": 1}));
-        pending.stage("c", "a", Some(a.clone()), Some(doc(json!({"_id": "a", "n": 2}))));
+        pending.stage(
+            "c",
+            "a",
+            Some(a.clone()),
+            Some(doc(json!({"_id": "a", "n": 2}))),
+        );
         pending.stage("c", "b", Some(b), None);
         pending.stage("c", "a", Some(a), Some(doc(json!({"_id": "a", "n": 3}))));
         assert_eq!(pending.undo(), Some(("c".into(), "a".into())));

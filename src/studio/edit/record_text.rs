@@ -51,7 +51,9 @@ pub fn parse_record(text: &str, id: &str) -> Result<Document, TextProblem> {
             Err(TextProblem {
                 line,
                 column,
-                message: format!("_id cannot be changed (it is {id:?}); Duplicate makes a copy with a new _id"),
+                message: format!(
+                    "_id cannot be changed (it is {id:?}); Duplicate makes a copy with a new _id"
+                ),
             })
         }
         None => {

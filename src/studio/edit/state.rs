@@ -195,7 +195,9 @@ impl State {
     pub fn edit_blocked(&self) -> Option<&'static str> {
         let folder = self.folder.as_ref()?;
         if folder.read_only {
-            return Some("The folder is open read-only (another program holds its writer lock): nothing can be changed");
+            return Some(
+                "The folder is open read-only (another program holds its writer lock): nothing can be changed",
+            );
         }
         let view = self.current.as_ref()?;
         if view
@@ -273,13 +275,7 @@ impl State {
 
     /// The record as read for a row (None for a new record).
     fn row_as_read(&self, row: usize) -> Option<Document> {
-        self.current
-            .as_ref()?
-            .page
-            .as_ref()?
-            .docs
-            .get(row)
-            .cloned()
+        self.current.as_ref()?.page.as_ref()?.docs.get(row).cloned()
     }
 
     /// Stages the record of `row` as `after` (None: delete).
@@ -461,7 +457,10 @@ impl State {
     /// Stages a new record with a fresh `_id` and selects it.
     pub fn new_record(&mut self) {
         let mut doc = Document::new();
-        doc.insert("_id".to_owned(), Value::String(uuid::Uuid::new_v4().to_string()));
+        doc.insert(
+            "_id".to_owned(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
         self.stage_new(doc);
     }
 
@@ -497,7 +496,10 @@ impl State {
                 continue;
             };
             let mut copy = Document::new();
-            copy.insert("_id".to_owned(), Value::String(uuid::Uuid::new_v4().to_string()));
+            copy.insert(
+                "_id".to_owned(),
+                Value::String(uuid::Uuid::new_v4().to_string()),
+            );
             for (key, value) in doc.iter().filter(|(k, _)| k.as_str() != "_id") {
                 copy.insert(key.clone(), value.clone());
             }

@@ -79,7 +79,9 @@ pub fn parse_as(text: &str, ty: ValueType) -> Result<Value, String> {
             Ok(number @ Value::Number(_)) => Ok(number),
             _ => Err(format!("{:?} is not a number", text.trim())),
         },
-        ValueType::Json => serde_json::from_str::<Value>(text).map_err(|e| format!("bad JSON: {e}")),
+        ValueType::Json => {
+            serde_json::from_str::<Value>(text).map_err(|e| format!("bad JSON: {e}"))
+        }
     }
 }
 
@@ -90,9 +92,20 @@ mod tests {
 
     #[test]
     fn a_value_keeps_its_type_through_its_edit_text() {
-        for value in [json!(42), json!(1.5), json!("42"), json!(true), json!(null), json!({"a": [1]})] {
+        for value in [
+            json!(42),
+            json!(1.5),
+            json!("42"),
+            json!(true),
+            json!(null),
+            json!({"a": [1]}),
+        ] {
             let ty = type_of(Some(&value));
-            assert_eq!(parse_as(&edit_text(Some(&value)), ty), Ok(value.clone()), "{value}");
+            assert_eq!(
+                parse_as(&edit_text(Some(&value)), ty),
+                Ok(value.clone()),
+                "{value}"
+            );
         }
     }
 

@@ -62,12 +62,18 @@ impl EditRequest {
     pub fn describe(&self) -> String {
         match self {
             EditRequest::Write { changes, .. } => format!("writing {} changes", changes.len()),
-            EditRequest::BulkPreview(job) => format!("previewing the bulk change of {}", job.collection),
+            EditRequest::BulkPreview(job) => {
+                format!("previewing the bulk change of {}", job.collection)
+            }
             EditRequest::BulkApply(job) if job.update.is_some() => {
                 format!("updating the matching records of {}", job.collection)
             }
-            EditRequest::BulkApply(job) => format!("deleting the matching records of {}", job.collection),
-            EditRequest::Aggregate { collection, .. } => format!("running the pipeline on {collection}"),
+            EditRequest::BulkApply(job) => {
+                format!("deleting the matching records of {}", job.collection)
+            }
+            EditRequest::Aggregate { collection, .. } => {
+                format!("running the pipeline on {collection}")
+            }
         }
     }
 }
@@ -93,12 +99,21 @@ pub struct BulkPreview {
 /// What an editing request produced.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EditEvent {
-    Written { records: usize },
+    Written {
+        records: usize,
+    },
     /// Nothing was written: these records changed underneath.
     Conflicts(Vec<Conflict>),
     Preview(BulkPreview),
-    BulkDone { collection: String, records: usize, deleted: bool },
-    Aggregated { docs: Vec<Document>, elapsed: Duration },
+    BulkDone {
+        collection: String,
+        records: usize,
+        deleted: bool,
+    },
+    Aggregated {
+        docs: Vec<Document>,
+        elapsed: Duration,
+    },
 }
 
 /// Runs one editing request against the open folder.
@@ -118,7 +133,10 @@ pub fn run(db: &mut dyn Database, request: &EditRequest) -> crate::Result<EditEv
                 deleted: job.update.is_none(),
             })
         }
-        EditRequest::Aggregate { collection, pipeline } => {
+        EditRequest::Aggregate {
+            collection,
+            pipeline,
+        } => {
             let started = Instant::now();
             let docs = db.run_pipeline(collection, pipeline)?;
             Ok(EditEvent::Aggregated {
@@ -166,7 +184,11 @@ fn apply(db: &mut dyn Database, changes: &[PendingChange]) -> crate::Result<()> 
 
 /// Checks and writes inside one transaction: the conflict check sees the
 /// same state the writes go to, and a failure writes nothing.
-fn write(db: &mut dyn Database, changes: &[PendingChange], overwrite: bool) -> crate::Result<EditEvent> {
+fn write(
+    db: &mut dyn Database,
+    changes: &[PendingChange],
+    overwrite: bool,
+) -> crate::Result<EditEvent> {
     db.begin()?;
     let outcome = (|| -> crate::Result<Option<Vec<Conflict>>> {
         if !overwrite {
