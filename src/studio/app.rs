@@ -134,7 +134,6 @@ impl StudioApp {
         let notify: Notify = Arc::new(move || ctx.request_repaint());
         let saved_settings = settings.clone();
         let mut state = State::new(settings);
-        state.edit.record.open = true;
         if let Some(folder) = config.open_at_start {
             state.open_folder(folder, false);
         } else if config.open_sample_at_start {
@@ -358,6 +357,11 @@ impl eframe::App for StudioApp {
                         let tab = &mut self.state.edit.tab;
                         ui.selectable_value(tab, Tab::Documents, "Documents");
                         ui.selectable_value(tab, Tab::Aggregation, "Aggregation");
+                        ui.separator();
+                        ui.toggle_value(&mut self.state.edit.record.open, "Record editor")
+                            .on_hover_text(
+                                "Show the selected record as JSON, with New, Duplicate and Delete",
+                            );
                     });
                     ui.separator();
                 }

@@ -135,7 +135,7 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::edit::worker::BulkPreview) {
                             v.map_or("(none)".to_owned(), |v| compact_json(v, 60))
                         };
                         ui.label(format!(
-                            "{field}: {} → {}",
+                            "{field}: {} -> {}",
                             show(old.as_ref()),
                             show(new.as_ref())
                         ));

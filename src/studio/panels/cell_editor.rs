@@ -55,13 +55,17 @@ pub fn cell_editor_ui(
                             }
                         });
                     if ui
-                        .small_button("✔")
+                        .small_button("Stage")
                         .on_hover_text("Stage (Enter)")
                         .clicked()
                     {
                         outcome = CellOutcome::Commit;
                     }
-                    if ui.small_button("✖").on_hover_text("Cancel (Esc)").clicked() {
+                    if ui
+                        .small_button("Cancel edit")
+                        .on_hover_text("Cancel (Esc)")
+                        .clicked()
+                    {
                         outcome = CellOutcome::Cancel;
                     }
                     let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));

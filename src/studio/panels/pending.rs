@@ -43,7 +43,7 @@ fn change_ui(ui: &mut Ui, change: &PendingChange) {
                             .monospace()
                             .strikethrough(),
                     );
-                    ui.label("→");
+                    ui.label("->");
                     ui.label(RichText::new(shown(new.as_ref())).monospace());
                 });
             }

@@ -32,7 +32,7 @@ impl RecordEditorPanel {
         });
         ui.horizontal(|ui| {
             if ui
-                .add_enabled(can_edit, egui::Button::new("➕ New"))
+                .add_enabled(can_edit, egui::Button::new("New record"))
                 .on_hover_text("Stage a new record with a fresh _id")
                 .on_disabled_hover_text(why)
                 .clicked()
@@ -41,7 +41,7 @@ impl RecordEditorPanel {
             }
             let selected = state.editor_row().is_some();
             if ui
-                .add_enabled(can_edit && selected, egui::Button::new("⧉ Duplicate"))
+                .add_enabled(can_edit && selected, egui::Button::new("Duplicate"))
                 .on_hover_text("Stage a copy of the selected records with new _ids")
                 .on_disabled_hover_text(why)
                 .clicked()
@@ -49,7 +49,7 @@ impl RecordEditorPanel {
                 state.duplicate_selected();
             }
             if ui
-                .add_enabled(can_edit && selected, egui::Button::new("🗑 Delete"))
+                .add_enabled(can_edit && selected, egui::Button::new("Delete"))
                 .on_hover_text("Stage the deletion of the selected records")
                 .on_disabled_hover_text(why)
                 .clicked()
@@ -91,19 +91,22 @@ impl RecordEditorPanel {
         };
         let buttons_height = 70.0;
         let mut changed = false;
+        let label = ui.label(RichText::new("Record JSON").small().weak());
         egui::ScrollArea::vertical()
             .max_height((ui.available_height() - buttons_height).max(80.0))
             .show(ui, |ui| {
-                let response = ui.add_enabled(
-                    can_edit,
-                    egui::TextEdit::multiline(&mut state.edit.record.text)
-                        .id_salt("record-editor")
-                        .code_editor()
-                        .hint_text("the record as JSON")
-                        .desired_width(f32::INFINITY)
-                        .desired_rows(12)
-                        .layouter(&mut layouter),
-                );
+                let response = ui
+                    .add_enabled(
+                        can_edit,
+                        egui::TextEdit::multiline(&mut state.edit.record.text)
+                            .id_salt("record-editor")
+                            .code_editor()
+                            .hint_text("the record as JSON")
+                            .desired_width(f32::INFINITY)
+                            .desired_rows(12)
+                            .layouter(&mut layouter),
+                    )
+                    .labelled_by(label.id);
                 changed = response.changed();
             });
         if changed {
@@ -126,7 +129,7 @@ impl RecordEditorPanel {
             let dirty = state.edit.record.dirty;
             let valid = state.edit.record.problem.is_none();
             if ui
-                .add_enabled(can_edit && dirty && valid, egui::Button::new("💾 Save"))
+                .add_enabled(can_edit && dirty && valid, egui::Button::new("Save"))
                 .on_hover_text("Stage this record (Write changes writes it)")
                 .on_disabled_hover_text(if can_edit {
                     "Fix the JSON or change something first"
