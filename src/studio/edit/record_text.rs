@@ -80,8 +80,8 @@ mod tests {
 
     #[test]
     fn bad_json_is_refused_with_its_line_and_column() {
-        let problem = parse_record("{\n  \"_id\": \"a\",\n  \"n\": tru\n}", "a").err();
-        assert_eq!(problem.as_ref().map(|p| (p.line, p.column)), Some((3, 9)));
+        let problem = parse_record("{\n  \"_id\": \"a\",\n  \"n\": x\n}", "a").err();
+        assert_eq!(problem.as_ref().map(|p| (p.line, p.column)), Some((3, 8)));
     }
 
     #[test]

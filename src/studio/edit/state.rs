@@ -885,3 +885,173 @@ pub fn parse_pipeline(text: &str) -> Result<Value, TextProblem> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::studio::backend::OpenedFolder;
+    use crate::studio::settings::Settings;
+    use crate::studio::state::Outgoing;
+    use crate::studio::worker::{Event, EventKind, Request, Slot};
+    use serde_json::json;
+
+    fn sent(state: &mut State) -> Vec<Request> {
+        state
+            .take_outgoing()
+            .into_iter()
+            .filter_map(|out| match out {
+                Outgoing::Request(request) => Some(request),
+                Outgoing::Cancel => None,
+            })
+            .collect()
+    }
+
+    /// `/db` open on `people` with records r0..r2 on the page.
+    fn opened() -> State {
+        let mut state = State::new(Settings::default());
+        state.open_folder(PathBuf::from("/db"), false);
+        let open = sent(&mut state);
+        state.apply(Event {
+            id: open[0].id,
+            kind: EventKind::Opened(OpenedFolder {
+                path: PathBuf::from("/db"),
+                read_only: false,
+                legacy: false,
+                collections: vec!["people".into(), "places".into()],
+            }),
+        });
+        let page = sent(&mut state)
+            .into_iter()
+            .rev()
+            .find(|r| r.kind.slot() == Slot::Page)
+            .map_or(0, |r| r.id);
+        state.apply(Event {
+            id: page,
+            kind: EventKind::Page {
+                collection: "people".into(),
+                skip: 0,
+                docs: (0..3)
+                    .filter_map(|i| match json!({"_id": format!("r{i}"), "n": i}) {
+                        Value::Object(map) => Some(map),
+                        _ => None,
+                    })
+                    .collect(),
+                elapsed: Duration::ZERO,
+                explain: None,
+            },
+        });
+        state
+    }
+
+    fn delete_row(state: &mut State, row: usize) {
+        if let Some(view) = state.current.as_mut() {
+            view.selection.click(row, Default::default());
+        }
+        state.delete_selected();
+    }
+
+    fn write_id(state: &mut State) -> RequestId {
+        state.write_changes();
+        sent(state)
+            .into_iter()
+            .find(|r| matches!(r.kind, RequestKind::Edit(EditRequest::Write { .. })))
+            .map_or(0, |r| r.id)
+    }
+
+    #[test]
+    fn a_failed_write_keeps_every_change_staged() {
+        let mut state = opened();
+        delete_row(&mut state, 0);
+        delete_row(&mut state, 1);
+        let id = write_id(&mut state);
+        assert!(state.edit.writing);
+        assert!(state.edit_blocked().is_some(), "no edits while writing");
+        state.apply(Event {
+            id,
+            kind: EventKind::Failed {
+                what: "writing 2 changes".into(),
+                why: "disk full".into(),
+            },
+        });
+        assert!(!state.edit.writing);
+        assert_eq!(state.edit.pending.len(), 2);
+        assert!(state.status.last_error.is_some());
+    }
+
+    #[test]
+    fn a_successful_write_clears_the_changes_and_rereads_the_page() {
+        let mut state = opened();
+        delete_row(&mut state, 0);
+        let id = write_id(&mut state);
+        state.apply(Event {
+            id,
+            kind: EventKind::Edit(EditEvent::Written { records: 1 }),
+        });
+        assert!(state.edit.pending.is_empty());
+        let slots: Vec<Slot> = sent(&mut state).iter().map(|r| r.kind.slot()).collect();
+        assert!(slots.contains(&Slot::Page) && slots.contains(&Slot::Count));
+    }
+
+    #[test]
+    fn reloading_after_a_conflict_drops_only_the_conflicting_changes() {
+        let mut state = opened();
+        delete_row(&mut state, 0);
+        delete_row(&mut state, 1);
+        let id = write_id(&mut state);
+        state.apply(Event {
+            id,
+            kind: EventKind::Edit(EditEvent::Conflicts(vec![Conflict {
+                collection: "people".into(),
+                id: "r0".into(),
+                now: None,
+            }])),
+        });
+        assert_eq!(
+            state.edit.pending.len(),
+            2,
+            "nothing dropped before the answer"
+        );
+        state.reload_conflicts();
+        let left: Vec<&str> = state.edit.pending.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(left, vec!["r1"]);
+    }
+
+    #[test]
+    fn switching_collection_with_pending_changes_waits_for_the_answer() {
+        let mut state = opened();
+        delete_row(&mut state, 2);
+        state.select_collection("places");
+        assert_eq!(
+            state.edit.guard,
+            Some(Guarded::SelectCollection("places".into()))
+        );
+        assert_eq!(
+            state.current.as_ref().map(|v| v.name.as_str()),
+            Some("people")
+        );
+        state.resolve_guard(GuardChoice::Discard);
+        assert!(state.edit.pending.is_empty());
+        assert_eq!(
+            state.current.as_ref().map(|v| v.name.as_str()),
+            Some("places")
+        );
+    }
+
+    #[test]
+    fn a_cell_edit_keeps_the_number_type_and_marks_the_row() {
+        let mut state = opened();
+        state.start_cell_edit(1, "n");
+        assert_eq!(
+            state.edit.cell.as_ref().map(|c| c.ty),
+            Some(ValueType::Number)
+        );
+        if let Some(cell) = state.edit.cell.as_mut() {
+            cell.text = "7".into();
+        }
+        assert!(state.commit_cell_edit());
+        let row = state
+            .row_record(1)
+            .map(|(doc, mark)| (doc.get("n").cloned(), mark));
+        assert_eq!(row, Some((Some(json!(7)), RowMark::Changed)));
+    }
+}
