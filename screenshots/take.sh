@@ -99,6 +99,37 @@ shot 09-view-menu 0.5
 click 100 55
 shot 10-light-theme 1.5
 
+# 12. Editing (dark theme again): the record editor beside the grid.
+click 54 12; sleep 0.7; click 100 35; sleep 1
+click 40 106; sleep 2
+click 496 127; sleep 1          # the Record editor toggle
+click 420 245; sleep 1          # select the second record
+shot 12-record-editor 1.5
+
+# 13. A cell edited in place (double-click), staged and tinted; the pending count.
+double_click 480 245; sleep 1
+shot 13-cell-editor 1
+ctrl a; type_text "Edited in place"; keys Return
+shot 14-staged-cell 1.5
+
+# 15. The pending list (Edit menu).
+click 90 12; sleep 0.7
+shot 15-edit-menu 0.5
+keys Escape; sleep 0.5
+ctrl z; sleep 0.5
+double_click 480 245; sleep 0.7; ctrl a; type_text "Edited again"; keys Return; sleep 0.7
+click 90 12; sleep 0.7; click 150 130
+shot 16-pending-list 1.5
+keys Escape
+
+# 17. The Aggregation tab with a pipeline run.
+click 385 127; sleep 1
+click 700 120; ctrl a
+type_text "[{\"\$group\": {\"_id\": \"\$city\", \"n\": {\"\$sum\": 1}}}]"
+sleep 0.5
+click 300 190
+shot 17-aggregation 2
+
 sleep 6  # the settings (theme, recent folders) are saved every 5 s
 kill "$pid"; wait "$pid" 2>/dev/null || true
 

@@ -8,9 +8,15 @@ use std::sync::mpsc;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::backend::Opener;
+use super::edit::state::Tab;
 use super::panels::AppAction;
+use super::panels::aggregate::AggregatePanel;
+use super::panels::bulk::bulk_window_ui;
+use super::panels::edit_menu::edit_shortcuts;
 use super::panels::grid::Grid;
+use super::panels::pending::{conflicts_window_ui, guard_ui, pending_window_ui};
 use super::panels::query_bar::QueryBar;
+use super::panels::record_editor::RecordEditorPanel;
 use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
@@ -95,6 +101,10 @@ pub struct StudioApp {
     query_bar: QueryBar,
     grid: Grid,
     status_bar: StatusBar,
+    record_editor: RecordEditorPanel,
+    aggregate: AggregatePanel,
+    /// The close the user approved has been sent.
+    quit_sent: bool,
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
@@ -140,6 +150,9 @@ impl StudioApp {
             query_bar: QueryBar,
             grid: Grid::default(),
             status_bar: StatusBar,
+            record_editor: RecordEditorPanel,
+            aggregate: AggregatePanel,
+            quit_sent: false,
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
@@ -186,6 +199,7 @@ impl StudioApp {
         if ctx.input_mut(|i| i.consume_shortcut(&RUN)) && self.state.current.is_some() {
             self.state.run_query();
         }
+        edit_shortcuts(ctx, &mut self.state);
         if ctx.input_mut(|i| i.consume_shortcut(&OPEN)) {
             return Some(AppAction::PickFolder { create: false });
         }
@@ -238,6 +252,13 @@ impl StudioApp {
                         ("Ctrl+Enter", "Run the query"),
                         ("Ctrl+O", "Open a folder"),
                         ("Ctrl+C", "Copy the selected records as JSON"),
+                        (
+                            "Double-click a value / F2",
+                            "Edit the cell (Enter stages, Esc cancels)",
+                        ),
+                        ("Del", "Stage the deletion of the selected records"),
+                        ("Ctrl+S", "Write the pending changes"),
+                        ("Ctrl+Z", "Undo the last edit"),
                         ("Click / Shift+click / Ctrl+click", "Select rows"),
                         ("Double-click a nested value", "Expand it"),
                         ("Click a column header", "Sort: ascending, descending, off"),
@@ -288,6 +309,14 @@ impl eframe::App for StudioApp {
         if let Some(folder) = dropped {
             self.state.open_folder(folder, false);
         }
+        // Closing the window with unwritten changes asks first.
+        if ctx.input(|i| i.viewport().close_requested()) && !self.state.may_close() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+        if self.state.edit.quit_approved && !self.quit_sent {
+            self.quit_sent = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         // Reopening after a worker stop is a request too.
         self.send_outgoing();
     }
@@ -310,11 +339,36 @@ impl eframe::App for StudioApp {
                 .default_size(240.0)
                 .min_size(140.0)
                 .show(ui, |ui| self.sidebar.ui(ui, &mut self.state));
-            egui::Panel::top("query_bar").show(ui, |ui| {
-                self.query_bar.ui(ui, &mut self.state);
-            });
+            if self.state.edit.record.open && self.state.current.is_some() {
+                egui::Panel::right("record_editor")
+                    .resizable(true)
+                    .default_size(340.0)
+                    .min_size(220.0)
+                    .show(ui, |ui| self.record_editor.ui(ui, &mut self.state));
+            }
+            if self.state.edit.tab == Tab::Documents {
+                egui::Panel::top("query_bar").show(ui, |ui| {
+                    self.query_bar.ui(ui, &mut self.state);
+                });
+            }
             egui::CentralPanel::default().show(ui, |ui| {
-                actions.extend(self.grid.ui(ui, &mut self.state));
+                if self.state.current.is_some() {
+                    ui.horizontal(|ui| {
+                        let tab = &mut self.state.edit.tab;
+                        ui.selectable_value(tab, Tab::Documents, "Documents");
+                        ui.selectable_value(tab, Tab::Aggregation, "Aggregation");
+                        ui.separator();
+                        ui.toggle_value(&mut self.state.edit.record.open, "Record editor")
+                            .on_hover_text(
+                                "Show the selected record as JSON, with New, Duplicate and Delete",
+                            );
+                    });
+                    ui.separator();
+                }
+                match self.state.edit.tab {
+                    Tab::Documents => actions.extend(self.grid.ui(ui, &mut self.state)),
+                    Tab::Aggregation => self.aggregate.ui(ui, &mut self.state),
+                }
             });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
@@ -322,6 +376,10 @@ impl eframe::App for StudioApp {
             });
         }
         self.windows_ui(&ctx);
+        pending_window_ui(&ctx, &mut self.state);
+        bulk_window_ui(&ctx, &mut self.state);
+        conflicts_window_ui(&ctx, &mut self.state);
+        guard_ui(&ctx, &mut self.state);
         self.update_title(&ctx);
         for action in actions {
             self.handle(action, &ctx);

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+pub use super::edit::backend::EditDatabase;
 use crate::{Document, Result};
 
 /// One page of a query: the filter, sort and projection as JSON objects
@@ -47,8 +48,9 @@ pub struct ExplainSummary {
 /// A page of records and how the engine found them.
 pub type FoundPage = (Vec<Document>, Option<ExplainSummary>);
 
-/// The engine operations Studio needs from an open folder.
-pub trait Database: Send {
+/// The engine operations Studio needs from an open folder (editing's are
+/// in [`EditDatabase`]).
+pub trait Database: Send + EditDatabase {
     fn path(&self) -> &Path;
     fn is_read_only(&self) -> bool;
     fn list_collections(&self) -> Vec<String>;
@@ -123,6 +125,7 @@ pub(crate) mod tests {
                     })
                     .collect(),
                 legacy: self.legacy,
+                saved: None,
             }))
         }
     }
@@ -133,6 +136,8 @@ pub(crate) mod tests {
         collection: String,
         records: Vec<Document>,
         legacy: bool,
+        /// The records when the transaction began (editing's tests).
+        saved: Option<Vec<Document>>,
     }
 
     impl MemoryDb {
@@ -198,6 +203,83 @@ pub(crate) mod tests {
         }
         fn flush(&mut self) -> Result<()> {
             Ok(())
+        }
+    }
+
+    impl EditDatabase for MemoryDb {
+        fn get_record(&self, collection: &str, id: &str) -> Result<Option<Document>> {
+            self.check(collection)?;
+            Ok(self
+                .records
+                .iter()
+                .find(|doc| doc.get("_id").and_then(Value::as_str) == Some(id))
+                .cloned())
+        }
+        fn begin(&mut self) -> Result<()> {
+            self.saved = Some(self.records.clone());
+            Ok(())
+        }
+        fn commit_changes(&mut self) -> Result<()> {
+            self.saved = None;
+            Ok(())
+        }
+        fn rollback_changes(&mut self) -> Result<()> {
+            if let Some(saved) = self.saved.take() {
+                self.records = saved;
+            }
+            Ok(())
+        }
+        fn insert_record(&mut self, collection: &str, record: Document) -> Result<()> {
+            self.check(collection)?;
+            self.records.push(record);
+            Ok(())
+        }
+        fn replace_record(
+            &mut self,
+            collection: &str,
+            id: &str,
+            record: &Document,
+        ) -> Result<bool> {
+            self.check(collection)?;
+            let found = self
+                .records
+                .iter_mut()
+                .find(|doc| doc.get("_id").and_then(Value::as_str) == Some(id));
+            Ok(found.map(|doc| *doc = record.clone()).is_some())
+        }
+        fn delete_record(&mut self, collection: &str, id: &str) -> Result<bool> {
+            self.check(collection)?;
+            let before = self.records.len();
+            self.records
+                .retain(|doc| doc.get("_id").and_then(Value::as_str) != Some(id));
+            Ok(self.records.len() < before)
+        }
+        fn update_matching(
+            &mut self,
+            collection: &str,
+            filter: &Value,
+            update: &Value,
+        ) -> Result<usize> {
+            self.check(collection)?;
+            let filter = crate::engine::query::Filter::parse(filter)?;
+            let update = crate::engine::query::Update::parse(update)?;
+            let mut n = 0;
+            for doc in self.records.iter_mut().filter(|doc| filter.matches(doc)) {
+                update.apply(doc)?;
+                n += 1;
+            }
+            Ok(n)
+        }
+        fn delete_matching(&mut self, collection: &str, filter: &Value) -> Result<usize> {
+            self.check(collection)?;
+            let filter = crate::engine::query::Filter::parse(filter)?;
+            let before = self.records.len();
+            self.records.retain(|doc| !filter.matches(doc));
+            Ok(before - self.records.len())
+        }
+        fn run_pipeline(&self, collection: &str, _pipeline: &Value) -> Result<Vec<Document>> {
+            self.check(collection)?;
+            Ok(self.records.clone())
         }
     }
 }

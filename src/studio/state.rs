@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::backend::{CollectionSummary, ExplainSummary, OpenedFolder, PageQuery};
+use super::edit::state::Guarded;
 use super::settings::{ColumnSort, Settings, SortDirection};
 use super::worker::{Event, EventKind, Request, RequestId, RequestKind, Slot};
 use crate::Document;
@@ -360,6 +361,8 @@ pub struct State {
     pub query_problem: Option<JsonProblem>,
     pub view_mode: ViewMode,
     pub status: Status,
+    /// Pending changes and the editors (studio::edit).
+    pub edit: super::edit::state::EditState,
     outbox: Vec<Outgoing>,
     next_id: RequestId,
     latest: BTreeMap<Slot, RequestId>,
@@ -378,7 +381,7 @@ impl State {
         std::mem::take(&mut self.outbox)
     }
 
-    fn send(&mut self, kind: RequestKind) -> RequestId {
+    pub(crate) fn send(&mut self, kind: RequestKind) -> RequestId {
         self.next_id += 1;
         let id = self.next_id;
         self.latest.insert(kind.slot(), id);
@@ -386,7 +389,7 @@ impl State {
         id
     }
 
-    fn is_latest(&self, slot: &Slot, id: RequestId) -> bool {
+    pub(crate) fn is_latest(&self, slot: &Slot, id: RequestId) -> bool {
         self.latest.get(slot) == Some(&id)
     }
 
@@ -397,21 +400,34 @@ impl State {
     // ----- folder actions -----
 
     pub fn open_folder(&mut self, path: PathBuf, create: bool) {
+        if self.hold_for_pending(Guarded::OpenFolder {
+            path: path.clone(),
+            create,
+        }) {
+            return;
+        }
         self.opening = Some(path.display().to_string());
         self.send(RequestKind::Open { path, create });
     }
 
     pub fn open_sample(&mut self, folder: PathBuf) {
+        if self.hold_for_pending(Guarded::OpenSample(folder.clone())) {
+            return;
+        }
         self.opening = Some("the sample database".to_owned());
         self.send(RequestKind::OpenSample { folder });
     }
 
     pub fn close_folder(&mut self) {
+        if self.hold_for_pending(Guarded::CloseFolder) {
+            return;
+        }
         self.send(RequestKind::Close);
         self.forget_folder();
     }
 
     fn forget_folder(&mut self) {
+        self.edit.leave_folder();
         self.folder = None;
         self.collections.clear();
         self.current = None;
@@ -435,6 +451,11 @@ impl State {
 
     /// Shows a collection: its remembered sort, an empty filter, page one.
     pub fn select_collection(&mut self, name: &str) {
+        if self.edit.pending.has_changes_outside(name)
+            && self.hold_for_pending(Guarded::SelectCollection(name.to_owned()))
+        {
+            return;
+        }
         let sort = self
             .folder
             .as_ref()
@@ -526,7 +547,7 @@ impl State {
         }
     }
 
-    fn request_page(&mut self) {
+    pub(crate) fn request_page(&mut self) {
         let page_size = self.page_size();
         let Some(view) = self.current.as_mut() else {
             return;
@@ -778,6 +799,7 @@ impl State {
                     self.status.count_time = Some(elapsed);
                 }
             }
+            EventKind::Edit(event) => self.on_edit_event(id, event),
             EventKind::Failed { what, why } => self.on_failed(id, what, why),
             EventKind::Stopped { why } => self.on_worker_stopped(why),
         }
@@ -785,6 +807,7 @@ impl State {
 
     fn on_opened(&mut self, opened: OpenedFolder) {
         self.opening = None;
+        self.edit.leave_folder();
         self.settings.remember_folder(&opened.path);
         self.collections = opened
             .collections
@@ -878,6 +901,7 @@ impl State {
                 }
             }
             Slot::Info(_) => {}
+            Slot::Edit(slot) => self.on_edit_failed(slot, &why),
         }
         self.status.last_error = Some(ErrorReport { what, why });
     }

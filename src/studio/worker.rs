@@ -20,6 +20,7 @@ use tokio::sync::mpsc as tokio_mpsc;
 use super::backend::{
     CollectionSummary, Database, ExplainSummary, OpenMode, OpenedFolder, Opener, PageQuery,
 };
+use super::edit::worker::{EditEvent, EditRequest, EditSlot};
 use crate::Document;
 
 /// Python 0.1 folders opened read-only until the engine could write them
@@ -36,6 +37,7 @@ pub enum Slot {
     Page,
     Count,
     Info(String),
+    Edit(EditSlot),
 }
 
 /// What the UI asks of the engine.
@@ -63,6 +65,8 @@ pub enum RequestKind {
         collection: String,
         filter: Value,
     },
+    /// Writing pending changes, bulk changes and pipelines (studio::edit).
+    Edit(EditRequest),
 }
 
 impl RequestKind {
@@ -74,6 +78,7 @@ impl RequestKind {
             RequestKind::Info { collection } => Slot::Info(collection.clone()),
             RequestKind::Page { .. } => Slot::Page,
             RequestKind::Count { .. } => Slot::Count,
+            RequestKind::Edit(request) => Slot::Edit(request.slot()),
         }
     }
 
@@ -94,6 +99,7 @@ impl RequestKind {
                 format!("querying {collection} (records from {})", query.skip + 1)
             }
             RequestKind::Count { collection, .. } => format!("counting {collection}"),
+            RequestKind::Edit(request) => request.describe(),
         }
     }
 
@@ -102,7 +108,7 @@ impl RequestKind {
     fn priority(&self) -> u8 {
         match self.slot() {
             Slot::Folder => 0,
-            Slot::Page => 1,
+            Slot::Page | Slot::Edit(_) => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
         }
@@ -138,6 +144,7 @@ pub enum EventKind {
         total: usize,
         elapsed: Duration,
     },
+    Edit(EditEvent),
     /// The request failed; `why` is the engine's message.
     Failed {
         what: String,
@@ -501,13 +508,15 @@ impl Worker {
                     elapsed: started.elapsed(),
                 })
             }
+            RequestKind::Edit(request) => {
+                let db = self.db.as_deref_mut().ok_or_else(no_folder)?;
+                super::edit::worker::run(db, request).map(EventKind::Edit)
+            }
         }
     }
 
     fn db(&self) -> crate::Result<&dyn Database> {
-        self.db.as_deref().ok_or_else(|| {
-            crate::Error::Transaction("no folder is open; open one from the start screen".into())
-        })
+        self.db.as_deref().ok_or_else(no_folder)
     }
 
     fn close(&mut self) -> crate::Result<()> {
@@ -577,6 +586,10 @@ impl Worker {
         }
         std::fs::rename(&staging, folder).map_err(|e| crate::Error::io(folder, e))
     }
+}
+
+fn no_folder() -> crate::Error {
+    crate::Error::Transaction("no folder is open; open one from the start screen".into())
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

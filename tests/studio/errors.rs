@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
+use fluxdb::Document;
 use fluxdb::studio::backend::{
-    CollectionSummary, Database, FoundPage, OpenMode, Opener, PageQuery,
+    CollectionSummary, Database, EditDatabase, FoundPage, OpenMode, Opener, PageQuery,
 };
 use fluxdb::studio::engine_link::EngineOpener;
 use serde_json::Value;
@@ -94,6 +95,49 @@ impl Database for Panicky {
     }
     fn flush(&mut self) -> fluxdb::Result<()> {
         self.0.flush()
+    }
+}
+
+impl EditDatabase for Panicky {
+    fn get_record(&self, collection: &str, id: &str) -> fluxdb::Result<Option<Document>> {
+        self.0.get_record(collection, id)
+    }
+    fn begin(&mut self) -> fluxdb::Result<()> {
+        self.0.begin()
+    }
+    fn commit_changes(&mut self) -> fluxdb::Result<()> {
+        self.0.commit_changes()
+    }
+    fn rollback_changes(&mut self) -> fluxdb::Result<()> {
+        self.0.rollback_changes()
+    }
+    fn insert_record(&mut self, collection: &str, record: Document) -> fluxdb::Result<()> {
+        self.0.insert_record(collection, record)
+    }
+    fn replace_record(
+        &mut self,
+        collection: &str,
+        id: &str,
+        record: &Document,
+    ) -> fluxdb::Result<bool> {
+        self.0.replace_record(collection, id, record)
+    }
+    fn delete_record(&mut self, collection: &str, id: &str) -> fluxdb::Result<bool> {
+        self.0.delete_record(collection, id)
+    }
+    fn update_matching(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> fluxdb::Result<usize> {
+        self.0.update_matching(collection, filter, update)
+    }
+    fn delete_matching(&mut self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
+        self.0.delete_matching(collection, filter)
+    }
+    fn run_pipeline(&self, collection: &str, pipeline: &Value) -> fluxdb::Result<Vec<Document>> {
+        self.0.run_pipeline(collection, pipeline)
     }
 }
 

@@ -2,6 +2,7 @@
 //! real engine) on temporary databases, headless.
 
 mod browse;
+mod edit;
 mod errors;
 mod legacy;
 mod start_screen;

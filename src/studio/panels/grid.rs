@@ -5,6 +5,8 @@ use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::AppAction;
+use super::cell_editor::{CellOutcome, cell_editor_ui, row_tint};
+use crate::studio::edit::value_type::ValueType;
 use crate::studio::settings::SortDirection;
 use crate::studio::state::{ClickModifiers, State, ViewMode};
 use crate::studio::widgets::json_highlight::layout_job;
@@ -58,6 +60,9 @@ struct TableInput {
     expand: Option<(usize, String)>,
     widths: Vec<f32>,
     copy: bool,
+    /// A double-click on a plain value: edit it in place.
+    edit_cell: Option<(usize, String)>,
+    focus_cell: Option<(usize, String)>,
 }
 
 impl Grid {
@@ -186,10 +191,16 @@ impl Grid {
             }
             return None;
         };
-        if page.docs.is_empty() {
+        let rows = state.grid_rows();
+        if rows == 0 {
             ui.label(RichText::new("No records match this query").weak());
             return None;
         }
+        let legacy = state.current_is_legacy();
+        let types = ValueType::offered(legacy);
+        let mut cell = state.edit.cell.clone();
+        let mut cell_outcome = CellOutcome::Editing;
+        let dark = ui.visuals().dark_mode;
         let columns = &page.columns;
         let mut input = TableInput::default();
         let modifiers = ui.input(|i| i.modifiers);
@@ -237,19 +248,37 @@ impl Grid {
             })
             .body(|body| {
                 input.widths = body.widths().to_vec();
-                body.rows(ROW_HEIGHT, page.docs.len(), |mut row| {
+                body.rows(ROW_HEIGHT, rows, |mut row| {
                     let index = row.index();
                     row.set_selected(view.selection.rows.contains(&index));
-                    let Some(doc) = page.docs.get(index) else {
+                    let Some((doc, mark)) = state.row_record(index) else {
                         return;
                     };
+                    let read = page.docs.get(index);
                     for field in columns {
                         let value = doc.get(field);
-                        let (_, response) = row.col(|ui| value_cell_ui(ui, value));
+                        let changed = read.is_none_or(|r| r.get(field) != value);
+                        let editing = cell
+                            .as_ref()
+                            .is_some_and(|c| c.row == index && &c.field == field);
+                        let (_, response) = row.col(|ui| {
+                            if let Some(tint) = row_tint(mark, changed, dark) {
+                                ui.painter().rect_filled(ui.max_rect(), 0.0, tint);
+                            }
+                            match cell.as_mut().filter(|_| editing) {
+                                Some(open) => {
+                                    cell_outcome = cell_editor_ui(ui, open, types, legacy);
+                                }
+                                None => value_cell_ui(ui, value),
+                            }
+                        });
                         if response.double_clicked() && value.is_some_and(is_nested) {
                             input.expand = Some((index, field.clone()));
+                        } else if response.double_clicked() {
+                            input.edit_cell = Some((index, field.clone()));
                         } else if response.clicked() {
                             input.clicked_row = Some(index);
+                            input.focus_cell = Some((index, field.clone()));
                         }
                         response.context_menu(|ui| {
                             if ui.button("Copy selected as JSON  (Ctrl+C)").clicked() {
@@ -260,6 +289,14 @@ impl Grid {
                     }
                 });
             });
+        state.edit.cell = cell;
+        match cell_outcome {
+            CellOutcome::Editing => {}
+            CellOutcome::Commit => {
+                state.commit_cell_edit();
+            }
+            CellOutcome::Cancel => state.cancel_cell_edit(),
+        }
         self.apply(state, input, modifiers)
     }
 
@@ -341,6 +378,12 @@ impl Grid {
             if input.expand.is_some() {
                 view.expanded = input.expand;
             }
+        }
+        if let Some(focus) = input.focus_cell {
+            state.edit.focus = Some(focus);
+        }
+        if let Some((row, field)) = input.edit_cell {
+            state.start_cell_edit(row, &field);
         }
         if let Some(field) = input.sort_by {
             state.sort_by_column(&field);

@@ -2,8 +2,14 @@
 //! changes it through its actions, and returns what only the app can do
 //! (dialogs, theme, clipboard) as an [`AppAction`].
 
+pub mod aggregate;
+pub mod bulk;
+pub mod cell_editor;
+pub mod edit_menu;
 pub mod grid;
+pub mod pending;
 pub mod query_bar;
+pub mod record_editor;
 pub mod sidebar;
 pub mod start;
 pub mod status_bar;

@@ -45,6 +45,7 @@ impl TopBar {
                     action = Some(AppAction::Quit);
                 }
             });
+            super::edit_menu::edit_menu_ui(ui, state);
             ui.menu_button("View", |ui| {
                 let theme = state.settings.theme;
                 if ui.radio(theme == ThemeChoice::Dark, "Dark theme").clicked() {
@@ -80,6 +81,7 @@ impl TopBar {
                         .on_hover_text(read_only_reason(folder.legacy));
                 }
             }
+            super::edit_menu::pending_count_ui(ui, state);
         });
         action
     }

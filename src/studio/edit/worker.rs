@@ -1,0 +1,251 @@
+//! The worker's editing requests: write the pending changes in one
+//! transaction (refusing records changed underneath), preview and run bulk
+//! updates and deletes, and run aggregation pipelines.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::pending::PendingChange;
+use crate::Document;
+use crate::engine::query::Update;
+use crate::studio::backend::{Database, PageQuery};
+
+/// How many records a bulk preview shows.
+pub const PREVIEW_RECORDS: usize = 10;
+
+/// An editing request; one variant group of the worker's requests.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditRequest {
+    /// Writes every change in one transaction. Unless `overwrite`, a record
+    /// that is no longer as it was read stops the write and is reported.
+    Write {
+        changes: Vec<PendingChange>,
+        overwrite: bool,
+    },
+    /// Counts the matches and shows the first records before and after.
+    BulkPreview(BulkJob),
+    BulkApply(BulkJob),
+    Aggregate {
+        collection: String,
+        pipeline: Value,
+    },
+}
+
+/// An update (or, with `update: None`, a delete) of every record a filter matches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkJob {
+    pub collection: String,
+    pub filter: Value,
+    pub update: Option<Value>,
+}
+
+/// The slot of an editing request: a newer one supersedes an older one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EditSlot {
+    Write,
+    BulkPreview,
+    Bulk,
+    Aggregate,
+}
+
+impl EditRequest {
+    pub fn slot(&self) -> EditSlot {
+        match self {
+            EditRequest::Write { .. } => EditSlot::Write,
+            EditRequest::BulkPreview(_) => EditSlot::BulkPreview,
+            EditRequest::BulkApply(_) => EditSlot::Bulk,
+            EditRequest::Aggregate { .. } => EditSlot::Aggregate,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            EditRequest::Write { changes, .. } => format!("writing {} changes", changes.len()),
+            EditRequest::BulkPreview(job) => {
+                format!("previewing the bulk change of {}", job.collection)
+            }
+            EditRequest::BulkApply(job) if job.update.is_some() => {
+                format!("updating the matching records of {}", job.collection)
+            }
+            EditRequest::BulkApply(job) => {
+                format!("deleting the matching records of {}", job.collection)
+            }
+            EditRequest::Aggregate { collection, .. } => {
+                format!("running the pipeline on {collection}")
+            }
+        }
+    }
+}
+
+/// A record that changed on disk after it was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub collection: String,
+    pub id: String,
+    /// The record as it is now (`None`: it was deleted).
+    pub now: Option<Document>,
+}
+
+/// A bulk change as it would be: the matches and the first few before/after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkPreview {
+    pub job: BulkJob,
+    pub matched: usize,
+    /// The first matches, and each as it would become (`None`: deleted).
+    pub samples: Vec<(Document, Option<Document>)>,
+}
+
+/// What an editing request produced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditEvent {
+    Written {
+        records: usize,
+    },
+    /// Nothing was written: these records changed underneath.
+    Conflicts(Vec<Conflict>),
+    Preview(BulkPreview),
+    BulkDone {
+        collection: String,
+        records: usize,
+        deleted: bool,
+    },
+    Aggregated {
+        docs: Vec<Document>,
+        elapsed: Duration,
+    },
+}
+
+/// Runs one editing request against the open folder.
+pub fn run(db: &mut dyn Database, request: &EditRequest) -> crate::Result<EditEvent> {
+    match request {
+        EditRequest::Write { changes, overwrite } => write(db, changes, *overwrite),
+        EditRequest::BulkPreview(job) => preview(db, job).map(EditEvent::Preview),
+        EditRequest::BulkApply(job) => {
+            let records = match &job.update {
+                Some(update) => db.update_matching(&job.collection, &job.filter, update)?,
+                None => db.delete_matching(&job.collection, &job.filter)?,
+            };
+            db.flush()?;
+            Ok(EditEvent::BulkDone {
+                collection: job.collection.clone(),
+                records,
+                deleted: job.update.is_none(),
+            })
+        }
+        EditRequest::Aggregate {
+            collection,
+            pipeline,
+        } => {
+            let started = Instant::now();
+            let docs = db.run_pipeline(collection, pipeline)?;
+            Ok(EditEvent::Aggregated {
+                docs,
+                elapsed: started.elapsed(),
+            })
+        }
+    }
+}
+
+/// The records that are no longer as they were read.
+fn conflicts(db: &dyn Database, changes: &[PendingChange]) -> crate::Result<Vec<Conflict>> {
+    let mut found = Vec::new();
+    for change in changes {
+        let now = db.get_record(&change.collection, &change.id)?;
+        if now != change.before {
+            found.push(Conflict {
+                collection: change.collection.clone(),
+                id: change.id.clone(),
+                now,
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn apply(db: &mut dyn Database, changes: &[PendingChange]) -> crate::Result<()> {
+    for change in changes {
+        let (collection, id) = (&change.collection, &change.id);
+        let exists = db.get_record(collection, id)?.is_some();
+        match (&change.after, exists) {
+            (Some(after), true) => {
+                db.replace_record(collection, id, after)?;
+            }
+            (Some(after), false) => db.insert_record(collection, after.clone())?,
+            (None, true) => {
+                db.delete_record(collection, id)?;
+            }
+            // Deleted underneath and overwritten with a delete: nothing to do.
+            (None, false) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks and writes inside one transaction: the conflict check sees the
+/// same state the writes go to, and a failure writes nothing.
+fn write(
+    db: &mut dyn Database,
+    changes: &[PendingChange],
+    overwrite: bool,
+) -> crate::Result<EditEvent> {
+    db.begin()?;
+    let outcome = (|| -> crate::Result<Option<Vec<Conflict>>> {
+        if !overwrite {
+            let found = conflicts(db, changes)?;
+            if !found.is_empty() {
+                return Ok(Some(found));
+            }
+        }
+        apply(db, changes)?;
+        Ok(None)
+    })();
+    match outcome {
+        Ok(None) => {
+            db.commit_changes()?;
+            Ok(EditEvent::Written {
+                records: changes.len(),
+            })
+        }
+        Ok(Some(found)) => {
+            db.rollback_changes()?;
+            Ok(EditEvent::Conflicts(found))
+        }
+        Err(error) => match db.rollback_changes() {
+            Ok(()) => Err(error),
+            Err(rollback) => Err(crate::Error::Transaction(format!(
+                "{error}; the rollback failed too: {rollback}"
+            ))),
+        },
+    }
+}
+
+fn preview(db: &dyn Database, job: &BulkJob) -> crate::Result<BulkPreview> {
+    let update = job.update.as_ref().map(Update::parse).transpose()?;
+    let matched = db.count(&job.collection, &job.filter)?;
+    let query = PageQuery {
+        filter: job.filter.clone(),
+        sort: None,
+        projection: None,
+        skip: 0,
+        limit: PREVIEW_RECORDS,
+    };
+    let (docs, _) = db.find_page(&job.collection, &query)?;
+    let mut samples = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let after = match &update {
+            Some(update) => {
+                let mut changed = doc.clone();
+                update.apply(&mut changed)?;
+                Some(changed)
+            }
+            None => None,
+        };
+        samples.push((doc, after));
+    }
+    Ok(BulkPreview {
+        job: job.clone(),
+        matched,
+        samples,
+    })
+}

@@ -1,0 +1,147 @@
+//! Update-many and delete-many by the current filter: the update is typed,
+//! a preview shows the match count and the first records before and after,
+//! and nothing is written until Apply (an empty filter also needs a tick).
+
+use egui::{RichText, Ui};
+use serde_json::Value;
+
+use crate::studio::panels::pending::field_changes;
+use crate::studio::state::{State, format_count};
+use crate::studio::widgets::value_cell::compact_json;
+
+pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
+    let Some(form) = state.edit.bulk.as_ref() else {
+        return;
+    };
+    let title = if form.delete {
+        "Delete matching records"
+    } else {
+        "Update matching records"
+    };
+    let mut open = true;
+    let mut preview = false;
+    let mut apply = false;
+    egui::Window::new(title)
+        .open(&mut open)
+        .default_width(620.0)
+        .vscroll(true)
+        .show(ctx, |ui| {
+            let Some(form) = state.edit.bulk.as_mut() else {
+                return;
+            };
+            ui.label(format!("Collection: {}", form.collection));
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Filter (from the query bar):");
+                ui.label(RichText::new(form.filter.to_string()).monospace());
+            });
+            if !form.delete {
+                let label = ui.label("Update");
+                let response = ui
+                    .add(
+                        egui::TextEdit::multiline(&mut form.update_text)
+                            .id_salt("bulk-update")
+                            .code_editor()
+                            .hint_text(r#"{"$set": {"field": "value"}}"#)
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
+                if response.changed() {
+                    form.preview = None;
+                    form.problem = None;
+                }
+            }
+            if let Some(problem) = &form.problem {
+                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {problem}"));
+            }
+            if form.filter_is_empty() {
+                ui.checkbox(
+                    &mut form.confirm_all,
+                    format!(
+                        "The filter is empty: change every record of {}",
+                        form.collection
+                    ),
+                );
+            }
+            ui.horizontal(|ui| {
+                preview = ui
+                    .add_enabled(!form.running, egui::Button::new("Preview"))
+                    .on_hover_text(
+                        "Count the matches and show the first changes; nothing is written",
+                    )
+                    .clicked();
+                if form.running {
+                    ui.spinner();
+                }
+                let confirmed = !form.filter_is_empty() || form.confirm_all;
+                let label = match &form.preview {
+                    Some(p) if form.delete => format!("Delete {} records", format_count(p.matched)),
+                    Some(p) => format!("Update {} records", format_count(p.matched)),
+                    None => "Apply".to_owned(),
+                };
+                apply = ui
+                    .add_enabled(
+                        form.preview.is_some() && confirmed && !form.running,
+                        egui::Button::new(label),
+                    )
+                    .on_disabled_hover_text(if form.preview.is_none() {
+                        "Preview first"
+                    } else {
+                        "Tick the box to change every record"
+                    })
+                    .clicked();
+            });
+            if let Some(p) = &form.preview {
+                preview_ui(ui, p);
+            }
+        });
+    if !open {
+        state.edit.bulk = None;
+    } else if preview {
+        state.preview_bulk();
+    } else if apply {
+        state.apply_bulk();
+    }
+}
+
+fn preview_ui(ui: &mut Ui, preview: &crate::studio::edit::worker::BulkPreview) {
+    ui.separator();
+    ui.label(
+        RichText::new(format!(
+            "{} records match; the first {}:",
+            format_count(preview.matched),
+            preview.samples.len()
+        ))
+        .strong(),
+    );
+    for (before, after) in &preview.samples {
+        let id = before
+            .get("_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(id).monospace().strong());
+            match after {
+                None => {
+                    ui.label(RichText::new("deleted").color(egui::Color32::from_rgb(210, 70, 70)));
+                }
+                Some(after) => {
+                    let changes = field_changes(before, after);
+                    if changes.is_empty() {
+                        ui.label(RichText::new("unchanged").weak());
+                    }
+                    for (field, old, new) in changes {
+                        let show = |v: Option<&Value>| {
+                            v.map_or("(none)".to_owned(), |v| compact_json(v, 60))
+                        };
+                        ui.label(format!(
+                            "{field}: {} -> {}",
+                            show(old.as_ref()),
+                            show(new.as_ref())
+                        ));
+                    }
+                }
+            }
+        });
+    }
+}

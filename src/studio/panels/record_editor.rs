@@ -1,0 +1,152 @@
+//! The record editor side panel: the selected record as pretty JSON,
+//! editable, checked as typed; Save stages it. New, Duplicate and Delete.
+
+use egui::{RichText, TextBuffer, Ui};
+
+use crate::studio::edit::state::RowMark;
+use crate::studio::state::State;
+use crate::studio::widgets::json_highlight::{layout_job, offset_of};
+
+#[derive(Default)]
+pub struct RecordEditorPanel;
+
+impl RecordEditorPanel {
+    pub fn ui(&mut self, ui: &mut Ui, state: &mut State) {
+        state.sync_record_editor();
+        let blocked = state.edit_blocked();
+        let can_edit = state.can_edit();
+        let why = blocked.unwrap_or("Pick a collection first");
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.heading("Record");
+            if state.current_is_legacy() {
+                crate::studio::panels::top_bar::badge_ui(
+                    ui,
+                    "text only",
+                    egui::Color32::from_rgb(0xc0, 0x80, 0x20),
+                )
+                .on_hover_text(
+                    "A Python 0.1 collection: numbers, bools and objects are stored as their text",
+                );
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(can_edit, egui::Button::new("New record"))
+                .on_hover_text("Stage a new record with a fresh _id")
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                state.new_record();
+            }
+            let selected = state.editor_row().is_some();
+            if ui
+                .add_enabled(can_edit && selected, egui::Button::new("Duplicate"))
+                .on_hover_text("Stage a copy of the selected records with new _ids")
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                state.duplicate_selected();
+            }
+            if ui
+                .add_enabled(can_edit && selected, egui::Button::new("Delete"))
+                .on_hover_text("Stage the deletion of the selected records")
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                state.delete_selected();
+            }
+        });
+        ui.separator();
+        let Some(id) = state.edit.record.id.clone() else {
+            ui.label(RichText::new("Select a record to edit it here").weak());
+            return;
+        };
+        let mark = state
+            .editor_row()
+            .and_then(|row| state.row_record(row))
+            .map(|(_, mark)| mark);
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&id).monospace().strong());
+            match mark {
+                Some(RowMark::Changed) => {
+                    ui.label(RichText::new("changed (pending)").italics());
+                }
+                Some(RowMark::New) => {
+                    ui.label(RichText::new("new (pending)").italics());
+                }
+                _ => {}
+            }
+        });
+        let problem = state.edit.record.problem.clone();
+        let error_at = problem
+            .as_ref()
+            .map(|p| offset_of(&state.edit.record.text, p.line, p.column));
+        let dark = ui.visuals().dark_mode;
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, wrap_width: f32| {
+            let mut job = layout_job(buffer.as_str(), font.clone(), dark, error_at);
+            job.wrap.max_width = wrap_width;
+            ui.fonts_mut(|fonts| fonts.layout_job(job))
+        };
+        let buttons_height = 70.0;
+        let mut changed = false;
+        let label = ui.label(RichText::new("Record JSON").small().weak());
+        egui::ScrollArea::vertical()
+            .max_height((ui.available_height() - buttons_height).max(80.0))
+            .show(ui, |ui| {
+                let response = ui
+                    .add_enabled(
+                        can_edit,
+                        egui::TextEdit::multiline(&mut state.edit.record.text)
+                            .id_salt("record-editor")
+                            .code_editor()
+                            .hint_text("the record as JSON")
+                            .desired_width(f32::INFINITY)
+                            .desired_rows(12)
+                            .layouter(&mut layouter),
+                    )
+                    .labelled_by(label.id);
+                changed = response.changed();
+            });
+        if changed {
+            state.record_text_changed();
+        }
+        match &state.edit.record.problem {
+            Some(problem) => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {problem}"));
+            }
+            None if state.edit.record.dirty => {
+                ui.label(
+                    RichText::new("Valid JSON · Save stages the change")
+                        .small()
+                        .weak(),
+                );
+            }
+            None => {}
+        }
+        ui.horizontal(|ui| {
+            let dirty = state.edit.record.dirty;
+            let valid = state.edit.record.problem.is_none();
+            if ui
+                .add_enabled(can_edit && dirty && valid, egui::Button::new("Save"))
+                .on_hover_text("Stage this record (Write changes writes it)")
+                .on_disabled_hover_text(if can_edit {
+                    "Fix the JSON or change something first"
+                } else {
+                    why
+                })
+                .clicked()
+            {
+                state.save_record_text();
+            }
+            if ui
+                .add_enabled(dirty, egui::Button::new("Discard"))
+                .on_hover_text("Drop the edits in this editor")
+                .clicked()
+            {
+                state.discard_record_text();
+            }
+        });
+    }
+}
