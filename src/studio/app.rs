@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::backend::Opener;
+use super::dialogs::DialogsUi;
 use super::panels::AppAction;
 use super::panels::grid::Grid;
 use super::panels::query_bar::QueryBar;
@@ -95,6 +96,7 @@ pub struct StudioApp {
     query_bar: QueryBar,
     grid: Grid,
     status_bar: StatusBar,
+    dialogs: DialogsUi,
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
@@ -140,6 +142,7 @@ impl StudioApp {
             query_bar: QueryBar,
             grid: Grid::default(),
             status_bar: StatusBar,
+            dialogs: DialogsUi::default(),
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
@@ -277,16 +280,19 @@ impl eframe::App for StudioApp {
         if let Some((create, path)) = self.dialog.poll() {
             self.state.open_folder(path, create);
         }
-        // A folder dropped on the window opens it.
-        let dropped = ctx.input(|i| {
+        // A folder dropped on the window opens it; a file to import opens
+        // the import dialog with it.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
                 .iter()
                 .map(|file| file.path().to_path_buf())
-                .find(|path| path.is_dir())
+                .collect()
         });
-        if let Some(folder) = dropped {
-            self.state.open_folder(folder, false);
+        if let Some(folder) = dropped.iter().find(|path| path.is_dir()) {
+            self.state.open_folder(folder.clone(), false);
+        } else if let Some(file) = dropped.first() {
+            super::dialogs::open_dropped_file(&mut self.state, file);
         }
         // Reopening after a worker stop is a request too.
         self.send_outgoing();
@@ -322,6 +328,7 @@ impl eframe::App for StudioApp {
             });
         }
         self.windows_ui(&ctx);
+        self.dialogs.ui(&ctx, &mut self.state);
         self.update_title(&ctx);
         for action in actions {
             self.handle(action, &ctx);

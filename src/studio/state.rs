@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::backend::{CollectionSummary, ExplainSummary, OpenedFolder, PageQuery};
+use super::dialogs::jobs::{ManageRequest, Outcome};
+use super::dialogs::model::Dialogs;
 use super::settings::{ColumnSort, Settings, SortDirection};
 use super::worker::{Event, EventKind, Request, RequestId, RequestKind, Slot};
 use crate::Document;
@@ -360,6 +362,8 @@ pub struct State {
     pub query_problem: Option<JsonProblem>,
     pub view_mode: ViewMode,
     pub status: Status,
+    /// Import, export, backup and collection dialogs (dialogs::model).
+    pub dialogs: Dialogs,
     outbox: Vec<Outgoing>,
     next_id: RequestId,
     latest: BTreeMap<Slot, RequestId>,
@@ -642,6 +646,7 @@ impl State {
 
     /// Stops waiting: queued work is dropped and late answers ignored.
     pub fn cancel(&mut self) {
+        self.dialogs.cancel_all();
         self.outbox.push(Outgoing::Cancel);
         self.latest.remove(&Slot::Page);
         self.latest.remove(&Slot::Count);
@@ -778,6 +783,11 @@ impl State {
                     self.status.count_time = Some(elapsed);
                 }
             }
+            EventKind::Manage(event) => {
+                if let Some(outcome) = self.dialogs.apply(id, event) {
+                    self.after_job(outcome);
+                }
+            }
             EventKind::Failed { what, why } => self.on_failed(id, what, why),
             EventKind::Stopped { why } => self.on_worker_stopped(why),
         }
@@ -850,6 +860,12 @@ impl State {
     }
 
     fn on_failed(&mut self, id: RequestId, what: String, why: String) {
+        let report = ErrorReport { what, why };
+        if self.dialogs.fail(id, &report) {
+            self.status.last_error = Some(report);
+            return;
+        }
+        let ErrorReport { what, why } = report;
         let slot = self
             .latest
             .iter()
@@ -877,9 +893,60 @@ impl State {
                     view.total = Total::Unknown;
                 }
             }
-            Slot::Info(_) => {}
+            Slot::Info(_) | Slot::Manage => {}
         }
         self.status.last_error = Some(ErrorReport { what, why });
+    }
+
+    // ----- dialog jobs -----
+
+    /// Sends a dialog's job to the worker; the dialog keeps the id.
+    pub fn send_manage(&mut self, request: ManageRequest) -> RequestId {
+        self.send(RequestKind::Manage(request))
+    }
+
+    /// A dialog's job finished: its message goes to the status line, the
+    /// sidebar is read again if collections changed, and the grid if the
+    /// records it shows did.
+    fn after_job(&mut self, outcome: Outcome) {
+        self.status.notice = Some(outcome.message.clone());
+        let mut rerun = outcome.changed.is_some()
+            && self.current.as_ref().map(|v| &v.name) == outcome.changed.as_ref();
+        if let Some(names) = outcome.collections {
+            let current = self.current.as_ref().map(|v| v.name.clone());
+            self.collections = names
+                .iter()
+                .map(|name| CollectionEntry {
+                    name: name.clone(),
+                    summary: None,
+                })
+                .collect();
+            for name in &names {
+                self.send(RequestKind::Info {
+                    collection: name.clone(),
+                });
+            }
+            let shown = outcome
+                .select
+                .filter(|name| names.contains(name))
+                .or(current.filter(|name| names.contains(name)))
+                .or_else(|| names.first().cloned());
+            match shown {
+                Some(name) if self.current.as_ref().map(|v| &v.name) != Some(&name) => {
+                    self.select_collection(&name);
+                    rerun = false;
+                }
+                Some(_) => {}
+                None => self.current = None,
+            }
+        }
+        if rerun {
+            // Its records changed: the count is read again too.
+            if let Some(view) = self.current.as_mut() {
+                view.applied = None;
+            }
+            self.run_query();
+        }
     }
 
     /// The worker thread ended: report it, and reopen the folder (which

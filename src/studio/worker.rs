@@ -20,6 +20,7 @@ use tokio::sync::mpsc as tokio_mpsc;
 use super::backend::{
     CollectionSummary, Database, ExplainSummary, OpenMode, OpenedFolder, Opener, PageQuery,
 };
+use super::dialogs::jobs::{self, ManageEvent, ManageRequest};
 use crate::Document;
 
 /// Python 0.1 folders opened read-only until the engine could write them
@@ -36,6 +37,8 @@ pub enum Slot {
     Page,
     Count,
     Info(String),
+    /// The dialogs' jobs: each runs; none supersedes another.
+    Manage,
 }
 
 /// What the UI asks of the engine.
@@ -63,6 +66,8 @@ pub enum RequestKind {
         collection: String,
         filter: Value,
     },
+    /// Import, export, backup, collection and index operations (dialogs).
+    Manage(ManageRequest),
 }
 
 impl RequestKind {
@@ -74,6 +79,7 @@ impl RequestKind {
             RequestKind::Info { collection } => Slot::Info(collection.clone()),
             RequestKind::Page { .. } => Slot::Page,
             RequestKind::Count { .. } => Slot::Count,
+            RequestKind::Manage(_) => Slot::Manage,
         }
     }
 
@@ -94,6 +100,7 @@ impl RequestKind {
                 format!("querying {collection} (records from {})", query.skip + 1)
             }
             RequestKind::Count { collection, .. } => format!("counting {collection}"),
+            RequestKind::Manage(request) => request.describe(),
         }
     }
 
@@ -102,7 +109,7 @@ impl RequestKind {
     fn priority(&self) -> u8 {
         match self.slot() {
             Slot::Folder => 0,
-            Slot::Page => 1,
+            Slot::Page | Slot::Manage => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
         }
@@ -125,6 +132,8 @@ pub enum EventKind {
     Opened(OpenedFolder),
     Closed,
     Info(CollectionSummary),
+    /// A dialog job's progress or result.
+    Manage(ManageEvent),
     Page {
         collection: String,
         skip: usize,
@@ -382,7 +391,7 @@ impl Worker {
                 if request.kind.slot() == Slot::Folder {
                     // Everything queued was for the folder being left.
                     self.queue.clear();
-                } else {
+                } else if request.kind.slot() != Slot::Manage {
                     let slot = request.kind.slot();
                     self.queue.retain(|queued| queued.kind.slot() != slot);
                 }
@@ -406,7 +415,7 @@ impl Worker {
         let what = request.kind.describe();
         self.sink
             .send(id, EventKind::Started { what: what.clone() });
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(&request.kind)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(id, &request.kind)));
         match outcome {
             Ok(Ok(kind)) => self.sink.send(id, kind),
             Ok(Err(error)) => self.sink.send(
@@ -454,8 +463,13 @@ impl Worker {
         );
     }
 
-    fn run(&mut self, kind: &RequestKind) -> crate::Result<EventKind> {
+    fn run(&mut self, id: RequestId, kind: &RequestKind) -> crate::Result<EventKind> {
         match kind {
+            RequestKind::Manage(request) => {
+                let sink = &self.sink;
+                let mut progress = |p| sink.send(id, EventKind::Manage(ManageEvent::Progress(p)));
+                jobs::run(self.db.as_deref_mut(), request, &mut progress).map(EventKind::Manage)
+            }
             RequestKind::Open { path, create } => {
                 if !*create && !path.is_dir() {
                     return Err(crate::Error::io(
