@@ -2,6 +2,7 @@
 //! real engine) on temporary databases, headless.
 
 mod browse;
+mod dialogs;
 mod errors;
 mod legacy;
 mod start_screen;

@@ -32,7 +32,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
     }
     let mut open = true;
     let mut close = false;
-    egui::Window::new("Import")
+    egui::Window::new("Import records")
         .open(&mut open)
         .default_width(640.0)
         .collapsible(false)
@@ -121,6 +121,10 @@ fn dialog_ui(
                             dialog.target = name.clone();
                         }
                     }
+                })
+                .response
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Existing collections")
                 });
             if !dialog.target.trim().is_empty() && !names.contains(&dialog.target) {
                 ui.label(RichText::new("(a new collection)").weak());
@@ -161,12 +165,18 @@ fn dialog_ui(
         }
     });
     ui.separator();
-    preview_ui(ui, dialog, running);
-    ui.separator();
+    let close = actions_ui(ui, state, dialog, &names);
     job_ui(ui, &mut dialog.job);
+    ui.separator();
+    preview_ui(ui, dialog, running);
+    close
+}
+
+/// Import and Close, with why Import is off; true when the user closed.
+fn actions_ui(ui: &mut Ui, state: &mut State, dialog: &mut ImportDialog, names: &[String]) -> bool {
     let mut close = false;
     ui.horizontal(|ui| {
-        let problem = dialog.start(&names, target_is_legacy(state, dialog.target.trim()));
+        let problem = dialog.start(names, target_is_legacy(state, dialog.target.trim()));
         let read_only = read_only_reason(state);
         let enabled = !dialog.job.is_running() && problem.is_ok() && read_only.is_none();
         let button = ui.add_enabled(enabled, egui::Button::new("Import"));
@@ -236,7 +246,7 @@ fn preview_ui(ui: &mut Ui, dialog: &mut ImportDialog, running: bool) {
     let columns = columns_of(&docs);
     egui::ScrollArea::both()
         .id_salt("import-preview")
-        .max_height(220.0)
+        .max_height(200.0)
         .show(ui, |ui| {
             egui::Grid::new("import-preview-grid")
                 .striped(true)
@@ -287,6 +297,14 @@ fn csv_columns_ui(ui: &mut Ui, dialog: &mut ImportDialog, columns: &[PreviewColu
                             dialog.csv_types.insert(column.name.clone(), column_type);
                         }
                     }
+                })
+                .response
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::ComboBox,
+                        true,
+                        format!("Type of {}", column.name),
+                    )
                 });
             ui.add_space(8.0);
         }

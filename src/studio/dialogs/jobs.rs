@@ -380,7 +380,7 @@ pub fn run(
             let report = db.compact(name)?;
             let reclaimed = report.bytes_before.saturating_sub(report.bytes_after);
             let mut outcome = Outcome::new(format!(
-                "Compacted {name}: reclaimed {} ({} → {})",
+                "Compacted {name}: reclaimed {} ({} before, {} after)",
                 format_bytes(reclaimed),
                 format_bytes(report.bytes_before),
                 format_bytes(report.bytes_after)

@@ -154,7 +154,7 @@ pub fn job_ui(ui: &mut Ui, job: &mut JobState) {
                     let label = if *cancelling {
                         "Cancelling…"
                     } else {
-                        "Cancel"
+                        "Cancel this job"
                     };
                     if ui
                         .add_enabled(!*cancelling, egui::Button::new(label))
