@@ -28,7 +28,11 @@ chmod 700 "$runtime"
 trap 'rm -rf "$data" "$runtime"' EXIT
 
 export XDG_DATA_HOME="$data" XDG_RUNTIME_DIR="$runtime" WINIT_X11_SCALE_FACTOR=1
-export BIN out
+# A file for the import dialog's preview, with one bad line.
+IMPORT_FILE="$data/people.jsonl"
+printf '%s\n' '{"_id": "n1", "name": "Ada", "age": 36}' '{"_id": "n2", "name": "Linus", "age": 54, "tags": ["a"]}' \
+    '{"_id": "n3", oops}' '{"_id": "n4", "name": "Grace", "age": 85}' > "$IMPORT_FILE"
+export BIN out IMPORT_FILE
 
 xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
 set -euo pipefail
@@ -129,6 +133,18 @@ type_text "[{\"\$group\": {\"_id\": \"\$city\", \"n\": {\"\$sum\": 1}}}]"
 sleep 0.5
 click 300 190
 shot 17-aggregation 2
+# 18-19. The dialogs (the typed path: no portal or zenity under Xvfb).
+# Each dialog is closed with the close button of its window before
+# the next: the windows open at the top left.
+click 54 12; sleep 0.5   # back to the dark theme
+click 100 35; sleep 1
+xdotool mousemove --window "$win" 45 93 click 3; sleep 0.8
+shot 18-context-menu 0.5
+keys Escape; sleep 0.3
+click 16 12; sleep 0.7
+click 60 132; sleep 1   # File > Import...
+click 300 60; type_text "$IMPORT_FILE"
+shot 19-import-preview 2.5
 
 sleep 6  # the settings (theme, recent folders) are saved every 5 s
 kill "$pid"; wait "$pid" 2>/dev/null || true

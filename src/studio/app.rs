@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::backend::Opener;
+use super::dialogs::DialogsUi;
 use super::edit::state::Tab;
 use super::panels::AppAction;
 use super::panels::aggregate::AggregatePanel;
@@ -105,6 +106,7 @@ pub struct StudioApp {
     aggregate: AggregatePanel,
     /// The close the user approved has been sent.
     quit_sent: bool,
+    dialogs: DialogsUi,
     show_shortcuts: bool,
     show_about: bool,
     applied_theme: Option<ThemeChoice>,
@@ -153,6 +155,7 @@ impl StudioApp {
             record_editor: RecordEditorPanel,
             aggregate: AggregatePanel,
             quit_sent: false,
+            dialogs: DialogsUi::default(),
             show_shortcuts: false,
             show_about: false,
             applied_theme: None,
@@ -298,16 +301,19 @@ impl eframe::App for StudioApp {
         if let Some((create, path)) = self.dialog.poll() {
             self.state.open_folder(path, create);
         }
-        // A folder dropped on the window opens it.
-        let dropped = ctx.input(|i| {
+        // A folder dropped on the window opens it; a file to import opens
+        // the import dialog with it.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
                 .iter()
                 .map(|file| file.path().to_path_buf())
-                .find(|path| path.is_dir())
+                .collect()
         });
-        if let Some(folder) = dropped {
-            self.state.open_folder(folder, false);
+        if let Some(folder) = dropped.iter().find(|path| path.is_dir()) {
+            self.state.open_folder(folder.clone(), false);
+        } else if let Some(file) = dropped.first() {
+            super::dialogs::open_dropped_file(&mut self.state, file);
         }
         // Closing the window with unwritten changes asks first.
         if ctx.input(|i| i.viewport().close_requested()) && !self.state.may_close() {
@@ -380,6 +386,7 @@ impl eframe::App for StudioApp {
         bulk_window_ui(&ctx, &mut self.state);
         conflicts_window_ui(&ctx, &mut self.state);
         guard_ui(&ctx, &mut self.state);
+        self.dialogs.ui(&ctx, &mut self.state);
         self.update_title(&ctx);
         for action in actions {
             self.handle(action, &ctx);

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use super::edit::backend::EditDatabase;
+use crate::engine::{
+    BackupReport, CompactReport, ExportOptions, ImportOptions, ImportReport, RestoreReport,
+};
+use crate::interchange::Progress;
 use crate::{Document, Result};
 
 /// One page of a query: the filter, sort and projection as JSON objects
@@ -62,6 +66,47 @@ pub trait Database: Send + EditDatabase {
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize>;
     fn flush(&mut self) -> Result<()>;
+
+    // ----- the dialogs (import, export, backup, collections, indexes) -----
+
+    /// Imports a JSON, JSON Lines or CSV file (all or nothing).
+    fn import_documents(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportReport>;
+    /// Replaces a collection with a one-collection backup; `Ok(false)` if
+    /// the file does not exist.
+    fn import_collection(&mut self, collection: &str, file: &Path) -> Result<bool>;
+    /// `progress(records done, total)`.
+    fn export_documents(
+        &self,
+        collection: &str,
+        file: &Path,
+        options: &ExportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64>;
+    fn export_collection(&self, collection: &str, file: &Path) -> Result<bool>;
+    fn backup_database(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupReport>;
+    fn restore_database(&mut self, file: &Path) -> Result<RestoreReport>;
+    fn rename_collection(&mut self, from: &str, to: &str) -> Result<()>;
+    fn clear_collection(&mut self, name: &str) -> Result<bool>;
+    fn drop_collection(&mut self, name: &str) -> Result<bool>;
+    fn compact(&mut self, name: &str) -> Result<CompactReport>;
+    /// `progress(records done, total)` while the index builds.
+    fn create_index(
+        &mut self,
+        collection: &str,
+        field: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<bool>;
+    fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool>;
 }
 
 /// How a folder is to be opened.
@@ -204,6 +249,87 @@ pub(crate) mod tests {
         fn flush(&mut self) -> Result<()> {
             Ok(())
         }
+        fn import_documents(
+            &mut self,
+            _collection: &str,
+            file: &Path,
+            _options: ImportOptions,
+            _progress: &mut dyn FnMut(Progress),
+        ) -> Result<ImportReport> {
+            Err(no_files(file))
+        }
+        fn import_collection(&mut self, _collection: &str, file: &Path) -> Result<bool> {
+            Err(no_files(file))
+        }
+        fn export_documents(
+            &self,
+            _collection: &str,
+            file: &Path,
+            _options: &ExportOptions,
+            _progress: &mut dyn FnMut(u64, u64),
+        ) -> Result<u64> {
+            Err(no_files(file))
+        }
+        fn export_collection(&self, _collection: &str, file: &Path) -> Result<bool> {
+            Err(no_files(file))
+        }
+        fn backup_database(
+            &self,
+            file: &Path,
+            _progress: &mut dyn FnMut(u64, u64),
+        ) -> Result<BackupReport> {
+            Err(no_files(file))
+        }
+        fn restore_database(&mut self, file: &Path) -> Result<RestoreReport> {
+            Err(no_files(file))
+        }
+        fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
+            self.check(from)?;
+            self.collection = to.to_owned();
+            Ok(())
+        }
+        fn clear_collection(&mut self, name: &str) -> Result<bool> {
+            self.check(name)?;
+            self.records.clear();
+            Ok(true)
+        }
+        fn drop_collection(&mut self, name: &str) -> Result<bool> {
+            self.check(name)?;
+            self.records.clear();
+            Ok(true)
+        }
+        fn compact(&mut self, name: &str) -> Result<CompactReport> {
+            self.check(name)?;
+            Ok(CompactReport {
+                bytes_before: 0,
+                bytes_after: 0,
+            })
+        }
+        fn create_index(
+            &mut self,
+            collection: &str,
+            _field: &str,
+            progress: &mut dyn FnMut(usize, usize),
+        ) -> Result<bool> {
+            self.check(collection)?;
+            progress(self.records.len(), self.records.len());
+            Ok(true)
+        }
+        fn drop_index(&mut self, collection: &str, _field: &str) -> Result<bool> {
+            self.check(collection)?;
+            Ok(false)
+        }
+    }
+
+    /// The memory engine keeps no files: file operations fail naming the file.
+    fn no_files(file: &Path) -> Error {
+        Error::io(
+            file,
+            std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "the test engine has no files",
+            ),
+        )
     }
 
     impl EditDatabase for MemoryDb {

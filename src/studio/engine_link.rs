@@ -8,7 +8,11 @@ use super::backend::{
     CollectionSummary, Database, ExplainSummary, FoundPage, OpenMode, Opener, PageQuery,
 };
 use crate::Result;
-use crate::engine::{Find, FluxDB, StorageFormat};
+use crate::engine::{
+    BackupReport, CompactReport, ExportOptions, Find, FluxDB, ImportOptions, ImportReport,
+    RestoreReport, StorageFormat,
+};
+use crate::interchange::Progress;
 
 /// Opens folders with [`FluxDB`].
 pub struct EngineOpener;
@@ -86,5 +90,74 @@ impl Database for FluxDB {
 
     fn flush(&mut self) -> Result<()> {
         FluxDB::flush(self)
+    }
+
+    fn import_documents(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportReport> {
+        FluxDB::import_documents(self, collection, file, options, progress)
+    }
+
+    fn import_collection(&mut self, collection: &str, file: &Path) -> Result<bool> {
+        FluxDB::import_collection(self, collection, file)
+    }
+
+    fn export_documents(
+        &self,
+        collection: &str,
+        file: &Path,
+        options: &ExportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        FluxDB::export_documents(self, collection, file, options, progress)
+    }
+
+    fn export_collection(&self, collection: &str, file: &Path) -> Result<bool> {
+        FluxDB::export_collection(self, collection, file)
+    }
+
+    fn backup_database(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupReport> {
+        FluxDB::backup_database(self, file, progress)
+    }
+
+    fn restore_database(&mut self, file: &Path) -> Result<RestoreReport> {
+        FluxDB::restore_database(self, file)
+    }
+
+    fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
+        FluxDB::rename_collection(self, from, to)
+    }
+
+    fn clear_collection(&mut self, name: &str) -> Result<bool> {
+        FluxDB::clear_collection(self, name)
+    }
+
+    fn drop_collection(&mut self, name: &str) -> Result<bool> {
+        FluxDB::drop_collection(self, name)
+    }
+
+    fn compact(&mut self, name: &str) -> Result<CompactReport> {
+        FluxDB::compact(self, name)
+    }
+
+    fn create_index(
+        &mut self,
+        collection: &str,
+        field: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<bool> {
+        FluxDB::create_index_with_progress(self, collection, field, progress)
+    }
+
+    fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        FluxDB::drop_index(self, collection, field)
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod dialogs;
 pub mod edit;
 pub mod engine_link;
 pub mod panels;

@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::backend::{CollectionSummary, ExplainSummary, OpenedFolder, PageQuery};
+use super::dialogs::jobs::{ManageRequest, Outcome};
+use super::dialogs::model::Dialogs;
 use super::edit::state::Guarded;
 use super::settings::{ColumnSort, Settings, SortDirection};
 use super::worker::{Event, EventKind, Request, RequestId, RequestKind, Slot};
@@ -363,6 +365,8 @@ pub struct State {
     pub status: Status,
     /// Pending changes and the editors (studio::edit).
     pub edit: super::edit::state::EditState,
+    /// Import, export, backup and collection dialogs (dialogs::model).
+    pub dialogs: Dialogs,
     outbox: Vec<Outgoing>,
     next_id: RequestId,
     latest: BTreeMap<Slot, RequestId>,
@@ -663,6 +667,7 @@ impl State {
 
     /// Stops waiting: queued work is dropped and late answers ignored.
     pub fn cancel(&mut self) {
+        self.dialogs.cancel_all();
         self.outbox.push(Outgoing::Cancel);
         self.latest.remove(&Slot::Page);
         self.latest.remove(&Slot::Count);
@@ -800,6 +805,11 @@ impl State {
                 }
             }
             EventKind::Edit(event) => self.on_edit_event(id, event),
+            EventKind::Manage(event) => {
+                if let Some(outcome) = self.dialogs.apply(id, event) {
+                    self.after_job(outcome);
+                }
+            }
             EventKind::Failed { what, why } => self.on_failed(id, what, why),
             EventKind::Stopped { why } => self.on_worker_stopped(why),
         }
@@ -873,6 +883,12 @@ impl State {
     }
 
     fn on_failed(&mut self, id: RequestId, what: String, why: String) {
+        let report = ErrorReport { what, why };
+        if self.dialogs.fail(id, &report) {
+            self.status.last_error = Some(report);
+            return;
+        }
+        let ErrorReport { what, why } = report;
         let slot = self
             .latest
             .iter()
@@ -900,10 +916,61 @@ impl State {
                     view.total = Total::Unknown;
                 }
             }
-            Slot::Info(_) => {}
+            Slot::Info(_) | Slot::Manage => {}
             Slot::Edit(slot) => self.on_edit_failed(slot, &why),
         }
         self.status.last_error = Some(ErrorReport { what, why });
+    }
+
+    // ----- dialog jobs -----
+
+    /// Sends a dialog's job to the worker; the dialog keeps the id.
+    pub fn send_manage(&mut self, request: ManageRequest) -> RequestId {
+        self.send(RequestKind::Manage(request))
+    }
+
+    /// A dialog's job finished: its message goes to the status line, the
+    /// sidebar is read again if collections changed, and the grid if the
+    /// records it shows did.
+    fn after_job(&mut self, outcome: Outcome) {
+        self.status.notice = Some(outcome.message.clone());
+        let mut rerun = outcome.changed.is_some()
+            && self.current.as_ref().map(|v| &v.name) == outcome.changed.as_ref();
+        if let Some(names) = outcome.collections {
+            let current = self.current.as_ref().map(|v| v.name.clone());
+            self.collections = names
+                .iter()
+                .map(|name| CollectionEntry {
+                    name: name.clone(),
+                    summary: None,
+                })
+                .collect();
+            for name in &names {
+                self.send(RequestKind::Info {
+                    collection: name.clone(),
+                });
+            }
+            let shown = outcome
+                .select
+                .filter(|name| names.contains(name))
+                .or(current.filter(|name| names.contains(name)))
+                .or_else(|| names.first().cloned());
+            match shown {
+                Some(name) if self.current.as_ref().map(|v| &v.name) != Some(&name) => {
+                    self.select_collection(&name);
+                    rerun = false;
+                }
+                Some(_) => {}
+                None => self.current = None,
+            }
+        }
+        if rerun {
+            // Its records changed: the count is read again too.
+            if let Some(view) = self.current.as_mut() {
+                view.applied = None;
+            }
+            self.run_query();
+        }
     }
 
     /// The worker thread ended: report it, and reopen the folder (which

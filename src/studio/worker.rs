@@ -20,6 +20,7 @@ use tokio::sync::mpsc as tokio_mpsc;
 use super::backend::{
     CollectionSummary, Database, ExplainSummary, OpenMode, OpenedFolder, Opener, PageQuery,
 };
+use super::dialogs::jobs::{self, ManageEvent, ManageRequest};
 use super::edit::worker::{EditEvent, EditRequest, EditSlot};
 use crate::Document;
 
@@ -38,6 +39,8 @@ pub enum Slot {
     Count,
     Info(String),
     Edit(EditSlot),
+    /// The dialogs' jobs: each runs; none supersedes another.
+    Manage,
 }
 
 /// What the UI asks of the engine.
@@ -67,6 +70,8 @@ pub enum RequestKind {
     },
     /// Writing pending changes, bulk changes and pipelines (studio::edit).
     Edit(EditRequest),
+    /// Import, export, backup, collection and index operations (dialogs).
+    Manage(ManageRequest),
 }
 
 impl RequestKind {
@@ -79,6 +84,7 @@ impl RequestKind {
             RequestKind::Page { .. } => Slot::Page,
             RequestKind::Count { .. } => Slot::Count,
             RequestKind::Edit(request) => Slot::Edit(request.slot()),
+            RequestKind::Manage(_) => Slot::Manage,
         }
     }
 
@@ -100,6 +106,7 @@ impl RequestKind {
             }
             RequestKind::Count { collection, .. } => format!("counting {collection}"),
             RequestKind::Edit(request) => request.describe(),
+            RequestKind::Manage(request) => request.describe(),
         }
     }
 
@@ -108,7 +115,7 @@ impl RequestKind {
     fn priority(&self) -> u8 {
         match self.slot() {
             Slot::Folder => 0,
-            Slot::Page | Slot::Edit(_) => 1,
+            Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
         }
@@ -131,6 +138,8 @@ pub enum EventKind {
     Opened(OpenedFolder),
     Closed,
     Info(CollectionSummary),
+    /// A dialog job's progress or result.
+    Manage(ManageEvent),
     Page {
         collection: String,
         skip: usize,
@@ -389,7 +398,7 @@ impl Worker {
                 if request.kind.slot() == Slot::Folder {
                     // Everything queued was for the folder being left.
                     self.queue.clear();
-                } else {
+                } else if request.kind.slot() != Slot::Manage {
                     let slot = request.kind.slot();
                     self.queue.retain(|queued| queued.kind.slot() != slot);
                 }
@@ -413,7 +422,7 @@ impl Worker {
         let what = request.kind.describe();
         self.sink
             .send(id, EventKind::Started { what: what.clone() });
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(&request.kind)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(id, &request.kind)));
         match outcome {
             Ok(Ok(kind)) => self.sink.send(id, kind),
             Ok(Err(error)) => self.sink.send(
@@ -461,8 +470,13 @@ impl Worker {
         );
     }
 
-    fn run(&mut self, kind: &RequestKind) -> crate::Result<EventKind> {
+    fn run(&mut self, id: RequestId, kind: &RequestKind) -> crate::Result<EventKind> {
         match kind {
+            RequestKind::Manage(request) => {
+                let sink = &self.sink;
+                let mut progress = |p| sink.send(id, EventKind::Manage(ManageEvent::Progress(p)));
+                jobs::run(self.db.as_deref_mut(), request, &mut progress).map(EventKind::Manage)
+            }
             RequestKind::Open { path, create } => {
                 if !*create && !path.is_dir() {
                     return Err(crate::Error::io(

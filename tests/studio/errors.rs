@@ -7,6 +7,10 @@ use std::time::Duration;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::Document;
+use fluxdb::engine::{
+    BackupReport, CompactReport, ExportOptions, ImportOptions, ImportReport, RestoreReport,
+};
+use fluxdb::interchange::Progress;
 use fluxdb::studio::backend::{
     CollectionSummary, Database, EditDatabase, FoundPage, OpenMode, Opener, PageQuery,
 };
@@ -95,6 +99,63 @@ impl Database for Panicky {
     }
     fn flush(&mut self) -> fluxdb::Result<()> {
         self.0.flush()
+    }
+    fn import_documents(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> fluxdb::Result<ImportReport> {
+        self.0.import_documents(collection, file, options, progress)
+    }
+    fn import_collection(&mut self, collection: &str, file: &Path) -> fluxdb::Result<bool> {
+        self.0.import_collection(collection, file)
+    }
+    fn export_documents(
+        &self,
+        collection: &str,
+        file: &Path,
+        options: &ExportOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> fluxdb::Result<u64> {
+        self.0.export_documents(collection, file, options, progress)
+    }
+    fn export_collection(&self, collection: &str, file: &Path) -> fluxdb::Result<bool> {
+        self.0.export_collection(collection, file)
+    }
+    fn backup_database(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> fluxdb::Result<BackupReport> {
+        self.0.backup_database(file, progress)
+    }
+    fn restore_database(&mut self, file: &Path) -> fluxdb::Result<RestoreReport> {
+        self.0.restore_database(file)
+    }
+    fn rename_collection(&mut self, from: &str, to: &str) -> fluxdb::Result<()> {
+        self.0.rename_collection(from, to)
+    }
+    fn clear_collection(&mut self, name: &str) -> fluxdb::Result<bool> {
+        self.0.clear_collection(name)
+    }
+    fn drop_collection(&mut self, name: &str) -> fluxdb::Result<bool> {
+        self.0.drop_collection(name)
+    }
+    fn compact(&mut self, name: &str) -> fluxdb::Result<CompactReport> {
+        self.0.compact(name)
+    }
+    fn create_index(
+        &mut self,
+        collection: &str,
+        field: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> fluxdb::Result<bool> {
+        self.0.create_index(collection, field, progress)
+    }
+    fn drop_index(&mut self, collection: &str, field: &str) -> fluxdb::Result<bool> {
+        self.0.drop_index(collection, field)
     }
 }
 

@@ -2,6 +2,7 @@
 //! real engine) on temporary databases, headless.
 
 mod browse;
+mod dialogs;
 mod edit;
 mod errors;
 mod legacy;

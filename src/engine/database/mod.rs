@@ -25,6 +25,7 @@ use crate::error::{Error, IoContext, Result};
 mod database_backup;
 mod export;
 mod import;
+mod rename;
 mod verify;
 
 pub use database_backup::{BackupReport, RESTORE_JOURNAL, RestoreReport};

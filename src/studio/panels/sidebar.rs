@@ -3,6 +3,8 @@
 
 use egui::{Align, Layout, RichText, Ui};
 
+use crate::studio::dialogs::collection::{self, CollectionAction};
+use crate::studio::dialogs::read_only_reason;
 use crate::studio::state::{State, format_count};
 
 #[derive(Default)]
@@ -11,7 +13,21 @@ pub struct Sidebar;
 impl Sidebar {
     pub fn ui(&mut self, ui: &mut Ui, state: &mut State) {
         ui.add_space(4.0);
-        ui.heading("Collections");
+        let read_only = read_only_reason(state);
+        let mut action: Option<CollectionAction> = None;
+        ui.horizontal(|ui| {
+            ui.heading("Collections");
+            let new = ui
+                .add_enabled(read_only.is_none(), egui::Button::new("➕").small())
+                .on_hover_text("New collection…");
+            let new = match read_only {
+                Some(why) => new.on_disabled_hover_text(why),
+                None => new,
+            };
+            if new.clicked() {
+                action = Some(CollectionAction::New);
+            }
+        });
         ui.add(
             egui::TextEdit::singleline(&mut state.collection_filter)
                 .hint_text("Filter collections")
@@ -44,6 +60,13 @@ impl Sidebar {
                     if response.clicked() && !is_selected {
                         clicked = Some(entry.name.clone());
                     }
+                    response.context_menu(|ui| {
+                        if let Some(chosen) =
+                            collection::context_menu_ui(ui, read_only, Some(&entry.name))
+                        {
+                            action = Some(chosen);
+                        }
+                    });
                     if let Some(summary) = &entry.summary {
                         let mut details = summary.format.clone();
                         if !summary.indexed_fields.is_empty() {
@@ -57,6 +80,9 @@ impl Sidebar {
             });
         if let Some(name) = clicked {
             state.select_collection(&name);
+        }
+        if let Some(action) = action {
+            collection::apply_action(state, action);
         }
     }
 }

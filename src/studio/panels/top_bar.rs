@@ -35,6 +35,8 @@ impl TopBar {
                     action = Some(AppAction::OpenSample);
                 }
                 ui.separator();
+                file_dialogs_ui(ui, state);
+                ui.separator();
                 if ui
                     .add_enabled(state.folder.is_some(), egui::Button::new("Close folder"))
                     .clicked()
@@ -84,6 +86,41 @@ impl TopBar {
             super::edit_menu::pending_count_ui(ui, state);
         });
         action
+    }
+}
+
+/// Import…, Backup database… and Restore… (dialogs/).
+fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
+    let open = state.folder.is_some();
+    let read_only = crate::studio::dialogs::read_only_reason(state);
+    let why = read_only.unwrap_or("Open a database folder first");
+    let import = ui
+        .add_enabled(open && read_only.is_none(), egui::Button::new("Import…"))
+        .on_disabled_hover_text(why);
+    if import.clicked() {
+        let target = state
+            .current
+            .as_ref()
+            .map(|v| v.name.clone())
+            .unwrap_or_default();
+        state.dialogs.import = Some(crate::studio::dialogs::model::ImportDialog::new(
+            &target, None,
+        ));
+        ui.close();
+    }
+    let backup = ui
+        .add_enabled(open, egui::Button::new("Backup database…"))
+        .on_disabled_hover_text("Open a database folder first");
+    if backup.clicked() {
+        crate::studio::dialogs::backup::open_backup(state);
+        ui.close();
+    }
+    let restore = ui
+        .add_enabled(open && read_only.is_none(), egui::Button::new("Restore…"))
+        .on_disabled_hover_text(why);
+    if restore.clicked() {
+        crate::studio::dialogs::backup::open_restore(state);
+        ui.close();
     }
 }
 
