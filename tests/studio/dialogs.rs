@@ -5,71 +5,19 @@
 
 use std::path::Path;
 
-use egui::{Key, Modifiers};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use fluxdb::Document;
-use fluxdb::engine::{Find, FluxDB};
-use fluxdb::studio::StudioApp;
+use fluxdb::engine::FluxDB;
 use fluxdb::studio::dialogs::model::JobState;
 use serde_json::{Value, json};
 
-use crate::support::{TempDb, config, harness, step_until, temp_db, wait_for_label, wait_idle};
-
-type App = Harness<'static, StudioApp>;
-
-fn opened() -> (TempDb, App) {
-    let db = temp_db();
-    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
-    wait_for_label(&mut harness, "1–50 of 120");
-    wait_idle(&mut harness);
-    (db, harness)
-}
-
-/// Right-clicks a sidebar row and picks a context menu item.
-fn context_menu(harness: &mut App, collection: &str, item: &str) {
-    harness.get_by_label(collection).click_secondary();
-    harness.run_steps(2);
-    harness.get_by_label(item).click();
-    harness.run_steps(2);
-}
-
-/// Replaces the text of the field labelled `label`.
-fn set_text(harness: &mut App, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    harness.run_steps(1);
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.run_steps(1);
-    harness.get_by_label(label).type_text(text);
-    harness.run_steps(2);
-}
-
-fn click(harness: &mut App, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run_steps(2);
-}
+use crate::support::{
+    App, TempDb, click, collections, context_menu, opened, records, set_text, step_until,
+    wait_for_label, wait_notice,
+};
 
 fn file_menu(harness: &mut App, item: &str) {
     click(harness, "File");
     click(harness, item);
-}
-
-/// Steps until the status line's notice contains `text` (a job finished).
-#[track_caller]
-fn wait_notice(harness: &mut App, text: &str) {
-    let wanted = text.to_owned();
-    step_until(harness, &format!("the notice {text:?}"), move |h| {
-        let state = h.state().state();
-        if let Some(error) = &state.status.last_error {
-            panic!("a job failed: {error}");
-        }
-        state
-            .status
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.contains(&wanted))
-    });
-    wait_idle(harness);
 }
 
 /// Steps until the import dialog's job failed; returns the message shown.
@@ -101,18 +49,6 @@ fn import_dialog(harness: &mut App, file: &Path, target: &str, preview_label: &s
     set_text(harness, "File path", &file.display().to_string());
     set_text(harness, "Into collection", target);
     wait_for_label(harness, preview_label);
-}
-
-fn records(folder: &Path, collection: &str) -> Vec<Document> {
-    let db = FluxDB::open_read_only(folder).expect("reopen the folder");
-    db.find(collection, &Find::new(json!({})))
-        .expect("read the collection")
-}
-
-fn collections(folder: &Path) -> Vec<String> {
-    FluxDB::open_read_only(folder)
-        .expect("reopen the folder")
-        .list_collections()
 }
 
 fn write(path: &Path, text: &str) {

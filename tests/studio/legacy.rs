@@ -1,38 +1,9 @@
 //! Folders written by the Python FluxDB 0.1 library: a badge says so, and
 //! (now that the engine writes that format safely) they open read-write.
 
-use std::path::{Path, PathBuf};
-
 use egui_kittest::kittest::Queryable;
 
-use crate::support::{config, harness, page_ids, wait_for_label, wait_idle};
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for entry in std::fs::read_dir(from).expect("read the fixture") {
-        let path = entry.expect("fixture entry").path();
-        let Some(name) = path.file_name() else {
-            continue;
-        };
-        if path.is_dir() {
-            copy_tree(&path, &to.join(name));
-        } else {
-            std::fs::copy(&path, to.join(name)).expect("copy a fixture file");
-        }
-    }
-}
-
-/// A copy of the `basic` folder the Python library wrote.
-fn python_folder() -> (tempfile::TempDir, PathBuf) {
-    let fixture = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/legacy-v0.1/basic"
-    ));
-    let tmp = tempfile::tempdir().expect("temporary folder");
-    let db = tmp.path().join("python-db");
-    copy_tree(&fixture, &db);
-    (tmp, db)
-}
+use crate::support::{config, harness, page_ids, python_folder, wait_for_label, wait_idle};
 
 #[test]
 fn a_python_folder_opens_with_its_badge_and_its_text_values() {
