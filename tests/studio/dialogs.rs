@@ -11,8 +11,8 @@ use fluxdb::studio::dialogs::model::JobState;
 use serde_json::{Value, json};
 
 use crate::support::{
-    App, TempDb, click, collections, context_menu, opened, records, set_text, step_until,
-    wait_for_label, wait_notice,
+    App, TempDb, click, collections, config, context_menu, drop_on_window, harness, is_disabled,
+    opened, records, set_text, step_until, temp_db, wait_for_label, wait_idle, wait_notice,
 };
 
 fn file_menu(harness: &mut App, item: &str) {
@@ -357,4 +357,83 @@ fn a_cancelled_import_keeps_nothing() {
     let error = wait_import_failure(&mut harness);
     assert!(error.to_lowercase().contains("cancel"), "{error}");
     assert_eq!(records(&db.path(), "people").len(), 120);
+}
+
+#[test]
+fn a_file_dropped_on_the_window_opens_the_import_dialog_with_it() {
+    let (db, mut harness) = opened();
+    let file = db.dir.path().join("dropped.jsonl");
+    write(
+        &file,
+        "{\"_id\": \"d1\", \"n\": 1}\n{\"_id\": \"d2\", \"n\": 2}\n",
+    );
+    drop_on_window(&mut harness, &file);
+    // The dialog reads the file's first records at once.
+    wait_for_label(&mut harness, "d2");
+    let dialog = harness.state().state().dialogs.import.clone();
+    assert_eq!(
+        dialog
+            .as_ref()
+            .map(|d| (d.path.as_str(), d.target.as_str())),
+        Some((file.display().to_string().as_str(), "people")),
+        "the dialog names the dropped file and the collection on screen"
+    );
+    set_text(&mut harness, "Into collection", "dropped");
+    click(&mut harness, "Import");
+    wait_notice(&mut harness, "Created dropped: 2 records imported");
+    assert_eq!(records(&db.path(), "dropped").len(), 2);
+}
+
+#[test]
+fn a_read_only_folder_disables_every_write_in_the_dialogs() {
+    let db = temp_db();
+    // This process holds the writer lock: Studio opens the folder read-only.
+    let _writer = FluxDB::open(db.path()).expect("hold the writer lock");
+    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    harness.get_by_label("read-only");
+
+    // The context menu: what writes is off, what reads is on.
+    harness.get_by_label("people").click_secondary();
+    harness.run_steps(2);
+    for item in [
+        "New collection…",
+        "Rename…",
+        "Clear…",
+        "Drop…",
+        "Import…",
+        "Compact",
+    ] {
+        assert!(is_disabled(&harness, item), "{item} should be off");
+    }
+    for item in ["Export…", "Indexes…"] {
+        assert!(!is_disabled(&harness, item), "{item} should be on");
+    }
+    // The indexes dialog lists them but creates and drops none.
+    click(&mut harness, "Indexes…");
+    wait_for_label(&mut harness, "Drop index on age");
+    set_text(&mut harness, "Field to index", "city");
+    assert!(is_disabled(&harness, "Create index"));
+    assert!(is_disabled(&harness, "Drop index on age"));
+    click(&mut harness, "Close window");
+
+    // The File menu: a backup reads, a restore or an import writes.
+    click(&mut harness, "File");
+    assert!(is_disabled(&harness, "Import…"));
+    assert!(is_disabled(&harness, "Restore…"));
+    assert!(!is_disabled(&harness, "Backup database…"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+
+    // A dropped file still shows its preview, but cannot be imported.
+    let file = db.dir.path().join("dropped.jsonl");
+    write(&file, "{\"_id\": \"d1\"}\n");
+    drop_on_window(&mut harness, &file);
+    wait_for_label(&mut harness, "d1");
+    set_text(&mut harness, "Into collection", "dropped");
+    assert!(is_disabled(&harness, "Import"));
+    drop(harness);
+    drop(_writer);
+    assert!(!collections(&db.path()).contains(&"dropped".to_owned()));
 }

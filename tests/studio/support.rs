@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use fluxdb::Document;
 use fluxdb::engine::{Find, FluxDB};
 use fluxdb::studio::backend::Opener;
@@ -291,4 +291,32 @@ pub fn python_folder() -> (tempfile::TempDir, PathBuf) {
     let db = tmp.path().join("python-db");
     copy_tree(&fixture, &db);
     (tmp, db)
+}
+
+/// A file or folder a file manager drops on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| format!("{}: {e}", self.0.display()))
+    }
+}
+
+/// Drops a file or folder on the window, as a file manager does.
+pub fn drop_on_window(harness: &mut App, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
+    harness.run_steps(2);
+}
+
+/// Whether the widget labelled `label` is greyed out.
+pub fn is_disabled(harness: &App, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
 }
