@@ -338,7 +338,7 @@ fn compact_reports_the_bytes_it_reclaimed() {
 }
 
 #[test]
-fn a_cancelled_import_keeps_nothing() {
+fn a_cancelled_import_keeps_nothing_and_leaves_no_collection_behind() {
     let (db, mut harness) = opened();
     let file = db.dir.path().join("big.jsonl");
     let mut text = String::new();
@@ -348,15 +348,42 @@ fn a_cancelled_import_keeps_nothing() {
         ));
     }
     write(&file, &text);
-    import_dialog(&mut harness, &file, "people", "b0");
-    click(&mut harness, "Import");
-    step_until(&mut harness, "the import to run", |h| {
-        h.query_by_label("Cancel this job").is_some()
-    });
-    click(&mut harness, "Cancel this job");
-    let error = wait_import_failure(&mut harness);
-    assert!(error.to_lowercase().contains("cancel"), "{error}");
-    assert_eq!(records(&db.path(), "people").len(), 120);
+    // Append to people, replace people (through `people.importing`), and a
+    // new collection: each cancelled, each leaves the folder as it was.
+    for (target, replace) in [("people", false), ("people", true), ("fresh", false)] {
+        import_dialog(&mut harness, &file, target, "b0");
+        if replace {
+            click(&mut harness, "Replace");
+        }
+        click(&mut harness, "Import");
+        step_until(&mut harness, "the import to run", |h| {
+            h.query_by_label("Cancel this job").is_some()
+        });
+        click(&mut harness, "Cancel this job");
+        let error = wait_import_failure(&mut harness);
+        assert!(error.to_lowercase().contains("cancel"), "{target}: {error}");
+        wait_idle(&mut harness);
+        let sidebar: Vec<String> = harness
+            .state()
+            .state()
+            .collections
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(sidebar, ["people", "visits"], "{target}, replace {replace}");
+        assert_eq!(collections(&db.path()), ["people", "visits"], "{target}");
+        assert_eq!(records(&db.path(), "people").len(), 120);
+        click(&mut harness, "Close");
+    }
+}
+
+#[test]
+fn the_preview_gives_the_file_size_in_units_people_read() {
+    let (db, mut harness) = opened();
+    let file = db.dir.path().join("small.jsonl");
+    write(&file, "{\"_id\": \"s1\"}\n");
+    import_dialog(&mut harness, &file, "small", "s1");
+    harness.get_by_label("14 B file");
 }
 
 #[test]
