@@ -21,7 +21,7 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut open = true;
     let mut preview = false;
     let mut apply = false;
-    egui::Window::new(title)
+    crate::studio::widgets::dialog_window(ctx, title)
         .open(&mut open)
         .default_width(620.0)
         .vscroll(true)
