@@ -72,6 +72,7 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
         .open(&mut open)
         .default_width(520.0)
         .max_height(420.0)
+        .resizable([true, false])
         .vscroll(true)
         .show(ctx, |ui| {
             if state.edit.pending.is_empty() {
