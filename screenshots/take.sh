@@ -122,7 +122,7 @@ click 51 12; sleep 0.7
 shot 15-edit-menu 0.5
 click 110 108
 shot 16-pending-list 1.5
-click 941 137; sleep 0.5        # its close button
+click 944 136; sleep 0.5        # its close button
 
 # 17. The Aggregation tab with a pipeline run.
 click 381 127; sleep 1
@@ -152,9 +152,9 @@ click 962 137; sleep 0.5
 # 21. Indexes: a new index on country being built, then listed.
 xdotool mousemove --window "$win" 45 93 click 3; sleep 0.8
 click 80 257; sleep 1
-click 672 248; type_text "country"; click 815 248
+click 672 248; type_text "country"; sleep 1; click 815 248
 shot 21-indexes 1.5
-click 892 137; sleep 0.5
+click 900 137; sleep 0.5
 
 # 22. New collection: its name and indexed fields.
 click 116 41; sleep 1
@@ -178,6 +178,7 @@ shot 24-backup-done 1
 click 962 137; sleep 0.5
 click 16 12; sleep 0.7; click 80 176; sleep 1       # File > Restore...
 click 745 186; ctrl a; type_text "$BACKUP_FILE"
+sleep 0.5; click 458 222
 shot 25-restore-confirm 2.5
 click 962 137; sleep 0.5
 
