@@ -32,7 +32,8 @@ export XDG_DATA_HOME="$data" XDG_RUNTIME_DIR="$runtime" WINIT_X11_SCALE_FACTOR=1
 IMPORT_FILE="$data/people.jsonl"
 printf '%s\n' '{"_id": "n1", "name": "Ada", "age": 36}' '{"_id": "n2", "name": "Linus", "age": 54, "tags": ["a"]}' \
     '{"_id": "n3", oops}' '{"_id": "n4", "name": "Grace", "age": 85}' > "$IMPORT_FILE"
-export BIN out IMPORT_FILE
+BACKUP_FILE="$data/sample-backup"
+export BIN out IMPORT_FILE BACKUP_FILE
 
 xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
 set -euo pipefail
@@ -76,25 +77,25 @@ filter "{\"age\": }"
 shot 04-bad-json 1
 
 # 5. Reset, then sort by a header click on age, twice: descending.
-click 904 78
+click 917 78
 sleep 1.5
-click 690 161; sleep 1.5; click 690 161
+click 682 193; sleep 1.5; click 682 193
 shot 05-sorted-age-desc 2
 
-# 6. A nested value expanded (double-click the first address cell).
-double_click 1330 187
+# 6. A nested value expanded (double-click the first address cell); Esc closes it.
+double_click 1336 219
 shot 06-expand-nested 1.5
-keys Escape
+keys Escape; sleep 0.5
 
 # 7. The JSON view.
-click 326 127
+click 326 159
 shot 07-json-view 1.5
-click 271 127
+click 271 159
 
 # 8. The orders collection, on its last page.
 click 40 130
 sleep 2
-click 651 127
+click 650 159
 shot 08-orders-last-page 2
 
 # 9. The light theme (View menu).
@@ -105,7 +106,7 @@ shot 10-light-theme 1.5
 
 # 12. Editing (dark theme again): the record editor beside the grid.
 click 54 12; sleep 0.7; click 100 35; sleep 1
-click 40 106; sleep 2
+click 40 93; sleep 2
 click 496 127; sleep 1          # the Record editor toggle
 click 420 245; sleep 1          # select the second record
 shot 12-record-editor 1.5
@@ -116,35 +117,70 @@ shot 13-cell-editor 1
 ctrl a; type_text "Edited in place"; keys Return
 shot 14-staged-cell 1.5
 
-# 15. The pending list (Edit menu).
-click 90 12; sleep 0.7
+# 15. The Edit menu, then the pending list.
+click 51 12; sleep 0.7
 shot 15-edit-menu 0.5
-keys Escape; sleep 0.5
-ctrl z; sleep 0.5
-double_click 480 245; sleep 0.7; ctrl a; type_text "Edited again"; keys Return; sleep 0.7
-click 90 12; sleep 0.7; click 150 130
+click 110 108
 shot 16-pending-list 1.5
-keys Escape
+click 944 136; sleep 0.5        # its close button
 
 # 17. The Aggregation tab with a pipeline run.
-click 385 127; sleep 1
+click 381 127; sleep 1
 click 700 120; ctrl a
 type_text "[{\"\$group\": {\"_id\": \"\$city\", \"n\": {\"\$sum\": 1}}}]"
 sleep 0.5
 click 300 190
 shot 17-aggregation 2
+click 289 43; sleep 1            # back to Documents
+
 # 18-19. The dialogs (the typed path: no portal or zenity under Xvfb).
-# Each dialog is closed with the close button of its window before
-# the next: the windows open at the top left.
-click 54 12; sleep 0.5   # back to the dark theme
-click 100 35; sleep 1
+# They open centred near the top; each is closed before the next.
 xdotool mousemove --window "$win" 45 93 click 3; sleep 0.8
 shot 18-context-menu 0.5
-keys Escape; sleep 0.3
-click 16 12; sleep 0.7
-click 60 132; sleep 1   # File > Import...
-click 300 60; type_text "$IMPORT_FILE"
+click 80 234; sleep 1           # Import...
+click 700 170; type_text "$IMPORT_FILE"
 shot 19-import-preview 2.5
+click 1010 137; sleep 0.5
+
+# 20. Export: the whole collection to JSON Lines, done.
+xdotool mousemove --window "$win" 45 93 click 3; sleep 0.8
+click 80 211; sleep 1
+click 454 385
+shot 20-export-done 2
+click 962 137; sleep 0.5
+
+# 21. Indexes: a new index on country being built, then listed.
+xdotool mousemove --window "$win" 45 93 click 3; sleep 0.8
+click 80 257; sleep 1
+click 672 248; type_text "country"; sleep 1; click 815 248
+shot 21-indexes 1.5
+click 900 137; sleep 0.5
+
+# 22. New collection: its name and indexed fields.
+click 116 41; sleep 1
+shot 22-new-collection 1
+click 853 137; sleep 0.5
+
+# 23. A bulk update previewed: the records it would change.
+filter "{\"city\": \"Oslo\"}"
+ctrl Return; sleep 1.5
+click 51 12; sleep 0.7; click 120 218; sleep 1
+click 694 232; ctrl a; type_text "{\"\$set\": {\"vip\": true}}"
+sleep 0.5; click 425 281
+shot 23-bulk-preview 2
+click 997 137; sleep 0.5
+
+# 24. Restore: a backup made first, then checked before anything is replaced.
+click 16 12; sleep 0.7; click 80 154; sleep 1       # File > Backup database...
+click 745 186; ctrl a; type_text "$BACKUP_FILE"
+sleep 0.5; click 456 222; sleep 3
+shot 24-backup-done 1
+click 962 137; sleep 0.5
+click 16 12; sleep 0.7; click 80 176; sleep 1       # File > Restore...
+click 745 186; ctrl a; type_text "$BACKUP_FILE"
+sleep 0.5; click 458 222
+shot 25-restore-confirm 2.5
+click 962 137; sleep 0.5
 
 sleep 6  # the settings (theme, recent folders) are saved every 5 s
 kill "$pid"; wait "$pid" 2>/dev/null || true

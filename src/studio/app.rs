@@ -246,7 +246,7 @@ impl StudioApp {
     }
 
     fn windows_ui(&mut self, ctx: &egui::Context) {
-        egui::Window::new("Keyboard shortcuts")
+        crate::studio::widgets::dialog_window(ctx, "Keyboard shortcuts")
             .open(&mut self.show_shortcuts)
             .resizable(false)
             .show(ctx, |ui| {
@@ -278,7 +278,7 @@ impl StudioApp {
             .folder
             .as_ref()
             .map(|f| f.path.display().to_string());
-        egui::Window::new("About FluxDB Studio")
+        crate::studio::widgets::dialog_window(ctx, "About FluxDB Studio")
             .open(&mut self.show_about)
             .resizable(false)
             .show(ctx, |ui| {

@@ -5,32 +5,12 @@ use egui_kittest::kittest::Queryable;
 use serde_json::Value;
 
 use crate::support::{
-    config, copied_text, harness, page_ids, step_until, temp_db, type_into, wait_for_label,
-    wait_idle,
+    App, copied_text, opened, page_ids, set_text, step_until, type_into, wait_for_label, wait_idle,
 };
 
-fn opened() -> (
-    crate::support::TempDb,
-    egui_kittest::Harness<'static, fluxdb::studio::StudioApp>,
-) {
-    let db = temp_db();
-    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
-    wait_for_label(&mut harness, "1–50 of 120");
-    wait_idle(&mut harness);
-    (db, harness)
-}
-
 /// Replaces the filter editor's text and runs it with Ctrl+Enter.
-fn run_filter(
-    harness: &mut egui_kittest::Harness<'static, fluxdb::studio::StudioApp>,
-    filter: &str,
-) {
-    harness.get_by_label("Filter").focus();
-    harness.run_steps(1);
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.run_steps(1);
-    harness.get_by_label("Filter").type_text(filter);
-    harness.run_steps(1);
+fn run_filter(harness: &mut App, filter: &str) {
+    set_text(harness, "Filter", filter);
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
     harness.run_steps(1);
 }
@@ -147,7 +127,7 @@ fn ctrl_c_copies_the_selected_records_as_json() {
     let (_db, mut harness) = opened();
     harness.get_by_label("Person 000").click();
     harness.run_steps(2);
-    let selected = |h: &egui_kittest::Harness<'static, fluxdb::studio::StudioApp>| {
+    let selected = |h: &App| {
         h.state()
             .state()
             .current

@@ -5,71 +5,19 @@
 
 use std::path::Path;
 
-use egui::{Key, Modifiers};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use fluxdb::Document;
-use fluxdb::engine::{Find, FluxDB};
-use fluxdb::studio::StudioApp;
+use fluxdb::engine::FluxDB;
 use fluxdb::studio::dialogs::model::JobState;
 use serde_json::{Value, json};
 
-use crate::support::{TempDb, config, harness, step_until, temp_db, wait_for_label, wait_idle};
-
-type App = Harness<'static, StudioApp>;
-
-fn opened() -> (TempDb, App) {
-    let db = temp_db();
-    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
-    wait_for_label(&mut harness, "1–50 of 120");
-    wait_idle(&mut harness);
-    (db, harness)
-}
-
-/// Right-clicks a sidebar row and picks a context menu item.
-fn context_menu(harness: &mut App, collection: &str, item: &str) {
-    harness.get_by_label(collection).click_secondary();
-    harness.run_steps(2);
-    harness.get_by_label(item).click();
-    harness.run_steps(2);
-}
-
-/// Replaces the text of the field labelled `label`.
-fn set_text(harness: &mut App, label: &str, text: &str) {
-    harness.get_by_label(label).focus();
-    harness.run_steps(1);
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.run_steps(1);
-    harness.get_by_label(label).type_text(text);
-    harness.run_steps(2);
-}
-
-fn click(harness: &mut App, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run_steps(2);
-}
+use crate::support::{
+    App, TempDb, click, collections, config, context_menu, drop_on_window, harness, is_disabled,
+    opened, records, set_text, step_until, temp_db, wait_for_label, wait_idle, wait_notice,
+};
 
 fn file_menu(harness: &mut App, item: &str) {
     click(harness, "File");
     click(harness, item);
-}
-
-/// Steps until the status line's notice contains `text` (a job finished).
-#[track_caller]
-fn wait_notice(harness: &mut App, text: &str) {
-    let wanted = text.to_owned();
-    step_until(harness, &format!("the notice {text:?}"), move |h| {
-        let state = h.state().state();
-        if let Some(error) = &state.status.last_error {
-            panic!("a job failed: {error}");
-        }
-        state
-            .status
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.contains(&wanted))
-    });
-    wait_idle(harness);
 }
 
 /// Steps until the import dialog's job failed; returns the message shown.
@@ -101,18 +49,6 @@ fn import_dialog(harness: &mut App, file: &Path, target: &str, preview_label: &s
     set_text(harness, "File path", &file.display().to_string());
     set_text(harness, "Into collection", target);
     wait_for_label(harness, preview_label);
-}
-
-fn records(folder: &Path, collection: &str) -> Vec<Document> {
-    let db = FluxDB::open_read_only(folder).expect("reopen the folder");
-    db.find(collection, &Find::new(json!({})))
-        .expect("read the collection")
-}
-
-fn collections(folder: &Path) -> Vec<String> {
-    FluxDB::open_read_only(folder)
-        .expect("reopen the folder")
-        .list_collections()
 }
 
 fn write(path: &Path, text: &str) {
@@ -402,7 +338,7 @@ fn compact_reports_the_bytes_it_reclaimed() {
 }
 
 #[test]
-fn a_cancelled_import_keeps_nothing() {
+fn a_cancelled_import_keeps_nothing_and_leaves_no_collection_behind() {
     let (db, mut harness) = opened();
     let file = db.dir.path().join("big.jsonl");
     let mut text = String::new();
@@ -412,13 +348,119 @@ fn a_cancelled_import_keeps_nothing() {
         ));
     }
     write(&file, &text);
-    import_dialog(&mut harness, &file, "people", "b0");
+    // Append to people, replace people (through `people.importing`), and a
+    // new collection: each cancelled, each leaves the folder as it was.
+    for (target, replace) in [("people", false), ("people", true), ("fresh", false)] {
+        import_dialog(&mut harness, &file, target, "b0");
+        if replace {
+            click(&mut harness, "Replace");
+        }
+        click(&mut harness, "Import");
+        step_until(&mut harness, "the import to run", |h| {
+            h.query_by_label("Cancel this job").is_some()
+        });
+        click(&mut harness, "Cancel this job");
+        let error = wait_import_failure(&mut harness);
+        assert!(error.to_lowercase().contains("cancel"), "{target}: {error}");
+        wait_idle(&mut harness);
+        let sidebar: Vec<String> = harness
+            .state()
+            .state()
+            .collections
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        assert_eq!(sidebar, ["people", "visits"], "{target}, replace {replace}");
+        assert_eq!(collections(&db.path()), ["people", "visits"], "{target}");
+        assert_eq!(records(&db.path(), "people").len(), 120);
+        click(&mut harness, "Close");
+    }
+}
+
+#[test]
+fn the_preview_gives_the_file_size_in_units_people_read() {
+    let (db, mut harness) = opened();
+    let file = db.dir.path().join("small.jsonl");
+    write(&file, "{\"_id\": \"s1\"}\n");
+    import_dialog(&mut harness, &file, "small", "s1");
+    harness.get_by_label("14 B file");
+}
+
+#[test]
+fn a_file_dropped_on_the_window_opens_the_import_dialog_with_it() {
+    let (db, mut harness) = opened();
+    let file = db.dir.path().join("dropped.jsonl");
+    write(
+        &file,
+        "{\"_id\": \"d1\", \"n\": 1}\n{\"_id\": \"d2\", \"n\": 2}\n",
+    );
+    drop_on_window(&mut harness, &file);
+    // The dialog reads the file's first records at once.
+    wait_for_label(&mut harness, "d2");
+    let dialog = harness.state().state().dialogs.import.clone();
+    assert_eq!(
+        dialog
+            .as_ref()
+            .map(|d| (d.path.as_str(), d.target.as_str())),
+        Some((file.display().to_string().as_str(), "people")),
+        "the dialog names the dropped file and the collection on screen"
+    );
+    set_text(&mut harness, "Into collection", "dropped");
     click(&mut harness, "Import");
-    step_until(&mut harness, "the import to run", |h| {
-        h.query_by_label("Cancel this job").is_some()
-    });
-    click(&mut harness, "Cancel this job");
-    let error = wait_import_failure(&mut harness);
-    assert!(error.to_lowercase().contains("cancel"), "{error}");
-    assert_eq!(records(&db.path(), "people").len(), 120);
+    wait_notice(&mut harness, "Created dropped: 2 records imported");
+    assert_eq!(records(&db.path(), "dropped").len(), 2);
+}
+
+#[test]
+fn a_read_only_folder_disables_every_write_in_the_dialogs() {
+    let db = temp_db();
+    // This process holds the writer lock: Studio opens the folder read-only.
+    let _writer = FluxDB::open(db.path()).expect("hold the writer lock");
+    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    harness.get_by_label("read-only");
+
+    // The context menu: what writes is off, what reads is on.
+    harness.get_by_label("people").click_secondary();
+    harness.run_steps(2);
+    for item in [
+        "New collection…",
+        "Rename…",
+        "Clear…",
+        "Drop…",
+        "Import…",
+        "Compact",
+    ] {
+        assert!(is_disabled(&harness, item), "{item} should be off");
+    }
+    for item in ["Export…", "Indexes…"] {
+        assert!(!is_disabled(&harness, item), "{item} should be on");
+    }
+    // The indexes dialog lists them but creates and drops none.
+    click(&mut harness, "Indexes…");
+    wait_for_label(&mut harness, "Drop index on age");
+    set_text(&mut harness, "Field to index", "city");
+    assert!(is_disabled(&harness, "Create index"));
+    assert!(is_disabled(&harness, "Drop index on age"));
+    click(&mut harness, "Close window");
+
+    // The File menu: a backup reads, a restore or an import writes.
+    click(&mut harness, "File");
+    assert!(is_disabled(&harness, "Import…"));
+    assert!(is_disabled(&harness, "Restore…"));
+    assert!(!is_disabled(&harness, "Backup database…"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+
+    // A dropped file still shows its preview, but cannot be imported.
+    let file = db.dir.path().join("dropped.jsonl");
+    write(&file, "{\"_id\": \"d1\"}\n");
+    drop_on_window(&mut harness, &file);
+    wait_for_label(&mut harness, "d1");
+    set_text(&mut harness, "Into collection", "dropped");
+    assert!(is_disabled(&harness, "Import"));
+    drop(harness);
+    drop(_writer);
+    assert!(!collections(&db.path()).contains(&"dropped".to_owned()));
 }

@@ -4,39 +4,19 @@
 //! updates with a preview, aggregation, and the question before leaving.
 
 use egui::{Key, Modifiers};
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use fluxdb::Document;
 use fluxdb::engine::FluxDB;
-use fluxdb::studio::StudioApp;
 use fluxdb::studio::edit::pending::ChangeKind;
 use serde_json::{Value, json};
 
-use crate::support::{TempDb, config, step_until, temp_db, wait_for_label, wait_idle};
-
-type App = Harness<'static, StudioApp>;
-
-/// The app with frames 1/60 s apart (the default is 1/4 s), so two clicks
-/// a frame apart make a double-click as they do for a person.
-fn harness(config: fluxdb::studio::StudioConfig) -> App {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_eframe(move |cc| {
-            StudioApp::new(
-                cc,
-                config,
-                std::sync::Arc::new(fluxdb::studio::engine_link::EngineOpener),
-                std::sync::Arc::new(fluxdb::studio::sample::build_sample),
-            )
-        })
-}
+use crate::support::{
+    self, App, TempDb, config, double_click, harness, retype, step_until, temp_db, wait_for_label,
+    wait_idle, write_and_wait,
+};
 
 fn opened() -> (TempDb, App) {
-    let db = temp_db();
-    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
-    wait_for_label(&mut harness, "1–50 of 120");
-    wait_idle(&mut harness);
+    let (db, mut harness) = support::opened();
     harness.get_by_label("Record editor").click();
     harness.run_steps(2);
     (db, harness)
@@ -59,32 +39,6 @@ fn on_disk(harness: App, db: &TempDb, id: &str) -> Option<Document> {
     drop(harness);
     let engine = FluxDB::open(db.path()).expect("reopen the folder");
     engine.get("people", id).expect("read the record")
-}
-
-fn double_click(harness: &mut App, label: &str) {
-    // Half a second after any earlier click, so this is not a triple-click.
-    harness.run_steps(30);
-    harness.get_by_label(label).click();
-    harness.run_steps(1);
-    harness.get_by_label(label).click();
-    harness.run_steps(2);
-}
-
-/// Replaces the focused field's text.
-fn retype(harness: &mut App, text: &str) {
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.run_steps(1);
-    harness.event(egui::Event::Text(text.to_owned()));
-    harness.run_steps(1);
-}
-
-fn write_and_wait(harness: &mut App) {
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
-    step_until(harness, "the write to finish", |h| {
-        let state = h.state().state();
-        !state.edit.writing && (state.edit.pending.is_empty() || !state.edit.conflicts.is_empty())
-    });
-    wait_idle(harness);
 }
 
 fn page_value(harness: &App, row: usize, field: &str) -> Option<Value> {

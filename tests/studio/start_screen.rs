@@ -3,7 +3,9 @@
 use egui_kittest::kittest::Queryable;
 use fluxdb::studio::settings::Settings;
 
-use crate::support::{config, harness, step_until, temp_db, type_into, wait_for_label, wait_idle};
+use crate::support::{
+    config, drop_on_window, harness, step_until, temp_db, type_into, wait_for_label, wait_idle,
+};
 
 #[test]
 fn start_screen_offers_open_new_sample_and_recent_folders() {
@@ -98,5 +100,24 @@ fn the_sample_database_is_created_in_the_data_folder_and_opened() {
         state.status.last_error.is_none(),
         "{:?}",
         state.status.last_error
+    );
+}
+
+#[test]
+fn a_folder_dropped_on_the_start_screen_opens_it() {
+    let db = temp_db();
+    let mut harness = harness(config(None, db.dir.path()));
+    harness.run();
+    drop_on_window(&mut harness, &db.path());
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    assert_eq!(
+        harness
+            .state()
+            .state()
+            .folder
+            .as_ref()
+            .map(|f| f.path.clone()),
+        Some(db.path())
     );
 }

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use egui::{Key, Modifiers};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
-use fluxdb::engine::FluxDB;
+use egui_kittest::kittest::{NodeT, Queryable};
+use fluxdb::Document;
+use fluxdb::engine::{Find, FluxDB};
 use fluxdb::studio::backend::Opener;
 use fluxdb::studio::engine_link::EngineOpener;
 use fluxdb::studio::sample::build_sample;
@@ -56,6 +58,18 @@ pub fn temp_db() -> TempDb {
     TempDb { dir }
 }
 
+/// `temp_db` open in the app, its first page shown and the worker idle.
+pub fn opened() -> (TempDb, App) {
+    let db = temp_db();
+    let mut harness = harness(config(Some(&db.path()), db.dir.path()));
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    (db, harness)
+}
+
+/// The app under test.
+pub type App = Harness<'static, StudioApp>;
+
 pub fn config(open: Option<&Path>, data_dir: &Path) -> StudioConfig {
     StudioConfig {
         data_dir: data_dir.to_path_buf(),
@@ -65,27 +79,23 @@ pub fn config(open: Option<&Path>, data_dir: &Path) -> StudioConfig {
     }
 }
 
-pub fn harness(config: StudioConfig) -> Harness<'static, StudioApp> {
+pub fn harness(config: StudioConfig) -> App {
     harness_with(config, Arc::new(EngineOpener))
 }
 
-pub fn harness_with(
-    config: StudioConfig,
-    opener: Arc<dyn Opener + Sync>,
-) -> Harness<'static, StudioApp> {
+pub fn harness_with(config: StudioConfig, opener: Arc<dyn Opener + Sync>) -> App {
+    // Frames 1/60 s apart (the default is 1/4 s), so two clicks a frame
+    // apart make a double-click as they do for a person.
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| StudioApp::new(cc, config, opener, Arc::new(build_sample)))
 }
 
 /// Steps the app until `done` holds, failing after a few seconds. The worker
 /// answers on its own thread, so frames run until its events arrive.
 #[track_caller]
-pub fn step_until(
-    harness: &mut Harness<'static, StudioApp>,
-    what: &str,
-    done: impl Fn(&Harness<'static, StudioApp>) -> bool,
-) {
+pub fn step_until(harness: &mut App, what: &str, done: impl Fn(&App) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         harness.step();
@@ -112,7 +122,7 @@ pub fn step_until(
 }
 
 #[track_caller]
-pub fn wait_for_label(harness: &mut Harness<'static, StudioApp>, text: &str) {
+pub fn wait_for_label(harness: &mut App, text: &str) {
     let text = text.to_owned();
     step_until(harness, &format!("a label containing {text:?}"), move |h| {
         h.query_all_by_label_contains(&text).next().is_some()
@@ -121,7 +131,7 @@ pub fn wait_for_label(harness: &mut Harness<'static, StudioApp>, text: &str) {
 
 /// Steps until the worker is idle and nothing is loading.
 #[track_caller]
-pub fn wait_idle(harness: &mut Harness<'static, StudioApp>) {
+pub fn wait_idle(harness: &mut App) {
     step_until(harness, "the worker to go idle", |h| {
         let state = h.state().state();
         state.status.busy.is_none()
@@ -131,7 +141,7 @@ pub fn wait_idle(harness: &mut Harness<'static, StudioApp>) {
 }
 
 /// The `_id`s of the page the grid shows.
-pub fn page_ids(harness: &Harness<'static, StudioApp>) -> Vec<String> {
+pub fn page_ids(harness: &App) -> Vec<String> {
     harness
         .state()
         .state()
@@ -148,7 +158,7 @@ pub fn page_ids(harness: &Harness<'static, StudioApp>) -> Vec<String> {
 }
 
 /// Text the app put on the clipboard in the last frame.
-pub fn copied_text(harness: &Harness<'static, StudioApp>) -> Option<String> {
+pub fn copied_text(harness: &App) -> Option<String> {
     harness
         .output()
         .platform_output
@@ -161,9 +171,152 @@ pub fn copied_text(harness: &Harness<'static, StudioApp>) -> Option<String> {
 }
 
 /// Focuses the text field labelled `label` and types `text` at its cursor.
-pub fn type_into(harness: &mut Harness<'static, StudioApp>, label: &str, text: &str) {
+pub fn type_into(harness: &mut App, label: &str, text: &str) {
     harness.get_by_label(label).focus();
     harness.run_steps(1);
     harness.get_by_label(label).type_text(text);
     harness.run_steps(1);
+}
+
+/// Replaces the text of the field labelled `label`.
+pub fn set_text(harness: &mut App, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run_steps(1);
+    retype(harness, text);
+    harness.run_steps(1);
+}
+
+/// Replaces the focused field's text.
+pub fn retype(harness: &mut App, text: &str) {
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.run_steps(1);
+    harness.event(egui::Event::Text(text.to_owned()));
+    harness.run_steps(1);
+}
+
+pub fn click(harness: &mut App, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run_steps(2);
+}
+
+pub fn double_click(harness: &mut App, label: &str) {
+    // Half a second after any earlier click, so this is not a triple-click.
+    harness.run_steps(30);
+    harness.get_by_label(label).click();
+    harness.run_steps(1);
+    harness.get_by_label(label).click();
+    harness.run_steps(2);
+}
+
+/// Right-clicks a sidebar row and picks a context menu item.
+pub fn context_menu(harness: &mut App, collection: &str, item: &str) {
+    harness.get_by_label(collection).click_secondary();
+    harness.run_steps(2);
+    harness.get_by_label(item).click();
+    harness.run_steps(2);
+}
+
+/// Steps until the status line's notice contains `text` (a job finished).
+#[track_caller]
+pub fn wait_notice(harness: &mut App, text: &str) {
+    let wanted = text.to_owned();
+    step_until(harness, &format!("the notice {text:?}"), move |h| {
+        let state = h.state().state();
+        if let Some(error) = &state.status.last_error {
+            panic!("a job failed: {error}");
+        }
+        state
+            .status
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.contains(&wanted))
+    });
+    wait_idle(harness);
+}
+
+/// Writes the pending changes with Ctrl+S and waits for the worker.
+pub fn write_and_wait(harness: &mut App) {
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    step_until(harness, "the write to finish", |h| {
+        let state = h.state().state();
+        !state.edit.writing && (state.edit.pending.is_empty() || !state.edit.conflicts.is_empty())
+    });
+    wait_idle(harness);
+}
+
+/// A collection's records as stored, read through the engine's read-only view.
+pub fn records(folder: &Path, collection: &str) -> Vec<Document> {
+    let db = FluxDB::open_read_only(folder).expect("reopen the folder");
+    db.find(collection, &Find::new(json!({})))
+        .expect("read the collection")
+}
+
+/// The folder's collections as stored.
+pub fn collections(folder: &Path) -> Vec<String> {
+    FluxDB::open_read_only(folder)
+        .expect("reopen the folder")
+        .list_collections()
+}
+
+/// Copies a fixture tree; the copies are writable (the fixtures are not).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the fixture") {
+        let path = entry.expect("fixture entry").path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let target = to.join(name);
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy a fixture file");
+            let mut permissions = std::fs::metadata(&target)
+                .expect("read the copy's permissions")
+                .permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            permissions.set_readonly(false);
+            std::fs::set_permissions(&target, permissions).expect("make the copy writable");
+        }
+    }
+}
+
+/// A writable copy of the `basic` folder the Python FluxDB 0.1 library wrote.
+pub fn python_folder() -> (tempfile::TempDir, PathBuf) {
+    let fixture = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/legacy-v0.1/basic"
+    ));
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let db = tmp.path().join("python-db");
+    copy_tree(&fixture, &db);
+    (tmp, db)
+}
+
+/// A file or folder a file manager drops on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| format!("{}: {e}", self.0.display()))
+    }
+}
+
+/// Drops a file or folder on the window, as a file manager does.
+pub fn drop_on_window(harness: &mut App, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
+    harness.run_steps(2);
+}
+
+/// Whether the widget labelled `label` is greyed out.
+pub fn is_disabled(harness: &App, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
 }

@@ -37,7 +37,7 @@ pub fn backup_window_ui(ctx: &egui::Context, state: &mut State, picker: &mut Fil
     };
     let mut open = true;
     let mut close = false;
-    egui::Window::new("Back up the database")
+    crate::studio::widgets::dialog_window(ctx, "Back up the database")
         .open(&mut open)
         .default_width(560.0)
         .collapsible(false)
@@ -71,7 +71,7 @@ pub fn restore_window_ui(ctx: &egui::Context, state: &mut State, picker: &mut Fi
     };
     let mut open = true;
     let mut close = false;
-    egui::Window::new("Restore a backup")
+    crate::studio::widgets::dialog_window(ctx, "Restore a backup")
         .open(&mut open)
         .default_width(560.0)
         .collapsible(false)

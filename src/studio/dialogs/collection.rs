@@ -115,7 +115,7 @@ fn small_window(
 ) -> bool {
     let mut open = true;
     let mut close = false;
-    egui::Window::new(title)
+    crate::studio::widgets::dialog_window(ctx, title)
         .id(egui::Id::unique(("collection-dialog", title)))
         .open(&mut open)
         .resizable(false)

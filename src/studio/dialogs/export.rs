@@ -15,7 +15,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
     };
     let mut open = true;
     let mut close = false;
-    egui::Window::new(format!("Export {}", dialog.collection))
+    crate::studio::widgets::dialog_window(ctx, format!("Export {}", dialog.collection))
         .id(egui::Id::unique("export-dialog"))
         .open(&mut open)
         .default_width(560.0)

@@ -32,7 +32,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
     }
     let mut open = true;
     let mut close = false;
-    egui::Window::new("Import records")
+    crate::studio::widgets::dialog_window(ctx, "Import records")
         .open(&mut open)
         .default_width(640.0)
         .collapsible(false)

@@ -27,7 +27,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State) {
         .map(|s| s.indexed_fields.clone());
     let read_only = read_only_reason(state);
     let mut open = true;
-    egui::Window::new(format!("Indexes of {}", dialog.collection))
+    crate::studio::widgets::dialog_window(ctx, format!("Indexes of {}", dialog.collection))
         .id(egui::Id::unique("indexes-dialog"))
         .open(&mut open)
         .default_width(420.0)

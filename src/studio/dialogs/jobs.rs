@@ -428,11 +428,11 @@ fn with_collections(db: &mut dyn Database, mut outcome: Outcome) -> Outcome {
     outcome
 }
 
-/// 1.2 MB, 340 bytes.
+/// 1.2 MB, 340 B.
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
     if bytes < 1000 {
-        return format!("{bytes} bytes");
+        return format!("{bytes} B");
     }
     let mut value = bytes as f64;
     let mut unit = "";
@@ -537,6 +537,9 @@ fn preview_backup(path: &Path) -> Result<ImportPreview> {
     Ok(preview)
 }
 
+/// Imports all or nothing: when the import fails or is cancelled, the
+/// folder is as before, without the collection it would have created or
+/// the scratch collection a replacing import fills.
 fn import(
     db: &mut dyn Database,
     job: &ImportJob,
@@ -544,6 +547,46 @@ fn import(
 ) -> Result<Outcome> {
     validate_collection_name(&job.collection)?;
     let existed = db.list_collections().contains(&job.collection);
+    let staging = match (job.format.documents(), job.mode) {
+        (Some(_), ImportMode::Replace) if existed => Some(staging_for(db, &job.collection)?),
+        _ => None,
+    };
+    let imported = import_into(db, job, staging.as_deref(), existed, progress);
+    match imported {
+        Ok(outcome) => Ok(outcome),
+        Err(error) => {
+            let left = db.list_collections();
+            let original_kept = left.contains(&job.collection);
+            // Once the original is gone, the filled scratch collection is
+            // all there is: it stays, under its own name.
+            let mut scratch: Vec<&str> = staging
+                .iter()
+                .filter(|_| original_kept)
+                .map(String::as_str)
+                .collect();
+            if !existed {
+                scratch.push(&job.collection);
+            }
+            for name in scratch {
+                if left.iter().any(|c| c == name) {
+                    // A drop that fails too leaves the name in the sidebar,
+                    // where the user can drop it; the import's own error is
+                    // what to report.
+                    let _ = db.drop_collection(name);
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+fn import_into(
+    db: &mut dyn Database,
+    job: &ImportJob,
+    staging: Option<&str>,
+    existed: bool,
+    progress: &mut dyn FnMut(JobProgress),
+) -> Result<Outcome> {
     let mut outcome = match job.format.documents() {
         None => {
             if !db.import_collection(&job.collection, &job.path)? {
@@ -564,10 +607,7 @@ fn import(
                 .skip_bad(job.skip_bad)
                 .cancel(job.cancel.0.clone());
             options.csv_types.infer = true;
-            let target = match job.mode {
-                ImportMode::Replace if existed => staging_for(db, &job.collection)?,
-                _ => job.collection.clone(),
-            };
+            let target = staging.unwrap_or(&job.collection);
             let mut on_progress = |p: crate::interchange::Progress| {
                 progress(JobProgress {
                     done: p.bytes_read,
@@ -575,20 +615,10 @@ fn import(
                     unit: "bytes",
                 })
             };
-            let imported = db.import_documents(&target, &job.path, options, &mut on_progress);
-            let report = match imported {
-                Ok(report) => report,
-                Err(error) => {
-                    if target != job.collection {
-                        // Nothing of the target changed; the staging goes.
-                        let _ = db.drop_collection(&target);
-                    }
-                    return Err(error);
-                }
-            };
-            if target != job.collection {
+            let report = db.import_documents(target, &job.path, options, &mut on_progress)?;
+            if let Some(staging) = staging {
                 db.drop_collection(&job.collection)?;
-                db.rename_collection(&target, &job.collection)?;
+                db.rename_collection(staging, &job.collection)?;
             }
             let verb = match (job.mode, existed) {
                 (ImportMode::Replace, true) => "Replaced the records of",
@@ -718,8 +748,8 @@ mod tests {
     #[test]
     fn byte_sizes_read_like_people_write_them() {
         for (bytes, text) in [
-            (0, "0 bytes"),
-            (999, "999 bytes"),
+            (0, "0 B"),
+            (999, "999 B"),
             (1500, "1.5 KB"),
             (2_000_000, "2.0 MB"),
         ] {

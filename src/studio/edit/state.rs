@@ -193,11 +193,9 @@ pub fn record_id(doc: &Document) -> Option<&str> {
 impl State {
     /// Why the current view cannot be edited, or None when it can.
     pub fn edit_blocked(&self) -> Option<&'static str> {
-        let folder = self.folder.as_ref()?;
-        if folder.read_only {
-            return Some(
-                "The folder is open read-only (another program holds its writer lock): nothing can be changed",
-            );
+        self.folder.as_ref()?;
+        if let Some(why) = crate::studio::dialogs::read_only_reason(self) {
+            return Some(why);
         }
         let view = self.current.as_ref()?;
         if view

@@ -21,9 +21,11 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut open = true;
     let mut preview = false;
     let mut apply = false;
-    egui::Window::new(title)
+    crate::studio::widgets::dialog_window(ctx, title)
         .open(&mut open)
         .default_width(620.0)
+        .max_height(560.0)
+        .resizable([true, false])
         .vscroll(true)
         .show(ctx, |ui| {
             let Some(form) = state.edit.bulk.as_mut() else {

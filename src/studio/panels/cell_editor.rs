@@ -46,14 +46,18 @@ pub fn cell_editor_ui(
                     if edit.changed() {
                         cell.problem = None;
                     }
-                    egui::ComboBox::from_label("type")
+                    // The label before the choice, as in every other form.
+                    let label = ui.label("type");
+                    egui::ComboBox::from_id_salt("cell-editor-type")
                         .selected_text(cell.ty.name())
                         .width(70.0)
                         .show_ui(ui, |ui| {
                             for ty in types {
                                 ui.selectable_value(&mut cell.ty, *ty, ty.name());
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id);
                     if ui
                         .small_button("Stage")
                         .on_hover_text("Stage (Enter)")

@@ -421,11 +421,14 @@ fn expand_window_ui(ui: &mut Ui, state: &mut State) {
         .default_pos(centre)
         .default_width(420.0)
         .max_height(500.0)
+        // As tall as the value, not a fixed box with empty space below it.
+        .resizable([true, false])
         .vscroll(true)
         .show(ui.ctx(), |ui| {
             json_tree_ui(ui, (&id, &field), &field, value, true);
         });
-    if !open {
+    // Esc closes it, as it cancels a cell edit.
+    if !open || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         view.expanded = None;
     }
 }

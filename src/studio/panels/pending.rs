@@ -68,10 +68,11 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut write = false;
     let mut revert_all = false;
     let can_write = state.folder.as_ref().is_some_and(|f| !f.read_only) && !state.edit.writing;
-    egui::Window::new("Pending changes")
+    crate::studio::widgets::dialog_window(ctx, "Pending changes")
         .open(&mut open)
         .default_width(520.0)
-        .default_height(360.0)
+        .max_height(420.0)
+        .resizable([true, false])
         .vscroll(true)
         .show(ctx, |ui| {
             if state.edit.pending.is_empty() {
