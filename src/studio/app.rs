@@ -266,6 +266,10 @@ impl StudioApp {
                         ("Double-click a nested value", "Expand it"),
                         ("Click a column header", "Sort: ascending, descending, off"),
                         ("Drop a folder on the window", "Open it"),
+                        (
+                            "Drop a .fdb, .json, .jsonl or .csv file",
+                            "Import it (the import dialog opens)",
+                        ),
                     ] {
                         ui.label(RichText::new(keys).monospace());
                         ui.label(what);

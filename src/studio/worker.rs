@@ -24,11 +24,6 @@ use super::dialogs::jobs::{self, ManageEvent, ManageRequest};
 use super::edit::worker::{EditEvent, EditRequest, EditSlot};
 use crate::Document;
 
-/// Python 0.1 folders opened read-only until the engine could write them
-/// without breaking the Python library; it can now (engine::legacy), so they
-/// open read-write, with their badge. False would bring read-only back.
-pub const LEGACY_FOLDERS_WRITABLE: bool = true;
-
 pub type RequestId = u64;
 
 /// A view an answer is for; a newer request for a slot supersedes older ones.
@@ -542,9 +537,9 @@ impl Worker {
         Ok(())
     }
 
-    /// Opens read-write when possible. A folder locked by another writer
-    /// opens read-only (with a notice); a Python 0.1 folder opens read-only
-    /// until the engine can write it safely.
+    /// Opens read-write when possible; a folder locked by another writer
+    /// opens read-only (with a notice). Python 0.1 folders open read-write:
+    /// the engine writes them in their own format (engine::legacy).
     fn open(&mut self, path: &Path) -> crate::Result<EventKind> {
         self.close()?;
         let db = match self.opener.open(path, OpenMode::ReadWrite) {
@@ -567,12 +562,6 @@ impl Worker {
                 .map(|summary| summary.legacy)
                 .unwrap_or(false)
         });
-        let db = if legacy && !LEGACY_FOLDERS_WRITABLE && !db.is_read_only() {
-            drop(db);
-            self.opener.open(path, OpenMode::ReadOnly)?
-        } else {
-            db
-        };
         let opened = OpenedFolder {
             path: db.path().to_path_buf(),
             read_only: db.is_read_only(),
@@ -752,7 +741,7 @@ pub(crate) mod tests {
         match answer(&mut worker, 1) {
             EventKind::Opened(folder) => {
                 assert!(folder.legacy);
-                assert_eq!(folder.read_only, !LEGACY_FOLDERS_WRITABLE);
+                assert!(!folder.read_only, "Python 0.1 folders open read-write");
             }
             other => panic!("expected opened, got {other:?}"),
         }

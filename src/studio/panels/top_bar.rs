@@ -79,8 +79,9 @@ impl TopBar {
                         .on_hover_text("Written by the Python FluxDB 0.1 library: values are text");
                 }
                 if folder.read_only {
-                    badge_ui(ui, "read-only", Color32::from_rgb(0xa0, 0x40, 0x40))
-                        .on_hover_text(read_only_reason(folder.legacy));
+                    badge_ui(ui, "read-only", Color32::from_rgb(0xa0, 0x40, 0x40)).on_hover_text(
+                        "Opened read-only: another program holds the folder's writer lock",
+                    );
                 }
             }
             super::edit_menu::pending_count_ui(ui, state);
@@ -121,14 +122,6 @@ fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
     if restore.clicked() {
         crate::studio::dialogs::backup::open_restore(state);
         ui.close();
-    }
-}
-
-fn read_only_reason(legacy: bool) -> &'static str {
-    if legacy {
-        "Python 0.1 folders open read-only until Studio can write them without breaking the Python library"
-    } else {
-        "Opened read-only (another program holds the folder's writer lock)"
     }
 }
 
