@@ -85,14 +85,12 @@ impl AggregatePanel {
             .cell_layout(Layout::left_to_right(Align::Center))
             .auto_shrink([false, false])
             .min_scrolled_height(0.0);
-        for (index, _) in columns.iter().enumerate() {
-            let column = if index + 1 == columns.len() {
-                Column::remainder().at_least(100.0)
-            } else {
-                Column::initial(140.0).at_least(40.0)
-            };
-            table = table.column(column.clip(true));
+        for _ in columns {
+            table = table.column(Column::initial(160.0).at_least(40.0).clip(true));
         }
+        // An empty last column takes the spare width, so a narrow result's
+        // numbers stay beside their names instead of at the far edge.
+        table = table.column(Column::remainder());
         table
             .header(24.0, |mut header| {
                 for field in columns {
