@@ -536,6 +536,29 @@ impl NativeCollection {
         .map_err(|e| corrupt(e.to_string()))
     }
 
+    /// [`decode_entry_fields`](Self::decode_entry_fields) into a reused document.
+    fn decode_entry_into(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        offset: u64,
+        fields: &[String],
+        doc: &mut Document,
+    ) -> Result<()> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: self.path.clone(),
+            offset,
+            reason: format!("record {id:?}: {reason}"),
+        };
+        let entry = native::parse_entry(bytes).map_err(corrupt)?;
+        if entry.id != id {
+            return Err(corrupt(format!("entry holds id {:?}", entry.id)));
+        }
+        self.codec
+            .decode_fields_into(id, entry.data, fields, doc)
+            .map_err(|e| corrupt(e.to_string()))
+    }
+
     /// Every live record in insertion order. Reads the file through a window,
     /// so a scan costs a few large reads, not one per record.
     pub fn scan(&self) -> Scan<'_> {
@@ -853,6 +876,35 @@ impl Scan<'_> {
     }
 }
 
+impl Scan<'_> {
+    /// Decodes the next live record's `fields` into `doc` (reusing it, see
+    /// [`RecordCodec::decode_fields_into`]); returns its slot.
+    fn next_into(&mut self, fields: &[String], doc: &mut Document) -> Option<Result<u32>> {
+        let c = self.collection;
+        while self.next_slot < c.records.slot_count() {
+            let i = self.next_slot as u32;
+            self.next_slot += 1;
+            let Some(slot) = c.records.slot(i) else {
+                continue;
+            };
+            let mut buf = [0u8; 36];
+            let id = slot.id.as_str(&mut buf);
+            let decoded = match slot.loc {
+                Loc::Pending { offset, len } => {
+                    let bytes = &c.pending[offset..offset + len as usize];
+                    c.decode_entry_into(id, bytes, offset as u64, fields, doc)
+                }
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    let bytes = &self.window[at..at + len as usize];
+                    c.decode_entry_into(id, bytes, offset, fields, doc)
+                }),
+            };
+            return Some(decoded.map(|()| i));
+        }
+        None
+    }
+}
+
 impl Iterator for Scan<'_> {
     type Item = Result<Document>;
 
@@ -970,6 +1022,21 @@ impl CollectionStore for NativeCollection {
 
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
         Box::new(self.records.iter().map(|(slot, _)| slot))
+    }
+
+    fn visit_fields(
+        &self,
+        fields: &[String],
+        visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
+    ) -> Result<()> {
+        let mut scan = self.scan();
+        let mut doc = Document::new();
+        while let Some(slot) = scan.next_into(fields, &mut doc) {
+            if !visit(slot?, &doc)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn set_indexed_fields(
