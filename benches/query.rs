@@ -205,13 +205,18 @@ fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Timing, usize) {
     (best, n)
 }
 
-/// CPU time of this thread in ms, to the nanosecond (the queries run on
-/// it alone): on a shared machine it is what the wall clock would be idle.
+/// CPU time of this thread in ms (the queries run on it alone): on a
+/// shared machine it is what the wall clock would be on an idle one.
 fn thread_cpu_ms() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |ns| ns / 1e6)
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the struct it is given.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) } != 0 {
+        return 0.0;
+    }
+    now.tv_sec as f64 * 1e3 + now.tv_nsec as f64 / 1e6
 }
 
 fn load_average() -> String {

@@ -571,16 +571,19 @@ impl<'s, T> Page<'s, T> {
                 },
                 Some(values),
             ) => {
-                if heap.len() >= *keep {
-                    heap.pop();
-                }
-                heap.push(Ranked {
+                let entry = Ranked {
                     values,
                     slot: admit.slot,
                     item,
                     sort,
                     reversed: *reversed,
-                });
+                };
+                if heap.len() < *keep {
+                    heap.push(entry);
+                } else if let Some(mut worst) = heap.peek_mut() {
+                    // One sift instead of a pop and a push.
+                    *worst = entry;
+                }
             }
             (Page::All { all, .. }, Some(values)) => all.push((values, admit.slot, item)),
             (_, None) => {}

@@ -24,6 +24,7 @@ use crate::engine::Document;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, ReplaceFailure, read_exact_at, write_all_at};
+use crate::engine::storage::mapped::MappedFile;
 use crate::engine::storage::native::{
     self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
     ScanEvent,
@@ -105,6 +106,11 @@ pub(crate) struct NativeCollection {
     /// Secondary indexes, built on first use (so opening stays fast) and
     /// kept exact on every write from then on.
     indexes: OnceCell<IndexSet>,
+    /// The committed file mapped on first read, so reading a record is no
+    /// system call. Appends past it are read from the file until they
+    /// grow large enough to map again; anything that cuts or replaces the
+    /// file drops it first.
+    mapped: OnceCell<MappedFile>,
     /// While a savepoint is open: how to undo, newest last.
     undo: Vec<Undo>,
     /// Open savepoints, outermost first.
@@ -179,6 +185,7 @@ impl NativeCollection {
             indexed_fields: Vec::new(),
             meta_pending: false,
             indexes: OnceCell::new(),
+            mapped: OnceCell::new(),
             undo: Vec::new(),
             savepoints: Vec::new(),
             poisoned: false,
@@ -502,6 +509,12 @@ impl NativeCollection {
                 self.decode_entry(id, bytes, offset as u64)
             }
             Loc::File { offset, len } => {
+                let mapped = self
+                    .mapped
+                    .get_or_init(|| MappedFile::new(&self.file, self.end));
+                if let Some(bytes) = mapped.get(offset, len) {
+                    return self.decode_entry(id, bytes, offset);
+                }
                 buf.resize(len as usize, 0);
                 read_exact_at(&self.file, buf, offset).at(&self.path)?;
                 self.decode_entry(id, buf, offset)
@@ -642,6 +655,7 @@ impl NativeCollection {
         if let Some(end) = self.savepoints.last().map(|m| m.end)
             && end < self.end
         {
+            self.mapped = OnceCell::new();
             self.file.set_len(end).at(&self.path)?;
             self.end = end;
         }
@@ -713,6 +727,14 @@ impl NativeCollection {
             }
         }
         self.end = new_end;
+        if self
+            .mapped
+            .get()
+            .is_some_and(|m| new_end - m.len() > m.len() / 8)
+        {
+            // Enough is read from the file now: map it again when next read.
+            self.mapped = OnceCell::new();
+        }
         self.pending.clear();
         self.pending_slots.clear();
         self.meta_pending = false;
@@ -755,6 +777,7 @@ impl NativeCollection {
                 return Err(failure.error);
             }
         };
+        self.mapped = OnceCell::new();
         self.file = match durable::open_for_append(&self.path) {
             Ok(file) => file,
             Err(e) => {

@@ -658,7 +658,6 @@ impl FluxDB {
         let c = self.store(collection)?;
         let mode = c.value_mode();
         let mut check = CancelCheck::new(cancel);
-        let mut checked = |item: Result<Document>| check.tick().and(item);
         match pipeline.leading_match() {
             Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
                 // Let the planner pick the records; the pipeline's own
@@ -668,13 +667,13 @@ impl FluxDB {
                 pipeline.run_in(docs.into_iter().map(Ok), mode)
             }
             _ => match pipeline.input_fields() {
-                Some(fields) => {
-                    let partial = c
-                        .scan_fields(&fields)
-                        .map(|item| checked(item.map(|(_, doc)| doc)));
-                    pipeline.run_in(partial, mode)
-                }
-                None => pipeline.run_in(c.scan().map(checked), mode),
+                Some(fields) => pipeline.run_lent(mode, |push| {
+                    c.visit_fields(&fields, &mut |_, doc| {
+                        check.tick()?;
+                        push(doc)
+                    })
+                }),
+                None => pipeline.run_in(c.scan().map(|item| check.tick().and(item)), mode),
             },
         }
     }

@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod durable;
 pub mod lock;
+pub(crate) mod mapped;
 pub mod native;
 pub mod txlog;
 
