@@ -54,6 +54,9 @@ fn main() {
     // Build the indexes now, as a long-running process would have them.
     db.count("bench", &json!({"group": 0})).expect("warm up");
 
+    // FLUXDB_BENCH_ONLY=<part of a case name>: only those cases, FluxDB
+    // only (to profile one query without SQLite's setup in the samples).
+    let only = std::env::var("FLUXDB_BENCH_ONLY").ok();
     let sql = Connection::open(tmp.path().join("bench.sqlite")).expect("sqlite");
     sql.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
@@ -65,7 +68,7 @@ fn main() {
         let mut insert = tx
             .prepare("INSERT INTO docs VALUES (?1, ?2)")
             .expect("prepare");
-        for i in 0..docs {
+        for i in (0..docs).filter(|_| only.is_none()) {
             insert
                 .execute((format!("{i:036}"), document(i).to_string()))
                 .expect("insert");
@@ -158,6 +161,21 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
     for case in &cases {
+        if let Some(only) = &only {
+            if case.name.contains(only.as_str()) {
+                let runs = std::env::var("FLUXDB_BENCH_RUNS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(5);
+                let (flux, n) = best_of(runs, || (case.flux)(&db));
+                let (wall, cpu) = (format_ms(flux.wall_ms), format_ms(flux.cpu_ms));
+                println!(
+                    "| {} ({n} rows) | FluxDB only: {wall} ({cpu} CPU) |",
+                    case.name
+                );
+            }
+            continue;
+        }
         let (flux, flux_n) = best_of(5, || (case.flux)(&db));
         let mut stmt = sql.prepare(case.sqlite).expect("prepare");
         let (sql, sql_n) = best_of(5, || {

@@ -367,10 +367,30 @@ impl Plan {
             return Ok(Source::Scan);
         }
         let indexes = store.indexes()?;
-        let usable: Vec<_> = constrained
-            .into_iter()
-            .filter_map(|c| Some((indexes.get(&c.path)?, c.constraint)))
-            .collect();
+        // Per indexed path, its ranges merged into one where that is exact.
+        let mut usable = Vec::new();
+        let mut paths: Vec<&str> = Vec::new();
+        for c in &constrained {
+            if !paths.contains(&c.path.as_str()) {
+                paths.push(&c.path);
+            }
+        }
+        for path in paths {
+            let Some(index) = indexes.get(path) else {
+                continue;
+            };
+            let on_path = constrained
+                .iter()
+                .filter(|c| c.path == path)
+                .map(|c| &c.constraint)
+                .collect();
+            usable.extend(
+                index
+                    .merge_ranges(on_path)
+                    .into_iter()
+                    .map(|constraint| (index, constraint)),
+            );
+        }
         // Intersect, most selective first; name the most selective index.
         let mut ranked: Vec<_> = usable
             .iter()
