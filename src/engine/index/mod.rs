@@ -78,14 +78,13 @@ impl Postings {
     }
 }
 
+/// One bound of a range: the key and whether it is included (`None`: unbounded).
+type RangeBound = Option<(Value, bool)>;
+
 /// The tighter of two bounds of one side of a range: the one whose key is
 /// further in direction `inward` (`Greater` for lower bounds), an exclusive
 /// bound where the keys are equal. `None` is unbounded.
-fn tighter(
-    a: Option<(Value, bool)>,
-    b: Option<(Value, bool)>,
-    inward: std::cmp::Ordering,
-) -> Option<(Value, bool)> {
+fn tighter(a: RangeBound, b: RangeBound, inward: std::cmp::Ordering) -> RangeBound {
     match (a, b) {
         (None, b) => b,
         (a, None) => a,
@@ -200,7 +199,7 @@ impl FieldIndex {
         if constraints.len() < 2 || self.has_array_values() {
             return constraints.into_iter().cloned().collect();
         }
-        let mut merged: Option<(Option<(Value, bool)>, Option<(Value, bool)>)> = None;
+        let mut merged: Option<(RangeBound, RangeBound)> = None;
         let mut out = Vec::new();
         for constraint in constraints {
             match (constraint, &mut merged) {
