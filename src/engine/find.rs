@@ -474,7 +474,11 @@ impl Plan {
                 let (skip, limit, reversed) = match total {
                     Some(total) if self.skip > total / 2 => {
                         let take = limit.min(total.saturating_sub(self.skip));
-                        (total - self.skip - take, take, true)
+                        (
+                            total.saturating_sub(self.skip).saturating_sub(take),
+                            take,
+                            true,
+                        )
                     }
                     _ => (self.skip, limit, false),
                 };

@@ -459,3 +459,22 @@ fn cancelling_during_a_long_scan_stops_it_early() {
         "cancelled after {cancelled_after:?}, a whole run takes {full_time:?}"
     );
 }
+
+#[test]
+fn a_sorted_page_past_the_end_is_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    let docs = (0..10).map(|i| json!({"n": i})).collect();
+    db.insert_many("c", docs).unwrap();
+    for skip in [10, 11, 20, usize::MAX / 2] {
+        let page = db
+            .find("c", &Find::all().sort(json!({"n": -1})).skip(skip).limit(5))
+            .unwrap();
+        assert!(page.is_empty(), "skip {skip}: {page:?}");
+    }
+    let last = db
+        .find("c", &Find::all().sort(json!({"n": -1})).skip(8).limit(5))
+        .unwrap();
+    let values: Vec<_> = last.iter().map(|d| d["n"].clone()).collect();
+    assert_eq!(values, [json!(1), json!(0)]);
+}
