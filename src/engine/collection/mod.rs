@@ -98,6 +98,10 @@ pub(crate) struct NativeCollection {
     /// Bytes of the entries that hold live records (the rest of the file is dead).
     live_bytes: u64,
     pending: Vec<u8>,
+    /// The framed batches of the last flush, emptied: the next flush writes
+    /// into the same allocation (a bulk load flushes every 8 MiB, and a
+    /// fresh buffer each time cost a page fault per 4 KiB).
+    framed: Vec<u8>,
     /// Slots whose location is in `pending`, to relocate on flush.
     pending_slots: Vec<u32>,
     indexed_fields: Vec<String>,
@@ -181,6 +185,7 @@ impl NativeCollection {
             records: RecordTable::default(),
             live_bytes: 0,
             pending: Vec::new(),
+            framed: Vec::new(),
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
@@ -698,8 +703,10 @@ impl NativeCollection {
         // Within one batch an entry's file offset is its pending offset plus
         // a constant: (first pending offset of the batch, that constant).
         let mut shifts: Vec<(usize, u64)> = Vec::new();
-        let mut writer =
-            GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        let mut out = std::mem::take(&mut self.framed);
+        out.clear();
+        out.reserve(self.pending.len() + 64);
+        let mut writer = GroupWriter::new(out, self.end, txn);
         writer
             .push_all(&self.pending, |at, file_offset| {
                 let shift = file_offset - at as u64;
@@ -712,12 +719,19 @@ impl NativeCollection {
             .finish()
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
+            // Windows refuses to cut a file that has a mapped view.
+            self.mapped = OnceCell::new();
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
         }
         if let Err(e) = durable::sync_data(&self.file) {
             self.poisoned = true;
             return Err(Error::io(&self.path, e));
+        }
+        if bytes.capacity() <= 2 * native::TARGET_BATCH_PAYLOAD + (1 << 20) {
+            // Kept only up to about a write buffer: one huge write does not
+            // pin its size for the collection's life.
+            self.framed = bytes;
         }
         for &slot in &self.pending_slots {
             if let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) {
@@ -750,6 +764,9 @@ impl NativeCollection {
             FileKind::Collection,
             &self.indexed_fields,
         )?;
+        // No view of the old file stays open while it is replaced (Windows
+        // refuses to replace a mapped file).
+        self.mapped = OnceCell::new();
         let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
             let mut group = GroupWriter::new(out, header.len() as u64, 0);
@@ -777,7 +794,6 @@ impl NativeCollection {
                 return Err(failure.error);
             }
         };
-        self.mapped = OnceCell::new();
         self.file = match durable::open_for_append(&self.path) {
             Ok(file) => file,
             Err(e) => {
