@@ -10,8 +10,9 @@ use crate::engine::Document;
 use roaring::RoaringBitmap;
 
 use crate::engine::collection::CollectionStore;
-use crate::engine::query::{Filter, Projection, Sort, SortDirection, ValueMode};
-use crate::error::Result;
+use crate::engine::query::{Filter, Projection, Sort, SortDirection, SortValues, ValueMode};
+use crate::error::{Error, Result};
+use crate::interchange::CancelToken;
 
 /// What to find: the seed's `find(collection, query, limit, skip, sort)`
 /// plus a projection.
@@ -111,6 +112,40 @@ pub(crate) struct Plan {
     pub limit: Option<usize>,
     pub projection: Option<Projection>,
     pub mode: ValueMode,
+    /// Stops the reading with [`Error::Cancelled`] once cancelled.
+    pub cancel: Option<CancelToken>,
+}
+
+/// Looks at a cancel token every few thousand records: often enough to
+/// stop a scan of millions within milliseconds, rarely enough to cost
+/// nothing.
+pub(crate) struct CancelCheck<'a> {
+    token: Option<&'a CancelToken>,
+    count: u32,
+}
+
+impl<'a> CancelCheck<'a> {
+    const EVERY: u32 = 4096;
+
+    pub fn new(token: Option<&'a CancelToken>) -> CancelCheck<'a> {
+        // The first tick looks, so a token cancelled before the start stops
+        // the work before any record is read.
+        CancelCheck {
+            token,
+            count: Self::EVERY - 1,
+        }
+    }
+
+    /// Counts one record; `Err(Cancelled)` if the token was cancelled.
+    pub fn tick(&mut self) -> Result<()> {
+        self.count = self.count.wrapping_add(1);
+        if self.count.is_multiple_of(Self::EVERY)
+            && self.token.is_some_and(CancelToken::is_cancelled)
+        {
+            return Err(Error::Cancelled);
+        }
+        Ok(())
+    }
 }
 
 /// The records a plan reads, and how it chose them.
@@ -139,7 +174,14 @@ impl Plan {
                 .map(Projection::parse)
                 .transpose()?,
             mode,
+            cancel: None,
         })
+    }
+
+    /// The same plan, stopped by `cancel`.
+    pub fn cancellable(mut self, cancel: Option<CancelToken>) -> Plan {
+        self.cancel = cancel;
+        self
     }
 
     /// A plan that only filters (an aggregation's leading `$match`).
@@ -151,6 +193,7 @@ impl Plan {
             limit: None,
             projection: None,
             mode,
+            cancel: None,
         }
     }
 
@@ -164,7 +207,8 @@ impl Plan {
             returned: 0,
             total: store.len(),
         };
-        let whole = |slot: u32, _partial: Document| -> Result<Document> {
+        let mut cancel = CancelCheck::new(self.cancel.as_ref());
+        let whole = |slot: u32| -> Result<Document> {
             store.read_slot(slot)?.ok_or_else(|| {
                 crate::Error::InvalidQuery(format!("internal: record slot {slot} vanished"))
             })
@@ -178,35 +222,56 @@ impl Plan {
                     .live_slots()
                     .skip(self.skip)
                     .take(take)
-                    .map(|slot| whole(slot, Document::new()))
+                    .map(|slot| cancel.tick().and_then(|()| whole(slot)))
                     .collect::<Result<_>>()?;
                 explain.examined = page.len();
                 self.project(page)
             }
             Source::Scan => {
-                // Decode only what the filter and sort read; whole documents
-                // only for the records kept.
+                // Test each record on only the fields the filter and sort
+                // read, decoded into one reused document; read whole
+                // documents only for the records kept.
                 let mut needed = self.filter.top_level_fields();
                 if let Some(sort) = &self.sort {
                     needed.extend(sort.top_level_fields());
                 }
-                let examined = &mut explain.examined;
-                let items = store.scan_fields(&needed).inspect(|_| *examined += 1);
-                self.run_items(items, Some(store.len()), &whole)?
+                let mut page = self.page(Some(store.len()));
+                store.visit_fields(&needed, &mut |slot, doc| {
+                    cancel.tick()?;
+                    explain.examined += 1;
+                    if self.filter.matches_in(doc, self.mode)
+                        && let Some(admit) = page.wants(slot, doc)
+                    {
+                        page.admit(admit, ());
+                    }
+                    Ok(!page.is_full())
+                })?;
+                let page = page
+                    .finish()
+                    .into_iter()
+                    .map(|(slot, ())| cancel.tick().and_then(|()| whole(slot)))
+                    .collect::<Result<Vec<_>>>()?;
+                self.project(page)
             }
             Source::Candidates(slots, index) => {
                 explain.index = Some(index);
-                let examined = &mut explain.examined;
-                let items = slots
-                    .iter()
-                    .filter_map(|slot| {
-                        store
-                            .read_slot(slot)
-                            .map(|d| d.map(|d| (slot, d)))
-                            .transpose()
-                    })
-                    .inspect(|_| *examined += 1);
-                self.run_items(items, None, &|_, doc| Ok(doc))?
+                let mut page = self.page(None);
+                for slot in &slots {
+                    cancel.tick()?;
+                    let Some(doc) = store.read_slot(slot)? else {
+                        continue;
+                    };
+                    explain.examined += 1;
+                    if self.filter.matches_in(&doc, self.mode)
+                        && let Some(admit) = page.wants(slot, &doc)
+                    {
+                        page.admit(admit, doc);
+                    }
+                    if page.is_full() {
+                        break;
+                    }
+                }
+                self.project(page.finish().into_iter().map(|(_, doc)| doc).collect())
             }
             Source::IndexOrder {
                 field,
@@ -237,7 +302,12 @@ impl Plan {
                 }
                 let examined = &mut explain.examined;
                 let read = slots
-                    .filter_map(|slot| store.read_slot(slot).transpose())
+                    .filter_map(|slot| {
+                        cancel
+                            .tick()
+                            .and_then(|()| store.read_slot(slot))
+                            .transpose()
+                    })
                     .inspect(|_| *examined += 1);
                 self.run_presorted(read, skip)?
             }
@@ -255,9 +325,11 @@ impl Plan {
         also: &[&str],
         found: &mut dyn FnMut(&Document),
     ) -> Result<()> {
+        let mut cancel = CancelCheck::new(self.cancel.as_ref());
         match self.choose_source(store)? {
             Source::Candidates(slots, _) => {
                 for slot in &slots {
+                    cancel.tick()?;
                     if let Some(doc) = store.read_slot(slot)?
                         && self.filter.matches_in(&doc, self.mode)
                     {
@@ -268,12 +340,13 @@ impl Plan {
             _ => {
                 let mut fields = self.filter.top_level_fields();
                 fields.extend(also.iter().map(|f| (*f).to_owned()));
-                for item in store.scan_fields(&fields) {
-                    let (_, doc) = item?;
-                    if self.filter.matches_in(&doc, self.mode) {
-                        found(&doc);
+                store.visit_fields(&fields, &mut |_, doc| {
+                    cancel.tick()?;
+                    if self.filter.matches_in(doc, self.mode) {
+                        found(doc);
                     }
-                }
+                    Ok(true)
+                })?;
             }
         }
         Ok(())
@@ -294,10 +367,30 @@ impl Plan {
             return Ok(Source::Scan);
         }
         let indexes = store.indexes()?;
-        let usable: Vec<_> = constrained
-            .into_iter()
-            .filter_map(|c| Some((indexes.get(&c.path)?, c.constraint)))
-            .collect();
+        // Per indexed path, its ranges merged into one where that is exact.
+        let mut usable = Vec::new();
+        let mut paths: Vec<&str> = Vec::new();
+        for c in &constrained {
+            if !paths.contains(&c.path.as_str()) {
+                paths.push(&c.path);
+            }
+        }
+        for path in paths {
+            let Some(index) = indexes.get(path) else {
+                continue;
+            };
+            let on_path = constrained
+                .iter()
+                .filter(|c| c.path == path)
+                .map(|c| &c.constraint)
+                .collect();
+            usable.extend(
+                index
+                    .merge_ranges(on_path)
+                    .into_iter()
+                    .map(|constraint| (index, constraint)),
+            );
+        }
         // Intersect, most selective first; name the most selective index.
         let mut ranked: Vec<_> = usable
             .iter()
@@ -364,27 +457,15 @@ impl Plan {
         }
     }
 
-    /// Runs the plan over `(slot, document)` in natural order, where each
-    /// document holds at least the fields the filter and sort read;
-    /// `whole` turns a kept one into the whole record. Without a sort it
-    /// stops reading as soon as the page is full; with a sort and a limit it
-    /// keeps only the best `skip + limit`.
-    fn run_items(
-        &self,
-        items: impl Iterator<Item = Result<(u32, Document)>>,
-        known_total: Option<usize>,
-        whole: &dyn Fn(u32, Document) -> Result<Document>,
-    ) -> Result<Vec<Document>> {
-        let mut matching = items.filter(|item| match item {
-            Ok((_, doc)) => self.filter.matches_in(doc, self.mode),
-            Err(_) => true,
-        });
-        let kept: Vec<(u32, Document)> = match (&self.sort, self.limit) {
-            (None, limit) => matching
-                .by_ref()
-                .skip(self.skip)
-                .take(limit.unwrap_or(usize::MAX))
-                .collect::<Result<_>>()?,
+    /// Where the matching records of a natural-order read go: the page
+    /// itself, or the best `skip + limit` by the sort, or all of them to sort.
+    fn page<T>(&self, known_total: Option<usize>) -> Page<'_, T> {
+        match (&self.sort, self.limit) {
+            (None, limit) => Page::Unsorted {
+                skip: self.skip,
+                take: limit.unwrap_or(usize::MAX),
+                kept: Vec::new(),
+            },
             (Some(sort), Some(limit)) => {
                 // A page past the middle of everything is the same page of
                 // the reversed order, read from the other end: the heap then
@@ -393,73 +474,209 @@ impl Plan {
                 let (skip, limit, reversed) = match total {
                     Some(total) if self.skip > total / 2 => {
                         let take = limit.min(total.saturating_sub(self.skip));
-                        (total - self.skip - take, take, true)
+                        (
+                            total.saturating_sub(self.skip).saturating_sub(take),
+                            take,
+                            true,
+                        )
                     }
                     _ => (self.skip, limit, false),
                 };
                 let keep = skip.saturating_add(limit);
-                let mut heap = BinaryHeap::with_capacity(keep.min(1 << 16) + 1);
-                for item in matching {
-                    let (slot, doc) = item?;
-                    let entry = Ranked {
-                        doc,
-                        slot,
-                        sort,
-                        mode: self.mode,
-                        reversed,
-                    };
-                    if heap.len() < keep {
-                        heap.push(entry);
-                    } else if heap
-                        .peek()
-                        .is_some_and(|worst| entry.cmp(worst) == Ordering::Less)
-                    {
-                        heap.pop();
-                        heap.push(entry);
+                Page::Best {
+                    sort,
+                    mode: self.mode,
+                    heap: BinaryHeap::with_capacity(keep.min(1 << 16) + 1),
+                    keep,
+                    skip,
+                    reversed,
+                }
+            }
+            (Some(sort), None) => Page::All {
+                sort,
+                mode: self.mode,
+                skip: self.skip,
+                all: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Collects a find's page from matching records offered in natural order.
+/// [`Page::wants`] looks at a (possibly reused) document and decides; only
+/// then does the caller hand over what to keep ([`Page::admit`]): nothing
+/// for a scan, which reads the kept records whole at the end.
+enum Page<'s, T> {
+    Unsorted {
+        skip: usize,
+        take: usize,
+        kept: Vec<(u32, T)>,
+    },
+    /// A sort with a limit: a heap of the best `keep`, the worst on top.
+    Best {
+        sort: &'s Sort,
+        mode: ValueMode,
+        heap: BinaryHeap<Ranked<'s, T>>,
+        keep: usize,
+        skip: usize,
+        reversed: bool,
+    },
+    /// A sort without a limit: everything, sorted at the end.
+    All {
+        sort: &'s Sort,
+        mode: ValueMode,
+        skip: usize,
+        all: Vec<(SortValues<'static>, u32, T)>,
+    },
+}
+
+/// A page's yes to one record: its sort values, taken once.
+struct Admit {
+    slot: u32,
+    values: Option<SortValues<'static>>,
+}
+
+impl<'s, T> Page<'s, T> {
+    /// Whether the matching record in `slot` goes in the page.
+    fn wants(&mut self, slot: u32, doc: &Document) -> Option<Admit> {
+        match self {
+            Page::Unsorted { skip, .. } => {
+                if *skip > 0 {
+                    *skip -= 1;
+                    return None;
+                }
+                Some(Admit { slot, values: None })
+            }
+            Page::Best {
+                sort,
+                mode,
+                heap,
+                keep,
+                reversed,
+                ..
+            } => {
+                if *keep == 0 {
+                    return None;
+                }
+                let values = sort.values_of(doc, *mode);
+                if heap.len() >= *keep {
+                    let worst = heap.peek()?;
+                    let order = sort
+                        .compare_values_of(&values, &worst.values)
+                        .then(slot.cmp(&worst.slot));
+                    let order = if *reversed { order.reverse() } else { order };
+                    if order != Ordering::Less {
+                        return None;
                     }
                 }
-                let mut page: Vec<(u32, Document)> = heap
+                Some(Admit {
+                    slot,
+                    values: Some(values.into_owned()),
+                })
+            }
+            Page::All { sort, mode, .. } => Some(Admit {
+                slot,
+                values: Some(sort.values_of(doc, *mode).into_owned()),
+            }),
+        }
+    }
+
+    /// Keeps what [`wants`](Self::wants) said yes to.
+    fn admit(&mut self, admit: Admit, item: T) {
+        match (self, admit.values) {
+            (Page::Unsorted { kept, .. }, _) => kept.push((admit.slot, item)),
+            (
+                Page::Best {
+                    sort,
+                    heap,
+                    keep,
+                    reversed,
+                    ..
+                },
+                Some(values),
+            ) => {
+                let entry = Ranked {
+                    values,
+                    slot: admit.slot,
+                    item,
+                    sort,
+                    reversed: *reversed,
+                };
+                if heap.len() < *keep {
+                    heap.push(entry);
+                } else if let Some(mut worst) = heap.peek_mut() {
+                    // One sift instead of a pop and a push.
+                    *worst = entry;
+                }
+            }
+            (Page::All { all, .. }, Some(values)) => all.push((values, admit.slot, item)),
+            (_, None) => {}
+        }
+    }
+
+    /// Nothing more can enter (an unsorted page is full): stop reading.
+    fn is_full(&self) -> bool {
+        match self {
+            Page::Unsorted { take, kept, .. } => kept.len() >= *take,
+            Page::Best { .. } | Page::All { .. } => false,
+        }
+    }
+
+    /// The page in order, with each record's slot.
+    fn finish(self) -> Vec<(u32, T)> {
+        match self {
+            Page::Unsorted { kept, .. } => kept,
+            Page::Best {
+                heap,
+                skip,
+                reversed,
+                ..
+            } => {
+                let mut page: Vec<(u32, T)> = heap
                     .into_sorted_vec()
                     .into_iter()
                     .skip(skip)
-                    .map(|r| (r.slot, r.doc))
+                    .map(|r| (r.slot, r.item))
                     .collect();
                 if reversed {
                     page.reverse();
                 }
                 page
             }
-            (Some(sort), None) => {
-                let mut all: Vec<(u32, Document)> = matching.collect::<Result<_>>()?;
-                all.sort_by(|a, b| sort.compare_in(&a.1, &b.1, self.mode));
-                all.into_iter().skip(self.skip).collect()
+            Page::All {
+                sort,
+                skip,
+                mut all,
+                ..
+            } => {
+                // Stable: ties keep natural order.
+                all.sort_by(|a, b| sort.compare_values_of(&a.0, &b.0));
+                all.into_iter()
+                    .skip(skip)
+                    .map(|(_, slot, item)| (slot, item))
+                    .collect()
             }
-        };
-        let page = kept
-            .into_iter()
-            .map(|(slot, doc)| whole(slot, doc))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(self.project(page))
+        }
     }
 }
 
-/// A document in a top-k heap: ordered by the sort, then by arrival, so
-/// equal keys keep insertion order (a stable sort).
-struct Ranked<'a> {
-    doc: Document,
+/// A record in a top-k heap: ordered by its sort values, then by arrival,
+/// so equal keys keep insertion order (a stable sort).
+struct Ranked<'s, T> {
+    values: SortValues<'static>,
     /// Insertion order: ties keep it.
     slot: u32,
-    sort: &'a Sort,
-    mode: ValueMode,
+    item: T,
+    sort: &'s Sort,
     /// Ordered from the end (a page past the middle).
     reversed: bool,
 }
 
-impl Ord for Ranked<'_> {
+impl<T> Ord for Ranked<'_, T> {
     fn cmp(&self, other: &Self) -> Ordering {
         let order = self
             .sort
-            .compare_in(&self.doc, &other.doc, self.mode)
+            .compare_values_of(&self.values, &other.values)
             .then(self.slot.cmp(&other.slot));
         if self.reversed {
             order.reverse()
@@ -469,16 +686,16 @@ impl Ord for Ranked<'_> {
     }
 }
 
-impl PartialOrd for Ranked<'_> {
+impl<T> PartialOrd for Ranked<'_, T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl PartialEq for Ranked<'_> {
+impl<T> PartialEq for Ranked<'_, T> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl Eq for Ranked<'_> {}
+impl<T> Eq for Ranked<'_, T> {}

@@ -249,6 +249,39 @@ impl Row {
     }
 }
 
+/// Follows the quoting of one row's raw bytes (RFC 4180, as csv-core reads
+/// it by default: `"` opens a quoted cell only at a cell's start, `""`
+/// inside is a quote), to tell whether the input ended inside quotes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum QuoteTracker {
+    #[default]
+    CellStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted cell: it closes the cell unless another follows.
+    QuoteInQuoted,
+}
+
+impl QuoteTracker {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            *self = match (*self, b) {
+                (QuoteTracker::Quoted, b'"') => QuoteTracker::QuoteInQuoted,
+                (QuoteTracker::Quoted, _) => QuoteTracker::Quoted,
+                (QuoteTracker::QuoteInQuoted, b'"') => QuoteTracker::Quoted,
+                (QuoteTracker::CellStart, b'"') => QuoteTracker::Quoted,
+                (_, b',' | b'\n' | b'\r') => QuoteTracker::CellStart,
+                _ => QuoteTracker::Unquoted,
+            };
+        }
+    }
+
+    /// Whether the bytes so far end inside a quoted cell.
+    fn open(self) -> bool {
+        self == QuoteTracker::Quoted
+    }
+}
+
 /// csv-core over the byte source, into a bounded row buffer.
 struct RowReader<R> {
     source: ByteSource<R>,
@@ -274,8 +307,10 @@ impl<R: Read> RowReader<R> {
         let mut problem: Option<String> = None;
         let mut spare_bytes = [0u8; 1024];
         let mut spare_ends = [0usize; 16];
+        let mut quotes = QuoteTracker::default();
         loop {
             let input = self.source.fill().map_err(Failure::fatal)?;
+            let at_end = input.is_empty();
             let (result, read, written, ended) = match problem {
                 None => {
                     self.core
@@ -286,6 +321,7 @@ impl<R: Read> RowReader<R> {
                     .core
                     .read_record(input, &mut spare_bytes, &mut spare_ends),
             };
+            quotes.feed(&input[..read]);
             self.source.consume(read);
             if problem.is_none() {
                 len += written;
@@ -314,6 +350,12 @@ impl<R: Read> RowReader<R> {
                 ReadRecordResult::Record => {
                     row.len = len;
                     row.fields = fields;
+                    if at_end && quotes.open() && problem.is_none() {
+                        // csv-core ends an open quote at the end of the input
+                        // as if it were closed; a file cut short is an error.
+                        let message = "a quoted cell is not closed before the end of the file";
+                        return Err(Failure::bad_record(self.source.path(), row.line, message));
+                    }
                     return match problem {
                         None => Ok(true),
                         Some(message) => {
@@ -497,6 +539,42 @@ mod tests {
                 "t.csv: line 3: the row is larger than the limit of 2000 bytes (ReadOptions::max_record_bytes); is a quote left open?"
             ]
         );
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_of_the_file_is_an_error_naming_its_line() {
+        for input in [
+            &b"a,b\n1,x\n2,\"open\n"[..],
+            b"a,b\n1,x\n2,\"open",
+            b"a,b\n1,x\n2,\"x\"\"\n",
+        ] {
+            let read = read_all(input, Format::Csv, skipping("t.csv"));
+            assert_eq!(
+                read.errors,
+                ["t.csv: line 3: a quoted cell is not closed before the end of the file"],
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(read.lines(), [2]);
+        }
+    }
+
+    #[test]
+    fn closed_quotes_and_literal_quotes_at_the_end_are_read() {
+        for (input, last) in [
+            (&b"a,b\n2,\"x\"\"y\""[..], "x\"y"),
+            (b"a,b\n2,5\"", "5\""),
+            (b"a,b\n2,\"q\"tail", "qtail"),
+        ] {
+            let read = read_all(input, Format::Csv, strict("t.csv"));
+            assert_eq!(
+                read.errors,
+                Vec::<String>::new(),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(read.docs()[0]["b"], json!(last));
+        }
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use std::io::Read;
 
 use super::json_text::{Position, is_json_whitespace, parse_object};
-use super::record::{Failure, Step, reset_record_buffer, too_large_message};
+use super::record::{Failure, reset_record_buffer, too_large_message};
 use super::source::ByteSource;
+use crate::engine::Document;
 
 pub(super) struct JsonLinesReader<R> {
     source: ByteSource<R>,
@@ -32,7 +33,13 @@ impl<R: Read> JsonLinesReader<R> {
         }
     }
 
-    pub(super) fn next_record(&mut self) -> Step {
+    /// The next record with its line, offering the line's bytes to `take`
+    /// first: `Ok((line, None))` when it took them (it did the parsing its
+    /// own way), the parsed document otherwise.
+    pub(super) fn next_record_or(
+        &mut self,
+        take: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Option<Result<(u64, Option<Document>), Failure>> {
         loop {
             let line = match self.read_line() {
                 Ok(line) => line,
@@ -47,13 +54,14 @@ impl<R: Read> JsonLinesReader<R> {
                     return Some(Err(Failure::bad_record(path, self.line_number, message)));
                 }
                 Line::Complete if self.line.iter().all(|b| is_json_whitespace(*b)) => continue,
+                Line::Complete if take(&self.line) => return Some(Ok((self.line_number, None))),
                 Line::Complete => {
                     let start = Position {
                         line: self.line_number,
                         column: 1,
                     };
                     let parsed = parse_object(&self.line, start, path);
-                    return Some(parsed.map(|doc| (self.line_number, doc)));
+                    return Some(parsed.map(|doc| (self.line_number, Some(doc))));
                 }
             }
         }

@@ -148,6 +148,19 @@ impl<R: Read> DocumentReader<R> {
     /// broken so no next record can be found), the read ends there: later
     /// calls return `None`.
     pub fn next_document(&mut self) -> Option<Result<(u64, Document)>> {
+        self.next_document_or(&mut |_| false)
+            .map(|next| next.map(|(line, doc)| (line, doc.unwrap_or_default())))
+    }
+
+    /// [`next_document`](Self::next_document), first offering a JSON Lines
+    /// record's bytes to `take`, which may handle them its own way (an
+    /// import encodes them without building a document): `(line, None)`
+    /// when it did. When it declines, the record is parsed as usual, so
+    /// errors and results do not change.
+    pub(crate) fn next_document_or(
+        &mut self,
+        take: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Option<Result<(u64, Option<Document>)>> {
         if self.finished {
             return None;
         }
@@ -155,10 +168,11 @@ impl<R: Read> DocumentReader<R> {
             self.finished = true;
             return Some(Err(Error::Cancelled));
         }
-        let step: Step = match &mut self.records {
-            Records::Json(reader) => reader.next_record(),
-            Records::JsonLines(reader) => reader.next_record(),
-            Records::Csv(reader) => reader.next_record(),
+        let some = |step: Step| step.map(|r| r.map(|(line, doc)| (line, Some(doc))));
+        let step = match &mut self.records {
+            Records::Json(reader) => some(reader.next_record()),
+            Records::JsonLines(reader) => reader.next_record_or(take),
+            Records::Csv(reader) => some(reader.next_record()),
         };
         match step {
             None => {

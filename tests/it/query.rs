@@ -377,3 +377,104 @@ fn paging_and_counting_do_not_build_indexes_they_cannot_use() {
     assert_eq!(db.count("t", &json!({"v": 1})).unwrap(), 33);
     assert_eq!(db.count("t", &json!({"k": {"$lt": 10}})).unwrap(), 10);
 }
+
+/// A collection large enough that a scan takes a while in a test build.
+fn large_collection(dir: &std::path::Path, records: usize) -> FluxDB {
+    let mut db = FluxDB::open(dir).unwrap();
+    db.create_collection("big", &["group"]).unwrap();
+    let docs = (0..records)
+        .map(|i| json!({"group": i % 100, "name": format!("n{i:06}"), "city": "Oslo"}))
+        .collect();
+    db.insert_many("big", docs).unwrap();
+    db.flush().unwrap();
+    db
+}
+
+#[test]
+fn a_cancelled_token_stops_find_count_and_aggregate_before_they_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = large_collection(tmp.path(), 20_000);
+    let token = fluxdb::interchange::CancelToken::new();
+    token.cancel();
+    let cancelled = |r: Result<(), Error>| matches!(r, Err(Error::Cancelled));
+    // A scan, a sort over everything, index candidates, index order.
+    for find in [
+        Find::new(json!({"city": "Oslo"})),
+        Find::all().sort(json!({"name": -1})).limit(5),
+        Find::new(json!({"group": 7})),
+        Find::all().sort(json!({"group": 1})).limit(5),
+        Find::all().limit(5),
+    ] {
+        let r = db.find_cancellable("big", &find, &token).map(drop);
+        assert!(cancelled(r), "{find:?}");
+    }
+    let r = db.count_cancellable("big", &json!({"city": "Oslo"}), &token);
+    assert!(cancelled(r.map(drop)));
+    let group = json!([{"$group": {"_id": "$city", "n": {"$sum": 1}}}]);
+    let r = db.aggregate_cancellable("big", &group, &token);
+    assert!(cancelled(r.map(drop)));
+    // An uncancelled token changes nothing.
+    let fresh = fluxdb::interchange::CancelToken::new();
+    let (docs, _) = db
+        .find_cancellable("big", &Find::new(json!({"group": 7})), &fresh)
+        .unwrap();
+    assert_eq!(docs.len(), 200);
+    assert_eq!(
+        db.count_cancellable("big", &json!({"city": "Oslo"}), &fresh)
+            .unwrap(),
+        20_000
+    );
+}
+
+#[test]
+fn cancelling_during_a_long_scan_stops_it_early() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = large_collection(tmp.path(), 200_000);
+    let token = fluxdb::interchange::CancelToken::new();
+    // Every record passes the filter and the whole-collection sort keeps
+    // the scan going to the end unless it is stopped.
+    let find = Find::new(json!({"city": "Oslo"})).sort(json!({"name": 1}));
+    let started = std::time::Instant::now();
+    let full = db.find("big", &find).unwrap().len();
+    let full_time = started.elapsed();
+    assert_eq!(full, 200_000);
+    let canceller = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(full_time / 10);
+            token.cancel();
+        })
+    };
+    let started = std::time::Instant::now();
+    let result = db.find_cancellable("big", &find, &token);
+    let cancelled_after = started.elapsed();
+    canceller.join().unwrap();
+    assert!(
+        matches!(result, Err(Error::Cancelled)),
+        "the scan ran to its end: {:?}",
+        result.map(|(docs, _)| docs.len())
+    );
+    assert!(
+        cancelled_after < full_time,
+        "cancelled after {cancelled_after:?}, a whole run takes {full_time:?}"
+    );
+}
+
+#[test]
+fn a_sorted_page_past_the_end_is_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    let docs = (0..10).map(|i| json!({"n": i})).collect();
+    db.insert_many("c", docs).unwrap();
+    for skip in [10, 11, 20, usize::MAX / 2] {
+        let page = db
+            .find("c", &Find::all().sort(json!({"n": -1})).skip(skip).limit(5))
+            .unwrap();
+        assert!(page.is_empty(), "skip {skip}: {page:?}");
+    }
+    let last = db
+        .find("c", &Find::all().sort(json!({"n": -1})).skip(8).limit(5))
+        .unwrap();
+    let values: Vec<_> = last.iter().map(|d| d["n"].clone()).collect();
+    assert_eq!(values, [json!(1), json!(0)]);
+}

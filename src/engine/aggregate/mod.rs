@@ -123,6 +123,22 @@ impl Pipeline {
         runner.finish()?;
         Ok(runner.output)
     }
+
+    /// [`run_in`](Self::run_in) for input given by reference: `feed` calls
+    /// its argument with each input document (which may be reused from one
+    /// to the next, see `CollectionStore::visit_fields`) until it returns
+    /// `Ok(false)`. Stages that only read (`$match`, `$group`, `$count`)
+    /// take the document as lent; the first that keeps one clones it.
+    pub fn run_lent(
+        &self,
+        mode: ValueMode,
+        feed: impl FnOnce(&mut dyn FnMut(&Document) -> Result<bool>) -> Result<()>,
+    ) -> Result<Vec<Document>> {
+        let mut runner = Runner::new(&self.stages, mode);
+        feed(&mut |doc| runner.push_lent(0, doc))?;
+        runner.finish()?;
+        Ok(runner.output)
+    }
 }
 
 /// Per-stage running state.
@@ -165,6 +181,29 @@ impl<'p> Runner<'p> {
 
     /// Feeds `doc` to stage `index`. Returns false once no further input can
     /// change the result (a `$limit` is satisfied).
+    /// [`push`](Self::push) of a lent document: cloned only by a stage
+    /// that keeps or changes it.
+    fn push_lent(&mut self, index: usize, doc: &Document) -> Result<bool> {
+        match (self.stages.get(index), &mut self.states.get_mut(index)) {
+            (Some(Stage::Match(filter)), _) => {
+                if filter.matches_in(doc, self.mode) {
+                    self.push_lent(index + 1, doc)
+                } else {
+                    Ok(true)
+                }
+            }
+            (Some(Stage::Group(group)), Some(StageState::Group(state))) => {
+                group.add(state, doc, self.mode);
+                Ok(true)
+            }
+            (Some(Stage::Count(_)), Some(StageState::Count(n))) => {
+                *n += 1;
+                Ok(true)
+            }
+            _ => self.push(index, doc.clone()),
+        }
+    }
+
     fn push(&mut self, index: usize, doc: Document) -> Result<bool> {
         let stages = self.stages;
         let Some(stage) = stages.get(index) else {

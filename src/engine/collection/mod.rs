@@ -24,6 +24,7 @@ use crate::engine::Document;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable::{self, ReplaceFailure, read_exact_at, write_all_at};
+use crate::engine::storage::mapped::MappedFile;
 use crate::engine::storage::native::{
     self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
     ScanEvent,
@@ -97,6 +98,10 @@ pub(crate) struct NativeCollection {
     /// Bytes of the entries that hold live records (the rest of the file is dead).
     live_bytes: u64,
     pending: Vec<u8>,
+    /// The framed batches of the last flush, emptied: the next flush writes
+    /// into the same allocation (a bulk load flushes every 8 MiB, and a
+    /// fresh buffer each time cost a page fault per 4 KiB).
+    framed: Vec<u8>,
     /// Slots whose location is in `pending`, to relocate on flush.
     pending_slots: Vec<u32>,
     indexed_fields: Vec<String>,
@@ -105,6 +110,11 @@ pub(crate) struct NativeCollection {
     /// Secondary indexes, built on first use (so opening stays fast) and
     /// kept exact on every write from then on.
     indexes: OnceCell<IndexSet>,
+    /// The committed file mapped on first read, so reading a record is no
+    /// system call. Appends past it are read from the file until they
+    /// grow large enough to map again; anything that cuts or replaces the
+    /// file drops it first.
+    mapped: OnceCell<MappedFile>,
     /// While a savepoint is open: how to undo, newest last.
     undo: Vec<Undo>,
     /// Open savepoints, outermost first.
@@ -175,10 +185,12 @@ impl NativeCollection {
             records: RecordTable::default(),
             live_bytes: 0,
             pending: Vec::new(),
+            framed: Vec::new(),
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
             indexes: OnceCell::new(),
+            mapped: OnceCell::new(),
             undo: Vec::new(),
             savepoints: Vec::new(),
             poisoned: false,
@@ -502,6 +514,12 @@ impl NativeCollection {
                 self.decode_entry(id, bytes, offset as u64)
             }
             Loc::File { offset, len } => {
+                let mapped = self
+                    .mapped
+                    .get_or_init(|| MappedFile::new(&self.file, self.end));
+                if let Some(bytes) = mapped.get(offset, len) {
+                    return self.decode_entry(id, bytes, offset);
+                }
                 buf.resize(len as usize, 0);
                 read_exact_at(&self.file, buf, offset).at(&self.path)?;
                 self.decode_entry(id, buf, offset)
@@ -534,6 +552,29 @@ impl NativeCollection {
             Some(fields) => self.codec.decode_fields(id, entry.data, fields),
         }
         .map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// [`decode_entry_fields`](Self::decode_entry_fields) into a reused document.
+    fn decode_entry_into(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        offset: u64,
+        fields: &[String],
+        doc: &mut Document,
+    ) -> Result<()> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: self.path.clone(),
+            offset,
+            reason: format!("record {id:?}: {reason}"),
+        };
+        let entry = native::parse_entry(bytes).map_err(corrupt)?;
+        if entry.id != id {
+            return Err(corrupt(format!("entry holds id {:?}", entry.id)));
+        }
+        self.codec
+            .decode_fields_into(id, entry.data, fields, doc)
+            .map_err(|e| corrupt(e.to_string()))
     }
 
     /// Every live record in insertion order. Reads the file through a window,
@@ -619,6 +660,7 @@ impl NativeCollection {
         if let Some(end) = self.savepoints.last().map(|m| m.end)
             && end < self.end
         {
+            self.mapped = OnceCell::new();
             self.file.set_len(end).at(&self.path)?;
             self.end = end;
         }
@@ -661,8 +703,10 @@ impl NativeCollection {
         // Within one batch an entry's file offset is its pending offset plus
         // a constant: (first pending offset of the batch, that constant).
         let mut shifts: Vec<(usize, u64)> = Vec::new();
-        let mut writer =
-            GroupWriter::new(Vec::with_capacity(self.pending.len() + 64), self.end, txn);
+        let mut out = std::mem::take(&mut self.framed);
+        out.clear();
+        out.reserve(self.pending.len() + 64);
+        let mut writer = GroupWriter::new(out, self.end, txn);
         writer
             .push_all(&self.pending, |at, file_offset| {
                 let shift = file_offset - at as u64;
@@ -675,12 +719,19 @@ impl NativeCollection {
             .finish()
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
+            // Windows refuses to cut a file that has a mapped view.
+            self.mapped = OnceCell::new();
             let _ = self.file.set_len(self.end);
             return Err(Error::io(&self.path, e));
         }
         if let Err(e) = durable::sync_data(&self.file) {
             self.poisoned = true;
             return Err(Error::io(&self.path, e));
+        }
+        if bytes.capacity() <= 2 * native::TARGET_BATCH_PAYLOAD + (1 << 20) {
+            // Kept only up to about a write buffer: one huge write does not
+            // pin its size for the collection's life.
+            self.framed = bytes;
         }
         for &slot in &self.pending_slots {
             if let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) {
@@ -690,6 +741,14 @@ impl NativeCollection {
             }
         }
         self.end = new_end;
+        if self
+            .mapped
+            .get()
+            .is_some_and(|m| new_end - m.len() > m.len() / 8)
+        {
+            // Enough is read from the file now: map it again when next read.
+            self.mapped = OnceCell::new();
+        }
         self.pending.clear();
         self.pending_slots.clear();
         self.meta_pending = false;
@@ -705,6 +764,9 @@ impl NativeCollection {
             FileKind::Collection,
             &self.indexed_fields,
         )?;
+        // No view of the old file stays open while it is replaced (Windows
+        // refuses to replace a mapped file).
+        self.mapped = OnceCell::new();
         let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
             let mut group = GroupWriter::new(out, header.len() as u64, 0);
@@ -853,6 +915,35 @@ impl Scan<'_> {
     }
 }
 
+impl Scan<'_> {
+    /// Decodes the next live record's `fields` into `doc` (reusing it, see
+    /// [`RecordCodec::decode_fields_into`]); returns its slot.
+    fn next_into(&mut self, fields: &[String], doc: &mut Document) -> Option<Result<u32>> {
+        let c = self.collection;
+        while self.next_slot < c.records.slot_count() {
+            let i = self.next_slot as u32;
+            self.next_slot += 1;
+            let Some(slot) = c.records.slot(i) else {
+                continue;
+            };
+            let mut buf = [0u8; 36];
+            let id = slot.id.as_str(&mut buf);
+            let decoded = match slot.loc {
+                Loc::Pending { offset, len } => {
+                    let bytes = &c.pending[offset..offset + len as usize];
+                    c.decode_entry_into(id, bytes, offset as u64, fields, doc)
+                }
+                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
+                    let bytes = &self.window[at..at + len as usize];
+                    c.decode_entry_into(id, bytes, offset, fields, doc)
+                }),
+            };
+            return Some(decoded.map(|()| i));
+        }
+        None
+    }
+}
+
 impl Iterator for Scan<'_> {
     type Item = Result<Document>;
 
@@ -970,6 +1061,21 @@ impl CollectionStore for NativeCollection {
 
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
         Box::new(self.records.iter().map(|(slot, _)| slot))
+    }
+
+    fn visit_fields(
+        &self,
+        fields: &[String],
+        visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
+    ) -> Result<()> {
+        let mut scan = self.scan();
+        let mut doc = Document::new();
+        while let Some(slot) = scan.next_into(fields, &mut doc) {
+            if !visit(slot?, &doc)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn set_indexed_fields(

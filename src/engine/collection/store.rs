@@ -69,6 +69,24 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         &self,
         fields: &[String],
     ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_>;
+    /// Calls `visit` with the slot and these top-level fields (and `_id`
+    /// when named) of each live record in insertion order, until it returns
+    /// `Ok(false)`. The document is reused from record to record, so a
+    /// store can scan without building a document per record; a visitor
+    /// that keeps one clones it.
+    fn visit_fields(
+        &self,
+        fields: &[String],
+        visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
+    ) -> Result<()> {
+        for item in self.scan_fields(fields) {
+            let (slot, doc) = item?;
+            if !visit(slot, &doc)? {
+                break;
+            }
+        }
+        Ok(())
+    }
     /// Changes the indexed fields and builds their indexes, reporting
     /// `(records done, total)`.
     fn set_indexed_fields(

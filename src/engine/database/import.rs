@@ -19,10 +19,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use serde_json::Value;
 
-use super::{Collection, FluxDB, new_transaction_id, with_id};
+use super::{Collection, FluxDB, MAX_ID_BYTES, new_transaction_id, with_id};
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::RecordCodec;
+use crate::engine::storage::transcode::{TranscodedId, transcode_object};
+use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, StorageFormat};
 use crate::error::{Error, Result};
 use crate::interchange::{
@@ -165,6 +166,25 @@ impl Chunk {
         self.data.clear();
     }
 
+    /// Encodes a JSON object's text directly (see `storage::transcode`),
+    /// giving it a new UUID if it has no `_id`; returns where its `_id` and
+    /// its encoding end, or `None` (nothing added) to parse it as usual.
+    fn transcode(&mut self, json: &[u8]) -> Option<(usize, usize)> {
+        let id = transcode_object(json, &mut self.data, MAX_ID_BYTES)?;
+        match id {
+            TranscodedId::Given(range) => match std::str::from_utf8(&json[range]) {
+                Ok(id) => self.ids.push_str(id),
+                Err(_) => return None,
+            },
+            TranscodedId::Missing => {
+                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                let id = uuid::Uuid::new_v4().hyphenated();
+                self.ids.push_str(id.encode_lower(&mut text));
+            }
+        }
+        Some((self.ids.len(), self.data.len()))
+    }
+
     /// Gives a document its `_id` (a new UUID if it has none) and encodes it.
     fn push(&mut self, line: u64, doc: Document, codec: &dyn RecordCodec, source: &Path) {
         let bad = |error: Error| {
@@ -212,8 +232,25 @@ fn read_chunks<R: Read>(
         chunk.clear();
         let mut finished = false;
         while chunk.records.len() < CHUNK_DOCUMENTS {
-            match reader.next_document() {
-                Some(Ok((line, doc))) => chunk.push(line, doc, codec, source),
+            // JSON Lines in the binary codec: straight from the text to the
+            // encoding where that is exact (the document is never built).
+            let mut taken = None;
+            let fast = codec.name() == BinaryCodec.name();
+            let next = reader.next_document_or(&mut |json| {
+                taken = fast.then(|| chunk.transcode(json)).flatten();
+                taken.is_some()
+            });
+            match next {
+                Some(Ok((line, None))) => {
+                    if let Some((id_end, data_end)) = taken {
+                        chunk.records.push(Parsed::Ready {
+                            line,
+                            id_end,
+                            data_end,
+                        });
+                    }
+                }
+                Some(Ok((line, Some(doc)))) => chunk.push(line, doc, codec, source),
                 Some(Err(error)) => chunk.records.push(Parsed::Failed(error)),
                 None => {
                     finished = true;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{Explain, Find, Plan};
+use crate::engine::find::{CancelCheck, Explain, Find, Plan};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -21,6 +21,7 @@ use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
+use crate::interchange::CancelToken;
 
 mod database_backup;
 mod export;
@@ -501,8 +502,31 @@ impl FluxDB {
         collection: &str,
         query: &Find,
     ) -> Result<(Vec<Document>, Explain)> {
+        self.find_with(collection, query, None)
+    }
+
+    /// [`find_explained`](Self::find_explained) that stops with
+    /// [`Error::Cancelled`] soon after `cancel` is cancelled (it is checked
+    /// every few thousand records), so a UI can drop a long scan.
+    pub fn find_cancellable(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: &CancelToken,
+    ) -> Result<(Vec<Document>, Explain)> {
+        self.find_with(collection, query, Some(cancel))
+    }
+
+    fn find_with(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+    ) -> Result<(Vec<Document>, Explain)> {
         let c = self.store(collection)?;
-        Plan::new(query, c.value_mode())?.execute(c)
+        Plan::new(query, c.value_mode())?
+            .cancellable(cancel.cloned())
+            .execute(c)
     }
 
     /// How a query is answered: the index used and the records examined.
@@ -513,13 +537,35 @@ impl FluxDB {
 
     /// How many records match the filter.
     pub fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
+        self.count_with(collection, filter, None)
+    }
+
+    /// [`count`](Self::count) that stops with [`Error::Cancelled`] soon
+    /// after `cancel` is cancelled.
+    pub fn count_cancellable(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+    ) -> Result<usize> {
+        self.count_with(collection, filter, Some(cancel))
+    }
+
+    fn count_with(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<usize> {
         let c = self.store(collection)?;
         let parsed = Filter::parse(filter)?;
         if parsed.is_match_all() {
             return Ok(c.len());
         }
         let mut n = 0;
-        Plan::from_filter(parsed, c.value_mode()).for_each_match(c, &[], &mut |_| n += 1)?;
+        Plan::from_filter(parsed, c.value_mode())
+            .cancellable(cancel.cloned())
+            .for_each_match(c, &[], &mut |_| n += 1)?;
         Ok(n)
     }
 
@@ -589,23 +635,46 @@ impl FluxDB {
     /// Runs an aggregation pipeline (the seed's `aggregate`). A leading
     /// `$match` uses indexes like `find`.
     pub fn aggregate(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
+        self.aggregate_with(collection, pipeline, None)
+    }
+
+    /// [`aggregate`](Self::aggregate) that stops with [`Error::Cancelled`]
+    /// soon after `cancel` is cancelled.
+    pub fn aggregate_cancellable(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Document>> {
+        self.aggregate_with(collection, pipeline, Some(cancel))
+    }
+
+    fn aggregate_with(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Document>> {
         let pipeline = Pipeline::parse(pipeline)?;
         let c = self.store(collection)?;
         let mode = c.value_mode();
+        let mut check = CancelCheck::new(cancel);
         match pipeline.leading_match() {
             Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
                 // Let the planner pick the records; the pipeline's own
                 // $match then passes them all.
-                let plan = Plan::from_filter(filter.clone(), mode);
+                let plan = Plan::from_filter(filter.clone(), mode).cancellable(cancel.cloned());
                 let (docs, _) = plan.execute(c)?;
                 pipeline.run_in(docs.into_iter().map(Ok), mode)
             }
             _ => match pipeline.input_fields() {
-                Some(fields) => {
-                    let partial = c.scan_fields(&fields).map(|item| item.map(|(_, doc)| doc));
-                    pipeline.run_in(partial, mode)
-                }
-                None => pipeline.run_in(c.scan(), mode),
+                Some(fields) => pipeline.run_lent(mode, |push| {
+                    c.visit_fields(&fields, &mut |_, doc| {
+                        check.tick()?;
+                        push(doc)
+                    })
+                }),
+                None => pipeline.run_in(c.scan().map(|item| check.tick().and(item)), mode),
             },
         }
     }

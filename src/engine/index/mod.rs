@@ -78,6 +78,27 @@ impl Postings {
     }
 }
 
+/// One bound of a range: the key and whether it is included (`None`: unbounded).
+type RangeBound = Option<(Value, bool)>;
+
+/// The tighter of two bounds of one side of a range: the one whose key is
+/// further in direction `inward` (`Greater` for lower bounds), an exclusive
+/// bound where the keys are equal. `None` is unbounded.
+fn tighter(a: RangeBound, b: RangeBound, inward: std::cmp::Ordering) -> RangeBound {
+    match (a, b) {
+        (None, b) => b,
+        (a, None) => a,
+        (Some(a), Some(b)) => {
+            let order = encode_key(&a.0).cmp(&encode_key(&b.0));
+            if order == inward || (order.is_eq() && !a.1) {
+                Some(a)
+            } else {
+                Some(b)
+            }
+        }
+    }
+}
+
 /// The index of one field path.
 #[derive(Debug, Clone)]
 pub struct FieldIndex {
@@ -170,6 +191,34 @@ impl FieldIndex {
     /// Whether any record holds an array here. Then the key order is not
     /// MongoDB's sort order (which sorts an array by its least or greatest
     /// element), so a sort cannot simply walk the keys.
+    /// Ranges on this path as one range, the tightest bound of each side
+    /// (`{"$gte": 50, "$lt": 51}` reads one key span, not two halves of the
+    /// index to intersect). Only where no record holds an array here: an
+    /// array may meet each range with a different element.
+    pub fn merge_ranges(&self, constraints: Vec<&Constraint>) -> Vec<Constraint> {
+        if constraints.len() < 2 || self.has_array_values() {
+            return constraints.into_iter().cloned().collect();
+        }
+        let mut merged: Option<(RangeBound, RangeBound)> = None;
+        let mut out = Vec::new();
+        for constraint in constraints {
+            match (constraint, &mut merged) {
+                (Constraint::Range { lower, upper }, None) => {
+                    merged = Some((lower.clone(), upper.clone()));
+                }
+                (Constraint::Range { lower, upper }, Some((low, high))) => {
+                    *low = tighter(low.take(), lower.clone(), std::cmp::Ordering::Greater);
+                    *high = tighter(high.take(), upper.clone(), std::cmp::Ordering::Less);
+                }
+                (other, _) => out.push(other.clone()),
+            }
+        }
+        if let Some((lower, upper)) = merged {
+            out.push(Constraint::Range { lower, upper });
+        }
+        out
+    }
+
     pub fn has_array_values(&self) -> bool {
         let arrays: (Bound<&[u8]>, Bound<&[u8]>) =
             (Bound::Included(&[0x50]), Bound::Excluded(&[0x51]));
@@ -339,5 +388,43 @@ mod tests {
         assert_eq!(slots(index.candidates(&Constraint::Eq(json!(1)))), [1, 3]);
         let ordered: Vec<u32> = index.ordered(true).collect();
         assert_eq!(ordered, [1, 3, 0, 2]);
+    }
+
+    fn range(lower: Option<(Value, bool)>, upper: Option<(Value, bool)>) -> Constraint {
+        Constraint::Range { lower, upper }
+    }
+
+    #[test]
+    fn ranges_on_a_field_without_arrays_merge_into_their_tightest_bounds() {
+        let mut set = IndexSet::new(&["n".to_owned()]);
+        for slot in 0..10 {
+            set.add(slot, &doc(json!({ "n": slot })));
+        }
+        let index = set.get("n").unwrap();
+        let gte = range(Some((json!(3), true)), Some((json!(""), false)));
+        let lt = range(Some((json!(null), false)), Some((json!(6), false)));
+        let gt = range(Some((json!(3), false)), None);
+        let merged = index.merge_ranges(vec![&gte, &lt, &gt]);
+        assert_eq!(
+            merged,
+            [range(Some((json!(3), false)), Some((json!(6), false)))]
+        );
+        assert_eq!(slots(index.candidates(&merged[0])), [4, 5]);
+        let eq = Constraint::Eq(json!(4));
+        assert_eq!(
+            index.merge_ranges(vec![&eq, &gte]),
+            [eq.clone(), gte.clone()]
+        );
+    }
+
+    #[test]
+    fn ranges_on_a_field_with_arrays_stay_apart() {
+        // [0, 9] meets $gt 3 with 9 and $lt 6 with 0: no single span holds it.
+        let mut set = IndexSet::new(&["n".to_owned()]);
+        set.add(0, &doc(json!({ "n": [0, 9] })));
+        let index = set.get("n").unwrap();
+        let gt = range(Some((json!(3), false)), None);
+        let lt = range(None, Some((json!(6), false)));
+        assert_eq!(index.merge_ranges(vec![&gt, &lt]), [gt.clone(), lt.clone()]);
     }
 }

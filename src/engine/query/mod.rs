@@ -15,7 +15,7 @@ pub use compare::{TypeBracket, compare_numbers, compare_values, values_equal};
 pub use filter::{Constraint, Filter, MAX_FILTER_DEPTH, PathConstraint};
 pub use path::{FieldPath, MAX_PATH_SEGMENTS, lookup_path};
 pub use projection::Projection;
-pub use sort::{Sort, SortDirection};
+pub use sort::{Sort, SortDirection, SortValues};
 pub use update::Update;
 
 pub(crate) use compare::parse_numeric_text;

@@ -30,7 +30,7 @@ pub struct Sort {
 /// The value a document sorts by on one key. An empty array sorts below
 /// null and missing, as in MongoDB.
 #[derive(Debug)]
-enum SortKey<'a> {
+pub(crate) enum SortKey<'a> {
     EmptyArray,
     Value(Cow<'a, Value>),
 }
@@ -107,6 +107,54 @@ impl Sort {
             let ord = match direction {
                 SortDirection::Ascending => ka.cmp(&kb),
                 SortDirection::Descending => kb.cmp(&ka),
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+/// The values one record sorts by, taken once: a top-k heap compares these
+/// instead of walking both documents' paths on every comparison.
+#[derive(Debug)]
+pub struct SortValues<'a>(Vec<SortKey<'a>>);
+
+impl SortValues<'_> {
+    /// Owns its values, to outlive the document they were read from (a
+    /// scan reuses one document for every record).
+    pub fn into_owned(self) -> SortValues<'static> {
+        SortValues(
+            self.0
+                .into_iter()
+                .map(|key| match key {
+                    SortKey::EmptyArray => SortKey::EmptyArray,
+                    SortKey::Value(v) => SortKey::Value(Cow::Owned(v.into_owned())),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Sort {
+    /// What `doc` sorts by on each key (as [`Sort::compare_in`] sees it).
+    pub fn values_of<'a>(&self, doc: &'a Document, mode: ValueMode) -> SortValues<'a> {
+        SortValues(
+            self.paths
+                .iter()
+                .zip(&self.keys)
+                .map(|(path, (_, direction))| sort_key(doc, path, *direction, mode))
+                .collect(),
+        )
+    }
+
+    /// [`Sort::compare_in`] of the documents these values were taken from.
+    pub fn compare_values_of(&self, a: &SortValues<'_>, b: &SortValues<'_>) -> Ordering {
+        for ((ka, kb), (_, direction)) in a.0.iter().zip(&b.0).zip(&self.keys) {
+            let ord = match direction {
+                SortDirection::Ascending => ka.cmp(kb),
+                SortDirection::Descending => kb.cmp(ka),
             };
             if ord != Ordering::Equal {
                 return ord;

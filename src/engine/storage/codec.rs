@@ -38,6 +38,22 @@ pub trait RecordCodec: Send + Sync + std::fmt::Debug {
         Ok(doc)
     }
 
+    /// [`decode_fields`](Self::decode_fields) into `doc`, which holds the
+    /// previous record of a scan: a scan of a million records then reuses
+    /// one document's allocations (its keys and text values) instead of
+    /// building and dropping a million maps. The result equals
+    /// `decode_fields`, field order included.
+    fn decode_fields_into(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        fields: &[String],
+        doc: &mut Document,
+    ) -> Result<()> {
+        *doc = self.decode_fields(id, bytes, fields)?;
+        Ok(())
+    }
+
     /// Calls `f` with the name of each top-level field in order, `_id` not
     /// included: what the header of a CSV export needs, without building
     /// the documents. A codec may simply decode.
@@ -139,6 +155,46 @@ impl RecordCodec for BinaryCodec {
         Ok(doc)
     }
 
+    fn decode_fields_into(
+        &self,
+        id: &str,
+        bytes: &[u8],
+        fields: &[String],
+        doc: &mut Document,
+    ) -> Result<()> {
+        let mut reader = Reader { bytes, pos: 0 };
+        let count = reader.varint()?;
+        // Fields are written in the record's order; `kept` counts those
+        // placed so far. A field is overwritten in place when the reused
+        // document already has it at that position (the usual case: records
+        // of a collection share their field order), else the rest is cut.
+        let mut kept = 0;
+        if fields.iter().any(|f| f == "_id") {
+            place_field(doc, kept, "_id", |slot| {
+                reuse_string(slot, id);
+                Ok(())
+            })?;
+            kept += 1;
+        }
+        for _ in 0..count {
+            let len = reader.length()?;
+            let key = reader.take(len)?;
+            if fields.iter().any(|f| f.as_bytes() == key) {
+                let key = std::str::from_utf8(key)
+                    .map_err(|_| reader.error("invalid UTF-8 in a field name"))?;
+                place_field(doc, kept, key, |slot| reader.value_into(slot, 1))?;
+                kept += 1;
+            } else {
+                reader.skip_value()?;
+            }
+        }
+        if reader.pos != bytes.len() {
+            return Err(reader.error("trailing bytes after the document"));
+        }
+        keep_first(doc, kept);
+        Ok(())
+    }
+
     fn field_names(&self, _id: &str, bytes: &[u8], f: &mut dyn FnMut(&str)) -> Result<()> {
         let mut reader = Reader { bytes, pos: 0 };
         let count = reader.varint()?;
@@ -151,6 +207,54 @@ impl RecordCodec for BinaryCodec {
             reader.skip_value()?;
         }
         Ok(())
+    }
+}
+
+/// Makes `key` the field at `position` of `doc` (whose first `position`
+/// fields are this record's) and fills its value with `fill`. A document
+/// whose field there has another name loses that field and those after it.
+fn place_field(
+    doc: &mut Document,
+    position: usize,
+    key: &str,
+    fill: impl FnOnce(&mut Value) -> Result<()>,
+) -> Result<()> {
+    if let Some((existing, slot)) = doc.iter_mut().nth(position)
+        && existing == key
+    {
+        return fill(slot);
+    }
+    keep_first(doc, position);
+    doc.insert(key.to_owned(), Value::Null);
+    // Found by name: a corrupt record may repeat a key, which then keeps
+    // its first place, as `decode_fields` keeps it.
+    match doc.get_mut(key) {
+        Some(slot) => fill(slot),
+        None => Err(Error::RecordEncoding(format!(
+            "field {key:?} vanished while decoding"
+        ))),
+    }
+}
+
+/// Drops every field of `doc` after the first `n`.
+fn keep_first(doc: &mut Document, n: usize) {
+    if doc.len() > n {
+        let mut seen = 0;
+        doc.retain(|_, _| {
+            seen += 1;
+            seen <= n
+        });
+    }
+}
+
+/// Sets `slot` to the text, reusing its allocation when it holds text.
+fn reuse_string(slot: &mut Value, text: &str) {
+    match slot {
+        Value::String(s) => {
+            s.clear();
+            s.push_str(text);
+        }
+        other => *other = Value::String(text.to_owned()),
     }
 }
 
@@ -331,6 +435,21 @@ impl<'a> Reader<'a> {
                 self.take(len)?;
             }
             other => return Err(self.error(&format!("unknown value tag {other}"))),
+        }
+        Ok(())
+    }
+
+    /// [`value`](Self::value) into `slot`, reusing its text allocation.
+    fn value_into(&mut self, slot: &mut Value, depth: usize) -> Result<()> {
+        if self.bytes.get(self.pos) == Some(&TAG_STRING) {
+            self.pos += 1;
+            let len = self.length()?;
+            let bytes = self.take(len)?;
+            let text =
+                std::str::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8 in a string"))?;
+            reuse_string(slot, text);
+        } else {
+            *slot = self.value(depth)?;
         }
         Ok(())
     }

@@ -5,7 +5,9 @@
 pub mod codec;
 pub mod durable;
 pub mod lock;
+pub(crate) mod mapped;
 pub mod native;
+pub(crate) mod transcode;
 pub mod txlog;
 
 pub use codec::{BinaryCodec, JsonCodec, RecordCodec};
