@@ -230,6 +230,10 @@ fn killed_python_format_rewrites_are_all_or_nothing() {
         let mut db = FluxDB::open(&dir).unwrap();
         db.create_index("users", "name").unwrap();
     }
+    // The newest step found after the previous round: a step that was
+    // written but killed before its acknowledgement is where the next
+    // child starts from, so it is the floor for "one step ahead" too.
+    let mut previous: Option<u64> = None;
     let acked = kill_rounds("legacy", &dir, |acked, round| {
         let db = FluxDB::open(&dir).unwrap_or_else(|e| panic!("round {round}: {e}"));
         assert_eq!(
@@ -249,10 +253,16 @@ fn killed_python_format_rewrites_are_all_or_nothing() {
             newest >= acked,
             "round {round}: acked {acked:?}, found {newest:?}"
         );
+        let base = acked.max(previous);
         assert!(
-            newest <= acked.map(|a| a + 1).or(Some(0)),
-            "round {round}: found {newest:?} past acked {acked:?}"
+            newest <= base.map(|a| a + 1).or(Some(0)),
+            "round {round}: found {newest:?}, more than one step past acked {acked:?} and the previous round's {previous:?}"
         );
+        assert!(
+            newest >= previous,
+            "round {round}: went back from {previous:?} to {newest:?}"
+        );
+        previous = newest;
         // The index answers like a scan.
         for (id, _) in &found {
             let name = format!("n{}", &id[1..]);
