@@ -12,7 +12,7 @@ pub use super::edit::backend::EditDatabase;
 use crate::engine::{
     BackupReport, CompactReport, ExportOptions, ImportOptions, ImportReport, RestoreReport,
 };
-use crate::interchange::Progress;
+use crate::interchange::{CancelToken, Progress};
 use crate::{Document, Result};
 
 /// One page of a query: the filter, sort and projection as JSON objects
@@ -63,6 +63,27 @@ pub trait Database: Send + EditDatabase {
     /// and the records examined) when it can say, from the same run.
     fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage>;
     fn count(&self, collection: &str, filter: &Value) -> Result<usize>;
+    /// [`find_page`](Self::find_page) that stops with `Error::Cancelled`
+    /// soon after `cancel` fires, so Cancel and a newer query free the
+    /// worker at once instead of after the scan. An engine that cannot
+    /// stop early runs to the end.
+    fn find_page_cancellable(
+        &self,
+        collection: &str,
+        query: &PageQuery,
+        _cancel: &CancelToken,
+    ) -> Result<FoundPage> {
+        self.find_page(collection, query)
+    }
+    /// [`count`](Self::count) that stops when `cancel` fires.
+    fn count_cancellable(
+        &self,
+        collection: &str,
+        filter: &Value,
+        _cancel: &CancelToken,
+    ) -> Result<usize> {
+        self.count(collection, filter)
+    }
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize>;
     fn flush(&mut self) -> Result<()>;
@@ -239,6 +260,23 @@ pub(crate) mod tests {
         fn count(&self, collection: &str, _filter: &Value) -> Result<usize> {
             self.check(collection)?;
             Ok(self.records.len())
+        }
+        /// A filter `{"scan_until_cancelled": true}` stands for a scan
+        /// too long to finish: it ends only when cancelled (or after 10 s).
+        fn count_cancellable(
+            &self,
+            collection: &str,
+            filter: &Value,
+            cancel: &crate::interchange::CancelToken,
+        ) -> Result<usize> {
+            if filter.get("scan_until_cancelled").is_none() {
+                return self.count(collection, filter);
+            }
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !cancel.is_cancelled() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(Error::Cancelled)
         }
         fn create_collection(&mut self, _name: &str, _indexed: &[&str]) -> Result<bool> {
             Ok(true)

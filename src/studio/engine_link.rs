@@ -12,7 +12,7 @@ use crate::engine::{
     BackupReport, CompactReport, ExportOptions, Find, FluxDB, ImportOptions, ImportReport,
     RestoreReport, StorageFormat,
 };
-use crate::interchange::Progress;
+use crate::interchange::{CancelToken, Progress};
 
 /// Opens folders with [`FluxDB`].
 pub struct EngineOpener;
@@ -66,7 +66,20 @@ impl Database for FluxDB {
     }
 
     fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage> {
-        let (docs, explain) = self.find_explained(collection, &find_of(query))?;
+        self.find_page_cancellable(collection, query, &CancelToken::new())
+    }
+
+    fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
+        FluxDB::count(self, collection, filter)
+    }
+
+    fn find_page_cancellable(
+        &self,
+        collection: &str,
+        query: &PageQuery,
+        cancel: &CancelToken,
+    ) -> Result<FoundPage> {
+        let (docs, explain) = self.find_cancellable(collection, &find_of(query), cancel)?;
         let summary = ExplainSummary {
             index: explain.index,
             examined: explain.examined,
@@ -76,8 +89,13 @@ impl Database for FluxDB {
         Ok((docs, Some(summary)))
     }
 
-    fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
-        FluxDB::count(self, collection, filter)
+    fn count_cancellable(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+    ) -> Result<usize> {
+        FluxDB::count_cancellable(self, collection, filter, cancel)
     }
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {

@@ -10,8 +10,8 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -23,6 +23,7 @@ use super::backend::{
 use super::dialogs::jobs::{self, ManageEvent, ManageRequest};
 use super::edit::worker::{EditEvent, EditRequest, EditSlot};
 use crate::Document;
+use crate::interchange::CancelToken;
 
 pub type RequestId = u64;
 
@@ -185,8 +186,43 @@ enum Message {
     Cancel,
 }
 
+/// The read the worker is running, shared with the handle: Cancel and a
+/// newer request for the same view fire its token, so the engine stops the
+/// scan within a few thousand records instead of finishing work nobody will
+/// look at, and the worker is free for the request that matters.
+#[derive(Clone, Default)]
+struct RunningRead(Arc<Mutex<Option<(Slot, CancelToken)>>>);
+
+impl RunningRead {
+    fn start(&self, slot: Slot) -> CancelToken {
+        let token = CancelToken::new();
+        *self.lock() = Some((slot, token.clone()));
+        token
+    }
+
+    fn finish(&self) {
+        *self.lock() = None;
+    }
+
+    fn cancel_if(&self, unwanted: impl Fn(&Slot) -> bool) {
+        if let Some((slot, token)) = self.lock().as_ref()
+            && unwanted(slot)
+        {
+            token.cancel();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<(Slot, CancelToken)>> {
+        // Every write is one assignment, so a poisoned lock holds a whole value.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// The UI's end of the worker: send requests, poll events. Never blocks.
 pub struct WorkerHandle {
+    running: RunningRead,
     opener: Arc<dyn Opener + Sync>,
     sample: SampleBuilder,
     notify: Notify,
@@ -203,6 +239,7 @@ struct Channels {
 impl WorkerHandle {
     pub fn new(opener: Arc<dyn Opener + Sync>, sample: SampleBuilder, notify: Notify) -> Self {
         WorkerHandle {
+            running: RunningRead::default(),
             opener,
             sample,
             notify,
@@ -237,6 +274,11 @@ impl WorkerHandle {
                 }
             },
         };
+        let slot = request.kind.slot();
+        // The read running for this view (or for the folder being left) is
+        // answered for nobody any more.
+        self.running
+            .cancel_if(|running| *running == slot || slot == Slot::Folder);
         let id = request.id;
         let what = request.kind.describe();
         let sent = channels.requests.send(Message::Run(request));
@@ -253,7 +295,9 @@ impl WorkerHandle {
         }
     }
 
+    /// Drops the queued requests and stops the running read.
     pub fn cancel(&self) {
+        self.running.cancel_if(|_| true);
         if let Some(channels) = &self.channels {
             // A worker that is gone has nothing to cancel.
             let _ = channels.requests.send(Message::Cancel);
@@ -300,9 +344,10 @@ impl WorkerHandle {
         };
         let opener = self.opener.clone();
         let sample = self.sample.clone();
+        let running = self.running.clone();
         std::thread::Builder::new()
             .name("fluxdb-worker".to_owned())
-            .spawn(move || run_worker(request_rx, sink, opener, sample))
+            .spawn(move || run_worker(request_rx, sink, opener, sample, running))
             .map_err(|e| format!("cannot start the worker thread: {e}"))?;
         Ok(Channels {
             requests: request_tx,
@@ -329,6 +374,7 @@ fn run_worker(
     sink: EventSink,
     opener: Arc<dyn Opener + Sync>,
     sample: SampleBuilder,
+    running: RunningRead,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(runtime) => runtime,
@@ -348,6 +394,7 @@ fn run_worker(
         sample,
         db: None,
         queue: Vec::new(),
+        running,
     };
     runtime.block_on(worker.serve(requests));
 }
@@ -358,6 +405,7 @@ struct Worker {
     sample: SampleBuilder,
     db: Option<Box<dyn Database>>,
     queue: Vec<Request>,
+    running: RunningRead,
 }
 
 impl Worker {
@@ -497,7 +545,10 @@ impl Worker {
             RequestKind::Page { collection, query } => {
                 let db = self.db()?;
                 let started = Instant::now();
-                let (docs, explain) = db.find_page(collection, query)?;
+                let cancel = self.running.start(Slot::Page);
+                let found = db.find_page_cancellable(collection, query, &cancel);
+                self.running.finish();
+                let (docs, explain) = found?;
                 let elapsed = started.elapsed();
                 Ok(EventKind::Page {
                     collection: collection.clone(),
@@ -509,7 +560,11 @@ impl Worker {
             }
             RequestKind::Count { collection, filter } => {
                 let started = Instant::now();
-                let total = self.db()?.count(collection, filter)?;
+                let db = self.db()?;
+                let cancel = self.running.start(Slot::Count);
+                let counted = db.count_cancellable(collection, filter, &cancel);
+                self.running.finish();
+                let total = counted?;
                 Ok(EventKind::Count {
                     collection: collection.clone(),
                     filter: filter.clone(),
@@ -627,6 +682,21 @@ pub(crate) mod tests {
             std::thread::sleep(Duration::from_millis(2));
         }
         panic!("no answer to request {id}");
+    }
+
+    /// A worker without its thread, to test how it queues requests.
+    fn queue_only_worker() -> Worker {
+        Worker {
+            sink: EventSink {
+                events: std_mpsc::channel().0,
+                notify: Arc::new(|| {}),
+            },
+            opener: Arc::new(MemoryOpener::with_records("people", 1)),
+            sample: Arc::new(|_db| Ok(())),
+            db: None,
+            queue: Vec::new(),
+            running: RunningRead::default(),
+        }
     }
 
     fn page(collection: &str) -> RequestKind {
@@ -749,16 +819,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_queued_request_is_superseded_by_a_newer_one_for_the_same_slot() {
-        let mut worker = Worker {
-            sink: EventSink {
-                events: std_mpsc::channel().0,
-                notify: Arc::new(|| {}),
-            },
-            opener: Arc::new(MemoryOpener::with_records("people", 1)),
-            sample: Arc::new(|_db| Ok(())),
-            db: None,
-            queue: Vec::new(),
-        };
+        let mut worker = queue_only_worker();
         let count = RequestKind::Count {
             collection: "people".into(),
             filter: serde_json::json!({}),
@@ -784,22 +845,86 @@ pub(crate) mod tests {
 
     #[test]
     fn cancel_drops_everything_queued() {
-        let mut worker = Worker {
-            sink: EventSink {
-                events: std_mpsc::channel().0,
-                notify: Arc::new(|| {}),
-            },
-            opener: Arc::new(MemoryOpener::with_records("people", 1)),
-            sample: Arc::new(|_db| Ok(())),
-            db: None,
-            queue: Vec::new(),
-        };
+        let mut worker = queue_only_worker();
         worker.absorb(Message::Run(Request {
             id: 1,
             kind: page("people"),
         }));
         worker.absorb(Message::Cancel);
         assert!(worker.take_next().is_none());
+    }
+
+    fn count_until_cancelled(id: RequestId) -> Request {
+        Request {
+            id,
+            kind: RequestKind::Count {
+                collection: "people".into(),
+                filter: serde_json::json!({"scan_until_cancelled": true}),
+            },
+        }
+    }
+
+    #[test]
+    fn cancel_stops_the_running_count_inside_the_engine() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        open(&mut worker, "/db");
+        worker.send(count_until_cancelled(2));
+        // Wait until the worker is inside the count, then cancel it.
+        while worker.running.lock().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let started = Instant::now();
+        worker.cancel();
+        match answer(&mut worker, 2) {
+            EventKind::Failed { why, .. } => assert!(why.contains("cancel"), "{why}"),
+            other => panic!("expected the count to stop, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the scan ran on"
+        );
+        // The worker serves the next request.
+        worker.send(Request {
+            id: 3,
+            kind: page("people"),
+        });
+        assert!(matches!(answer(&mut worker, 3), EventKind::Page { .. }));
+    }
+
+    #[test]
+    fn a_newer_count_stops_the_running_one() {
+        let mut worker = handle(MemoryOpener::with_records("people", 3));
+        open(&mut worker, "/db");
+        worker.send(count_until_cancelled(2));
+        while worker.running.lock().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        worker.send(Request {
+            id: 3,
+            kind: RequestKind::Count {
+                collection: "people".into(),
+                filter: serde_json::json!({}),
+            },
+        });
+        // Both answers may come in one poll, so they are collected together.
+        let mut answers = std::collections::HashMap::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while answers.len() < 2 && Instant::now() < deadline {
+            for event in worker.poll() {
+                if matches!(
+                    event.kind,
+                    EventKind::Failed { .. } | EventKind::Count { .. }
+                ) {
+                    answers.insert(event.id, event.kind);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(matches!(answers.get(&2), Some(EventKind::Failed { .. })));
+        assert!(matches!(
+            answers.get(&3),
+            Some(EventKind::Count { total: 3, .. })
+        ));
     }
 
     #[test]
