@@ -2,6 +2,7 @@
 //! keeps link times down).
 
 mod catalogue;
+mod compression;
 mod cli;
 mod crash;
 mod crash_more;

@@ -22,8 +22,8 @@ use super::{Collection, FluxDB, StorageFormat, collection_files};
 use crate::engine::backup::write_index_definitions;
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable;
+use crate::engine::storage::{Compression, RecordCodec};
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::error::{Error, IoContext, Result};
 
@@ -41,6 +41,9 @@ enum Section {
         name: String,
         indexed_fields: Vec<String>,
         records: u64,
+        /// How the collection was stored; absent (none) in older backups.
+        #[serde(default, skip_serializing_if = "Compression::is_none")]
+        compression: Compression,
     },
     /// The last entry of the file: what it holds in all.
     End { collections: u64, records: u64 },
@@ -71,6 +74,8 @@ struct Planned {
     name: String,
     indexed_fields: Vec<String>,
     records: u64,
+    #[serde(default, skip_serializing_if = "Compression::is_none")]
+    compression: Compression,
 }
 
 /// `restore.journal`: the collections whose staged files replace theirs.
@@ -97,7 +102,7 @@ impl FluxDB {
         let codec = self.codec.as_ref();
         let header = native::FileHeader {
             kind: FileKind::DatabaseBackup,
-            compression: 0,
+            compression: Compression::None,
             codec: codec.name().to_owned(),
         }
         .encode();
@@ -112,6 +117,7 @@ impl FluxDB {
                     name: (*name).to_owned(),
                     indexed_fields: store.indexed_fields().to_vec(),
                     records: expected,
+                    compression: store.compression(),
                 };
                 let mut group = GroupWriter::new(&mut *out, at, 0);
                 group.push(&meta_entry(&meta)?).at(file)?;
@@ -266,7 +272,7 @@ fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
         ended: false,
     };
     let outcome = native::scan(&file, path, &HashSet::new(), |event| match event {
-        ScanEvent::Entry(entry, offset) => checker.entry(entry, offset),
+        ScanEvent::Entry(entry, place) => checker.entry(entry, place.offset()),
         // Every group is self-committing; an incomplete one is a dropped tail.
         ScanEvent::GroupStart | ScanEvent::GroupDiscarded => Ok(()),
     })
@@ -375,6 +381,7 @@ impl Checker<'_> {
                         name,
                         indexed_fields,
                         records,
+                        compression,
                     } => {
                         if let Err(e) = validate_collection_name(&name) {
                             return fail(e.to_string());
@@ -386,6 +393,7 @@ impl Checker<'_> {
                             name,
                             indexed_fields,
                             records,
+                            compression,
                         });
                     }
                     Section::End {
@@ -458,12 +466,20 @@ struct Staging {
 impl Staging {
     fn start(dir: &Path, codec: &dyn RecordCodec, planned: &Planned) -> Result<Staging> {
         let path = staged_path(dir, &planned.name);
-        let start = initial_file(codec.name(), FileKind::Collection, &planned.indexed_fields)?;
+        let start = initial_file(
+            codec.name(),
+            FileKind::Collection,
+            &planned.indexed_fields,
+            planned.compression,
+        )?;
         let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
         out.write_all(&start).at(&path)?;
+        let group =
+            GroupWriter::with_compression(out, start.len() as u64, 0, planned.compression)
+                .at(&path)?;
         Ok(Staging {
             name: planned.name.clone(),
-            group: GroupWriter::new(out, start.len() as u64, 0),
+            group,
             path,
             records: 0,
         })
@@ -488,9 +504,10 @@ fn stage_backup(path: &Path, dir: &Path, codec: &dyn RecordCodec, plan: &[Planne
     let mut current: Option<Staging> = None;
     let mut staged: Vec<(String, u64)> = Vec::new();
     native::scan(&file, path, &HashSet::new(), |event| {
-        let ScanEvent::Entry(entry, offset) = event else {
+        let ScanEvent::Entry(entry, place) = event else {
             return Ok(());
         };
+        let offset = place.offset();
         native::parse_entry(entry.raw).map_err(|reason| corrupt(path, offset, reason))?;
         match entry.kind {
             EntryKind::Put => match &mut current {

@@ -3,9 +3,11 @@
 //! operations.
 
 pub mod codec;
+pub mod compress;
 pub mod durable;
 pub mod lock;
 pub mod native;
 pub mod txlog;
 
 pub use codec::{BinaryCodec, JsonCodec, RecordCodec};
+pub use compress::Compression;
