@@ -82,7 +82,10 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Timing {
             best = Some(t);
         }
     }
-    best.unwrap_or(Timing { wall: 0.0, cpu: 0.0 })
+    best.unwrap_or(Timing {
+        wall: 0.0,
+        cpu: 0.0,
+    })
 }
 
 struct Figures {
@@ -137,7 +140,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DOCS);
-    let avg = (0..1000).map(|i| document(i).to_string().len()).sum::<usize>() / 1000;
+    let avg = (0..1000)
+        .map(|i| document(i).to_string().len())
+        .sum::<usize>()
+        / 1000;
     println!("FluxDB compression benchmark: {docs} documents of about {avg} bytes of JSON\n");
     let tmp = tempfile::tempdir().expect("temporary folder");
     let mut figures = Vec::new();

@@ -59,10 +59,7 @@ fn every_codec_round_trips_records_through_writes_and_reopening() {
         let doc = db.get("c", "r00013").unwrap().unwrap();
         assert_eq!(doc["text"].as_str().map(str::len), Some(150_000), "{codec}");
         assert_eq!(db.get("c", "r00010").unwrap(), None, "{codec}");
-        let grouped = db
-            .find("c", &Find::new(json!({"group": 3})))
-            .unwrap()
-            .len();
+        let grouped = db.find("c", &Find::new(json!({"group": 3}))).unwrap().len();
         assert_eq!(grouped, expected.iter().filter(|d| d["group"] == 3).count());
         let info = db.collection_info("c").unwrap();
         assert_eq!(info.compression, codec);
@@ -162,7 +159,9 @@ fn a_bad_codec_setting_is_refused_before_anything_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = FluxDB::open(tmp.path()).unwrap();
     let bad = Compression::Zstd { level: 40 };
-    let err = db.create_collection_with::<&str>("c", &[], bad).unwrap_err();
+    let err = db
+        .create_collection_with::<&str>("c", &[], bad)
+        .unwrap_err();
     assert!(err.to_string().contains("zstd level 40"), "{err}");
     assert!(!db.has_collection("c"));
     db.insert("c", json!({"x": 1})).unwrap();
@@ -260,9 +259,7 @@ fn a_python_folder_is_never_compressed() {
     db.insert("users", json!({"name": "a"})).unwrap();
     db.flush().unwrap();
     let before = std::fs::read(fdb_path(tmp.path(), "users")).unwrap();
-    let err = db
-        .set_compression("users", Compression::Lz4)
-        .unwrap_err();
+    let err = db.set_compression("users", Compression::Lz4).unwrap_err();
     assert!(
         matches!(&err, Error::UnsupportedFormat { collection, .. } if collection == "users"),
         "{err}"

@@ -2,8 +2,8 @@
 //! keeps link times down).
 
 mod catalogue;
-mod compression;
 mod cli;
+mod compression;
 mod crash;
 mod crash_more;
 mod engine;

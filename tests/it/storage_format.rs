@@ -234,7 +234,10 @@ fn a_damaged_block_read_by_a_get_is_an_error_naming_file_and_offset() {
             }
             other => panic!("{compression}: expected Corrupt, got {other}"),
         }
-        assert!(db.get("t", &ids[0]).is_ok(), "{compression}: other blocks still read");
+        assert!(
+            db.get("t", &ids[0]).is_ok(),
+            "{compression}: other blocks still read"
+        );
     }
 }
 
@@ -243,7 +246,11 @@ fn an_uncompressed_file_keeps_the_first_format_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     three_batches(tmp.path());
     let bytes = std::fs::read(fdb_path(tmp.path(), "t")).unwrap();
-    assert_eq!(&bytes[8..12], &[1, 0, 1, 0], "version 1, a collection, no compression");
+    assert_eq!(
+        &bytes[8..12],
+        &[1, 0, 1, 0],
+        "version 1, a collection, no compression"
+    );
     let tmp = tempfile::tempdir().unwrap();
     three_batches_stored(tmp.path(), Compression::Zstd { level: 5 });
     let bytes = std::fs::read(fdb_path(tmp.path(), "t")).unwrap();

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::Document;
 use crate::engine::index::IndexSet;
+use crate::engine::storage::RecordCodec;
 use crate::engine::storage::compress::{
     BLOCK_HEADER_LEN, BlockBytes, BlockDecompressor, BlockHeader, Compression,
 };
@@ -30,7 +31,6 @@ use crate::engine::storage::native::{
     self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN, Place,
     ScanEvent,
 };
-use crate::engine::storage::RecordCodec;
 use crate::error::{Error, IoContext, Result};
 
 use records::{Loc, RecordLoader, RecordTable, Slot};
@@ -808,7 +808,10 @@ impl NativeCollection {
             };
             if let Ok(i) = in_blocks.binary_search_by_key(&offset, |&(at, _)| at) {
                 self.records.set_loc(slot, Loc::stored(in_blocks[i].1, len));
-            } else if let Some(batch) = shifts.partition_point(|&(start, _)| start <= offset).checked_sub(1) {
+            } else if let Some(batch) = shifts
+                .partition_point(|&(start, _)| start <= offset)
+                .checked_sub(1)
+            {
                 let offset = offset as u64 + shifts[batch].1;
                 self.records.set_loc(slot, Loc::File { offset, len });
             }
@@ -844,9 +847,8 @@ impl NativeCollection {
         )?;
         let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
-            let mut group =
-                GroupWriter::with_compression(out, header.len() as u64, 0, compression)
-                    .at(&self.path)?;
+            let mut group = GroupWriter::with_compression(out, header.len() as u64, 0, compression)
+                .at(&self.path)?;
             let mut relocated = Vec::with_capacity(self.records.len());
             let mut scan = self.scan();
             for (slot, record) in self.records.iter() {

@@ -272,7 +272,11 @@ impl NativeCollection {
                 return;
             };
             if let Err(reason) = decompressor.decode(&payload[at..], &mut raw) {
-                check.add(Some(payload_at + at as u64), None, format!("block: {reason}"));
+                check.add(
+                    Some(payload_at + at as u64),
+                    None,
+                    format!("block: {reason}"),
+                );
             }
             at = at.saturating_add(header.total_len());
         }
@@ -437,8 +441,8 @@ mod tests {
 
     use super::*;
     use crate::engine::Document;
-    use crate::engine::storage::{BinaryCodec, Compression};
     use crate::engine::storage::durable::write_all_at;
+    use crate::engine::storage::{BinaryCodec, Compression};
 
     fn doc(v: serde_json::Value) -> Document {
         match v {

@@ -23,8 +23,8 @@ use crate::engine::backup::write_index_definitions;
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::durable;
-use crate::engine::storage::{Compression, RecordCodec};
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
+use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::{Error, IoContext, Result};
 
 /// The journal of a restore between its first and last rename.
@@ -474,9 +474,8 @@ impl Staging {
         )?;
         let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
         out.write_all(&start).at(&path)?;
-        let group =
-            GroupWriter::with_compression(out, start.len() as u64, 0, planned.compression)
-                .at(&path)?;
+        let group = GroupWriter::with_compression(out, start.len() as u64, 0, planned.compression)
+            .at(&path)?;
         Ok(Staging {
             name: planned.name.clone(),
             group,
@@ -642,13 +641,28 @@ mod tests {
             name: "users".to_owned(),
             indexed_fields: vec!["age".to_owned()],
             records: 2,
+            compression: Compression::None,
         };
         let json: serde_json::Value =
             serde_json::to_value(&section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
         assert_eq!(
             json,
-            json!({"collection": {"name": "users", "indexed_fields": ["age"], "records": 2}})
+            json!({"collection": {"name": "users", "indexed_fields": ["age"], "records": 2}}),
+            "an uncompressed collection's section is as before compression existed"
         );
+        let compressed = json!({"collection": {"name": "logs", "indexed_fields": [], "records": 0, "compression": "zstd:7"}});
+        let section: Section = serde_json::from_value(compressed.clone())
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert!(matches!(
+            &section,
+            Section::Collection {
+                compression: Compression::Zstd { level: 7 },
+                ..
+            }
+        ));
+        let json =
+            serde_json::to_value(&section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert_eq!(json, compressed);
         let end = serde_json::to_value(Section::End {
             collections: 1,
             records: 2,
@@ -672,6 +686,7 @@ mod tests {
                     name: name.to_owned(),
                     indexed_fields: vec![],
                     records: 0,
+                    compression: Compression::None,
                 })
                 .to_vec(),
         };

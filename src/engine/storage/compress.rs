@@ -191,7 +191,8 @@ impl BlockCompressor {
         self.scratch.clear();
         match (self.compression, &mut self.zstd) {
             (Compression::Zstd { .. }, Some(zstd)) => {
-                self.scratch.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+                self.scratch
+                    .reserve(zstd::zstd_safe::compress_bound(raw.len()));
                 zstd.compress_to_buffer(raw, &mut self.scratch)?;
             }
             (Compression::Lz4, _) => {
@@ -344,7 +345,11 @@ mod tests {
         let mut settings = vec![Compression::None, Compression::Lz4];
         settings.extend((1..=ZSTD_MAX_LEVEL).map(|level| Compression::Zstd { level }));
         for c in settings {
-            assert_eq!(Compression::from_header_byte(c.header_byte()), Some(c), "{c}");
+            assert_eq!(
+                Compression::from_header_byte(c.header_byte()),
+                Some(c),
+                "{c}"
+            );
         }
         for bad in [0x01, 0x41, 0x80, 0x80 | 23, 0xC0, 0xFF] {
             assert_eq!(Compression::from_header_byte(bad), None, "{bad:#x}");
@@ -375,7 +380,9 @@ mod tests {
 
     #[test]
     fn a_block_decodes_to_its_bytes_with_each_codec() {
-        let raw: Vec<u8> = (0..40_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let raw: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         for c in [Compression::None, Compression::Lz4, Compression::ZSTD] {
             let mut framed = Vec::new();
             let bytes = BlockCompressor::new(c)
@@ -408,7 +415,11 @@ mod tests {
                 );
             }
             for cut in 0..framed.len() {
-                assert!(BlockDecompressor::new(c).decode(&framed[..cut], &mut out).is_err());
+                assert!(
+                    BlockDecompressor::new(c)
+                        .decode(&framed[..cut], &mut out)
+                        .is_err()
+                );
             }
         }
     }

@@ -14,7 +14,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 use super::compress::{
-    BlockBytes, BlockCompressor, BlockDecompressor, BlockHeader, Compression, BLOCK_TARGET,
+    BLOCK_TARGET, BlockBytes, BlockCompressor, BlockDecompressor, BlockHeader, Compression,
     MAX_ENTRY_START_IN_BLOCK,
 };
 use super::durable::{read_at_most, read_exact_at};
@@ -369,7 +369,9 @@ impl<W: std::io::Write> GroupWriter<W> {
         if let Some(blocks) = self.blocks.as_mut()
             && !blocks.raw.is_empty()
         {
-            let bytes = blocks.compressor.push_block(&blocks.raw, &mut self.payload)?;
+            let bytes = blocks
+                .compressor
+                .push_block(&blocks.raw, &mut self.payload)?;
             blocks.written.add(bytes);
             blocks.raw.clear();
         }
