@@ -114,6 +114,7 @@ fn switching_the_codec_keeps_every_record_its_order_and_indexes() {
     db.update("c", "r00001", &json!({"$set": {"n": -1}}))
         .unwrap();
     db.delete("c", "r00002").unwrap();
+    db.flush().unwrap();
     let expected = all(&db, "c");
     let uncompressed = db.collection_info("c").unwrap().file_bytes;
     let steps = [

@@ -210,13 +210,15 @@ fn a_damaged_block_read_by_a_get_is_an_error_naming_file_and_offset() {
         let tmp = tempfile::tempdir().unwrap();
         let ends = three_batches_stored(tmp.path(), compression);
         let path = fdb_path(tmp.path(), "t");
-        let db = FluxDB::open_read_only(tmp.path()).unwrap();
-        let ids: Vec<String> = db
+        let ids: Vec<String> = FluxDB::open_read_only(tmp.path())
+            .unwrap()
             .find("t", &Find::all())
             .unwrap()
             .iter()
             .map(|d| d["_id"].as_str().unwrap().to_owned())
             .collect();
+        // Opened before the damage, so only the get reads the block.
+        let db = FluxDB::open_read_only(tmp.path()).unwrap();
         // Damage the stored bytes of the first data batch's block (past the
         // batch header and the block header) while the database is open:
         // the get of one of its records reads that block alone.
