@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use fluxdb::engine::{Compression, FluxDB, OpenOptions};
+use fluxdb::engine::{Compression, OpenOptions};
 use serde_json::{Value, json};
 
 const DOCS: usize = 1_000_000;
