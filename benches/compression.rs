@@ -3,7 +3,8 @@
 //! array): file size, insert_many + flush, a scan of every record, and get
 //! by _id, each in wall time and in CPU time (the machine may be shared).
 //! Run with `cargo bench --bench compression`; FLUXDB_BENCH_DOCS=N for
-//! fewer documents. The figures go into the README.
+//! fewer documents, FLUXDB_BENCH_ZSTD=3,9 for other zstd levels. The
+//! figures go into the README.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -147,10 +148,18 @@ fn main() {
     println!("FluxDB compression benchmark: {docs} documents of about {avg} bytes of JSON\n");
     let tmp = tempfile::tempdir().expect("temporary folder");
     let mut figures = Vec::new();
-    for (i, codec) in [Compression::None, Compression::Lz4, Compression::ZSTD]
-        .into_iter()
-        .enumerate()
-    {
+    // FLUXDB_BENCH_ZSTD=L1,L2 measures those zstd levels (default: 3).
+    let zstd_levels: Vec<i32> = std::env::var("FLUXDB_BENCH_ZSTD")
+        .ok()
+        .map(|v| v.split(',').filter_map(|l| l.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![3]);
+    let mut codecs = vec![Compression::None, Compression::Lz4];
+    codecs.extend(
+        zstd_levels
+            .into_iter()
+            .map(|level| Compression::Zstd { level }),
+    );
+    for (i, codec) in codecs.into_iter().enumerate() {
         let f = measure(&tmp.path().join(format!("db{i}")), codec, docs);
         println!(
             "{:<7} file {:>7.1} MB | insert_many+flush {:>6.2} s wall {:>6.2} s CPU | scan {:>6.0} ms wall {:>6.0} ms CPU | get {:>5.1} µs wall {:>5.1} µs CPU",
