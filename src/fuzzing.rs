@@ -21,7 +21,7 @@ use crate::engine::query::{Filter, Projection, Sort, Update, ValueMode};
 use crate::engine::storage::native::{
     self, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, has_native_magic,
 };
-use crate::engine::storage::{BinaryCodec, RecordCodec};
+use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
 use crate::engine::{Document, Find, FluxDB, ImportOptions, OpenOptions};
 use crate::interchange::{DocumentReader, Format, ReadOptions};
 
@@ -67,7 +67,7 @@ fn with_header(data: &[u8], kind: FileKind) -> Vec<u8> {
     }
     let header = FileHeader {
         kind,
-        compression: 0,
+        compression: Compression::None,
         codec: "binary".to_owned(),
     };
     let mut bytes = header.encode().to_vec();
@@ -83,7 +83,7 @@ fn with_header(data: &[u8], kind: FileKind) -> Vec<u8> {
 fn framed_file(data: &[u8], kind: FileKind) -> Vec<u8> {
     let header = FileHeader {
         kind,
-        compression: 0,
+        compression: Compression::None,
         codec: "binary".to_owned(),
     };
     let mut out = header.encode().to_vec();

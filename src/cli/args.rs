@@ -37,12 +37,16 @@ pub enum Command {
     },
     /// Create a collection; prints true (created) or false (it existed).
     ///
-    /// Example: fluxdb --db data create users --index age,status
+    /// Example: fluxdb --db data create users --index age,status --compress zstd
     Create {
         collection: String,
         /// Fields to index, comma separated (dot paths allowed).
         #[arg(long, value_delimiter = ',', value_name = "F1,F2")]
         index: Vec<String>,
+        /// Store the file compressed: lz4 (fast), zstd (smaller; zstd:LEVEL
+        /// from 1 to 22, default 3) or none (the default).
+        #[arg(long, value_name = "CODEC", default_value = "none")]
+        compress: String,
     },
     /// Delete a collection and its index definitions; prints true or false.
     ///
@@ -187,6 +191,17 @@ pub enum Command {
         /// One collection (default: all).
         collection: Option<String>,
     },
+    /// Rewrite a collection's file with another compression, keeping every
+    /// record; prints the sizes before and after.
+    ///
+    /// CODEC: lz4 (fast), zstd or zstd:LEVEL (1 to 22, default 3; smaller
+    /// files), none. The rewrite is atomic and compacts too.
+    /// Example: fluxdb --db data compress users --codec zstd:9
+    Compress {
+        collection: String,
+        #[arg(long, value_name = "CODEC")]
+        codec: String,
+    },
     /// Back up every collection and its indexes into one file; prints a
     /// one-line report.
     ///
@@ -205,8 +220,9 @@ pub enum Command {
         /// One collection (default: all).
         collection: Option<String>,
     },
-    /// Print a collection's format, record count, file size, dead space and
-    /// indexed fields as JSON (one object a line for every collection).
+    /// Print a collection's format, record count, file size, dead space,
+    /// indexed fields, compression and compression ratio as JSON (one
+    /// object a line for every collection).
     ///
     /// Example: fluxdb --db data info users
     Info {

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::engine::legacy::{MigrateOptions, MigrateReport};
-use crate::engine::{Document, ExportOptions, Find, FluxDB, ImportOptions, VerifyReport};
+use crate::engine::{
+    Compression, Document, ExportOptions, Find, FluxDB, ImportOptions, VerifyReport,
+};
 use crate::interchange::{ColumnType, Format};
 
 use super::args::{Cli, Command};
@@ -235,8 +237,26 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
 
 fn write_command(db: &mut FluxDB, command: Command, out: &mut impl Write) -> Outcome {
     match command {
-        Command::Create { collection, index } => {
-            writeln!(out, "{}", db.create_collection(&collection, &index)?)?;
+        Command::Create {
+            collection,
+            index,
+            compress,
+        } => {
+            let compression: Compression = compress.parse()?;
+            writeln!(
+                out,
+                "{}",
+                db.create_collection_with(&collection, &index, compression)?
+            )?;
+        }
+        Command::Compress { collection, codec } => {
+            let compression: Compression = codec.parse()?;
+            let report = db.set_compression(&collection, compression)?;
+            writeln!(
+                out,
+                "{collection}: {compression}, {} -> {} bytes",
+                report.bytes_before, report.bytes_after
+            )?;
         }
         Command::Drop { collection } => writeln!(out, "{}", db.drop_collection(&collection)?)?,
         Command::Clear { collection } => writeln!(out, "{}", db.clear_collection(&collection)?)?,

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::storage::durable::ReplaceFailure;
-use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, ScanEvent};
-use crate::engine::storage::{RecordCodec, durable};
+use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};
+use crate::engine::storage::{Compression, RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -33,9 +33,11 @@ pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path)
         records: c.len() as u64,
     })
     .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+    // A backup is stored as the collection is, so it keeps the setting.
+    let compression = c.compression();
     let header = native::FileHeader {
         kind: FileKind::Backup,
-        compression: 0,
+        compression,
         codec: c.codec_name().to_owned(),
     }
     .encode();
@@ -43,7 +45,8 @@ pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path)
     native::push_entry(&mut meta_entry, EntryKind::Meta, "", &meta)?;
     durable::replace_file(target, |out| {
         out.write_all(&header).at(target)?;
-        let mut group = GroupWriter::new(out, header.len() as u64, 0);
+        let mut group =
+            GroupWriter::with_compression(out, header.len() as u64, 0, compression).at(target)?;
         group.push(&meta_entry).at(target)?;
         c.for_each_entry(|entry| group.push(entry).map(drop).at(target))?;
         group.finish().at(target)?;
@@ -55,14 +58,18 @@ pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path)
 struct BackupEntry {
     kind: EntryKind,
     id: Box<str>,
-    offset: u64,
+    place: Place,
     len: u32,
-    meta: Option<Vec<u8>>,
+    /// The entry's data, kept when it cannot be read again by its offset
+    /// (a meta entry, or any entry of a compressed backup).
+    data: Option<Vec<u8>>,
 }
 
 /// A backup that passed every check, ready to become a collection.
 pub(crate) struct CheckedBackup {
     pub indexed_fields: Vec<String>,
+    /// How the collection was stored: the new file is stored the same way.
+    pub compression: Compression,
     /// `(id, encoded document)` in order.
     records: Vec<(Box<str>, Vec<u8>)>,
 }
@@ -78,14 +85,14 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
     let mut entries: Vec<BackupEntry> = Vec::new();
     let outcome = native::scan(&file, path, &HashSet::new(), |event| {
         match event {
-            ScanEvent::Entry(e, offset) => {
-                let meta = (e.kind == EntryKind::Meta).then(|| e.data.to_vec());
+            ScanEvent::Entry(e, place) => {
+                let keep = e.kind == EntryKind::Meta || matches!(place, Place::Block { .. });
                 entries.push(BackupEntry {
                     kind: e.kind,
                     id: e.id.into(),
-                    offset,
+                    place,
                     len: e.len as u32,
-                    meta,
+                    data: keep.then(|| e.data.to_vec()),
                 });
             }
             // An incomplete backup is refused below (the tail is reported).
@@ -135,10 +142,10 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
     let (meta_offset, meta) = match entries.next() {
         Some(BackupEntry {
             kind: EntryKind::Meta,
-            offset,
-            meta,
+            place,
+            data,
             ..
-        }) => (offset, meta.unwrap_or_default()),
+        }) => (place.offset(), data.unwrap_or_default()),
         _ => {
             return Err(corrupt(
                 native::HEADER_LEN,
@@ -154,23 +161,31 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
     for BackupEntry {
         kind,
         id,
-        offset,
+        place,
         len,
-        ..
+        data,
     } in entries
     {
+        let offset = place.offset();
         if kind != EntryKind::Put {
             return Err(corrupt(offset, "unexpected entry in a backup".to_owned()));
         }
         if !seen.insert(id.clone()) {
             return Err(corrupt(offset, format!("duplicate _id {id:?}")));
         }
-        native::read_entry(&file, path, offset, len, &mut buf)?;
-        let entry = native::parse_entry(&buf).map_err(|r| corrupt(offset, r))?;
+        let data = match data {
+            // Its block's checksum held when it was read.
+            Some(data) => data,
+            None => {
+                native::read_entry(&file, path, offset, len, &mut buf)?;
+                let entry = native::parse_entry(&buf).map_err(|r| corrupt(offset, r))?;
+                entry.data.to_vec()
+            }
+        };
         codec
-            .decode(&id, entry.data)
+            .decode(&id, &data)
             .map_err(|err| corrupt(offset, format!("record {id:?}: {err}")))?;
-        records.push((id, entry.data.to_vec()));
+        records.push((id, data));
     }
     if records.len() as u64 != meta.records {
         return Err(corrupt(
@@ -184,6 +199,7 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
     }
     Ok(CheckedBackup {
         indexed_fields: meta.indexed_fields,
+        compression: outcome.header.compression,
         records,
     })
 }
@@ -194,15 +210,21 @@ pub(crate) fn write_collection_from_backup(
     codec: &dyn RecordCodec,
     backup: CheckedBackup,
 ) -> std::result::Result<(), ReplaceFailure> {
-    let start = initial_file(codec.name(), FileKind::Collection, &backup.indexed_fields).map_err(
-        |error| ReplaceFailure {
-            error,
-            renamed: false,
-        },
-    )?;
+    let start = initial_file(
+        codec.name(),
+        FileKind::Collection,
+        &backup.indexed_fields,
+        backup.compression,
+    )
+    .map_err(|error| ReplaceFailure {
+        error,
+        renamed: false,
+    })?;
     durable::replace_file_reporting(path, |out| {
         out.write_all(&start).at(path)?;
-        let mut group = GroupWriter::new(out, start.len() as u64, 0);
+        let mut group =
+            GroupWriter::with_compression(out, start.len() as u64, 0, backup.compression)
+                .at(path)?;
         let mut entry = Vec::new();
         for (id, data) in &backup.records {
             entry.clear();

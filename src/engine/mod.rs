@@ -24,6 +24,7 @@ pub use database::{
 pub use find::{Explain, Find};
 pub use legacy::{MigrateOptions, MigrateReport};
 pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
+pub use storage::Compression;
 
 pub use collection::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 pub use database::{

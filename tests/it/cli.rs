@@ -403,3 +403,43 @@ fn update_many_delete_many_aggregate_explain_and_projection() {
         "invalid update",
     );
 }
+
+#[test]
+fn create_compress_and_info_show_the_codec_and_its_ratio() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path();
+    assert_eq!(ok(db, &["create", "c", "--compress", "zstd:9"]), "true\n");
+    let docs: Vec<Value> = (0..200)
+        .map(|i| json!({"name": format!("user {i}"), "city": "Lyon", "note": "the same words again"}))
+        .collect();
+    ok(db, &["insert", "c", &Value::Array(docs).to_string()]);
+    let info: Value = serde_json::from_str(&ok(db, &["info", "c"])).unwrap();
+    assert_eq!(info["compression"], "zstd:9");
+    assert!(info["compression_ratio"].as_f64().unwrap() > 3.0, "{info}");
+
+    let out = ok(db, &["compress", "c", "--codec", "lz4"]);
+    assert!(out.starts_with("c: lz4, "), "{out}");
+    let info: Value = serde_json::from_str(&ok(db, &["info", "c"])).unwrap();
+    assert_eq!(info["compression"], "lz4");
+    assert_eq!(ok(db, &["count", "c"]), "200\n");
+    let out = ok(db, &["compress", "c", "--codec", "none"]);
+    assert!(out.starts_with("c: none, "), "{out}");
+    let info: Value = serde_json::from_str(&ok(db, &["info", "c"])).unwrap();
+    assert_eq!(info["compression"], "none");
+    assert_eq!(info["compression_ratio"], Value::Null);
+    assert_eq!(ok(db, &["count", "c"]), "200\n");
+
+    fails(
+        db,
+        &["create", "d", "--compress", "gzip"],
+        1,
+        "unknown compression \"gzip\"",
+    );
+    fails(
+        db,
+        &["compress", "c", "--codec", "zstd:99"],
+        1,
+        "zstd level 99",
+    );
+    fails(db, &["compress", "missing", "--codec", "lz4"], 1, "missing");
+}

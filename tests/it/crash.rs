@@ -3,6 +3,7 @@
 //!
 //! The test binary runs itself as the child (`child_process_entry_point`,
 //! selected by an environment variable), the way sled's crash tests do.
+//! The same rounds run on uncompressed and on compressed collections.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -10,10 +11,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use fluxdb::engine::{Find, FluxDB, OpenOptions};
+use fluxdb::engine::{Compression, Find, FluxDB, OpenOptions};
 use serde_json::{Value, json};
 
 const CHILD_ENV: &str = "FLUXDB_CRASH_CHILD_DIR";
+/// How the child stores collections `a` and `b`: `none`, `lz4`, `zstd:N`,
+/// or two of them as `A,B`.
+const COMPRESSION_ENV: &str = "FLUXDB_CRASH_COMPRESSION";
 const ROUNDS: usize = 40;
 
 /// Records that transaction `t` inserts into collection `a`.
@@ -33,6 +37,13 @@ fn child_process_entry_point() {
         .flush_size(0)
         .open(&dir)
         .expect("child opens the database");
+    let storage = std::env::var(COMPRESSION_ENV).unwrap_or_else(|_| "none".to_owned());
+    let (for_a, for_b) = storage.split_once(',').unwrap_or((&storage, &storage));
+    for (name, compression) in [("a", for_a), ("b", for_b)] {
+        let compression: Compression = compression.parse().expect("a compression");
+        db.create_collection_with::<&str>(name, &[], compression)
+            .expect("child creates its collections");
+    }
     let mut next = db
         .find("a", &Find::all())
         .unwrap_or_default()
@@ -80,6 +91,17 @@ fn child_process_entry_point() {
 
 #[test]
 fn killed_writers_never_lose_or_split_a_committed_transaction() {
+    kill_rounds("none");
+}
+
+#[test]
+fn killed_writers_of_compressed_collections_never_lose_or_split_a_transaction() {
+    kill_rounds("lz4,zstd:3");
+}
+
+/// Starts and kills the child `ROUNDS` times, its collections stored as
+/// `storage` says, checking the database after each kill.
+fn kill_rounds(storage: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("db");
     let mut acked: Option<u64> = None;
@@ -98,6 +120,7 @@ fn killed_writers_never_lose_or_split_a_committed_transaction() {
                 "--test-threads=1",
             ])
             .env(CHILD_ENV, &dir)
+            .env(COMPRESSION_ENV, storage)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -124,6 +147,19 @@ fn killed_writers_never_lose_or_split_a_committed_transaction() {
         // one in flight when the kill came), on top of what was there.
         let newest_known = acked.max(survived);
         survived = check_consistent(&dir, acked, newest_known.map(|t| t + 1), round);
+    }
+    let db = FluxDB::open_read_only(&dir).unwrap();
+    let expected: Vec<Compression> = storage
+        .split(',')
+        .cycle()
+        .take(2)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    for (name, expected) in ["a", "b"].into_iter().zip(expected) {
+        if db.has_collection(name) {
+            let info = db.collection_info(name).unwrap();
+            assert_eq!(info.compression, expected, "collection {name}");
+        }
     }
     assert!(
         acked.is_some_and(|t| t > 10),

@@ -9,11 +9,11 @@ use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use fluxdb::engine::storage::durable::fault::{self, Plan};
-use fluxdb::engine::{Find, FluxDB, ImportOptions, MigrateOptions, OpenOptions};
+use fluxdb::engine::{Compression, Find, FluxDB, ImportOptions, MigrateOptions, OpenOptions};
 use serde_json::{Value, json};
 
-/// What a folder holds: per collection its format, index definitions and
-/// documents in order.
+/// What a folder holds: per collection its format (with its compression),
+/// index definitions and documents in order.
 type State = BTreeMap<String, (String, Vec<String>, Vec<Value>)>;
 
 const MARKER: &str = "marker-after-fault";
@@ -46,7 +46,8 @@ pub fn state(dir: &Path) -> State {
             .into_iter()
             .map(Value::Object)
             .collect();
-        out.insert(name, (info.format.to_string(), info.indexed_fields, docs));
+        let format = format!("{} {}", info.format, info.compression);
+        out.insert(name, (format, info.indexed_fields, docs));
     }
     out
 }
@@ -180,6 +181,18 @@ fn native_setup(dir: &Path) {
     db.flush().unwrap();
 }
 
+/// Like [`native_setup`], `a` stored with LZ4 and `b` with zstd.
+fn compressed_setup(dir: &Path) {
+    let mut db = open(dir);
+    db.create_collection_with("a", &["n"], Compression::Lz4)
+        .unwrap();
+    db.create_collection_with::<&str>("b", &[], Compression::Zstd { level: 1 })
+        .unwrap();
+    db.insert_many("a", docs(0..6)).unwrap();
+    db.insert_many("b", docs(100..103)).unwrap();
+    db.flush().unwrap();
+}
+
 /// A Python FluxDB 0.1 folder (a 0-byte `.fdb` is an empty Python
 /// collection) with records and an index.
 fn legacy_setup(dir: &Path) {
@@ -229,6 +242,45 @@ fn a_multi_collection_commit_survives_every_fault() {
             db.update("b", "r101", &json!({"$inc": {"n": 1}}))?;
             db.commit()
         },
+        "a",
+    );
+}
+
+#[test]
+fn a_commit_to_compressed_collections_survives_every_fault() {
+    check_write_path(
+        "compressed commit",
+        compressed_setup,
+        |db, _| {
+            db.begin_transaction()?;
+            db.insert_many("a", docs(10..13))?;
+            db.update("a", "r1", &json!({"$set": {"n": 99}}))?;
+            db.delete("b", "r100")?;
+            db.update("b", "r101", &json!({"$inc": {"n": 1}}))?;
+            db.commit()
+        },
+        "a",
+    );
+}
+
+#[test]
+fn a_codec_switch_survives_every_fault() {
+    check_write_path(
+        "lz4 to zstd",
+        compressed_setup,
+        |db, _| db.set_compression("a", Compression::ZSTD).map(drop),
+        "a",
+    );
+    check_write_path(
+        "zstd to none",
+        compressed_setup,
+        |db, _| db.set_compression("b", Compression::None).map(drop),
+        "b",
+    );
+    check_write_path(
+        "none to lz4",
+        native_setup,
+        |db, _| db.set_compression("a", Compression::Lz4).map(drop),
         "a",
     );
 }

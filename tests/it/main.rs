@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod cli;
+mod compression;
 mod crash;
 mod crash_more;
 mod engine;

@@ -1,15 +1,30 @@
 //! Damaged collection files: torn tails are dropped and reported, damage in
 //! the middle is an error naming the file and offset, nothing ever panics.
+//! Each test runs on an uncompressed file and on compressed ones.
 
 use fluxdb::Error;
-use fluxdb::engine::{Find, FluxDB};
+use fluxdb::engine::{Compression, Find, FluxDB};
 use serde_json::json;
 
 use crate::support::fdb_path;
 
+/// Every way a collection file can be stored.
+const STORAGES: [Compression; 3] = [
+    Compression::None,
+    Compression::Lz4,
+    Compression::Zstd { level: 3 },
+];
+
 /// A collection written in three separate flushes (three batch groups).
 fn three_batches(dir: &std::path::Path) -> Vec<u64> {
+    three_batches_stored(dir, Compression::None)
+}
+
+/// Like [`three_batches`], the collection stored with `compression`.
+fn three_batches_stored(dir: &std::path::Path, compression: Compression) -> Vec<u64> {
     let mut db = FluxDB::open(dir).unwrap();
+    db.create_collection_with::<&str>("t", &[], compression)
+        .unwrap();
     let mut ends = Vec::new();
     for batch in 0..3 {
         db.insert_many(
@@ -25,8 +40,14 @@ fn three_batches(dir: &std::path::Path) -> Vec<u64> {
 
 #[test]
 fn a_torn_last_batch_is_dropped_reported_and_truncated() {
+    for compression in STORAGES {
+        a_torn_last_batch_is_dropped(compression);
+    }
+}
+
+fn a_torn_last_batch_is_dropped(compression: Compression) {
     let tmp = tempfile::tempdir().unwrap();
-    let ends = three_batches(tmp.path());
+    let ends = three_batches_stored(tmp.path(), compression);
     let path = fdb_path(tmp.path(), "t");
     let cut = ends[1] + (ends[2] - ends[1]) / 2;
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -68,8 +89,14 @@ fn a_reader_ignores_a_torn_tail_without_touching_the_file() {
 
 #[test]
 fn a_flipped_bit_in_the_middle_is_an_error_naming_file_and_offset() {
+    for compression in STORAGES {
+        a_flipped_bit_in_the_middle_is_an_error(compression);
+    }
+}
+
+fn a_flipped_bit_in_the_middle_is_an_error(compression: Compression) {
     let tmp = tempfile::tempdir().unwrap();
-    let ends = three_batches(tmp.path());
+    let ends = three_batches_stored(tmp.path(), compression);
     let path = fdb_path(tmp.path(), "t");
     let mut bytes = std::fs::read(&path).unwrap();
     let at = (ends[0] + ends[1]) / 2;
@@ -108,9 +135,15 @@ fn a_flipped_bit_in_the_last_batch_drops_only_that_batch() {
 
 #[test]
 fn every_truncation_opens_to_a_prefix_of_whole_batches() {
+    for compression in STORAGES {
+        every_truncation_opens_to_a_prefix(compression);
+    }
+}
+
+fn every_truncation_opens_to_a_prefix(compression: Compression) {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("source");
-    let ends = three_batches(&source);
+    let ends = three_batches_stored(&source, compression);
     let bytes = std::fs::read(fdb_path(&source, "t")).unwrap();
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).unwrap();
@@ -122,21 +155,27 @@ fn every_truncation_opens_to_a_prefix_of_whole_batches() {
             Ok(db) => {
                 let n = db.count("t", &json!({})).unwrap();
                 let whole = ends.iter().filter(|&&e| e as usize <= cut).count();
-                assert_eq!(n, whole * 4, "cut at {cut}");
+                assert_eq!(n, whole * 4, "{compression}: cut at {cut}");
                 assert_eq!(db.find("t", &Find::all()).unwrap().len(), n);
             }
             // Shorter than the header: not a readable collection; the
             // error must say so (and a 0-byte file is the Python format).
-            Err(e) => assert!(cut < 32, "cut at {cut}: {e}"),
+            Err(e) => assert!(cut < 32, "{compression}: cut at {cut}: {e}"),
         }
     }
 }
 
 #[test]
 fn every_flipped_byte_is_caught_by_a_checksum() {
+    for compression in STORAGES {
+        every_flipped_byte_is_caught(compression);
+    }
+}
+
+fn every_flipped_byte_is_caught(compression: Compression) {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("source");
-    three_batches(&source);
+    three_batches_stored(&source, compression);
     let bytes = std::fs::read(fdb_path(&source, "t")).unwrap();
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).unwrap();
@@ -152,8 +191,70 @@ fn every_flipped_byte_is_caught_by_a_checksum() {
         if let Ok(found) = found {
             // Whatever is returned is a prefix of what was written:
             // a flipped byte never yields a wrong record.
-            assert!(found.len() < original.len(), "flip at {at} went unnoticed");
-            assert_eq!(found[..], original[..found.len()], "flip at {at}");
+            assert!(
+                found.len() < original.len(),
+                "{compression}: flip at {at} went unnoticed"
+            );
+            assert_eq!(
+                found[..],
+                original[..found.len()],
+                "{compression}: flip at {at}"
+            );
         }
     }
+}
+
+#[test]
+fn a_damaged_block_read_by_a_get_is_an_error_naming_file_and_offset() {
+    for compression in [Compression::Lz4, Compression::Zstd { level: 1 }] {
+        let tmp = tempfile::tempdir().unwrap();
+        let ends = three_batches_stored(tmp.path(), compression);
+        let path = fdb_path(tmp.path(), "t");
+        let ids: Vec<String> = FluxDB::open_read_only(tmp.path())
+            .unwrap()
+            .find("t", &Find::all())
+            .unwrap()
+            .iter()
+            .map(|d| d["_id"].as_str().unwrap().to_owned())
+            .collect();
+        // Opened before the damage, so only the get reads the block.
+        let db = FluxDB::open_read_only(tmp.path()).unwrap();
+        // Damage the stored bytes of the first data batch's block (past the
+        // batch header and the block header) while the database is open:
+        // the get of one of its records reads that block alone.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let block_at = ends[0] + 28;
+        bytes[(block_at + 12 + 3) as usize] ^= 0x21;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = db.get("t", &ids[5]).unwrap_err();
+        match &err {
+            Error::Corrupt {
+                path: p, offset, ..
+            } => {
+                assert_eq!(p, &path, "{compression}");
+                assert_eq!(*offset, block_at, "{compression}: the block starts there");
+            }
+            other => panic!("{compression}: expected Corrupt, got {other}"),
+        }
+        assert!(
+            db.get("t", &ids[0]).is_ok(),
+            "{compression}: other blocks still read"
+        );
+    }
+}
+
+#[test]
+fn an_uncompressed_file_keeps_the_first_format_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    three_batches(tmp.path());
+    let bytes = std::fs::read(fdb_path(tmp.path(), "t")).unwrap();
+    assert_eq!(
+        &bytes[8..12],
+        &[1, 0, 1, 0],
+        "version 1, a collection, no compression"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    three_batches_stored(tmp.path(), Compression::Zstd { level: 5 });
+    let bytes = std::fs::read(fdb_path(tmp.path(), "t")).unwrap();
+    assert_eq!(&bytes[8..12], &[2, 0, 1, 0x85], "version 2, zstd level 5");
 }

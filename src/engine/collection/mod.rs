@@ -18,15 +18,18 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::engine::Document;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
+use crate::engine::storage::compress::{
+    BLOCK_HEADER_LEN, BlockBytes, BlockDecompressor, BlockHeader, Compression,
+};
 use crate::engine::storage::durable::{self, ReplaceFailure, read_exact_at, write_all_at};
 use crate::engine::storage::mapped::MappedFile;
 use crate::engine::storage::native::{
-    self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN,
+    self, DroppedTail, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter, HEADER_LEN, Place,
     ScanEvent,
 };
 use crate::error::{Error, IoContext, Result};
@@ -78,6 +81,8 @@ struct Mark {
     meta_pending: bool,
     /// The file's end, so a failed multi-collection commit can be cut off.
     end: u64,
+    /// The blocks written up to `end` (a compressed file).
+    blocks: BlockBytes,
 }
 
 /// Metadata kept in the collection file itself (see FORMAT.md, "Meta entry").
@@ -122,6 +127,25 @@ pub(crate) struct NativeCollection {
     /// Set after a failed fsync: the file's state is unknown, stop writing.
     poisoned: bool,
     read_only: bool,
+    /// How the file stores its batches (from its header).
+    compression: Compression,
+    /// The file's blocks before and after compression: its ratio.
+    blocks: BlockBytes,
+    /// Blocks that gets decompressed lately (compressed files only).
+    block_cache: Mutex<BlockCache>,
+}
+
+/// How many decompressed blocks a collection keeps for its gets: a get of a
+/// neighbour of a recent record, or an index query over a few blocks,
+/// decompresses nothing.
+const CACHED_BLOCKS: usize = 8;
+
+/// The most recently read decompressed blocks, newest first.
+#[derive(Debug, Default)]
+struct BlockCache {
+    blocks: Vec<(u64, Arc<Vec<u8>>)>,
+    framed: Vec<u8>,
+    decompressor: Option<BlockDecompressor>,
 }
 
 /// What opening a collection file found.
@@ -137,8 +161,10 @@ impl NativeCollection {
         path: &Path,
         codec: Arc<dyn RecordCodec>,
         indexed_fields: Vec<String>,
+        compression: Compression,
     ) -> Result<NativeCollection> {
-        Self::create_reporting(path, codec, indexed_fields).map_err(|failure| failure.error)
+        Self::create_reporting(path, codec, indexed_fields, compression)
+            .map_err(|failure| failure.error)
     }
 
     /// Like [`create`](Self::create), saying whether a failure came after
@@ -148,13 +174,19 @@ impl NativeCollection {
         path: &Path,
         codec: Arc<dyn RecordCodec>,
         indexed_fields: Vec<String>,
+        compression: Compression,
     ) -> std::result::Result<NativeCollection, ReplaceFailure> {
         let not_renamed = |error| ReplaceFailure {
             error,
             renamed: false,
         };
-        let bytes = initial_file(codec.name(), FileKind::Collection, &indexed_fields)
-            .map_err(not_renamed)?;
+        let bytes = initial_file(
+            codec.name(),
+            FileKind::Collection,
+            &indexed_fields,
+            compression,
+        )
+        .map_err(not_renamed)?;
         durable::replace_file_reporting(path, |out| out.write_all(&bytes).at(path))?;
         let opened =
             Self::open(path, codec, &HashSet::new(), false).map_err(|error| ReplaceFailure {
@@ -195,6 +227,9 @@ impl NativeCollection {
             savepoints: Vec::new(),
             poisoned: false,
             read_only,
+            compression: Compression::None,
+            blocks: BlockBytes::default(),
+            block_cache: Mutex::new(BlockCache::default()),
         };
         let file = collection.file.try_clone().at(path)?;
         // An entry takes 60 bytes or more; most are larger.
@@ -213,15 +248,14 @@ impl NativeCollection {
                     loader.discard_group();
                     indexed_fields = fields_before_group.take();
                 }
-                ScanEvent::Entry(entry, offset) => {
-                    let loc = Loc::File {
-                        offset,
-                        len: entry.len as u32,
-                    };
+                ScanEvent::Entry(entry, place) => {
+                    let loc = Loc::stored(place, entry.len as u32);
                     match entry.kind {
                         EntryKind::Put => loader.put(entry.id, loc),
                         EntryKind::Delete => loader.delete(entry.id),
-                        EntryKind::Meta => indexed_fields = Some(parse_meta(entry, offset, path)?),
+                        EntryKind::Meta => {
+                            indexed_fields = Some(parse_meta(entry, place.offset(), path)?)
+                        }
                     }
                 }
             }
@@ -252,6 +286,8 @@ impl NativeCollection {
             });
         }
         collection.end = outcome.end;
+        collection.compression = outcome.header.compression;
+        collection.blocks = outcome.blocks;
         if outcome.dropped.is_some() && !read_only {
             collection.file.set_len(outcome.end).at(path)?;
             durable::sync_all(&collection.file).at(path)?;
@@ -280,8 +316,26 @@ impl NativeCollection {
     /// Bytes on disk that hold no live record: old versions, tombstones,
     /// framing. Compaction reclaims them.
     pub fn dead_bytes(&self) -> u64 {
-        let on_disk_live: u64 = self.live_bytes.saturating_sub(self.pending_live_bytes());
+        let mut on_disk_live: u64 = self.live_bytes.saturating_sub(self.pending_live_bytes());
+        if let (false, Some(ratio)) = (self.compression.is_none(), self.blocks.ratio()) {
+            // Live entries take their share of the compressed blocks.
+            on_disk_live = (on_disk_live as f64 / ratio) as u64;
+        }
         self.end.saturating_sub(HEADER_LEN + on_disk_live)
+    }
+
+    /// How the file is stored.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Bytes of the records before compression per byte in the file's
+    /// blocks (`None` for an uncompressed file or one without blocks yet).
+    pub fn compression_ratio(&self) -> Option<f64> {
+        if self.compression.is_none() {
+            return None;
+        }
+        self.blocks.ratio()
     }
 
     fn pending_live_bytes(&self) -> u64 {
@@ -290,7 +344,7 @@ impl NativeCollection {
             .filter_map(|&s| self.records.slot(s))
             .filter_map(|slot| match slot.loc {
                 Loc::Pending { len, .. } => Some(u64::from(len)),
-                Loc::File { .. } => None,
+                Loc::File { .. } | Loc::Block { .. } => None,
             })
             .sum()
     }
@@ -524,7 +578,57 @@ impl NativeCollection {
                 read_exact_at(&self.file, buf, offset).at(&self.path)?;
                 self.decode_entry(id, buf, offset)
             }
+            Loc::Block { block, at, len } => {
+                let raw = self.cached_block(block)?;
+                let bytes = entry_in_block(&raw, at, len).ok_or_else(|| Error::Corrupt {
+                    path: self.path.clone(),
+                    offset: block,
+                    reason: format!("record {id:?} runs past the end of its block"),
+                })?;
+                self.decode_entry(id, bytes, block)
+            }
         }
+    }
+
+    /// The decompressed block at `block`, from the cache or the file.
+    fn cached_block(&self, block: u64) -> Result<Arc<Vec<u8>>> {
+        let mut cache = self
+            .block_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = cache.blocks.iter().position(|&(at, _)| at == block) {
+            let hit = cache.blocks.remove(i);
+            cache.blocks.insert(0, hit.clone());
+            return Ok(hit.1);
+        }
+        let cache = &mut *cache;
+        native::read_block(&self.file, &self.path, block, self.end, &mut cache.framed)?;
+        let decompressor = cache
+            .decompressor
+            .get_or_insert_with(|| BlockDecompressor::new(self.compression));
+        let mut raw = Vec::new();
+        decompressor
+            .decode(&cache.framed, &mut raw)
+            .map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: block,
+                reason,
+            })?;
+        let raw = Arc::new(raw);
+        cache.blocks.truncate(CACHED_BLOCKS - 1);
+        cache.blocks.insert(0, (block, raw.clone()));
+        Ok(raw)
+    }
+
+    /// Forgets decompressed blocks: the file was cut or replaced, so an
+    /// offset may now hold another block.
+    fn forget_blocks(&mut self) {
+        let cache = self
+            .block_cache
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.blocks.clear();
+        cache.decompressor = None;
     }
 
     fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
@@ -586,6 +690,9 @@ impl NativeCollection {
             window: Vec::new(),
             window_start: 0,
             fields: None,
+            block: Vec::new(),
+            block_at: None,
+            decompressor: None,
         }
     }
 
@@ -615,6 +722,7 @@ impl NativeCollection {
             indexed_fields: self.indexed_fields.clone(),
             meta_pending: self.meta_pending,
             end: self.end,
+            blocks: self.blocks,
         });
     }
 
@@ -657,12 +765,14 @@ impl NativeCollection {
     /// Cuts off what a flush since the newest savepoint wrote (a commit
     /// over several collections failed before its commit record).
     pub fn discard_flushed_since_savepoint(&mut self) -> Result<()> {
-        if let Some(end) = self.savepoints.last().map(|m| m.end)
+        if let Some((end, blocks)) = self.savepoints.last().map(|m| (m.end, m.blocks))
             && end < self.end
         {
             self.mapped = OnceCell::new();
+            self.forget_blocks();
             self.file.set_len(end).at(&self.path)?;
             self.end = end;
+            self.blocks = blocks;
         }
         Ok(())
     }
@@ -706,17 +816,23 @@ impl NativeCollection {
         let mut out = std::mem::take(&mut self.framed);
         out.clear();
         out.reserve(self.pending.len() + 64);
-        let mut writer = GroupWriter::new(out, self.end, txn);
+        // In a compressed file: each pending offset with its block place.
+        let mut in_blocks: Vec<(usize, Place)> = Vec::new();
+        let mut writer =
+            GroupWriter::with_compression(out, self.end, txn, self.compression).at(&self.path)?;
         writer
-            .push_all(&self.pending, |at, file_offset| {
-                let shift = file_offset - at as u64;
-                if shifts.last().is_none_or(|&(_, s)| s != shift) {
-                    shifts.push((at, shift));
+            .push_all(&self.pending, |at, place| match place {
+                Place::File(file_offset) => {
+                    let shift = file_offset - at as u64;
+                    if shifts.last().is_none_or(|&(_, s)| s != shift) {
+                        shifts.push((at, shift));
+                    }
                 }
+                Place::Block { .. } => in_blocks.push((at, place)),
             })
             .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
-        let (bytes, new_end) = writer
-            .finish()
+        let (bytes, new_end, written) = writer
+            .finish_counting()
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
             // Windows refuses to cut a file that has a mapped view.
@@ -734,8 +850,15 @@ impl NativeCollection {
             self.framed = bytes;
         }
         for &slot in &self.pending_slots {
-            if let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) {
-                let batch = shifts.partition_point(|&(start, _)| start <= offset) - 1;
+            let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) else {
+                continue;
+            };
+            if let Ok(i) = in_blocks.binary_search_by_key(&offset, |&(at, _)| at) {
+                self.records.set_loc(slot, Loc::stored(in_blocks[i].1, len));
+            } else if let Some(batch) = shifts
+                .partition_point(|&(start, _)| start <= offset)
+                .checked_sub(1)
+            {
                 let offset = offset as u64 + shifts[batch].1;
                 self.records.set_loc(slot, Loc::File { offset, len });
             }
@@ -749,6 +872,7 @@ impl NativeCollection {
             // Enough is read from the file now: map it again when next read.
             self.mapped = OnceCell::new();
         }
+        self.blocks.add(written);
         self.pending.clear();
         self.pending_slots.clear();
         self.meta_pending = false;
@@ -758,32 +882,45 @@ impl NativeCollection {
     /// Rewrites the file with only the live records, in order, and switches
     /// to it. The new file is complete and fsynced before the rename.
     pub fn compact(&mut self) -> Result<()> {
+        self.rewrite(self.compression)
+    }
+
+    /// Rewrites the file stored with `compression` (as compaction does: the
+    /// live records in order, the old file replaced by one rename).
+    pub fn set_compression(&mut self, compression: Compression) -> Result<()> {
+        self.ensure_writable()?;
+        self.rewrite(compression.validated()?)
+    }
+
+    fn rewrite(&mut self, compression: Compression) -> Result<()> {
         self.flush(0)?;
         let header = initial_file(
             self.codec.name(),
             FileKind::Collection,
             &self.indexed_fields,
+            compression,
         )?;
         // No view of the old file stays open while it is replaced (Windows
         // refuses to replace a mapped file).
         self.mapped = OnceCell::new();
         let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
-            let mut group = GroupWriter::new(out, header.len() as u64, 0);
+            let mut group = GroupWriter::with_compression(out, header.len() as u64, 0, compression)
+                .at(&self.path)?;
             let mut relocated = Vec::with_capacity(self.records.len());
             let mut scan = self.scan();
             for (slot, record) in self.records.iter() {
-                let Loc::File { offset, len } = record.loc else {
+                if record.loc.place().is_none() {
                     continue;
-                };
-                let entry = scan.entry_bytes(offset, len)?;
-                let new_offset = group.push(entry).at(&self.path)?;
-                relocated.push((slot, new_offset, len));
+                }
+                let entry = scan.entry_bytes(record.loc)?;
+                let place = group.push(entry).at(&self.path)?;
+                relocated.push((slot, Loc::stored(place, record.loc.len())));
             }
-            let (_, end) = group.finish().at(&self.path)?;
-            Ok((relocated, end))
+            let (_, end, blocks) = group.finish_counting().at(&self.path)?;
+            Ok((relocated, end, blocks))
         });
-        let (relocated, end) = match replaced {
+        let (relocated, end, blocks) = match replaced {
             Ok(done) => done,
             Err(failure) => {
                 if failure.renamed {
@@ -801,9 +938,12 @@ impl NativeCollection {
                 return Err(e);
             }
         };
+        self.forget_blocks();
         self.end = end;
-        for (slot, offset, len) in relocated {
-            self.records.set_loc(slot, Loc::File { offset, len });
+        self.compression = compression;
+        self.blocks = blocks;
+        for (slot, loc) in relocated {
+            self.records.set_loc(slot, loc);
         }
         if let Some(renumbered) = self.records.close_holes()
             && let Some(indexes) = self.indexes.get_mut()
@@ -823,10 +963,7 @@ impl NativeCollection {
     pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         let mut scan = self.scan();
         for (_, slot) in self.records.iter() {
-            match slot.loc {
-                Loc::Pending { offset, len } => f(&self.pending[offset..offset + len as usize])?,
-                Loc::File { offset, len } => f(scan.entry_bytes(offset, len)?)?,
-            }
+            f(scan.entry_bytes(slot.loc)?)?;
         }
         Ok(())
     }
@@ -853,18 +990,28 @@ pub(crate) fn initial_file(
     codec: &str,
     kind: FileKind,
     indexed_fields: &[String],
+    compression: Compression,
 ) -> Result<Vec<u8>> {
     let header = FileHeader {
         kind,
-        compression: 0,
+        compression,
         codec: codec.to_owned(),
     };
-    let mut out = header.encode().to_vec();
+    let out = header.encode().to_vec();
     let meta = encode_meta(indexed_fields)?;
-    let mut payload = Vec::new();
-    native::push_entry(&mut payload, EntryKind::Meta, "", &meta)?;
-    native::frame_batch(&payload, 1, 0, 0, &mut out);
-    Ok(out)
+    let mut entry = Vec::new();
+    native::push_entry(&mut entry, EntryKind::Meta, "", &meta)?;
+    let encoding = |e: std::io::Error| Error::RecordEncoding(format!("a new file: {e}"));
+    let at = out.len() as u64;
+    let mut group = GroupWriter::with_compression(out, at, 0, compression).map_err(encoding)?;
+    group.push(&entry).map_err(encoding)?;
+    Ok(group.finish().map_err(encoding)?.0)
+}
+
+/// The bytes of the entry `at` bytes into a decompressed block.
+fn entry_in_block(raw: &[u8], at: u16, len: u32) -> Option<&[u8]> {
+    let start = usize::from(at);
+    raw.get(start..start.checked_add(len as usize)?)
 }
 
 /// Iterates live records in insertion order (see [`NativeCollection::scan`]).
@@ -875,21 +1022,74 @@ pub(crate) struct Scan<'a> {
     window_start: u64,
     /// Decode only these top-level fields (`None`: whole documents).
     fields: Option<Vec<String>>,
+    /// The decompressed block last read (a compressed file), and its offset.
+    block: Vec<u8>,
+    block_at: Option<u64>,
+    decompressor: Option<BlockDecompressor>,
 }
 
 const SCAN_WINDOW: usize = 1 << 20;
 
 impl Scan<'_> {
-    /// The bytes of the entry at `offset`, its checksum checked.
-    fn entry_bytes(&mut self, offset: u64, len: u32) -> Result<&[u8]> {
-        let at = self.load(offset, len)?;
-        let bytes = &self.window[at..at + len as usize];
+    /// The bytes of the entry at `loc`, its checksum checked.
+    fn entry_bytes(&mut self, loc: Loc) -> Result<&[u8]> {
+        let path = &self.collection.path;
+        let offset = loc.place().map_or(0, Place::offset);
+        let bytes = self.raw_entry(loc)?;
         native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
-            path: self.collection.path.clone(),
+            path: path.clone(),
             offset,
             reason,
         })?;
         Ok(bytes)
+    }
+
+    /// The bytes of the entry at `loc` as stored (not checked).
+    fn raw_entry(&mut self, loc: Loc) -> Result<&[u8]> {
+        let c = self.collection;
+        match loc {
+            Loc::Pending { offset, len } => Ok(&c.pending[offset..offset + len as usize]),
+            Loc::File { offset, len } => {
+                let at = self.load(offset, len)?;
+                Ok(&self.window[at..at + len as usize])
+            }
+            Loc::Block { block, at, len } => {
+                self.load_block(block)?;
+                entry_in_block(&self.block, at, len).ok_or_else(|| Error::Corrupt {
+                    path: c.path.clone(),
+                    offset: block,
+                    reason: "a record runs past the end of its block".to_owned(),
+                })
+            }
+        }
+    }
+
+    /// Makes the block at `block` the decompressed current block: a scan
+    /// reads each block once, through the same window as uncompressed data.
+    fn load_block(&mut self, block: u64) -> Result<()> {
+        if self.block_at == Some(block) {
+            return Ok(());
+        }
+        self.block_at = None;
+        let c = self.collection;
+        let corrupt = |reason: String| Error::Corrupt {
+            path: c.path.clone(),
+            offset: block,
+            reason,
+        };
+        let at = self.load(block, BLOCK_HEADER_LEN as u32)?;
+        let header = BlockHeader::parse(&self.window[at..]).map_err(corrupt)?;
+        let total = header.total_len();
+        if block.saturating_add(total as u64) > c.end {
+            return Err(corrupt("block runs past the end of the file".to_owned()));
+        }
+        let at = self.load(block, total as u32)?;
+        self.decompressor
+            .get_or_insert_with(|| BlockDecompressor::new(c.compression))
+            .decode(&self.window[at..at + total], &mut self.block)
+            .map_err(corrupt)?;
+        self.block_at = Some(block);
+        Ok(())
     }
 
     /// Makes `[offset, offset + len)` part of the window; returns where it starts in it.
@@ -937,6 +1137,9 @@ impl Scan<'_> {
                     let bytes = &self.window[at..at + len as usize];
                     c.decode_entry_into(id, bytes, offset, fields, doc)
                 }),
+                Loc::Block { block, .. } => self
+                    .raw_entry(slot.loc)
+                    .and_then(|bytes| c.decode_entry_into(id, bytes, block, fields, doc)),
             };
             return Some(decoded.map(|()| i));
         }
@@ -966,6 +1169,14 @@ impl Iterator for Scan<'_> {
                     let bytes = &self.window[at..at + len as usize];
                     c.decode_entry_fields(id, bytes, offset, self.fields.as_deref())
                 }),
+                Loc::Block { block, .. } => {
+                    let fields = self.fields.take();
+                    let decoded = self.raw_entry(slot.loc).and_then(|bytes| {
+                        c.decode_entry_fields(id, bytes, block, fields.as_deref())
+                    });
+                    self.fields = fields;
+                    decoded
+                }
             });
         }
         None
@@ -1121,6 +1332,18 @@ impl CollectionStore for NativeCollection {
 
     fn compact(&mut self) -> Result<()> {
         NativeCollection::compact(self)
+    }
+
+    fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    fn compression_ratio(&self) -> Option<f64> {
+        NativeCollection::compression_ratio(self)
+    }
+
+    fn set_compression(&mut self, compression: Compression) -> Result<()> {
+        NativeCollection::set_compression(self, compression)
     }
 
     fn refuse_writes(&mut self) {

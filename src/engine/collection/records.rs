@@ -9,6 +9,8 @@
 use std::hash::{BuildHasher, Hasher};
 
 use hashbrown::HashTable;
+
+use crate::engine::storage::native::Place;
 use hashbrown::hash_table::Entry;
 
 /// Where the current version of a record is.
@@ -18,12 +20,35 @@ pub(crate) enum Loc {
     File { offset: u64, len: u32 },
     /// An entry in the pending buffer, not yet written.
     Pending { offset: usize, len: u32 },
+    /// An entry `at` bytes into the decompressed compressed block at file
+    /// offset `block` (a compressed file); `len` is its uncompressed length.
+    Block { block: u64, at: u16, len: u32 },
 }
+
+// A location per record: compressed files must not make the table larger.
+const _: () = assert!(std::mem::size_of::<Loc>() == 16);
 
 impl Loc {
     pub fn len(self) -> u32 {
         match self {
-            Loc::File { len, .. } | Loc::Pending { len, .. } => len,
+            Loc::File { len, .. } | Loc::Pending { len, .. } | Loc::Block { len, .. } => len,
+        }
+    }
+
+    /// Where a stored entry is (`None` while it is pending).
+    pub fn place(self) -> Option<Place> {
+        match self {
+            Loc::File { offset, .. } => Some(Place::File(offset)),
+            Loc::Block { block, at, .. } => Some(Place::Block { block, at }),
+            Loc::Pending { .. } => None,
+        }
+    }
+
+    /// The location of a stored entry of `len` bytes at `place`.
+    pub fn stored(place: Place, len: u32) -> Loc {
+        match place {
+            Place::File(offset) => Loc::File { offset, len },
+            Place::Block { block, at } => Loc::Block { block, at, len },
         }
     }
 }

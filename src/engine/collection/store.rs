@@ -12,7 +12,7 @@ use crate::engine::Document;
 use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
-use crate::engine::storage::RecordCodec;
+use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::Result;
 
 pub(crate) trait CollectionStore: Send + std::fmt::Debug {
@@ -97,6 +97,28 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     /// Rewrites the file with only live records.
     fn compact(&mut self) -> Result<()>;
+    /// How the file is stored (formats without compression: none).
+    fn compression(&self) -> Compression {
+        Compression::None
+    }
+    /// Raw bytes per stored byte of a compressed file.
+    fn compression_ratio(&self) -> Option<f64> {
+        None
+    }
+    /// Rewrites the file stored with `compression` (as compaction does).
+    /// This default is for formats that cannot compress: only `None` is
+    /// accepted, and it changes nothing.
+    fn set_compression(&mut self, compression: Compression) -> Result<()> {
+        if compression.is_none() {
+            return Ok(());
+        }
+        Err(crate::Error::UnsupportedFormat {
+            collection: String::new(),
+            format: self.format().to_string(),
+            reason: "its files are never compressed; migrate the folder first (fluxdb migrate)"
+                .to_owned(),
+        })
+    }
     /// The file under this handle was replaced (clear, import) and the
     /// handle may no longer write: every later write fails until reopened.
     fn refuse_writes(&mut self);

@@ -13,6 +13,7 @@ use std::path::Path;
 use crate::engine::collection::{CollectionMeta, CollectionStore, NativeCollection};
 use crate::engine::database::StorageFormat;
 use crate::engine::index::{FieldIndex, IndexSet};
+use crate::engine::storage::compress::{BlockDecompressor, BlockHeader};
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, ScanEvent};
 use crate::engine::storage::txlog::TxLog;
@@ -169,7 +170,8 @@ impl NativeCollection {
         };
         let file = File::open(&self.path).at(&self.path)?;
         let outcome = native::scan(&file, &self.path, &committed, |event| {
-            if let ScanEvent::Entry(entry, offset) = event {
+            if let ScanEvent::Entry(entry, place) = event {
+                let offset = place.offset();
                 check.entries += 1;
                 let id = Some(entry.id);
                 if let Err(reason) = native::parse_entry(entry.raw) {
@@ -244,6 +246,10 @@ impl NativeCollection {
         let mut payload = vec![0u8; payload_len.min(64 << 20)];
         let n = durable::read_at_most(file, &mut payload, payload_at).at(&self.path)?;
         payload.truncate(n);
+        if !self.compression().is_none() {
+            self.locate_damaged_blocks(&payload, payload_at, check);
+            return Ok(());
+        }
         let mut at = 0;
         while at + native::ENTRY_HEADER_LEN <= payload.len() {
             let bytes = &payload[at..];
@@ -253,6 +259,27 @@ impl NativeCollection {
             at = at.saturating_add(native::ENTRY_HEADER_LEN + native::u32_at(bytes, 1) as usize);
         }
         Ok(())
+    }
+
+    /// Reports each block of a damaged batch payload that fails its own
+    /// checks, as far as the block lengths still lead.
+    fn locate_damaged_blocks(&self, payload: &[u8], payload_at: u64, check: &mut CollectionCheck) {
+        let mut decompressor = BlockDecompressor::new(self.compression());
+        let mut raw = Vec::new();
+        let mut at = 0;
+        while at < payload.len() {
+            let Ok(header) = BlockHeader::parse(&payload[at..]) else {
+                return;
+            };
+            if let Err(reason) = decompressor.decode(&payload[at..], &mut raw) {
+                check.add(
+                    Some(payload_at + at as u64),
+                    None,
+                    format!("block: {reason}"),
+                );
+            }
+            at = at.saturating_add(header.total_len());
+        }
     }
 
     /// Reads every live record where the table says it is: the entry's
@@ -273,6 +300,7 @@ impl NativeCollection {
                     scan.load(offset, len)
                         .map(|at| &scan.window[at..at + len as usize]),
                 ),
+                Loc::Block { block, .. } => (Some(block), scan.raw_entry(record.loc)),
             };
             let bytes = match bytes {
                 Ok(bytes) => bytes,
@@ -394,7 +422,7 @@ impl NativeCollection {
             Some(record) => {
                 let mut buf = [0u8; 36];
                 let offset = match record.loc {
-                    Loc::File { offset, .. } => Some(offset),
+                    Loc::File { offset, .. } | Loc::Block { block: offset, .. } => Some(offset),
                     Loc::Pending { .. } => None,
                 };
                 (offset, Some(record.id.as_str(&mut buf).to_owned()))
@@ -413,8 +441,8 @@ mod tests {
 
     use super::*;
     use crate::engine::Document;
-    use crate::engine::storage::BinaryCodec;
     use crate::engine::storage::durable::write_all_at;
+    use crate::engine::storage::{BinaryCodec, Compression};
 
     fn doc(v: serde_json::Value) -> Document {
         match v {
@@ -425,7 +453,12 @@ mod tests {
 
     fn collection_with(dir: &Path, docs: &[(&str, serde_json::Value)]) -> Result<NativeCollection> {
         let path = dir.join("c.fdb");
-        let mut c = NativeCollection::create(&path, Arc::new(BinaryCodec), vec!["age".to_owned()])?;
+        let mut c = NativeCollection::create(
+            &path,
+            Arc::new(BinaryCodec),
+            vec!["age".to_owned()],
+            Compression::None,
+        )?;
         for (id, value) in docs {
             c.put(id, &doc(value.clone()))?;
         }

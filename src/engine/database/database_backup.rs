@@ -22,9 +22,9 @@ use super::{Collection, FluxDB, StorageFormat, collection_files};
 use crate::engine::backup::write_index_definitions;
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::RecordCodec;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
+use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::{Error, IoContext, Result};
 
 /// The journal of a restore between its first and last rename.
@@ -41,6 +41,9 @@ enum Section {
         name: String,
         indexed_fields: Vec<String>,
         records: u64,
+        /// How the collection was stored; absent (none) in older backups.
+        #[serde(default, skip_serializing_if = "Compression::is_none")]
+        compression: Compression,
     },
     /// The last entry of the file: what it holds in all.
     End { collections: u64, records: u64 },
@@ -71,6 +74,8 @@ struct Planned {
     name: String,
     indexed_fields: Vec<String>,
     records: u64,
+    #[serde(default, skip_serializing_if = "Compression::is_none")]
+    compression: Compression,
 }
 
 /// `restore.journal`: the collections whose staged files replace theirs.
@@ -97,7 +102,7 @@ impl FluxDB {
         let codec = self.codec.as_ref();
         let header = native::FileHeader {
             kind: FileKind::DatabaseBackup,
-            compression: 0,
+            compression: Compression::None,
             codec: codec.name().to_owned(),
         }
         .encode();
@@ -112,6 +117,7 @@ impl FluxDB {
                     name: (*name).to_owned(),
                     indexed_fields: store.indexed_fields().to_vec(),
                     records: expected,
+                    compression: store.compression(),
                 };
                 let mut group = GroupWriter::new(&mut *out, at, 0);
                 group.push(&meta_entry(&meta)?).at(file)?;
@@ -266,7 +272,7 @@ fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
         ended: false,
     };
     let outcome = native::scan(&file, path, &HashSet::new(), |event| match event {
-        ScanEvent::Entry(entry, offset) => checker.entry(entry, offset),
+        ScanEvent::Entry(entry, place) => checker.entry(entry, place.offset()),
         // Every group is self-committing; an incomplete one is a dropped tail.
         ScanEvent::GroupStart | ScanEvent::GroupDiscarded => Ok(()),
     })
@@ -375,6 +381,7 @@ impl Checker<'_> {
                         name,
                         indexed_fields,
                         records,
+                        compression,
                     } => {
                         if let Err(e) = validate_collection_name(&name) {
                             return fail(e.to_string());
@@ -386,6 +393,7 @@ impl Checker<'_> {
                             name,
                             indexed_fields,
                             records,
+                            compression,
                         });
                     }
                     Section::End {
@@ -458,12 +466,19 @@ struct Staging {
 impl Staging {
     fn start(dir: &Path, codec: &dyn RecordCodec, planned: &Planned) -> Result<Staging> {
         let path = staged_path(dir, &planned.name);
-        let start = initial_file(codec.name(), FileKind::Collection, &planned.indexed_fields)?;
+        let start = initial_file(
+            codec.name(),
+            FileKind::Collection,
+            &planned.indexed_fields,
+            planned.compression,
+        )?;
         let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
         out.write_all(&start).at(&path)?;
+        let group = GroupWriter::with_compression(out, start.len() as u64, 0, planned.compression)
+            .at(&path)?;
         Ok(Staging {
             name: planned.name.clone(),
-            group: GroupWriter::new(out, start.len() as u64, 0),
+            group,
             path,
             records: 0,
         })
@@ -488,9 +503,10 @@ fn stage_backup(path: &Path, dir: &Path, codec: &dyn RecordCodec, plan: &[Planne
     let mut current: Option<Staging> = None;
     let mut staged: Vec<(String, u64)> = Vec::new();
     native::scan(&file, path, &HashSet::new(), |event| {
-        let ScanEvent::Entry(entry, offset) = event else {
+        let ScanEvent::Entry(entry, place) = event else {
             return Ok(());
         };
+        let offset = place.offset();
         native::parse_entry(entry.raw).map_err(|reason| corrupt(path, offset, reason))?;
         match entry.kind {
             EntryKind::Put => match &mut current {
@@ -625,13 +641,28 @@ mod tests {
             name: "users".to_owned(),
             indexed_fields: vec!["age".to_owned()],
             records: 2,
+            compression: Compression::None,
         };
         let json: serde_json::Value =
             serde_json::to_value(&section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
         assert_eq!(
             json,
-            json!({"collection": {"name": "users", "indexed_fields": ["age"], "records": 2}})
+            json!({"collection": {"name": "users", "indexed_fields": ["age"], "records": 2}}),
+            "an uncompressed collection's section is as before compression existed"
         );
+        let compressed = json!({"collection": {"name": "logs", "indexed_fields": [], "records": 0, "compression": "zstd:7"}});
+        let section: Section = serde_json::from_value(compressed.clone())
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert!(matches!(
+            &section,
+            Section::Collection {
+                compression: Compression::Zstd { level: 7 },
+                ..
+            }
+        ));
+        let json =
+            serde_json::to_value(&section).map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        assert_eq!(json, compressed);
         let end = serde_json::to_value(Section::End {
             collections: 1,
             records: 2,
@@ -655,6 +686,7 @@ mod tests {
                     name: name.to_owned(),
                     indexed_fields: vec![],
                     records: 0,
+                    compression: Compression::None,
                 })
                 .to_vec(),
         };

@@ -18,7 +18,7 @@ use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
-use crate::engine::storage::{BinaryCodec, RecordCodec};
+use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
 use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 use crate::interchange::CancelToken;
@@ -66,6 +66,11 @@ pub struct CollectionInfo {
     pub file_bytes: u64,
     pub dead_bytes: u64,
     pub indexed_fields: Vec<String>,
+    /// How the file is stored (Python 0.1 files: always none).
+    pub compression: Compression,
+    /// Bytes of records before compression per byte stored, over the
+    /// file's blocks (`None` when uncompressed or still empty).
+    pub compression_ratio: Option<f64>,
 }
 
 /// Something recovery did while opening: a torn tail it dropped.
@@ -297,6 +302,8 @@ impl FluxDB {
                 file_bytes: c.file_bytes(),
                 dead_bytes: c.dead_bytes(),
                 indexed_fields: c.indexed_fields().to_vec(),
+                compression: c.compression(),
+                compression_ratio: c.compression_ratio(),
             }),
         }
     }
@@ -352,6 +359,19 @@ impl FluxDB {
         name: &str,
         indexed_fields: &[S],
     ) -> Result<bool> {
+        self.create_collection_with(name, indexed_fields, Compression::None)
+    }
+
+    /// Creates a collection whose file is stored with `compression`;
+    /// `Ok(false)` (and nothing changed) if it already exists. A folder of
+    /// Python 0.1 collections only takes `Compression::None`.
+    pub fn create_collection_with<S: AsRef<str>>(
+        &mut self,
+        name: &str,
+        indexed_fields: &[S],
+        compression: Compression,
+    ) -> Result<bool> {
+        let compression = compression.validated()?;
         validate_collection_name(name)?;
         self.ensure_writable("creating a collection")?;
         if self.collections.contains_key(name) {
@@ -362,10 +382,18 @@ impl FluxDB {
         let fields = normalize_fields(indexed_fields)?;
         self.refuse_unopened_file(name)?;
         if self.new_collections_are_legacy() {
+            if !compression.is_none() {
+                return Err(Error::UnsupportedFormat {
+                    collection: name.to_owned(),
+                    format: StorageFormat::Legacy.to_string(),
+                    reason: "this folder holds Python 0.1 collections, which are never compressed; migrate it first (fluxdb migrate)".to_owned(),
+                });
+            }
             return self.create_legacy_collection(name, fields);
         }
         let path = self.collection_path(name);
-        let collection = NativeCollection::create(&path, self.codec.clone(), fields.clone())?;
+        let collection =
+            NativeCollection::create(&path, self.codec.clone(), fields.clone(), compression)?;
         backup::write_index_definitions(&self.dir, name, &fields)?;
         self.collections
             .insert(name.to_owned(), Collection::Open(Box::new(collection)));
@@ -401,17 +429,18 @@ impl FluxDB {
     pub fn clear_collection(&mut self, name: &str) -> Result<bool> {
         self.ensure_writable("clearing a collection")?;
         self.refuse_in_transaction("clearing a collection")?;
-        let fields = match self.collections.get(name) {
+        let (fields, compression) = match self.collections.get(name) {
             None => return Ok(false),
             Some(Collection::Open(c)) if c.format() == StorageFormat::Legacy => {
                 let fields = c.indexed_fields().to_vec();
                 return self.create_legacy_collection(name, fields);
             }
-            Some(Collection::Open(c)) => c.indexed_fields().to_vec(),
+            Some(Collection::Open(c)) => (c.indexed_fields().to_vec(), c.compression()),
         };
         let path = self.collection_path(name);
-        let collection = NativeCollection::create_reporting(&path, self.codec.clone(), fields)
-            .map_err(|failure| self.replaced_under(name, failure))?;
+        let collection =
+            NativeCollection::create_reporting(&path, self.codec.clone(), fields, compression)
+                .map_err(|failure| self.replaced_under(name, failure))?;
         self.collections
             .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
@@ -924,6 +953,33 @@ impl FluxDB {
         let c = self.store_mut(collection)?;
         let bytes_before = c.file_bytes();
         c.compact()?;
+        Ok(CompactReport {
+            bytes_before,
+            bytes_after: c.file_bytes(),
+        })
+    }
+
+    /// Rewrites a collection's file stored with `compression` (none, LZ4 or
+    /// zstd at a level), keeping every record, its order and the indexes:
+    /// the same atomic rewrite as [`compact`](Self::compact), which it also
+    /// does. Python 0.1 collections only take `Compression::None`.
+    pub fn set_compression(
+        &mut self,
+        collection: &str,
+        compression: Compression,
+    ) -> Result<CompactReport> {
+        let compression = compression.validated()?;
+        self.refuse_in_transaction("changing the compression")?;
+        let c = self.store_mut(collection)?;
+        let bytes_before = c.file_bytes();
+        c.set_compression(compression).map_err(|e| match e {
+            Error::UnsupportedFormat { format, reason, .. } => Error::UnsupportedFormat {
+                collection: collection.to_owned(),
+                format,
+                reason,
+            },
+            other => other,
+        })?;
         Ok(CompactReport {
             bytes_before,
             bytes_after: c.file_bytes(),

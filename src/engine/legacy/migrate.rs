@@ -19,7 +19,7 @@ use super::infer::infer_type;
 use crate::engine::Document;
 use crate::engine::backup;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::storage::{RecordCodec, durable};
+use crate::engine::storage::{Compression, RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
 
 /// How to migrate.
@@ -231,7 +231,7 @@ fn build_native(
     documents: &[(String, Document)],
 ) -> Result<()> {
     let _ = std::fs::remove_file(path);
-    let mut native = NativeCollection::create(path, codec, fields.to_vec())?;
+    let mut native = NativeCollection::create(path, codec, fields.to_vec(), Compression::None)?;
     for (id, doc) in documents {
         if !CollectionStore::insert(&mut native, id, doc)? {
             return Err(Error::DuplicateId {

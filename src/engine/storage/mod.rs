@@ -3,6 +3,7 @@
 //! operations.
 
 pub mod codec;
+pub mod compress;
 pub mod durable;
 pub mod lock;
 pub(crate) mod mapped;
@@ -11,3 +12,4 @@ pub(crate) mod transcode;
 pub mod txlog;
 
 pub use codec::{BinaryCodec, JsonCodec, RecordCodec};
+pub use compress::Compression;

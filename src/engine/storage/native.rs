@@ -13,10 +13,18 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+use super::compress::{
+    BLOCK_TARGET, BlockBytes, BlockCompressor, BlockDecompressor, BlockHeader, Compression,
+    MAX_ENTRY_START_IN_BLOCK,
+};
 use super::durable::{read_at_most, read_exact_at};
 
 pub const FILE_MAGIC: [u8; 8] = *b"FLUXDB\0C";
+/// The version of uncompressed files (unchanged since the first release).
 pub const FORMAT_VERSION: u16 = 1;
+/// The version of compressed files: a build that knows only version 1
+/// refuses them by their version instead of misreading their blocks.
+pub const COMPRESSED_FORMAT_VERSION: u16 = 2;
 pub const HEADER_LEN: u64 = 32;
 
 pub const BATCH_MAGIC: u32 = 0xF1D8_BA7C;
@@ -44,7 +52,7 @@ pub enum FileKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHeader {
     pub kind: FileKind,
-    pub compression: u8,
+    pub compression: Compression,
     pub codec: String,
 }
 
@@ -52,9 +60,14 @@ impl FileHeader {
     pub fn encode(&self) -> [u8; HEADER_LEN as usize] {
         let mut h = [0u8; HEADER_LEN as usize];
         h[0..8].copy_from_slice(&FILE_MAGIC);
-        h[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let version = if self.compression.is_none() {
+            FORMAT_VERSION
+        } else {
+            COMPRESSED_FORMAT_VERSION
+        };
+        h[8..10].copy_from_slice(&version.to_le_bytes());
         h[10] = self.kind as u8;
-        h[11] = self.compression;
+        h[11] = self.compression.header_byte();
         let name = self.codec.as_bytes();
         let n = name.len().min(16);
         h[12..12 + n].copy_from_slice(&name[..n]);
@@ -79,11 +92,19 @@ impl FileHeader {
             return Err(corrupt("header checksum mismatch"));
         }
         let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != COMPRESSED_FORMAT_VERSION {
             return Err(corrupt(&format!(
-                "format version {version}; this build reads version {FORMAT_VERSION}"
+                "format version {version}; this build reads versions {FORMAT_VERSION} and {COMPRESSED_FORMAT_VERSION}"
             )));
         }
+        let compression = Compression::from_header_byte(bytes[11])
+            .filter(|c| c.is_none() == (version == FORMAT_VERSION))
+            .ok_or_else(|| {
+                corrupt(&format!(
+                    "unknown compression {:#04x} for format version {version}",
+                    bytes[11]
+                ))
+            })?;
         let kind = match bytes[10] {
             1 => FileKind::Collection,
             2 => FileKind::Backup,
@@ -97,7 +118,7 @@ impl FileHeader {
             .to_owned();
         Ok(FileHeader {
             kind,
-            compression: bytes[11],
+            compression,
             codec,
         })
     }
@@ -223,9 +244,30 @@ pub fn frame_batch(payload: &[u8], entry_count: u32, flags: u32, txn: u64, out: 
     out.extend_from_slice(&BATCH_END_MAGIC.to_le_bytes());
 }
 
+/// Where an entry is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// At this file offset (an uncompressed file).
+    File(u64),
+    /// In the compressed block at file offset `block`, starting `at` bytes
+    /// into the block's decompressed bytes.
+    Block { block: u64, at: u16 },
+}
+
+impl Place {
+    /// The file offset errors name: the entry's, or its block's.
+    pub fn offset(self) -> u64 {
+        match self {
+            Place::File(offset) | Place::Block { block: offset, .. } => offset,
+        }
+    }
+}
+
 /// Writes one group of batches: entries go in, batches of about
 /// [`TARGET_BATCH_PAYLOAD`] come out, every one but the last flagged
-/// CONTINUES, so the group counts only once it is whole.
+/// CONTINUES, so the group counts only once it is whole. In a compressed
+/// file the entries are first gathered into blocks of about
+/// [`BLOCK_TARGET`] bytes, and a batch is only cut between blocks.
 pub struct GroupWriter<W: std::io::Write> {
     out: W,
     /// File offset where the current batch starts.
@@ -234,10 +276,22 @@ pub struct GroupWriter<W: std::io::Write> {
     count: u32,
     txn: u64,
     framed: Vec<u8>,
+    /// Set for a compressed file.
+    blocks: Option<BlockWriter>,
+}
+
+/// The block being filled, and how to seal it.
+struct BlockWriter {
+    compressor: BlockCompressor,
+    raw: Vec<u8>,
+    /// File offset of the block being filled.
+    at: u64,
+    written: BlockBytes,
 }
 
 impl<W: std::io::Write> GroupWriter<W> {
-    /// A group written at file offset `at`, tagged with `txn` (0: none).
+    /// A group written at file offset `at`, tagged with `txn` (0: none),
+    /// into an uncompressed file.
     pub fn new(out: W, at: u64, txn: u64) -> Self {
         GroupWriter {
             out,
@@ -246,26 +300,90 @@ impl<W: std::io::Write> GroupWriter<W> {
             count: 0,
             txn,
             framed: Vec::new(),
+            blocks: None,
         }
     }
 
-    /// Adds one whole entry (as made by [`push_entry`]); returns its file offset.
-    pub fn push(&mut self, entry: &[u8]) -> std::io::Result<u64> {
+    /// Like [`new`](Self::new), for a file stored with `compression`.
+    pub fn with_compression(
+        out: W,
+        at: u64,
+        txn: u64,
+        compression: Compression,
+    ) -> std::io::Result<Self> {
+        let mut writer = Self::new(out, at, txn);
+        if !compression.is_none() {
+            writer.blocks = Some(BlockWriter {
+                compressor: BlockCompressor::new(compression)?,
+                raw: Vec::with_capacity(BLOCK_TARGET + 4096),
+                at: 0,
+                written: BlockBytes::default(),
+            });
+        }
+        Ok(writer)
+    }
+
+    /// Adds one whole entry (as made by [`push_entry`]); returns where it goes.
+    pub fn push(&mut self, entry: &[u8]) -> std::io::Result<Place> {
+        if self.blocks.is_some() {
+            return self.push_to_block(entry);
+        }
         if !self.payload.is_empty() && self.payload.len() + entry.len() > TARGET_BATCH_PAYLOAD {
             self.write_batch(FLAG_CONTINUES)?;
         }
         let offset = self.batch_at + (BATCH_HEADER_LEN + self.payload.len()) as u64;
         self.payload.extend_from_slice(entry);
         self.count += 1;
-        Ok(offset)
+        Ok(Place::File(offset))
     }
 
-    /// Adds every entry of a payload buffer; returns the file offset of its start
-    /// for each entry start in `payload`, via `placed(offset_in_payload, file_offset)`.
+    fn push_to_block(&mut self, entry: &[u8]) -> std::io::Result<Place> {
+        let starts_block = self.blocks.as_ref().is_some_and(|b| b.raw.is_empty());
+        if starts_block && self.payload.len() >= TARGET_BATCH_PAYLOAD {
+            self.write_batch(FLAG_CONTINUES)?;
+        }
+        let block_at = self.batch_at + (BATCH_HEADER_LEN + self.payload.len()) as u64;
+        let Some(blocks) = self.blocks.as_mut() else {
+            return Err(std::io::Error::other("not a compressed group"));
+        };
+        if starts_block {
+            blocks.at = block_at;
+        }
+        // Holds: a block is sealed once it reaches BLOCK_TARGET (< u16::MAX).
+        let at = u16::try_from(blocks.raw.len())
+            .map_err(|_| std::io::Error::other("entry past the end of its block"))?;
+        blocks.raw.extend_from_slice(entry);
+        self.count += 1;
+        let place = Place::Block {
+            block: blocks.at,
+            at,
+        };
+        if blocks.raw.len() >= BLOCK_TARGET {
+            self.seal_block()?;
+        }
+        Ok(place)
+    }
+
+    /// Compresses the block being filled into the batch payload.
+    fn seal_block(&mut self) -> std::io::Result<()> {
+        if let Some(blocks) = self.blocks.as_mut()
+            && !blocks.raw.is_empty()
+        {
+            let bytes = blocks
+                .compressor
+                .push_block(&blocks.raw, &mut self.payload)?;
+            blocks.written.add(bytes);
+            blocks.raw.clear();
+        }
+        Ok(())
+    }
+
+    /// Adds every entry of a payload buffer, calling `placed(offset in
+    /// payload, where it goes)` for each.
     pub fn push_all(
         &mut self,
         payload: &[u8],
-        mut placed: impl FnMut(usize, u64),
+        mut placed: impl FnMut(usize, Place),
     ) -> std::io::Result<()> {
         let mut at = 0;
         while at < payload.len() {
@@ -289,11 +407,19 @@ impl<W: std::io::Write> GroupWriter<W> {
     }
 
     /// Writes the last batch; returns the output and the offset after the group.
-    pub fn finish(mut self) -> std::io::Result<(W, u64)> {
+    pub fn finish(self) -> std::io::Result<(W, u64)> {
+        self.finish_counting().map(|(out, end, _)| (out, end))
+    }
+
+    /// Like [`finish`](Self::finish), also returning the bytes its blocks
+    /// took before and after compression (zero for an uncompressed file).
+    pub fn finish_counting(mut self) -> std::io::Result<(W, u64, BlockBytes)> {
+        self.seal_block()?;
         if self.count > 0 {
             self.write_batch(0)?;
         }
-        Ok((self.out, self.batch_at))
+        let written = self.blocks.map(|b| b.written).unwrap_or_default();
+        Ok((self.out, self.batch_at, written))
     }
 }
 
@@ -313,6 +439,8 @@ pub struct ScanOutcome {
     pub dropped: Option<DroppedTail>,
     /// Bytes of batches skipped because their transaction never committed.
     pub uncommitted_bytes: u64,
+    /// The counted blocks of a compressed file, before and after compression.
+    pub blocks: BlockBytes,
 }
 
 /// What [`scan`] reports, in file order.
@@ -320,8 +448,8 @@ pub struct ScanOutcome {
 pub enum ScanEvent<'a> {
     /// A group of batches begins; its entries follow.
     GroupStart,
-    /// An entry of the current group, with its offset in the file.
-    Entry(EntryRef<'a>, u64),
+    /// An entry of the current group, with where it is in the file.
+    Entry(EntryRef<'a>, Place),
     /// The current group does not count after all (its transaction never
     /// committed, or the file ends before its last batch): forget its entries.
     GroupDiscarded,
@@ -334,7 +462,8 @@ pub enum ScanEvent<'a> {
 /// Entries are reported as soon as their batch's checksums hold, so memory
 /// stays at one batch whatever the size of a group; the visitor undoes a
 /// group on [`ScanEvent::GroupDiscarded`]. Entries are not checksummed again
-/// (the batch checksum covers them).
+/// (the batch checksum covers them). In a compressed file each block is
+/// checked and decompressed, and its entries are reported in turn.
 pub fn scan(
     file: &File,
     path: &Path,
@@ -348,6 +477,10 @@ pub fn scan(
 
     let mut pos = HEADER_LEN;
     let mut payload = Vec::new();
+    let mut decompressor =
+        (!header.compression.is_none()).then(|| BlockDecompressor::new(header.compression));
+    let mut raw = Vec::new();
+    let mut blocks = BlockBytes::default();
     let mut in_group = false;
     let mut group_start = pos;
     let mut uncommitted_bytes = 0;
@@ -377,7 +510,18 @@ pub fn scan(
             visit(ScanEvent::GroupStart)?;
         }
         let counts = batch.txn == 0 || committed_txns.contains(&batch.txn);
-        if counts {
+        if counts && let Some(decompressor) = decompressor.as_mut() {
+            let payload_offset = pos + BATCH_HEADER_LEN as u64;
+            let read = visit_blocks(&payload, payload_offset, decompressor, &mut raw, &mut visit);
+            blocks.add(read.map_err(|(offset, reason)| match reason {
+                BlockFailure::Corrupt(reason) => Error::Corrupt {
+                    path: path.to_path_buf(),
+                    offset,
+                    reason,
+                },
+                BlockFailure::Visitor(e) => e,
+            })?);
+        } else if counts {
             let payload_offset = pos + BATCH_HEADER_LEN as u64;
             let mut at = 0;
             while at < payload.len() {
@@ -389,7 +533,7 @@ pub fn scan(
                         reason,
                     }
                 })?;
-                visit(ScanEvent::Entry(entry, offset))?;
+                visit(ScanEvent::Entry(entry, Place::File(offset)))?;
                 at += entry.len;
             }
         }
@@ -424,7 +568,87 @@ pub fn scan(
         end,
         dropped,
         uncommitted_bytes,
+        blocks,
     })
+}
+
+/// Why reading the blocks of a batch stopped.
+enum BlockFailure {
+    /// A block (at the offset beside it) is damaged.
+    Corrupt(String),
+    /// The visitor failed.
+    Visitor(Error),
+}
+
+/// Checks, decompresses and reports every block of a batch payload that
+/// starts at file offset `payload_offset`.
+fn visit_blocks(
+    payload: &[u8],
+    payload_offset: u64,
+    decompressor: &mut BlockDecompressor,
+    raw: &mut Vec<u8>,
+    visit: &mut dyn FnMut(ScanEvent<'_>) -> Result<()>,
+) -> std::result::Result<BlockBytes, (u64, BlockFailure)> {
+    let mut bytes = BlockBytes::default();
+    let mut at = 0;
+    while at < payload.len() {
+        let block = payload_offset + at as u64;
+        let corrupt = |reason: String| (block, BlockFailure::Corrupt(reason));
+        let header = decompressor.decode(&payload[at..], raw).map_err(corrupt)?;
+        bytes.add(BlockBytes {
+            raw: raw.len() as u64,
+            stored: header.total_len() as u64,
+        });
+        let mut in_block = 0;
+        while in_block < raw.len() {
+            if in_block > MAX_ENTRY_START_IN_BLOCK {
+                return Err(corrupt(format!(
+                    "an entry starts {in_block} bytes into its block (at most {MAX_ENTRY_START_IN_BLOCK})"
+                )));
+            }
+            let entry = parse_entry_checked_by_batch(&raw[in_block..])
+                .map_err(|reason| corrupt(format!("in a block: {reason}")))?;
+            let place = Place::Block {
+                block,
+                at: in_block as u16,
+            };
+            visit(ScanEvent::Entry(entry, place)).map_err(|e| (block, BlockFailure::Visitor(e)))?;
+            in_block += entry.len;
+        }
+        at += header.total_len();
+    }
+    Ok(bytes)
+}
+
+/// Reads the framed block at `offset` (header and stored bytes) into
+/// `framed`; `end` is where the file's committed data ends, so a damaged
+/// length never makes it allocate more than the file holds.
+pub fn read_block(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    end: u64,
+    framed: &mut Vec<u8>,
+) -> Result<BlockHeader> {
+    let corrupt = |reason: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason,
+    };
+    framed.resize(super::compress::BLOCK_HEADER_LEN, 0);
+    read_exact_at(file, framed, offset).map_err(|e| Error::io(path, e))?;
+    let header = BlockHeader::parse(framed).map_err(corrupt)?;
+    if offset.saturating_add(header.total_len() as u64) > end {
+        return Err(corrupt("block runs past the end of the file".to_owned()));
+    }
+    framed.resize(header.total_len(), 0);
+    read_exact_at(
+        file,
+        &mut framed[super::compress::BLOCK_HEADER_LEN..],
+        offset + super::compress::BLOCK_HEADER_LEN as u64,
+    )
+    .map_err(|e| Error::io(path, e))?;
+    Ok(header)
 }
 
 struct BatchInfo {
