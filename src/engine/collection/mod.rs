@@ -472,13 +472,24 @@ impl NativeCollection {
             return Ok(set);
         }
         let total = self.records.len();
-        for (done, item) in self.scan_slots().enumerate() {
-            let (slot, doc) = item?;
-            set.add(slot, &doc);
+        // Only the top-level fields the index paths start with are decoded,
+        // into one reused document: building an index of a million records
+        // is then a scan of a few fields, not of whole documents.
+        let mut top_level: Vec<String> = fields
+            .iter()
+            .map(|path| path.split('.').next().unwrap_or(path).to_owned())
+            .collect();
+        top_level.sort();
+        top_level.dedup();
+        let mut done = 0usize;
+        CollectionStore::visit_fields(self, &top_level, &mut |slot, doc| {
+            set.add(slot, doc);
             if done % 65_536 == 0 {
                 progress(done, total);
             }
-        }
+            done += 1;
+            Ok(true)
+        })?;
         progress(total, total);
         Ok(set)
     }
@@ -509,15 +520,6 @@ impl NativeCollection {
             }
             None => Ok(None),
         }
-    }
-
-    /// Like [`scan`](Self::scan), with each record's slot.
-    pub fn scan_slots(&self) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
-        let mut scan = self.scan();
-        std::iter::from_fn(move || {
-            let item = scan.next()?;
-            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
-        })
     }
 
     fn record_undo(&mut self, undo: Undo) {
