@@ -11,8 +11,8 @@ use std::io::Read;
 
 use csv_core::ReadRecordResult;
 
-use super::csv_columns::{CsvColumn, CsvTypes, EmptyCells, columns_for};
-use super::record::{Failure, KEPT_RECORD_CAPACITY, Step, too_large_message};
+use super::csv_columns::{CellValue, CsvColumn, CsvTypes, EmptyCells, columns_for};
+use super::record::{Failure, KEPT_RECORD_CAPACITY, too_large_message};
 use super::source::ByteSource;
 use crate::engine::Document;
 use crate::error::{Error, Result};
@@ -148,9 +148,16 @@ impl<R: Read> CsvReader<R> {
         Ok(())
     }
 
-    pub(super) fn next_record(&mut self) -> Step {
+    /// The next row with its line, offering it to `take` first as a
+    /// [`CsvRecord`] (typed cells, no document): `Ok((line, None))` when it
+    /// took it. A row `take` declines becomes a document as usual, so
+    /// results and errors do not change.
+    pub(super) fn next_record_or(
+        &mut self,
+        take: &mut dyn FnMut(&CsvRecord<'_>) -> bool,
+    ) -> Option<Result<(u64, Option<Document>), Failure>> {
         if let Some(sampled) = self.pending.pop_front() {
-            return Some(sampled.and_then(|row| self.document(&row)));
+            return Some(sampled.and_then(|row| self.document_or(&row, take)));
         }
         if self.at_end {
             return None;
@@ -159,7 +166,7 @@ impl<R: Read> CsvReader<R> {
             .rows
             .read(&mut self.row, self.columns.len(), &self.too_many_fields)
         {
-            Ok(true) => Some(self.document(&self.row)),
+            Ok(true) => Some(self.document_or(&self.row, take)),
             Ok(false) => {
                 self.at_end = true;
                 None
@@ -169,6 +176,22 @@ impl<R: Read> CsvReader<R> {
                 Some(Err(failure))
             }
         }
+    }
+
+    fn document_or(
+        &self,
+        row: &Row,
+        take: &mut dyn FnMut(&CsvRecord<'_>) -> bool,
+    ) -> Result<(u64, Option<Document>), Failure> {
+        let record = CsvRecord {
+            columns: &self.columns,
+            row,
+            empty_cells: self.empty_cells,
+        };
+        if row.fields == self.columns.len() && take(&record) {
+            return Ok((row.line, None));
+        }
+        self.document(row).map(|(line, doc)| (line, Some(doc)))
     }
 
     fn document(&self, row: &Row) -> Result<(u64, Document), Failure> {
@@ -214,6 +237,35 @@ impl<R: Read> CsvReader<R> {
     }
 }
 
+/// A row of the header's width, for a caller that encodes its typed cells
+/// itself instead of taking a document.
+pub(crate) struct CsvRecord<'a> {
+    columns: &'a [CsvColumn],
+    row: &'a Row,
+    empty_cells: EmptyCells,
+}
+
+impl<'a> CsvRecord<'a> {
+    /// Calls `field` with the name and value of each field the row's
+    /// document would have, in its order (an omitted empty cell has none).
+    /// False, after calling it for the fields before, when a cell is bad
+    /// (invalid UTF-8, or not of its chosen type): the document path then
+    /// reports it.
+    pub(crate) fn for_each_field(&self, mut field: impl FnMut(&'a str, CellValue<'a>)) -> bool {
+        for (column, cell) in self.columns.iter().zip(self.row.cells()) {
+            let Ok(text) = std::str::from_utf8(cell) else {
+                return false;
+            };
+            match column.cell(text, self.empty_cells) {
+                Ok(Some(value)) => field(&column.name, value),
+                Ok(None) => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+}
+
 /// One parsed row: the unquoted cells back to back, and where each ends.
 #[derive(Default)]
 struct Row {
@@ -227,7 +279,7 @@ struct Row {
 }
 
 impl Row {
-    fn cells(&self) -> impl Iterator<Item = &[u8]> {
+    fn cells(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let ends = &self.ends[..self.fields];
         let starts = std::iter::once(0).chain(ends.iter().copied());
         starts
