@@ -301,39 +301,6 @@ impl Row {
     }
 }
 
-/// Follows the quoting of one row's raw bytes (RFC 4180, as csv-core reads
-/// it by default: `"` opens a quoted cell only at a cell's start, `""`
-/// inside is a quote), to tell whether the input ended inside quotes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum QuoteTracker {
-    #[default]
-    CellStart,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted cell: it closes the cell unless another follows.
-    QuoteInQuoted,
-}
-
-impl QuoteTracker {
-    fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            *self = match (*self, b) {
-                (QuoteTracker::Quoted, b'"') => QuoteTracker::QuoteInQuoted,
-                (QuoteTracker::Quoted, _) => QuoteTracker::Quoted,
-                (QuoteTracker::QuoteInQuoted, b'"') => QuoteTracker::Quoted,
-                (QuoteTracker::CellStart, b'"') => QuoteTracker::Quoted,
-                (_, b',' | b'\n' | b'\r') => QuoteTracker::CellStart,
-                _ => QuoteTracker::Unquoted,
-            };
-        }
-    }
-
-    /// Whether the bytes so far end inside a quoted cell.
-    fn open(self) -> bool {
-        self == QuoteTracker::Quoted
-    }
-}
-
 /// csv-core over the byte source, into a bounded row buffer.
 struct RowReader<R> {
     source: ByteSource<R>,
@@ -359,10 +326,18 @@ impl<R: Read> RowReader<R> {
         let mut problem: Option<String> = None;
         let mut spare_bytes = [0u8; 1024];
         let mut spare_ends = [0usize; 16];
-        let mut quotes = QuoteTracker::default();
+        let mut row_started = false;
         loop {
             let input = self.source.fill().map_err(Failure::fatal)?;
             let at_end = input.is_empty();
+            // csv-core ends an open quote at the end of the input as if it
+            // were closed, but a file cut short is an error. So a started
+            // row gets a line end there instead: it ends the row just as the
+            // end of the input does, unless a quoted cell is open, which
+            // takes it in (this finds that without a second pass over the
+            // row's bytes).
+            let closes_row = at_end && row_started && problem.is_none();
+            let input: &[u8] = if closes_row { b"\n" } else { input };
             let (result, read, written, ended) = match problem {
                 None => {
                     self.core
@@ -373,20 +348,33 @@ impl<R: Read> RowReader<R> {
                     .core
                     .read_record(input, &mut spare_bytes, &mut spare_ends),
             };
-            quotes.feed(&input[..read]);
-            self.source.consume(read);
+            if !closes_row {
+                row_started |= read > 0;
+                self.source.consume(read);
+            }
             if problem.is_none() {
                 len += written;
                 fields += ended;
             }
             match result {
+                ReadRecordResult::InputEmpty if closes_row => {
+                    // The line end went into an open quoted cell: end the
+                    // row as the end of the input does, and report it.
+                    self.core
+                        .read_record(&[], &mut spare_bytes, &mut spare_ends);
+                    let message = "a quoted cell is not closed before the end of the file";
+                    return Err(Failure::bad_record(self.source.path(), row.line, message));
+                }
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull if problem.is_none() => {
-                    if row.bytes.len() >= self.max_record_bytes {
+                    // The line end that closes a row needs a byte of room
+                    // (the end of the input it stands for needs none).
+                    let limit = self.max_record_bytes + usize::from(closes_row);
+                    if row.bytes.len() >= limit {
                         let message = too_large_message("row", self.max_record_bytes);
                         problem = Some(format!("{message}; is a quote left open?"));
                     } else {
-                        let grown = (row.bytes.len() * 2).min(self.max_record_bytes);
+                        let grown = (row.bytes.len() * 2).min(limit);
                         row.bytes.resize(grown, 0);
                     }
                 }
@@ -402,12 +390,6 @@ impl<R: Read> RowReader<R> {
                 ReadRecordResult::Record => {
                     row.len = len;
                     row.fields = fields;
-                    if at_end && quotes.open() && problem.is_none() {
-                        // csv-core ends an open quote at the end of the input
-                        // as if it were closed; a file cut short is an error.
-                        let message = "a quoted cell is not closed before the end of the file";
-                        return Err(Failure::bad_record(self.source.path(), row.line, message));
-                    }
                     return match problem {
                         None => Ok(true),
                         Some(message) => {
@@ -594,11 +576,26 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_exactly_the_size_limit_at_the_end_of_the_file_is_read() {
+        let input = format!("a\n{}", "x".repeat(2000));
+        let options = ReadOptions {
+            max_record_bytes: 2000,
+            ..strict("t.csv")
+        };
+        let read = read_all(input.as_bytes(), Format::Csv, options);
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [2]);
+    }
+
+    #[test]
     fn a_quote_left_open_at_the_end_of_the_file_is_an_error_naming_its_line() {
         for input in [
             &b"a,b\n1,x\n2,\"open\n"[..],
             b"a,b\n1,x\n2,\"open",
             b"a,b\n1,x\n2,\"x\"\"\n",
+            b"a,b\n1,x\n2,\"x\"\"y",
+            b"a,b\n1,x\n\"",
+            b"a,b\r\n1,x\r\n2,\"a\r\n",
         ] {
             let read = read_all(input, Format::Csv, skipping("t.csv"));
             assert_eq!(
@@ -617,6 +614,9 @@ mod tests {
             (&b"a,b\n2,\"x\"\"y\""[..], "x\"y"),
             (b"a,b\n2,5\"", "5\""),
             (b"a,b\n2,\"q\"tail", "qtail"),
+            (b"a,b\n2,\"\"\"\"", "\""),
+            (b"a,b\r\n2,\"x\"\r\n", "x"),
+            (b"a,b\n2,x\"\"", "x\"\""),
         ] {
             let read = read_all(input, Format::Csv, strict("t.csv"));
             assert_eq!(
