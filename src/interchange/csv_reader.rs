@@ -252,8 +252,13 @@ impl<'a> CsvRecord<'a> {
     /// (invalid UTF-8, or not of its chosen type): the document path then
     /// reports it.
     pub(crate) fn for_each_field(&self, mut field: impl FnMut(&'a str, CellValue<'a>)) -> bool {
-        for (column, cell) in self.columns.iter().zip(self.row.cells()) {
-            let Ok(text) = std::str::from_utf8(cell) else {
+        // One UTF-8 check for the whole row; a cell boundary inside a
+        // character means a cell that is not UTF-8 by itself.
+        let Ok(text) = std::str::from_utf8(&self.row.bytes[..self.row.len]) else {
+            return false;
+        };
+        for (column, range) in self.columns.iter().zip(self.row.cell_ranges()) {
+            let Some(text) = text.get(range) else {
                 return false;
             };
             match column.cell(text, self.empty_cells) {
@@ -280,11 +285,14 @@ struct Row {
 
 impl Row {
     fn cells(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.cell_ranges().map(|range| &self.bytes[range])
+    }
+
+    /// Where each cell lies in `bytes`.
+    fn cell_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let ends = &self.ends[..self.fields];
         let starts = std::iter::once(0).chain(ends.iter().copied());
-        starts
-            .zip(ends)
-            .map(|(start, &end)| &self.bytes[start..end])
+        starts.zip(ends).map(|(start, &end)| start..end)
     }
 
     /// Drops the spare room, for a row that is kept a while.
@@ -443,7 +451,9 @@ mod tests {
     use serde_json::json;
 
     use super::super::test_support::{doc, read_all, skipping, strict};
-    use super::super::{ColumnType, CsvTypes, DocumentReader, EmptyCells, Format, ReadOptions};
+    use super::super::{
+        ColumnType, CsvTypes, DocumentReader, EmptyCells, Format, RawRecord, ReadOptions,
+    };
 
     #[test]
     fn rows_become_documents_with_inferred_types() {
@@ -585,6 +595,28 @@ mod tests {
         let read = read_all(input.as_bytes(), Format::Csv, options);
         assert_eq!(read.errors, Vec::<String>::new());
         assert_eq!(read.lines(), [2]);
+    }
+
+    #[test]
+    fn a_character_split_between_two_cells_is_invalid_utf8_on_both_paths() {
+        let input = &b"a,b\n\xC3,\xA9\n"[..];
+        let reader = DocumentReader::new(input, Format::Csv, strict("t.csv"));
+        let Ok(mut reader) = reader else {
+            panic!("the header is fine");
+        };
+        let mut offered = None;
+        let next = reader.next_document_or(&mut |record| {
+            if let RawRecord::CsvRow(row) = record {
+                offered = Some(row.for_each_field(|_, _| {}));
+            }
+            false
+        });
+        assert_eq!(offered, Some(false));
+        let error = next.and_then(|next| next.err()).map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("t.csv: line 2: column \"a\": invalid UTF-8")
+        );
     }
 
     #[test]

@@ -137,8 +137,6 @@ struct Chunk {
     ids: String,
     /// The encoded documents, one after another.
     data: Vec<u8>,
-    /// The fields of the CSV row being encoded, before their count.
-    fields: Vec<u8>,
     progress: Progress,
 }
 
@@ -160,7 +158,6 @@ impl Chunk {
             records: Vec::with_capacity(CHUNK_DOCUMENTS),
             ids: String::new(),
             data: Vec::new(),
-            fields: Vec::new(),
             progress: Progress::default(),
         }
     }
@@ -197,8 +194,8 @@ impl Chunk {
     /// as usual: for a bad cell or `_id`, or JSON text the fast path does
     /// not take exactly, so errors and results do not change.
     fn encode_csv_row(&mut self, row: &CsvRecord<'_>) -> Option<(usize, usize)> {
-        let fields = &mut self.fields;
-        fields.clear();
+        let out = &mut self.data;
+        let start = pieces::start_document(out);
         let mut count = 0u64;
         let mut id = None;
         let mut exact = true;
@@ -216,26 +213,25 @@ impl Chunk {
                 }
                 return;
             }
-            pieces::field_name(fields, name);
+            pieces::field_name(out, name);
             match value {
-                CellValue::Null => pieces::null(fields),
-                CellValue::Bool(b) => pieces::boolean(fields, b),
-                CellValue::Number(n) => pieces::number(fields, &n),
-                CellValue::Text(text) => pieces::string(fields, text),
-                CellValue::Json { text, .. } => exact = transcode_value(text.as_bytes(), fields),
+                CellValue::Null => pieces::null(out),
+                CellValue::Bool(b) => pieces::boolean(out, b),
+                CellValue::Number(n) => pieces::number(out, &n),
+                CellValue::Text(text) => pieces::string(out, text),
+                CellValue::Json { text, .. } => exact = transcode_value(text.as_bytes(), out),
             }
             count += 1;
         });
-        // The record size limit, as `BinaryCodec::encode` checks it (the
-        // count's varint is at most 10 bytes).
-        if !(complete && exact) || fields.len() + 10 > MAX_DOCUMENT_BYTES {
+        // The size limit `BinaryCodec::encode` enforces.
+        if !(complete && exact) || pieces::end_document(out, start, count) > MAX_DOCUMENT_BYTES {
+            out.truncate(start);
             return None;
         }
         match id {
             Some(id) => self.ids.push_str(id),
             None => self.push_new_id(),
         }
-        pieces::document(&mut self.data, count, &self.fields);
         Some((self.ids.len(), self.data.len()))
     }
 
@@ -828,6 +824,18 @@ mod csv_fast_path_tests {
             let fast_rows = rows.iter().filter(|row| row.fast.is_some()).count();
             assert_eq!(fast_rows, taken, "{input:?}");
         }
+    }
+
+    #[test]
+    fn a_row_of_more_than_127_fields_encodes_its_longer_field_count_the_same() {
+        let header: Vec<String> = (0..130).map(|i| format!("c{i}")).collect();
+        let cells: Vec<String> = (0..130).map(|i| i.to_string()).collect();
+        let input = format!("{}\n{}\n", header.join(","), cells.join(","));
+        let rows = both_paths(&input, options(&[], EmptyCells::Null)).unwrap_or_default();
+        assert_eq!(rows.len(), 1);
+        let fast = rows[0].fast.as_ref();
+        assert!(fast.is_some_and(|(_, bytes)| bytes[..2] == [130, 1]));
+        assert_eq!(fast, rows[0].usual.as_ref().ok());
     }
 
     #[test]

@@ -115,10 +115,26 @@ pub(crate) mod pieces {
         put_str(out, text);
     }
 
-    /// A whole record: its field count, then its encoded fields.
-    pub(crate) fn document(out: &mut Vec<u8>, count: u64, fields: &[u8]) {
-        put_varint(out, count);
-        out.extend_from_slice(fields);
+    /// Starts a record whose fields are appended to `out` next: room for
+    /// its field count, which [`end_document`] fills in. Returns where the
+    /// record starts.
+    pub(crate) fn start_document(out: &mut Vec<u8>) -> usize {
+        out.push(0);
+        out.len() - 1
+    }
+
+    /// Ends the record begun at `start` with `count` fields; returns its
+    /// size in bytes. The count's room is one byte (enough for fewer than
+    /// 128 fields); a larger count moves the fields up.
+    pub(crate) fn end_document(out: &mut Vec<u8>, start: usize, count: u64) -> usize {
+        if count < 0x80 {
+            out[start] = count as u8;
+        } else {
+            let mut counted = Vec::with_capacity(10);
+            put_varint(&mut counted, count);
+            out.splice(start..=start, counted);
+        }
+        out.len() - start
     }
 }
 
