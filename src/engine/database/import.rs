@@ -748,7 +748,10 @@ mod csv_fast_path_tests {
         has
     }
 
-    fn options(types: &[(&str, ColumnType)], empty_cells: EmptyCells) -> ReadOptions {
+    /// Column types chosen by name.
+    type ChosenTypes<'a> = &'a [(&'a str, ColumnType)];
+
+    fn options(types: ChosenTypes<'_>, empty_cells: EmptyCells) -> ReadOptions {
         ReadOptions {
             skip_bad: true,
             csv_types: CsvTypes {
@@ -770,7 +773,7 @@ mod csv_fast_path_tests {
         use ColumnType::{Bool, Float, Integer, Json, String as Text};
         let null = EmptyCells::Null;
         // (input, chosen types, empty cells, rows the fast path must take)
-        let cases: [(&str, &[(&str, ColumnType)], EmptyCells, usize); 12] = [
+        let cases: [(&str, ChosenTypes, EmptyCells, usize); 12] = [
             (
                 "a,b,c,d\n1,-2.5,true,x\n18446744073709551615,1e3,false,\n-9223372036854775808,0,,y\n",
                 &[],
