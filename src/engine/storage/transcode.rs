@@ -1,7 +1,8 @@
 //! JSON text straight to [`BinaryCodec`](super::BinaryCodec) bytes, without
 //! building a document: the fast path of a JSON Lines import, where parsing
 //! into a map (hashing every key, allocating every key and text) and then
-//! encoding the map was most of the reading thread's work.
+//! encoding the map was most of the reading thread's work. [`pieces`] and
+//! [`transcode_value`] do the same for a CSV import's typed cells.
 //!
 //! It takes only what it can encode exactly as `BinaryCodec::encode` would
 //! encode the parsed document; anything else (a repeated key, an escaped
