@@ -119,16 +119,64 @@ pub struct CsvColumn {
     pub inferred: bool,
 }
 
+/// A cell's typed value, still borrowing the cell's text: what the
+/// document path turns into a `Value`, and what an import encodes straight
+/// into a record without building the document.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CellValue<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Text(&'a str),
+    /// JSON text, parsed when the value is needed. `strict`: text that does
+    /// not parse is an error (a chosen type); otherwise it stays text.
+    Json {
+        text: &'a str,
+        strict: bool,
+    },
+}
+
+impl CellValue<'_> {
+    /// The value a document holds for this cell; `Err` says why a chosen
+    /// JSON cell is not JSON.
+    pub(crate) fn into_value(self) -> Result<Value, String> {
+        Ok(match self {
+            CellValue::Null => Value::Null,
+            CellValue::Bool(b) => Value::Bool(b),
+            CellValue::Number(n) => Value::Number(n),
+            CellValue::Text(text) => Value::String(text.to_owned()),
+            CellValue::Json { text, strict: true } => serde_json::from_str(text)
+                .map_err(|error| format!("{} is not JSON: {error}", quoted(text)))?,
+            CellValue::Json {
+                text,
+                strict: false,
+            } => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())),
+        })
+    }
+}
+
 impl CsvColumn {
     /// The value of one cell of this column: `Ok(None)` leaves the field out,
     /// `Err` says why the cell does not fit a chosen type.
     pub(super) fn value(&self, cell: &str, empty: EmptyCells) -> Result<Option<Value>, String> {
+        self.cell(cell, empty)?
+            .map(CellValue::into_value)
+            .transpose()
+    }
+
+    /// [`value`](Self::value) without building it: the typed cell, borrowing
+    /// its text.
+    pub(crate) fn cell<'a>(
+        &self,
+        cell: &'a str,
+        empty: EmptyCells,
+    ) -> Result<Option<CellValue<'a>>, String> {
         if cell.is_empty() {
             if !self.inferred && self.column_type == ColumnType::String {
-                return Ok(Some(Value::String(String::new())));
+                return Ok(Some(CellValue::Text("")));
             }
             return Ok(match empty {
-                EmptyCells::Null => Some(Value::Null),
+                EmptyCells::Null => Some(CellValue::Null),
                 EmptyCells::Omit => None,
             });
         }
@@ -235,13 +283,13 @@ fn looks_nested(cell: &str) -> bool {
 }
 
 /// A cell in an inferred column: its type when it fits, else the text.
-fn lenient_value(column_type: ColumnType, cell: &str) -> Value {
+fn lenient_value(column_type: ColumnType, cell: &str) -> CellValue<'_> {
     let typed = match column_type {
         ColumnType::String => None,
-        ColumnType::Integer | ColumnType::Float => json_number(cell).map(Value::Number),
+        ColumnType::Integer | ColumnType::Float => json_number(cell).map(CellValue::Number),
         ColumnType::Bool => match cell {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
+            "true" => Some(CellValue::Bool(true)),
+            "false" => Some(CellValue::Bool(false)),
             _ => None,
         },
         // Only text that starts like a non-string JSON value: a cell "\"a\""
@@ -250,36 +298,42 @@ fn lenient_value(column_type: ColumnType, cell: &str) -> Value {
             if cell.starts_with(['{', '[', '-', 't', 'f'])
                 || cell.starts_with(|c: char| c.is_ascii_digit()) =>
         {
-            serde_json::from_str(cell).ok()
+            Some(CellValue::Json {
+                text: cell,
+                strict: false,
+            })
         }
         ColumnType::Json => None,
     };
-    typed.unwrap_or_else(|| Value::String(cell.to_owned()))
+    typed.unwrap_or(CellValue::Text(cell))
 }
 
 /// A cell in a column whose type the caller chose.
-fn strict_value(column_type: ColumnType, cell: &str) -> Result<Value, String> {
+fn strict_value(column_type: ColumnType, cell: &str) -> Result<CellValue<'_>, String> {
     let trimmed = cell.trim();
     match column_type {
-        ColumnType::String => Ok(Value::String(cell.to_owned())),
+        ColumnType::String => Ok(CellValue::Text(cell)),
         ColumnType::Integer => trimmed
             .parse::<i64>()
-            .map(Value::from)
-            .or_else(|_| trimmed.parse::<u64>().map(Value::from))
+            .map(Number::from)
+            .or_else(|_| trimmed.parse::<u64>().map(Number::from))
+            .map(CellValue::Number)
             .map_err(|_| format!("{} is not an integer", quoted(cell))),
         ColumnType::Float => trimmed
             .parse::<f64>()
             .ok()
             .and_then(Number::from_f64)
-            .map(Value::Number)
+            .map(CellValue::Number)
             .ok_or_else(|| format!("{} is not a finite number", quoted(cell))),
         ColumnType::Bool => match trimmed.to_ascii_lowercase().as_str() {
-            "true" | "1" => Ok(Value::Bool(true)),
-            "false" | "0" => Ok(Value::Bool(false)),
+            "true" | "1" => Ok(CellValue::Bool(true)),
+            "false" | "0" => Ok(CellValue::Bool(false)),
             _ => Err(format!("{} is not true or false", quoted(cell))),
         },
-        ColumnType::Json => serde_json::from_str(cell)
-            .map_err(|error| format!("{} is not JSON: {error}", quoted(cell))),
+        ColumnType::Json => Ok(CellValue::Json {
+            text: cell,
+            strict: true,
+        }),
     }
 }
 
@@ -529,7 +583,9 @@ mod tests {
 
     #[test]
     fn long_cells_are_cut_in_messages() {
-        let message = strict_value(ColumnType::Integer, &"x".repeat(100)).err();
+        let message = column(ColumnType::Integer, false)
+            .value(&"x".repeat(100), EmptyCells::Null)
+            .err();
         assert_eq!(
             message,
             Some(format!("\"{}\"… is not an integer", "x".repeat(40)))

@@ -11,8 +11,8 @@ use std::io::Read;
 
 use csv_core::ReadRecordResult;
 
-use super::csv_columns::{CsvColumn, CsvTypes, EmptyCells, columns_for};
-use super::record::{Failure, KEPT_RECORD_CAPACITY, Step, too_large_message};
+use super::csv_columns::{CellValue, CsvColumn, CsvTypes, EmptyCells, columns_for};
+use super::record::{Failure, KEPT_RECORD_CAPACITY, too_large_message};
 use super::source::ByteSource;
 use crate::engine::Document;
 use crate::error::{Error, Result};
@@ -148,9 +148,16 @@ impl<R: Read> CsvReader<R> {
         Ok(())
     }
 
-    pub(super) fn next_record(&mut self) -> Step {
+    /// The next row with its line, offering it to `take` first as a
+    /// [`CsvRecord`] (typed cells, no document): `Ok((line, None))` when it
+    /// took it. A row `take` declines becomes a document as usual, so
+    /// results and errors do not change.
+    pub(super) fn next_record_or(
+        &mut self,
+        take: &mut dyn FnMut(&CsvRecord<'_>) -> bool,
+    ) -> Option<Result<(u64, Option<Document>), Failure>> {
         if let Some(sampled) = self.pending.pop_front() {
-            return Some(sampled.and_then(|row| self.document(&row)));
+            return Some(sampled.and_then(|row| self.document_or(&row, take)));
         }
         if self.at_end {
             return None;
@@ -159,7 +166,7 @@ impl<R: Read> CsvReader<R> {
             .rows
             .read(&mut self.row, self.columns.len(), &self.too_many_fields)
         {
-            Ok(true) => Some(self.document(&self.row)),
+            Ok(true) => Some(self.document_or(&self.row, take)),
             Ok(false) => {
                 self.at_end = true;
                 None
@@ -169,6 +176,22 @@ impl<R: Read> CsvReader<R> {
                 Some(Err(failure))
             }
         }
+    }
+
+    fn document_or(
+        &self,
+        row: &Row,
+        take: &mut dyn FnMut(&CsvRecord<'_>) -> bool,
+    ) -> Result<(u64, Option<Document>), Failure> {
+        let record = CsvRecord {
+            columns: &self.columns,
+            row,
+            empty_cells: self.empty_cells,
+        };
+        if row.fields == self.columns.len() && take(&record) {
+            return Ok((row.line, None));
+        }
+        self.document(row).map(|(line, doc)| (line, Some(doc)))
     }
 
     fn document(&self, row: &Row) -> Result<(u64, Document), Failure> {
@@ -214,6 +237,40 @@ impl<R: Read> CsvReader<R> {
     }
 }
 
+/// A row of the header's width, for a caller that encodes its typed cells
+/// itself instead of taking a document.
+pub(crate) struct CsvRecord<'a> {
+    columns: &'a [CsvColumn],
+    row: &'a Row,
+    empty_cells: EmptyCells,
+}
+
+impl<'a> CsvRecord<'a> {
+    /// Calls `field` with the name and value of each field the row's
+    /// document would have, in its order (an omitted empty cell has none).
+    /// False, after calling it for the fields before, when a cell is bad
+    /// (invalid UTF-8, or not of its chosen type): the document path then
+    /// reports it.
+    pub(crate) fn for_each_field(&self, mut field: impl FnMut(&'a str, CellValue<'a>)) -> bool {
+        // One UTF-8 check for the whole row; a cell boundary inside a
+        // character means a cell that is not UTF-8 by itself.
+        let Ok(text) = std::str::from_utf8(&self.row.bytes[..self.row.len]) else {
+            return false;
+        };
+        for (column, range) in self.columns.iter().zip(self.row.cell_ranges()) {
+            let Some(text) = text.get(range) else {
+                return false;
+            };
+            match column.cell(text, self.empty_cells) {
+                Ok(Some(value)) => field(&column.name, value),
+                Ok(None) => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+}
+
 /// One parsed row: the unquoted cells back to back, and where each ends.
 #[derive(Default)]
 struct Row {
@@ -227,12 +284,15 @@ struct Row {
 }
 
 impl Row {
-    fn cells(&self) -> impl Iterator<Item = &[u8]> {
+    fn cells(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.cell_ranges().map(|range| &self.bytes[range])
+    }
+
+    /// Where each cell lies in `bytes`.
+    fn cell_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         let ends = &self.ends[..self.fields];
         let starts = std::iter::once(0).chain(ends.iter().copied());
-        starts
-            .zip(ends)
-            .map(|(start, &end)| &self.bytes[start..end])
+        starts.zip(ends).map(|(start, &end)| start..end)
     }
 
     /// Drops the spare room, for a row that is kept a while.
@@ -246,39 +306,6 @@ impl Row {
 
     fn capacity(&self) -> usize {
         self.bytes.capacity() + self.ends.capacity() * size_of::<usize>()
-    }
-}
-
-/// Follows the quoting of one row's raw bytes (RFC 4180, as csv-core reads
-/// it by default: `"` opens a quoted cell only at a cell's start, `""`
-/// inside is a quote), to tell whether the input ended inside quotes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum QuoteTracker {
-    #[default]
-    CellStart,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted cell: it closes the cell unless another follows.
-    QuoteInQuoted,
-}
-
-impl QuoteTracker {
-    fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            *self = match (*self, b) {
-                (QuoteTracker::Quoted, b'"') => QuoteTracker::QuoteInQuoted,
-                (QuoteTracker::Quoted, _) => QuoteTracker::Quoted,
-                (QuoteTracker::QuoteInQuoted, b'"') => QuoteTracker::Quoted,
-                (QuoteTracker::CellStart, b'"') => QuoteTracker::Quoted,
-                (_, b',' | b'\n' | b'\r') => QuoteTracker::CellStart,
-                _ => QuoteTracker::Unquoted,
-            };
-        }
-    }
-
-    /// Whether the bytes so far end inside a quoted cell.
-    fn open(self) -> bool {
-        self == QuoteTracker::Quoted
     }
 }
 
@@ -307,10 +334,18 @@ impl<R: Read> RowReader<R> {
         let mut problem: Option<String> = None;
         let mut spare_bytes = [0u8; 1024];
         let mut spare_ends = [0usize; 16];
-        let mut quotes = QuoteTracker::default();
+        let mut row_started = false;
         loop {
             let input = self.source.fill().map_err(Failure::fatal)?;
             let at_end = input.is_empty();
+            // csv-core ends an open quote at the end of the input as if it
+            // were closed, but a file cut short is an error. So a started
+            // row gets a line end there instead: it ends the row just as the
+            // end of the input does, unless a quoted cell is open, which
+            // takes it in (this finds that without a second pass over the
+            // row's bytes).
+            let closes_row = at_end && row_started && problem.is_none();
+            let input: &[u8] = if closes_row { b"\n" } else { input };
             let (result, read, written, ended) = match problem {
                 None => {
                     self.core
@@ -321,20 +356,33 @@ impl<R: Read> RowReader<R> {
                     .core
                     .read_record(input, &mut spare_bytes, &mut spare_ends),
             };
-            quotes.feed(&input[..read]);
-            self.source.consume(read);
+            if !closes_row {
+                row_started |= read > 0;
+                self.source.consume(read);
+            }
             if problem.is_none() {
                 len += written;
                 fields += ended;
             }
             match result {
+                ReadRecordResult::InputEmpty if closes_row => {
+                    // The line end went into an open quoted cell: end the
+                    // row as the end of the input does, and report it.
+                    self.core
+                        .read_record(&[], &mut spare_bytes, &mut spare_ends);
+                    let message = "a quoted cell is not closed before the end of the file";
+                    return Err(Failure::bad_record(self.source.path(), row.line, message));
+                }
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull if problem.is_none() => {
-                    if row.bytes.len() >= self.max_record_bytes {
+                    // The line end that closes a row needs a byte of room
+                    // (the end of the input it stands for needs none).
+                    let limit = self.max_record_bytes + usize::from(closes_row);
+                    if row.bytes.len() >= limit {
                         let message = too_large_message("row", self.max_record_bytes);
                         problem = Some(format!("{message}; is a quote left open?"));
                     } else {
-                        let grown = (row.bytes.len() * 2).min(self.max_record_bytes);
+                        let grown = (row.bytes.len() * 2).min(limit);
                         row.bytes.resize(grown, 0);
                     }
                 }
@@ -350,12 +398,6 @@ impl<R: Read> RowReader<R> {
                 ReadRecordResult::Record => {
                     row.len = len;
                     row.fields = fields;
-                    if at_end && quotes.open() && problem.is_none() {
-                        // csv-core ends an open quote at the end of the input
-                        // as if it were closed; a file cut short is an error.
-                        let message = "a quoted cell is not closed before the end of the file";
-                        return Err(Failure::bad_record(self.source.path(), row.line, message));
-                    }
                     return match problem {
                         None => Ok(true),
                         Some(message) => {
@@ -409,7 +451,9 @@ mod tests {
     use serde_json::json;
 
     use super::super::test_support::{doc, read_all, skipping, strict};
-    use super::super::{ColumnType, CsvTypes, DocumentReader, EmptyCells, Format, ReadOptions};
+    use super::super::{
+        ColumnType, CsvTypes, DocumentReader, EmptyCells, Format, RawRecord, ReadOptions,
+    };
 
     #[test]
     fn rows_become_documents_with_inferred_types() {
@@ -542,11 +586,48 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_exactly_the_size_limit_at_the_end_of_the_file_is_read() {
+        let input = format!("a\n{}", "x".repeat(2000));
+        let options = ReadOptions {
+            max_record_bytes: 2000,
+            ..strict("t.csv")
+        };
+        let read = read_all(input.as_bytes(), Format::Csv, options);
+        assert_eq!(read.errors, Vec::<String>::new());
+        assert_eq!(read.lines(), [2]);
+    }
+
+    #[test]
+    fn a_character_split_between_two_cells_is_invalid_utf8_on_both_paths() {
+        let input = &b"a,b\n\xC3,\xA9\n"[..];
+        let reader = DocumentReader::new(input, Format::Csv, strict("t.csv"));
+        let Ok(mut reader) = reader else {
+            panic!("the header is fine");
+        };
+        let mut offered = None;
+        let next = reader.next_document_or(&mut |record| {
+            if let RawRecord::CsvRow(row) = record {
+                offered = Some(row.for_each_field(|_, _| {}));
+            }
+            false
+        });
+        assert_eq!(offered, Some(false));
+        let error = next.and_then(|next| next.err()).map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("t.csv: line 2: column \"a\": invalid UTF-8")
+        );
+    }
+
+    #[test]
     fn a_quote_left_open_at_the_end_of_the_file_is_an_error_naming_its_line() {
         for input in [
             &b"a,b\n1,x\n2,\"open\n"[..],
             b"a,b\n1,x\n2,\"open",
             b"a,b\n1,x\n2,\"x\"\"\n",
+            b"a,b\n1,x\n2,\"x\"\"y",
+            b"a,b\n1,x\n\"",
+            b"a,b\r\n1,x\r\n2,\"a\r\n",
         ] {
             let read = read_all(input, Format::Csv, skipping("t.csv"));
             assert_eq!(
@@ -565,6 +646,9 @@ mod tests {
             (&b"a,b\n2,\"x\"\"y\""[..], "x\"y"),
             (b"a,b\n2,5\"", "5\""),
             (b"a,b\n2,\"q\"tail", "qtail"),
+            (b"a,b\n2,\"\"\"\"", "\""),
+            (b"a,b\r\n2,\"x\"\r\n", "x"),
+            (b"a,b\n2,x\"\"", "x\"\""),
         ] {
             let read = read_all(input, Format::Csv, strict("t.csv"));
             assert_eq!(

@@ -46,7 +46,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 
+pub(crate) use csv_columns::CellValue;
 pub use csv_columns::{ColumnType, CsvColumn, CsvTypes, EmptyCells};
+pub(crate) use csv_reader::CsvRecord;
+pub(crate) use reader::RawRecord;
 pub use reader::{DocumentReader, Preview, ReadOptions, preview};
 pub use writer::{CsvHeader, DocumentWriter, csv_header};
 

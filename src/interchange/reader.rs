@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::csv_columns::{CsvColumn, CsvTypes, EmptyCells};
-use super::csv_reader::{CsvReader, CsvSettings};
+use super::csv_reader::{CsvReader, CsvRecord, CsvSettings};
 use super::json_array::JsonArrayReader;
 use super::json_lines::JsonLinesReader;
 use super::record::Step;
@@ -152,14 +152,14 @@ impl<R: Read> DocumentReader<R> {
             .map(|next| next.map(|(line, doc)| (line, doc.unwrap_or_default())))
     }
 
-    /// [`next_document`](Self::next_document), first offering a JSON Lines
-    /// record's bytes to `take`, which may handle them its own way (an
-    /// import encodes them without building a document): `(line, None)`
-    /// when it did. When it declines, the record is parsed as usual, so
-    /// errors and results do not change.
+    /// [`next_document`](Self::next_document), first offering the record
+    /// (a JSON Lines line's bytes, a CSV row's typed cells) to `take`, which
+    /// may handle it its own way (an import encodes it without building a
+    /// document): `(line, None)` when it did. When it declines, the record
+    /// is parsed as usual, so errors and results do not change.
     pub(crate) fn next_document_or(
         &mut self,
-        take: &mut dyn FnMut(&[u8]) -> bool,
+        take: &mut dyn FnMut(RawRecord<'_, '_>) -> bool,
     ) -> Option<Result<(u64, Option<Document>)>> {
         if self.finished {
             return None;
@@ -171,8 +171,10 @@ impl<R: Read> DocumentReader<R> {
         let some = |step: Step| step.map(|r| r.map(|(line, doc)| (line, Some(doc))));
         let step = match &mut self.records {
             Records::Json(reader) => some(reader.next_record()),
-            Records::JsonLines(reader) => reader.next_record_or(take),
-            Records::Csv(reader) => some(reader.next_record()),
+            Records::JsonLines(reader) => {
+                reader.next_record_or(&mut |json| take(RawRecord::JsonText(json)))
+            }
+            Records::Csv(reader) => reader.next_record_or(&mut |row| take(RawRecord::CsvRow(row))),
         };
         match step {
             None => {
@@ -224,6 +226,15 @@ impl<R: Read> DocumentReader<R> {
             Records::Csv(reader) => reader.buffer_capacity(),
         }
     }
+}
+
+/// A record as [`DocumentReader::next_document_or`] offers it, before a
+/// document is built from it.
+pub(crate) enum RawRecord<'r, 'a> {
+    /// A JSON Lines line's bytes.
+    JsonText(&'r [u8]),
+    /// A CSV row of the header's width.
+    CsvRow(&'r CsvRecord<'a>),
 }
 
 impl<R: Read> Iterator for DocumentReader<R> {

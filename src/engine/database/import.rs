@@ -22,12 +22,14 @@ use serde_json::Value;
 use super::{Collection, FluxDB, MAX_ID_BYTES, new_transaction_id, with_id};
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::transcode::{TranscodedId, transcode_object};
+use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
+use crate::engine::storage::transcode::{TranscodedId, pieces, transcode_object, transcode_value};
 use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, StorageFormat};
 use crate::error::{Error, Result};
 use crate::interchange::{
-    CancelToken, CsvTypes, DocumentReader, EmptyCells, Format, Progress, ReadOptions,
+    CancelToken, CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress,
+    RawRecord, ReadOptions,
 };
 
 /// Skipped records listed in an [`ImportReport`]; beyond this they are only
@@ -170,19 +172,73 @@ impl Chunk {
     /// giving it a new UUID if it has no `_id`; returns where its `_id` and
     /// its encoding end, or `None` (nothing added) to parse it as usual.
     fn transcode(&mut self, json: &[u8]) -> Option<(usize, usize)> {
+        let start = self.data.len();
         let id = transcode_object(json, &mut self.data, MAX_ID_BYTES)?;
         match id {
             TranscodedId::Given(range) => match std::str::from_utf8(&json[range]) {
                 Ok(id) => self.ids.push_str(id),
-                Err(_) => return None,
+                Err(_) => {
+                    self.data.truncate(start);
+                    return None;
+                }
             },
-            TranscodedId::Missing => {
-                let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                let id = uuid::Uuid::new_v4().hyphenated();
-                self.ids.push_str(id.encode_lower(&mut text));
-            }
+            TranscodedId::Missing => self.push_new_id(),
         }
         Some((self.ids.len(), self.data.len()))
+    }
+
+    /// Encodes a CSV row straight from its typed cells, the bytes
+    /// `BinaryCodec` writes for the row's document (which is never built),
+    /// giving it a new UUID if it has no `_id`; returns where its `_id` and
+    /// its encoding end, or `None` (nothing added) to build the document
+    /// as usual: for a bad cell or `_id`, or JSON text the fast path does
+    /// not take exactly, so errors and results do not change.
+    fn encode_csv_row(&mut self, row: &CsvRecord<'_>) -> Option<(usize, usize)> {
+        let out = &mut self.data;
+        let start = pieces::start_document(out);
+        let mut count = 0u64;
+        let mut id = None;
+        let mut exact = true;
+        let complete = row.for_each_field(|name, value| {
+            if !exact {
+                return;
+            }
+            if name == "_id" {
+                // The document path's `with_id` rejects any other `_id`.
+                match value {
+                    CellValue::Text(text) if !text.is_empty() && text.len() <= MAX_ID_BYTES => {
+                        id = Some(text);
+                    }
+                    _ => exact = false,
+                }
+                return;
+            }
+            pieces::field_name(out, name);
+            match value {
+                CellValue::Null => pieces::null(out),
+                CellValue::Bool(b) => pieces::boolean(out, b),
+                CellValue::Number(n) => pieces::number(out, &n),
+                CellValue::Text(text) => pieces::string(out, text),
+                CellValue::Json { text, .. } => exact = transcode_value(text.as_bytes(), out),
+            }
+            count += 1;
+        });
+        // The size limit `BinaryCodec::encode` enforces.
+        if !(complete && exact) || pieces::end_document(out, start, count) > MAX_DOCUMENT_BYTES {
+            out.truncate(start);
+            return None;
+        }
+        match id {
+            Some(id) => self.ids.push_str(id),
+            None => self.push_new_id(),
+        }
+        Some((self.ids.len(), self.data.len()))
+    }
+
+    fn push_new_id(&mut self) {
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id = uuid::Uuid::new_v4().hyphenated();
+        self.ids.push_str(id.encode_lower(&mut text));
     }
 
     /// Gives a document its `_id` (a new UUID if it has none) and encodes it.
@@ -232,12 +288,17 @@ fn read_chunks<R: Read>(
         chunk.clear();
         let mut finished = false;
         while chunk.records.len() < CHUNK_DOCUMENTS {
-            // JSON Lines in the binary codec: straight from the text to the
-            // encoding where that is exact (the document is never built).
+            // JSON Lines and CSV in the binary codec: straight from the
+            // text or the typed cells to the encoding where that is exact
+            // (the document is never built).
             let mut taken = None;
             let fast = codec.name() == BinaryCodec.name();
-            let next = reader.next_document_or(&mut |json| {
-                taken = fast.then(|| chunk.transcode(json)).flatten();
+            let next = reader.next_document_or(&mut |record| {
+                taken = match record {
+                    _ if !fast => None,
+                    RawRecord::JsonText(json) => chunk.transcode(json),
+                    RawRecord::CsvRow(row) => chunk.encode_csv_row(row),
+                };
                 taken.is_some()
             });
             match next {
@@ -618,5 +679,199 @@ mod tests {
         tally.skip_bad = false;
         let error = tally.line_error(9, "bad".to_owned());
         assert!(tally.bad(error).is_err());
+    }
+}
+
+#[cfg(test)]
+mod csv_fast_path_tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::interchange::ColumnType;
+
+    /// What each path made of one row: the fast path's `_id` (`None`: a
+    /// new UUID) and bytes, or `None` where it declined; the document path's
+    /// `_id` and bytes, or its error.
+    struct BothPaths {
+        fast: Option<(Option<String>, Vec<u8>)>,
+        usual: std::result::Result<(Option<String>, Vec<u8>), String>,
+    }
+
+    /// Reads `input` offering every row to the fast path and, declining,
+    /// building its document too; a header error is the `Err`.
+    fn both_paths(
+        input: &str,
+        options: ReadOptions,
+    ) -> std::result::Result<Vec<BothPaths>, String> {
+        let mut reader = DocumentReader::new(input.as_bytes(), Format::Csv, options)
+            .map_err(|e| e.to_string())?;
+        let mut rows = Vec::new();
+        loop {
+            let mut fast = None;
+            let next = reader.next_document_or(&mut |record| {
+                if let RawRecord::CsvRow(row) = record {
+                    let mut chunk = Chunk::new();
+                    fast = chunk.encode_csv_row(row).map(|(id_end, data_end)| {
+                        let generated = chunk.ids.len() == 36 && !row_has_id(row);
+                        let id = (!generated).then(|| chunk.ids[..id_end].to_owned());
+                        (id, chunk.data[..data_end].to_vec())
+                    });
+                }
+                false
+            });
+            let usual = match next {
+                None => break,
+                Some(Err(error)) => Err(error.to_string()),
+                Some(Ok((_, doc))) => {
+                    let doc = doc.unwrap_or_default();
+                    let given = doc.get("_id").map(|_| ());
+                    match with_id(Value::Object(doc)) {
+                        Err(error) => Err(error.to_string()),
+                        Ok((id, doc)) => {
+                            let mut bytes = Vec::new();
+                            BinaryCodec
+                                .encode(&doc, &mut bytes)
+                                .map_err(|e| e.to_string())
+                                .map(|()| (given.map(|()| id), bytes))
+                        }
+                    }
+                }
+            };
+            rows.push(BothPaths { fast, usual });
+        }
+        Ok(rows)
+    }
+
+    fn row_has_id(row: &CsvRecord<'_>) -> bool {
+        let mut has = false;
+        row.for_each_field(|name, _| has |= name == "_id");
+        has
+    }
+
+    /// Column types chosen by name.
+    type ChosenTypes<'a> = &'a [(&'a str, ColumnType)];
+
+    fn options(types: ChosenTypes<'_>, empty_cells: EmptyCells) -> ReadOptions {
+        ReadOptions {
+            skip_bad: true,
+            csv_types: CsvTypes {
+                infer: true,
+                overrides: types
+                    .iter()
+                    .map(|(name, t)| ((*name).to_owned(), *t))
+                    .collect::<HashMap<_, _>>(),
+            },
+            csv_empty_cells: empty_cells,
+            // Cells after the sample may not fit their inferred type.
+            csv_sample_rows: 4,
+            ..ReadOptions::default()
+        }
+    }
+
+    #[test]
+    fn csv_rows_encode_to_the_same_bytes_as_their_documents() {
+        use ColumnType::{Bool, Float, Integer, Json, String as Text};
+        let null = EmptyCells::Null;
+        // (input, chosen types, empty cells, rows the fast path must take)
+        let cases: [(&str, ChosenTypes, EmptyCells, usize); 12] = [
+            (
+                "a,b,c,d\n1,-2.5,true,x\n18446744073709551615,1e3,false,\n-9223372036854775808,0,,y\n",
+                &[],
+                null,
+                3,
+            ),
+            ("a,b\n1,\n,2\n", &[], EmptyCells::Omit, 2),
+            ("a,b\n,\n,\n", &[], null, 2),
+            (
+                "name,text\n\"Lee, \"\"Jr\"\"\",\"two\nlines, and \"\"quotes\"\"\"\nZoë 🚀,\"\"\n",
+                &[],
+                null,
+                2,
+            ),
+            (
+                "tags,obj\n\"[\"\"t1\"\",1,2.5,null,true]\",\"{\"\"k\"\":{\"\"n\"\":[{}]},\"\"s\"\":\"\"\\u00e9\\n\"\"}\"\n[],{}\n",
+                &[],
+                null,
+                2,
+            ),
+            // An inferred JSON column, then text that is not JSON (kept as text).
+            ("j\n[1]\n7\n-1.5\ntrue\n\"q\"\n[draft\n", &[], null, 5),
+            (
+                "n,f,b,s,j\n 7 ,3,TRUE,,\"\"\"q\"\"\"\n-4,2.5,0,007,\"{\"\"a\"\":1}\"\n",
+                &[
+                    ("n", Integer),
+                    ("f", Float),
+                    ("b", Bool),
+                    ("s", Text),
+                    ("j", Json),
+                ],
+                null,
+                2,
+            ),
+            // Chosen types that do not fit: the document path reports them.
+            ("n,j\nx,1\n1,{\n", &[("n", Integer), ("j", Json)], null, 0),
+            ("_id,n\nabc,1\n007,2\n", &[], null, 2),
+            // An `_id` that is empty, null or not text goes the usual way.
+            ("_id,n\n,1\nok,2\n", &[], null, 1),
+            ("_id,n\n,1\n", &[], EmptyCells::Omit, 1),
+            ("_id,n\n5,1\n", &[("_id", Integer)], null, 0),
+        ];
+        for (input, types, empty_cells, taken) in cases {
+            let rows = both_paths(input, options(types, empty_cells))
+                .unwrap_or_else(|error| panic!("{input:?}: {error}"));
+            for (index, row) in rows.iter().enumerate() {
+                if let Some(fast) = &row.fast {
+                    assert_eq!(Ok(fast), row.usual.as_ref(), "{input:?} row {index}");
+                }
+            }
+            let fast_rows = rows.iter().filter(|row| row.fast.is_some()).count();
+            assert_eq!(fast_rows, taken, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_row_of_more_than_127_fields_encodes_its_longer_field_count_the_same() {
+        let header: Vec<String> = (0..130).map(|i| format!("c{i}")).collect();
+        let cells: Vec<String> = (0..130).map(|i| i.to_string()).collect();
+        let input = format!("{}\n{}\n", header.join(","), cells.join(","));
+        let rows = both_paths(&input, options(&[], EmptyCells::Null)).unwrap_or_default();
+        assert_eq!(rows.len(), 1);
+        let fast = rows[0].fast.as_ref();
+        assert!(fast.is_some_and(|(_, bytes)| bytes[..2] == [130, 1]));
+        assert_eq!(fast, rows[0].usual.as_ref().ok());
+    }
+
+    #[test]
+    fn rows_the_fast_path_declines_still_give_the_usual_errors() {
+        let rows = both_paths(
+            "_id,n,j\n,1,[1]\nx,oops,[2]\ny,3,[3\n",
+            options(
+                &[("n", ColumnType::Integer), ("j", ColumnType::Json)],
+                EmptyCells::Null,
+            ),
+        );
+        let rows = rows.unwrap_or_default();
+        let usual: Vec<_> = rows.iter().map(|row| row.usual.clone().err()).collect();
+        assert!(rows.iter().all(|row| row.fast.is_none()));
+        assert_eq!(
+            usual,
+            [
+                Some("invalid document: _id must be a string, not null".to_owned()),
+                Some("input: line 3: column \"n\": \"oops\" is not an integer".to_owned()),
+                Some(
+                    "input: line 4: column \"j\": \"[3\" is not JSON: EOF while parsing a list at line 1 column 2"
+                        .to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_header_name_fails_before_any_row() {
+        let error = both_paths("a,b,a\n1,2,3\n", options(&[], EmptyCells::Null)).err();
+        assert_eq!(
+            error.as_deref(),
+            Some("input: line 1: the header names column \"a\" twice")
+        );
     }
 }

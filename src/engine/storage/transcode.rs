@@ -1,7 +1,8 @@
 //! JSON text straight to [`BinaryCodec`](super::BinaryCodec) bytes, without
 //! building a document: the fast path of a JSON Lines import, where parsing
 //! into a map (hashing every key, allocating every key and text) and then
-//! encoding the map was most of the reading thread's work.
+//! encoding the map was most of the reading thread's work. [`pieces`] and
+//! [`transcode_value`] do the same for a CSV import's typed cells.
 //!
 //! It takes only what it can encode exactly as `BinaryCodec::encode` would
 //! encode the parsed document; anything else (a repeated key, an escaped
@@ -54,6 +55,88 @@ pub(crate) fn transcode_object(
         return None;
     }
     Some(id.map_or(TranscodedId::Missing, TranscodedId::Given))
+}
+
+/// Appends the encoding of one JSON value's text (as a field value) to
+/// `out`: what `BinaryCodec` writes for the `Value` it parses to. False
+/// (with `out` unchanged) when the fast path declines it, as
+/// [`transcode_object`] does.
+pub(crate) fn transcode_value(json: &[u8], out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let seed = Value {
+        out: &mut *out,
+        depth: 1,
+    };
+    if seed.deserialize(&mut de).and_then(|()| de.end()).is_err() {
+        out.truncate(start);
+        return false;
+    }
+    true
+}
+
+/// Pieces of a record for encoders whose values do not come from JSON text
+/// (a CSV import's typed cells): each appends exactly what `BinaryCodec`
+/// writes for the same field name or value.
+pub(crate) mod pieces {
+    use serde_json::Number;
+
+    use super::{TAG_FALSE, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STRING, TAG_TRUE, TAG_UINT, put_str};
+    use crate::engine::storage::codec::put_varint;
+
+    pub(crate) fn field_name(out: &mut Vec<u8>, name: &str) {
+        put_str(out, name);
+    }
+
+    pub(crate) fn null(out: &mut Vec<u8>) {
+        out.push(TAG_NULL);
+    }
+
+    pub(crate) fn boolean(out: &mut Vec<u8>, value: bool) {
+        out.push(if value { TAG_TRUE } else { TAG_FALSE });
+    }
+
+    /// As `BinaryCodec` encodes a `Number`: as i64 if it fits, else u64, else f64.
+    pub(crate) fn number(out: &mut Vec<u8>, n: &Number) {
+        if let Some(i) = n.as_i64() {
+            out.push(TAG_INT);
+            put_varint(out, ((i << 1) ^ (i >> 63)) as u64);
+        } else if let Some(u) = n.as_u64() {
+            out.push(TAG_UINT);
+            put_varint(out, u);
+        } else {
+            // A serde_json Number is an i64, a u64 or a finite f64.
+            out.push(TAG_FLOAT);
+            out.extend_from_slice(&n.as_f64().unwrap_or(0.0).to_le_bytes());
+        }
+    }
+
+    pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
+        out.push(TAG_STRING);
+        put_str(out, text);
+    }
+
+    /// Starts a record whose fields are appended to `out` next: room for
+    /// its field count, which [`end_document`] fills in. Returns where the
+    /// record starts.
+    pub(crate) fn start_document(out: &mut Vec<u8>) -> usize {
+        out.push(0);
+        out.len() - 1
+    }
+
+    /// Ends the record begun at `start` with `count` fields; returns its
+    /// size in bytes. The count's room is one byte (enough for fewer than
+    /// 128 fields); a larger count moves the fields up.
+    pub(crate) fn end_document(out: &mut Vec<u8>, start: usize, count: u64) -> usize {
+        if count < 0x80 {
+            out[start] = count as u8;
+        } else {
+            let mut counted = Vec::with_capacity(10);
+            put_varint(&mut counted, count);
+            out.splice(start..=start, counted);
+        }
+        out.len() - start
+    }
 }
 
 /// The fast path declines (the message is never shown).
