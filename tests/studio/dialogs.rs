@@ -352,7 +352,7 @@ fn the_compression_dialog_rewrites_a_collection_as_lz4_and_the_sidebar_shows_its
     let (db, mut harness) = opened();
     harness.get_by_label("native · uncompressed · indexed: age");
     context_menu(&mut harness, "people", "Compression…");
-    wait_for_label(&mut harness, "Now: uncompressed");
+    wait_for_label(&mut harness, "uncompressed (");
     click(&mut harness, "LZ4 (fast)");
     click(&mut harness, "Rewrite");
     wait_notice(&mut harness, "Rewrote people as lz4:");

@@ -173,24 +173,31 @@ pub fn compression_text(summary: &CollectionSummary) -> String {
     }
 }
 
-/// The codec radio buttons, the zstd level slider and a hint of the trade-off.
-fn compression_choice_ui(ui: &mut Ui, choice: &mut CompressionChoice) {
+/// Rows of a dialog's grid: the codec radio buttons, and the zstd level
+/// slider when zstd is picked. The hint goes below the grid
+/// ([`compression_hint_ui`]), so the labels stay aligned with their rows.
+fn compression_rows_ui(ui: &mut Ui, choice: &mut CompressionChoice) {
+    ui.label("Compression");
     ui.horizontal(|ui| {
         ui.radio_value(&mut choice.codec, Codec::None, "None");
         ui.radio_value(&mut choice.codec, Codec::Lz4, "LZ4 (fast)");
         ui.radio_value(&mut choice.codec, Codec::Zstd, "zstd (strong)");
     });
+    ui.end_row();
     if choice.codec == Codec::Zstd {
-        ui.horizontal(|ui| {
-            let label = ui.label("zstd level");
-            ui.add(egui::Slider::new(
-                &mut choice.zstd_level,
-                1..=ZSTD_MAX_LEVEL,
-            ))
-            .labelled_by(label.id);
-        });
+        let label = ui.label("zstd level");
+        ui.add(egui::Slider::new(
+            &mut choice.zstd_level,
+            1..=ZSTD_MAX_LEVEL,
+        ))
+        .labelled_by(label.id);
+        ui.end_row();
     }
-    ui.label(RichText::new(choice.hint()).small().weak());
+}
+
+/// One line on the trade-off of the choice, wrapped to the dialog's width.
+fn compression_hint_ui(ui: &mut Ui, hint: &str) {
+    ui.add(egui::Label::new(RichText::new(hint).small().weak()).wrap());
 }
 
 fn names(state: &State) -> Vec<String> {
@@ -252,17 +259,16 @@ fn new_collection_ui(ctx: &egui::Context, state: &mut State) {
             )
             .labelled_by(label.id);
             ui.end_row();
-            ui.label("Compression");
-            ui.vertical(|ui| {
-                if legacy_folder {
-                    dialog.compression = CompressionChoice::default();
-                    ui.label(RichText::new(LEGACY_NOT_COMPRESSED).small().weak());
-                } else {
-                    compression_choice_ui(ui, &mut dialog.compression);
-                }
-            });
-            ui.end_row();
+            if !legacy_folder {
+                compression_rows_ui(ui, &mut dialog.compression);
+            }
         });
+        if legacy_folder {
+            dialog.compression = CompressionChoice::default();
+            compression_hint_ui(ui, LEGACY_NOT_COMPRESSED);
+        } else {
+            compression_hint_ui(ui, dialog.compression.hint());
+        }
         let problem = dialog.name_problem(&existing);
         problem_ui(ui, &problem);
         ui.horizontal(|ui| {
@@ -418,8 +424,13 @@ fn compression_ui(ctx: &egui::Context, state: &mut State) {
                     )
                 },
             );
-            ui.label(format!("Now: {now}"));
-            compression_choice_ui(ui, &mut dialog.choice);
+            egui::Grid::new("compression").show(ui, |ui| {
+                ui.label("Now");
+                ui.label(now);
+                ui.end_row();
+                compression_rows_ui(ui, &mut dialog.choice);
+            });
+            compression_hint_ui(ui, dialog.choice.hint());
             let chosen = dialog.choice.compression();
             let unchanged = summary
                 .as_ref()
