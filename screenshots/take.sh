@@ -188,7 +188,7 @@ click 962 137; sleep 0.5
 xdotool mousemove --window "$win" 45 178 click 3; sleep 0.8
 click 80 388; sleep 1
 shot 26-compression-dialog 1
-click 740 192; sleep 0.5; click 590 240
+click 790 193; sleep 0.5; click 575 262
 shot 26-compression-done 2.5
 click 900 137; sleep 0.5
 
