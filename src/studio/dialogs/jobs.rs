@@ -768,6 +768,46 @@ mod tests {
         }
     }
 
+    fn memory_db(legacy: bool) -> Box<dyn Database> {
+        use crate::studio::backend::tests::MemoryOpener;
+        use crate::studio::backend::{OpenMode, Opener};
+        let mut opener = MemoryOpener::with_records("people", 3);
+        opener.legacy = legacy;
+        opener
+            .open(Path::new("/memory"), OpenMode::ReadWrite)
+            .expect("the memory engine opens")
+    }
+
+    fn set_lz4() -> ManageRequest {
+        ManageRequest::SetCompression {
+            name: "people".into(),
+            compression: Compression::Lz4,
+        }
+    }
+
+    #[test]
+    fn set_compression_reports_the_sizes_and_refreshes_the_sidebar() {
+        let mut db = memory_db(false);
+        let event = run(Some(db.as_mut()), &set_lz4(), &mut |_| {}).expect("rewrite");
+        let ManageEvent::Finished(outcome) = event else {
+            panic!("expected a finished job, got {event:?}");
+        };
+        assert_eq!(
+            outcome.message,
+            "Rewrote people as lz4: 1.0 KB before, 400 B after"
+        );
+        assert_eq!(outcome.collections, Some(vec!["people".to_owned()]));
+        let summary = db.collection_summary("people").expect("summary");
+        assert_eq!(summary.compression, "lz4");
+    }
+
+    #[test]
+    fn set_compression_on_a_python_collection_fails_and_says_why() {
+        let mut db = memory_db(true);
+        let error = run(Some(db.as_mut()), &set_lz4(), &mut |_| {}).expect_err("refused");
+        assert!(error.to_string().contains("never compressed"), "{error}");
+    }
+
     #[test]
     fn byte_sizes_read_like_people_write_them() {
         for (bytes, text) in [
