@@ -156,8 +156,10 @@ click 672 248; type_text "country"; sleep 1; click 815 248
 shot 21-indexes 1.5
 click 900 137; sleep 0.5
 
-# 22. New collection: its name and indexed fields.
+# 22. New collection: its name, indexed fields and compression (zstd, level slider).
 click 116 41; sleep 1
+click 740 170; type_text "archive"; sleep 0.3
+click 770 217; sleep 0.5
 shot 22-new-collection 1
 click 853 137; sleep 0.5
 
@@ -181,6 +183,14 @@ click 745 186; ctrl a; type_text "$BACKUP_FILE"
 sleep 0.5; click 458 222
 shot 25-restore-confirm 2.5
 click 962 137; sleep 0.5
+
+# 26. Compression of products: rewritten as zstd, the size before and after.
+xdotool mousemove --window "$win" 45 178 click 3; sleep 0.8
+click 80 388; sleep 1
+shot 26-compression-dialog 1
+click 790 193; sleep 0.5; click 575 262
+shot 26-compression-done 2.5
+click 900 137; sleep 0.5
 
 sleep 6  # the settings (theme, recent folders) are saved every 5 s
 kill "$pid"; wait "$pid" 2>/dev/null || true

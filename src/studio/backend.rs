@@ -10,7 +10,8 @@ use serde_json::Value;
 
 pub use super::edit::backend::EditDatabase;
 use crate::engine::{
-    BackupReport, CompactReport, ExportOptions, ImportOptions, ImportReport, RestoreReport,
+    BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
+    RestoreReport,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::{Document, Result};
@@ -37,6 +38,11 @@ pub struct CollectionSummary {
     pub records: usize,
     pub file_bytes: u64,
     pub indexed_fields: Vec<String>,
+    /// How the file is stored: "none", "lz4" or "zstd:LEVEL".
+    pub compression: String,
+    /// Bytes of records before compression per byte stored (`None` when
+    /// uncompressed or still empty).
+    pub compression_ratio: Option<f64>,
 }
 
 /// How the engine answered a query: the index it used and the work it did.
@@ -85,6 +91,13 @@ pub trait Database: Send + EditDatabase {
         self.count(collection, filter)
     }
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
+    /// A new collection whose file is stored with `compression`.
+    fn create_collection_with(
+        &mut self,
+        name: &str,
+        indexed_fields: &[&str],
+        compression: Compression,
+    ) -> Result<bool>;
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize>;
     fn flush(&mut self) -> Result<()>;
 
@@ -120,6 +133,8 @@ pub trait Database: Send + EditDatabase {
     fn clear_collection(&mut self, name: &str) -> Result<bool>;
     fn drop_collection(&mut self, name: &str) -> Result<bool>;
     fn compact(&mut self, name: &str) -> Result<CompactReport>;
+    /// Rewrites a collection's file with another codec (atomic, like compact).
+    fn set_compression(&mut self, name: &str, compression: Compression) -> Result<CompactReport>;
     /// `progress(records done, total)` while the index builds.
     fn create_index(
         &mut self,
@@ -191,6 +206,7 @@ pub(crate) mod tests {
                     })
                     .collect(),
                 legacy: self.legacy,
+                compression: Compression::None,
                 saved: None,
             }))
         }
@@ -202,6 +218,7 @@ pub(crate) mod tests {
         collection: String,
         records: Vec<Document>,
         legacy: bool,
+        compression: Compression,
         /// The records when the transaction began (editing's tests).
         saved: Option<Vec<Document>>,
     }
@@ -238,6 +255,8 @@ pub(crate) mod tests {
                 records: self.records.len(),
                 file_bytes: 0,
                 indexed_fields: Vec::new(),
+                compression: self.compression.to_string(),
+                compression_ratio: (!self.compression.is_none()).then_some(2.5),
             })
         }
         fn find_page(&self, collection: &str, query: &PageQuery) -> Result<FoundPage> {
@@ -279,6 +298,15 @@ pub(crate) mod tests {
             Err(Error::Cancelled)
         }
         fn create_collection(&mut self, _name: &str, _indexed: &[&str]) -> Result<bool> {
+            Ok(true)
+        }
+        fn create_collection_with(
+            &mut self,
+            _name: &str,
+            _indexed: &[&str],
+            compression: Compression,
+        ) -> Result<bool> {
+            compression.validated()?;
             Ok(true)
         }
         fn insert_many(&mut self, _collection: &str, records: Vec<Value>) -> Result<usize> {
@@ -341,6 +369,25 @@ pub(crate) mod tests {
             Ok(CompactReport {
                 bytes_before: 0,
                 bytes_after: 0,
+            })
+        }
+        fn set_compression(
+            &mut self,
+            name: &str,
+            compression: Compression,
+        ) -> Result<CompactReport> {
+            self.check(name)?;
+            if self.legacy && !compression.is_none() {
+                return Err(Error::UnsupportedFormat {
+                    collection: name.to_owned(),
+                    format: "python-0.1".to_owned(),
+                    reason: "Python 0.1 collections are never compressed".to_owned(),
+                });
+            }
+            self.compression = compression.validated()?;
+            Ok(CompactReport {
+                bytes_before: 1000,
+                bytes_after: 400,
             })
         }
         fn create_index(

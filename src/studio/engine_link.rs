@@ -9,8 +9,8 @@ use super::backend::{
 };
 use crate::Result;
 use crate::engine::{
-    BackupReport, CompactReport, ExportOptions, Find, FluxDB, ImportOptions, ImportReport,
-    RestoreReport, StorageFormat,
+    BackupReport, CompactReport, Compression, ExportOptions, Find, FluxDB, ImportOptions,
+    ImportReport, RestoreReport, StorageFormat,
 };
 use crate::interchange::{CancelToken, Progress};
 
@@ -62,6 +62,8 @@ impl Database for FluxDB {
             records: info.records,
             file_bytes: info.file_bytes,
             indexed_fields: info.indexed_fields,
+            compression: info.compression.to_string(),
+            compression_ratio: info.compression_ratio,
         })
     }
 
@@ -100,6 +102,15 @@ impl Database for FluxDB {
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {
         FluxDB::create_collection(self, name, indexed_fields)
+    }
+
+    fn create_collection_with(
+        &mut self,
+        name: &str,
+        indexed_fields: &[&str],
+        compression: Compression,
+    ) -> Result<bool> {
+        FluxDB::create_collection_with(self, name, indexed_fields, compression)
     }
 
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize> {
@@ -164,6 +175,10 @@ impl Database for FluxDB {
 
     fn compact(&mut self, name: &str) -> Result<CompactReport> {
         FluxDB::compact(self, name)
+    }
+
+    fn set_compression(&mut self, name: &str, compression: Compression) -> Result<CompactReport> {
+        FluxDB::set_compression(self, name, compression)
     }
 
     fn create_index(

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use egui_kittest::kittest::Queryable;
-use fluxdb::engine::FluxDB;
+use fluxdb::engine::{Compression, FluxDB};
 use fluxdb::studio::dialogs::model::JobState;
 use serde_json::{Value, json};
 
@@ -331,6 +331,58 @@ fn an_index_is_created_and_dropped_from_the_indexes_dialog() {
 }
 
 #[test]
+fn a_new_collection_is_created_with_the_zstd_level_chosen_in_the_dialog() {
+    let (db, mut harness) = opened();
+    context_menu(&mut harness, "visits", "New collection…");
+    set_text(&mut harness, "Name", "archive");
+    click(&mut harness, "zstd (strong)");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::Slider, "zstd level")
+        .set_value_accesskit(9.0);
+    harness.run_steps(2);
+    click(&mut harness, "Create");
+    wait_notice(&mut harness, "Created collection archive");
+    let reopened = FluxDB::open_read_only(db.path()).expect("reopen");
+    let info = reopened.collection_info("archive").expect("info");
+    assert_eq!(info.compression, Compression::Zstd { level: 9 });
+}
+
+#[test]
+fn the_compression_dialog_rewrites_a_collection_as_lz4_and_the_sidebar_shows_its_ratio() {
+    let (db, mut harness) = opened();
+    harness.get_by_label("native · uncompressed · indexed: age");
+    context_menu(&mut harness, "people", "Compression…");
+    wait_for_label(&mut harness, "uncompressed (");
+    click(&mut harness, "LZ4 (fast)");
+    click(&mut harness, "Rewrite");
+    wait_notice(&mut harness, "Rewrote people as lz4:");
+    let notice = harness
+        .state()
+        .state()
+        .status
+        .notice
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        notice.contains("before") && notice.contains("after"),
+        "{notice}"
+    );
+
+    let reopened = FluxDB::open_read_only(db.path()).expect("reopen");
+    let info = reopened.collection_info("people").expect("info");
+    assert_eq!(info.compression, Compression::Lz4);
+    let ratio = info
+        .compression_ratio
+        .expect("a ratio for a compressed collection");
+    drop(reopened);
+    assert_eq!(records(&db.path(), "people").len(), 120);
+    wait_for_label(
+        &mut harness,
+        &format!("native · lz4 · {ratio:.1}× smaller · indexed: age"),
+    );
+}
+
+#[test]
 fn compact_reports_the_bytes_it_reclaimed() {
     let (_db, mut harness) = opened();
     context_menu(&mut harness, "people", "Compact");
@@ -431,6 +483,7 @@ fn a_read_only_folder_disables_every_write_in_the_dialogs() {
         "Drop…",
         "Import…",
         "Compact",
+        "Compression…",
     ] {
         assert!(is_disabled(&harness, item), "{item} should be off");
     }

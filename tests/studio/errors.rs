@@ -8,7 +8,8 @@ use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::Document;
 use fluxdb::engine::{
-    BackupReport, CompactReport, ExportOptions, ImportOptions, ImportReport, RestoreReport,
+    BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
+    RestoreReport,
 };
 use fluxdb::interchange::Progress;
 use fluxdb::studio::backend::{
@@ -94,6 +95,14 @@ impl Database for Panicky {
     fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
         self.0.create_collection(name, indexed)
     }
+    fn create_collection_with(
+        &mut self,
+        name: &str,
+        indexed: &[&str],
+        compression: Compression,
+    ) -> fluxdb::Result<bool> {
+        self.0.create_collection_with(name, indexed, compression)
+    }
     fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> fluxdb::Result<usize> {
         self.0.insert_many(collection, records)
     }
@@ -145,6 +154,13 @@ impl Database for Panicky {
     }
     fn compact(&mut self, name: &str) -> fluxdb::Result<CompactReport> {
         self.0.compact(name)
+    }
+    fn set_compression(
+        &mut self,
+        name: &str,
+        compression: Compression,
+    ) -> fluxdb::Result<CompactReport> {
+        self.0.set_compression(name, compression)
     }
     fn create_index(
         &mut self,

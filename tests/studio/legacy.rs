@@ -7,8 +7,8 @@ use fluxdb::engine::{Find, FluxDB, StorageFormat};
 use serde_json::json;
 
 use crate::support::{
-    App, click, config, context_menu, double_click, harness, page_ids, python_folder, retype,
-    set_text, wait_for_label, wait_idle, wait_notice, write_and_wait,
+    App, click, config, context_menu, double_click, harness, is_disabled, page_ids, python_folder,
+    retype, set_text, wait_for_label, wait_idle, wait_notice, write_and_wait,
 };
 
 /// The Python folder open in Studio with `products` on screen.
@@ -35,7 +35,7 @@ fn product(db: &std::path::Path, sku: &str) -> Option<fluxdb::Document> {
 
 #[test]
 fn a_python_folder_opens_with_its_badge_and_its_text_values() {
-    let (_tmp, _db, harness) = products_open();
+    let (_tmp, _db, mut harness) = products_open();
     let folder = harness.state().state().folder.clone();
     assert!(
         folder.as_ref().is_some_and(|f| f.legacy && !f.read_only),
@@ -49,6 +49,15 @@ fn a_python_folder_opens_with_its_badge_and_its_text_values() {
             .is_some()
     );
     assert_eq!(page_ids(&harness).first().map(String::len), Some(36));
+    // Python 0.1 files are never compressed: Compression… is off.
+    harness.get_by_label("products").click_secondary();
+    harness.run_steps(2);
+    assert!(is_disabled(&harness, "Compression…"));
+    // New collections in this folder are Python 0.1 ones: no codec to pick.
+    click(&mut harness, "New collection…");
+    wait_for_label(&mut harness, "Python 0.1 collections are never compressed");
+    assert!(harness.query_by_label("zstd (strong)").is_none());
+    click(&mut harness, "Cancel");
     // Every value the Python library stored is text: "466", not 466.
     let price = harness
         .state()

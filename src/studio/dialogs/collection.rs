@@ -1,13 +1,18 @@
 //! The sidebar's context menu and the dialogs it opens for one collection:
 //! New collection (name and indexed fields), Rename, Clear (confirm), Drop
-//! (type the name to confirm); Compact runs at once and reports what it
-//! reclaimed in the status line.
+//! (type the name to confirm), Compression (rewrite with another codec);
+//! Compact runs at once and reports what it reclaimed in the status line.
 
 use egui::{RichText, Ui};
 
-use super::jobs::ManageRequest;
-use super::model::{ExportDialog, ImportDialog, JobState, NameDialog};
+use super::jobs::{self, ManageRequest};
+use super::model::{
+    Codec, CompressionChoice, CompressionDialog, ExportDialog, ImportDialog, JobState, NameDialog,
+    ZSTD_MAX_LEVEL,
+};
 use super::{error_colour, job_ui};
+use crate::engine::Compression;
+use crate::studio::backend::CollectionSummary;
 use crate::studio::state::State;
 
 /// What the context menu asked for.
@@ -21,19 +26,25 @@ pub enum CollectionAction {
     Import(String),
     Indexes(String),
     Compact(String),
+    Compression(String),
 }
 
-/// The menu of a sidebar row (`name`), or of the list (`None`).
+/// Why Compression… is off for a Python 0.1 collection.
+const LEGACY_NOT_COMPRESSED: &str =
+    "Python 0.1 collections are never compressed; migrate the folder first (fluxdb migrate)";
+
+/// The menu of a sidebar row (`name`, and whether it is a Python 0.1
+/// collection), or of the list (`None`).
 pub fn context_menu_ui(
     ui: &mut Ui,
     read_only: Option<&'static str>,
-    name: Option<&str>,
+    row: Option<(&str, bool)>,
 ) -> Option<CollectionAction> {
     let mut action = None;
-    let mut item = |ui: &mut Ui, text: &str, writes: bool, chosen: CollectionAction| {
-        let enabled = !writes || read_only.is_none();
-        let response = ui.add_enabled(enabled, egui::Button::new(text));
-        let response = match read_only {
+    // `off`: why the item is disabled, shown on hover.
+    let mut item = |ui: &mut Ui, text: &str, off: Option<&str>, chosen: CollectionAction| {
+        let response = ui.add_enabled(off.is_none(), egui::Button::new(text));
+        let response = match off {
             Some(why) => response.on_disabled_hover_text(why),
             None => response,
         };
@@ -42,22 +53,49 @@ pub fn context_menu_ui(
             ui.close();
         }
     };
-    item(ui, "New collection…", true, CollectionAction::New);
-    if let Some(name) = name {
+    item(ui, "New collection…", read_only, CollectionAction::New);
+    if let Some((name, legacy)) = row {
         let name = name.to_owned();
-        item(ui, "Rename…", true, CollectionAction::Rename(name.clone()));
-        item(ui, "Clear…", true, CollectionAction::Clear(name.clone()));
-        item(ui, "Drop…", true, CollectionAction::Drop(name.clone()));
+        item(
+            ui,
+            "Rename…",
+            read_only,
+            CollectionAction::Rename(name.clone()),
+        );
+        item(
+            ui,
+            "Clear…",
+            read_only,
+            CollectionAction::Clear(name.clone()),
+        );
+        item(ui, "Drop…", read_only, CollectionAction::Drop(name.clone()));
         ui.separator();
-        item(ui, "Export…", false, CollectionAction::Export(name.clone()));
-        item(ui, "Import…", true, CollectionAction::Import(name.clone()));
+        item(ui, "Export…", None, CollectionAction::Export(name.clone()));
+        item(
+            ui,
+            "Import…",
+            read_only,
+            CollectionAction::Import(name.clone()),
+        );
         item(
             ui,
             "Indexes…",
-            false,
+            None,
             CollectionAction::Indexes(name.clone()),
         );
-        item(ui, "Compact", true, CollectionAction::Compact(name));
+        item(
+            ui,
+            "Compact",
+            read_only,
+            CollectionAction::Compact(name.clone()),
+        );
+        let compression_off = read_only.or(legacy.then_some(LEGACY_NOT_COMPRESSED));
+        item(
+            ui,
+            "Compression…",
+            compression_off,
+            CollectionAction::Compression(name),
+        );
     }
     action
 }
@@ -86,6 +124,16 @@ pub fn apply_action(state: &mut State, action: CollectionAction) {
             let folder = state.folder.as_ref().map(|f| f.path.clone());
             state.dialogs.export = Some(ExportDialog::new(&name, folder.as_deref(), query));
         }
+        CollectionAction::Compression(name) => {
+            let current = summary_of(state, &name)
+                .and_then(|s| s.compression.parse::<Compression>().ok())
+                .unwrap_or_default();
+            state.dialogs.compression = Some(CompressionDialog {
+                collection: name,
+                choice: CompressionChoice::of(current),
+                job: JobState::Idle,
+            });
+        }
         CollectionAction::Compact(name) => {
             if !state.dialogs.compact.is_running() {
                 let id = state.send_manage(ManageRequest::Compact { name });
@@ -100,6 +148,56 @@ pub fn windows_ui(ctx: &egui::Context, state: &mut State) {
     rename_ui(ctx, state);
     clear_ui(ctx, state);
     drop_ui(ctx, state);
+    compression_ui(ctx, state);
+}
+
+fn summary_of<'a>(state: &'a State, name: &str) -> Option<&'a CollectionSummary> {
+    state
+        .collections
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.summary.as_ref())
+}
+
+/// "zstd:3 · 2.8× smaller", "uncompressed", or the codec alone while the
+/// collection is empty (no ratio yet).
+pub fn compression_text(summary: &CollectionSummary) -> String {
+    let codec = match summary.compression.as_str() {
+        "none" => "uncompressed",
+        codec => codec,
+    };
+    match summary.compression_ratio {
+        Some(ratio) if ratio >= 1.0 => format!("{codec} · {ratio:.1}× smaller"),
+        Some(ratio) => format!("{codec} · not smaller ({ratio:.2}×)"),
+        None => codec.to_owned(),
+    }
+}
+
+/// Rows of a dialog's grid: the codec radio buttons, and the zstd level
+/// slider when zstd is picked. The hint goes below the grid
+/// ([`compression_hint_ui`]), so the labels stay aligned with their rows.
+fn compression_rows_ui(ui: &mut Ui, choice: &mut CompressionChoice) {
+    ui.label("Compression");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut choice.codec, Codec::None, "None");
+        ui.radio_value(&mut choice.codec, Codec::Lz4, "LZ4 (fast)");
+        ui.radio_value(&mut choice.codec, Codec::Zstd, "zstd (strong)");
+    });
+    ui.end_row();
+    if choice.codec == Codec::Zstd {
+        let label = ui.label("zstd level");
+        ui.add(egui::Slider::new(
+            &mut choice.zstd_level,
+            1..=ZSTD_MAX_LEVEL,
+        ))
+        .labelled_by(label.id);
+        ui.end_row();
+    }
+}
+
+/// One line on the trade-off of the choice, wrapped to the dialog's width.
+fn compression_hint_ui(ui: &mut Ui, hint: &str) {
+    ui.add(egui::Label::new(RichText::new(hint).small().weak()).wrap());
 }
 
 fn names(state: &State) -> Vec<String> {
@@ -127,6 +225,9 @@ fn small_window(
     open && !close
 }
 
+/// Wide enough for a name or a few field names without scrolling.
+const FIELD_WIDTH: f32 = 260.0;
+
 fn problem_ui(ui: &mut Ui, problem: &Option<String>) {
     if let Some(problem) = problem {
         ui.label(RichText::new(problem).small().color(error_colour(ui)));
@@ -138,18 +239,36 @@ fn new_collection_ui(ctx: &egui::Context, state: &mut State) {
         return;
     };
     let existing = names(state);
+    let legacy_folder = state.folder.as_ref().is_some_and(|f| f.legacy);
     let keep = small_window(ctx, "New collection", &mut dialog, |ui, dialog| {
         let mut close = false;
         egui::Grid::new("new-collection").show(ui, |ui| {
             let label = ui.label("Name");
-            ui.add(egui::TextEdit::singleline(&mut dialog.text).hint_text("orders"))
-                .labelled_by(label.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut dialog.text)
+                    .hint_text("orders")
+                    .desired_width(FIELD_WIDTH),
+            )
+            .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Indexed fields");
-            ui.add(egui::TextEdit::singleline(&mut dialog.fields).hint_text("age, address.city"))
-                .labelled_by(label.id);
+            ui.add(
+                egui::TextEdit::singleline(&mut dialog.fields)
+                    .hint_text("age, address.city")
+                    .desired_width(FIELD_WIDTH),
+            )
+            .labelled_by(label.id);
             ui.end_row();
+            if !legacy_folder {
+                compression_rows_ui(ui, &mut dialog.compression);
+            }
         });
+        if legacy_folder {
+            dialog.compression = CompressionChoice::default();
+            compression_hint_ui(ui, LEGACY_NOT_COMPRESSED);
+        } else {
+            compression_hint_ui(ui, dialog.compression.hint());
+        }
         let problem = dialog.name_problem(&existing);
         problem_ui(ui, &problem);
         ui.horizontal(|ui| {
@@ -161,6 +280,7 @@ fn new_collection_ui(ctx: &egui::Context, state: &mut State) {
                 let id = state.send_manage(ManageRequest::CreateCollection {
                     name: dialog.text.trim().to_owned(),
                     indexed_fields: dialog.indexed_fields(),
+                    compression: dialog.compression.compression(),
                 });
                 dialog.job = JobState::running(id, None);
             }
@@ -276,5 +396,106 @@ fn drop_ui(ctx: &egui::Context, state: &mut State) {
     });
     if keep {
         state.dialogs.drop = Some(dialog);
+    }
+}
+
+/// Compression…: the collection's codec now, a new one, and Rewrite, which
+/// runs on the worker and reports the file's size before and after.
+fn compression_ui(ctx: &egui::Context, state: &mut State) {
+    let Some(mut dialog) = state.dialogs.compression.take() else {
+        return;
+    };
+    let summary = summary_of(state, &dialog.collection).cloned();
+    let read_only = super::read_only_reason(state);
+    let mut open = true;
+    let mut close = false;
+    crate::studio::widgets::dialog_window(ctx, format!("Compression of {}", dialog.collection))
+        .id(egui::Id::unique("compression-dialog"))
+        .open(&mut open)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let now = summary.as_ref().map_or_else(
+                || "reading…".to_owned(),
+                |s| {
+                    format!(
+                        "{} ({})",
+                        compression_text(s),
+                        jobs::format_bytes(s.file_bytes)
+                    )
+                },
+            );
+            egui::Grid::new("compression").show(ui, |ui| {
+                ui.label("Now");
+                ui.label(now);
+                ui.end_row();
+                compression_rows_ui(ui, &mut dialog.choice);
+            });
+            compression_hint_ui(ui, dialog.choice.hint());
+            let chosen = dialog.choice.compression();
+            let unchanged = summary
+                .as_ref()
+                .is_some_and(|s| s.compression == chosen.to_string());
+            let off = read_only
+                .or(summary
+                    .as_ref()
+                    .filter(|s| s.legacy)
+                    .map(|_| LEGACY_NOT_COMPRESSED))
+                .or(unchanged.then_some("The collection is stored this way already"));
+            ui.horizontal(|ui| {
+                let rewrite = ui
+                    .add_enabled(
+                        off.is_none() && !dialog.job.is_running(),
+                        egui::Button::new("Rewrite"),
+                    )
+                    .on_hover_text(
+                        "Rewrites the whole file; the collection stays readable until it is done",
+                    );
+                let rewrite = match off {
+                    Some(why) => rewrite.on_disabled_hover_text(why),
+                    None => rewrite,
+                };
+                if rewrite.clicked() {
+                    let id = state.send_manage(ManageRequest::SetCompression {
+                        name: dialog.collection.clone(),
+                        compression: chosen,
+                    });
+                    dialog.job = JobState::running(id, None);
+                }
+                close = ui.button("Close").clicked();
+            });
+            job_ui(ui, &mut dialog.job);
+        });
+    if open && !close {
+        state.dialogs.compression = Some(dialog);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(compression: &str, ratio: Option<f64>) -> CollectionSummary {
+        CollectionSummary {
+            name: "people".into(),
+            format: "native".into(),
+            legacy: false,
+            records: 1,
+            file_bytes: 10,
+            indexed_fields: Vec::new(),
+            compression: compression.into(),
+            compression_ratio: ratio,
+        }
+    }
+
+    #[test]
+    fn compression_text_names_the_codec_and_how_much_smaller_the_file_is() {
+        for (codec, ratio, text) in [
+            ("none", None, "uncompressed"),
+            ("lz4", None, "lz4"),
+            ("zstd:3", Some(2.84), "zstd:3 · 2.8× smaller"),
+            ("lz4", Some(0.93), "lz4 · not smaller (0.93×)"),
+        ] {
+            assert_eq!(compression_text(&summary(codec, ratio)), text);
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::Document;
 use crate::engine::names::validate_collection_name;
-use crate::engine::{ExportOptions, Find, FluxDB, ImportOptions};
+use crate::engine::{Compression, ExportOptions, Find, FluxDB, ImportOptions};
 use crate::error::{Error, Result};
 use crate::interchange::{CancelToken, ColumnType, Format, ReadOptions};
 use crate::studio::backend::Database;
@@ -140,6 +140,7 @@ pub enum ManageRequest {
     CreateCollection {
         name: String,
         indexed_fields: Vec<String>,
+        compression: Compression,
     },
     Rename {
         from: String,
@@ -153,6 +154,11 @@ pub enum ManageRequest {
     },
     Compact {
         name: String,
+    },
+    /// Rewrites the collection's file with another codec.
+    SetCompression {
+        name: String,
+        compression: Compression,
     },
     CreateIndex {
         collection: String,
@@ -184,6 +190,9 @@ impl ManageRequest {
             ManageRequest::Clear { name } => format!("clearing {name}"),
             ManageRequest::Drop { name } => format!("dropping {name}"),
             ManageRequest::Compact { name } => format!("compacting {name}"),
+            ManageRequest::SetCompression { name, compression } => {
+                format!("rewriting {name} as {compression}")
+            }
             ManageRequest::CreateIndex { collection, field } => {
                 format!("indexing {field} of {collection}")
             }
@@ -342,10 +351,11 @@ pub fn run(
         ManageRequest::CreateCollection {
             name,
             indexed_fields,
+            compression,
         } => {
             let db = need(db)?;
             let fields: Vec<&str> = indexed_fields.iter().map(String::as_str).collect();
-            if !db.create_collection(name, &fields)? {
+            if !db.create_collection_with(name, &fields, *compression)? {
                 return Err(Error::CollectionExists(name.clone()));
             }
             let mut outcome = Outcome::new(format!("Created collection {name}"));
@@ -387,6 +397,19 @@ pub fn run(
             ));
             outcome.collections = Some(db.list_collections());
             outcome
+        }
+        ManageRequest::SetCompression { name, compression } => {
+            let db = need(db)?;
+            let report = db.set_compression(name, *compression)?;
+            // The sidebar reads every summary again, so the new ratio shows.
+            with_collections(
+                db,
+                Outcome::new(format!(
+                    "Rewrote {name} as {compression}: {} before, {} after",
+                    format_bytes(report.bytes_before),
+                    format_bytes(report.bytes_after)
+                )),
+            )
         }
         ManageRequest::CreateIndex { collection, field } => {
             let db = need(db)?;
@@ -743,6 +766,46 @@ mod tests {
         ] {
             assert_eq!(FileFormat::from_path(Path::new(name)), format, "{name}");
         }
+    }
+
+    fn memory_db(legacy: bool) -> Box<dyn Database> {
+        use crate::studio::backend::tests::MemoryOpener;
+        use crate::studio::backend::{OpenMode, Opener};
+        let mut opener = MemoryOpener::with_records("people", 3);
+        opener.legacy = legacy;
+        opener
+            .open(Path::new("/memory"), OpenMode::ReadWrite)
+            .expect("the memory engine opens")
+    }
+
+    fn set_lz4() -> ManageRequest {
+        ManageRequest::SetCompression {
+            name: "people".into(),
+            compression: Compression::Lz4,
+        }
+    }
+
+    #[test]
+    fn set_compression_reports_the_sizes_and_refreshes_the_sidebar() {
+        let mut db = memory_db(false);
+        let event = run(Some(db.as_mut()), &set_lz4(), &mut |_| {}).expect("rewrite");
+        let ManageEvent::Finished(outcome) = event else {
+            panic!("expected a finished job, got {event:?}");
+        };
+        assert_eq!(
+            outcome.message,
+            "Rewrote people as lz4: 1.0 KB before, 400 B after"
+        );
+        assert_eq!(outcome.collections, Some(vec!["people".to_owned()]));
+        let summary = db.collection_summary("people").expect("summary");
+        assert_eq!(summary.compression, "lz4");
+    }
+
+    #[test]
+    fn set_compression_on_a_python_collection_fails_and_says_why() {
+        let mut db = memory_db(true);
+        let error = run(Some(db.as_mut()), &set_lz4(), &mut |_| {}).expect_err("refused");
+        assert!(error.to_string().contains("never compressed"), "{error}");
     }
 
     #[test]

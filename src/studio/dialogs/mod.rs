@@ -1,5 +1,5 @@
 //! The dialogs: Import, Export, Backup database, Restore, New collection,
-//! Rename, Clear, Drop and Indexes, plus the sidebar's context menu.
+//! Rename, Clear, Drop, Compression and Indexes, plus the sidebar's context menu.
 //!
 //! `model` is their plain data (in [`State::dialogs`]), `jobs` their work on
 //! the worker; the other modules draw one dialog each. A dialog is taken out

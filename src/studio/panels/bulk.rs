@@ -24,78 +24,86 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     crate::studio::widgets::dialog_window(ctx, title)
         .open(&mut open)
         .default_width(620.0)
-        .max_height(560.0)
         .resizable([true, false])
-        .vscroll(true)
         .show(ctx, |ui| {
-            let Some(form) = state.edit.bulk.as_mut() else {
-                return;
-            };
-            ui.label(format!("Collection: {}", form.collection));
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Filter (from the query bar):");
-                ui.label(RichText::new(form.filter.to_string()).monospace());
-            });
-            if !form.delete {
-                let label = ui.label("Update");
-                let response = ui
-                    .add(
-                        egui::TextEdit::multiline(&mut form.update_text)
-                            .id_salt("bulk-update")
-                            .code_editor()
-                            .hint_text(r#"{"$set": {"field": "value"}}"#)
-                            .desired_rows(3)
-                            .desired_width(f32::INFINITY),
-                    )
-                    .labelled_by(label.id);
-                if response.changed() {
-                    form.preview = None;
-                    form.problem = None;
-                }
-            }
-            if let Some(problem) = &form.problem {
-                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {problem}"));
-            }
-            if form.filter_is_empty() {
-                ui.checkbox(
-                    &mut form.confirm_all,
-                    format!(
-                        "The filter is empty: change every record of {}",
-                        form.collection
-                    ),
-                );
-            }
-            ui.horizontal(|ui| {
-                preview = ui
-                    .add_enabled(!form.running, egui::Button::new("Preview"))
-                    .on_hover_text(
-                        "Count the matches and show the first changes; nothing is written",
-                    )
-                    .clicked();
-                if form.running {
-                    ui.spinner();
-                }
-                let confirmed = !form.filter_is_empty() || form.confirm_all;
-                let label = match &form.preview {
-                    Some(p) if form.delete => format!("Delete {} records", format_count(p.matched)),
-                    Some(p) => format!("Update {} records", format_count(p.matched)),
-                    None => "Apply".to_owned(),
-                };
-                apply = ui
-                    .add_enabled(
-                        form.preview.is_some() && confirmed && !form.running,
-                        egui::Button::new(label),
-                    )
-                    .on_disabled_hover_text(if form.preview.is_none() {
-                        "Preview first"
-                    } else {
-                        "Tick the box to change every record"
-                    })
-                    .clicked();
-            });
-            if let Some(p) = &form.preview {
-                preview_ui(ui, p);
-            }
+            // An inner scroll area that shrinks to its content: the window is as tall as
+            // what it shows (up to a cap), with no empty space below.
+            egui::ScrollArea::vertical()
+                .id_salt("bulk-scroll")
+                .max_height(560.0)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    let Some(form) = state.edit.bulk.as_mut() else {
+                        return;
+                    };
+                    ui.label(format!("Collection: {}", form.collection));
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label("Filter (from the query bar):");
+                        ui.label(RichText::new(form.filter.to_string()).monospace());
+                    });
+                    if !form.delete {
+                        let label = ui.label("Update");
+                        let response = ui
+                            .add(
+                                egui::TextEdit::multiline(&mut form.update_text)
+                                    .id_salt("bulk-update")
+                                    .code_editor()
+                                    .hint_text(r#"{"$set": {"field": "value"}}"#)
+                                    .desired_rows(3)
+                                    .desired_width(f32::INFINITY),
+                            )
+                            .labelled_by(label.id);
+                        if response.changed() {
+                            form.preview = None;
+                            form.problem = None;
+                        }
+                    }
+                    if let Some(problem) = &form.problem {
+                        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {problem}"));
+                    }
+                    if form.filter_is_empty() {
+                        ui.checkbox(
+                            &mut form.confirm_all,
+                            format!(
+                                "The filter is empty: change every record of {}",
+                                form.collection
+                            ),
+                        );
+                    }
+                    ui.horizontal(|ui| {
+                        preview = ui
+                            .add_enabled(!form.running, egui::Button::new("Preview"))
+                            .on_hover_text(
+                                "Count the matches and show the first changes; nothing is written",
+                            )
+                            .clicked();
+                        if form.running {
+                            ui.spinner();
+                        }
+                        let confirmed = !form.filter_is_empty() || form.confirm_all;
+                        let label = match &form.preview {
+                            Some(p) if form.delete => {
+                                format!("Delete {} records", format_count(p.matched))
+                            }
+                            Some(p) => format!("Update {} records", format_count(p.matched)),
+                            None => "Apply".to_owned(),
+                        };
+                        apply = ui
+                            .add_enabled(
+                                form.preview.is_some() && confirmed && !form.running,
+                                egui::Button::new(label),
+                            )
+                            .on_disabled_hover_text(if form.preview.is_none() {
+                                "Preview first"
+                            } else {
+                                "Tick the box to change every record"
+                            })
+                            .clicked();
+                    });
+                    if let Some(p) = &form.preview {
+                        preview_ui(ui, p);
+                    }
+                });
         });
     if !open {
         state.edit.bulk = None;

@@ -420,12 +420,17 @@ fn expand_window_ui(ui: &mut Ui, state: &mut State) {
         .pivot(egui::Align2::CENTER_CENTER)
         .default_pos(centre)
         .default_width(420.0)
-        .max_height(500.0)
-        // As tall as the value, not a fixed box with empty space below it.
         .resizable([true, false])
-        .vscroll(true)
         .show(ui.ctx(), |ui| {
-            json_tree_ui(ui, (&id, &field), &field, value, true);
+            // An inner scroll area that shrinks to its content: the window is as tall as
+            // what it shows (up to a cap), with no empty space below.
+            egui::ScrollArea::vertical()
+                .id_salt("expand-scroll")
+                .max_height(500.0)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    json_tree_ui(ui, (&id, &field), &field, value, true);
+                });
         });
     // Esc closes it, as it cancels a cell edit.
     if !open || ui.input(|i| i.key_pressed(egui::Key::Escape)) {

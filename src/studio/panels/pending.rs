@@ -71,55 +71,74 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
     crate::studio::widgets::dialog_window(ctx, "Pending changes")
         .open(&mut open)
         .default_width(520.0)
-        .max_height(420.0)
         .resizable([true, false])
-        .vscroll(true)
         .show(ctx, |ui| {
-            if state.edit.pending.is_empty() {
-                ui.label(
-                    RichText::new("Nothing is pending: edits are staged here until written").weak(),
-                );
-            }
-            for change in state.edit.pending.iter() {
-                ui.group(|ui| {
-                    ui.set_width(ui.available_width());
-                    ui.horizontal(|ui| {
-                        let colour = match change.kind() {
-                            ChangeKind::Insert => egui::Color32::from_rgb(60, 170, 90),
-                            ChangeKind::Update => egui::Color32::from_rgb(210, 150, 20),
-                            ChangeKind::Delete => egui::Color32::from_rgb(210, 70, 70),
-                        };
-                        ui.label(RichText::new(change.kind().label()).color(colour).strong());
+            // An inner scroll area that shrinks to its content: the window is as tall as
+            // what it shows (up to a cap), with no empty space below.
+            egui::ScrollArea::vertical()
+                .id_salt("pending-scroll")
+                .max_height(420.0)
+                .auto_shrink([false, true])
+                .show(ui, |ui| {
+                    if state.edit.pending.is_empty() {
                         ui.label(
-                            RichText::new(format!("{} / {}", change.collection, change.id))
-                                .monospace(),
+                            RichText::new(
+                                "Nothing is pending: edits are staged here until written",
+                            )
+                            .weak(),
                         );
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            if ui
-                                .small_button("Revert")
-                                .on_hover_text("Drop this change (Ctrl+Z brings it back)")
-                                .clicked()
-                            {
-                                revert = Some((change.collection.clone(), change.id.clone()));
-                            }
+                    }
+                    for change in state.edit.pending.iter() {
+                        ui.group(|ui| {
+                            ui.set_width(ui.available_width());
+                            ui.horizontal(|ui| {
+                                let colour = match change.kind() {
+                                    ChangeKind::Insert => egui::Color32::from_rgb(60, 170, 90),
+                                    ChangeKind::Update => egui::Color32::from_rgb(210, 150, 20),
+                                    ChangeKind::Delete => egui::Color32::from_rgb(210, 70, 70),
+                                };
+                                ui.label(
+                                    RichText::new(change.kind().label()).color(colour).strong(),
+                                );
+                                ui.label(
+                                    RichText::new(format!("{} / {}", change.collection, change.id))
+                                        .monospace(),
+                                );
+                                ui.with_layout(
+                                    egui::Layout::right_to_left(egui::Align::Center),
+                                    |ui| {
+                                        if ui
+                                            .small_button("Revert")
+                                            .on_hover_text(
+                                                "Drop this change (Ctrl+Z brings it back)",
+                                            )
+                                            .clicked()
+                                        {
+                                            revert = Some((
+                                                change.collection.clone(),
+                                                change.id.clone(),
+                                            ));
+                                        }
+                                    },
+                                );
+                            });
+                            change_ui(ui, change);
                         });
+                    }
+                    ui.separator();
+                    ui.horizontal(|ui| {
+                        let has = !state.edit.pending.is_empty();
+                        write = ui
+                            .add_enabled(
+                                has && can_write,
+                                egui::Button::new("Write changes  (Ctrl+S)"),
+                            )
+                            .clicked();
+                        revert_all = ui
+                            .add_enabled(has, egui::Button::new("Revert all"))
+                            .clicked();
                     });
-                    change_ui(ui, change);
                 });
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                let has = !state.edit.pending.is_empty();
-                write = ui
-                    .add_enabled(
-                        has && can_write,
-                        egui::Button::new("Write changes  (Ctrl+S)"),
-                    )
-                    .clicked();
-                revert_all = ui
-                    .add_enabled(has, egui::Button::new("Revert all"))
-                    .clicked();
-            });
         });
     state.edit.show_pending = open;
     if let Some((collection, id)) = revert {

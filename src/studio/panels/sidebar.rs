@@ -60,15 +60,20 @@ impl Sidebar {
                     if response.clicked() && !is_selected {
                         clicked = Some(entry.name.clone());
                     }
+                    let legacy = entry.summary.as_ref().is_some_and(|s| s.legacy);
                     response.context_menu(|ui| {
                         if let Some(chosen) =
-                            collection::context_menu_ui(ui, read_only, Some(&entry.name))
+                            collection::context_menu_ui(ui, read_only, Some((&entry.name, legacy)))
                         {
                             action = Some(chosen);
                         }
                     });
                     if let Some(summary) = &entry.summary {
                         let mut details = summary.format.clone();
+                        if !summary.legacy {
+                            details.push_str(" · ");
+                            details.push_str(&collection::compression_text(summary));
+                        }
                         if !summary.indexed_fields.is_empty() {
                             details.push_str(" · indexed: ");
                             details.push_str(&summary.indexed_fields.join(", "));
