@@ -122,7 +122,10 @@ fn killed_writers_of_a_collection_with_a_dictionary_never_lose_or_split_a_transa
     db.insert_many(
         "c",
         (0..DICTIONARY_RECORDS)
-            .map(|i| json!({"_id": format!("c{i}"), "name": format!("record {i}"), "group": i % 9}))
+            .map(|i| {
+                json!({"_id": format!("c{i}"), "name": format!("record {i}"), "group": i % 9,
+                       "note": format!("a note of {} words that repeat in every record", i * 31 % 97)})
+            })
             .collect(),
     )
     .unwrap();

@@ -134,7 +134,7 @@ fn a_flipped_bit_in_the_last_batch_drops_only_that_batch() {
 }
 
 /// Records a rewrite trains a zstd dictionary from.
-const DICTIONARY_BASE: usize = 1_000;
+const DICTIONARY_BASE: usize = 1_500;
 
 /// A zstd file with a dictionary: [`DICTIONARY_BASE`] records compacted
 /// (which trains it), then three flushes of 4 records. Returns the file's
@@ -147,7 +147,10 @@ fn three_batches_after_a_dictionary(dir: &std::path::Path) -> (u64, Vec<u64>, u6
     db.insert_many(
         "t",
         (0..DICTIONARY_BASE)
-            .map(|i| json!({"name": format!("name-{i}"), "group": i % 7, "kind": "base"}))
+            .map(|i| {
+                json!({"name": format!("name-{i}"), "group": i % 7, "kind": "base",
+                       "note": format!("record {} of the base written before the dictionary", i * 7919 % 1000)})
+            })
             .collect(),
     )
     .unwrap();
