@@ -372,13 +372,19 @@ fn a_rewrite_trains_a_dictionary_that_every_later_operation_uses() {
         db.get("c", "cust000010").unwrap().unwrap()["note"],
         "changed"
     );
-    assert_eq!(db.get("c", "cust003400").unwrap().unwrap()["name"], "customer-003400");
+    assert_eq!(
+        db.get("c", "cust003400").unwrap().unwrap()["name"],
+        "customer-003400"
+    );
     assert_eq!(db.get("c", "cust000011").unwrap(), None);
     assert_eq!(
         db.count("c", &json!({"status": "closed"})).unwrap(),
         expected.iter().filter(|d| d["status"] == "closed").count()
     );
-    assert_eq!(db.collection_info("c").unwrap().dictionary_bytes, Some(dictionary));
+    assert_eq!(
+        db.collection_info("c").unwrap().dictionary_bytes,
+        Some(dictionary)
+    );
     assert!(db.verify(Some("c")).unwrap().is_ok());
 
     // Each rewrite trains afresh; another codec drops the dictionary.
@@ -421,7 +427,11 @@ fn the_first_flush_of_enough_records_trains_a_dictionary_outside_transactions() 
     db.insert_many("c", customers(2_000, 0)).unwrap();
     db.delete("c", "cust000005").unwrap();
     db.flush().unwrap();
-    assert_eq!(version_of(tmp.path(), "c"), 3, "the first flush wrote it whole");
+    assert_eq!(
+        version_of(tmp.path(), "c"),
+        3,
+        "the first flush wrote it whole"
+    );
     let info = db.collection_info("c").unwrap();
     assert!(info.dictionary_bytes.is_some(), "{info:?}");
     assert_eq!(info.records, 1_999);
@@ -438,8 +448,10 @@ fn the_first_flush_of_enough_records_trains_a_dictionary_outside_transactions() 
     drop(db);
     let db = FluxDB::open(tmp.path()).unwrap();
     assert_eq!(all(&db, "c"), expected);
-    assert_eq!(db.count("c", &json!({"status": "active"})).unwrap(),
-        expected.iter().filter(|d| d["status"] == "active").count());
+    assert_eq!(
+        db.count("c", &json!({"status": "active"})).unwrap(),
+        expected.iter().filter(|d| d["status"] == "active").count()
+    );
     assert_eq!(db.get("c", "cust000005").unwrap(), None);
     assert_eq!(all(&db, "t").len(), 2_000);
     assert!(db.verify(None).unwrap().is_ok());
@@ -472,7 +484,10 @@ fn a_damaged_dictionary_section_is_an_error_naming_file_and_offset() {
     let bytes = std::fs::read(&path).unwrap();
     let section_end = 32 + 12 + dictionary;
     let mut damages: Vec<Vec<u8>> = Vec::new();
-    for at in (32..section_end).step_by(97).chain([32, 36, 40, 44, section_end - 1]) {
+    for at in (32..section_end)
+        .step_by(97)
+        .chain([32, 36, 40, 44, section_end - 1])
+    {
         let mut bad = bytes.clone();
         bad[at] ^= 0x24;
         damages.push(bad);
@@ -490,7 +505,9 @@ fn a_damaged_dictionary_section_is_an_error_naming_file_and_offset() {
             };
             match opened {
                 Err(Error::Corrupt {
-                    path: p, offset, reason,
+                    path: p,
+                    offset,
+                    reason,
                 }) => {
                     assert_eq!(p, path);
                     assert_eq!(offset, 32, "{reason}");

@@ -220,7 +220,11 @@ impl Layout {
 
     /// The records a file cut at `cut` holds.
     fn records_in_prefix(&self, cut: usize) -> usize {
-        let base = if self.base.1 as usize <= cut { self.base.0 } else { 0 };
+        let base = if self.base.1 as usize <= cut {
+            self.base.0
+        } else {
+            0
+        };
         base + self.ends.iter().filter(|&&e| e as usize <= cut).count() * 4
     }
 

@@ -244,7 +244,7 @@ impl DictionaryTrainer {
 
     /// Offers the next record's entry; keeps one in `every`.
     pub fn offer(&mut self, entry: &[u8]) {
-        let take = self.seen % self.every == 0;
+        let take = self.seen.is_multiple_of(self.every);
         self.seen += 1;
         if take && self.data.len() + entry.len() <= MAX_DICTIONARY_SAMPLE_BYTES {
             self.data.extend_from_slice(entry);
@@ -569,7 +569,9 @@ mod tests {
     /// Entries like a collection's: the same field names, a few words,
     /// numbers that vary.
     fn sample_entries(n: usize) -> Vec<Vec<u8>> {
-        let words = ["order", "shipped", "late", "refund", "thanks", "box", "today", "please"];
+        let words = [
+            "order", "shipped", "late", "refund", "thanks", "box", "today", "please",
+        ];
         let mut x = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
             x ^= x << 13;
@@ -629,7 +631,9 @@ mod tests {
         assert!(decoded.is_ok(), "{decoded:?}");
         assert_eq!(out, raw);
         assert!(
-            BlockDecompressor::new(c).decode(&with_dict, &mut out).is_err(),
+            BlockDecompressor::new(c)
+                .decode(&with_dict, &mut out)
+                .is_err(),
             "a block needs its dictionary"
         );
         // LZ4 has no dictionary: the setting is ignored.
@@ -637,7 +641,11 @@ mod tests {
         let pushed = BlockCompressor::with_dictionary(Compression::Lz4, Some(&dictionary))
             .and_then(|mut w| w.push_block(&raw, &mut lz4));
         assert!(pushed.is_ok());
-        assert!(BlockDecompressor::new(Compression::Lz4).decode(&lz4, &mut out).is_ok());
+        assert!(
+            BlockDecompressor::new(Compression::Lz4)
+                .decode(&lz4, &mut out)
+                .is_ok()
+        );
     }
 
     #[test]

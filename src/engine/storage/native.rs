@@ -877,7 +877,11 @@ mod tests {
             };
             let bytes = header.encode_with_dictionary(dictionary.as_ref());
             let decoded = FileHeader::decode_versioned(&bytes, path).map_err(|e| e.to_string());
-            assert_eq!(decoded, Ok((header.clone(), has_dictionary)), "{kind:?} {compression}");
+            assert_eq!(
+                decoded,
+                Ok((header.clone(), has_dictionary)),
+                "{kind:?} {compression}"
+            );
             let expected_len = if has_dictionary {
                 HEADER_LEN as usize + DICTIONARY_HEADER_LEN + 27
             } else {
