@@ -289,3 +289,234 @@ fn a_python_folder_is_never_compressed() {
         "the Python file is untouched"
     );
 }
+
+/// Records like a customer file: the same field names and a few repeated
+/// words in every record, which a zstd dictionary learns, with numbers and
+/// word choices that vary as real ones do.
+fn customers(n: u64, from: u64) -> Vec<Value> {
+    const WORDS: [&str; 16] = [
+        "order", "shipped", "late", "refund", "thanks", "box", "damaged", "today", "please",
+        "support", "delivery", "weekend", "customer", "payment", "received", "ticket",
+    ];
+    (from..from + n)
+        .map(|i| {
+            let mut x = (i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut next = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let words = 6 + next() % 8;
+            let note: Vec<&str> = (0..words).map(|_| WORDS[(next() % 16) as usize]).collect();
+            let status = ["active", "pending", "closed"][(next() % 3) as usize];
+            let city = ["Lyon", "Oslo", "Lima", "Perth"][(next() % 4) as usize];
+            json!({
+                "_id": format!("cust{i:06}"),
+                "name": format!("customer-{i:06}"),
+                "email": format!("customer{}@example.com", next() % 1_000_000),
+                "status": status,
+                "balance": (next() % 1_000_000) as f64 / 100.0,
+                "address": {"city": city, "zip": format!("{:05}", next() % 100_000)},
+                "note": note.join(" "),
+            })
+        })
+        .collect()
+}
+
+/// The format version of a collection file (3: with a dictionary).
+fn version_of(dir: &std::path::Path, collection: &str) -> u16 {
+    let bytes = std::fs::read(fdb_path(dir, collection)).unwrap();
+    u16::from_le_bytes([bytes[8], bytes[9]])
+}
+
+#[test]
+fn a_rewrite_trains_a_dictionary_that_every_later_operation_uses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection_with("c", &["status"], Compression::ZSTD)
+        .unwrap();
+    // Flushed in two steps, the first too small to train from: appends.
+    db.insert_many("c", customers(500, 0)).unwrap();
+    db.flush().unwrap();
+    db.insert_many("c", customers(2_500, 500)).unwrap();
+    db.flush().unwrap();
+    let appended = db.collection_info("c").unwrap();
+    assert_eq!(appended.dictionary_bytes, None, "appends train nothing");
+    assert_eq!(version_of(tmp.path(), "c"), 2);
+
+    db.compact("c").unwrap();
+    let trained = db.collection_info("c").unwrap();
+    let dictionary = trained.dictionary_bytes.expect("compaction trains one");
+    assert!(dictionary > 0 && dictionary <= 64 * 1024, "{dictionary}");
+    assert_eq!(version_of(tmp.path(), "c"), 3);
+    assert!(
+        trained.compression_ratio.unwrap() > appended.compression_ratio.unwrap() * 1.05,
+        "the dictionary pays: {appended:?} then {trained:?}"
+    );
+    assert!(trained.file_bytes < appended.file_bytes, "{trained:?}");
+
+    // Writes after the rewrite: appended blocks use the same dictionary.
+    db.update("c", "cust000010", &json!({"$set": {"note": "changed"}}))
+        .unwrap();
+    db.delete("c", "cust000011").unwrap();
+    db.insert_many("c", customers(500, 3_000)).unwrap();
+    db.flush().unwrap();
+    let expected = all(&db, "c");
+    assert_eq!(expected.len(), 3_499);
+    drop(db);
+
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    assert_eq!(all(&db, "c"), expected, "after reopening");
+    assert_eq!(
+        db.get("c", "cust000010").unwrap().unwrap()["note"],
+        "changed"
+    );
+    assert_eq!(
+        db.get("c", "cust003400").unwrap().unwrap()["name"],
+        "customer-003400"
+    );
+    assert_eq!(db.get("c", "cust000011").unwrap(), None);
+    assert_eq!(
+        db.count("c", &json!({"status": "closed"})).unwrap(),
+        expected.iter().filter(|d| d["status"] == "closed").count()
+    );
+    assert_eq!(
+        db.collection_info("c").unwrap().dictionary_bytes,
+        Some(dictionary)
+    );
+    assert!(db.verify(Some("c")).unwrap().is_ok());
+
+    // Each rewrite trains afresh; another codec drops the dictionary.
+    db.compact("c").unwrap();
+    assert_eq!(all(&db, "c"), expected, "after a second compaction");
+    assert!(db.collection_info("c").unwrap().dictionary_bytes.is_some());
+    for (codec, version) in [
+        (Compression::Lz4, 2),
+        (Compression::Zstd { level: 9 }, 3),
+        (Compression::None, 1),
+        (Compression::ZSTD, 3),
+    ] {
+        db.set_compression("c", codec).unwrap();
+        assert_eq!(version_of(tmp.path(), "c"), version, "{codec}");
+        let info = db.collection_info("c").unwrap();
+        assert_eq!(info.dictionary_bytes.is_some(), version == 3, "{codec}");
+        assert_eq!(all(&db, "c"), expected, "{codec}");
+    }
+
+    // A backup is written without the dictionary; import gives a version 2
+    // file with the same records, which the next compaction trains again.
+    let backup = tmp.path().join("c.backup");
+    assert!(db.export_collection("c", &backup).unwrap());
+    assert!(db.import_collection("copy", &backup).unwrap());
+    assert_eq!(all(&db, "copy"), expected);
+    assert_eq!(version_of(tmp.path(), "copy"), 2);
+    db.compact("copy").unwrap();
+    assert_eq!(version_of(tmp.path(), "copy"), 3);
+    assert_eq!(all(&db, "copy"), expected);
+}
+
+#[test]
+fn the_first_flush_of_enough_records_trains_a_dictionary_outside_transactions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection_with("c", &["status"], Compression::ZSTD)
+        .unwrap();
+    db.create_collection_with::<&str>("t", &[], Compression::ZSTD)
+        .unwrap();
+    db.insert_many("c", customers(2_000, 0)).unwrap();
+    db.delete("c", "cust000005").unwrap();
+    db.flush().unwrap();
+    assert_eq!(
+        version_of(tmp.path(), "c"),
+        3,
+        "the first flush wrote it whole"
+    );
+    let info = db.collection_info("c").unwrap();
+    assert!(info.dictionary_bytes.is_some(), "{info:?}");
+    assert_eq!(info.records, 1_999);
+    // A transaction's flush appends (its group must stay undoable).
+    db.begin_transaction().unwrap();
+    db.insert_many("t", customers(2_000, 0)).unwrap();
+    db.commit().unwrap();
+    assert_eq!(db.collection_info("t").unwrap().dictionary_bytes, None);
+    assert_eq!(version_of(tmp.path(), "t"), 2);
+    // Later flushes append with the dictionary.
+    db.insert_many("c", customers(10, 5_000)).unwrap();
+    db.flush().unwrap();
+    let expected = all(&db, "c");
+    drop(db);
+    let db = FluxDB::open(tmp.path()).unwrap();
+    assert_eq!(all(&db, "c"), expected);
+    assert_eq!(
+        db.count("c", &json!({"status": "active"})).unwrap(),
+        expected.iter().filter(|d| d["status"] == "active").count()
+    );
+    assert_eq!(db.get("c", "cust000005").unwrap(), None);
+    assert_eq!(all(&db, "t").len(), 2_000);
+    assert!(db.verify(None).unwrap().is_ok());
+}
+
+#[test]
+fn a_small_collection_is_rewritten_without_a_dictionary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection_with::<&str>("c", &[], Compression::ZSTD)
+        .unwrap();
+    db.insert_many("c", customers(200, 0)).unwrap();
+    db.compact("c").unwrap();
+    assert_eq!(db.collection_info("c").unwrap().dictionary_bytes, None);
+    assert_eq!(version_of(tmp.path(), "c"), 2);
+    assert_eq!(all(&db, "c").len(), 200);
+}
+
+#[test]
+fn a_damaged_dictionary_section_is_an_error_naming_file_and_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection_with::<&str>("c", &[], Compression::ZSTD)
+        .unwrap();
+    db.insert_many("c", customers(2_000, 0)).unwrap();
+    db.compact("c").unwrap();
+    let dictionary = db.collection_info("c").unwrap().dictionary_bytes.unwrap();
+    drop(db);
+    let path = fdb_path(tmp.path(), "c");
+    let bytes = std::fs::read(&path).unwrap();
+    let section_end = 32 + 12 + dictionary;
+    let mut damages: Vec<Vec<u8>> = Vec::new();
+    for at in (32..section_end)
+        .step_by(97)
+        .chain([32, 36, 40, 44, section_end - 1])
+    {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x24;
+        damages.push(bad);
+    }
+    for cut in [33, 44, 45, section_end - 1] {
+        damages.push(bytes[..cut].to_vec());
+    }
+    for bad in damages {
+        std::fs::write(&path, &bad).unwrap();
+        for read_only in [true, false] {
+            let opened = if read_only {
+                FluxDB::open_read_only(tmp.path())
+            } else {
+                FluxDB::open(tmp.path())
+            };
+            match opened {
+                Err(Error::Corrupt {
+                    path: p,
+                    offset,
+                    reason,
+                }) => {
+                    assert_eq!(p, path);
+                    assert_eq!(offset, 32, "{reason}");
+                    assert!(reason.contains("dictionary"), "{reason}");
+                }
+                Err(other) => panic!("expected Corrupt, got {other}"),
+                Ok(_) => panic!("a damaged dictionary went unnoticed"),
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), bad, "never cut or rewritten");
+        }
+    }
+}

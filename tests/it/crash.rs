@@ -19,6 +19,12 @@ const CHILD_ENV: &str = "FLUXDB_CRASH_CHILD_DIR";
 /// or two of them as `A,B`.
 const COMPRESSION_ENV: &str = "FLUXDB_CRASH_COMPRESSION";
 const ROUNDS: usize = 40;
+/// Set when the database also holds collection `c`, stored with zstd and a
+/// dictionary: every transaction updates one of its records, and every 25th
+/// is followed by a compaction of it (which trains its dictionary again).
+const DICTIONARY_ENV: &str = "FLUXDB_CRASH_DICTIONARY";
+/// Records of collection `c`: enough for a rewrite to train a dictionary.
+const DICTIONARY_RECORDS: usize = 1_500;
 
 /// Records that transaction `t` inserts into collection `a`.
 fn records_of(t: u64) -> u64 {
@@ -44,6 +50,7 @@ fn child_process_entry_point() {
         db.create_collection_with::<&str>(name, &[], compression)
             .expect("child creates its collections");
     }
+    let with_dictionary = std::env::var(DICTIONARY_ENV).is_ok();
     let mut next = db
         .find("a", &Find::all())
         .unwrap_or_default()
@@ -60,6 +67,9 @@ fn child_process_entry_point() {
                 json!({"t": t, "i": i, "pad": "x".repeat((t % 7 * 40) as usize)}),
             )
             .unwrap();
+        }
+        if with_dictionary {
+            db.update("c", "c0", &json!({"$set": {"t": t}})).unwrap();
         }
         if t % 2 == 0 {
             db.update("b", "counter", &json!({"next": t + 1}))
@@ -85,6 +95,9 @@ fn child_process_entry_point() {
         next = t + 1;
         if t % 25 == 24 {
             db.compact("a").unwrap();
+            if with_dictionary {
+                db.compact("c").unwrap();
+            }
         }
     }
 }
@@ -99,10 +112,39 @@ fn killed_writers_of_compressed_collections_never_lose_or_split_a_transaction() 
     kill_rounds("lz4,zstd:3");
 }
 
+#[test]
+fn killed_writers_of_a_collection_with_a_dictionary_never_lose_or_split_a_transaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    let mut db = FluxDB::open(&dir).unwrap();
+    db.create_collection_with::<&str>("c", &[], Compression::ZSTD)
+        .unwrap();
+    db.insert_many(
+        "c",
+        (0..DICTIONARY_RECORDS)
+            .map(|i| {
+                json!({"_id": format!("c{i}"), "name": format!("record {i}"), "group": i % 9,
+                       "note": format!("a note of {} words that repeat in every record", i * 31 % 97)})
+            })
+            .collect(),
+    )
+    .unwrap();
+    db.compact("c").unwrap();
+    assert!(db.collection_info("c").unwrap().dictionary_bytes.is_some());
+    drop(db);
+    kill_rounds_in(tmp, "zstd:3", true);
+}
+
 /// Starts and kills the child `ROUNDS` times, its collections stored as
 /// `storage` says, checking the database after each kill.
 fn kill_rounds(storage: &str) {
-    let tmp = tempfile::tempdir().unwrap();
+    kill_rounds_in(tempfile::tempdir().unwrap(), storage, false);
+}
+
+/// [`kill_rounds`] in the database folder `tmp/db`; `with_dictionary`: it
+/// holds collection `c` with a dictionary, which the child updates and
+/// compacts.
+fn kill_rounds_in(tmp: tempfile::TempDir, storage: &str, with_dictionary: bool) {
     let dir = tmp.path().join("db");
     let mut acked: Option<u64> = None;
     let mut survived: Option<u64> = None;
@@ -121,6 +163,7 @@ fn kill_rounds(storage: &str) {
             ])
             .env(CHILD_ENV, &dir)
             .env(COMPRESSION_ENV, storage)
+            .envs(with_dictionary.then_some((DICTIONARY_ENV, "1")))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -147,6 +190,9 @@ fn kill_rounds(storage: &str) {
         // one in flight when the kill came), on top of what was there.
         let newest_known = acked.max(survived);
         survived = check_consistent(&dir, acked, newest_known.map(|t| t + 1), round);
+        if with_dictionary {
+            check_dictionary_collection(&dir, survived, round);
+        }
     }
     let db = FluxDB::open_read_only(&dir).unwrap();
     let expected: Vec<Compression> = storage
@@ -165,6 +211,20 @@ fn kill_rounds(storage: &str) {
         acked.is_some_and(|t| t > 10),
         "the child committed too little to test anything: {acked:?}"
     );
+}
+
+/// Collection `c` after a kill: all its records, still with a dictionary,
+/// and its record `c0` updated by the newest transaction that survived.
+fn check_dictionary_collection(dir: &std::path::Path, last: Option<u64>, round: usize) {
+    let db = FluxDB::open_read_only(dir).unwrap();
+    let info = db.collection_info("c").unwrap();
+    assert_eq!(info.records, DICTIONARY_RECORDS, "round {round}");
+    assert!(info.dictionary_bytes.is_some(), "round {round}: {info:?}");
+    let all = db.find("c", &Find::all()).unwrap();
+    assert_eq!(all.len(), DICTIONARY_RECORDS, "round {round}");
+    assert_eq!(all[7]["name"], "record 7", "round {round}");
+    let c0 = db.get("c", "c0").unwrap().unwrap();
+    assert_eq!(c0.get("t").and_then(Value::as_u64), last, "round {round}");
 }
 
 /// Checks the database after a kill and returns the newest transaction in it.

@@ -133,57 +133,170 @@ fn a_flipped_bit_in_the_last_batch_drops_only_that_batch() {
     assert_eq!(db.recovery_report().len(), 1);
 }
 
-#[test]
-fn every_truncation_opens_to_a_prefix_of_whole_batches() {
-    for compression in STORAGES {
-        every_truncation_opens_to_a_prefix(compression);
+/// Records a rewrite trains a zstd dictionary from.
+const DICTIONARY_BASE: usize = 1_500;
+
+/// A zstd file with a dictionary: [`DICTIONARY_BASE`] records compacted
+/// (which trains it), then three flushes of 4 records. Returns the file's
+/// length after the compaction, after each flush, and where its batches
+/// start (after the dictionary section).
+fn three_batches_after_a_dictionary(dir: &std::path::Path) -> (u64, Vec<u64>, u64) {
+    let mut db = FluxDB::open(dir).unwrap();
+    db.create_collection_with::<&str>("t", &[], Compression::ZSTD)
+        .unwrap();
+    db.insert_many(
+        "t",
+        (0..DICTIONARY_BASE)
+            .map(|i| {
+                json!({"name": format!("name-{i}"), "group": i % 7, "kind": "base",
+                       "note": format!("record {} of the base written before the dictionary", i * 7919 % 1000)})
+            })
+            .collect(),
+    )
+    .unwrap();
+    db.compact("t").unwrap();
+    let dictionary = db.collection_info("t").unwrap().dictionary_bytes;
+    let data_start = 32 + 12 + dictionary.expect("the compaction trained a dictionary") as u64;
+    let base_end = std::fs::metadata(fdb_path(dir, "t")).unwrap().len();
+    let mut ends = Vec::new();
+    for batch in 0..3 {
+        db.insert_many(
+            "t",
+            (0..4).map(|i| json!({"batch": batch, "i": i})).collect(),
+        )
+        .unwrap();
+        db.flush().unwrap();
+        ends.push(std::fs::metadata(fdb_path(dir, "t")).unwrap().len());
+    }
+    (base_end, ends, data_start)
+}
+
+/// A file to damage: its bytes, and what a prefix of it must hold.
+struct Layout {
+    name: String,
+    bytes: Vec<u8>,
+    /// Records the first group holds, and the length that makes it whole.
+    base: (usize, u64),
+    /// Lengths after each later flush of 4 records.
+    ends: Vec<u64>,
+    /// Shorter files are refused (the header, a dictionary section).
+    opens_from: u64,
+}
+
+impl Layout {
+    fn of(storage: Option<Compression>) -> Layout {
+        let tmp = tempfile::tempdir().unwrap();
+        let (name, base, ends, opens_from) = match storage {
+            Some(compression) => {
+                let ends = three_batches_stored(tmp.path(), compression);
+                (compression.to_string(), (0, 0), ends, 32)
+            }
+            None => {
+                let (base_end, ends, data_start) = three_batches_after_a_dictionary(tmp.path());
+                (
+                    "zstd with a dictionary".to_owned(),
+                    (DICTIONARY_BASE, base_end),
+                    ends,
+                    data_start,
+                )
+            }
+        };
+        let bytes = std::fs::read(fdb_path(tmp.path(), "t")).unwrap();
+        Layout {
+            name,
+            bytes,
+            base,
+            ends,
+            opens_from,
+        }
+    }
+
+    /// Every layout: each codec, and zstd with a dictionary.
+    fn all() -> Vec<Layout> {
+        let mut layouts: Vec<Layout> = STORAGES.into_iter().map(|c| Layout::of(Some(c))).collect();
+        layouts.push(Layout::of(None));
+        layouts
+    }
+
+    /// The records a file cut at `cut` holds.
+    fn records_in_prefix(&self, cut: usize) -> usize {
+        let base = if self.base.1 as usize <= cut {
+            self.base.0
+        } else {
+            0
+        };
+        base + self.ends.iter().filter(|&&e| e as usize <= cut).count() * 4
+    }
+
+    /// Offsets to cut or damage: every one in small files; in the large
+    /// one every byte of the header, the dictionary and the first bytes
+    /// after it, every byte near a flush's end, and a stride elsewhere
+    /// (each step reopens the file).
+    fn offsets(&self) -> Vec<usize> {
+        let near_end = |at: usize| self.ends.iter().any(|&e| at.abs_diff(e as usize) < 40);
+        (0..=self.bytes.len())
+            .filter(|&at| {
+                self.bytes.len() < 4096
+                    || at < self.opens_from as usize + 64
+                    || near_end(at)
+                    || at % 13 == 0
+            })
+            .collect()
     }
 }
 
-fn every_truncation_opens_to_a_prefix(compression: Compression) {
+#[test]
+fn every_truncation_opens_to_a_prefix_of_whole_batches() {
+    for layout in Layout::all() {
+        every_truncation_opens_to_a_prefix(&layout);
+    }
+}
+
+fn every_truncation_opens_to_a_prefix(layout: &Layout) {
     let tmp = tempfile::tempdir().unwrap();
-    let source = tmp.path().join("source");
-    let ends = three_batches_stored(&source, compression);
-    let bytes = std::fs::read(fdb_path(&source, "t")).unwrap();
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).unwrap();
-    for cut in 0..=bytes.len() {
-        std::fs::write(fdb_path(&work, "t"), &bytes[..cut]).unwrap();
+    let name = &layout.name;
+    for cut in layout.offsets() {
+        std::fs::write(fdb_path(&work, "t"), &layout.bytes[..cut]).unwrap();
         match FluxDB::open_read_only(&work) {
             // An empty file is a fresh Python 0.1 collection.
             Ok(_) if cut == 0 => {}
             Ok(db) => {
                 let n = db.count("t", &json!({})).unwrap();
-                let whole = ends.iter().filter(|&&e| e as usize <= cut).count();
-                assert_eq!(n, whole * 4, "{compression}: cut at {cut}");
+                assert_eq!(n, layout.records_in_prefix(cut), "{name}: cut at {cut}");
                 assert_eq!(db.find("t", &Find::all()).unwrap().len(), n);
             }
-            // Shorter than the header: not a readable collection; the
-            // error must say so (and a 0-byte file is the Python format).
-            Err(e) => assert!(cut < 32, "{compression}: cut at {cut}: {e}"),
+            // Shorter than the header (or its dictionary): not a readable
+            // collection; the error must say so (and a 0-byte file is the
+            // Python format).
+            Err(e) => assert!(
+                (cut as u64) < layout.opens_from,
+                "{name}: cut at {cut}: {e}"
+            ),
         }
     }
 }
 
 #[test]
 fn every_flipped_byte_is_caught_by_a_checksum() {
-    for compression in STORAGES {
-        every_flipped_byte_is_caught(compression);
+    for layout in Layout::all() {
+        every_flipped_byte_is_caught(&layout);
     }
 }
 
-fn every_flipped_byte_is_caught(compression: Compression) {
+fn every_flipped_byte_is_caught(layout: &Layout) {
     let tmp = tempfile::tempdir().unwrap();
-    let source = tmp.path().join("source");
-    three_batches_stored(&source, compression);
-    let bytes = std::fs::read(fdb_path(&source, "t")).unwrap();
     let work = tmp.path().join("work");
     std::fs::create_dir(&work).unwrap();
+    let bytes = &layout.bytes;
+    let compression = &layout.name;
+    std::fs::write(fdb_path(&work, "t"), bytes).unwrap();
     let original = {
-        let db = FluxDB::open_read_only(&source).unwrap();
+        let db = FluxDB::open_read_only(&work).unwrap();
         db.find("t", &Find::all()).unwrap()
     };
-    for at in 0..bytes.len() {
+    for at in layout.offsets().into_iter().filter(|&at| at < bytes.len()) {
         let mut damaged = bytes.clone();
         damaged[at] ^= 0x5a;
         std::fs::write(fdb_path(&work, "t"), &damaged).unwrap();

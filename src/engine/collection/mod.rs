@@ -24,7 +24,8 @@ use crate::engine::Document;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::compress::{
-    BLOCK_HEADER_LEN, BlockBytes, BlockDecompressor, BlockHeader, Compression,
+    BLOCK_HEADER_LEN, BLOCK_TARGET, BlockBytes, BlockDecompressor, BlockHeader, Compression,
+    Dictionary, DictionaryTrainer, MIN_DICTIONARY_RECORDS,
 };
 use crate::engine::storage::durable::{self, ReplaceFailure, read_exact_at, write_all_at};
 use crate::engine::storage::mapped::MappedFile;
@@ -131,6 +132,11 @@ pub(crate) struct NativeCollection {
     compression: Compression,
     /// The file's blocks before and after compression: its ratio.
     blocks: BlockBytes,
+    /// The zstd dictionary every block of the file uses (FORMAT.md, B4),
+    /// read once when the file opens.
+    dictionary: Option<Dictionary>,
+    /// Where the batches start (after the header and any dictionary).
+    data_start: u64,
     /// Blocks that gets decompressed lately (compressed files only).
     block_cache: Mutex<BlockCache>,
 }
@@ -229,6 +235,8 @@ impl NativeCollection {
             read_only,
             compression: Compression::None,
             blocks: BlockBytes::default(),
+            dictionary: None,
+            data_start: HEADER_LEN,
             block_cache: Mutex::new(BlockCache::default()),
         };
         let file = collection.file.try_clone().at(path)?;
@@ -288,6 +296,8 @@ impl NativeCollection {
         collection.end = outcome.end;
         collection.compression = outcome.header.compression;
         collection.blocks = outcome.blocks;
+        collection.dictionary = outcome.dictionary;
+        collection.data_start = outcome.data_start;
         if outcome.dropped.is_some() && !read_only {
             collection.file.set_len(outcome.end).at(path)?;
             durable::sync_all(&collection.file).at(path)?;
@@ -321,12 +331,22 @@ impl NativeCollection {
             // Live entries take their share of the compressed blocks.
             on_disk_live = (on_disk_live as f64 / ratio) as u64;
         }
-        self.end.saturating_sub(HEADER_LEN + on_disk_live)
+        self.end.saturating_sub(self.data_start + on_disk_live)
     }
 
     /// How the file is stored.
     pub fn compression(&self) -> Compression {
         self.compression
+    }
+
+    /// Bytes of the file's zstd dictionary (`None`: it has none).
+    pub fn dictionary_len(&self) -> Option<usize> {
+        self.dictionary.as_ref().map(|d| d.bytes().len())
+    }
+
+    /// A decompressor for this file's blocks.
+    fn block_decompressor(&self) -> BlockDecompressor {
+        BlockDecompressor::with_dictionary(self.compression, self.dictionary.clone())
     }
 
     /// Bytes of the records before compression per byte in the file's
@@ -607,7 +627,7 @@ impl NativeCollection {
         native::read_block(&self.file, &self.path, block, self.end, &mut cache.framed)?;
         let decompressor = cache
             .decompressor
-            .get_or_insert_with(|| BlockDecompressor::new(self.compression));
+            .get_or_insert_with(|| self.block_decompressor());
         let mut raw = Vec::new();
         decompressor
             .decode(&cache.framed, &mut raw)
@@ -799,6 +819,9 @@ impl NativeCollection {
                 what: "writing".to_owned(),
             });
         }
+        if self.trains_on_this_flush(txn) {
+            return self.rewrite_with_pending(self.compression);
+        }
         let records_len = self.pending.len();
         if self.meta_pending {
             let meta = encode_meta(&self.indexed_fields)?;
@@ -820,8 +843,14 @@ impl NativeCollection {
         out.reserve(self.pending.len() + 64);
         // In a compressed file: each pending offset with its block place.
         let mut in_blocks: Vec<(usize, Place)> = Vec::new();
-        let mut writer =
-            GroupWriter::with_compression(out, self.end, txn, self.compression).at(&self.path)?;
+        let mut writer = GroupWriter::with_dictionary(
+            out,
+            self.end,
+            txn,
+            self.compression,
+            self.dictionary.as_ref(),
+        )
+        .at(&self.path)?;
         writer
             .push_all(&self.pending, |at, place| match place {
                 Place::File(file_offset) => {
@@ -896,25 +925,53 @@ impl NativeCollection {
 
     fn rewrite(&mut self, compression: Compression) -> Result<()> {
         self.flush(0)?;
-        let header = initial_file(
+        self.rewrite_with_pending(compression)
+    }
+
+    /// True for the first flush of a zstd collection without a dictionary
+    /// that brings enough records to train one: the file holds less than a
+    /// block of entries, so writing it whole (with the dictionary, as
+    /// compaction does) costs about what appending would. Not inside a
+    /// transaction (its group must stay tagged and undoable).
+    fn trains_on_this_flush(&self, txn: u64) -> bool {
+        txn == 0
+            && self.savepoints.is_empty()
+            && matches!(self.compression, Compression::Zstd { .. })
+            && self.dictionary.is_none()
+            && self.blocks.raw < BLOCK_TARGET as u64
+            && self.pending_slots.len() >= MIN_DICTIONARY_RECORDS
+    }
+
+    /// Writes the live records, pending or stored, as a new file stored
+    /// with `compression` (with a trained dictionary for zstd) and
+    /// switches to it; nothing is pending afterwards.
+    fn rewrite_with_pending(&mut self, compression: Compression) -> Result<()> {
+        let dictionary = self.train_dictionary(compression)?;
+        let header = initial_file_with_dictionary(
             self.codec.name(),
             FileKind::Collection,
             &self.indexed_fields,
             compression,
+            dictionary.as_ref(),
         )?;
         // No view of the old file stays open while it is replaced (Windows
         // refuses to replace a mapped file).
         self.mapped = OnceCell::new();
         let replaced = durable::replace_file_reporting(&self.path, |out| {
             out.write_all(&header).at(&self.path)?;
-            let mut group = GroupWriter::with_compression(out, header.len() as u64, 0, compression)
-                .at(&self.path)?;
+            let mut group = GroupWriter::with_dictionary(
+                out,
+                header.len() as u64,
+                0,
+                compression,
+                dictionary.as_ref(),
+            )
+            .at(&self.path)?;
             let mut relocated = Vec::with_capacity(self.records.len());
             let mut scan = self.scan();
+            // Every live record, stored or still pending (a first flush
+            // that trains a dictionary writes the file whole).
             for (slot, record) in self.records.iter() {
-                if record.loc.place().is_none() {
-                    continue;
-                }
                 let entry = scan.entry_bytes(record.loc)?;
                 let place = group.push(entry).at(&self.path)?;
                 relocated.push((slot, Loc::stored(place, record.loc.len())));
@@ -944,9 +1001,18 @@ impl NativeCollection {
         self.end = end;
         self.compression = compression;
         self.blocks = blocks;
+        self.data_start = dictionary.as_ref().map_or(HEADER_LEN, |d| {
+            HEADER_LEN + (native::DICTIONARY_HEADER_LEN + d.bytes().len()) as u64
+        });
+        self.dictionary = dictionary;
         for (slot, loc) in relocated {
             self.records.set_loc(slot, loc);
         }
+        // Every live record is in the new file, the index definitions in
+        // its meta entry.
+        self.pending.clear();
+        self.pending_slots.clear();
+        self.meta_pending = false;
         if let Some(renumbered) = self.records.close_holes()
             && let Some(indexes) = self.indexes.get_mut()
         {
@@ -958,6 +1024,24 @@ impl NativeCollection {
             });
         }
         Ok(())
+    }
+
+    /// A dictionary trained from an even sample of the live records, for a
+    /// rewrite stored with zstd; `None` for another codec, too few records,
+    /// or a trainer that fails (the file is then written without one).
+    fn train_dictionary(&self, compression: Compression) -> Result<Option<Dictionary>> {
+        if !matches!(compression, Compression::Zstd { .. }) {
+            return Ok(None);
+        }
+        let Some(mut trainer) = DictionaryTrainer::for_records(self.records.len(), self.live_bytes)
+        else {
+            return Ok(None);
+        };
+        let mut scan = self.scan();
+        for (_, record) in self.records.iter() {
+            trainer.offer(scan.entry_bytes(record.loc)?);
+        }
+        Ok(trainer.train())
     }
 
     /// Calls `f` with the checked bytes of each live record's entry, in
@@ -994,18 +1078,31 @@ pub(crate) fn initial_file(
     indexed_fields: &[String],
     compression: Compression,
 ) -> Result<Vec<u8>> {
+    initial_file_with_dictionary(codec, kind, indexed_fields, compression, None)
+}
+
+/// Like [`initial_file`], with a dictionary section after the header (a
+/// zstd collection file) and the Meta entry compressed with it.
+fn initial_file_with_dictionary(
+    codec: &str,
+    kind: FileKind,
+    indexed_fields: &[String],
+    compression: Compression,
+    dictionary: Option<&Dictionary>,
+) -> Result<Vec<u8>> {
     let header = FileHeader {
         kind,
         compression,
         codec: codec.to_owned(),
     };
-    let out = header.encode().to_vec();
+    let out = header.encode_with_dictionary(dictionary);
     let meta = encode_meta(indexed_fields)?;
     let mut entry = Vec::new();
     native::push_entry(&mut entry, EntryKind::Meta, "", &meta)?;
     let encoding = |e: std::io::Error| Error::RecordEncoding(format!("a new file: {e}"));
     let at = out.len() as u64;
-    let mut group = GroupWriter::with_compression(out, at, 0, compression).map_err(encoding)?;
+    let mut group =
+        GroupWriter::with_dictionary(out, at, 0, compression, dictionary).map_err(encoding)?;
     group.push(&entry).map_err(encoding)?;
     Ok(group.finish().map_err(encoding)?.0)
 }
@@ -1087,7 +1184,7 @@ impl Scan<'_> {
         }
         let at = self.load(block, total as u32)?;
         self.decompressor
-            .get_or_insert_with(|| BlockDecompressor::new(c.compression))
+            .get_or_insert_with(|| c.block_decompressor())
             .decode(&self.window[at..at + total], &mut self.block)
             .map_err(corrupt)?;
         self.block_at = Some(block);
@@ -1342,6 +1439,10 @@ impl CollectionStore for NativeCollection {
 
     fn compression_ratio(&self) -> Option<f64> {
         NativeCollection::compression_ratio(self)
+    }
+
+    fn dictionary_len(&self) -> Option<usize> {
+        NativeCollection::dictionary_len(self)
     }
 
     fn set_compression(&mut self, compression: Compression) -> Result<()> {

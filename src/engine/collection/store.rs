@@ -105,6 +105,10 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn compression_ratio(&self) -> Option<f64> {
         None
     }
+    /// Bytes of the zstd dictionary the file's blocks use (`None`: none).
+    fn dictionary_len(&self) -> Option<usize> {
+        None
+    }
     /// Rewrites the file stored with `compression` (as compaction does).
     /// This default is for formats that cannot compress: only `None` is
     /// accepted, and it changes nothing.

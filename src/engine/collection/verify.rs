@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::engine::collection::{CollectionMeta, CollectionStore, NativeCollection};
 use crate::engine::database::StorageFormat;
 use crate::engine::index::{FieldIndex, IndexSet};
-use crate::engine::storage::compress::{BlockDecompressor, BlockHeader};
+use crate::engine::storage::compress::BlockHeader;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, ScanEvent};
 use crate::engine::storage::txlog::TxLog;
@@ -264,7 +264,7 @@ impl NativeCollection {
     /// Reports each block of a damaged batch payload that fails its own
     /// checks, as far as the block lengths still lead.
     fn locate_damaged_blocks(&self, payload: &[u8], payload_at: u64, check: &mut CollectionCheck) {
-        let mut decompressor = BlockDecompressor::new(self.compression());
+        let mut decompressor = self.block_decompressor();
         let mut raw = Vec::new();
         let mut at = 0;
         while at < payload.len() {

@@ -71,6 +71,9 @@ pub struct CollectionInfo {
     /// Bytes of records before compression per byte stored, over the
     /// file's blocks (`None` when uncompressed or still empty).
     pub compression_ratio: Option<f64>,
+    /// Bytes of the zstd dictionary trained for the file by its last
+    /// rewrite (`None`: its blocks use none).
+    pub dictionary_bytes: Option<usize>,
 }
 
 /// Something recovery did while opening: a torn tail it dropped.
@@ -304,6 +307,7 @@ impl FluxDB {
                 indexed_fields: c.indexed_fields().to_vec(),
                 compression: c.compression(),
                 compression_ratio: c.compression_ratio(),
+                dictionary_bytes: c.dictionary_len(),
             }),
         }
     }

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -21,6 +22,26 @@ pub const BLOCK_HEADER_LEN: usize = 12;
 pub const MAX_ENTRY_START_IN_BLOCK: usize = u16::MAX as usize;
 /// Largest block a reader accepts: one entry may be as large as a batch.
 pub const MAX_BLOCK_RAW_LEN: usize = 1 << 30;
+
+/// Largest dictionary a rewrite trains: blocks are 16 KiB, so a larger one
+/// mostly holds strings no block uses.
+pub const DICTIONARY_CAPACITY: usize = 64 * 1024;
+/// A dictionary takes at most this share of the records it is trained for
+/// (1/`DICTIONARY_SHARE`), so it never costs a small file more than it saves.
+pub const DICTIONARY_SHARE: u64 = 100;
+/// zstd's trainer refuses to make a smaller dictionary.
+const MIN_DICTIONARY_CAPACITY: usize = 1024;
+/// Largest dictionary a reader accepts (a damaged length must not make it
+/// allocate much).
+pub const MAX_DICTIONARY_LEN: usize = 1 << 20;
+/// A rewrite trains a dictionary only from at least this many records:
+/// fewer are too few samples for zstd's trainer, and too little data to
+/// pay for the dictionary's own bytes in the file.
+pub const MIN_DICTIONARY_RECORDS: usize = 1_000;
+/// At most this many bytes of records are sampled (evenly over the
+/// collection) to train a dictionary: zstd advises about 100 times the
+/// dictionary's size, and training time grows with it.
+pub const MAX_DICTIONARY_SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 
 pub const ZSTD_DEFAULT_LEVEL: i32 = 3;
 pub const ZSTD_MAX_LEVEL: i32 = 22;
@@ -153,6 +174,94 @@ impl BlockBytes {
     }
 }
 
+/// A zstd dictionary trained from a collection's records and stored in its
+/// file (FORMAT.md, invariant B4): cheap to clone, shared by every reader
+/// of the open collection.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Dictionary(Arc<[u8]>);
+
+impl fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Dictionary({} bytes)", self.0.len())
+    }
+}
+
+impl Dictionary {
+    /// Dictionary bytes read from a file; the error says why zstd refuses
+    /// them (so a damaged one is reported when the file opens, not at the
+    /// first read of a block).
+    pub fn from_stored(bytes: &[u8]) -> std::result::Result<Dictionary, String> {
+        if bytes.is_empty() || bytes.len() > MAX_DICTIONARY_LEN {
+            return Err(format!(
+                "a dictionary of {} bytes (1 to {MAX_DICTIONARY_LEN})",
+                bytes.len()
+            ));
+        }
+        zstd::bulk::Decompressor::with_dictionary(bytes)
+            .map_err(|e| format!("zstd refuses the dictionary: {e}"))?;
+        Ok(Dictionary(bytes.into()))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Gathers an even sample of a collection's entries and trains a dictionary
+/// from them. Training is an optimisation: too few samples, or a trainer
+/// that fails, give no dictionary, and the file is written without one.
+#[derive(Debug)]
+pub struct DictionaryTrainer {
+    /// Take one record in `every`.
+    every: usize,
+    /// Largest dictionary to train.
+    capacity: usize,
+    seen: usize,
+    data: Vec<u8>,
+    sizes: Vec<usize>,
+}
+
+impl DictionaryTrainer {
+    /// A trainer for `records` records of `bytes` bytes in all; `None` when
+    /// they are too few to train from.
+    pub fn for_records(records: usize, bytes: u64) -> Option<DictionaryTrainer> {
+        if records < MIN_DICTIONARY_RECORDS {
+            return None;
+        }
+        let every = bytes.div_ceil(MAX_DICTIONARY_SAMPLE_BYTES as u64).max(1) as usize;
+        let capacity = (bytes / DICTIONARY_SHARE) as usize;
+        if capacity < MIN_DICTIONARY_CAPACITY {
+            return None;
+        }
+        Some(DictionaryTrainer {
+            every,
+            capacity: capacity.min(DICTIONARY_CAPACITY),
+            seen: 0,
+            data: Vec::with_capacity(MAX_DICTIONARY_SAMPLE_BYTES.min(bytes as usize) + 4096),
+            sizes: Vec::new(),
+        })
+    }
+
+    /// Offers the next record's entry; keeps one in `every`.
+    pub fn offer(&mut self, entry: &[u8]) {
+        let take = self.seen.is_multiple_of(self.every);
+        self.seen += 1;
+        if take && self.data.len() + entry.len() <= MAX_DICTIONARY_SAMPLE_BYTES {
+            self.data.extend_from_slice(entry);
+            self.sizes.push(entry.len());
+        }
+    }
+
+    /// The trained dictionary, or `None` if zstd could not train one.
+    pub fn train(self) -> Option<Dictionary> {
+        if self.sizes.len() < MIN_DICTIONARY_RECORDS / 2 {
+            return None;
+        }
+        let trained = zstd::dict::from_continuous(&self.data, &self.sizes, self.capacity).ok()?;
+        Dictionary::from_stored(&trained).ok()
+    }
+}
+
 /// Compresses blocks, keeping the codec's context between them.
 pub struct BlockCompressor {
     compression: Compression,
@@ -170,9 +279,25 @@ impl fmt::Debug for BlockCompressor {
 
 impl BlockCompressor {
     pub fn new(compression: Compression) -> std::io::Result<BlockCompressor> {
-        let zstd = match compression {
-            Compression::Zstd { level } => Some(zstd::bulk::Compressor::new(level)?),
-            Compression::None | Compression::Lz4 => None,
+        Self::with_dictionary(compression, None)
+    }
+
+    /// A compressor for a file with a dictionary (zstd only; another codec
+    /// ignores it).
+    pub fn with_dictionary(
+        compression: Compression,
+        dictionary: Option<&Dictionary>,
+    ) -> std::io::Result<BlockCompressor> {
+        let zstd = match (compression, dictionary) {
+            (Compression::Zstd { level }, None) => Some(zstd::bulk::Compressor::new(level)?),
+            (Compression::Zstd { level }, Some(dictionary)) => {
+                let mut zstd = zstd::bulk::Compressor::with_dictionary(level, dictionary.bytes())?;
+                // The file holds one dictionary: its id in every frame
+                // would be 4 bytes a block for nothing.
+                zstd.set_parameter(zstd::zstd_safe::CParameter::DictIdFlag(false))?;
+                Some(zstd)
+            }
+            (Compression::None | Compression::Lz4, _) => None,
         };
         Ok(BlockCompressor {
             compression,
@@ -269,6 +394,7 @@ impl BlockHeader {
 /// Decompresses blocks, keeping the codec's context between them.
 pub struct BlockDecompressor {
     compression: Compression,
+    dictionary: Option<Dictionary>,
     zstd: Option<zstd::bulk::Decompressor<'static>>,
 }
 
@@ -282,8 +408,18 @@ impl fmt::Debug for BlockDecompressor {
 
 impl BlockDecompressor {
     pub fn new(compression: Compression) -> BlockDecompressor {
+        Self::with_dictionary(compression, None)
+    }
+
+    /// A decompressor for a file with a dictionary: zstd digests it once,
+    /// when the first block is decompressed.
+    pub fn with_dictionary(
+        compression: Compression,
+        dictionary: Option<Dictionary>,
+    ) -> BlockDecompressor {
         BlockDecompressor {
             compression,
+            dictionary,
             zstd: None,
         }
     }
@@ -315,10 +451,16 @@ impl BlockDecompressor {
             Compression::Zstd { .. } => {
                 let zstd = match &mut self.zstd {
                     Some(zstd) => zstd,
-                    None => self.zstd.insert(
-                        zstd::bulk::Decompressor::new()
-                            .map_err(|e| format!("zstd cannot start: {e}"))?,
-                    ),
+                    None => {
+                        let started = match &self.dictionary {
+                            Some(dictionary) => {
+                                zstd::bulk::Decompressor::with_dictionary(dictionary.bytes())
+                            }
+                            None => zstd::bulk::Decompressor::new(),
+                        };
+                        self.zstd
+                            .insert(started.map_err(|e| format!("zstd cannot start: {e}"))?)
+                    }
                 };
                 raw.reserve(header.raw_len);
                 zstd.decompress_to_buffer(stored, raw)
@@ -422,5 +564,113 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Entries like a collection's: the same field names, a few words,
+    /// numbers that vary.
+    fn sample_entries(n: usize) -> Vec<Vec<u8>> {
+        let words = [
+            "order", "shipped", "late", "refund", "thanks", "box", "today", "please",
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as usize
+        };
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"name\":\"customer-{i:06}\",\"status\":\"{}\",\"note\":\"{} {} {} {}\",\"zip\":\"{:05}\",\"balance\":{}}}",
+                    ["active", "closed", "pending"][next() % 3],
+                    words[next() % 8],
+                    words[next() % 8],
+                    words[next() % 8],
+                    words[next() % 8],
+                    next() % 100_000,
+                    next() % 1_000_000
+                )
+                .into_bytes()
+            })
+            .collect()
+    }
+
+    fn trained(entries: &[Vec<u8>]) -> Option<Dictionary> {
+        let bytes = entries.iter().map(|e| e.len() as u64).sum();
+        let mut trainer = DictionaryTrainer::for_records(entries.len(), bytes)?;
+        for entry in entries {
+            trainer.offer(entry);
+        }
+        trainer.train()
+    }
+
+    #[test]
+    fn a_trained_dictionary_shrinks_a_block_and_only_it_decodes_the_block() {
+        let entries = sample_entries(5_000);
+        let dictionary = trained(&entries).expect("enough samples to train");
+        assert!(dictionary.bytes().len() <= DICTIONARY_CAPACITY);
+        let raw: Vec<u8> = entries[100..300].concat();
+        let mut plain = Vec::new();
+        let mut with_dict = Vec::new();
+        let c = Compression::ZSTD;
+        let pushed = BlockCompressor::new(c)
+            .and_then(|mut w| w.push_block(&raw, &mut plain))
+            .and_then(|_| BlockCompressor::with_dictionary(c, Some(&dictionary)))
+            .and_then(|mut w| w.push_block(&raw, &mut with_dict));
+        assert!(pushed.is_ok());
+        assert!(
+            with_dict.len() < plain.len(),
+            "{} bytes with the dictionary, {} without",
+            with_dict.len(),
+            plain.len()
+        );
+        let mut out = Vec::new();
+        let decoded = BlockDecompressor::with_dictionary(c, Some(dictionary.clone()))
+            .decode(&with_dict, &mut out);
+        assert!(decoded.is_ok(), "{decoded:?}");
+        assert_eq!(out, raw);
+        assert!(
+            BlockDecompressor::new(c)
+                .decode(&with_dict, &mut out)
+                .is_err(),
+            "a block needs its dictionary"
+        );
+        // LZ4 has no dictionary: the setting is ignored.
+        let mut lz4 = Vec::new();
+        let pushed = BlockCompressor::with_dictionary(Compression::Lz4, Some(&dictionary))
+            .and_then(|mut w| w.push_block(&raw, &mut lz4));
+        assert!(pushed.is_ok());
+        assert!(
+            BlockDecompressor::new(Compression::Lz4)
+                .decode(&lz4, &mut out)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn too_few_records_train_no_dictionary() {
+        let entries = sample_entries(MIN_DICTIONARY_RECORDS - 1);
+        assert!(trained(&entries).is_none());
+        assert!(DictionaryTrainer::for_records(10, 1 << 30).is_none());
+    }
+
+    #[test]
+    fn a_trainer_samples_evenly_and_at_most_its_budget() {
+        let bytes = 10 * MAX_DICTIONARY_SAMPLE_BYTES as u64;
+        let mut trainer = DictionaryTrainer::for_records(100_000, bytes).expect("trainer");
+        let entry = vec![7u8; (bytes / 100_000) as usize];
+        for _ in 0..100_000 {
+            trainer.offer(&entry);
+        }
+        assert_eq!(trainer.every, 10);
+        assert_eq!(trainer.sizes.len(), 10_000);
+        assert!(trainer.data.len() <= MAX_DICTIONARY_SAMPLE_BYTES);
+    }
+
+    #[test]
+    fn stored_dictionaries_outside_the_limits_are_refused() {
+        assert!(Dictionary::from_stored(&[]).is_err());
+        assert!(Dictionary::from_stored(&vec![1u8; MAX_DICTIONARY_LEN + 1]).is_err());
     }
 }
