@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{CancelToken, Format};
 use crate::engine::Document;
+use crate::engine::storage::to_json;
 use crate::error::{Error, IoContext, Result};
 
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
@@ -32,6 +33,8 @@ pub struct DocumentWriter<W: Write> {
     path: PathBuf,
     cancel: Option<CancelToken>,
     records: u64,
+    /// Reused for the text of records written from their encoding.
+    line: Vec<u8>,
 }
 
 enum Sink<W: Write> {
@@ -81,6 +84,7 @@ impl<W: Write> DocumentWriter<W> {
             path,
             cancel: None,
             records: 0,
+            line: Vec::new(),
         })
     }
 
@@ -117,6 +121,35 @@ impl<W: Write> DocumentWriter<W> {
         }
         self.records += 1;
         Ok(())
+    }
+
+    /// Writes a record stored with [`BinaryCodec`](crate::engine::storage::BinaryCodec)
+    /// (`data`, without its `_id`) as [`write`](Self::write) writes its
+    /// decoded document, straight from the bytes. `Ok(false)`, with nothing
+    /// written, when that needs the document: for CSV, and for a record the
+    /// fast path declines (then `write` its decoded document, which gives
+    /// the same text or the decoding error).
+    pub fn write_binary_record(&mut self, id: &str, data: &[u8]) -> Result<bool> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        let (out, separator, terminator): (_, &[u8], &[u8]) = match &mut self.sink {
+            Sink::Json { out, first } => (out, if *first { &b""[..] } else { b",\n" }, b""),
+            Sink::JsonLines { out } => (out, &b""[..], b"\n"),
+            Sink::Csv(_) => return Ok(false),
+        };
+        self.line.clear();
+        self.line.extend_from_slice(separator);
+        if !to_json::record_to_json(id, data, &mut self.line) {
+            return Ok(false);
+        }
+        self.line.extend_from_slice(terminator);
+        out.write_all(&self.line).at(&self.path)?;
+        if let Sink::Json { first, .. } = &mut self.sink {
+            *first = false;
+        }
+        self.records += 1;
+        Ok(true)
     }
 
     /// Documents written so far.
@@ -426,6 +459,36 @@ mod tests {
             )?,
             "a\n\"\"\n"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn binary_records_are_written_as_their_documents_are() -> Result<()> {
+        use crate::engine::storage::{BinaryCodec, RecordCodec};
+        let docs = [
+            doc(json!({"_id": "a", "n": 1, "f": 2.0, "s": "é\n\"", "o": {"k": [1, null]}})),
+            doc(json!({"_id": "b"})),
+            doc(json!({"_id": "c\u{1}", "big": u64::MAX, "neg": -0.0, "tiny": 1e-300})),
+        ];
+        for format in [Format::Json, Format::JsonLines] {
+            let mut writer = DocumentWriter::new(Vec::new(), format, None)?;
+            for doc in &docs {
+                let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default();
+                let mut data = Vec::new();
+                BinaryCodec.encode(doc, &mut data)?;
+                assert!(writer.write_binary_record(id, &data)?, "{format}");
+            }
+            assert_eq!(writer.records_written(), 3);
+            let from_bytes = String::from_utf8_lossy(&writer.finish()?).into_owned();
+            assert_eq!(from_bytes, written(format, None, &docs)?, "{format}");
+        }
+        // CSV needs the document, and so does a record the fast path declines.
+        let mut csv = DocumentWriter::new(Vec::new(), Format::Csv, None)?;
+        assert!(!csv.write_binary_record("a", &[0])?);
+        let mut lines = DocumentWriter::new(Vec::new(), Format::JsonLines, None)?;
+        assert!(!lines.write_binary_record("a", &[1, 1, b'a', 99])?);
+        assert_eq!(lines.records_written(), 0);
+        assert!(lines.finish()?.is_empty());
         Ok(())
     }
 
