@@ -126,9 +126,10 @@ impl<W: Write> DocumentWriter<W> {
     /// Writes a record stored with [`BinaryCodec`](crate::engine::storage::BinaryCodec)
     /// (`data`, without its `_id`) as [`write`](Self::write) writes its
     /// decoded document, straight from the bytes. `Ok(false)`, with nothing
-    /// written, when that needs the document: for CSV, and for a record the
-    /// fast path declines (then `write` its decoded document, which gives
-    /// the same text or the decoding error).
+    /// written, when that needs the document: a CSV without its header yet,
+    /// a CSV record whose fields are out of the columns' order, or a record
+    /// the fast path declines (then `write` its decoded document, which
+    /// gives the same text or the usual error).
     pub fn write_binary_record(&mut self, id: &str, data: &[u8]) -> Result<bool> {
         if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
             return Err(Error::Cancelled);
@@ -136,7 +137,11 @@ impl<W: Write> DocumentWriter<W> {
         let (out, separator, terminator): (_, &[u8], &[u8]) = match &mut self.sink {
             Sink::Json { out, first } => (out, if *first { &b""[..] } else { b",\n" }, b""),
             Sink::JsonLines { out } => (out, &b""[..], b"\n"),
-            Sink::Csv(_) => return Ok(false),
+            Sink::Csv(sink) => {
+                let written = sink.write_binary(id, data, &self.path)?;
+                self.records += u64::from(written);
+                return Ok(written);
+            }
         };
         self.line.clear();
         self.line.extend_from_slice(separator);
@@ -211,6 +216,8 @@ struct CsvSink<W: Write> {
     fields: Option<Vec<String>>,
     /// Reused for cells written as JSON text.
     cell: Vec<u8>,
+    /// Where each cell of a record written from its encoding ends in `cell`.
+    cell_ends: Vec<usize>,
 }
 
 impl<W: Write> CsvSink<W> {
@@ -222,6 +229,7 @@ impl<W: Write> CsvSink<W> {
             out,
             fields: None,
             cell: Vec::new(),
+            cell_ends: Vec::new(),
         };
         if let Some(fields) = fields {
             sink.start(fields, path)?;
@@ -241,7 +249,9 @@ impl<W: Write> CsvSink<W> {
         if self.fields.is_none() {
             self.start(csv_header([doc]), path)?;
         }
-        let CsvSink { out, fields, cell } = self;
+        let CsvSink {
+            out, fields, cell, ..
+        } = self;
         let fields = fields.as_deref().unwrap_or_default();
         // Documents usually have the header's fields in the header's order:
         // walk both together and hash-look-up only the fields out of step.
@@ -288,6 +298,30 @@ impl<W: Write> CsvSink<W> {
         }
         out.write_record(None::<&[u8]>)
             .map_err(|e| csv_error(e, path))
+    }
+
+    /// A record from its `BinaryCodec` encoding: see
+    /// [`DocumentWriter::write_binary_record`].
+    fn write_binary(&mut self, id: &str, data: &[u8], path: &Path) -> Result<bool> {
+        let Some(fields) = &self.fields else {
+            return Ok(false);
+        };
+        self.cell.clear();
+        self.cell_ends.clear();
+        if !to_json::record_cells(id, data, fields, &mut self.cell, &mut self.cell_ends) {
+            return Ok(false);
+        }
+        let mut start = 0;
+        for &end in &self.cell_ends {
+            self.out
+                .write_field(&self.cell[start..end])
+                .map_err(|e| csv_error(e, path))?;
+            start = end;
+        }
+        self.out
+            .write_record(None::<&[u8]>)
+            .map_err(|e| csv_error(e, path))?;
+        Ok(true)
     }
 
     fn finish(mut self, path: &Path) -> Result<W> {

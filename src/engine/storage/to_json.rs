@@ -49,6 +49,36 @@ pub(crate) fn record_to_json(id: &str, data: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Appends the CSV cells of the record `id` stored as `data` (its
+/// `BinaryCodec` encoding) for the columns `fields` to `cells`, one after
+/// another, pushing where each ends to `ends`: what a CSV export writes for
+/// the decoded document (text as it is, null and missing fields empty,
+/// anything else as its compact JSON text). False (with `cells` and `ends`
+/// unchanged) when the fast path declines: the record's fields are not in
+/// the columns' order, or are not all columns, or it declines the record as
+/// [`record_to_json`] does.
+pub(crate) fn record_cells(
+    id: &str,
+    data: &[u8],
+    fields: &[String],
+    cells: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> bool {
+    let (start, ends_start) = (cells.len(), ends.len());
+    let mut writer = JsonWriter {
+        bytes: data,
+        pos: 0,
+        out: &mut *cells,
+        keys: Vec::new(),
+    };
+    if writer.cells(id, fields, ends).is_none() {
+        cells.truncate(start);
+        ends.truncate(ends_start);
+        return false;
+    }
+    true
+}
+
 /// Reads encoded values and writes their JSON text. Every method returns
 /// `None` to decline (bad bytes, or text serde_json would write otherwise).
 struct JsonWriter<'a, 'o> {
@@ -81,9 +111,23 @@ impl<'a> JsonWriter<'a, '_> {
     /// object's keys begin in `self.keys`, `wide` the set of them instead
     /// for an object with many keys.
     fn key(&mut self, level_start: usize, wide: &mut Option<HashSet<&'a [u8]>>) -> Option<()> {
+        let key = self.fresh_key(level_start, wide)?;
+        // Checked UTF-8 by `fresh_key`.
+        write_str(self.out, std::str::from_utf8(key).ok()?);
+        self.out.push(b':');
+        Some(())
+    }
+
+    /// Reads the next key: `None` when it is not UTF-8 or repeats one of
+    /// its object's (see [`key`](Self::key)).
+    fn fresh_key(
+        &mut self,
+        level_start: usize,
+        wide: &mut Option<HashSet<&'a [u8]>>,
+    ) -> Option<&'a [u8]> {
         let len = self.length()?;
         let key = self.take(len)?;
-        let text = std::str::from_utf8(key).ok()?;
+        std::str::from_utf8(key).ok()?;
         let fresh = match wide {
             Some(set) => set.insert(key),
             None => {
@@ -92,11 +136,52 @@ impl<'a> JsonWriter<'a, '_> {
                 fresh
             }
         };
-        if !fresh {
+        fresh.then_some(key)
+    }
+
+    /// The cells of a record for the CSV columns `fields`; see [`record_cells`].
+    fn cells(&mut self, id: &str, fields: &[String], ends: &mut Vec<usize>) -> Option<()> {
+        if !fields.iter().any(|field| field == "_id") {
             return None;
         }
-        write_str(self.out, text);
-        self.out.push(b':');
+        let mut unread = self.varint()?;
+        self.keys.push(b"_id");
+        let mut wide = Self::key_set(unread, &self.keys);
+        // The record's next field, read but not yet placed in a column.
+        let mut next: Option<&[u8]> = None;
+        for field in fields {
+            if field == "_id" {
+                self.out.extend_from_slice(id.as_bytes());
+            } else {
+                if next.is_none() && unread > 0 {
+                    next = Some(self.fresh_key(0, &mut wide)?);
+                    unread -= 1;
+                }
+                if next == Some(field.as_bytes()) {
+                    next = None;
+                    self.cell()?;
+                }
+            }
+            ends.push(self.out.len());
+        }
+        // A field out of the columns' order (or in none) needs the document.
+        (next.is_none() && unread == 0 && self.pos == self.bytes.len()).then_some(())
+    }
+
+    /// One top-level value as a CSV cell: text as it is, null as nothing,
+    /// anything else as its JSON text.
+    fn cell(&mut self) -> Option<()> {
+        match *self.bytes.get(self.pos)? {
+            TAG_STRING => {
+                self.pos += 1;
+                let len = self.length()?;
+                let text = self.take(len)?;
+                std::str::from_utf8(text).ok()?;
+                self.out.extend_from_slice(text);
+            }
+            TAG_NULL => self.pos += 1,
+            _ => self.value(1)?,
+        }
         Some(())
     }
 
@@ -384,6 +469,41 @@ mod tests {
         let at_the_limit = encoded(json!({ "d": deep }));
         assert!(record_to_json("x", &at_the_limit, &mut out));
         assert_eq!(out, by_decoding("x", &at_the_limit));
+    }
+
+    #[test]
+    fn csv_cells_follow_the_columns_and_decline_fields_out_of_their_order() {
+        let data = encoded(json!({"s": "a,\"b\"", "n": null, "f": 1.0, "o": {"k": [1, "é"]}}));
+        let columns = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let (mut cells, mut ends) = (b"kept".to_vec(), vec![4]);
+        let all = columns(&["_id", "missing", "s", "n", "f", "o", "after"]);
+        assert!(record_cells("i\"d", &data, &all, &mut cells, &mut ends));
+        let texts: Vec<&[u8]> = ends.windows(2).map(|w| &cells[w[0]..w[1]]).collect();
+        let expected: [&[u8]; 7] = [
+            b"i\"d",
+            b"",
+            b"a,\"b\"",
+            b"",
+            b"1.0",
+            "{\"k\":[1,\"é\"]}".as_bytes(),
+            b"",
+        ];
+        assert_eq!(texts, expected);
+        for declined in [
+            columns(&["_id", "n", "s", "f", "o"]),
+            columns(&["_id", "s", "n", "f"]),
+            columns(&["s", "n", "f", "o"]),
+        ] {
+            let (mut cells, mut ends) = (b"kept".to_vec(), vec![4]);
+            assert!(
+                !record_cells("x", &data, &declined, &mut cells, &mut ends),
+                "{declined:?}"
+            );
+            assert_eq!(
+                (cells.as_slice(), ends.as_slice()),
+                (&b"kept"[..], &[4][..])
+            );
+        }
     }
 
     #[test]
