@@ -1,6 +1,6 @@
 //! The export side: [`DocumentWriter`] to any `Write`, and the CSV header helpers.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -344,8 +344,13 @@ fn csv_error(error: csv::Error, path: &Path) -> Error {
 /// `_id` first when any document has one.
 #[derive(Clone, Debug, Default)]
 pub struct CsvHeader {
-    seen: HashSet<String>,
+    /// Each field's place in `fields`.
+    seen: HashMap<String, usize>,
     fields: Vec<String>,
+    /// The place of the field that followed the last one added: documents
+    /// usually repeat the same fields in the same order, and a field found
+    /// there needs no hashing.
+    next: usize,
 }
 
 impl CsvHeader {
@@ -361,10 +366,18 @@ impl CsvHeader {
 
     /// Adds one field name: for a first pass that reads only the names.
     pub fn add_field(&mut self, field: &str) {
-        if !self.seen.contains(field) {
-            self.seen.insert(field.to_owned());
-            self.fields.push(field.to_owned());
+        if self.fields.get(self.next).is_some_and(|next| next == field) {
+            self.next += 1;
+            return;
         }
+        self.next = match self.seen.get(field) {
+            Some(&at) => at + 1,
+            None => {
+                self.seen.insert(field.to_owned(), self.fields.len());
+                self.fields.push(field.to_owned());
+                self.fields.len()
+            }
+        };
     }
 
     pub fn into_fields(mut self) -> Vec<String> {
@@ -450,6 +463,20 @@ mod tests {
             doc(json!({"c": 3, "_id": "x", "a": 4})),
         ];
         assert_eq!(csv_header(&docs), ["_id", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn csv_header_finds_new_fields_whatever_order_the_documents_repeat() {
+        let mut header = CsvHeader::new();
+        for names in [
+            &["a", "b", "c"][..],
+            &["b", "a", "d"],
+            &["a", "b", "c", "e"],
+            &["c", "c"],
+        ] {
+            names.iter().for_each(|name| header.add_field(name));
+        }
+        assert_eq!(header.into_fields(), ["a", "b", "c", "d", "e"]);
     }
 
     #[test]

@@ -309,6 +309,19 @@ const ESCAPE: [u8; 128] = {
     table
 };
 
+/// Whether any of eight bytes is a control character, `"` or `\\` (the
+/// bytes serde_json escapes), by the classic "has a byte less than n" bit
+/// trick: its answer to whether any byte matches is exact.
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+    (below_space | quote | backslash) & HIGH != 0
+}
+
 /// Writes `text` as a JSON string, escaped as serde_json escapes it.
 fn write_str(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -316,13 +329,24 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut plain_from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time past text that needs no escape (most text).
+        if let Some(word) = bytes.get(i..i + 8)
+            && let Ok(word) = <[u8; 8]>::try_from(word)
+            && !needs_escape(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
+        i += 1;
         let escape = if b < 0x80 { ESCAPE[b as usize] } else { 0 };
         if escape == 0 {
             continue;
         }
-        out.extend_from_slice(&bytes[plain_from..i]);
-        plain_from = i + 1;
+        out.extend_from_slice(&bytes[plain_from..i - 1]);
+        plain_from = i;
         match escape {
             b'u' => out.extend_from_slice(&[
                 b'\\',
@@ -408,6 +432,34 @@ mod tests {
         let mut out = Vec::new();
         write_str(&mut out, &text);
         assert_eq!(out, serde_json::to_vec(&text).unwrap_or_default());
+        // Escapes at every place within and across eight-byte words.
+        for plain in 0..20 {
+            for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "é", "🎉"] {
+                let run = "abcdefghijklmnopqrst";
+                let text = format!("{}{special}{}{special}", &run[..plain], &run[plain..]);
+                let mut out = Vec::new();
+                write_str(&mut out, &text);
+                assert_eq!(
+                    out,
+                    serde_json::to_vec(&text).unwrap_or_default(),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_eight_byte_escape_test_finds_exactly_the_escaped_bytes() {
+        for filler in [b'a', b' ', b'!', 0x7f, 0x80, 0xff] {
+            for b in 0..=u8::MAX {
+                for at in 0..8 {
+                    let mut word = [filler; 8];
+                    word[at] = b;
+                    let expected = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(needs_escape(u64::from_le_bytes(word)), expected, "{word:?}");
+                }
+            }
+        }
     }
 
     #[test]
