@@ -484,7 +484,7 @@ impl NativeCollection {
         let mut done = 0usize;
         CollectionStore::visit_fields(self, &top_level, &mut |slot, doc| {
             set.add(slot, doc);
-            if done % 65_536 == 0 {
+            if done.is_multiple_of(65_536) {
                 progress(done, total);
             }
             done += 1;
