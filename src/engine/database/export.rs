@@ -316,6 +316,42 @@ mod tests {
     }
 
     #[test]
+    fn a_user_codec_exports_through_its_documents_with_the_same_text() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
+        let docs = vec![
+            json!({"_id": "a", "f": 1.0, "s": "é\""}),
+            json!({"n": [1, {}]}),
+        ];
+        let mut texts = Vec::new();
+        for (name, options) in [
+            ("binary", crate::engine::OpenOptions::new()),
+            (
+                "json",
+                crate::engine::OpenOptions::new()
+                    .codec(std::sync::Arc::new(crate::engine::storage::JsonCodec)),
+            ),
+        ] {
+            let mut db = options.open(dir.path().join(name))?;
+            db.insert_many("t", docs.clone())?;
+            let store = db.store("t")?;
+            let direct = ExportSource::new(&db, "t", store, None)?.binary_records();
+            assert_eq!(direct.is_some(), name == "binary");
+            let file = dir.path().join(format!("{name}.jsonl"));
+            db.export_documents("t", &file, &ExportOptions::new(), &mut |_, _| {})?;
+            // Generated ids differ between the databases: compare the rest.
+            let text = std::fs::read_to_string(&file).at(&file)?;
+            texts.push(
+                text.lines()
+                    .map(|l| l[l.find(',').unwrap_or(0)..].to_owned())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(texts[0], texts[1]);
+        assert_eq!(texts[0][0], ",\"f\":1.0,\"s\":\"é\\\"\"}");
+        Ok(())
+    }
+
+    #[test]
     fn an_empty_collection_exports_an_empty_file_in_every_format() -> Result<()> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", e))?;
         let mut db = FluxDB::open(dir.path().join("db"))?;
