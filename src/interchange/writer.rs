@@ -1,6 +1,6 @@
 //! The export side: [`DocumentWriter`] to any `Write`, and the CSV header helpers.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{CancelToken, Format};
 use crate::engine::Document;
+use crate::engine::storage::to_json;
 use crate::error::{Error, IoContext, Result};
 
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
@@ -32,6 +33,8 @@ pub struct DocumentWriter<W: Write> {
     path: PathBuf,
     cancel: Option<CancelToken>,
     records: u64,
+    /// Reused for the text of records written from their encoding.
+    line: Vec<u8>,
 }
 
 enum Sink<W: Write> {
@@ -81,6 +84,7 @@ impl<W: Write> DocumentWriter<W> {
             path,
             cancel: None,
             records: 0,
+            line: Vec::new(),
         })
     }
 
@@ -117,6 +121,40 @@ impl<W: Write> DocumentWriter<W> {
         }
         self.records += 1;
         Ok(())
+    }
+
+    /// Writes a record stored with [`BinaryCodec`](crate::engine::storage::BinaryCodec)
+    /// (`data`, without its `_id`) as [`write`](Self::write) writes its
+    /// decoded document, straight from the bytes. `Ok(false)`, with nothing
+    /// written, when that needs the document: a CSV without its header yet,
+    /// a CSV record whose fields are out of the columns' order, or a record
+    /// the fast path declines (then `write` its decoded document, which
+    /// gives the same text or the usual error).
+    pub fn write_binary_record(&mut self, id: &str, data: &[u8]) -> Result<bool> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        let (out, separator, terminator): (_, &[u8], &[u8]) = match &mut self.sink {
+            Sink::Json { out, first } => (out, if *first { &b""[..] } else { b",\n" }, b""),
+            Sink::JsonLines { out } => (out, &b""[..], b"\n"),
+            Sink::Csv(sink) => {
+                let written = sink.write_binary(id, data, &self.path)?;
+                self.records += u64::from(written);
+                return Ok(written);
+            }
+        };
+        self.line.clear();
+        self.line.extend_from_slice(separator);
+        if !to_json::record_to_json(id, data, &mut self.line) {
+            return Ok(false);
+        }
+        self.line.extend_from_slice(terminator);
+        out.write_all(&self.line).at(&self.path)?;
+        if let Sink::Json { first, .. } = &mut self.sink {
+            *first = false;
+        }
+        self.records += 1;
+        Ok(true)
     }
 
     /// Documents written so far.
@@ -178,6 +216,8 @@ struct CsvSink<W: Write> {
     fields: Option<Vec<String>>,
     /// Reused for cells written as JSON text.
     cell: Vec<u8>,
+    /// Where each cell of a record written from its encoding ends in `cell`.
+    cell_ends: Vec<usize>,
 }
 
 impl<W: Write> CsvSink<W> {
@@ -189,6 +229,7 @@ impl<W: Write> CsvSink<W> {
             out,
             fields: None,
             cell: Vec::new(),
+            cell_ends: Vec::new(),
         };
         if let Some(fields) = fields {
             sink.start(fields, path)?;
@@ -208,7 +249,9 @@ impl<W: Write> CsvSink<W> {
         if self.fields.is_none() {
             self.start(csv_header([doc]), path)?;
         }
-        let CsvSink { out, fields, cell } = self;
+        let CsvSink {
+            out, fields, cell, ..
+        } = self;
         let fields = fields.as_deref().unwrap_or_default();
         // Documents usually have the header's fields in the header's order:
         // walk both together and hash-look-up only the fields out of step.
@@ -257,6 +300,30 @@ impl<W: Write> CsvSink<W> {
             .map_err(|e| csv_error(e, path))
     }
 
+    /// A record from its `BinaryCodec` encoding: see
+    /// [`DocumentWriter::write_binary_record`].
+    fn write_binary(&mut self, id: &str, data: &[u8], path: &Path) -> Result<bool> {
+        let Some(fields) = &self.fields else {
+            return Ok(false);
+        };
+        self.cell.clear();
+        self.cell_ends.clear();
+        if !to_json::record_cells(id, data, fields, &mut self.cell, &mut self.cell_ends) {
+            return Ok(false);
+        }
+        let mut start = 0;
+        for &end in &self.cell_ends {
+            self.out
+                .write_field(&self.cell[start..end])
+                .map_err(|e| csv_error(e, path))?;
+            start = end;
+        }
+        self.out
+            .write_record(None::<&[u8]>)
+            .map_err(|e| csv_error(e, path))?;
+        Ok(true)
+    }
+
     fn finish(mut self, path: &Path) -> Result<W> {
         self.out.flush().at(path)?;
         self.out
@@ -277,8 +344,13 @@ fn csv_error(error: csv::Error, path: &Path) -> Error {
 /// `_id` first when any document has one.
 #[derive(Clone, Debug, Default)]
 pub struct CsvHeader {
-    seen: HashSet<String>,
+    /// Each field's place in `fields`.
+    seen: HashMap<String, usize>,
     fields: Vec<String>,
+    /// The place of the field that followed the last one added: documents
+    /// usually repeat the same fields in the same order, and a field found
+    /// there needs no hashing.
+    next: usize,
 }
 
 impl CsvHeader {
@@ -294,10 +366,18 @@ impl CsvHeader {
 
     /// Adds one field name: for a first pass that reads only the names.
     pub fn add_field(&mut self, field: &str) {
-        if !self.seen.contains(field) {
-            self.seen.insert(field.to_owned());
-            self.fields.push(field.to_owned());
+        if self.fields.get(self.next).is_some_and(|next| next == field) {
+            self.next += 1;
+            return;
         }
+        self.next = match self.seen.get(field) {
+            Some(&at) => at + 1,
+            None => {
+                self.seen.insert(field.to_owned(), self.fields.len());
+                self.fields.push(field.to_owned());
+                self.fields.len()
+            }
+        };
     }
 
     pub fn into_fields(mut self) -> Vec<String> {
@@ -386,6 +466,20 @@ mod tests {
     }
 
     #[test]
+    fn csv_header_finds_new_fields_whatever_order_the_documents_repeat() {
+        let mut header = CsvHeader::new();
+        for names in [
+            &["a", "b", "c"][..],
+            &["b", "a", "d"],
+            &["a", "b", "c", "e"],
+            &["c", "c"],
+        ] {
+            names.iter().for_each(|name| header.add_field(name));
+        }
+        assert_eq!(header.into_fields(), ["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
     fn csv_without_fields_takes_the_first_documents_and_rejects_others() -> Result<()> {
         assert_eq!(
             written(Format::Csv, None, &[doc(json!({"a": 1}))])?,
@@ -426,6 +520,36 @@ mod tests {
             )?,
             "a\n\"\"\n"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn binary_records_are_written_as_their_documents_are() -> Result<()> {
+        use crate::engine::storage::{BinaryCodec, RecordCodec};
+        let docs = [
+            doc(json!({"_id": "a", "n": 1, "f": 2.0, "s": "é\n\"", "o": {"k": [1, null]}})),
+            doc(json!({"_id": "b"})),
+            doc(json!({"_id": "c\u{1}", "big": u64::MAX, "neg": -0.0, "tiny": 1e-300})),
+        ];
+        for format in [Format::Json, Format::JsonLines] {
+            let mut writer = DocumentWriter::new(Vec::new(), format, None)?;
+            for doc in &docs {
+                let id = doc.get("_id").and_then(Value::as_str).unwrap_or_default();
+                let mut data = Vec::new();
+                BinaryCodec.encode(doc, &mut data)?;
+                assert!(writer.write_binary_record(id, &data)?, "{format}");
+            }
+            assert_eq!(writer.records_written(), 3);
+            let from_bytes = String::from_utf8_lossy(&writer.finish()?).into_owned();
+            assert_eq!(from_bytes, written(format, None, &docs)?, "{format}");
+        }
+        // CSV needs the document, and so does a record the fast path declines.
+        let mut csv = DocumentWriter::new(Vec::new(), Format::Csv, None)?;
+        assert!(!csv.write_binary_record("a", &[0])?);
+        let mut lines = DocumentWriter::new(Vec::new(), Format::JsonLines, None)?;
+        assert!(!lines.write_binary_record("a", &[1, 1, b'a', 99])?);
+        assert_eq!(lines.records_written(), 0);
+        assert!(lines.finish()?.is_empty());
         Ok(())
     }
 

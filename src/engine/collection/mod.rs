@@ -1485,6 +1485,10 @@ impl CollectionStore for NativeCollection {
         })
     }
 
+    fn stores_encoded_by(&self, codec: &dyn RecordCodec) -> bool {
+        codec.name() == self.codec.name()
+    }
+
     fn insert_encoded(&mut self, id: &str, data: &[u8], codec: &dyn RecordCodec) -> Result<bool> {
         if codec.name() != self.codec.name() {
             let doc = codec.decode(id, data)?;

@@ -149,6 +149,13 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         encode_each(self, codec, f)
     }
 
+    /// Whether the records are stored encoded by `codec`, so that
+    /// [`for_each_encoded`](Self::for_each_encoded) with it copies them
+    /// (an export then reads the encoding instead of documents).
+    fn stores_encoded_by(&self, _codec: &dyn RecordCodec) -> bool {
+        false
+    }
+
     /// Stages a new record already encoded by `codec`; `Ok(false)` (nothing
     /// staged) if the id exists. An import encodes on its reading thread.
     /// This default decodes and inserts; a store with that codec copies.

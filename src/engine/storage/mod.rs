@@ -8,6 +8,7 @@ pub mod durable;
 pub mod lock;
 pub(crate) mod mapped;
 pub mod native;
+pub(crate) mod to_json;
 pub(crate) mod transcode;
 pub mod txlog;
 
