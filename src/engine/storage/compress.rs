@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 
 /// A block is sealed once its entries reach this many bytes: small enough
 /// that a get decompresses little, large enough that field names repeat.
+/// (The largest of the codecs' [`Compression::block_target`]s.)
 pub const BLOCK_TARGET: usize = 16 * 1024;
 /// `raw_len u32 | stored_len u32 | crc32 u32` before each block's bytes.
 pub const BLOCK_HEADER_LEN: usize = 12;
@@ -23,7 +24,7 @@ pub const MAX_ENTRY_START_IN_BLOCK: usize = u16::MAX as usize;
 /// Largest block a reader accepts: one entry may be as large as a batch.
 pub const MAX_BLOCK_RAW_LEN: usize = 1 << 30;
 
-/// Largest dictionary a rewrite trains: blocks are 16 KiB, so a larger one
+/// Largest dictionary a rewrite trains: blocks are 8 KiB, so a larger one
 /// mostly holds strings no block uses.
 pub const DICTIONARY_CAPACITY: usize = 64 * 1024;
 /// A dictionary takes at most this share of the records it is trained for
@@ -64,6 +65,19 @@ impl Compression {
     pub const ZSTD: Compression = Compression::Zstd {
         level: ZSTD_DEFAULT_LEVEL,
     };
+
+    /// Where this codec seals a block. zstd's blocks are half LZ4's: with
+    /// the file's dictionary holding what blocks share, 8 KiB compress about
+    /// as well as 16 KiB did without one (3.15x against 2.79x on the
+    /// benchmark's records), and a get decompresses half as much (21 µs
+    /// against 34 µs). LZ4 has no dictionary and needs the context.
+    /// Readers take any block size: each block records its own length.
+    pub fn block_target(self) -> usize {
+        match self {
+            Compression::Zstd { .. } => BLOCK_TARGET / 2,
+            Compression::None | Compression::Lz4 => BLOCK_TARGET,
+        }
+    }
 
     pub fn is_none(&self) -> bool {
         *self == Compression::None

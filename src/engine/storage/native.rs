@@ -374,6 +374,8 @@ pub struct GroupWriter<W: std::io::Write> {
 /// The block being filled, and how to seal it.
 struct BlockWriter {
     compressor: BlockCompressor,
+    /// The codec's [`Compression::block_target`].
+    target: usize,
     raw: Vec<u8>,
     /// File offset of the block being filled.
     at: u64,
@@ -418,6 +420,7 @@ impl<W: std::io::Write> GroupWriter<W> {
         if !compression.is_none() {
             writer.blocks = Some(BlockWriter {
                 compressor: BlockCompressor::with_dictionary(compression, dictionary)?,
+                target: compression.block_target(),
                 raw: Vec::with_capacity(BLOCK_TARGET + 4096),
                 at: 0,
                 written: BlockBytes::default(),
@@ -452,7 +455,7 @@ impl<W: std::io::Write> GroupWriter<W> {
         if starts_block {
             blocks.at = block_at;
         }
-        // Holds: a block is sealed once it reaches BLOCK_TARGET (< u16::MAX).
+        // Holds: a block is sealed once it reaches its target (<= BLOCK_TARGET < u16::MAX).
         let at = u16::try_from(blocks.raw.len())
             .map_err(|_| std::io::Error::other("entry past the end of its block"))?;
         blocks.raw.extend_from_slice(entry);
@@ -461,7 +464,7 @@ impl<W: std::io::Write> GroupWriter<W> {
             block: blocks.at,
             at,
         };
-        if blocks.raw.len() >= BLOCK_TARGET {
+        if blocks.raw.len() >= blocks.target {
             self.seal_block()?;
         }
         Ok(place)
