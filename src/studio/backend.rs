@@ -81,6 +81,11 @@ pub trait Database: Send + EditDatabase {
     ) -> Result<FoundPage> {
         self.find_page(collection, query)
     }
+    /// Builds the collection's indexes now (engines that build them on
+    /// first use), stopping when `cancel` fires.
+    fn warm_indexes(&self, _collection: &str, _cancel: &CancelToken) -> Result<()> {
+        Ok(())
+    }
     /// [`count`](Self::count) that stops when `cancel` fires.
     fn count_cancellable(
         &self,
@@ -279,6 +284,23 @@ pub(crate) mod tests {
         fn count(&self, collection: &str, _filter: &Value) -> Result<usize> {
             self.check(collection)?;
             Ok(self.records.len())
+        }
+        /// A collection named `warm_until_cancelled` has indexes that take
+        /// until cancelled (or 10 s) to build.
+        fn warm_indexes(
+            &self,
+            collection: &str,
+            cancel: &crate::interchange::CancelToken,
+        ) -> Result<()> {
+            self.check(collection)?;
+            if collection != "warm_until_cancelled" {
+                return Ok(());
+            }
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !cancel.is_cancelled() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(Error::Cancelled)
         }
         /// A filter `{"scan_until_cancelled": true}` stands for a scan
         /// too long to finish: it ends only when cancelled (or after 10 s).

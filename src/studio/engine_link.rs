@@ -91,6 +91,10 @@ impl Database for FluxDB {
         Ok((docs, Some(summary)))
     }
 
+    fn warm_indexes(&self, collection: &str, cancel: &CancelToken) -> Result<()> {
+        FluxDB::warm_indexes(self, collection, cancel)
+    }
+
     fn count_cancellable(
         &self,
         collection: &str,

@@ -481,6 +481,10 @@ impl State {
             page_error: None,
         });
         self.run_query();
+        // Queued behind the page and the count (lowest priority).
+        self.send(RequestKind::WarmIndexes {
+            collection: name.to_owned(),
+        });
     }
 
     /// Re-checks the query bar as the user types.
@@ -757,6 +761,7 @@ impl State {
             EventKind::Started { what } => self.status.busy = Some(what),
             EventKind::Idle => self.status.busy = None,
             EventKind::Notice(text) => self.status.notice = Some(text),
+            EventKind::IndexesWarm { .. } => {}
             EventKind::Opened(opened) => {
                 if self.is_latest(&Slot::Folder, id) {
                     self.on_opened(opened);
@@ -917,6 +922,9 @@ impl State {
                 }
             }
             Slot::Info(_) | Slot::Manage => {}
+            // Stopped by a newer request (or failed): the indexes are built
+            // by the query that needs them instead. Nothing to report.
+            Slot::Warm => return,
             Slot::Edit(slot) => self.on_edit_failed(slot, &why),
         }
         self.status.last_error = Some(ErrorReport { what, why });

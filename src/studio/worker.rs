@@ -37,6 +37,8 @@ pub enum Slot {
     Edit(EditSlot),
     /// The dialogs' jobs: each runs; none supersedes another.
     Manage,
+    /// Building a collection's indexes while idle; any newer request stops it.
+    Warm,
 }
 
 /// What the UI asks of the engine.
@@ -68,6 +70,12 @@ pub enum RequestKind {
     Edit(EditRequest),
     /// Import, export, backup, collection and index operations (dialogs).
     Manage(ManageRequest),
+    /// Build the collection's indexes now, so the first sort or filter on
+    /// an indexed field does not pay for it; the lowest priority, and
+    /// stopped (to be built on demand later) by any newer request.
+    WarmIndexes {
+        collection: String,
+    },
 }
 
 impl RequestKind {
@@ -81,6 +89,7 @@ impl RequestKind {
             RequestKind::Count { .. } => Slot::Count,
             RequestKind::Edit(request) => Slot::Edit(request.slot()),
             RequestKind::Manage(_) => Slot::Manage,
+            RequestKind::WarmIndexes { .. } => Slot::Warm,
         }
     }
 
@@ -103,6 +112,9 @@ impl RequestKind {
             RequestKind::Count { collection, .. } => format!("counting {collection}"),
             RequestKind::Edit(request) => request.describe(),
             RequestKind::Manage(request) => request.describe(),
+            RequestKind::WarmIndexes { collection } => {
+                format!("building the indexes of {collection}")
+            }
         }
     }
 
@@ -114,6 +126,7 @@ impl RequestKind {
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
+            Slot::Warm => 4,
         }
     }
 }
@@ -157,6 +170,10 @@ pub enum EventKind {
     },
     /// Something the user should know that is not a failure.
     Notice(String),
+    /// The collection's indexes are built.
+    IndexesWarm {
+        collection: String,
+    },
     /// Nothing is queued or running.
     Idle,
     /// The worker thread ended (it is restarted on the next request).
@@ -277,8 +294,9 @@ impl WorkerHandle {
         let slot = request.kind.slot();
         // The read running for this view (or for the folder being left) is
         // answered for nobody any more.
-        self.running
-            .cancel_if(|running| *running == slot || slot == Slot::Folder);
+        self.running.cancel_if(|running| {
+            *running == slot || slot == Slot::Folder || *running == Slot::Warm
+        });
         let id = request.id;
         let what = request.kind.describe();
         let sent = channels.requests.send(Message::Run(request));
@@ -570,6 +588,16 @@ impl Worker {
                     filter: filter.clone(),
                     total,
                     elapsed: started.elapsed(),
+                })
+            }
+            RequestKind::WarmIndexes { collection } => {
+                let db = self.db()?;
+                let cancel = self.running.start(Slot::Warm);
+                let warmed = db.warm_indexes(collection, &cancel);
+                self.running.finish();
+                warmed?;
+                Ok(EventKind::IndexesWarm {
+                    collection: collection.clone(),
                 })
             }
             RequestKind::Edit(request) => {
@@ -925,6 +953,31 @@ pub(crate) mod tests {
             answers.get(&3),
             Some(EventKind::Count { total: 3, .. })
         ));
+    }
+
+    #[test]
+    fn building_indexes_while_idle_gives_way_to_the_next_request() {
+        let mut worker = handle(MemoryOpener::with_records("warm_until_cancelled", 3));
+        open(&mut worker, "/db");
+        worker.send(Request {
+            id: 2,
+            kind: RequestKind::WarmIndexes {
+                collection: "warm_until_cancelled".into(),
+            },
+        });
+        while worker.running.lock().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let started = Instant::now();
+        worker.send(Request {
+            id: 3,
+            kind: page("warm_until_cancelled"),
+        });
+        assert!(matches!(answer(&mut worker, 3), EventKind::Page { .. }));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the page waited for the index build"
+        );
     }
 
     #[test]

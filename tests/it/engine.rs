@@ -584,3 +584,41 @@ fn a_user_codec_can_store_the_documents() {
         "opening with another codec is refused: {err}"
     );
 }
+
+#[test]
+fn warming_indexes_builds_them_or_stops_when_cancelled_and_answers_stay_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut db = open(tmp.path());
+        db.create_collection("c", &["n", "a.b"]).unwrap();
+        let docs = (0..20_000)
+            .map(|i| json!({"n": i % 97, "a": {"b": i % 5}}))
+            .collect();
+        db.insert_many("c", docs).unwrap();
+        db.close().unwrap();
+    }
+    let db = open(tmp.path());
+    let cancelled = fluxdb::interchange::CancelToken::new();
+    cancelled.cancel();
+    assert!(matches!(
+        db.warm_indexes("c", &cancelled),
+        Err(Error::Cancelled)
+    ));
+    // Nothing half-built was kept: the query builds the index itself.
+    let query = Find::new(json!({"n": 42, "a.b": 2}));
+    let expected = db.find("c", &query).unwrap().len();
+    assert!(expected > 0);
+    let db = {
+        drop(db);
+        open(tmp.path())
+    };
+    db.warm_indexes("c", &fluxdb::interchange::CancelToken::new())
+        .unwrap();
+    let explained = db.explain("c", &query).unwrap();
+    assert!(explained.index.is_some(), "{explained:?}");
+    assert_eq!(db.find("c", &query).unwrap().len(), expected);
+    assert!(matches!(
+        db.warm_indexes("missing", &fluxdb::interchange::CancelToken::new()),
+        Err(Error::CollectionNotFound(_))
+    ));
+}

@@ -34,6 +34,7 @@ use crate::engine::storage::native::{
     ScanEvent,
 };
 use crate::error::{Error, IoContext, Result};
+use crate::interchange::CancelToken;
 
 use records::{Loc, RecordLoader, RecordTable, Slot};
 
@@ -478,13 +479,14 @@ impl NativeCollection {
         if let Some(built) = self.indexes.get() {
             return Ok(built);
         }
-        let built = self.build_indexes(&self.indexed_fields, &mut |_, _| {})?;
+        let built = self.build_indexes(&self.indexed_fields, None, &mut |_, _| {})?;
         Ok(self.indexes.get_or_init(|| built))
     }
 
     fn build_indexes(
         &self,
         fields: &[String],
+        cancel: Option<&CancelToken>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<IndexSet> {
         let mut set = IndexSet::new(fields);
@@ -504,8 +506,13 @@ impl NativeCollection {
         let mut done = 0usize;
         CollectionStore::visit_fields(self, &top_level, &mut |slot, doc| {
             set.add(slot, doc);
-            if done.is_multiple_of(65_536) {
-                progress(done, total);
+            if done.is_multiple_of(4_096) {
+                if cancel.is_some_and(CancelToken::is_cancelled) {
+                    return Err(Error::Cancelled);
+                }
+                if done.is_multiple_of(65_536) {
+                    progress(done, total);
+                }
             }
             done += 1;
             Ok(true)
@@ -523,7 +530,7 @@ impl NativeCollection {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
         self.ensure_writable()?;
-        let built = self.build_indexes(&fields, progress)?;
+        let built = self.build_indexes(&fields, None, progress)?;
         self.indexes = OnceCell::from(built);
         self.indexed_fields = fields;
         self.meta_pending = true;
@@ -1356,6 +1363,17 @@ impl CollectionStore for NativeCollection {
 
     fn indexes(&self) -> Result<&IndexSet> {
         NativeCollection::indexes(self)
+    }
+
+    fn warm_indexes(&self, cancel: &CancelToken) -> Result<()> {
+        if self.indexes.get().is_some() {
+            return Ok(());
+        }
+        let built = self.build_indexes(&self.indexed_fields, Some(cancel), &mut |_, _| {})?;
+        // A query on this thread may not have built them meanwhile: the
+        // collection is not shared across threads, so `set` cannot lose.
+        let _ = self.indexes.set(built);
+        Ok(())
     }
 
     fn read_slot(&self, slot: u32) -> Result<Option<Document>> {

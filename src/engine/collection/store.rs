@@ -14,6 +14,7 @@ use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
 use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::Result;
+use crate::interchange::CancelToken;
 
 pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn format(&self) -> StorageFormat;
@@ -57,6 +58,13 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     /// The collection's indexes (built on first use, then kept exact).
     fn indexes(&self) -> Result<&IndexSet>;
+    /// Builds the indexes now if they are not built, stopping with
+    /// `Error::Cancelled` when `cancel` fires (nothing is kept then): an app
+    /// can build them while it is idle instead of in the first query that
+    /// needs them. Formats that keep their indexes built do nothing.
+    fn warm_indexes(&self, _cancel: &CancelToken) -> Result<()> {
+        Ok(())
+    }
     /// The live record in `slot` (slots are what indexes hold: positions in
     /// insertion order).
     fn read_slot(&self, slot: u32) -> Result<Option<Document>>;
