@@ -17,6 +17,10 @@ use std::time::Instant;
 use fluxdb::engine::{Compression, OpenOptions};
 use serde_json::{Value, json};
 
+#[path = "support/proc_stats.rs"]
+mod proc_stats;
+use proc_stats::cpu_seconds;
+
 const DOCS: usize = 1_000_000;
 const GETS: usize = 100_000;
 
@@ -199,21 +203,4 @@ fn main() {
             f.get.cpu / base.get.cpu,
         );
     }
-}
-
-/// CPU time of this process so far (all threads): on a busy machine it
-/// says what the wall clock would on a quiet one.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use fluxdb::engine::{FluxDB, OpenOptions};
 use serde_json::{Value, json};
 
+#[path = "support/proc_stats.rs"]
+mod proc_stats;
+use proc_stats::{cpu_seconds, status_bytes};
+
 const DOCS: usize = 1_000_000;
 
 fn main() {
@@ -114,14 +118,14 @@ fn document(i: usize) -> Value {
 /// Opens the database in a fresh process: reopen time and resident memory
 /// (so nothing the benchmark allocated before counts).
 fn reopen_child(dir: &Path) {
-    let before = rss_bytes();
+    let before = status_bytes("VmRSS");
     let cpu = cpu_seconds();
     let start = Instant::now();
     let db = FluxDB::open(dir).expect("reopen");
     let elapsed = start.elapsed();
     let cpu = cpu_seconds() - cpu;
     let info = db.collection_info("bench").expect("info");
-    let after = rss_bytes();
+    let after = status_bytes("VmRSS");
     println!(
         "  reopen: {:.0} ms ({:.0} ms CPU) for {} records, file {:.1} MB",
         elapsed.as_secs_f64() * 1e3,
@@ -137,30 +141,6 @@ fn reopen_child(dir: &Path) {
             after as f64 / info.file_bytes as f64
         );
     }
-}
-
-/// CPU time of this process so far: on a busy machine it says what the
-/// wall clock would on a quiet one.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 fn report(label: &str, elapsed: Duration, count: usize, unit: &str) {

@@ -19,6 +19,10 @@ use std::time::Instant;
 use fluxdb::engine::{ExportOptions, FluxDB, ImportOptions};
 use fluxdb::interchange::Format;
 
+#[path = "support/proc_stats.rs"]
+mod proc_stats;
+use proc_stats::{cpu_seconds, status_bytes};
+
 const DOCS: usize = 1_000_000;
 
 fn main() {
@@ -188,7 +192,7 @@ fn child(args: &[String]) {
     let (wall, cpu, busiest) = measured;
     println!(
         "{records} {wall} {cpu} {busiest} {}",
-        peak_rss_bytes().unwrap_or(0)
+        status_bytes("VmHWM").unwrap_or(0)
     );
 }
 
@@ -273,28 +277,4 @@ fn thread_cpu(path: &Path) -> Option<(u64, f64)> {
             .unwrap_or(0.0)
     };
     Some((tid, (ticks(11) + ticks(12)) / 100.0))
-}
-
-/// CPU time of this process (every thread) so far.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The most resident memory this process has had (VmHWM).
-fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
