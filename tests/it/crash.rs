@@ -6,13 +6,12 @@
 //! The same rounds run on uncompressed and on compressed collections.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use fluxdb::engine::{Compression, Find, FluxDB, OpenOptions};
 use serde_json::{Value, json};
+
+use crate::support::{lines_until_killed, numbers_after};
 
 const CHILD_ENV: &str = "FLUXDB_CRASH_CHILD_DIR";
 /// How the child stores collections `a` and `b`: `none`, `lz4`, `zstd:N`,
@@ -154,36 +153,15 @@ fn kill_rounds_in(tmp: tempfile::TempDir, storage: &str, with_dictionary: bool) 
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let run_for = Duration::from_millis(30 + seed % 120);
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash::child_process_entry_point",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, &dir)
-            .env(COMPRESSION_ENV, storage)
-            .envs(with_dictionary.then_some((DICTIONARY_ENV, "1")))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // The harness may print its "test ... " prefix on the same line.
-                let ack = line.rsplit_once("ack ").map(|(_, t)| t.trim());
-                if let Some(t) = ack.and_then(|t| t.parse::<u64>().ok()) {
-                    let _ = tx.send(t);
-                }
-            }
-        });
-        std::thread::sleep(run_for);
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        reader.join().unwrap();
-        if let Some(t) = rx.try_iter().last() {
+        let mut envs = vec![
+            (CHILD_ENV, dir.to_str().unwrap()),
+            (COMPRESSION_ENV, storage),
+        ];
+        if with_dictionary {
+            envs.push((DICTIONARY_ENV, "1"));
+        }
+        let lines = lines_until_killed("crash::child_process_entry_point", &envs, run_for);
+        if let Some(t) = numbers_after(&lines, "ack").last() {
             acked = Some(t);
         }
         // A round may commit one transaction past what it acknowledged (the

@@ -2,14 +2,13 @@
 //! after reopening, no record is lost and each write is all or nothing.
 //! Same harness as `crash.rs`: the test binary runs itself as the child.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use fluxdb::engine::{Find, FluxDB, OpenOptions};
 use serde_json::{Value, json};
+
+use crate::support::{lines_until_killed, numbers_after};
 
 const CHILD_ENV: &str = "FLUXDB_CRASH_MORE_CHILD";
 const ROUNDS: usize = 25;
@@ -87,33 +86,13 @@ fn kill_rounds(mode: &str, dir: &Path, mut check: impl FnMut(Option<u64>, usize)
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let run_for = Duration::from_millis(40 + seed % 140);
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "crash_more::child_process_entry_point",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, format!("{mode}:{}", dir.display()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let ack = line.rsplit_once("ack ").map(|(_, t)| t.trim());
-                if let Some(t) = ack.and_then(|t| t.parse::<u64>().ok()) {
-                    let _ = tx.send(t);
-                }
-            }
-        });
-        std::thread::sleep(run_for);
-        child.kill().unwrap();
-        child.wait().unwrap();
-        reader.join().unwrap();
-        let acks: Vec<u64> = rx.try_iter().collect();
+        let spec = format!("{mode}:{}", dir.display());
+        let lines = lines_until_killed(
+            "crash_more::child_process_entry_point",
+            &[(CHILD_ENV, spec.as_str())],
+            run_for,
+        );
+        let acks: Vec<u64> = numbers_after(&lines, "ack").collect();
         total += acks.len();
         if let Some(&t) = acks.last() {
             acked = Some(t);

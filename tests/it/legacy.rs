@@ -4,16 +4,16 @@
 //! migrated to the native format.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use fluxdb::Document;
 use fluxdb::engine::legacy::{MigrateOptions, parse_index_file, read_collection, write_index_file};
 use fluxdb::engine::{Find, FluxDB, OpenOptions, StorageFormat};
 use serde_json::{Value, json};
+
+use crate::support::{lines_until_killed, numbers_after};
 
 use crate::cli::fluxdb;
 
@@ -963,46 +963,16 @@ fn killing_a_writer_leaves_each_python_file_old_or_new_never_torn() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "legacy::crash_child_entry_point",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CRASH_CHILD_ENV, &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                for word in ["will", "ack", "touched"] {
-                    if let Some((_, n)) = line.rsplit_once(&format!("{word} "))
-                        && let Ok(n) = n.trim().parse::<u64>()
-                    {
-                        let _ = tx.send((word, n));
-                    }
-                }
-            }
-        });
-        std::thread::sleep(Duration::from_millis(40 + seed % 160));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        reader.join().unwrap();
-        for (word, n) in rx.try_iter() {
-            match word {
-                "will" => {
-                    announced.insert(n);
-                }
-                "ack" => acked = Some(n),
-                _ => {
-                    touched.insert(n);
-                }
-            }
+        let lines = lines_until_killed(
+            "legacy::crash_child_entry_point",
+            &[(CRASH_CHILD_ENV, dir.to_str().unwrap())],
+            Duration::from_millis(40 + seed % 160),
+        );
+        announced.extend(numbers_after(&lines, "will"));
+        if let Some(n) = numbers_after(&lines, "ack").last() {
+            acked = Some(n);
         }
+        touched.extend(numbers_after(&lines, "touched"));
 
         // Before any recovery: each file is a whole file of an announced state.
         for name in ["log", "meta"] {

@@ -26,3 +26,45 @@ pub fn names(docs: &[Document]) -> Vec<String> {
 pub fn fdb_path(dir: &Path, collection: &str) -> std::path::PathBuf {
     dir.join(format!("{collection}.fdb"))
 }
+
+/// Runs the test `entry` of this test binary as a child process with
+/// `envs` (the crash tests' children loop over writes and print what they
+/// acknowledged), kills it with SIGKILL after `run_for`, and returns every
+/// line it printed before it died.
+pub fn lines_until_killed(
+    entry: &str,
+    envs: &[(&str, &str)],
+    run_for: std::time::Duration,
+) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([entry, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    std::thread::sleep(run_for);
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
+/// The numbers `N` of the lines saying "`word` N" (the test harness may
+/// print its "test ... " prefix on the same line).
+pub fn numbers_after<'a>(lines: &'a [String], word: &'a str) -> impl Iterator<Item = u64> + 'a {
+    let marker = format!("{word} ");
+    lines.iter().filter_map(move |line| {
+        let (_, n) = line.rsplit_once(&marker)?;
+        n.trim().parse::<u64>().ok()
+    })
+}
