@@ -38,6 +38,10 @@ pub struct StudioConfig {
     pub open_at_start: Option<PathBuf>,
     /// Open the sample database at once (`--sample`).
     pub open_sample_at_start: bool,
+    /// With no folder given and none opened before (no recent folders: a
+    /// first run), open the sample database instead of an empty start
+    /// screen, so `cargo run --release` shows Studio working at once.
+    pub sample_on_first_run: bool,
     /// Settings to use instead of the saved ones (tests).
     pub settings: Option<Settings>,
 }
@@ -136,9 +140,10 @@ impl StudioApp {
         let notify: Notify = Arc::new(move || ctx.request_repaint());
         let saved_settings = settings.clone();
         let mut state = State::new(settings);
+        let first_run = config.sample_on_first_run && state.settings.recent_folders.is_empty();
         if let Some(folder) = config.open_at_start {
             state.open_folder(folder, false);
-        } else if config.open_sample_at_start {
+        } else if config.open_sample_at_start || first_run {
             state.open_sample(sample_folder(&config.data_dir));
         }
         StudioApp {

@@ -129,6 +129,7 @@ fn run(command: Command) -> Result<(), eframe::Error> {
         data_dir: data_dir(),
         open_at_start: folder,
         open_sample_at_start: open_sample,
+        sample_on_first_run: true,
         settings: None,
     };
     eframe::run_native(

@@ -1,6 +1,7 @@
 //! The start screen: what it offers, opening by typed path, and the errors.
 
 use egui_kittest::kittest::Queryable;
+use fluxdb::studio::app::StudioConfig;
 use fluxdb::studio::settings::Settings;
 
 use crate::support::{
@@ -120,4 +121,34 @@ fn a_folder_dropped_on_the_start_screen_opens_it() {
             .map(|f| f.path.clone()),
         Some(db.path())
     );
+}
+
+#[test]
+fn a_first_run_without_a_folder_opens_the_sample_and_later_runs_show_the_start_screen() {
+    let data = tempfile::tempdir().expect("temporary folder");
+    let first_run = StudioConfig {
+        sample_on_first_run: true,
+        ..config(None, data.path())
+    };
+    let mut first = harness(first_run);
+    step_until(&mut first, "the sample to open", |h| {
+        h.state().state().folder.is_some()
+    });
+    wait_idle(&mut first);
+    assert!(data.path().join("sample-db").is_dir());
+    assert!(!first.state().state().collections.is_empty());
+    drop(first);
+
+    // A later run, with a folder in the recent list: the start screen.
+    let mut settings = Settings::default();
+    settings.remember_folder(&data.path().join("sample-db"));
+    let later_run = StudioConfig {
+        sample_on_first_run: true,
+        settings: Some(settings),
+        ..config(None, data.path())
+    };
+    let mut later = harness(later_run);
+    later.run();
+    assert!(later.state().state().folder.is_none());
+    later.get_by_label_contains("Open sample database");
 }

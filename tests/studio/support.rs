@@ -75,6 +75,7 @@ pub fn config(open: Option<&Path>, data_dir: &Path) -> StudioConfig {
         data_dir: data_dir.to_path_buf(),
         open_at_start: open.map(Path::to_path_buf),
         open_sample_at_start: false,
+        sample_on_first_run: false,
         settings: Some(Settings::default()),
     }
 }
