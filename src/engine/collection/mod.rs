@@ -1234,19 +1234,10 @@ impl Scan<'_> {
             };
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
-            let decoded = match slot.loc {
-                Loc::Pending { offset, len } => {
-                    let bytes = &c.pending[offset..offset + len as usize];
-                    c.decode_entry_into(id, bytes, offset as u64, fields, doc)
-                }
-                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
-                    let bytes = &self.window[at..at + len as usize];
-                    c.decode_entry_into(id, bytes, offset, fields, doc)
-                }),
-                Loc::Block { block, .. } => self
-                    .raw_entry(slot.loc)
-                    .and_then(|bytes| c.decode_entry_into(id, bytes, block, fields, doc)),
-            };
+            let at = slot.loc.error_offset();
+            let decoded = self
+                .raw_entry(slot.loc)
+                .and_then(|bytes| c.decode_entry_into(id, bytes, at, fields, doc));
             return Some(decoded.map(|()| i));
         }
         None
@@ -1266,24 +1257,14 @@ impl Iterator for Scan<'_> {
             };
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
-            return Some(match slot.loc {
-                Loc::Pending { offset, len } => {
-                    let bytes = &c.pending[offset..offset + len as usize];
-                    c.decode_entry_fields(id, bytes, offset as u64, self.fields.as_deref())
-                }
-                Loc::File { offset, len } => self.load(offset, len).and_then(|at| {
-                    let bytes = &self.window[at..at + len as usize];
-                    c.decode_entry_fields(id, bytes, offset, self.fields.as_deref())
-                }),
-                Loc::Block { block, .. } => {
-                    let fields = self.fields.take();
-                    let decoded = self.raw_entry(slot.loc).and_then(|bytes| {
-                        c.decode_entry_fields(id, bytes, block, fields.as_deref())
-                    });
-                    self.fields = fields;
-                    decoded
-                }
-            });
+            // Taken out while `raw_entry` borrows the scan.
+            let fields = self.fields.take();
+            let at = slot.loc.error_offset();
+            let decoded = self
+                .raw_entry(slot.loc)
+                .and_then(|bytes| c.decode_entry_fields(id, bytes, at, fields.as_deref()));
+            self.fields = fields;
+            return Some(decoded);
         }
         None
     }

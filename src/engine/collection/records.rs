@@ -35,6 +35,16 @@ impl Loc {
         }
     }
 
+    /// The offset errors about this entry name: in the file, in the pending
+    /// buffer, or of its compressed block.
+    pub fn error_offset(self) -> u64 {
+        match self {
+            Loc::File { offset, .. } => offset,
+            Loc::Pending { offset, .. } => offset as u64,
+            Loc::Block { block, .. } => block,
+        }
+    }
+
     /// Where a stored entry is (`None` while it is pending).
     pub fn place(self) -> Option<Place> {
         match self {
