@@ -2,6 +2,10 @@
 //! documents as JSON text with expression indexes) in the same run:
 //! indexed equality, indexed range, full-scan filter, sorts with a limit on
 //! an indexed and an unindexed field, and a `$group` over everything.
+//! Each query is measured twice on both sides: returning documents
+//! (FluxDB's `find`; SQLite's rows parsed with serde_json, what a program
+//! that wants documents does) and returning each document's JSON text
+//! (FluxDB's `find_json`; SQLite's stored text as it is).
 //! Run with `cargo bench --no-default-features --bench query`.
 
 use std::hint::black_box;
@@ -31,8 +35,37 @@ fn document(i: usize) -> Value {
 struct Case {
     name: &'static str,
     target_ms: f64,
-    flux: Box<dyn Fn(&FluxDB) -> usize>,
+    query: Query,
     sqlite: &'static str,
+}
+
+enum Query {
+    Find(Find),
+    Aggregate(Value),
+}
+
+impl Query {
+    /// Runs the query for documents; the number of results.
+    fn documents(&self, db: &FluxDB) -> usize {
+        match self {
+            Query::Find(find) => db.find("bench", find).map(|d| black_box(d).len()),
+            Query::Aggregate(pipeline) => db.aggregate("bench", pipeline).map(|d| d.len()),
+        }
+        .unwrap_or(0)
+    }
+
+    /// Runs the query for JSON text; `None` for an aggregation (its few
+    /// result rows are built, not stored).
+    fn text(&self, db: &FluxDB) -> Option<usize> {
+        match self {
+            Query::Find(find) => Some(
+                db.find_json("bench", find)
+                    .map(|texts| black_box(texts).len())
+                    .unwrap_or(0),
+            ),
+            Query::Aggregate(_) => None,
+        }
+    }
 }
 
 fn main() {
@@ -55,7 +88,8 @@ fn main() {
     db.count("bench", &json!({"group": 0})).expect("warm up");
 
     // FLUXDB_BENCH_ONLY=<part of a case name>: only those cases, FluxDB
-    // only (to profile one query without SQLite's setup in the samples).
+    // only (to profile one query without SQLite's setup in the samples),
+    // FLUXDB_BENCH_RUNS times (default 5) each way.
     let only = std::env::var("FLUXDB_BENCH_ONLY").ok();
     let sql = Connection::open(tmp.path().join("bench.sqlite")).expect("sqlite");
     sql.execute_batch(
@@ -87,119 +121,131 @@ fn main() {
         Case {
             name: "indexed equality (100 records)",
             target_ms: 0.5,
-            flux: Box::new(|db| {
-                db.find("bench", &Find::new(json!({"group": 4242})))
-                    .map(|d| d.len())
-                    .unwrap_or(0)
-            }),
+            query: Query::Find(Find::new(json!({"group": 4242}))),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.group') = 4242",
         },
         Case {
             name: "indexed range (1%)",
             target_ms: 20.0,
-            flux: Box::new(|db| {
-                db.find(
-                    "bench",
-                    &Find::new(json!({"score": {"$gte": 50.0, "$lt": 51.0}})),
-                )
-                .map(|d| d.len())
-                .unwrap_or(0)
-            }),
+            query: Query::Find(Find::new(json!({"score": {"$gte": 50.0, "$lt": 51.0}}))),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.score') >= 50.0 AND json_extract(doc, '$.score') < 51.0",
         },
         Case {
             name: "full-scan filter",
             target_ms: 400.0,
-            flux: Box::new(|db| {
-                db.find(
-                    "bench",
-                    &Find::new(json!({"city": "Oslo", "age": {"$gt": 70}})),
-                )
-                .map(|d| d.len())
-                .unwrap_or(0)
-            }),
+            query: Query::Find(Find::new(json!({"city": "Oslo", "age": {"$gt": 70}}))),
             sqlite: "SELECT doc FROM docs WHERE json_extract(doc, '$.city') = 'Oslo' AND json_extract(doc, '$.age') > 70",
         },
         Case {
             name: "sort on indexed field, limit 50",
             target_ms: 2.0,
-            flux: Box::new(|db| {
-                db.find("bench", &Find::all().sort(json!({"score": -1})).limit(50))
-                    .map(|d| d.len())
-                    .unwrap_or(0)
-            }),
+            query: Query::Find(Find::all().sort(json!({"score": -1})).limit(50)),
             sqlite: "SELECT doc FROM docs ORDER BY json_extract(doc, '$.score') DESC LIMIT 50",
         },
         Case {
             name: "sort on unindexed field, limit 50",
             target_ms: 500.0,
-            flux: Box::new(|db| {
-                db.find("bench", &Find::all().sort(json!({"name": -1})).limit(50))
-                    .map(|d| d.len())
-                    .unwrap_or(0)
-            }),
+            query: Query::Find(Find::all().sort(json!({"name": -1})).limit(50)),
             sqlite: "SELECT doc FROM docs ORDER BY json_extract(doc, '$.name') DESC LIMIT 50",
         },
         Case {
             name: "$group over all",
             target_ms: 700.0,
-            flux: Box::new(|db| {
-                db.aggregate(
-                    "bench",
-                    &json!([{"$group": {"_id": "$city", "n": {"$sum": 1}, "avg": {"$avg": "$score"}}}]),
-                )
-                .map(|d| d.len())
-                .unwrap_or(0)
-            }),
+            query: Query::Aggregate(
+                json!([{"$group": {"_id": "$city", "n": {"$sum": 1}, "avg": {"$avg": "$score"}}}]),
+            ),
             sqlite: "SELECT json_extract(doc, '$.city'), count(*), avg(json_extract(doc, '$.score')) FROM docs GROUP BY 1",
         },
     ];
 
+    if let Some(only) = &only {
+        let runs = std::env::var("FLUXDB_BENCH_RUNS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5);
+        // FLUXDB_BENCH_FORM=documents or text: only that form.
+        let form = std::env::var("FLUXDB_BENCH_FORM").unwrap_or_default();
+        let runs_of = |name: &str| {
+            if form.is_empty() || form == name {
+                runs
+            } else {
+                0
+            }
+        };
+        for case in cases.iter().filter(|c| c.name.contains(only.as_str())) {
+            let (documents, n) = best_of(runs_of("documents"), || case.query.documents(&db));
+            let (text, _) = best_of(runs_of("text"), || case.query.text(&db).unwrap_or(0));
+            println!(
+                "{} ({n} rows), FluxDB only: documents {}, JSON text {}",
+                case.name,
+                documents.show(),
+                text.show()
+            );
+        }
+        return;
+    }
     println!("Load average before the queries: {}", load_average());
     println!(
-        "| query | target | FluxDB wall (CPU) | SQLite wall (CPU) | FluxDB / SQLite (by CPU) |"
+        "| query | target | FluxDB documents | SQLite documents | ratio | FluxDB JSON text | SQLite JSON text | ratio |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for case in &cases {
-        if let Some(only) = &only {
-            if case.name.contains(only.as_str()) {
-                let runs = std::env::var("FLUXDB_BENCH_RUNS")
-                    .ok()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(5);
-                let (flux, n) = best_of(runs, || (case.flux)(&db));
-                let (wall, cpu) = (format_ms(flux.wall_ms), format_ms(flux.cpu_ms));
-                println!(
-                    "| {} ({n} rows) | FluxDB only: {wall} ({cpu} CPU) |",
-                    case.name
-                );
-            }
-            continue;
-        }
-        let (flux, flux_n) = best_of(5, || (case.flux)(&db));
         let mut stmt = sql.prepare(case.sqlite).expect("prepare");
-        let (sql, sql_n) = best_of(5, || {
+        // SQLite's rows parsed into documents and collected, as `find`
+        // returns them (the $group's rows are not documents: only counted);
+        // its text rows collected, as `find_json` returns them.
+        let grouped = matches!(case.query, Query::Aggregate(_));
+        let (sql_documents, sql_n) = best_of(MIN_RUNS, || {
+            let rows = stmt
+                .query_map([], |row| {
+                    if grouped {
+                        return Ok(None);
+                    }
+                    row.get::<_, String>(0).map(|text| {
+                        serde_json::from_str::<serde_json::Map<String, Value>>(&text).ok()
+                    })
+                })
+                .expect("query");
+            let documents: Vec<_> = rows.map(|r| r.ok().flatten()).collect();
+            black_box(documents).len()
+        });
+        let (sql_text, _) = best_of(MIN_RUNS, || {
             let rows = stmt
                 .query_map([], |row| row.get::<_, String>(0))
                 .expect("query");
-            rows.map(|r| black_box(r.map(|s| s.len()).unwrap_or(0)))
-                .fold(0, |n, _| n + 1)
+            let texts: Vec<String> = rows.map(|r| r.unwrap_or_default()).collect();
+            black_box(texts).len()
         });
-        assert_eq!(flux_n, sql_n, "{}: FluxDB and SQLite disagree", case.name);
+        let (documents, n) = best_of(MIN_RUNS, || case.query.documents(&db));
+        assert_eq!(n, sql_n, "{}: FluxDB and SQLite disagree", case.name);
+        let (text_cells, text_ratio) = match case.query.text(&db) {
+            Some(text_n) => {
+                assert_eq!(text_n, n, "{}: find_json and find disagree", case.name);
+                let (text, _) = best_of(MIN_RUNS, || case.query.text(&db).unwrap_or(0));
+                (
+                    format!("{} | {}", text.show(), sql_text.show()),
+                    format!("{:.2}", text.wall_ms / sql_text.wall_ms),
+                )
+            }
+            None => ("— | —".to_owned(), "—".to_owned()),
+        };
         println!(
-            "| {} ({flux_n} rows) | ≤ {} ms | {} ({}) | {} ({}) | {:.2} ({:.2}) |",
+            "| {} ({n} rows) | ≤ {} ms | {} | {} | {:.2} | {text_cells} | {text_ratio} |",
             case.name,
             case.target_ms,
-            format_ms(flux.wall_ms),
-            format_ms(flux.cpu_ms),
-            format_ms(sql.wall_ms),
-            format_ms(sql.cpu_ms),
-            flux.wall_ms / sql.wall_ms,
-            flux.cpu_ms / sql.cpu_ms.max(1e-6),
+            documents.show(),
+            sql_documents.show(),
+            documents.wall_ms / sql_documents.wall_ms,
         );
     }
     println!("Load average after the queries: {}", load_average());
 }
+
+/// Each query runs at least this many times, and more while the runs
+/// have taken under [`MIN_SECONDS`]: a fast query's best run is then a
+/// warm one.
+const MIN_RUNS: usize = 5;
+const MIN_SECONDS: f64 = 1.0;
 
 /// The fastest of several runs: wall-clock and this thread's CPU time.
 struct Timing {
@@ -213,18 +259,32 @@ fn best_of(runs: usize, mut f: impl FnMut() -> usize) -> (Timing, usize) {
         cpu_ms: f64::MAX,
     };
     let mut n = 0;
-    for _ in 0..runs {
+    let started = Instant::now();
+    let mut done = 0;
+    while done < runs
+        || (runs > 0 && started.elapsed().as_secs_f64() < MIN_SECONDS && done < 10_000)
+    {
         let cpu = thread_cpu_ms();
         let start = Instant::now();
         n = black_box(f());
         best.wall_ms = best.wall_ms.min(start.elapsed().as_secs_f64() * 1e3);
         best.cpu_ms = best.cpu_ms.min(thread_cpu_ms() - cpu);
+        done += 1;
     }
     (best, n)
 }
 
+impl Timing {
+    /// "wall (CPU)".
+    fn show(&self) -> String {
+        format!("{} ({})", format_ms(self.wall_ms), format_ms(self.cpu_ms))
+    }
+}
+
 /// CPU time of this thread in ms (the queries run on it alone): on a
-/// shared machine it is what the wall clock would be on an idle one.
+/// shared machine it is what the wall clock would be on an idle one. The
+/// kernel accounts it coarsely, so below a millisecond the best wall time
+/// of many runs is the better figure (the ratios use wall time).
 fn thread_cpu_ms() -> f64 {
     let mut now = libc::timespec {
         tv_sec: 0,
@@ -244,7 +304,9 @@ fn load_average() -> String {
 }
 
 fn format_ms(ms: f64) -> String {
-    if ms < 10.0 {
+    if ms < 1.0 {
+        format!("{:.1} µs", ms * 1e3)
+    } else if ms < 10.0 {
         format!("{ms:.2} ms")
     } else {
         format!("{ms:.0} ms")

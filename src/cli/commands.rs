@@ -125,8 +125,10 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             if let Some(project) = project {
                 find = find.projection(parse_json("--project", &project)?);
             }
-            for doc in db.find(&collection, &find)? {
-                print_document(out, &doc)?;
+            // The stored records go out as text without being decoded.
+            for line in db.find_json(&collection, &find)? {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
             }
         }
         Command::Aggregate {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::engine::Document;
 use roaring::RoaringBitmap;
 
-use crate::engine::collection::CollectionStore;
+use crate::engine::collection::{CollectionStore, StoredRecord};
 use crate::engine::query::{Filter, Projection, Sort, SortDirection, SortValues, ValueMode};
 use crate::error::{Error, Result};
 use crate::interchange::CancelToken;
@@ -148,6 +148,105 @@ impl<'a> CancelCheck<'a> {
     }
 }
 
+/// What a find hands back for each record of its page.
+pub(crate) trait ResultForm {
+    type Item;
+
+    /// The result for `record`, projected.
+    fn take(
+        &self,
+        record: &StoredRecord<'_>,
+        projection: Option<&Projection>,
+    ) -> Result<Self::Item>;
+
+    /// Decodes what testing `record` needs into `scratch`: the `needed`
+    /// fields (into the same reused document, record after record), unless
+    /// the form builds the whole document anyway.
+    fn load_for_test(
+        &self,
+        record: &StoredRecord<'_>,
+        needed: &[String],
+        scratch: &mut Document,
+    ) -> Result<()> {
+        record.decode_fields_into(needed, scratch)
+    }
+
+    /// [`take`](Self::take) for a record [`load_for_test`](Self::load_for_test)
+    /// loaded into `tested`.
+    fn take_tested(
+        &self,
+        record: &StoredRecord<'_>,
+        _tested: &mut Document,
+        projection: Option<&Projection>,
+    ) -> Result<Self::Item> {
+        self.take(record, projection)
+    }
+}
+
+/// Decoded documents: [`FluxDB::find`](crate::engine::FluxDB::find).
+pub(crate) struct Documents;
+
+impl ResultForm for Documents {
+    type Item = Document;
+
+    fn take(&self, record: &StoredRecord<'_>, projection: Option<&Projection>) -> Result<Document> {
+        let doc = record.decode()?;
+        Ok(match projection {
+            Some(p) => p.apply(&doc),
+            None => doc,
+        })
+    }
+
+    /// The whole document: it is what a match returns, decoded once.
+    fn load_for_test(
+        &self,
+        record: &StoredRecord<'_>,
+        _needed: &[String],
+        scratch: &mut Document,
+    ) -> Result<()> {
+        *scratch = record.decode()?;
+        Ok(())
+    }
+
+    fn take_tested(
+        &self,
+        _record: &StoredRecord<'_>,
+        tested: &mut Document,
+        projection: Option<&Projection>,
+    ) -> Result<Document> {
+        Ok(match projection {
+            Some(p) => p.apply(tested),
+            None => std::mem::take(tested),
+        })
+    }
+}
+
+/// Each document's compact JSON text, written from its stored bytes where
+/// it can be (no document is built): [`FluxDB::find_json`](crate::engine::FluxDB::find_json).
+pub(crate) struct JsonText;
+
+impl ResultForm for JsonText {
+    type Item = String;
+
+    fn take(&self, record: &StoredRecord<'_>, projection: Option<&Projection>) -> Result<String> {
+        if let Some(projection) = projection {
+            return Ok(Value::Object(projection.apply(&record.decode()?)).to_string());
+        }
+        let mut text = Vec::with_capacity(record.data.len() * 2 + 64);
+        record.write_json(&mut text)?;
+        String::from_utf8(text).map_err(|e| {
+            crate::Error::InvalidDocument(format!("internal: record text is not UTF-8: {e}"))
+        })
+    }
+}
+
+/// A page chosen: the slots to read, or the results already taken from
+/// the reads that chose them.
+enum Chosen<T> {
+    Slots(Vec<u32>),
+    Taken(Vec<T>),
+}
+
 /// The records a plan reads, and how it chose them.
 enum Source {
     Scan,
@@ -197,9 +296,18 @@ impl Plan {
         }
     }
 
-    /// Runs the plan on a collection, with indexes where they help. The
-    /// answer is the same as a full scan's; only the work differs.
-    pub fn execute(&self, store: &dyn CollectionStore) -> Result<(Vec<Document>, Explain)> {
+    /// Runs the plan on a collection, with indexes where they help, each
+    /// result in the `form` asked for. The answer is the same as a full
+    /// scan's; only the work differs.
+    ///
+    /// Every way of answering first chooses the slots of the page, testing
+    /// records on only the fields the filter and sort read (decoded into one
+    /// reused document), and only then reads the page's records whole.
+    pub fn execute<F: ResultForm>(
+        &self,
+        store: &dyn CollectionStore,
+        form: F,
+    ) -> Result<(Vec<F::Item>, Explain)> {
         let mut explain = Explain {
             index: None,
             index_ordered: false,
@@ -208,70 +316,61 @@ impl Plan {
             total: store.len(),
         };
         let mut cancel = CancelCheck::new(self.cancel.as_ref());
-        let whole = |slot: u32| -> Result<Document> {
-            store.read_slot(slot)?.ok_or_else(|| {
-                crate::Error::InvalidQuery(format!("internal: record slot {slot} vanished"))
-            })
-        };
-        let docs = match self.choose_source(store)? {
+        let mut needed = self.filter.top_level_fields();
+        if let Some(sort) = &self.sort {
+            needed.extend(sort.top_level_fields());
+        }
+        let projection = self.projection.as_ref();
+        let mut scratch = Document::new();
+        let chosen = match self.choose_source(store)? {
             Source::Scan if self.filter.is_match_all() && self.sort.is_none() => {
                 // A page of everything: skip without reading, so the last
                 // page costs what the first does.
                 let take = self.limit.unwrap_or(usize::MAX);
-                let page: Vec<Document> = store
-                    .live_slots()
-                    .skip(self.skip)
-                    .take(take)
-                    .map(|slot| cancel.tick().and_then(|()| whole(slot)))
-                    .collect::<Result<_>>()?;
+                let page: Vec<u32> = store.live_slots().skip(self.skip).take(take).collect();
                 explain.examined = page.len();
-                self.project(page)
+                Chosen::Slots(page)
             }
             Source::Scan => {
-                // Test each record on only the fields the filter and sort
-                // read, decoded into one reused document; read whole
-                // documents only for the records kept.
-                let mut needed = self.filter.top_level_fields();
-                if let Some(sort) = &self.sort {
-                    needed.extend(sort.top_level_fields());
-                }
                 let mut page = self.page(Some(store.len()));
                 store.visit_fields(&needed, &mut |slot, doc| {
                     cancel.tick()?;
                     explain.examined += 1;
-                    if self.filter.matches_in(doc, self.mode)
-                        && let Some(admit) = page.wants(slot, doc)
-                    {
-                        page.admit(admit, ());
-                    }
+                    self.offer(&mut page, slot, doc);
                     Ok(!page.is_full())
                 })?;
-                let page = page
-                    .finish()
-                    .into_iter()
-                    .map(|(slot, ())| cancel.tick().and_then(|()| whole(slot)))
-                    .collect::<Result<Vec<_>>>()?;
-                self.project(page)
+                Chosen::Slots(page.finish())
             }
             Source::Candidates(slots, index) => {
                 explain.index = Some(index);
                 let mut page = self.page(None);
-                for slot in &slots {
+                // In natural order the page is final as records enter it:
+                // take each from the read that tested it.
+                let take_now = page.is_unsorted();
+                let expected = (slots.len() as usize).min(self.limit.unwrap_or(usize::MAX));
+                let mut taken = Vec::with_capacity(if take_now { expected } else { 0 });
+                store.visit_stored(&mut slots.iter(), &mut |slot, record| {
                     cancel.tick()?;
-                    let Some(doc) = store.read_slot(slot)? else {
-                        continue;
-                    };
                     explain.examined += 1;
-                    if self.filter.matches_in(&doc, self.mode)
-                        && let Some(admit) = page.wants(slot, &doc)
+                    match take_now {
+                        true => form.load_for_test(&record, &needed, &mut scratch)?,
+                        // Only the winners of a sort are taken, later.
+                        false => record.decode_fields_into(&needed, &mut scratch)?,
+                    }
+                    if self.filter.matches_in(&scratch, self.mode)
+                        && let Some(admit) = page.wants(slot, &scratch)
                     {
-                        page.admit(admit, doc);
+                        page.admit(admit);
+                        if take_now {
+                            taken.push(form.take_tested(&record, &mut scratch, projection)?);
+                        }
                     }
-                    if page.is_full() {
-                        break;
-                    }
+                    Ok(!page.is_full())
+                })?;
+                match take_now {
+                    true => Chosen::Taken(taken),
+                    false => Chosen::Slots(page.finish()),
                 }
-                self.project(page.finish().into_iter().map(|(_, doc)| doc).collect())
             }
             Source::IndexOrder {
                 field,
@@ -290,30 +389,68 @@ impl Plan {
                 // at its least (ascending) or greatest (descending) element,
                 // which is where MongoDB's sort puts it; later keys repeat it.
                 let mut seen = RoaringBitmap::new();
-                let mut slots = index
+                let mut ordered = index
                     .ordered(descending)
                     .filter(|&slot| within.as_ref().is_none_or(|w| w.contains(slot)))
                     .filter(|&slot| seen.insert(slot));
-                let mut skip = self.skip;
+                let limit = self.limit.unwrap_or(usize::MAX);
                 if self.filter.is_match_all() {
-                    // Every record matches: skipped ones need not be read.
-                    slots.by_ref().take(skip).for_each(drop);
-                    skip = 0;
+                    // Every record matches: none needs testing.
+                    let page: Vec<u32> = ordered.skip(self.skip).take(limit).collect();
+                    explain.examined = page.len();
+                    Chosen::Slots(page)
+                } else {
+                    // Already in order: test and take in one read.
+                    let (mut skip, mut taken) = (self.skip, Vec::new());
+                    store.visit_stored(&mut ordered, &mut |_, record| {
+                        cancel.tick()?;
+                        explain.examined += 1;
+                        form.load_for_test(&record, &needed, &mut scratch)?;
+                        if self.filter.matches_in(&scratch, self.mode) {
+                            match skip {
+                                0 => taken.push(form.take_tested(
+                                    &record,
+                                    &mut scratch,
+                                    projection,
+                                )?),
+                                _ => skip -= 1,
+                            }
+                        }
+                        Ok(taken.len() < limit)
+                    })?;
+                    Chosen::Taken(taken)
                 }
-                let examined = &mut explain.examined;
-                let read = slots
-                    .filter_map(|slot| {
-                        cancel
-                            .tick()
-                            .and_then(|()| store.read_slot(slot))
-                            .transpose()
-                    })
-                    .inspect(|_| *examined += 1);
-                self.run_presorted(read, skip)?
             }
         };
-        explain.returned = docs.len();
-        Ok((docs, explain))
+        let page = match chosen {
+            Chosen::Taken(page) => page,
+            Chosen::Slots(slots) => {
+                let mut page = Vec::with_capacity(slots.len());
+                store.visit_stored(&mut slots.iter().copied(), &mut |_, record| {
+                    cancel.tick()?;
+                    page.push(form.take(&record, projection)?);
+                    Ok(true)
+                })?;
+                if page.len() != slots.len() {
+                    return Err(crate::Error::InvalidQuery(
+                        "internal: a record of the page vanished while it was read".to_owned(),
+                    ));
+                }
+                page
+            }
+        };
+        explain.returned = page.len();
+        Ok((page, explain))
+    }
+
+    /// Puts the record in `slot` (its filter and sort fields in `doc`) in
+    /// the page if it matches and the page wants it.
+    fn offer(&self, page: &mut Page<'_>, slot: u32, doc: &Document) {
+        if self.filter.matches_in(doc, self.mode)
+            && let Some(admit) = page.wants(slot, doc)
+        {
+            page.admit(admit);
+        }
     }
 
     /// Calls `found` with each matching record in natural order, holding
@@ -326,30 +463,25 @@ impl Plan {
         found: &mut dyn FnMut(&Document),
     ) -> Result<()> {
         let mut cancel = CancelCheck::new(self.cancel.as_ref());
+        let mut fields = self.filter.top_level_fields();
+        fields.extend(also.iter().map(|f| (*f).to_owned()));
+        let mut visit = |_, doc: &Document| {
+            cancel.tick()?;
+            if self.filter.matches_in(doc, self.mode) {
+                found(doc);
+            }
+            Ok(true)
+        };
         match self.choose_source(store)? {
             Source::Candidates(slots, _) => {
-                for slot in &slots {
-                    cancel.tick()?;
-                    if let Some(doc) = store.read_slot(slot)?
-                        && self.filter.matches_in(&doc, self.mode)
-                    {
-                        found(&doc);
-                    }
-                }
+                let mut scratch = Document::new();
+                store.visit_stored(&mut slots.iter(), &mut |slot, record| {
+                    record.decode_fields_into(&fields, &mut scratch)?;
+                    visit(slot, &scratch)
+                })
             }
-            _ => {
-                let mut fields = self.filter.top_level_fields();
-                fields.extend(also.iter().map(|f| (*f).to_owned()));
-                store.visit_fields(&fields, &mut |_, doc| {
-                    cancel.tick()?;
-                    if self.filter.matches_in(doc, self.mode) {
-                        found(doc);
-                    }
-                    Ok(true)
-                })?;
-            }
+            _ => store.visit_fields(&fields, &mut visit),
         }
-        Ok(())
     }
 
     fn choose_source(&self, store: &dyn CollectionStore) -> Result<Source> {
@@ -433,33 +565,9 @@ impl Plan {
         })
     }
 
-    /// Documents already in sort order: filter, skip, limit, stop early.
-    fn run_presorted(
-        &self,
-        docs: impl Iterator<Item = Result<Document>>,
-        skip: usize,
-    ) -> Result<Vec<Document>> {
-        let page: Vec<Document> = docs
-            .filter(|d| match d {
-                Ok(doc) => self.filter.matches_in(doc, self.mode),
-                Err(_) => true,
-            })
-            .skip(skip)
-            .take(self.limit.unwrap_or(usize::MAX))
-            .collect::<Result<_>>()?;
-        Ok(self.project(page))
-    }
-
-    fn project(&self, page: Vec<Document>) -> Vec<Document> {
-        match &self.projection {
-            Some(p) => page.iter().map(|d| p.apply(d)).collect(),
-            None => page,
-        }
-    }
-
     /// Where the matching records of a natural-order read go: the page
     /// itself, or the best `skip + limit` by the sort, or all of them to sort.
-    fn page<T>(&self, known_total: Option<usize>) -> Page<'_, T> {
+    fn page(&self, known_total: Option<usize>) -> Page<'_> {
         match (&self.sort, self.limit) {
             (None, limit) => Page::Unsorted {
                 skip: self.skip,
@@ -502,21 +610,21 @@ impl Plan {
     }
 }
 
-/// Collects a find's page from matching records offered in natural order.
-/// [`Page::wants`] looks at a (possibly reused) document and decides; only
-/// then does the caller hand over what to keep ([`Page::admit`]): nothing
-/// for a scan, which reads the kept records whole at the end.
-enum Page<'s, T> {
+/// Collects the slots of a find's page from matching records offered in
+/// natural order. [`Page::wants`] looks at a (possibly reused) document and
+/// decides; [`Page::admit`] keeps the yes. The page's records are read
+/// whole only at the end.
+enum Page<'s> {
     Unsorted {
         skip: usize,
         take: usize,
-        kept: Vec<(u32, T)>,
+        kept: Vec<u32>,
     },
     /// A sort with a limit: a heap of the best `keep`, the worst on top.
     Best {
         sort: &'s Sort,
         mode: ValueMode,
-        heap: BinaryHeap<Ranked<'s, T>>,
+        heap: BinaryHeap<Ranked<'s>>,
         keep: usize,
         skip: usize,
         reversed: bool,
@@ -526,7 +634,7 @@ enum Page<'s, T> {
         sort: &'s Sort,
         mode: ValueMode,
         skip: usize,
-        all: Vec<(SortValues<'static>, u32, T)>,
+        all: Vec<(SortValues<'static>, u32)>,
     },
 }
 
@@ -536,7 +644,7 @@ struct Admit {
     values: Option<SortValues<'static>>,
 }
 
-impl<'s, T> Page<'s, T> {
+impl Page<'_> {
     /// Whether the matching record in `slot` goes in the page.
     fn wants(&mut self, slot: u32, doc: &Document) -> Option<Admit> {
         match self {
@@ -582,9 +690,9 @@ impl<'s, T> Page<'s, T> {
     }
 
     /// Keeps what [`wants`](Self::wants) said yes to.
-    fn admit(&mut self, admit: Admit, item: T) {
+    fn admit(&mut self, admit: Admit) {
         match (self, admit.values) {
-            (Page::Unsorted { kept, .. }, _) => kept.push((admit.slot, item)),
+            (Page::Unsorted { kept, .. }, _) => kept.push(admit.slot),
             (
                 Page::Best {
                     sort,
@@ -598,7 +706,6 @@ impl<'s, T> Page<'s, T> {
                 let entry = Ranked {
                     values,
                     slot: admit.slot,
-                    item,
                     sort,
                     reversed: *reversed,
                 };
@@ -609,9 +716,14 @@ impl<'s, T> Page<'s, T> {
                     *worst = entry;
                 }
             }
-            (Page::All { all, .. }, Some(values)) => all.push((values, admit.slot, item)),
+            (Page::All { all, .. }, Some(values)) => all.push((values, admit.slot)),
             (_, None) => {}
         }
+    }
+
+    /// Records enter in their final order (no sort).
+    fn is_unsorted(&self) -> bool {
+        matches!(self, Page::Unsorted { .. })
     }
 
     /// Nothing more can enter (an unsorted page is full): stop reading.
@@ -622,8 +734,8 @@ impl<'s, T> Page<'s, T> {
         }
     }
 
-    /// The page in order, with each record's slot.
-    fn finish(self) -> Vec<(u32, T)> {
+    /// The slots of the page, in order.
+    fn finish(self) -> Vec<u32> {
         match self {
             Page::Unsorted { kept, .. } => kept,
             Page::Best {
@@ -632,11 +744,11 @@ impl<'s, T> Page<'s, T> {
                 reversed,
                 ..
             } => {
-                let mut page: Vec<(u32, T)> = heap
+                let mut page: Vec<u32> = heap
                     .into_sorted_vec()
                     .into_iter()
                     .skip(skip)
-                    .map(|r| (r.slot, r.item))
+                    .map(|r| r.slot)
                     .collect();
                 if reversed {
                     page.reverse();
@@ -651,10 +763,7 @@ impl<'s, T> Page<'s, T> {
             } => {
                 // Stable: ties keep natural order.
                 all.sort_by(|a, b| sort.compare_values_of(&a.0, &b.0));
-                all.into_iter()
-                    .skip(skip)
-                    .map(|(_, slot, item)| (slot, item))
-                    .collect()
+                all.into_iter().skip(skip).map(|(_, slot)| slot).collect()
             }
         }
     }
@@ -662,17 +771,16 @@ impl<'s, T> Page<'s, T> {
 
 /// A record in a top-k heap: ordered by its sort values, then by arrival,
 /// so equal keys keep insertion order (a stable sort).
-struct Ranked<'s, T> {
+struct Ranked<'s> {
     values: SortValues<'static>,
     /// Insertion order: ties keep it.
     slot: u32,
-    item: T,
     sort: &'s Sort,
     /// Ordered from the end (a page past the middle).
     reversed: bool,
 }
 
-impl<T> Ord for Ranked<'_, T> {
+impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         let order = self
             .sort
@@ -686,16 +794,16 @@ impl<T> Ord for Ranked<'_, T> {
     }
 }
 
-impl<T> PartialOrd for Ranked<'_, T> {
+impl PartialOrd for Ranked<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<T> PartialEq for Ranked<'_, T> {
+impl PartialEq for Ranked<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl<T> Eq for Ranked<'_, T> {}
+impl Eq for Ranked<'_> {}

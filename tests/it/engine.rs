@@ -577,6 +577,11 @@ fn a_user_codec_can_store_the_documents() {
         Value::Object(db.get("t", "1").unwrap().unwrap()),
         json!({"_id": "1", "a": [1, 2.5, "x"]})
     );
+    assert_eq!(
+        db.find_json("t", &Find::all()).unwrap(),
+        [r#"{"_id":"1","a":[1,2.5,"x"]}"#],
+        "text through a user codec is the decoded document's"
+    );
     drop(db);
     let err = FluxDB::open(tmp.path()).unwrap_err();
     assert!(

@@ -187,6 +187,13 @@ fn every_fixture_collection_reads_exactly_as_the_python_library_returns_it() {
         for name in &names {
             let records = find_pairs(&db, name, &Find::all());
             assert_eq!(records, expected_records(folder, name), "{folder}/{name}");
+            let texts: Vec<String> = db
+                .find(name, &Find::all())
+                .unwrap()
+                .iter()
+                .map(|d| serde_json::to_string(d).unwrap())
+                .collect();
+            assert_eq!(db.find_json(name, &Find::all()).unwrap(), texts);
             let info = db.collection_info(name).unwrap();
             assert_eq!(info.format, StorageFormat::Legacy);
             assert_eq!(info.records, records.len());

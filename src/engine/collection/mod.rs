@@ -10,7 +10,7 @@ mod records;
 mod store;
 mod verify;
 
-pub(crate) use store::CollectionStore;
+pub(crate) use store::{CollectionStore, StoredRecord};
 pub use verify::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 
 use std::cell::OnceCell;
@@ -539,14 +539,52 @@ impl NativeCollection {
 
     /// The record in `slot`, if it is live.
     pub fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
-        match self.records.slot(slot) {
-            Some(s) => {
-                let mut buf = [0u8; 36];
-                let id = s.id.as_str(&mut buf);
-                self.read(id, s.loc, &mut Vec::new()).map(Some)
+        self.with_slot_entry(slot, |id, bytes, offset| {
+            self.decode_entry(id, bytes, offset)
+        })
+    }
+
+    /// Calls `visit` with each of `slots` that is live, as stored (read
+    /// and checksum-checked once), until it returns `Ok(false)`.
+    pub fn visit_stored(
+        &self,
+        slots: &mut dyn Iterator<Item = u32>,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        for slot in slots {
+            let go_on = self.with_slot_entry(slot, |id, bytes, offset| {
+                let entry = self.checked_entry(id, bytes, offset)?;
+                visit(
+                    slot,
+                    StoredRecord {
+                        id,
+                        data: entry.data,
+                        codec: &*self.codec,
+                        place: Some((&self.path, offset)),
+                    },
+                )
+            })?;
+            if go_on == Some(false) {
+                break;
             }
-            None => Ok(None),
         }
+        Ok(())
+    }
+
+    /// Calls `read` with the id, stored entry and file offset (for errors)
+    /// of the live record in `slot`; `None` when the slot is not live.
+    fn with_slot_entry<T>(
+        &self,
+        slot: u32,
+        read: impl FnOnce(&str, &[u8], u64) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let Some(s) = self.records.slot(slot) else {
+            return Ok(None);
+        };
+        let mut buf = [0u8; 36];
+        let id = s.id.as_str(&mut buf);
+        self.with_entry(id, s.loc, |bytes, offset| read(id, bytes, offset))
+            .map(Some)
     }
 
     fn record_undo(&mut self, undo: Undo) {
@@ -585,27 +623,38 @@ impl NativeCollection {
             .find(id)
             .and_then(|slot| self.records.slot(slot))
         {
-            Some(s) => self.read(id, s.loc, &mut Vec::new()).map(Some),
+            Some(s) => self
+                .with_entry(id, s.loc, |bytes, offset| {
+                    self.decode_entry(id, bytes, offset)
+                })
+                .map(Some),
             None => Ok(None),
         }
     }
 
-    fn read(&self, id: &str, loc: Loc, buf: &mut Vec<u8>) -> Result<Document> {
+    /// Calls `read` with the stored entry of `id` at `loc` and the file
+    /// offset errors should name: where a single read finds the bytes of
+    /// each kind of location (staged, in the mapped file, in a block).
+    fn with_entry<T>(
+        &self,
+        id: &str,
+        loc: Loc,
+        read: impl FnOnce(&[u8], u64) -> Result<T>,
+    ) -> Result<T> {
         match loc {
             Loc::Pending { offset, len } => {
-                let bytes = &self.pending[offset..offset + len as usize];
-                self.decode_entry(id, bytes, offset as u64)
+                read(&self.pending[offset..offset + len as usize], offset as u64)
             }
             Loc::File { offset, len } => {
                 let mapped = self
                     .mapped
                     .get_or_init(|| MappedFile::new(&self.file, self.end));
                 if let Some(bytes) = mapped.get(offset, len) {
-                    return self.decode_entry(id, bytes, offset);
+                    return read(bytes, offset);
                 }
-                buf.resize(len as usize, 0);
-                read_exact_at(&self.file, buf, offset).at(&self.path)?;
-                self.decode_entry(id, buf, offset)
+                let mut buf = vec![0; len as usize];
+                read_exact_at(&self.file, &mut buf, offset).at(&self.path)?;
+                read(&buf, offset)
             }
             Loc::Block { block, at, len } => {
                 let raw = self.cached_block(block)?;
@@ -614,7 +663,7 @@ impl NativeCollection {
                     offset: block,
                     reason: format!("record {id:?} runs past the end of its block"),
                 })?;
-                self.decode_entry(id, bytes, block)
+                read(bytes, block)
             }
         }
     }
@@ -671,20 +720,12 @@ impl NativeCollection {
         offset: u64,
         fields: Option<&[String]>,
     ) -> Result<Document> {
-        let corrupt = |reason: String| Error::Corrupt {
-            path: self.path.clone(),
-            offset,
-            reason: format!("record {id:?}: {reason}"),
-        };
-        let entry = native::parse_entry(bytes).map_err(corrupt)?;
-        if entry.id != id {
-            return Err(corrupt(format!("entry holds id {:?}", entry.id)));
-        }
+        let entry = self.checked_entry(id, bytes, offset)?;
         match fields {
             None => self.codec.decode(id, entry.data),
             Some(fields) => self.codec.decode_fields(id, entry.data, fields),
         }
-        .map_err(|e| corrupt(e.to_string()))
+        .map_err(|e| self.corrupt_record(id, offset, e.to_string()))
     }
 
     /// [`decode_entry_fields`](Self::decode_entry_fields) into a reused document.
@@ -696,18 +737,29 @@ impl NativeCollection {
         fields: &[String],
         doc: &mut Document,
     ) -> Result<()> {
-        let corrupt = |reason: String| Error::Corrupt {
+        let entry = self.checked_entry(id, bytes, offset)?;
+        self.codec
+            .decode_fields_into(id, entry.data, fields, doc)
+            .map_err(|e| self.corrupt_record(id, offset, e.to_string()))
+    }
+
+    /// The entry in `bytes`, checked (checksum, and that it holds `id`).
+    fn checked_entry<'b>(&self, id: &str, bytes: &'b [u8], offset: u64) -> Result<EntryRef<'b>> {
+        let entry =
+            native::parse_entry(bytes).map_err(|reason| self.corrupt_record(id, offset, reason))?;
+        if entry.id != id {
+            let reason = format!("entry holds id {:?}", entry.id);
+            return Err(self.corrupt_record(id, offset, reason));
+        }
+        Ok(entry)
+    }
+
+    fn corrupt_record(&self, id: &str, offset: u64, reason: String) -> Error {
+        Error::Corrupt {
             path: self.path.clone(),
             offset,
             reason: format!("record {id:?}: {reason}"),
-        };
-        let entry = native::parse_entry(bytes).map_err(corrupt)?;
-        if entry.id != id {
-            return Err(corrupt(format!("entry holds id {:?}", entry.id)));
         }
-        self.codec
-            .decode_fields_into(id, entry.data, fields, doc)
-            .map_err(|e| corrupt(e.to_string()))
     }
 
     /// Every live record in insertion order. Reads the file through a window,
@@ -1366,6 +1418,14 @@ impl CollectionStore for NativeCollection {
         fields: &[String],
     ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
         Box::new(NativeCollection::scan_fields(self, fields))
+    }
+
+    fn visit_stored(
+        &self,
+        slots: &mut dyn Iterator<Item = u32>,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        NativeCollection::visit_stored(self, slots, visit)
     }
 
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {

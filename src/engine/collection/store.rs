@@ -12,9 +12,61 @@ use crate::engine::Document;
 use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
-use crate::engine::storage::{Compression, RecordCodec};
-use crate::error::Result;
+use crate::engine::storage::to_json;
+use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
+use crate::error::{Error, Result};
 use crate::interchange::CancelToken;
+
+/// A live record as its store holds it: its `_id` and the rest encoded by
+/// `codec`. Queries test and return records from it, so each record is
+/// read and checked once, and its text can be written without building
+/// the document.
+pub(crate) struct StoredRecord<'r> {
+    pub id: &'r str,
+    pub data: &'r [u8],
+    pub codec: &'r dyn RecordCodec,
+    /// The file and offset of the record, for errors (`None`: not from a file).
+    pub place: Option<(&'r Path, u64)>,
+}
+
+impl StoredRecord<'_> {
+    pub fn decode(&self) -> Result<Document> {
+        self.codec
+            .decode(self.id, self.data)
+            .map_err(|e| self.damaged(e))
+    }
+
+    /// Decodes these top-level fields into `doc` (see
+    /// [`RecordCodec::decode_fields_into`]).
+    pub fn decode_fields_into(&self, fields: &[String], doc: &mut Document) -> Result<()> {
+        self.codec
+            .decode_fields_into(self.id, self.data, fields, doc)
+            .map_err(|e| self.damaged(e))
+    }
+
+    /// Appends the record's compact JSON text to `out`: what serde_json
+    /// writes for [`decode`](Self::decode)'s document, written straight
+    /// from the bytes when they are [`BinaryCodec`]'s.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Result<()> {
+        let binary = self.codec.name() == BinaryCodec.name();
+        if binary && to_json::record_to_json(self.id, self.data, out) {
+            return Ok(());
+        }
+        serde_json::to_writer(out, &self.decode()?)
+            .map_err(|e| Error::InvalidDocument(e.to_string()))
+    }
+
+    fn damaged(&self, error: Error) -> Error {
+        match self.place {
+            Some((path, offset)) => Error::Corrupt {
+                path: path.to_owned(),
+                offset,
+                reason: format!("record {:?}: {error}", self.id),
+            },
+            None => error,
+        }
+    }
+}
 
 pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn format(&self) -> StorageFormat;
@@ -68,6 +120,39 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// The live record in `slot` (slots are what indexes hold: positions in
     /// insertion order).
     fn read_slot(&self, slot: u32) -> Result<Option<Document>>;
+    /// Calls `visit` with each of `slots` that is live, as the store holds
+    /// it, until it returns `Ok(false)`: what a query tests and returns
+    /// records from, reading each once. This default encodes each decoded
+    /// record with [`BinaryCodec`], for stores that hold no such encoding.
+    fn visit_stored(
+        &self,
+        slots: &mut dyn Iterator<Item = u32>,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut data = Vec::new();
+        for slot in slots {
+            let Some(doc) = self.read_slot(slot)? else {
+                continue;
+            };
+            let Some(serde_json::Value::String(id)) = doc.get("_id") else {
+                return Err(crate::Error::InvalidDocument(
+                    "a stored record has no string _id".to_owned(),
+                ));
+            };
+            data.clear();
+            BinaryCodec.encode(&doc, &mut data)?;
+            let record = StoredRecord {
+                id,
+                data: &data,
+                codec: &BinaryCodec,
+                place: None,
+            };
+            if !visit(slot, record)? {
+                break;
+            }
+        }
+        Ok(())
+    }
     /// The slots of live records, in insertion order.
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
     /// Live records in insertion order with their slots, holding only these

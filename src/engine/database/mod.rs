@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{CancelCheck, Explain, Find, Plan};
+use crate::engine::find::{CancelCheck, Documents, Explain, Find, JsonText, Plan};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -559,7 +559,19 @@ impl FluxDB {
         let c = self.store(collection)?;
         Plan::new(query, c.value_mode())?
             .cancellable(cancel.cloned())
-            .execute(c)
+            .execute(c, Documents)
+    }
+
+    /// [`find`](Self::find) with each record as its compact JSON text, the
+    /// same bytes `serde_json::to_string` gives for the document `find`
+    /// returns. The text is written straight from the stored encoding, so
+    /// no document is built: for callers that pass records on as JSON
+    /// (the CLI's JSON Lines, a web response).
+    pub fn find_json(&self, collection: &str, query: &Find) -> Result<Vec<String>> {
+        let c = self.store(collection)?;
+        Plan::new(query, c.value_mode())?
+            .execute(c, JsonText)
+            .map(|(texts, _)| texts)
     }
 
     /// Builds the collection's indexes now if they are not built yet (they
@@ -706,7 +718,7 @@ impl FluxDB {
                 // Let the planner pick the records; the pipeline's own
                 // $match then passes them all.
                 let plan = Plan::from_filter(filter.clone(), mode).cancellable(cancel.cloned());
-                let (docs, _) = plan.execute(c)?;
+                let (docs, _) = plan.execute(c, Documents)?;
                 pipeline.run_in(docs.into_iter().map(Ok), mode)
             }
             _ => match pipeline.input_fields() {

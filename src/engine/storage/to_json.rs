@@ -40,7 +40,7 @@ pub(crate) fn record_to_json(id: &str, data: &[u8], out: &mut Vec<u8>) -> bool {
         bytes: data,
         pos: 0,
         out: &mut *out,
-        keys: Vec::new(),
+        keys: KeyStack::default(),
     };
     if writer.record(id).is_none() {
         out.truncate(start);
@@ -69,7 +69,7 @@ pub(crate) fn record_cells(
         bytes: data,
         pos: 0,
         out: &mut *cells,
-        keys: Vec::new(),
+        keys: KeyStack::default(),
     };
     if writer.cells(id, fields, ends).is_none() {
         cells.truncate(start);
@@ -87,7 +87,7 @@ struct JsonWriter<'a, 'o> {
     out: &'o mut Vec<u8>,
     /// The keys of the objects being written, innermost last, to refuse a
     /// repeated key (decoding keeps only one of them).
-    keys: Vec<&'a [u8]>,
+    keys: KeyStack<'a>,
 }
 
 impl<'a> JsonWriter<'a, '_> {
@@ -97,7 +97,7 @@ impl<'a> JsonWriter<'a, '_> {
         let count = self.varint()?;
         // Top-level keys are checked against `_id` as well as each other.
         self.keys.push(b"_id");
-        let mut wide = Self::key_set(count, &self.keys);
+        let mut wide = Self::key_set(count, &[b"_id"]);
         for _ in 0..count {
             self.out.push(b',');
             self.key(0, &mut wide)?;
@@ -112,8 +112,7 @@ impl<'a> JsonWriter<'a, '_> {
     /// for an object with many keys.
     fn key(&mut self, level_start: usize, wide: &mut Option<HashSet<&'a [u8]>>) -> Option<()> {
         let key = self.fresh_key(level_start, wide)?;
-        // Checked UTF-8 by `fresh_key`.
-        write_str(self.out, std::str::from_utf8(key).ok()?);
+        write_str(self.out, key);
         self.out.push(b':');
         Some(())
     }
@@ -124,19 +123,19 @@ impl<'a> JsonWriter<'a, '_> {
         &mut self,
         level_start: usize,
         wide: &mut Option<HashSet<&'a [u8]>>,
-    ) -> Option<&'a [u8]> {
+    ) -> Option<&'a str> {
         let len = self.length()?;
         let key = self.take(len)?;
-        std::str::from_utf8(key).ok()?;
+        let text = std::str::from_utf8(key).ok()?;
         let fresh = match wide {
             Some(set) => set.insert(key),
             None => {
-                let fresh = !self.keys[level_start..].contains(&key);
+                let fresh = !self.keys.contains_since(level_start, key);
                 self.keys.push(key);
                 fresh
             }
         };
-        fresh.then_some(key)
+        fresh.then_some(text)
     }
 
     /// The cells of a record for the CSV columns `fields`; see [`record_cells`].
@@ -146,9 +145,9 @@ impl<'a> JsonWriter<'a, '_> {
         }
         let mut unread = self.varint()?;
         self.keys.push(b"_id");
-        let mut wide = Self::key_set(unread, &self.keys);
+        let mut wide = Self::key_set(unread, &[b"_id"]);
         // The record's next field, read but not yet placed in a column.
-        let mut next: Option<&[u8]> = None;
+        let mut next: Option<&str> = None;
         for field in fields {
             if field == "_id" {
                 self.out.extend_from_slice(id.as_bytes());
@@ -157,7 +156,7 @@ impl<'a> JsonWriter<'a, '_> {
                     next = Some(self.fresh_key(0, &mut wide)?);
                     unread -= 1;
                 }
-                if next == Some(field.as_bytes()) {
+                if next == Some(field.as_str()) {
                     next = None;
                     self.cell()?;
                 }
@@ -290,6 +289,50 @@ impl<'a> JsonWriter<'a, '_> {
     }
 }
 
+/// The keys of the objects being written, innermost last: a stack that
+/// lives inline up to [`KeyStack::INLINE`] keys, so writing a record of a
+/// usual size allocates nothing for its keys.
+#[derive(Default)]
+struct KeyStack<'a> {
+    inline: [&'a [u8]; KeyStack::INLINE],
+    len: usize,
+    /// Keys past the inline ones.
+    spilled: Vec<&'a [u8]>,
+}
+
+impl<'a> KeyStack<'a> {
+    const INLINE: usize = 24;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, key: &'a [u8]) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = key,
+            None => self.spilled.push(key),
+        }
+        self.len += 1;
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.spilled.truncate(len.saturating_sub(Self::INLINE));
+        self.len = self.len.min(len);
+    }
+
+    /// Whether `key` is among the keys pushed since the stack was `start` long.
+    fn contains_since(&self, start: usize, key: &[u8]) -> bool {
+        let inline = &self.inline[start.min(Self::INLINE)..self.len.min(Self::INLINE)];
+        let spilled = &self.spilled[start.saturating_sub(Self::INLINE)..];
+        // Keys of one object mostly differ in length or first byte: look
+        // at those before comparing whole keys.
+        let same = |other: &&[u8]| {
+            other.len() == key.len() && other.first() == key.first() && *other == key
+        };
+        inline.iter().any(same) || spilled.iter().any(same)
+    }
+}
+
 /// serde_json's escape for each ASCII byte: 0 none, `u` as `\u00XX`, else
 /// the letter after the backslash.
 const ESCAPE: [u8; 128] = {
@@ -324,43 +367,55 @@ fn needs_escape(word: u64) -> bool {
 
 /// Writes `text` as a JSON string, escaped as serde_json escapes it.
 fn write_str(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut plain_from = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time past text that needs no escape (most text).
-        if let Some(word) = bytes.get(i..i + 8)
-            && let Ok(word) = <[u8; 8]>::try_from(word)
+    // Eight bytes at a time past text that needs no escape (most text),
+    // then the rest a byte at a time.
+    while let Some(word) = bytes.get(i..i + 8) {
+        if let Ok(word) = <[u8; 8]>::try_from(word)
             && !needs_escape(u64::from_le_bytes(word))
         {
             i += 8;
             continue;
         }
-        let b = bytes[i];
-        i += 1;
-        let escape = if b < 0x80 { ESCAPE[b as usize] } else { 0 };
-        if escape == 0 {
-            continue;
+        for at in i..i + 8 {
+            escape_at(out, bytes, at, &mut plain_from);
         }
-        out.extend_from_slice(&bytes[plain_from..i - 1]);
-        plain_from = i;
-        match escape {
-            b'u' => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xf) as usize],
-            ]),
-            letter => out.extend_from_slice(&[b'\\', letter]),
-        }
+        i += 8;
+    }
+    for at in i..bytes.len() {
+        escape_at(out, bytes, at, &mut plain_from);
     }
     out.extend_from_slice(&bytes[plain_from..]);
     out.push(b'"');
+}
+
+/// Writes the text before `bytes[at]` and its escape when it needs one
+/// (`plain_from`: where the text not yet written starts).
+#[inline]
+fn escape_at(out: &mut Vec<u8>, bytes: &[u8], at: usize, plain_from: &mut usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = bytes[at];
+    let escape = if b < 0x80 { ESCAPE[b as usize] } else { 0 };
+    if escape == 0 {
+        return;
+    }
+    out.extend_from_slice(&bytes[*plain_from..at]);
+    *plain_from = at + 1;
+    match escape {
+        b'u' => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xf) as usize],
+        ]),
+        letter => out.extend_from_slice(&[b'\\', letter]),
+    }
 }
 
 #[cfg(test)]
@@ -460,6 +515,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_repeat_is_found_among_keys_past_the_inline_stack() {
+        // 21 top-level keys with `_id`, then a nested object of 10: the
+        // nested keys live past the stack's 24 inline places.
+        let mut doc: Document = (0..20).map(|i| (format!("k{i:02}"), json!(i))).collect();
+        let nested: Document = (0..10).map(|i| (format!("n{i:02}"), json!(i))).collect();
+        doc.insert("k20".into(), Value::Object(nested));
+        let data = encoded(Value::Object(doc));
+        let mut out = Vec::new();
+        assert!(record_to_json("x", &data, &mut out));
+        assert_eq!(out, by_decoding("x", &data));
+
+        // The nested object's last key made a repeat of its third.
+        let at = data.windows(3).rposition(|w| w == b"n09").unwrap_or(0);
+        let mut repeated = data.clone();
+        repeated[at + 2] = b'2';
+        let mut out = Vec::new();
+        assert!(!record_to_json("x", &repeated, &mut out));
+        assert!(out.is_empty());
+        // A nested key may repeat a top-level one: another object.
+        let mut shadowing = data.clone();
+        shadowing[at..at + 3].copy_from_slice(b"k00");
+        let mut out = Vec::new();
+        assert!(record_to_json("x", &shadowing, &mut out));
+        assert_eq!(out, by_decoding("x", &shadowing));
     }
 
     #[test]
