@@ -12,8 +12,10 @@
 //!
 //! To study the scan alone: FLUXDB_BENCH_CODECS=none,lz4 measures only
 //! those codecs, FLUXDB_BENCH_SCANS=N runs the scan N times (default 3,
-//! the best is shown) and prints each run, so a profiler attached with
-//! `perf record -g` sees mostly scans, not the load before them.
+//! the best is shown) and prints each run, FLUXDB_BENCH_GETS=0 skips the
+//! gets after it. A profile of such a run (`perf record --call-graph
+//! dwarf`, the release profile has no frame pointers) is then mostly
+//! scans; `perf record -D <ms>` skips the load before them.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -46,6 +48,7 @@ fn cpu_seconds() -> f64 {
 }
 
 const DOCS: usize = 1_000_000;
+/// Gets measured by default (FLUXDB_BENCH_GETS).
 const GETS: usize = 100_000;
 
 const WORDS: [&str; 48] = [
@@ -147,6 +150,8 @@ struct Settings {
     scans: usize,
     /// Print every scan run (set when `scans` was asked for).
     each_scan: bool,
+    /// Gets by `_id` measured after the scans (0: none).
+    gets: usize,
 }
 
 impl Settings {
@@ -181,6 +186,9 @@ impl Settings {
             codecs,
             scans: scans.unwrap_or(3).max(1),
             each_scan: scans.is_some(),
+            gets: var("FLUXDB_BENCH_GETS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(GETS),
         }
     }
 }
@@ -211,8 +219,10 @@ fn measure(dir: &Path, codec: Compression, settings: &Settings) -> Figures {
             .expect("scan");
         assert_eq!(black_box(n), 0);
     });
-    let probes: Vec<&String> = (0..GETS).map(|i| &ids[(i * 7919) % ids.len()]).collect();
-    let get = best_of(2, None, || {
+    let gets = if ids.is_empty() { 0 } else { settings.gets };
+    let probes: Vec<&String> = (0..gets).map(|i| &ids[(i * 7919) % ids.len()]).collect();
+    let runs = if gets == 0 { 0 } else { 2 };
+    let get = best_of(runs, None, || {
         for id in &probes {
             black_box(db.get("c", id).expect("get"));
         }
@@ -225,8 +235,8 @@ fn measure(dir: &Path, codec: Compression, settings: &Settings) -> Figures {
         dictionary_bytes,
         scan,
         get: Timing {
-            wall: get.wall / GETS as f64,
-            cpu: get.cpu / GETS as f64,
+            wall: get.wall / gets.max(1) as f64,
+            cpu: get.cpu / gets.max(1) as f64,
         },
     }
 }
