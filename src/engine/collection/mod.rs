@@ -1214,8 +1214,8 @@ impl Scan<'_> {
     /// pending entry is checked by its own checksum; one in a compressed
     /// block is covered by the block's checksum, which [`load_block`]
     /// verified over every stored byte before decompressing it (FORMAT.md,
-    /// B2), so its own is not computed again: that was an eighth of an LZ4
-    /// scan. `verify` still checks both.
+    /// B2), so its own is not computed again: hashing every entry a second
+    /// time was about a tenth of an LZ4 scan. `verify` still checks both.
     ///
     /// [`load_block`]: Self::load_block
     fn checked_entry(&mut self, id: &str, loc: Loc) -> Result<EntryRef<'_>> {
