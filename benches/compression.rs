@@ -9,6 +9,13 @@
 //! Run with `cargo bench --bench compression`; FLUXDB_BENCH_DOCS=N for
 //! fewer documents, FLUXDB_BENCH_ZSTD=3,9 for other zstd levels. The
 //! figures go into the README.
+//!
+//! To study the scan alone: FLUXDB_BENCH_CODECS=none,lz4 measures only
+//! those codecs, FLUXDB_BENCH_SCANS=N runs the scan N times (default 3,
+//! the best is shown) and prints each run, FLUXDB_BENCH_GETS=0 skips the
+//! gets after it. A profile of such a run (`perf record --call-graph
+//! dwarf`, the release profile has no frame pointers) is then mostly
+//! scans; `perf record -D <ms>` skips the load before them.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -17,11 +24,31 @@ use std::time::Instant;
 use fluxdb::engine::{Compression, OpenOptions};
 use serde_json::{Value, json};
 
-#[path = "support/proc_stats.rs"]
-mod proc_stats;
-use proc_stats::cpu_seconds;
+/// CPU time of this process so far (every thread, user and system), to
+/// the microsecond: a scan takes tens of milliseconds, and the 10 ms ticks
+/// of /proc would round its figures by as much as the gap between codecs.
+#[cfg(unix)]
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0.0;
+        }
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// No CPU time elsewhere: the figures read 0.
+#[cfg(not(unix))]
+fn cpu_seconds() -> f64 {
+    0.0
+}
 
 const DOCS: usize = 1_000_000;
+/// Gets measured by default (FLUXDB_BENCH_GETS).
 const GETS: usize = 100_000;
 
 const WORDS: [&str; 48] = [
@@ -82,11 +109,19 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Timing) {
     (value, timing)
 }
 
-/// The best (least CPU) of `runs` runs.
-fn best_of(runs: usize, mut f: impl FnMut()) -> Timing {
+/// The best (least CPU) of `runs` runs; `each` prints every run under
+/// that label.
+fn best_of(runs: usize, each: Option<&str>, mut f: impl FnMut()) -> Timing {
     let mut best: Option<Timing> = None;
     for _ in 0..runs {
         let ((), t) = timed(&mut f);
+        if let Some(label) = each {
+            println!(
+                "{label} {:>6.0} ms wall {:>6.0} ms CPU",
+                t.wall * 1e3,
+                t.cpu * 1e3
+            );
+        }
         if best.as_ref().is_none_or(|b| t.cpu < b.cpu) {
             best = Some(t);
         }
@@ -107,7 +142,59 @@ struct Figures {
     get: Timing,
 }
 
-fn measure(dir: &Path, codec: Compression, docs: usize) -> Figures {
+/// How the benchmark runs, from its environment variables.
+struct Settings {
+    docs: usize,
+    codecs: Vec<Compression>,
+    /// Runs of the scan (the best is reported).
+    scans: usize,
+    /// Print every scan run (set when `scans` was asked for).
+    each_scan: bool,
+    /// Gets by `_id` measured after the scans (0: none).
+    gets: usize,
+}
+
+impl Settings {
+    fn from_env() -> Settings {
+        let var = |name: &str| std::env::var(name).ok();
+        let docs = var("FLUXDB_BENCH_DOCS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DOCS);
+        // FLUXDB_BENCH_ZSTD=L1,L2 measures those zstd levels (default: 3).
+        let zstd_levels: Vec<i32> = var("FLUXDB_BENCH_ZSTD")
+            .map(|v| v.split(',').filter_map(|l| l.trim().parse().ok()).collect())
+            .unwrap_or_else(|| vec![3]);
+        let mut codecs = vec![Compression::None, Compression::Lz4];
+        codecs.extend(
+            zstd_levels
+                .into_iter()
+                .map(|level| Compression::Zstd { level }),
+        );
+        if let Some(only) = var("FLUXDB_BENCH_CODECS") {
+            let only: Vec<Compression> = only
+                .split(',')
+                .map(|name| {
+                    name.parse()
+                        .expect("FLUXDB_BENCH_CODECS: none, lz4, zstd:L")
+                })
+                .collect();
+            codecs = only;
+        }
+        let scans = var("FLUXDB_BENCH_SCANS").and_then(|v| v.parse().ok());
+        Settings {
+            docs,
+            codecs,
+            scans: scans.unwrap_or(3).max(1),
+            each_scan: scans.is_some(),
+            gets: var("FLUXDB_BENCH_GETS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(GETS),
+        }
+    }
+}
+
+fn measure(dir: &Path, codec: Compression, settings: &Settings) -> Figures {
+    let docs = settings.docs;
     let mut db = OpenOptions::new().open(dir).expect("open");
     db.create_collection_with::<&str>("c", &[], codec)
         .expect("create");
@@ -124,14 +211,18 @@ fn measure(dir: &Path, codec: Compression, docs: usize) -> Figures {
 
     let db = OpenOptions::new().open(dir).expect("reopen");
     // Every record is read and its `note` decoded; nothing matches.
-    let scan = best_of(3, || {
+    let label = format!("{:<7} scan", codec.to_string());
+    let each = settings.each_scan.then_some(label.as_str());
+    let scan = best_of(settings.scans, each, || {
         let n = db
             .count("c", &json!({"note": "no such note"}))
             .expect("scan");
         assert_eq!(black_box(n), 0);
     });
-    let probes: Vec<&String> = (0..GETS).map(|i| &ids[(i * 7919) % ids.len()]).collect();
-    let get = best_of(2, || {
+    let gets = if ids.is_empty() { 0 } else { settings.gets };
+    let probes: Vec<&String> = (0..gets).map(|i| &ids[(i * 7919) % ids.len()]).collect();
+    let runs = if gets == 0 { 0 } else { 2 };
+    let get = best_of(runs, None, || {
         for id in &probes {
             black_box(db.get("c", id).expect("get"));
         }
@@ -144,17 +235,15 @@ fn measure(dir: &Path, codec: Compression, docs: usize) -> Figures {
         dictionary_bytes,
         scan,
         get: Timing {
-            wall: get.wall / GETS as f64,
-            cpu: get.cpu / GETS as f64,
+            wall: get.wall / gets.max(1) as f64,
+            cpu: get.cpu / gets.max(1) as f64,
         },
     }
 }
 
 fn main() {
-    let docs = std::env::var("FLUXDB_BENCH_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DOCS);
+    let settings = Settings::from_env();
+    let docs = settings.docs;
     let avg = (0..1000)
         .map(|i| document(i).to_string().len())
         .sum::<usize>()
@@ -162,19 +251,8 @@ fn main() {
     println!("FluxDB compression benchmark: {docs} documents of about {avg} bytes of JSON\n");
     let tmp = tempfile::tempdir().expect("temporary folder");
     let mut figures = Vec::new();
-    // FLUXDB_BENCH_ZSTD=L1,L2 measures those zstd levels (default: 3).
-    let zstd_levels: Vec<i32> = std::env::var("FLUXDB_BENCH_ZSTD")
-        .ok()
-        .map(|v| v.split(',').filter_map(|l| l.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![3]);
-    let mut codecs = vec![Compression::None, Compression::Lz4];
-    codecs.extend(
-        zstd_levels
-            .into_iter()
-            .map(|level| Compression::Zstd { level }),
-    );
-    for (i, codec) in codecs.into_iter().enumerate() {
-        let f = measure(&tmp.path().join(format!("db{i}")), codec, docs);
+    for (i, &codec) in settings.codecs.iter().enumerate() {
+        let f = measure(&tmp.path().join(format!("db{i}")), codec, &settings);
         println!(
             "{:<7} file {:>7.1} MB (dictionary {:>5} B) | insert_many+flush {:>6.2} s wall {:>6.2} s CPU | compact {:>6.2} s wall {:>6.2} s CPU | scan {:>6.0} ms wall {:>6.0} ms CPU | get {:>5.1} µs wall {:>5.1} µs CPU",
             f.codec.to_string(),
@@ -191,9 +269,11 @@ fn main() {
         );
         figures.push(f);
     }
-    let base = &figures[0];
+    let Some(base) = figures.iter().find(|f| f.codec.is_none()) else {
+        return;
+    };
     println!("\nagainst uncompressed (CPU time):");
-    for f in &figures[1..] {
+    for f in figures.iter().filter(|f| !f.codec.is_none()) {
         println!(
             "{:<7} {:.2}x smaller | insert {:.2}x | scan {:.2}x | get {:.2}x",
             f.codec.to_string(),

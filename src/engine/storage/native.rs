@@ -284,8 +284,12 @@ pub fn parse_entry(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
     parse_entry_inner(bytes, true)
 }
 
-/// Parses an entry inside a batch whose checksum already held.
-fn parse_entry_checked_by_batch(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
+/// Parses an entry whose bytes a checksum that just held already covers:
+/// its batch's (opening a file), or its block's (FORMAT.md, B2: the block
+/// checksum covers the stored bytes, and decompression to exactly
+/// `raw_len` bytes determines the entries from them). Its own checksum is
+/// not computed again; `verify` and [`parse_entry`] still check it.
+pub fn parse_entry_covered(bytes: &[u8]) -> std::result::Result<EntryRef<'_>, String> {
     parse_entry_inner(bytes, false)
 }
 
@@ -493,7 +497,7 @@ impl<W: std::io::Write> GroupWriter<W> {
     ) -> std::io::Result<()> {
         let mut at = 0;
         while at < payload.len() {
-            let len = parse_entry_checked_by_batch(&payload[at..])
+            let len = parse_entry_covered(&payload[at..])
                 .map_err(std::io::Error::other)?
                 .len;
             placed(at, self.push(&payload[at..at + len])?);
@@ -642,13 +646,12 @@ pub fn scan(
             let mut at = 0;
             while at < payload.len() {
                 let offset = payload_offset + at as u64;
-                let entry = parse_entry_checked_by_batch(&payload[at..]).map_err(|reason| {
-                    Error::Corrupt {
+                let entry =
+                    parse_entry_covered(&payload[at..]).map_err(|reason| Error::Corrupt {
                         path: path.to_path_buf(),
                         offset,
                         reason,
-                    }
-                })?;
+                    })?;
                 visit(ScanEvent::Entry(entry, Place::File(offset)))?;
                 at += entry.len;
             }
@@ -724,7 +727,7 @@ fn visit_blocks(
                     "an entry starts {in_block} bytes into its block (at most {MAX_ENTRY_START_IN_BLOCK})"
                 )));
             }
-            let entry = parse_entry_checked_by_batch(&raw[in_block..])
+            let entry = parse_entry_covered(&raw[in_block..])
                 .map_err(|reason| corrupt(format!("in a block: {reason}")))?;
             let place = Place::Block {
                 block,
