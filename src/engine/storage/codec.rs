@@ -84,15 +84,17 @@ pub trait RecordCodec: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BinaryCodec;
 
-const TAG_NULL: u8 = 0;
-const TAG_FALSE: u8 = 1;
-const TAG_TRUE: u8 = 2;
-const TAG_INT: u8 = 3;
-const TAG_UINT: u8 = 4;
-const TAG_FLOAT: u8 = 5;
-const TAG_STRING: u8 = 6;
-const TAG_ARRAY: u8 = 7;
-const TAG_OBJECT: u8 = 8;
+// The value tags of the format above (also read by `to_json` and written
+// by `transcode`, which skip the document).
+pub(super) const TAG_NULL: u8 = 0;
+pub(super) const TAG_FALSE: u8 = 1;
+pub(super) const TAG_TRUE: u8 = 2;
+pub(super) const TAG_INT: u8 = 3;
+pub(super) const TAG_UINT: u8 = 4;
+pub(super) const TAG_FLOAT: u8 = 5;
+pub(super) const TAG_STRING: u8 = 6;
+pub(super) const TAG_ARRAY: u8 = 7;
+pub(super) const TAG_OBJECT: u8 = 8;
 
 impl RecordCodec for BinaryCodec {
     fn name(&self) -> &str {
@@ -358,15 +360,15 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+pub(super) fn put_str(out: &mut Vec<u8>, s: &str) {
     put_varint(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
 }
 
 /// A bounds-checked cursor: every read of corrupt bytes is an error, never a panic.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) pos: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -374,7 +376,7 @@ impl<'a> Reader<'a> {
         Error::RecordEncoding(format!("{what} at byte {} of an encoded record", self.pos))
     }
 
-    fn byte(&mut self) -> Result<u8> {
+    pub(super) fn byte(&mut self) -> Result<u8> {
         let b = *self
             .bytes
             .get(self.pos)
@@ -383,7 +385,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self
             .pos
             .checked_add(n)
@@ -394,7 +396,7 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
-    fn varint(&mut self) -> Result<u64> {
+    pub(super) fn varint(&mut self) -> Result<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -406,7 +408,7 @@ impl<'a> Reader<'a> {
         Err(self.error("varint longer than 10 bytes"))
     }
 
-    fn length(&mut self) -> Result<usize> {
+    pub(super) fn length(&mut self) -> Result<usize> {
         let len = self.varint()?;
         usize::try_from(len)
             .ok()

@@ -16,17 +16,10 @@ use std::collections::HashSet;
 
 use serde_json::ser::{CompactFormatter, Formatter};
 
-use super::codec::MAX_DEPTH;
-
-const TAG_NULL: u8 = 0;
-const TAG_FALSE: u8 = 1;
-const TAG_TRUE: u8 = 2;
-const TAG_INT: u8 = 3;
-const TAG_UINT: u8 = 4;
-const TAG_FLOAT: u8 = 5;
-const TAG_STRING: u8 = 6;
-const TAG_ARRAY: u8 = 7;
-const TAG_OBJECT: u8 = 8;
+use super::codec::{
+    MAX_DEPTH, Reader, TAG_ARRAY, TAG_FALSE, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OBJECT, TAG_STRING,
+    TAG_TRUE, TAG_UINT,
+};
 
 /// Object keys checked for repeats by a linear search; larger objects use a set.
 const LINEAR_KEY_CHECK: u64 = 32;
@@ -37,8 +30,10 @@ const LINEAR_KEY_CHECK: u64 = 32;
 pub(crate) fn record_to_json(id: &str, data: &[u8], out: &mut Vec<u8>) -> bool {
     let start = out.len();
     let mut writer = JsonWriter {
-        bytes: data,
-        pos: 0,
+        reader: Reader {
+            bytes: data,
+            pos: 0,
+        },
         out: &mut *out,
         keys: KeyStack::default(),
     };
@@ -66,8 +61,10 @@ pub(crate) fn record_cells(
 ) -> bool {
     let (start, ends_start) = (cells.len(), ends.len());
     let mut writer = JsonWriter {
-        bytes: data,
-        pos: 0,
+        reader: Reader {
+            bytes: data,
+            pos: 0,
+        },
         out: &mut *cells,
         keys: KeyStack::default(),
     };
@@ -82,8 +79,7 @@ pub(crate) fn record_cells(
 /// Reads encoded values and writes their JSON text. Every method returns
 /// `None` to decline (bad bytes, or text serde_json would write otherwise).
 struct JsonWriter<'a, 'o> {
-    bytes: &'a [u8],
-    pos: usize,
+    reader: Reader<'a>,
     out: &'o mut Vec<u8>,
     /// The keys of the objects being written, innermost last, to refuse a
     /// repeated key (decoding keeps only one of them).
@@ -104,7 +100,7 @@ impl<'a> JsonWriter<'a, '_> {
             self.value(1)?;
         }
         self.out.push(b'}');
-        (self.pos == self.bytes.len()).then_some(())
+        (self.reader.pos == self.reader.bytes.len()).then_some(())
     }
 
     /// Writes the next key and its colon; `level_start` is where this
@@ -164,21 +160,21 @@ impl<'a> JsonWriter<'a, '_> {
             ends.push(self.out.len());
         }
         // A field out of the columns' order (or in none) needs the document.
-        (next.is_none() && unread == 0 && self.pos == self.bytes.len()).then_some(())
+        (next.is_none() && unread == 0 && self.reader.pos == self.reader.bytes.len()).then_some(())
     }
 
     /// One top-level value as a CSV cell: text as it is, null as nothing,
     /// anything else as its JSON text.
     fn cell(&mut self) -> Option<()> {
-        match *self.bytes.get(self.pos)? {
+        match *self.reader.bytes.get(self.reader.pos)? {
             TAG_STRING => {
-                self.pos += 1;
+                self.reader.pos += 1;
                 let len = self.length()?;
                 let text = self.take(len)?;
                 std::str::from_utf8(text).ok()?;
                 self.out.extend_from_slice(text);
             }
-            TAG_NULL => self.pos += 1,
+            TAG_NULL => self.reader.pos += 1,
             _ => self.value(1)?,
         }
         Some(())
@@ -223,7 +219,7 @@ impl<'a> JsonWriter<'a, '_> {
                     return None;
                 }
                 let len = self.length()?;
-                let end = self.pos + len;
+                let end = self.reader.pos + len;
                 let count = self.varint()?;
                 if tag == TAG_ARRAY {
                     self.out.push(b'[');
@@ -248,7 +244,7 @@ impl<'a> JsonWriter<'a, '_> {
                     self.out.push(b'}');
                     self.keys.truncate(level_start);
                 }
-                if self.pos != end {
+                if self.reader.pos != end {
                     return None;
                 }
             }
@@ -257,35 +253,21 @@ impl<'a> JsonWriter<'a, '_> {
         Some(())
     }
 
+    // The codec's reader, declining (`None`) where it would fail.
     fn byte(&mut self) -> Option<u8> {
-        let b = *self.bytes.get(self.pos)?;
-        self.pos += 1;
-        Some(b)
+        self.reader.byte().ok()
     }
 
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let slice = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(slice)
+        self.reader.take(n).ok()
     }
 
     fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
+        self.reader.varint().ok()
     }
 
     fn length(&mut self) -> Option<usize> {
-        usize::try_from(self.varint()?)
-            .ok()
-            .filter(|&len| len <= self.bytes.len() - self.pos)
+        self.reader.length().ok()
     }
 }
 

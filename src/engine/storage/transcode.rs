@@ -14,7 +14,10 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::codec::{MAX_DOCUMENT_BYTES, put_varint};
+use super::codec::{
+    MAX_DOCUMENT_BYTES, TAG_ARRAY, TAG_FALSE, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_OBJECT, TAG_STRING,
+    TAG_TRUE, TAG_UINT, put_str, put_varint,
+};
 
 /// Nesting the fast path takes; deeper records go the usual way (which
 /// enforces the real limit with its own error).
@@ -293,22 +296,6 @@ impl<'de> Visitor<'de> for Value<'_> {
         put_nested(self.out, TAG_OBJECT, keys.len() as u64, &fields);
         Ok(())
     }
-}
-
-// The tags of `BinaryCodec` (see its format description).
-const TAG_NULL: u8 = 0;
-const TAG_FALSE: u8 = 1;
-const TAG_TRUE: u8 = 2;
-const TAG_INT: u8 = 3;
-const TAG_UINT: u8 = 4;
-const TAG_FLOAT: u8 = 5;
-const TAG_STRING: u8 = 6;
-const TAG_ARRAY: u8 = 7;
-const TAG_OBJECT: u8 = 8;
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
 }
 
 /// An array or object: tag, the byte length of what follows, the count,
