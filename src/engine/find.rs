@@ -300,9 +300,12 @@ impl Plan {
     /// result in the `form` asked for. The answer is the same as a full
     /// scan's; only the work differs.
     ///
-    /// Every way of answering first chooses the slots of the page, testing
-    /// records on only the fields the filter and sort read (decoded into one
-    /// reused document), and only then reads the page's records whole.
+    /// Records are tested on only the fields the filter and sort read
+    /// (decoded into one reused document), and only the page's records are
+    /// read whole. Where records arrive in the page's order (index
+    /// candidates without a sort, an index-ordered sort with a filter), each
+    /// is tested and taken in the same read; otherwise the page's slots are
+    /// chosen first and read at the end.
     pub fn execute<F: ResultForm>(
         &self,
         store: &dyn CollectionStore,
@@ -347,8 +350,11 @@ impl Plan {
                 // In natural order the page is final as records enter it:
                 // take each from the read that tested it.
                 let take_now = page.is_unsorted();
-                let expected = (slots.len() as usize).min(self.limit.unwrap_or(usize::MAX));
-                let mut taken = Vec::with_capacity(if take_now { expected } else { 0 });
+                let mut taken = Vec::new();
+                if take_now {
+                    let at_most = usize::try_from(slots.len()).unwrap_or(usize::MAX);
+                    taken.reserve(at_most.min(self.limit.unwrap_or(usize::MAX)));
+                }
                 store.visit_stored(&mut slots.iter(), &mut |slot, record| {
                     cancel.tick()?;
                     explain.examined += 1;
