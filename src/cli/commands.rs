@@ -125,11 +125,23 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             if let Some(project) = project {
                 find = find.projection(parse_json("--project", &project)?);
             }
-            // The stored records go out as text without being decoded.
-            for line in db.find_json(&collection, &find)? {
-                out.write_all(line.as_bytes())?;
-                out.write_all(b"\n")?;
+            // Each record goes out as its text is written from the stored
+            // bytes: no document is built, nothing is collected. A write
+            // error stops the query and is reported as itself.
+            let mut write_error = None;
+            let found = db.find_json_each(&collection, &find, &mut |line| {
+                let written = out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"));
+                written.map_err(|e| {
+                    write_error = Some(e);
+                    Error::Cancelled
+                })
+            });
+            if let Some(e) = write_error {
+                return Err(e.into());
             }
+            found?;
         }
         Command::Aggregate {
             collection,

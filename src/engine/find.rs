@@ -154,7 +154,7 @@ pub(crate) trait ResultForm {
 
     /// The result for `record`, projected.
     fn take(
-        &self,
+        &mut self,
         record: &StoredRecord<'_>,
         projection: Option<&Projection>,
     ) -> Result<Self::Item>;
@@ -174,7 +174,7 @@ pub(crate) trait ResultForm {
     /// [`take`](Self::take) for a record [`load_for_test`](Self::load_for_test)
     /// loaded into `tested`.
     fn take_tested(
-        &self,
+        &mut self,
         record: &StoredRecord<'_>,
         _tested: &mut Document,
         projection: Option<&Projection>,
@@ -189,7 +189,11 @@ pub(crate) struct Documents;
 impl ResultForm for Documents {
     type Item = Document;
 
-    fn take(&self, record: &StoredRecord<'_>, projection: Option<&Projection>) -> Result<Document> {
+    fn take(
+        &mut self,
+        record: &StoredRecord<'_>,
+        projection: Option<&Projection>,
+    ) -> Result<Document> {
         let doc = record.decode()?;
         Ok(match projection {
             Some(p) => p.apply(&doc),
@@ -209,7 +213,7 @@ impl ResultForm for Documents {
     }
 
     fn take_tested(
-        &self,
+        &mut self,
         _record: &StoredRecord<'_>,
         tested: &mut Document,
         projection: Option<&Projection>,
@@ -228,16 +232,50 @@ pub(crate) struct JsonText;
 impl ResultForm for JsonText {
     type Item = String;
 
-    fn take(&self, record: &StoredRecord<'_>, projection: Option<&Projection>) -> Result<String> {
-        if let Some(projection) = projection {
-            return Ok(Value::Object(projection.apply(&record.decode()?)).to_string());
-        }
+    fn take(
+        &mut self,
+        record: &StoredRecord<'_>,
+        projection: Option<&Projection>,
+    ) -> Result<String> {
         let mut text = Vec::with_capacity(record.data.len() * 2 + 64);
-        record.write_json(&mut text)?;
-        String::from_utf8(text).map_err(|e| {
-            crate::Error::InvalidDocument(format!("internal: record text is not UTF-8: {e}"))
-        })
+        write_json(record, projection, &mut text)?;
+        String::from_utf8(text).map_err(not_utf8)
     }
+}
+
+/// Each document's JSON text handed to a callback as soon as it is
+/// written, nothing collected: [`FluxDB::find_json_each`](crate::engine::FluxDB::find_json_each).
+pub(crate) struct JsonEach<'f> {
+    pub each: &'f mut dyn FnMut(&str) -> Result<()>,
+    /// One buffer for every record's text.
+    pub text: Vec<u8>,
+}
+
+impl ResultForm for JsonEach<'_> {
+    type Item = ();
+
+    fn take(&mut self, record: &StoredRecord<'_>, projection: Option<&Projection>) -> Result<()> {
+        self.text.clear();
+        write_json(record, projection, &mut self.text)?;
+        (self.each)(std::str::from_utf8(&self.text).map_err(not_utf8)?)
+    }
+}
+
+/// Appends the JSON text of `record`, projected, to `out`.
+fn write_json(
+    record: &StoredRecord<'_>,
+    projection: Option<&Projection>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    match projection {
+        Some(projection) => serde_json::to_writer(out, &projection.apply(&record.decode()?))
+            .map_err(|e| crate::Error::InvalidDocument(e.to_string())),
+        None => record.write_json(out),
+    }
+}
+
+fn not_utf8(e: impl std::fmt::Display) -> Error {
+    crate::Error::InvalidDocument(format!("internal: record text is not UTF-8: {e}"))
 }
 
 /// A page chosen: the slots to read, or the results already taken from
@@ -309,7 +347,7 @@ impl Plan {
     pub fn execute<F: ResultForm>(
         &self,
         store: &dyn CollectionStore,
-        form: F,
+        mut form: F,
     ) -> Result<(Vec<F::Item>, Explain)> {
         let mut explain = Explain {
             index: None,

@@ -443,3 +443,42 @@ fn create_compress_and_info_show_the_codec_and_its_ratio() {
     );
     fails(db, &["compress", "missing", "--codec", "lz4"], 1, "missing");
 }
+
+#[test]
+fn find_stops_quietly_when_the_reader_goes_away() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path();
+    let docs: String = (0..50_000)
+        .map(|i| format!("{{\"i\": {i}, \"text\": \"{}\"}}\n", "x".repeat(100)))
+        .collect();
+    let run = fluxdb_with_stdin(db, &["insert", "c"], Some(&docs));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdb"))
+        .args(["--db", db.to_str().unwrap(), "find", "c"])
+        .env_remove("FLUXDB_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the first line, as `head -1` does, then close the pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert!(
+        first.starts_with(b"{\"_id\":"),
+        "{}",
+        String::from_utf8_lossy(&first)
+    );
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a closed pipe is not a failure"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "nothing on stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

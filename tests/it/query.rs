@@ -116,6 +116,13 @@ fn assert_same_answers(db: &FluxDB, rng: &mut Rng, rounds: usize, when: &str) {
         for collection in ["indexed", "plain"] {
             let json = db.find_json(collection, &find).unwrap();
             assert_eq!(json, texts, "{when}, round {round}: {collection} {find:?}");
+            let mut streamed = Vec::new();
+            db.find_json_each(collection, &find, &mut |text| {
+                streamed.push(text.to_owned());
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(streamed, texts, "{when}, round {round}: {collection} each");
         }
         assert_eq!(
             db.count("indexed", &filter).unwrap(),
@@ -489,4 +496,31 @@ fn a_sorted_page_past_the_end_is_empty() {
         .unwrap();
     let values: Vec<_> = last.iter().map(|d| d["n"].clone()).collect();
     assert_eq!(values, [json!(1), json!(0)]);
+}
+
+#[test]
+fn an_error_from_the_text_callback_stops_the_query_and_is_returned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection("c", &["k"]).unwrap();
+    db.insert_many("c", (0..100).map(|i| json!({"k": i % 3, "i": i})).collect())
+        .unwrap();
+    for find in [
+        Find::all(),
+        Find::new(json!({"k": 1})),
+        Find::new(json!({"i": {"$gte": 10}})).sort(json!({"i": -1})),
+    ] {
+        let mut seen = 0;
+        let err = db
+            .find_json_each("c", &find, &mut |_| {
+                seen += 1;
+                match seen {
+                    3 => Err(Error::Cancelled),
+                    _ => Ok(()),
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::Cancelled), "{find:?}: {err}");
+        assert_eq!(seen, 3, "{find:?}: no record after the error");
+    }
 }

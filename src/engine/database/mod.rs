@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{CancelCheck, Documents, Explain, Find, JsonText, Plan};
+use crate::engine::find::{CancelCheck, Documents, Explain, Find, JsonEach, JsonText, Plan};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -572,6 +572,26 @@ impl FluxDB {
         Plan::new(query, c.value_mode())?
             .execute(c, JsonText)
             .map(|(texts, _)| texts)
+    }
+
+    /// [`find_json`](Self::find_json) handing each document's text to
+    /// `each` as soon as it is written, in the answer's order, instead of
+    /// collecting them: an answer of any size takes the memory of one
+    /// record (a sorted one also keeps each match's sort values). An error
+    /// from `each` stops the query and is returned.
+    pub fn find_json_each(
+        &self,
+        collection: &str,
+        query: &Find,
+        each: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let c = self.store(collection)?;
+        let form = JsonEach {
+            each,
+            text: Vec::new(),
+        };
+        Plan::new(query, c.value_mode())?.execute(c, form)?;
+        Ok(())
     }
 
     /// Builds the collection's indexes now if they are not built yet (they
