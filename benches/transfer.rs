@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use fluxdb::engine::{ExportOptions, FluxDB, ImportOptions};
+use fluxdb::engine::{ExportOptions, Find, FluxDB, ImportOptions};
 use fluxdb::interchange::Format;
 
 #[path = "support/proc_stats.rs"]
@@ -71,6 +71,16 @@ fn main() {
         &["export", &full, "docs", path(&out_jsonl)],
     );
     step("export CSV", &["export", &full, "docs", path(&out_csv)]);
+    step(
+        "export JSON Lines of a query (1/3)",
+        &[
+            "export",
+            &full,
+            "docs",
+            path(&out_jsonl),
+            r#"{"active": true}"#,
+        ],
+    );
     step("import CSV", &["import", &csv, "docs", path(&out_csv)]);
     step(
         "import JSON Lines, 1/4 of the docs",
@@ -170,14 +180,15 @@ fn child(args: &[String]) {
         "export" => {
             let db = FluxDB::open_read_only(arg(1)).expect("open");
             let format = Format::from_path(Path::new(arg(3))).expect("format");
+            let mut options = ExportOptions::new().format(format);
+            // An optional filter: the export of a query's records.
+            if !arg(4).is_empty() {
+                let filter = serde_json::from_str(arg(4)).expect("filter JSON");
+                options = options.query(Find::new(filter));
+            }
             let clock = Clock::start();
             let written = db
-                .export_documents(
-                    arg(2),
-                    arg(3),
-                    &ExportOptions::new().format(format),
-                    &mut |_, _| {},
-                )
+                .export_documents(arg(2), arg(3), &options, &mut |_, _| {})
                 .expect("export");
             (written, clock.stop())
         }

@@ -123,6 +123,33 @@ impl<W: Write> DocumentWriter<W> {
         Ok(())
     }
 
+    /// Writes a document given as its compact JSON text with `_id` first
+    /// (what [`FluxDB::find_json_each`](crate::engine::FluxDB::find_json_each)
+    /// hands over) as [`write`](Self::write) writes it. `Ok(false)`, with
+    /// nothing written, for CSV, which needs the document.
+    pub fn write_json_text(&mut self, text: &str) -> Result<bool> {
+        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        let path = &self.path;
+        match &mut self.sink {
+            Sink::Json { out, first } => {
+                if !*first {
+                    out.write_all(b",\n").at(path)?;
+                }
+                *first = false;
+                out.write_all(text.as_bytes()).at(path)?;
+            }
+            Sink::JsonLines { out } => {
+                out.write_all(text.as_bytes()).at(path)?;
+                out.write_all(b"\n").at(path)?;
+            }
+            Sink::Csv(_) => return Ok(false),
+        }
+        self.records += 1;
+        Ok(true)
+    }
+
     /// Writes a record stored with [`BinaryCodec`](crate::engine::storage::BinaryCodec)
     /// (`data`, without its `_id`) as [`write`](Self::write) writes its
     /// decoded document, straight from the bytes. `Ok(false)`, with nothing

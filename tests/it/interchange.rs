@@ -343,6 +343,50 @@ fn export_of_a_query_streams_a_filter_and_runs_a_sort() {
     );
 }
 
+#[test]
+fn export_of_a_query_as_json_is_the_text_of_what_find_returns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.create_collection("t", &["k"]).unwrap();
+    let docs = (0..500)
+        .map(|i| json!({"k": i % 7, "n": i, "s": format!("line \"{i}\"\n\u{e9}"), "a": {"b": [i, null]}}))
+        .collect();
+    db.insert_many("t", docs).unwrap();
+    let queries = [
+        Find::new(json!({"k": 3})),
+        Find::new(json!({"k": {"$in": [1, 2]}, "n": {"$gt": 100}}))
+            .sort(json!({"k": -1}))
+            .skip(3)
+            .limit(20),
+        Find::new(json!({"n": {"$lt": 50}})).projection(json!({"s": 1})),
+        Find::all().sort(json!({"n": -1})).limit(5),
+    ];
+    for (i, query) in queries.into_iter().enumerate() {
+        let texts: Vec<String> = db
+            .find("t", &query)
+            .unwrap()
+            .iter()
+            .map(|d| serde_json::to_string(d).unwrap())
+            .collect();
+        let lines = tmp.path().join(format!("q{i}.jsonl"));
+        let array = tmp.path().join(format!("q{i}.json"));
+        for out in [&lines, &array] {
+            let options = ExportOptions::new().query(query.clone());
+            let n = db
+                .export_documents("t", out, &options, &mut |_, _| {})
+                .unwrap();
+            assert_eq!(n as usize, texts.len(), "{query:?}");
+        }
+        let expected_lines: String = texts.iter().map(|t| format!("{t}\n")).collect();
+        assert_eq!(std::fs::read_to_string(&lines).unwrap(), expected_lines);
+        let expected_array = match texts.is_empty() {
+            true => "[\n]\n".to_owned(),
+            false => format!("[\n{}\n]\n", texts.join(",\n")),
+        };
+        assert_eq!(std::fs::read_to_string(&array).unwrap(), expected_array);
+    }
+}
+
 fn restore_fixture(dir: &Path) -> FluxDB {
     let mut db = FluxDB::open(dir).unwrap();
     db.create_collection("users", &["age", "address.city"])

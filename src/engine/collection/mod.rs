@@ -1282,9 +1282,12 @@ impl Scan<'_> {
         c.parse_checked_entry(id, bytes, offset, in_checked_block)
     }
 
-    /// Decodes the next live record's `fields` into `doc` (reusing it, see
-    /// [`RecordCodec::decode_fields_into`]); returns its slot.
-    fn next_into(&mut self, fields: &[String], doc: &mut Document) -> Option<Result<u32>> {
+    /// Calls `visit` with each remaining live record as stored, in file
+    /// order, until it returns `Ok(false)`.
+    fn visit_rest(
+        &mut self,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
         let c = self.collection;
         while self.next_slot < c.records.slot_count() {
             let i = self.next_slot as u32;
@@ -1294,15 +1297,19 @@ impl Scan<'_> {
             };
             let mut buf = [0u8; 36];
             let id = slot.id.as_str(&mut buf);
-            let at = slot.loc.error_offset();
-            let decoded = self.checked_entry(id, slot.loc).and_then(|entry| {
-                c.codec
-                    .decode_fields_into(id, entry.data, fields, doc)
-                    .map_err(|e| c.corrupt_record(id, at, e))
-            });
-            return Some(decoded.map(|()| i));
+            let offset = slot.loc.error_offset();
+            let entry = self.checked_entry(id, slot.loc)?;
+            let record = StoredRecord {
+                id,
+                data: entry.data,
+                codec: &*c.codec,
+                place: Some((&c.path, offset)),
+            };
+            if !visit(i, record)? {
+                break;
+            }
         }
-        None
+        Ok(())
     }
 }
 
@@ -1446,19 +1453,23 @@ impl CollectionStore for NativeCollection {
         Box::new(self.records.iter().map(|(slot, _)| slot))
     }
 
+    fn scan_stored(
+        &self,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.scan().visit_rest(visit)
+    }
+
     fn visit_fields(
         &self,
         fields: &[String],
         visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
     ) -> Result<()> {
-        let mut scan = self.scan();
         let mut doc = Document::new();
-        while let Some(slot) = scan.next_into(fields, &mut doc) {
-            if !visit(slot?, &doc)? {
-                break;
-            }
-        }
-        Ok(())
+        self.scan().visit_rest(&mut |slot, record| {
+            record.decode_fields_into(fields, &mut doc)?;
+            visit(slot, &doc)
+        })
     }
 
     fn set_indexed_fields(

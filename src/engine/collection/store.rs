@@ -153,6 +153,15 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         }
         Ok(())
     }
+    /// Calls `visit` with every live record as stored, in insertion order,
+    /// until it returns `Ok(false)`: a query's scan that tests and takes
+    /// records in one pass. This default reads slot by slot.
+    fn scan_stored(
+        &self,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.visit_stored(&mut self.live_slots(), visit)
+    }
     /// The slots of live records, in insertion order.
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
     /// Live records in insertion order with their slots, holding only these

@@ -77,15 +77,28 @@ impl FluxDB {
         let format = format_of(file, options.format)?;
         let store = self.store(collection)?;
         self.check_export_target(file)?;
-        let source = ExportSource::new(self, collection, store, options.query.as_ref())?;
-        let fields = match (&options.csv_fields, format) {
-            (Some(fields), Format::Csv) => Some(fields.clone()),
-            (None, Format::Csv) => Some(source.csv_fields(options.cancel.as_ref())?),
-            (_, Format::Json | Format::JsonLines) => None,
+        // A query's JSON text comes from its plan (indexes, tests on the
+        // filter's fields only), a record at a time, sorted or not.
+        let text_query = options.query.as_ref().filter(|_| format != Format::Csv);
+        let source = match text_query {
+            Some(_) => None,
+            None => Some(ExportSource::new(
+                self,
+                collection,
+                store,
+                options.query.as_ref(),
+            )?),
+        };
+        let fields = match (&options.csv_fields, &source, format) {
+            (Some(fields), _, Format::Csv) => Some(fields.clone()),
+            (None, Some(source), Format::Csv) => Some(source.csv_fields(options.cancel.as_ref())?),
+            _ => None,
         }
         // No columns (no records): an empty file, not a header of one empty name.
         .filter(|fields| !fields.is_empty());
-        let total = source.total();
+        let total = source
+            .as_ref()
+            .map_or(store.len() as u64, ExportSource::total);
         durable::replace_file(file, |out| {
             let mut writer = DocumentWriter::new(out, format, fields)?.with_path(file);
             if let Some(cancel) = &options.cancel {
@@ -98,7 +111,14 @@ impl FluxDB {
                     progress(written, total);
                 }
             };
-            if let Some(store) = source.binary_records() {
+            if let Some(query) = text_query {
+                let cancel = options.cancel.as_ref();
+                self.find_json_each_with(collection, query, cancel, &mut |text| {
+                    writer.write_json_text(text)?;
+                    count();
+                    Ok(())
+                })?;
+            } else if let Some(store) = source.as_ref().and_then(ExportSource::binary_records) {
                 // The records' JSON text straight from their encoding.
                 store.for_each_encoded(&BinaryCodec, &mut |id, data| {
                     if !writer.write_binary_record(id, data)? {
@@ -110,7 +130,7 @@ impl FluxDB {
                     count();
                     Ok(())
                 })?;
-            } else {
+            } else if let Some(source) = &source {
                 source.for_each(&mut |doc| {
                     writer.write(&doc)?;
                     count();

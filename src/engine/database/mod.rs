@@ -585,12 +585,25 @@ impl FluxDB {
         query: &Find,
         each: &mut dyn FnMut(&str) -> Result<()>,
     ) -> Result<()> {
+        self.find_json_each_with(collection, query, None, each)
+    }
+
+    /// [`find_json_each`](Self::find_json_each), stopped by `cancel`.
+    pub(crate) fn find_json_each_with(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+        each: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
         let c = self.store(collection)?;
         let form = JsonEach {
             each,
             text: Vec::new(),
         };
-        Plan::new(query, c.value_mode())?.execute(c, form)?;
+        Plan::new(query, c.value_mode())?
+            .cancellable(cancel.cloned())
+            .execute(c, form)?;
         Ok(())
     }
 
