@@ -194,11 +194,8 @@ impl ResultForm for Documents {
         record: &StoredRecord<'_>,
         projection: Option<&Projection>,
     ) -> Result<Document> {
-        let doc = record.decode()?;
-        Ok(match projection {
-            Some(p) => p.apply(&doc),
-            None => doc,
-        })
+        let mut doc = record.decode()?;
+        self.take_tested(record, &mut doc, projection)
     }
 
     /// The whole document: it is what a match returns, decoded once.

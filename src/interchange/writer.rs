@@ -101,25 +101,17 @@ impl<W: Write> DocumentWriter<W> {
     }
 
     pub fn write(&mut self, doc: &Document) -> Result<()> {
-        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-            return Err(Error::Cancelled);
+        self.check_cancel()?;
+        if let Sink::Csv(sink) = &mut self.sink {
+            sink.write(doc, &self.path)?;
+            self.records += 1;
+            return Ok(());
         }
-        let path = &self.path;
-        match &mut self.sink {
-            Sink::Json { out, first } => {
-                if !*first {
-                    out.write_all(b",\n").at(path)?;
-                }
-                *first = false;
-                write_json(out, doc, path)?;
-            }
-            Sink::JsonLines { out } => {
-                write_json(out, doc, path)?;
-                out.write_all(b"\n").at(path)?;
-            }
-            Sink::Csv(sink) => sink.write(doc, path)?,
-        }
-        self.records += 1;
+        self.write_json_line(|line| {
+            serde_json::to_writer(line, &IdFirst(doc))
+                .map(|()| true)
+                .map_err(|error| Error::RecordEncoding(error.to_string()))
+        })?;
         Ok(())
     }
 
@@ -128,26 +120,12 @@ impl<W: Write> DocumentWriter<W> {
     /// hands over) as [`write`](Self::write) writes it. `Ok(false)`, with
     /// nothing written, for CSV, which needs the document.
     pub fn write_json_text(&mut self, text: &str) -> Result<bool> {
-        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-            return Err(Error::Cancelled);
-        }
-        let path = &self.path;
-        match &mut self.sink {
-            Sink::Json { out, first } => {
-                if !*first {
-                    out.write_all(b",\n").at(path)?;
-                }
-                *first = false;
-                out.write_all(text.as_bytes()).at(path)?;
-            }
-            Sink::JsonLines { out } => {
-                out.write_all(text.as_bytes()).at(path)?;
-                out.write_all(b"\n").at(path)?;
-            }
-            Sink::Csv(_) => return Ok(false),
-        }
-        self.records += 1;
-        Ok(true)
+        self.check_cancel()?;
+        let written = self.write_json_line(|line| {
+            line.extend_from_slice(text.as_bytes());
+            Ok(true)
+        })?;
+        Ok(written == Some(true))
     }
 
     /// Writes a record stored with [`BinaryCodec`](crate::engine::storage::BinaryCodec)
@@ -158,22 +136,40 @@ impl<W: Write> DocumentWriter<W> {
     /// the fast path declines (then `write` its decoded document, which
     /// gives the same text or the usual error).
     pub fn write_binary_record(&mut self, id: &str, data: &[u8]) -> Result<bool> {
-        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
-            return Err(Error::Cancelled);
+        self.check_cancel()?;
+        if let Sink::Csv(sink) = &mut self.sink {
+            let written = sink.write_binary(id, data, &self.path)?;
+            self.records += u64::from(written);
+            return Ok(written);
         }
+        let written = self.write_json_line(|line| Ok(to_json::record_to_json(id, data, line)))?;
+        Ok(written == Some(true))
+    }
+
+    fn check_cancel(&self) -> Result<()> {
+        match self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            true => Err(Error::Cancelled),
+            false => Ok(()),
+        }
+    }
+
+    /// Writes one JSON or JSON Lines record, its text appended to the line
+    /// by `render` between the separator and the line's end, in one write.
+    /// `Some(false)`, with nothing written, when `render` declines; `None`
+    /// for CSV.
+    fn write_json_line(
+        &mut self,
+        render: impl FnOnce(&mut Vec<u8>) -> Result<bool>,
+    ) -> Result<Option<bool>> {
         let (out, separator, terminator): (_, &[u8], &[u8]) = match &mut self.sink {
             Sink::Json { out, first } => (out, if *first { &b""[..] } else { b",\n" }, b""),
             Sink::JsonLines { out } => (out, &b""[..], b"\n"),
-            Sink::Csv(sink) => {
-                let written = sink.write_binary(id, data, &self.path)?;
-                self.records += u64::from(written);
-                return Ok(written);
-            }
+            Sink::Csv(_) => return Ok(None),
         };
         self.line.clear();
         self.line.extend_from_slice(separator);
-        if !to_json::record_to_json(id, data, &mut self.line) {
-            return Ok(false);
+        if !render(&mut self.line)? {
+            return Ok(Some(false));
         }
         self.line.extend_from_slice(terminator);
         out.write_all(&self.line).at(&self.path)?;
@@ -181,7 +177,7 @@ impl<W: Write> DocumentWriter<W> {
             *first = false;
         }
         self.records += 1;
-        Ok(true)
+        Ok(Some(true))
     }
 
     /// Documents written so far.
@@ -205,16 +201,6 @@ impl<W: Write> DocumentWriter<W> {
             Sink::Csv(sink) => sink.finish(path),
         }
     }
-}
-
-fn write_json<W: Write>(out: &mut W, doc: &Document, path: &Path) -> Result<()> {
-    serde_json::to_writer(out, &IdFirst(doc)).map_err(|error| {
-        if error.is_io() {
-            Error::io(path, error.into())
-        } else {
-            Error::RecordEncoding(error.to_string())
-        }
-    })
 }
 
 /// A document serialized with `_id` first, as MongoDB tools expect and the

@@ -134,11 +134,7 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
             let Some(doc) = self.read_slot(slot)? else {
                 continue;
             };
-            let Some(serde_json::Value::String(id)) = doc.get("_id") else {
-                return Err(crate::Error::InvalidDocument(
-                    "a stored record has no string _id".to_owned(),
-                ));
-            };
+            let id = stored_id(&doc)?;
             data.clear();
             BinaryCodec.encode(&doc, &mut data)?;
             let record = StoredRecord {
@@ -288,14 +284,20 @@ pub(crate) fn encode_each<S: CollectionStore + ?Sized>(
     let mut encoded = Vec::with_capacity(256);
     for doc in store.scan() {
         let doc = doc?;
-        let Some(serde_json::Value::String(id)) = doc.get("_id") else {
-            return Err(crate::Error::InvalidDocument(
-                "a stored record has no string _id".to_owned(),
-            ));
-        };
+        let id = stored_id(&doc)?;
         encoded.clear();
         codec.encode(&doc, &mut encoded)?;
         f(id, &encoded)?;
     }
     Ok(())
+}
+
+/// The `_id` of a record a store handed back, which is always text.
+fn stored_id(doc: &Document) -> Result<&str> {
+    match doc.get("_id") {
+        Some(serde_json::Value::String(id)) => Ok(id),
+        _ => Err(Error::InvalidDocument(
+            "a stored record has no string _id".to_owned(),
+        )),
+    }
 }
