@@ -1317,29 +1317,24 @@ impl Iterator for Scan<'_> {
     type Item = Result<Document>;
 
     fn next(&mut self) -> Option<Result<Document>> {
-        let c = self.collection;
-        while self.next_slot < c.records.slot_count() {
-            let i = self.next_slot as u32;
-            self.next_slot += 1;
-            let Some(slot) = c.records.slot(i) else {
-                continue;
-            };
-            let mut buf = [0u8; 36];
-            let id = slot.id.as_str(&mut buf);
-            // Taken out while `checked_entry` borrows the scan.
-            let fields = self.fields.take();
-            let at = slot.loc.error_offset();
-            let decoded = self.checked_entry(id, slot.loc).and_then(|entry| {
-                match fields.as_deref() {
-                    None => c.codec.decode(id, entry.data),
-                    Some(fields) => c.codec.decode_fields(id, entry.data, fields),
+        // Taken out while the visit borrows the scan.
+        let fields = self.fields.take();
+        let mut decoded = None;
+        let read = self.visit_rest(&mut |_, record| {
+            decoded = Some(match fields.as_deref() {
+                None => record.decode(),
+                Some(fields) => {
+                    let mut doc = Document::new();
+                    record.decode_fields_into(fields, &mut doc).map(|()| doc)
                 }
-                .map_err(|e| c.corrupt_record(id, at, e))
             });
-            self.fields = fields;
-            return Some(decoded);
+            Ok(false)
+        });
+        self.fields = fields;
+        match read {
+            Err(e) => Some(Err(e)),
+            Ok(()) => decoded,
         }
-        None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
