@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-180}
-TARGETS=${TARGETS:-"open_native open_legacy import_backup parse_filter parse_sort parse_projection parse_update parse_pipeline import_jsonl import_csv"}
+TARGETS=${TARGETS:-"open_native open_compressed open_legacy import_backup parse_filter parse_sort parse_projection parse_update parse_pipeline import_jsonl import_csv"}
 for target in $TARGETS; do
     case $target in
         open_*|import_backup) extra="-max_len=16384" ;;

@@ -198,6 +198,68 @@ pub fn open_native(data: &[u8]) {
     open_collection_file(&bytes, json!({"_id": "fuzz-new-record", "n": 1}));
 }
 
+/// Target `open_compressed`: a compressed collection file whose blocks
+/// and batches are sound (valid compression, valid checksums) but hold the
+/// fuzzer's entries. A scan trusts a verified block instead of checking
+/// each entry's own checksum again (FORMAT.md B2), so what is inside a
+/// block must be parsed with care. The first byte picks LZ4 or zstd; the
+/// rest is read as records `[kind, flags, id length, data length (2
+/// bytes), id, data]` (see [`framed_file`]); flag bit 3 puts the record's
+/// bytes into the block raw, not as an entry.
+pub fn open_compressed(data: &[u8]) {
+    if let Some(bytes) = compressed_file(data) {
+        open_collection_file(&bytes, json!({"_id": "fuzz-new-record", "n": 1}));
+    }
+}
+
+/// The file [`open_compressed`] opens (`None` if the writer refuses it).
+fn compressed_file(data: &[u8]) -> Option<Vec<u8>> {
+    let (compression, rest) = match data.split_first() {
+        Some((pick, rest)) if pick % 2 == 0 => (Compression::Lz4, rest),
+        Some((_, rest)) => (Compression::Zstd { level: 1 }, rest),
+        None => (Compression::Lz4, data),
+    };
+    let header = FileHeader {
+        kind: FileKind::Collection,
+        compression,
+        codec: "binary".to_owned(),
+    };
+    let mut bytes = header.encode().to_vec();
+    let at = bytes.len() as u64;
+    let mut group = native::GroupWriter::with_compression(Vec::new(), at, 0, compression).ok()?;
+    let mut entry = Vec::new();
+    let mut rest = rest;
+    while rest.len() >= 5 {
+        let (entry_kind, flags) = (rest[0], rest[1]);
+        let id_len = usize::from(rest[2]).min(rest.len() - 5);
+        let data_len = usize::from(u16::from_le_bytes([rest[3], rest[4]]));
+        rest = &rest[5..];
+        let id = &rest[..id_len];
+        rest = &rest[id_len..];
+        let body = &rest[..data_len.min(rest.len())];
+        rest = &rest[body.len()..];
+        entry.clear();
+        if flags & 8 != 0 {
+            entry.extend_from_slice(id);
+            entry.extend_from_slice(body);
+        } else {
+            let kind = match entry_kind % 3 {
+                0 => EntryKind::Put,
+                1 => EntryKind::Delete,
+                _ => EntryKind::Meta,
+            };
+            let id = String::from_utf8_lossy(id);
+            if native::push_entry(&mut entry, kind, &id, body).is_err() {
+                continue;
+            }
+        }
+        group.push(&entry).ok()?;
+    }
+    let (group, _) = group.finish().ok()?;
+    bytes.extend_from_slice(&group);
+    Some(bytes)
+}
+
 /// Target `open_legacy`: a Python FluxDB 0.1 collection file (and index
 /// pickle) of arbitrary content.
 pub fn open_legacy(data: &[u8]) {
@@ -483,6 +545,7 @@ pub type Target = fn(&[u8]);
 /// Every target by name, for the regression test.
 pub const TARGETS: &[(&str, Target)] = &[
     ("open_native", open_native),
+    ("open_compressed", open_compressed),
     ("open_legacy", open_legacy),
     ("import_backup", import_backup),
     ("parse_filter", parse_filter),
@@ -493,3 +556,43 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("import_jsonl", import_jsonl),
     ("import_csv", import_csv),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`open_compressed`]'s records for `{"n": i}` documents `r00000`, ...
+    fn put_records(count: u32) -> Vec<u8> {
+        let mut input = Vec::new();
+        for i in 0..count {
+            let doc: Document = [("n".to_owned(), json!(i))].into_iter().collect();
+            let mut data = Vec::new();
+            BinaryCodec.encode(&doc, &mut data).expect("encodes");
+            let id = format!("r{i:05}");
+            input.extend_from_slice(&[0, 0, id.len() as u8]);
+            input.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            input.extend_from_slice(id.as_bytes());
+            input.extend_from_slice(&data);
+        }
+        input
+    }
+
+    #[test]
+    fn the_compressed_target_builds_files_that_open_with_their_records_in_blocks() {
+        for (pick, compression) in [(0, Compression::Lz4), (1, Compression::Zstd { level: 1 })] {
+            let mut input = vec![pick];
+            input.extend(put_records(3_000));
+            let bytes = compressed_file(&input).expect("a file");
+            let scratch = Scratch::new();
+            std::fs::write(scratch.0.join("c.fdb"), &bytes).expect("written");
+            let db = FluxDB::open_read_only(&scratch.0).expect("opens");
+            let info = db.collection_info("c").expect("info");
+            assert_eq!(info.records, 3_000, "{compression}");
+            assert_eq!(info.compression, compression);
+            assert!(info.compression_ratio.is_some(), "{compression}: in blocks");
+            let doc = db.get("c", "r02042").expect("get").expect("found");
+            assert_eq!(doc["n"], json!(2042), "{compression}");
+            assert_eq!(db.count("c", &json!({"n": {"$gte": 2990}})).ok(), Some(10));
+        }
+    }
+}
