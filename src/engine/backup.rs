@@ -13,10 +13,12 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::find::CancelCheck;
 use crate::engine::storage::durable::ReplaceFailure;
 use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
+use crate::interchange::CancelToken;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct BackupMeta {
@@ -74,8 +76,14 @@ pub(crate) struct CheckedBackup {
     records: Vec<(Box<str>, Vec<u8>)>,
 }
 
-/// Reads and checks a whole backup file.
-pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<CheckedBackup> {
+/// Reads and checks a whole backup file, stopping with
+/// [`Error::Cancelled`] soon after `cancel` fires.
+pub(crate) fn read_backup(
+    path: &Path,
+    codec: &dyn RecordCodec,
+    cancel: Option<&CancelToken>,
+) -> Result<CheckedBackup> {
+    let mut cancel = CancelCheck::new(cancel);
     let file = File::open(path).at(path)?;
     let corrupt = |offset: u64, reason: String| Error::Corrupt {
         path: path.to_path_buf(),
@@ -86,6 +94,7 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
     let outcome = native::scan(&file, path, &HashSet::new(), |event| {
         match event {
             ScanEvent::Entry(e, place) => {
+                cancel.tick()?;
                 let keep = e.kind == EntryKind::Meta || matches!(place, Place::Block { .. });
                 entries.push(BackupEntry {
                     kind: e.kind,
@@ -166,6 +175,7 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
         data,
     } in entries
     {
+        cancel.tick()?;
         let offset = place.offset();
         if kind != EntryKind::Put {
             return Err(corrupt(offset, "unexpected entry in a backup".to_owned()));
@@ -205,11 +215,16 @@ pub(crate) fn read_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Checke
 }
 
 /// Builds the collection file from a checked backup and renames it into place.
+/// Writes `backup` as the collection file at `path`, replacing it
+/// atomically; stopping with [`Error::Cancelled`] before the switch when
+/// `cancel` fires (the old file then stays).
 pub(crate) fn write_collection_from_backup(
     path: &Path,
     codec: &dyn RecordCodec,
     backup: CheckedBackup,
+    cancel: Option<&CancelToken>,
 ) -> std::result::Result<(), ReplaceFailure> {
+    let mut cancel = CancelCheck::new(cancel);
     let start = initial_file(
         codec.name(),
         FileKind::Collection,
@@ -227,6 +242,7 @@ pub(crate) fn write_collection_from_backup(
                 .at(path)?;
         let mut entry = Vec::new();
         for (id, data) in &backup.records {
+            cancel.tick()?;
             entry.clear();
             native::push_entry(&mut entry, EntryKind::Put, id, data)?;
             group.push(&entry).at(path)?;

@@ -117,8 +117,14 @@ pub trait Database: Send + EditDatabase {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport>;
     /// Replaces a collection with a one-collection backup; `Ok(false)` if
-    /// the file does not exist.
-    fn import_collection(&mut self, collection: &str, file: &Path) -> Result<bool>;
+    /// the file does not exist. Stops, changing nothing, when `cancel`
+    /// fires before the switch.
+    fn import_collection(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        cancel: &CancelToken,
+    ) -> Result<bool>;
     /// `progress(records done, total)`.
     fn export_documents(
         &self,
@@ -133,7 +139,8 @@ pub trait Database: Send + EditDatabase {
         file: &Path,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BackupReport>;
-    fn restore_database(&mut self, file: &Path) -> Result<RestoreReport>;
+    /// Stops, changing nothing, when `cancel` fires before the switch.
+    fn restore_database(&mut self, file: &Path, cancel: &CancelToken) -> Result<RestoreReport>;
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()>;
     fn clear_collection(&mut self, name: &str) -> Result<bool>;
     fn drop_collection(&mut self, name: &str) -> Result<bool>;
@@ -346,7 +353,12 @@ pub(crate) mod tests {
         ) -> Result<ImportReport> {
             Err(no_files(file))
         }
-        fn import_collection(&mut self, _collection: &str, file: &Path) -> Result<bool> {
+        fn import_collection(
+            &mut self,
+            _collection: &str,
+            file: &Path,
+            _cancel: &CancelToken,
+        ) -> Result<bool> {
             Err(no_files(file))
         }
         fn export_documents(
@@ -368,7 +380,11 @@ pub(crate) mod tests {
         ) -> Result<BackupReport> {
             Err(no_files(file))
         }
-        fn restore_database(&mut self, file: &Path) -> Result<RestoreReport> {
+        fn restore_database(
+            &mut self,
+            file: &Path,
+            _cancel: &CancelToken,
+        ) -> Result<RestoreReport> {
             Err(no_files(file))
         }
         fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {

@@ -135,8 +135,13 @@ impl Database for FluxDB {
         FluxDB::import_documents(self, collection, file, options, progress)
     }
 
-    fn import_collection(&mut self, collection: &str, file: &Path) -> Result<bool> {
-        FluxDB::import_collection(self, collection, file)
+    fn import_collection(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        cancel: &CancelToken,
+    ) -> Result<bool> {
+        FluxDB::import_collection_cancellable(self, collection, file, cancel)
     }
 
     fn export_documents(
@@ -161,8 +166,8 @@ impl Database for FluxDB {
         FluxDB::backup_database(self, file, progress)
     }
 
-    fn restore_database(&mut self, file: &Path) -> Result<RestoreReport> {
-        FluxDB::restore_database(self, file)
+    fn restore_database(&mut self, file: &Path, cancel: &CancelToken) -> Result<RestoreReport> {
+        FluxDB::restore_database_cancellable(self, file, cancel)
     }
 
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {

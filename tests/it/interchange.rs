@@ -387,6 +387,61 @@ fn export_of_a_query_as_json_is_the_text_of_what_find_returns() {
     }
 }
 
+#[test]
+fn a_cancelled_restore_or_backup_import_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    let mut db = restore_fixture(&dir);
+    let everything = tmp.path().join("everything.fdb");
+    db.backup_database(&everything, &mut |_, _| {}).unwrap();
+    let many = tmp.path().join("many.fdb");
+    db.export_collection("many", &many).unwrap();
+    // Changed after the backups, so a restore or import would undo it.
+    db.insert("users", json!({"_id": "after", "age": 1}))
+        .unwrap();
+    db.delete_many("many", &json!({"i": {"$lt": 100}})).unwrap();
+    db.flush().unwrap();
+    let contents = |db: &FluxDB| -> Vec<(String, Vec<Document>)> {
+        db.list_collections()
+            .into_iter()
+            .map(|name| (name.clone(), all(db, &name)))
+            .collect()
+    };
+    let files = || {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let (before, files_before) = (contents(&db), files());
+
+    let cancelled = CancelToken::new();
+    cancelled.cancel();
+    let error = db
+        .restore_database_cancellable(&everything, &cancelled)
+        .unwrap_err();
+    assert!(matches!(error, Error::Cancelled), "{error}");
+    let error = db
+        .import_collection_cancellable("many", &many, &cancelled)
+        .unwrap_err();
+    assert!(matches!(error, Error::Cancelled), "{error}");
+    assert_eq!(contents(&db), before, "nothing changed");
+    assert_eq!(files(), files_before, "nothing staged is left behind");
+    drop(db);
+    let mut db = FluxDB::open(&dir).unwrap();
+    assert_eq!(contents(&db), before, "nor after reopening");
+
+    // Not cancelled, the same calls do their work.
+    let live = CancelToken::new();
+    db.import_collection_cancellable("many", &many, &live)
+        .unwrap();
+    assert_eq!(all(&db, "many").len(), 1_999);
+    db.restore_database_cancellable(&everything, &live).unwrap();
+    assert_eq!(db.get("users", "after").unwrap(), None);
+}
+
 fn restore_fixture(dir: &Path) -> FluxDB {
     let mut db = FluxDB::open(dir).unwrap();
     db.create_collection("users", &["age", "address.city"])

@@ -235,6 +235,53 @@ fn backup_then_restore_brings_the_records_back() {
 }
 
 #[test]
+fn a_cancelled_restore_leaves_every_collection_as_it_was() {
+    let (db, mut harness) = opened();
+    // A backup big enough to be cancelled while it is checked.
+    let source = db.dir.path().join("big-source");
+    let file = db.dir.path().join("big-backup.fdb");
+    {
+        let mut big = FluxDB::open(&source).expect("open the source");
+        let docs = (0..300_000)
+            .map(|i| json!({"_id": format!("b{i}"), "n": i, "pad": "xxxxxxxxxxxxxxxx"}))
+            .collect();
+        big.insert_many("people", docs).expect("insert");
+        big.backup_database(&file, &mut |_, _| {}).expect("backup");
+    }
+    let before = records(&db.path(), "people");
+    file_menu(&mut harness, "Restore…");
+    set_text(&mut harness, "File path", &file.display().to_string());
+    click(&mut harness, "Restore…");
+    click(&mut harness, "Yes, restore");
+    step_until(&mut harness, "the restore to run", |h| {
+        h.query_by_label("Cancel this job").is_some()
+    });
+    click(&mut harness, "Cancel this job");
+    step_until(&mut harness, "the restore to stop", |h| {
+        let dialogs = &h.state().state().dialogs;
+        matches!(
+            dialogs.restore.as_ref().map(|d| &d.job),
+            Some(JobState::Failed(_))
+        )
+    });
+    let job = harness
+        .state()
+        .state()
+        .dialogs
+        .restore
+        .as_ref()
+        .map(|d| d.job.clone());
+    let Some(JobState::Failed(report)) = job else {
+        panic!("expected a failed restore, got {job:?}");
+    };
+    let message = report.to_string().to_lowercase();
+    assert!(message.contains("cancel"), "{message}");
+    wait_idle(&mut harness);
+    assert_eq!(records(&db.path(), "people"), before);
+    assert_eq!(collections(&db.path()), ["people", "visits"]);
+}
+
+#[test]
 fn a_damaged_backup_is_refused_and_nothing_is_replaced() {
     let (db, mut harness) = opened();
     let file = db.dir.path().join("broken.fdb");

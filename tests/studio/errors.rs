@@ -11,7 +11,7 @@ use fluxdb::engine::{
     BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
     RestoreReport,
 };
-use fluxdb::interchange::Progress;
+use fluxdb::interchange::{CancelToken, Progress};
 use fluxdb::studio::backend::{
     CollectionSummary, Database, EditDatabase, FoundPage, OpenMode, Opener, PageQuery,
 };
@@ -118,8 +118,13 @@ impl Database for Panicky {
     ) -> fluxdb::Result<ImportReport> {
         self.0.import_documents(collection, file, options, progress)
     }
-    fn import_collection(&mut self, collection: &str, file: &Path) -> fluxdb::Result<bool> {
-        self.0.import_collection(collection, file)
+    fn import_collection(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        cancel: &CancelToken,
+    ) -> fluxdb::Result<bool> {
+        self.0.import_collection(collection, file, cancel)
     }
     fn export_documents(
         &self,
@@ -140,8 +145,12 @@ impl Database for Panicky {
     ) -> fluxdb::Result<BackupReport> {
         self.0.backup_database(file, progress)
     }
-    fn restore_database(&mut self, file: &Path) -> fluxdb::Result<RestoreReport> {
-        self.0.restore_database(file)
+    fn restore_database(
+        &mut self,
+        file: &Path,
+        cancel: &CancelToken,
+    ) -> fluxdb::Result<RestoreReport> {
+        self.0.restore_database(file, cancel)
     }
     fn rename_collection(&mut self, from: &str, to: &str) -> fluxdb::Result<()> {
         self.0.rename_collection(from, to)

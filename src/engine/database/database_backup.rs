@@ -21,11 +21,13 @@ use std::path::{Path, PathBuf};
 use super::{Collection, FluxDB, StorageFormat, collection_files};
 use crate::engine::backup::write_index_definitions;
 use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::find::CancelCheck;
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::{Error, IoContext, Result};
+use crate::interchange::CancelToken;
 
 /// The journal of a restore between its first and last rename.
 pub const RESTORE_JOURNAL: &str = "restore.journal";
@@ -164,10 +166,29 @@ impl FluxDB {
     /// database is left untouched. The switch is atomic across collections
     /// (see the module docs on a crash in the middle).
     pub fn restore_database(&mut self, file: impl AsRef<Path>) -> Result<RestoreReport> {
-        let file = file.as_ref();
+        self.restore_database_with(file.as_ref(), None)
+    }
+
+    /// [`restore_database`](Self::restore_database) that stops with
+    /// [`Error::Cancelled`] soon after `cancel` fires while the backup is
+    /// checked and staged, the database as it was; once the switch starts
+    /// it is not cancelled (it completes, even across a crash).
+    pub fn restore_database_cancellable(
+        &mut self,
+        file: impl AsRef<Path>,
+        cancel: &CancelToken,
+    ) -> Result<RestoreReport> {
+        self.restore_database_with(file.as_ref(), Some(cancel))
+    }
+
+    fn restore_database_with(
+        &mut self,
+        file: &Path,
+        cancel: Option<&CancelToken>,
+    ) -> Result<RestoreReport> {
         self.ensure_writable("restoring a backup")?;
         self.refuse_in_transaction("restoring a backup")?;
-        let plan = check_backup(file, self.codec.as_ref())?;
+        let plan = check_backup(file, self.codec.as_ref(), cancel)?;
         for planned in &plan {
             if let Some(Collection::Open(c)) = self.collections.get(&planned.name)
                 && c.format() == StorageFormat::Legacy
@@ -182,7 +203,7 @@ impl FluxDB {
             }
         }
         self.flush()?;
-        if let Err(e) = stage_backup(file, &self.dir, self.codec.as_ref(), &plan) {
+        if let Err(e) = stage_backup(file, &self.dir, self.codec.as_ref(), &plan, cancel) {
             for planned in &plan {
                 let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
             }
@@ -261,7 +282,12 @@ fn staged_path(dir: &Path, collection: &str) -> PathBuf {
 
 /// Reads a database backup through, checking everything a restore relies
 /// on; returns its collections in file order.
-fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
+fn check_backup(
+    path: &Path,
+    codec: &dyn RecordCodec,
+    cancel: Option<&CancelToken>,
+) -> Result<Vec<Planned>> {
+    let mut cancel = CancelCheck::new(cancel);
     let file = File::open(path).at(path)?;
     check_header(&file, path, codec)?;
     let mut checker = Checker {
@@ -272,7 +298,10 @@ fn check_backup(path: &Path, codec: &dyn RecordCodec) -> Result<Vec<Planned>> {
         ended: false,
     };
     let outcome = native::scan(&file, path, &HashSet::new(), |event| match event {
-        ScanEvent::Entry(entry, place) => checker.entry(entry, place.offset()),
+        ScanEvent::Entry(entry, place) => {
+            cancel.tick()?;
+            checker.entry(entry, place.offset())
+        }
         // Every group is self-committing; an incomplete one is a dropped tail.
         ScanEvent::GroupStart | ScanEvent::GroupDiscarded => Ok(()),
     })
@@ -498,7 +527,14 @@ impl Staging {
 /// Writes `<name>.fdb.restore` for every collection of a checked backup,
 /// copying its entries as they are (their checksums are checked again: the
 /// file could have changed since it was checked).
-fn stage_backup(path: &Path, dir: &Path, codec: &dyn RecordCodec, plan: &[Planned]) -> Result<()> {
+fn stage_backup(
+    path: &Path,
+    dir: &Path,
+    codec: &dyn RecordCodec,
+    plan: &[Planned],
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
+    let mut cancel = CancelCheck::new(cancel);
     let file = File::open(path).at(path)?;
     let mut current: Option<Staging> = None;
     let mut staged: Vec<(String, u64)> = Vec::new();
@@ -506,6 +542,7 @@ fn stage_backup(path: &Path, dir: &Path, codec: &dyn RecordCodec, plan: &[Planne
         let ScanEvent::Entry(entry, place) = event else {
             return Ok(());
         };
+        cancel.tick()?;
         let offset = place.offset();
         native::parse_entry(entry.raw).map_err(|reason| corrupt(path, offset, reason))?;
         match entry.kind {

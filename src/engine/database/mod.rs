@@ -1059,10 +1059,31 @@ impl FluxDB {
     /// (the seed's `import_collection`). The whole file is checked before
     /// anything changes; `Ok(false)` if the file does not exist.
     pub fn import_collection(&mut self, collection: &str, file: impl AsRef<Path>) -> Result<bool> {
+        self.import_collection_with(collection, file.as_ref(), None)
+    }
+
+    /// [`import_collection`](Self::import_collection) that stops with
+    /// [`Error::Cancelled`] soon after `cancel` fires, the collection as it
+    /// was (the backup is checked and written whole before one atomic
+    /// switch, which is not cancelled once it starts).
+    pub fn import_collection_cancellable(
+        &mut self,
+        collection: &str,
+        file: impl AsRef<Path>,
+        cancel: &CancelToken,
+    ) -> Result<bool> {
+        self.import_collection_with(collection, file.as_ref(), Some(cancel))
+    }
+
+    fn import_collection_with(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        cancel: Option<&CancelToken>,
+    ) -> Result<bool> {
         validate_collection_name(collection)?;
         self.ensure_writable("importing")?;
         self.refuse_in_transaction("importing a backup")?;
-        let file = file.as_ref();
         if !file.exists() {
             return Ok(false);
         }
@@ -1070,10 +1091,10 @@ impl FluxDB {
             return self.import_legacy_collection(collection, file);
         }
         self.flush()?;
-        let checked = backup::read_backup(file, self.codec.as_ref())?;
+        let checked = backup::read_backup(file, self.codec.as_ref(), cancel)?;
         let path = self.collection_path(collection);
         let fields = checked.indexed_fields.clone();
-        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked)
+        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked, cancel)
             .map_err(|failure| self.replaced_under(collection, failure))?;
         let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
             .map_err(|error| {

@@ -5,9 +5,10 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::ManageRequest;
+use super::jobs::{CancelHandle, ManageRequest};
 use super::model::{FileDialog, JobState};
 use super::{error_colour, job_ui, read_only_reason};
+use crate::interchange::CancelToken;
 use crate::studio::state::State;
 
 /// Opens Backup database…, suggesting a file beside the folder.
@@ -105,8 +106,13 @@ fn buttons_ui(ui: &mut Ui, state: &mut State, dialog: &mut FileDialog) -> bool {
             if ui.button("Yes, restore").clicked()
                 && let Ok(path) = dialog.path()
             {
-                let id = state.send_manage(ManageRequest::Restore { path });
-                dialog.job = JobState::running(id, None);
+                // Cancel stops it while the backup is checked and staged.
+                let cancel = CancelToken::new();
+                let id = state.send_manage(ManageRequest::Restore {
+                    path,
+                    cancel: CancelHandle(cancel.clone()),
+                });
+                dialog.job = JobState::running(id, Some(cancel));
                 dialog.confirming = false;
             }
             if ui.button("Don't restore").clicked() {

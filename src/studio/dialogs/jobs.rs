@@ -136,6 +136,7 @@ pub enum ManageRequest {
     },
     Restore {
         path: PathBuf,
+        cancel: CancelHandle,
     },
     CreateCollection {
         name: String,
@@ -184,7 +185,7 @@ impl ManageRequest {
             ManageRequest::Backup { path } => {
                 format!("backing up the database to {}", path.display())
             }
-            ManageRequest::Restore { path } => format!("restoring {}", path.display()),
+            ManageRequest::Restore { path, .. } => format!("restoring {}", path.display()),
             ManageRequest::CreateCollection { name, .. } => format!("creating collection {name}"),
             ManageRequest::Rename { from, to } => format!("renaming {from} to {to}"),
             ManageRequest::Clear { name } => format!("clearing {name}"),
@@ -330,9 +331,9 @@ pub fn run(
                 path.display()
             ))
         }
-        ManageRequest::Restore { path } => {
+        ManageRequest::Restore { path, cancel } => {
             let db = need(db)?;
-            let report = db.restore_database(path)?;
+            let report = db.restore_database(path, &cancel.0)?;
             let mut outcome = Outcome::new(format!(
                 "Restored {} collection(s), {} records from {}",
                 report.collections.len(),
@@ -612,7 +613,7 @@ fn import_into(
 ) -> Result<Outcome> {
     let mut outcome = match job.format.documents() {
         None => {
-            if !db.import_collection(&job.collection, &job.path)? {
+            if !db.import_collection(&job.collection, &job.path, &job.cancel.0)? {
                 return Err(Error::io(
                     &job.path,
                     std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
