@@ -110,6 +110,8 @@ pub(crate) struct NativeCollection {
     /// into the same allocation (a bulk load flushes every 8 MiB, and a
     /// fresh buffer each time cost a page fault per 4 KiB).
     framed: Vec<u8>,
+    /// The group writer's batch payload buffer, kept for the same reason.
+    batch_buffer: Vec<u8>,
     /// Slots whose location is in `pending`, to relocate on flush.
     pending_slots: Vec<u32>,
     indexed_fields: Vec<String>,
@@ -226,6 +228,7 @@ impl NativeCollection {
             live_bytes: 0,
             pending: Vec::new(),
             framed: Vec::new(),
+            batch_buffer: Vec::new(),
             pending_slots: Vec::new(),
             indexed_fields: Vec::new(),
             meta_pending: false,
@@ -901,7 +904,8 @@ impl NativeCollection {
             self.compression,
             self.dictionary.as_ref(),
         )
-        .at(&self.path)?;
+        .at(&self.path)?
+        .with_payload_buffer(std::mem::take(&mut self.batch_buffer));
         writer
             .push_all(&self.pending, |at, place| match place {
                 Place::File(file_offset) => {
@@ -913,9 +917,12 @@ impl NativeCollection {
                 Place::Block { .. } => in_blocks.push((at, place)),
             })
             .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
-        let (bytes, new_end, written) = writer
-            .finish_counting()
+        let (bytes, new_end, written, batch_buffer) = writer
+            .finish_reusable()
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        if batch_buffer.capacity() <= 2 * native::TARGET_BATCH_PAYLOAD {
+            self.batch_buffer = batch_buffer;
+        }
         if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
             // Windows refuses to cut a file that has a mapped view.
             self.mapped = OnceCell::new();

@@ -326,17 +326,36 @@ fn parse_entry_inner(bytes: &[u8], verify: bool) -> std::result::Result<EntryRef
 
 /// Frames a payload of whole entries as one batch.
 pub fn frame_batch(payload: &[u8], entry_count: u32, flags: u32, txn: u64, out: &mut Vec<u8>) {
-    let start = out.len();
-    out.extend_from_slice(&BATCH_MAGIC.to_le_bytes());
-    out.extend_from_slice(&flags.to_le_bytes());
-    out.extend_from_slice(&entry_count.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&txn.to_le_bytes());
-    let crc = crc32fast::hash(&out[start..start + 24]);
-    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&batch_header(payload.len(), entry_count, flags, txn));
     out.extend_from_slice(payload);
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-    out.extend_from_slice(&BATCH_END_MAGIC.to_le_bytes());
+    out.extend_from_slice(&batch_trailer(payload));
+}
+
+/// A batch's header: magic, flags, entry count, payload length, txn and
+/// the checksum of those 24 bytes.
+fn batch_header(
+    payload_len: usize,
+    entry_count: u32,
+    flags: u32,
+    txn: u64,
+) -> [u8; BATCH_HEADER_LEN] {
+    let mut header = [0u8; BATCH_HEADER_LEN];
+    header[0..4].copy_from_slice(&BATCH_MAGIC.to_le_bytes());
+    header[4..8].copy_from_slice(&flags.to_le_bytes());
+    header[8..12].copy_from_slice(&entry_count.to_le_bytes());
+    header[12..16].copy_from_slice(&(payload_len as u32).to_le_bytes());
+    header[16..24].copy_from_slice(&txn.to_le_bytes());
+    let crc = crc32fast::hash(&header[..24]);
+    header[24..28].copy_from_slice(&crc.to_le_bytes());
+    header
+}
+
+/// A batch's trailer: the payload's checksum and the end magic.
+fn batch_trailer(payload: &[u8]) -> [u8; BATCH_TRAILER_LEN] {
+    let mut trailer = [0u8; BATCH_TRAILER_LEN];
+    trailer[0..4].copy_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    trailer[4..8].copy_from_slice(&BATCH_END_MAGIC.to_le_bytes());
+    trailer
 }
 
 /// Where an entry is stored.
@@ -370,7 +389,6 @@ pub struct GroupWriter<W: std::io::Write> {
     payload: Vec<u8>,
     count: u32,
     txn: u64,
-    framed: Vec<u8>,
     /// Set for a compressed file.
     blocks: Option<BlockWriter>,
 }
@@ -396,7 +414,6 @@ impl<W: std::io::Write> GroupWriter<W> {
             payload: Vec::new(),
             count: 0,
             txn,
-            framed: Vec::new(),
             blocks: None,
         }
     }
@@ -507,10 +524,12 @@ impl<W: std::io::Write> GroupWriter<W> {
     }
 
     fn write_batch(&mut self, flags: u32) -> std::io::Result<()> {
-        self.framed.clear();
-        frame_batch(&self.payload, self.count, flags, self.txn, &mut self.framed);
-        self.out.write_all(&self.framed)?;
-        self.batch_at += self.framed.len() as u64;
+        // Straight to the output: no framed copy of the payload.
+        let header = batch_header(self.payload.len(), self.count, flags, self.txn);
+        self.out.write_all(&header)?;
+        self.out.write_all(&self.payload)?;
+        self.out.write_all(&batch_trailer(&self.payload))?;
+        self.batch_at += (BATCH_HEADER_LEN + self.payload.len() + BATCH_TRAILER_LEN) as u64;
         self.payload.clear();
         self.count = 0;
         Ok(())
@@ -523,13 +542,30 @@ impl<W: std::io::Write> GroupWriter<W> {
 
     /// Like [`finish`](Self::finish), also returning the bytes its blocks
     /// took before and after compression (zero for an uncompressed file).
-    pub fn finish_counting(mut self) -> std::io::Result<(W, u64, BlockBytes)> {
+    pub fn finish_counting(self) -> std::io::Result<(W, u64, BlockBytes)> {
+        self.finish_reusable()
+            .map(|(out, end, written, _)| (out, end, written))
+    }
+
+    /// Gives the writer `buffer` (emptied) to build its batches in: a
+    /// store that writes a group on every flush hands back the one the
+    /// last group grew ([`finish_reusable`](Self::finish_reusable)) instead
+    /// of growing a fresh one, page fault by page fault, each time.
+    pub fn with_payload_buffer(mut self, mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        self.payload = buffer;
+        self
+    }
+
+    /// [`finish_counting`](Self::finish_counting), also handing back the
+    /// payload buffer for the next group.
+    pub fn finish_reusable(mut self) -> std::io::Result<(W, u64, BlockBytes, Vec<u8>)> {
         self.seal_block()?;
         if self.count > 0 {
             self.write_batch(0)?;
         }
         let written = self.blocks.map(|b| b.written).unwrap_or_default();
-        Ok((self.out, self.batch_at, written))
+        Ok((self.out, self.batch_at, written, self.payload))
     }
 }
 
