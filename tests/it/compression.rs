@@ -61,9 +61,22 @@ fn every_codec_round_trips_records_through_writes_and_reopening() {
         assert_eq!(db.get("c", "r00010").unwrap(), None, "{codec}");
         let grouped = db.find("c", &Find::new(json!({"group": 3}))).unwrap().len();
         assert_eq!(grouped, expected.iter().filter(|d| d["group"] == 3).count());
-        // Text straight from compressed blocks is the decoded documents' text.
+        // Text straight from compressed blocks is the decoded documents' text,
+        // for a scan, index candidates and an index-ordered page.
         let texts: Vec<String> = expected.iter().map(Value::to_string).collect();
         assert_eq!(db.find_json("c", &Find::all()).unwrap(), texts, "{codec}");
+        for find in [
+            Find::new(json!({"group": 3})),
+            Find::all().sort(json!({"group": -1})).skip(5).limit(20),
+        ] {
+            let texts: Vec<String> = db
+                .find("c", &find)
+                .unwrap()
+                .into_iter()
+                .map(|d| Value::Object(d).to_string())
+                .collect();
+            assert_eq!(db.find_json("c", &find).unwrap(), texts, "{codec} {find:?}");
+        }
         // The scan paths that decode only some fields (count of an
         // unindexed filter, $group) read compressed blocks too.
         let small = expected.iter().filter(|d| d["text"] == "small now").count();
