@@ -84,15 +84,17 @@ impl RecordEditorPanel {
             .map(|p| offset_of(&state.edit.record.text, p.line, p.column));
         let dark = ui.visuals().dark_mode;
         let font = egui::TextStyle::Monospace.resolve(ui.style());
-        let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, wrap_width: f32| {
+        let mut layouter = |ui: &Ui, buffer: &dyn TextBuffer, _wrap_width: f32| {
             let mut job = layout_job(buffer.as_str(), font.clone(), dark, error_at);
-            job.wrap.max_width = wrap_width;
+            // As code editors do: a long value stays on its key's line and
+            // the editor scrolls sideways, rather than wrapping mid-JSON.
+            job.wrap.max_width = f32::INFINITY;
             ui.fonts_mut(|fonts| fonts.layout_job(job))
         };
         let buttons_height = 70.0;
         let mut changed = false;
         let label = ui.label(RichText::new("Record JSON").small().weak());
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .max_height((ui.available_height() - buttons_height).max(80.0))
             .show(ui, |ui| {
                 let response = ui
