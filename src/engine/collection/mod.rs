@@ -765,25 +765,10 @@ impl NativeCollection {
             next_slot: 0,
             window: Vec::new(),
             window_start: 0,
-            fields: None,
             block: Vec::new(),
             block_at: None,
             decompressor: None,
         }
-    }
-
-    /// Like [`scan_slots`](Self::scan_slots), decoding only these top-level
-    /// fields (and `_id`) of each record.
-    pub fn scan_fields(
-        &self,
-        fields: &[String],
-    ) -> impl Iterator<Item = Result<(u32, Document)>> + '_ {
-        let mut scan = self.scan();
-        scan.fields = Some(fields.to_vec());
-        std::iter::from_fn(move || {
-            let item = scan.next()?;
-            Some(item.map(|doc| (scan.next_slot as u32 - 1, doc)))
-        })
     }
 
     /// Starts a savepoint: a transaction, or one atomic call inside it.
@@ -1177,8 +1162,6 @@ pub(crate) struct Scan<'a> {
     next_slot: usize,
     window: Vec<u8>,
     window_start: u64,
-    /// Decode only these top-level fields (`None`: whole documents).
-    fields: Option<Vec<String>>,
     /// The decompressed block last read (a compressed file), and its offset.
     block: Vec<u8>,
     block_at: Option<u64>,
@@ -1324,20 +1307,11 @@ impl Iterator for Scan<'_> {
     type Item = Result<Document>;
 
     fn next(&mut self) -> Option<Result<Document>> {
-        // Taken out while the visit borrows the scan.
-        let fields = self.fields.take();
         let mut decoded = None;
         let read = self.visit_rest(&mut |_, record| {
-            decoded = Some(match fields.as_deref() {
-                None => record.decode(),
-                Some(fields) => {
-                    let mut doc = Document::new();
-                    record.decode_fields_into(fields, &mut doc).map(|()| doc)
-                }
-            });
+            decoded = Some(record.decode());
             Ok(false)
         });
-        self.fields = fields;
         match read {
             Err(e) => Some(Err(e)),
             Ok(()) => decoded,
@@ -1434,13 +1408,6 @@ impl CollectionStore for NativeCollection {
 
     fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
         NativeCollection::read_slot(self, slot)
-    }
-
-    fn scan_fields(
-        &self,
-        fields: &[String],
-    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
-        Box::new(NativeCollection::scan_fields(self, fields))
     }
 
     fn visit_stored(

@@ -163,31 +163,16 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     }
     /// The slots of live records, in insertion order.
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
-    /// Live records in insertion order with their slots, holding only these
-    /// top-level fields (and `_id`): what a filter or sort needs to test
-    /// them, for a fraction of the decoding.
-    fn scan_fields(
-        &self,
-        fields: &[String],
-    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_>;
     /// Calls `visit` with the slot and these top-level fields (and `_id`
     /// when named) of each live record in insertion order, until it returns
-    /// `Ok(false)`. The document is reused from record to record, so a
-    /// store can scan without building a document per record; a visitor
-    /// that keeps one clones it.
+    /// `Ok(false)`: what a count, a `$group` or an index build needs, for a
+    /// fraction of the decoding. The document may be reused from record to
+    /// record; a visitor that keeps one clones it.
     fn visit_fields(
         &self,
         fields: &[String],
         visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
-    ) -> Result<()> {
-        for item in self.scan_fields(fields) {
-            let (slot, doc) = item?;
-            if !visit(slot, &doc)? {
-                break;
-            }
-        }
-        Ok(())
-    }
+    ) -> Result<()>;
     /// Changes the indexed fields and builds their indexes, reporting
     /// `(records done, total)`.
     fn set_indexed_fields(

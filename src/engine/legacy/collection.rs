@@ -501,16 +501,17 @@ impl CollectionStore for LegacyCollection {
         Box::new(self.table.slotted().map(|(slot, _)| slot))
     }
 
-    fn scan_fields(
+    fn visit_fields(
         &self,
         fields: &[String],
-    ) -> Box<dyn Iterator<Item = Result<(u32, Document)>> + '_> {
-        let fields = fields.to_vec();
-        Box::new(
-            self.table
-                .slotted()
-                .map(move |(slot, record)| Ok((slot, record_fields_to_document(record, &fields)))),
-        )
+        visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
+    ) -> Result<()> {
+        for (slot, record) in self.table.slotted() {
+            if !visit(slot, &record_fields_to_document(record, fields))? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Changes the indexed fields; the next write rewrites the index file
