@@ -1418,10 +1418,6 @@ impl CollectionStore for NativeCollection {
         NativeCollection::visit_stored(self, slots, visit)
     }
 
-    fn reserve_records(&mut self, additional: usize) {
-        self.records.reserve(additional);
-    }
-
     fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
         Box::new(self.records.iter().map(|(slot, _)| slot))
     }

@@ -156,13 +156,6 @@ impl RecordTable {
         self.live
     }
 
-    /// Makes room for `additional` more records at once, instead of
-    /// growing (and rehashing) step by step while they arrive.
-    pub fn reserve(&mut self, additional: usize) {
-        self.slots.reserve(additional);
-        self.index.reserve(additional, |&(hash, _)| hash);
-    }
-
     /// Slots ever used, deleted ones included (undo relies on positions).
     pub fn slot_count(&self) -> usize {
         self.slots.len()

@@ -85,9 +85,6 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     /// Stages a new record; `Ok(false)` (nothing staged) if the id exists.
     fn insert(&mut self, id: &str, doc: &Document) -> Result<bool>;
-    /// About `additional` records are coming (a bulk load): a store may
-    /// make room for them at once. This default does nothing.
-    fn reserve_records(&mut self, _additional: usize) {}
     /// Stages a new version of an existing record (it keeps its position).
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()>;
     /// Stages a deletion; `Ok(false)` if there is no such record.

@@ -500,7 +500,6 @@ impl FluxDB {
     ) -> Result<()> {
         let c = self.store_mut(staging.collection)?;
         c.savepoint();
-        let mut reserved = false;
         for mut chunk in chunks {
             let (mut id_at, mut data_at) = (0, 0);
             for parsed in chunk.records.drain(..) {
@@ -526,12 +525,6 @@ impl FluxDB {
                 }
             }
             tally.bytes_read = chunk.progress.bytes_read;
-            if !reserved {
-                // The first chunk tells about how many records the file
-                // holds: room for them now, not a rehash at every doubling.
-                reserved = true;
-                c.reserve_records(expected_records(tally.imported, &chunk.progress));
-            }
             progress(Progress {
                 records: tally.imported,
                 bad_records: tally.skipped,
@@ -610,47 +603,8 @@ fn bare_message(error: Error) -> String {
     }
 }
 
-/// The records a file probably holds, from those in its first `read`
-/// bytes (a file of tiny records is not trusted past one per 8 bytes).
-fn expected_records(records: u64, progress: &Progress) -> usize {
-    let (Some(total), read) = (progress.total_bytes, progress.bytes_read) else {
-        return 0;
-    };
-    if read == 0 || records == 0 {
-        return 0;
-    }
-    let estimate = (records as u128 * u128::from(total) / u128::from(read)) as u64;
-    usize::try_from(estimate.min(total / 8)).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_expected_record_count_scales_the_first_chunk_to_the_file() {
-        let progress = |read: u64, total: Option<u64>| Progress {
-            bytes_read: read,
-            total_bytes: total,
-            records: 0,
-            bad_records: 0,
-        };
-        let cases = [
-            // (records so far, bytes read, file size, expected)
-            (1024, 131_072, Some(134_217_728), 1_048_576),
-            (1024, 0, Some(134_217_728), 0),
-            (0, 131_072, Some(134_217_728), 0),
-            (1024, 131_072, None, 0),
-            // Records of a byte each would be a guess too far: one per 8 bytes.
-            (1024, 1024, Some(8_000), 1_000),
-        ];
-        for (records, read, total, expected) in cases {
-            assert_eq!(
-                expected_records(records, &progress(read, total)),
-                expected,
-                "{records} records in {read} of {total:?} bytes"
-            );
-        }
-    }
-
     use serde_json::json;
 
     use super::*;
