@@ -74,3 +74,13 @@ pub(crate) fn shortened(error: crate::Error) -> crate::Error {
         other => other,
     }
 }
+
+/// The document a test writes as a JSON object literal (anything else is
+/// a mistake in the test, so it fails loudly).
+#[cfg(test)]
+pub(crate) fn test_doc(value: serde_json::Value) -> Document {
+    match value {
+        serde_json::Value::Object(map) => map,
+        other => panic!("a test document must be an object, not {other}"),
+    }
+}

@@ -1027,19 +1027,15 @@ pub fn sample_folder(data_dir: &Path) -> PathBuf {
     data_dir.join("sample-db")
 }
 
+/// Set-ups the state's tests and the edit state's tests share.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use super::*;
     use serde_json::json;
 
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            _ => Document::new(),
-        }
-    }
+    pub(crate) use crate::engine::test_doc as doc;
 
-    fn requests(state: &mut State) -> Vec<Request> {
+    pub fn requests(state: &mut State) -> Vec<Request> {
         state
             .take_outgoing()
             .into_iter()
@@ -1050,7 +1046,7 @@ mod tests {
             .collect()
     }
 
-    fn find(requests: &[Request], slot: Slot) -> Option<Request> {
+    pub fn find(requests: &[Request], slot: Slot) -> Option<Request> {
         requests
             .iter()
             .rev()
@@ -1059,7 +1055,7 @@ mod tests {
     }
 
     /// A state with `/db` open and `people` selected; returns the page and count ids.
-    fn opened() -> (State, RequestId, RequestId) {
+    pub fn opened() -> (State, RequestId, RequestId) {
         let mut state = State::new(Settings::default());
         state.open_folder(PathBuf::from("/db"), false);
         let open = requests(&mut state);
@@ -1078,7 +1074,7 @@ mod tests {
         (state, page, count)
     }
 
-    fn page_event(id: RequestId, skip: usize, n: usize) -> Event {
+    pub fn page_event(id: RequestId, skip: usize, n: usize) -> Event {
         Event {
             id,
             kind: EventKind::Page {
@@ -1092,6 +1088,13 @@ mod tests {
             },
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use serde_json::json;
 
     #[test]
     fn opening_asks_for_every_collection_then_shows_the_first() {

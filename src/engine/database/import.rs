@@ -610,12 +610,7 @@ mod tests {
     use super::*;
     use crate::engine::storage::BinaryCodec;
 
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            _ => Document::new(),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     #[test]
     fn chunks_keep_ids_and_encodings_back_to_back_and_name_bad_lines() {

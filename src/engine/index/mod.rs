@@ -327,12 +327,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(v: Value) -> Document {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!("test documents are objects"),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     fn slots(set: RoaringBitmap) -> Vec<u32> {
         set.iter().collect()

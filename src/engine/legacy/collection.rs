@@ -618,7 +618,7 @@ mod tests {
     use super::*;
     use crate::engine::legacy::pickle_index::write_index_file;
     use crate::engine::legacy::test_fixtures::{fixture_bytes, fixture_dir};
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     fn copy_fixture(folder: &str) -> tempfile::TempDir {
         let tmp = tempfile::tempdir().unwrap();
@@ -645,12 +645,7 @@ mod tests {
         LegacyCollection::open(dir, name, &HashSet::new(), false).unwrap()
     }
 
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            other => panic!("not an object: {other}"),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     #[test]
     fn a_whole_fixture_file_is_reproduced_and_needs_no_backup() {

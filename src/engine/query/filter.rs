@@ -881,12 +881,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(v: Value) -> Document {
-        match v {
-            Value::Object(m) => m,
-            other => panic!("test document must be an object: {other}"),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     fn filter(v: Value) -> Filter {
         Filter::parse(&v).unwrap_or_else(|e| panic!("{v} should parse: {e}"))

@@ -170,12 +170,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(v: Value) -> Document {
-        match v {
-            Value::Object(m) => m,
-            _ => Document::new(),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     #[test]
     fn lookup_follows_objects_arrays_and_positions() {

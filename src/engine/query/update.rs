@@ -855,9 +855,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(v: Value) -> Document {
-        v.as_object().cloned().unwrap_or_default()
-    }
+    use crate::engine::test_doc as doc;
 
     fn updated(update: Value, before: Value) -> Value {
         let parsed = Update::parse(&update).unwrap_or_else(|e| panic!("{update}: {e}"));

@@ -540,12 +540,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(v: Value) -> Document {
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!("test documents are objects"),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     #[test]
     fn binary_round_trip_keeps_types_and_field_order() {

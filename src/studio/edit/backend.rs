@@ -121,12 +121,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            _ => Document::new(),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     #[test]
     fn a_replacement_sets_new_fields_and_unsets_dropped_ones() {

@@ -195,14 +195,9 @@ impl PendingChanges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            _ => Document::new(),
-        }
-    }
+    use crate::engine::test_doc as doc;
 
     fn ids(pending: &PendingChanges) -> Vec<&str> {
         pending.iter().map(|c| c.id.as_str()).collect()

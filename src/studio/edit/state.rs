@@ -887,57 +887,15 @@ pub fn parse_pipeline(text: &str) -> Result<Value, TextProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::studio::backend::OpenedFolder;
-    use crate::studio::settings::Settings;
-    use crate::studio::state::Outgoing;
-    use crate::studio::worker::{Event, EventKind, Request, Slot};
+    use crate::studio::worker::{Event, EventKind, Slot};
     use serde_json::json;
 
-    fn sent(state: &mut State) -> Vec<Request> {
-        state
-            .take_outgoing()
-            .into_iter()
-            .filter_map(|out| match out {
-                Outgoing::Request(request) => Some(request),
-                Outgoing::Cancel => None,
-            })
-            .collect()
-    }
+    use crate::studio::state::test_support::{page_event, requests as sent};
 
     /// `/db` open on `people` with records r0..r2 on the page.
     fn opened() -> State {
-        let mut state = State::new(Settings::default());
-        state.open_folder(PathBuf::from("/db"), false);
-        let open = sent(&mut state);
-        state.apply(Event {
-            id: open[0].id,
-            kind: EventKind::Opened(OpenedFolder {
-                path: PathBuf::from("/db"),
-                read_only: false,
-                legacy: false,
-                collections: vec!["people".into(), "places".into()],
-            }),
-        });
-        let page = sent(&mut state)
-            .into_iter()
-            .rev()
-            .find(|r| r.kind.slot() == Slot::Page)
-            .map_or(0, |r| r.id);
-        state.apply(Event {
-            id: page,
-            kind: EventKind::Page {
-                collection: "people".into(),
-                skip: 0,
-                docs: (0..3)
-                    .filter_map(|i| match json!({"_id": format!("r{i}"), "n": i}) {
-                        Value::Object(map) => Some(map),
-                        _ => None,
-                    })
-                    .collect(),
-                elapsed: Duration::ZERO,
-                explain: None,
-            },
-        });
+        let (mut state, page, _) = crate::studio::state::test_support::opened();
+        state.apply(page_event(page, 0, 3));
         state
     }
 
