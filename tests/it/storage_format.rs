@@ -25,6 +25,11 @@ fn three_batches_stored(dir: &std::path::Path, compression: Compression) -> Vec<
     let mut db = FluxDB::open(dir).unwrap();
     db.create_collection_with::<&str>("t", &[], compression)
         .unwrap();
+    append_three_batches(&mut db, dir)
+}
+
+/// Flushes three batches of four records into `t`; the file's length after each.
+fn append_three_batches(db: &mut FluxDB, dir: &std::path::Path) -> Vec<u64> {
     let mut ends = Vec::new();
     for batch in 0..3 {
         db.insert_many(
@@ -158,16 +163,7 @@ fn three_batches_after_a_dictionary(dir: &std::path::Path) -> (u64, Vec<u64>, u6
     let dictionary = db.collection_info("t").unwrap().dictionary_bytes;
     let data_start = 32 + 12 + dictionary.expect("the compaction trained a dictionary") as u64;
     let base_end = std::fs::metadata(fdb_path(dir, "t")).unwrap().len();
-    let mut ends = Vec::new();
-    for batch in 0..3 {
-        db.insert_many(
-            "t",
-            (0..4).map(|i| json!({"batch": batch, "i": i})).collect(),
-        )
-        .unwrap();
-        db.flush().unwrap();
-        ends.push(std::fs::metadata(fdb_path(dir, "t")).unwrap().len());
-    }
+    let ends = append_three_batches(&mut db, dir);
     (base_end, ends, data_start)
 }
 
