@@ -236,10 +236,7 @@ fn the_pending_list_reverts_one_change_and_ctrl_z_undoes() {
 fn a_record_changed_underneath_stops_the_write_and_can_be_reloaded() {
     let (db, mut harness) = opened();
     // Stage a change to p000 (in Lyon).
-    harness.get_by_label("Person 000").click();
-    harness.run_steps(1);
-    harness.key_press(Key::Delete);
-    harness.run_steps(1);
+    delete_row(&mut harness, "Person 000");
     // Then change every Lyon record through a bulk update, with a preview first.
     harness.get_by_label("Filter").focus();
     harness.run_steps(1);
@@ -340,10 +337,7 @@ fn overwrite_writes_over_a_record_changed_underneath() {
 #[test]
 fn switching_collection_with_pending_changes_asks_first() {
     let (_db, mut harness) = opened();
-    harness.get_by_label("Person 008").click();
-    harness.run_steps(1);
-    harness.key_press(Key::Delete);
-    harness.run_steps(1);
+    delete_row(&mut harness, "Person 008");
     harness.get_by_label("visits").click();
     harness.run_steps(2);
     harness.get_by_label("Unwritten changes");
@@ -419,4 +413,12 @@ fn a_read_only_folder_disables_editing_and_says_why() {
     assert!(why.is_some_and(|w| w.contains("read-only")), "{why:?}");
     double_click(&mut harness, "Person 000");
     assert!(harness.state().state().edit.cell.is_none());
+}
+
+/// Selects the row labelled `row` and stages its deletion (the Delete key).
+fn delete_row(harness: &mut App, row: &str) {
+    harness.get_by_label(row).click();
+    harness.run_steps(1);
+    harness.key_press(Key::Delete);
+    harness.run_steps(1);
 }
