@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{CancelCheck, Documents, Explain, Find, JsonEach, JsonText, Plan};
+use crate::engine::find::{
+    CancelCheck, Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm,
+};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -556,10 +558,21 @@ impl FluxDB {
         query: &Find,
         cancel: Option<&CancelToken>,
     ) -> Result<(Vec<Document>, Explain)> {
+        self.run_find(collection, query, cancel, Documents)
+    }
+
+    /// Runs `query` on `collection`, each result in `form`.
+    fn run_find<F: ResultForm>(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+        form: F,
+    ) -> Result<(Vec<F::Item>, Explain)> {
         let c = self.store(collection)?;
         Plan::new(query, c.value_mode())?
             .cancellable(cancel.cloned())
-            .execute(c, Documents)
+            .execute(c, form)
     }
 
     /// [`find`](Self::find) with each record as its compact JSON text, the
@@ -568,9 +581,7 @@ impl FluxDB {
     /// no document is built: for callers that pass records on as JSON
     /// (the CLI's JSON Lines, a web response).
     pub fn find_json(&self, collection: &str, query: &Find) -> Result<Vec<String>> {
-        let c = self.store(collection)?;
-        Plan::new(query, c.value_mode())?
-            .execute(c, JsonText)
+        self.run_find(collection, query, None, JsonText)
             .map(|(texts, _)| texts)
     }
 
@@ -596,15 +607,11 @@ impl FluxDB {
         cancel: Option<&CancelToken>,
         each: &mut dyn FnMut(&str) -> Result<()>,
     ) -> Result<()> {
-        let c = self.store(collection)?;
         let form = JsonEach {
             each,
             text: Vec::new(),
         };
-        Plan::new(query, c.value_mode())?
-            .cancellable(cancel.cloned())
-            .execute(c, form)?;
-        Ok(())
+        self.run_find(collection, query, cancel, form).map(drop)
     }
 
     /// Builds the collection's indexes now if they are not built yet (they
