@@ -65,6 +65,10 @@ impl Compression {
     pub const ZSTD: Compression = Compression::Zstd {
         level: ZSTD_DEFAULT_LEVEL,
     };
+    /// The zstd level a new compressed collection gets when none is chosen.
+    pub const ZSTD_DEFAULT_LEVEL: i32 = ZSTD_DEFAULT_LEVEL;
+    /// The levels zstd accepts: 1 (fastest) to this (smallest).
+    pub const ZSTD_LEVELS: std::ops::RangeInclusive<i32> = 1..=ZSTD_MAX_LEVEL;
 
     /// Where this codec seals a block. zstd's blocks are half LZ4's: with
     /// the file's dictionary holding what blocks share, 8 KiB compress about
