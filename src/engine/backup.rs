@@ -12,13 +12,12 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::collection::{NativeCollection, initial_file};
-use crate::engine::find::CancelCheck;
 use crate::engine::storage::durable::ReplaceFailure;
 use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
-use crate::interchange::CancelToken;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct BackupMeta {

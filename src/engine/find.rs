@@ -9,10 +9,10 @@ use serde_json::Value;
 use crate::engine::Document;
 use roaring::RoaringBitmap;
 
+use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::collection::{CollectionStore, StoredRecord};
 use crate::engine::query::{Filter, Projection, Sort, SortDirection, SortValues, ValueMode};
 use crate::error::{Error, Result};
-use crate::interchange::CancelToken;
 
 /// What to find: the seed's `find(collection, query, limit, skip, sort)`
 /// plus a projection.
@@ -114,38 +114,6 @@ pub(crate) struct Plan {
     pub mode: ValueMode,
     /// Stops the reading with [`Error::Cancelled`] once cancelled.
     pub cancel: Option<CancelToken>,
-}
-
-/// Looks at a cancel token every few thousand records: often enough to
-/// stop a scan of millions within milliseconds, rarely enough to cost
-/// nothing.
-pub(crate) struct CancelCheck<'a> {
-    token: Option<&'a CancelToken>,
-    count: u32,
-}
-
-impl<'a> CancelCheck<'a> {
-    const EVERY: u32 = 4096;
-
-    pub fn new(token: Option<&'a CancelToken>) -> CancelCheck<'a> {
-        // The first tick looks, so a token cancelled before the start stops
-        // the work before any record is read.
-        CancelCheck {
-            token,
-            count: Self::EVERY - 1,
-        }
-    }
-
-    /// Counts one record; `Err(Cancelled)` if the token was cancelled.
-    pub fn tick(&mut self) -> Result<()> {
-        self.count = self.count.wrapping_add(1);
-        if self.count.is_multiple_of(Self::EVERY)
-            && self.token.is_some_and(CancelToken::is_cancelled)
-        {
-            return Err(Error::Cancelled);
-        }
-        Ok(())
-    }
 }
 
 /// What a find hands back for each record of its page.

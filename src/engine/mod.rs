@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 mod backup;
+mod cancel;
 mod collection;
 mod database;
 mod document;
@@ -34,6 +35,7 @@ pub use database::{
     RestoreReport, VerifyReport,
 };
 
+pub use cancel::CancelToken;
 pub use document::Document;
 pub(crate) use document::json_type_name;
 #[cfg(test)]

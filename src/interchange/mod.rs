@@ -41,11 +41,10 @@ mod writer;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 
+pub use crate::engine::CancelToken;
 pub(crate) use csv_columns::CellValue;
 pub use csv_columns::{ColumnType, CsvColumn, CsvTypes, EmptyCells};
 pub(crate) use csv_reader::CsvRecord;
@@ -146,27 +145,6 @@ impl Progress {
             return Some(1.0);
         }
         Some((self.bytes_read as f64 / total as f64).min(1.0))
-    }
-}
-
-/// A shared flag that stops a long import or export: the UI keeps one clone
-/// and cancels, the worker's reader or writer sees it at its next record and
-/// fails with `Error::Cancelled`.
-#[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    pub fn new() -> CancelToken {
-        CancelToken::default()
-    }
-
-    /// Asks every holder of a clone to stop.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -343,15 +321,6 @@ mod tests {
         assert!(Format::Csv.is_lossy());
         assert!(!Format::Json.is_lossy());
         assert!(!Format::JsonLines.is_lossy());
-    }
-
-    #[test]
-    fn cancel_is_seen_by_every_clone() {
-        let token = CancelToken::new();
-        let seen_by_worker = token.clone();
-        assert!(!seen_by_worker.is_cancelled());
-        token.cancel();
-        assert!(seen_by_worker.is_cancelled());
     }
 
     #[test]

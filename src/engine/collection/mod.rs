@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::engine::Document;
+use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::compress::{
@@ -35,7 +36,6 @@ use crate::engine::storage::native::{
     ScanEvent,
 };
 use crate::error::{Error, IoContext, Result};
-use crate::interchange::CancelToken;
 
 use records::{Loc, RecordLoader, RecordTable, Slot};
 

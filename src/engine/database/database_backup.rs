@@ -20,14 +20,13 @@ use std::path::{Path, PathBuf};
 
 use super::{Collection, FluxDB, StorageFormat, collection_files};
 use crate::engine::backup::write_index_definitions;
+use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::collection::{NativeCollection, initial_file};
-use crate::engine::find::CancelCheck;
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::{Error, IoContext, Result};
-use crate::interchange::CancelToken;
 
 /// The journal of a restore between its first and last rename.
 pub const RESTORE_JOURNAL: &str = "restore.journal";

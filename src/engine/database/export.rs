@@ -12,12 +12,13 @@ use std::path::Path;
 use super::FluxDB;
 use super::import::format_of;
 use crate::engine::Document;
+use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
 use crate::engine::find::Find;
 use crate::engine::query::{Filter, Projection};
 use crate::engine::storage::{BinaryCodec, durable};
 use crate::error::{Error, Result};
-use crate::interchange::{CancelToken, CsvHeader, DocumentWriter, Format};
+use crate::interchange::{CsvHeader, DocumentWriter, Format};
 
 /// What to export and how.
 #[derive(Clone, Debug, Default)]

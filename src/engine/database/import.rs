@@ -20,6 +20,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use serde_json::Value;
 
 use super::{Collection, FluxDB, MAX_ID_BYTES, new_transaction_id, with_id};
+use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
@@ -28,8 +29,8 @@ use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::engine::{Document, StorageFormat};
 use crate::error::{Error, Result};
 use crate::interchange::{
-    CancelToken, CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress,
-    RawRecord, ReadOptions,
+    CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress, RawRecord,
+    ReadOptions,
 };
 
 /// Skipped records listed in an [`ImportReport`]; beyond this they are only

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
+use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::find::{
-    CancelCheck, Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm,
-};
+use crate::engine::find::{Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm};
 use crate::engine::legacy::collection::LegacyCollection;
 use crate::engine::legacy::migrate::{MigrateOptions, MigrateReport, Migration};
 use crate::engine::names::validate_collection_name;
@@ -23,7 +22,6 @@ use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
 use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
-use crate::interchange::CancelToken;
 
 mod database_backup;
 mod export;
