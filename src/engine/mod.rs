@@ -21,13 +21,12 @@ pub mod storage;
 
 pub use collection::MAX_RECORDS;
 pub use database::{
-    CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, StorageFormat,
-    Transaction,
+    CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, Transaction,
 };
 pub use find::{Explain, Find};
 pub use legacy::{MigrateOptions, MigrateReport};
 pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
-pub use storage::Compression;
+pub use storage::{Compression, StorageFormat};
 
 pub use collection::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 pub use database::{

@@ -10,11 +10,10 @@ use std::path::Path;
 use super::verify::CollectionCheck;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
-use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
 use crate::engine::storage::to_json;
-use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
+use crate::engine::storage::{BinaryCodec, Compression, RecordCodec, StorageFormat};
 use crate::error::{Error, Result};
 
 /// A live record as its store holds it: its `_id` and the rest encoded by

@@ -11,8 +11,8 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::engine::collection::{CollectionMeta, CollectionStore, NativeCollection};
-use crate::engine::database::StorageFormat;
 use crate::engine::index::{FieldIndex, IndexSet};
+use crate::engine::storage::StorageFormat;
 use crate::engine::storage::compress::BlockHeader;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, EntryKind, ScanEvent};

@@ -19,7 +19,7 @@ use crate::engine::storage::durable;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
-use crate::engine::storage::{BinaryCodec, Compression, RecordCodec};
+use crate::engine::storage::{BinaryCodec, Compression, RecordCodec, StorageFormat};
 use crate::engine::{Document, backup, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 
@@ -36,26 +36,6 @@ pub use verify::VerifyReport;
 
 /// Longest `_id`, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
-
-/// How a collection is stored on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StorageFormat {
-    /// FluxDB's own format: typed values, checksums, append-only.
-    Native,
-    /// The Python FluxDB 0.1 format: text values, no header.
-    #[serde(rename = "python-0.1")]
-    Legacy,
-}
-
-impl std::fmt::Display for StorageFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            StorageFormat::Native => "native",
-            StorageFormat::Legacy => "python-0.1",
-        })
-    }
-}
 
 /// What `collection_info` reports.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -20,9 +20,9 @@ use super::record::{
 use super::table::RecordTable;
 use crate::engine::Document;
 use crate::engine::collection::CollectionStore;
-use crate::engine::database::StorageFormat;
 use crate::engine::index::IndexSet;
 use crate::engine::query::ValueMode;
+use crate::engine::storage::StorageFormat;
 use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
 use crate::engine::storage::durable;
 use crate::engine::storage::native::DroppedTail;

@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod compress;
 pub mod durable;
+mod format;
 pub mod lock;
 pub(crate) mod mapped;
 pub mod native;
@@ -14,3 +15,4 @@ pub mod txlog;
 
 pub use codec::{BinaryCodec, JsonCodec, RecordCodec};
 pub use compress::Compression;
+pub use format::StorageFormat;
