@@ -4,7 +4,6 @@
 //! file in it (format: `storage/FORMAT.md`).
 
 pub mod aggregate;
-mod backup;
 mod cancel;
 mod collection;
 mod database;

@@ -6,6 +6,7 @@
 //! (entries laid out exactly as in a batch payload) and reach the file on
 //! flush or commit, as one group of batches.
 
+pub(crate) mod backup;
 mod records;
 mod store;
 mod verify;
@@ -1512,7 +1513,7 @@ impl CollectionStore for NativeCollection {
     }
 
     fn export(&self, name: &str, target: &Path) -> Result<()> {
-        crate::engine::backup::export_collection(self, name, target)
+        backup::export_collection(self, name, target)
     }
 
     fn verify(&self, name: &str) -> Result<CollectionCheck> {

@@ -19,11 +19,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Collection, FluxDB, StorageFormat, collection_files};
-use crate::engine::backup::write_index_definitions;
 use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::durable;
+use crate::engine::storage::index_definitions;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec};
 use crate::error::{Error, IoContext, Result};
@@ -601,7 +601,7 @@ fn apply_journal(dir: &Path, journal: &Journal) -> Result<()> {
     }
     durable::sync_dir(dir)?;
     for planned in &journal.collections {
-        write_index_definitions(dir, &planned.name, &planned.indexed_fields)?;
+        index_definitions::write(dir, &planned.name, &planned.indexed_fields)?;
     }
     durable::durable_remove(&dir.join(RESTORE_JOURNAL))?;
     Ok(())

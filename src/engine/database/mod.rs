@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::engine::aggregate::Pipeline;
 use crate::engine::cancel::{CancelCheck, CancelToken};
+use crate::engine::collection::backup;
 use crate::engine::collection::{CollectionStore, NativeCollection};
 use crate::engine::find::{Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm};
 use crate::engine::legacy::collection::LegacyCollection;
@@ -16,11 +17,12 @@ use crate::engine::names::validate_collection_name;
 use crate::engine::query::{Filter, Update};
 use crate::engine::storage::codec::MAX_DEPTH;
 use crate::engine::storage::durable;
+use crate::engine::storage::index_definitions;
 use crate::engine::storage::lock::WriterLock;
 use crate::engine::storage::native::{self, DroppedTail};
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{BinaryCodec, Compression, RecordCodec, StorageFormat};
-use crate::engine::{Document, backup, json_type_name, memory, nesting};
+use crate::engine::{Document, json_type_name, memory, nesting};
 use crate::error::{Error, IoContext, Result};
 
 mod database_backup;
@@ -222,7 +224,7 @@ impl FluxDB {
             if let (Collection::Open(c), false) = (&collection, db.read_only)
                 && c.format() == StorageFormat::Native
             {
-                backup::repair_index_definitions(&db.dir, &name, c.indexed_fields())?;
+                index_definitions::repair(&db.dir, &name, c.indexed_fields())?;
             }
             db.collections.insert(name, collection);
         }
@@ -378,7 +380,7 @@ impl FluxDB {
         let path = self.collection_path(name);
         let collection =
             NativeCollection::create(&path, self.codec.clone(), fields.clone(), compression)?;
-        backup::write_index_definitions(&self.dir, name, &fields)?;
+        index_definitions::write(&self.dir, name, &fields)?;
         self.collections
             .insert(name.to_owned(), Collection::Open(Box::new(collection)));
         Ok(true)
@@ -404,7 +406,7 @@ impl FluxDB {
             self.collections.remove(name);
         }
         removed?;
-        backup::remove_index_definitions(&self.dir, name)?;
+        index_definitions::remove(&self.dir, name)?;
         Ok(true)
     }
 
@@ -789,7 +791,7 @@ impl FluxDB {
         let c = self.store_mut(collection)?;
         c.flush(0)?;
         if c.format() == StorageFormat::Native {
-            backup::write_index_definitions(&self.dir, collection, fields)?;
+            index_definitions::write(&self.dir, collection, fields)?;
         }
         Ok(())
     }
@@ -1097,7 +1099,7 @@ impl FluxDB {
         );
         // The readable copy last: a collection file is never left behind
         // an open handle to the file it replaced.
-        backup::write_index_definitions(&self.dir, collection, &fields)?;
+        index_definitions::write(&self.dir, collection, &fields)?;
         Ok(true)
     }
 

@@ -3,18 +3,17 @@
 //!
 //! The commit point is the durable rename of `<from>.fdb` to `<to>.fdb`
 //! (the index definitions' truth is the collection file's Meta entry, see
-//! `engine::backup`). `indexes/<from>.json` follows it; a crash between the
-//! two leaves a stale `indexes/<from>.json` beside a whole collection `to`,
-//! whose own copy `open` rewrites (`repair_index_definitions`). No state
-//! loses or duplicates records.
+//! `storage::index_definitions`). `indexes/<from>.json` follows it; a crash
+//! between the two leaves a stale `indexes/<from>.json` beside a whole
+//! collection `to`, whose own copy `open` rewrites
+//! (`index_definitions::repair`). No state loses or duplicates records.
 
 use super::{Collection, FluxDB};
 use crate::engine::StorageFormat;
-use crate::engine::backup;
 use crate::engine::collection::NativeCollection;
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::durable;
 use crate::engine::storage::txlog::TxLog;
+use crate::engine::storage::{durable, index_definitions};
 use crate::error::{Error, Result};
 
 impl FluxDB {
@@ -78,8 +77,8 @@ impl FluxDB {
                 return Err(error);
             }
         }
-        backup::write_index_definitions(&self.dir, to, &fields)?;
-        backup::remove_index_definitions(&self.dir, from)?;
+        index_definitions::write(&self.dir, to, &fields)?;
+        index_definitions::remove(&self.dir, from)?;
         Ok(())
     }
 }

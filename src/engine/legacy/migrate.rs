@@ -17,9 +17,8 @@ use serde_json::Value;
 use super::files;
 use super::infer::infer_type;
 use crate::engine::Document;
-use crate::engine::backup;
 use crate::engine::collection::{CollectionStore, NativeCollection};
-use crate::engine::storage::{Compression, RecordCodec, durable};
+use crate::engine::storage::{Compression, RecordCodec, durable, index_definitions};
 use crate::error::{Error, IoContext, Result};
 
 /// How to migrate.
@@ -97,7 +96,7 @@ impl Migration {
         // The native collection keeps its index definitions in its own file
         // (and a readable copy beside it); the pickle is in the backup.
         durable::durable_remove(&files::index_file(&self.dir, name))?;
-        backup::write_index_definitions(&self.dir, name, &fields)?;
+        index_definitions::write(&self.dir, name, &fields)?;
         let opened =
             NativeCollection::open(&final_path, self.codec.clone(), &HashSet::new(), false)?;
         self.report.collections.push(MigratedCollection {

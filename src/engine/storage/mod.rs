@@ -6,6 +6,7 @@ pub mod codec;
 pub mod compress;
 pub mod durable;
 mod format;
+pub(crate) mod index_definitions;
 pub mod lock;
 pub(crate) mod mapped;
 pub mod native;

@@ -1,5 +1,6 @@
-//! One-collection backups (the seed's export/import) and the index
-//! definition files under `<dir>/indexes/`.
+//! One-collection backups (the seed's export/import): writing a
+//! collection's backup file, and checking one and writing it back as a
+//! collection file.
 //!
 //! A backup is a native file of kind `Backup`: a Meta entry (collection
 //! name, index definitions, record count) then every record, as one batch
@@ -12,8 +13,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
+use super::{NativeCollection, initial_file};
 use crate::engine::cancel::{CancelCheck, CancelToken};
-use crate::engine::collection::{NativeCollection, initial_file};
 use crate::engine::storage::durable::ReplaceFailure;
 use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec, durable};
@@ -249,46 +250,4 @@ pub(crate) fn write_collection_from_backup(
         group.finish().at(path)?;
         Ok(())
     })
-}
-
-/// `<dir>/indexes/<collection>.json`: a readable copy of the index
-/// definitions. The collection file's Meta entry is the truth (it changes
-/// atomically with the data); this copy is rewritten whenever they change.
-pub(crate) fn write_index_definitions(
-    dir: &Path,
-    collection: &str,
-    fields: &[String],
-) -> Result<()> {
-    let index_dir = dir.join("indexes");
-    if !index_dir.exists() {
-        std::fs::create_dir_all(&index_dir).at(&index_dir)?;
-    }
-    durable::atomic_write(
-        &index_dir.join(format!("{collection}.json")),
-        &index_definitions_json(fields)?,
-    )
-}
-
-/// Rewrites `indexes/<collection>.json` if it is missing or says something
-/// else than the collection file (a crash between the two, a hand edit).
-pub(crate) fn repair_index_definitions(
-    dir: &Path,
-    collection: &str,
-    fields: &[String],
-) -> Result<()> {
-    let path = dir.join("indexes").join(format!("{collection}.json"));
-    match std::fs::read(&path) {
-        Ok(current) if current == index_definitions_json(fields)? => Ok(()),
-        _ => write_index_definitions(dir, collection, fields),
-    }
-}
-
-fn index_definitions_json(fields: &[String]) -> Result<Vec<u8>> {
-    serde_json::to_vec_pretty(&serde_json::json!({ "indexed_fields": fields }))
-        .map_err(|e| Error::RecordEncoding(e.to_string()))
-}
-
-pub(crate) fn remove_index_definitions(dir: &Path, collection: &str) -> Result<()> {
-    durable::durable_remove(&dir.join("indexes").join(format!("{collection}.json")))?;
-    Ok(())
 }
