@@ -1,13 +1,13 @@
 //! What the database needs of a collection, whatever its on-disk format.
 //!
-//! [`NativeCollection`](super::NativeCollection) is FluxDB's own format; the
+//! [`NativeCollection`](super::native::NativeCollection) is FluxDB's own format; the
 //! Python FluxDB 0.1 format (`engine::legacy`) is the other implementation.
 //! The database does buffering, transactions and queries through this trait
 //! alone, so both formats behave the same to callers.
 
 use std::path::Path;
 
-use super::verify::CollectionCheck;
+use super::check::CollectionCheck;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -217,7 +217,7 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// and index). Damage found is in the result; `Err` only when checking
     /// cannot go on. This default reads and decodes every record.
     fn verify(&self, name: &str) -> Result<CollectionCheck> {
-        Ok(super::verify::verify_by_reading(self, name))
+        Ok(verify_by_reading(self, name))
     }
 
     /// Calls `f` with `(_id, document encoded by codec)` for every live
@@ -257,6 +257,24 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         }
         Ok(())
     }
+}
+
+/// The check of a collection known only through [`CollectionStore`]: every
+/// record is read and decoded; there are no checksums to test.
+fn verify_by_reading<S: CollectionStore + ?Sized>(store: &S, name: &str) -> CollectionCheck {
+    let mut check = CollectionCheck::new(name, store.format());
+    for item in store.scan() {
+        match item {
+            Ok(_) => check.records += 1,
+            Err(Error::Corrupt { offset, reason, .. }) => check.add(Some(offset), None, reason),
+            Err(other) => check.add(None, None, other.to_string()),
+        }
+    }
+    check.note = Some(format!(
+        "the {} format has no checksums: records were read and decoded only",
+        store.format()
+    ));
+    check
 }
 
 /// [`CollectionStore::for_each_encoded`] by decoding and re-encoding.

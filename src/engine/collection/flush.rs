@@ -1,0 +1,129 @@
+//! Flushing: the staged entries become one group of batches appended to
+//! the file and synced, and each record's location moves from `pending`
+//! to its place in the file.
+
+use std::cell::OnceCell;
+
+use super::meta::encode_meta;
+use super::native::NativeCollection;
+use super::records::Loc;
+use crate::engine::storage::durable::{self, write_all_at};
+use crate::engine::storage::native::{self, EntryKind, GroupWriter, Place};
+use crate::error::{Error, IoContext, Result};
+
+impl NativeCollection {
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty() || self.meta_pending
+    }
+
+    /// Writes the pending entries as one group of batches and fsyncs. With
+    /// `txn` non-zero the group only counts once the transaction log commits
+    /// it. On a write error the file is cut back and the pending entries are
+    /// kept, so nothing is half-written; on an fsync error the collection
+    /// refuses further writes (its on-disk state is unknown).
+    pub fn flush(&mut self, txn: u64) -> Result<()> {
+        if !self.has_pending() {
+            return Ok(());
+        }
+        self.ensure_writable()?;
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                what: "writing".to_owned(),
+            });
+        }
+        if self.trains_on_this_flush(txn) {
+            return self.rewrite_with_pending(self.compression);
+        }
+        let records_len = self.pending.len();
+        if self.meta_pending {
+            let meta = encode_meta(&self.indexed_fields)?;
+            native::push_entry(&mut self.pending, EntryKind::Meta, "", &meta)?;
+        }
+        let result = self.write_pending(txn);
+        if result.is_err() {
+            self.pending.truncate(records_len);
+        }
+        result
+    }
+
+    pub(super) fn write_pending(&mut self, txn: u64) -> Result<()> {
+        // Within one batch an entry's file offset is its pending offset plus
+        // a constant: (first pending offset of the batch, that constant).
+        let mut shifts: Vec<(usize, u64)> = Vec::new();
+        let mut out = std::mem::take(&mut self.framed);
+        out.clear();
+        out.reserve(self.pending.len() + 64);
+        // In a compressed file: each pending offset with its block place.
+        let mut in_blocks: Vec<(usize, Place)> = Vec::new();
+        let mut writer = GroupWriter::with_dictionary(
+            out,
+            self.end,
+            txn,
+            self.compression,
+            self.dictionary.as_ref(),
+        )
+        .at(&self.path)?
+        .with_payload_buffer(std::mem::take(&mut self.batch_buffer));
+        writer
+            .push_all(&self.pending, |at, place| match place {
+                Place::File(file_offset) => {
+                    let shift = file_offset - at as u64;
+                    if shifts.last().is_none_or(|&(_, s)| s != shift) {
+                        shifts.push((at, shift));
+                    }
+                }
+                Place::Block { .. } => in_blocks.push((at, place)),
+            })
+            .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
+        let (bytes, new_end, written, batch_buffer) = writer
+            .finish_reusable()
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        if batch_buffer.capacity() <= 2 * native::TARGET_BATCH_PAYLOAD {
+            self.batch_buffer = batch_buffer;
+        }
+        if let Err(e) = write_all_at(&self.file, &bytes, self.end) {
+            // Windows refuses to cut a file that has a mapped view.
+            self.mapped = OnceCell::new();
+            let _ = self.file.set_len(self.end);
+            return Err(Error::io(&self.path, e));
+        }
+        if let Err(e) = durable::sync_data(&self.file) {
+            self.poisoned = true;
+            return Err(Error::io(&self.path, e));
+        }
+        if bytes.capacity() <= 2 * native::TARGET_BATCH_PAYLOAD + (1 << 20) {
+            // Kept only up to about a write buffer: one huge write does not
+            // pin its size for the collection's life.
+            self.framed = bytes;
+        }
+        for &slot in &self.pending_slots {
+            let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) else {
+                continue;
+            };
+            if let Ok(i) = in_blocks.binary_search_by_key(&offset, |&(at, _)| at) {
+                self.records.set_loc(slot, Loc::stored(in_blocks[i].1, len));
+            } else if let Some(batch) = shifts
+                .partition_point(|&(start, _)| start <= offset)
+                .checked_sub(1)
+            {
+                let offset = offset as u64 + shifts[batch].1;
+                self.records.set_loc(slot, Loc::File { offset, len });
+            }
+        }
+        self.end = new_end;
+        if self
+            .mapped
+            .get()
+            .is_some_and(|m| new_end - m.len() > m.len() / 8)
+        {
+            // Enough is read from the file now: map it again when next read.
+            self.mapped = OnceCell::new();
+        }
+        self.blocks.add(written);
+        self.pending.clear();
+        self.pending_slots.clear();
+        self.meta_pending = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,274 @@
+//! [`NativeCollection`] as the [`CollectionStore`] the database works
+//! through: each trait method maps onto the collection's own, keeping the
+//! built indexes exact around every write.
+
+use std::path::Path;
+
+use super::backup;
+use super::check::CollectionCheck;
+use super::native::NativeCollection;
+use super::store::{self, CollectionStore, StoredRecord};
+use crate::engine::Document;
+use crate::engine::cancel::CancelToken;
+use crate::engine::index::IndexSet;
+use crate::engine::query::ValueMode;
+use crate::engine::storage::native;
+use crate::engine::storage::{Compression, RecordCodec, StorageFormat};
+use crate::error::{Error, Result};
+
+impl CollectionStore for NativeCollection {
+    fn format(&self) -> StorageFormat {
+        StorageFormat::Native
+    }
+
+    fn value_mode(&self) -> ValueMode {
+        ValueMode::Typed
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    fn file_bytes(&self) -> u64 {
+        self.end
+    }
+
+    fn dead_bytes(&self) -> u64 {
+        NativeCollection::dead_bytes(self)
+    }
+
+    fn indexed_fields(&self) -> &[String] {
+        &self.indexed_fields
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        NativeCollection::contains(self, id)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Document>> {
+        NativeCollection::get(self, id)
+    }
+
+    fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_> {
+        Box::new(NativeCollection::scan(self))
+    }
+
+    fn insert(&mut self, id: &str, doc: &Document) -> Result<bool> {
+        let mut data = Vec::with_capacity(128);
+        self.codec.encode(doc, &mut data)?;
+        let Some(slot) = self.put_new(id, &data)? else {
+            return Ok(false);
+        };
+        if let Some(indexes) = self.indexes.get_mut() {
+            indexes.add(slot, doc);
+        }
+        Ok(true)
+    }
+
+    fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
+        let old = self.indexed_version(id)?;
+        self.put(id, doc)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+            indexes.add(slot, doc);
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, id: &str) -> Result<bool> {
+        let old = self.indexed_version(id)?;
+        let deleted = NativeCollection::delete(self, id)?;
+        if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
+            indexes.remove(slot, &old);
+        }
+        Ok(deleted)
+    }
+
+    fn indexes(&self) -> Result<&IndexSet> {
+        NativeCollection::indexes(self)
+    }
+
+    fn warm_indexes(&self, cancel: &CancelToken) -> Result<()> {
+        if self.indexes.get().is_some() {
+            return Ok(());
+        }
+        let built = self.build_indexes(&self.indexed_fields, Some(cancel), &mut |_, _| {})?;
+        // A query on this thread may not have built them meanwhile: the
+        // collection is not shared across threads, so `set` cannot lose.
+        let _ = self.indexes.set(built);
+        Ok(())
+    }
+
+    fn read_slot(&self, slot: u32) -> Result<Option<Document>> {
+        NativeCollection::read_slot(self, slot)
+    }
+
+    fn visit_stored(
+        &self,
+        slots: &mut dyn Iterator<Item = u32>,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        NativeCollection::visit_stored(self, slots, visit)
+    }
+
+    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        Box::new(self.records.iter().map(|(slot, _)| slot))
+    }
+
+    fn scan_stored(
+        &self,
+        visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.scan().visit_rest(visit)
+    }
+
+    fn visit_fields(
+        &self,
+        fields: &[String],
+        visit: &mut dyn FnMut(u32, &Document) -> Result<bool>,
+    ) -> Result<()> {
+        let mut doc = Document::new();
+        self.scan().visit_rest(&mut |slot, record| {
+            record.decode_fields_into(fields, &mut doc)?;
+            visit(slot, &doc)
+        })
+    }
+
+    fn set_indexed_fields(
+        &mut self,
+        fields: Vec<String>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        NativeCollection::set_indexed_fields(self, fields, progress)
+    }
+
+    fn savepoint(&mut self) {
+        NativeCollection::savepoint(self)
+    }
+
+    fn release_savepoint(&mut self) {
+        NativeCollection::release_savepoint(self)
+    }
+
+    fn rollback_savepoint(&mut self) {
+        NativeCollection::rollback_savepoint(self)
+    }
+
+    fn has_pending(&self) -> bool {
+        NativeCollection::has_pending(self)
+    }
+
+    fn pending_bytes(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn flush(&mut self, txn: u64) -> Result<()> {
+        NativeCollection::flush(self, txn)
+    }
+
+    fn finish_commit(&mut self) -> Result<()> {
+        // The batches are already in place; the log's record made them count.
+        Ok(())
+    }
+
+    fn abort_commit(&mut self) -> Result<()> {
+        self.discard_flushed_since_savepoint()
+    }
+
+    fn compact(&mut self) -> Result<()> {
+        NativeCollection::compact(self)
+    }
+
+    fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    fn compression_ratio(&self) -> Option<f64> {
+        NativeCollection::compression_ratio(self)
+    }
+
+    fn dictionary_len(&self) -> Option<usize> {
+        NativeCollection::dictionary_len(self)
+    }
+
+    fn set_compression(&mut self, compression: Compression) -> Result<()> {
+        NativeCollection::set_compression(self, compression)
+    }
+
+    fn refuse_writes(&mut self) {
+        self.poisoned = true;
+    }
+
+    fn wants_compaction(&self) -> bool {
+        let dead = NativeCollection::dead_bytes(self);
+        dead > (1 << 20) && dead > self.end / 2
+    }
+
+    fn export(&self, name: &str, target: &Path) -> Result<()> {
+        backup::export_collection(self, name, target)
+    }
+
+    fn verify(&self, name: &str) -> Result<CollectionCheck> {
+        self.verify_file(name)
+    }
+
+    fn for_each_encoded(
+        &self,
+        codec: &dyn RecordCodec,
+        f: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        if codec.name() != self.codec.name() {
+            return store::encode_each(self, codec, f);
+        }
+        // Same codec: the stored bytes are the encoding, copy them.
+        self.for_each_entry(|bytes| {
+            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: 0,
+                reason,
+            })?;
+            f(entry.id, entry.data)
+        })
+    }
+
+    fn stores_encoded_by(&self, codec: &dyn RecordCodec) -> bool {
+        codec.name() == self.codec.name()
+    }
+
+    fn insert_encoded(&mut self, id: &str, data: &[u8], codec: &dyn RecordCodec) -> Result<bool> {
+        if codec.name() != self.codec.name() {
+            let doc = codec.decode(id, data)?;
+            return CollectionStore::insert(self, id, &doc);
+        }
+        // Built indexes stay exact, and they need the document itself.
+        let doc = match self.indexes.get() {
+            Some(indexes) if !indexes.is_empty() => Some(self.codec.decode(id, data)?),
+            _ => None,
+        };
+        let Some(slot) = self.put_new(id, data)? else {
+            return Ok(false);
+        };
+        if let (Some(doc), Some(indexes)) = (doc, self.indexes.get_mut()) {
+            indexes.add(slot, &doc);
+        }
+        Ok(true)
+    }
+
+    fn for_each_field_name(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self.for_each_entry(|bytes| {
+            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+                path: self.path.clone(),
+                offset: 0,
+                reason,
+            })?;
+            f("_id")?;
+            let mut stopped = Ok(());
+            self.codec.field_names(entry.id, entry.data, &mut |name| {
+                if stopped.is_ok() {
+                    stopped = f(name);
+                }
+            })?;
+            stopped
+        })
+    }
+}

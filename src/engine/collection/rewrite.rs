@@ -1,0 +1,153 @@
+//! Rewriting a collection file whole: compaction (only the live records),
+//! a change of compression, and the zstd dictionary trained for the new
+//! file. The new file is complete and synced before one rename replaces
+//! the old.
+
+use std::cell::OnceCell;
+use std::io::Write;
+
+use super::meta::initial_file_with_dictionary;
+use super::native::NativeCollection;
+use super::records::Loc;
+use crate::engine::storage::compress::{
+    BLOCK_TARGET, Compression, Dictionary, DictionaryTrainer, MIN_DICTIONARY_RECORDS,
+};
+use crate::engine::storage::durable;
+use crate::engine::storage::native::{self, FileKind, GroupWriter, HEADER_LEN};
+use crate::error::{IoContext, Result};
+
+impl NativeCollection {
+    /// Rewrites the file with only the live records, in order, and switches
+    /// to it. The new file is complete and fsynced before the rename.
+    pub fn compact(&mut self) -> Result<()> {
+        self.rewrite(self.compression)
+    }
+
+    /// Rewrites the file stored with `compression` (as compaction does: the
+    /// live records in order, the old file replaced by one rename).
+    pub fn set_compression(&mut self, compression: Compression) -> Result<()> {
+        self.ensure_writable()?;
+        self.rewrite(compression.validated()?)
+    }
+
+    pub(super) fn rewrite(&mut self, compression: Compression) -> Result<()> {
+        self.flush(0)?;
+        self.rewrite_with_pending(compression)
+    }
+
+    /// True for the first flush of a zstd collection without a dictionary
+    /// that brings enough records to train one: the file holds less than a
+    /// block of entries, so writing it whole (with the dictionary, as
+    /// compaction does) costs about what appending would. Not inside a
+    /// transaction (its group must stay tagged and undoable).
+    pub(super) fn trains_on_this_flush(&self, txn: u64) -> bool {
+        txn == 0
+            && self.savepoints.is_empty()
+            && matches!(self.compression, Compression::Zstd { .. })
+            && self.dictionary.is_none()
+            && self.blocks.raw < BLOCK_TARGET as u64
+            && self.pending_slots.len() >= MIN_DICTIONARY_RECORDS
+    }
+
+    /// Writes the live records, pending or stored, as a new file stored
+    /// with `compression` (with a trained dictionary for zstd) and
+    /// switches to it; nothing is pending afterwards.
+    pub(super) fn rewrite_with_pending(&mut self, compression: Compression) -> Result<()> {
+        let dictionary = self.train_dictionary(compression)?;
+        let header = initial_file_with_dictionary(
+            self.codec.name(),
+            FileKind::Collection,
+            &self.indexed_fields,
+            compression,
+            dictionary.as_ref(),
+        )?;
+        // No view of the old file stays open while it is replaced (Windows
+        // refuses to replace a mapped file).
+        self.mapped = OnceCell::new();
+        let replaced = durable::replace_file_reporting(&self.path, |out| {
+            out.write_all(&header).at(&self.path)?;
+            let mut group = GroupWriter::with_dictionary(
+                out,
+                header.len() as u64,
+                0,
+                compression,
+                dictionary.as_ref(),
+            )
+            .at(&self.path)?;
+            let mut relocated = Vec::with_capacity(self.records.len());
+            let mut scan = self.scan();
+            // Every live record, stored or still pending (a first flush
+            // that trains a dictionary writes the file whole).
+            for (slot, record) in self.records.iter() {
+                let entry = scan.entry_bytes(record.loc)?;
+                let place = group.push(entry).at(&self.path)?;
+                relocated.push((slot, Loc::stored(place, record.loc.len())));
+            }
+            let (_, end, blocks) = group.finish_counting().at(&self.path)?;
+            Ok((relocated, end, blocks))
+        });
+        let (relocated, end, blocks) = match replaced {
+            Ok(done) => done,
+            Err(failure) => {
+                if failure.renamed {
+                    // The path is the new file now, our handle the old one:
+                    // reads stay right, appends would be lost.
+                    self.poisoned = true;
+                }
+                return Err(failure.error);
+            }
+        };
+        self.file = match durable::open_for_append(&self.path) {
+            Ok(file) => file,
+            Err(e) => {
+                self.poisoned = true;
+                return Err(e);
+            }
+        };
+        self.forget_blocks();
+        self.end = end;
+        self.compression = compression;
+        self.blocks = blocks;
+        self.data_start = dictionary.as_ref().map_or(HEADER_LEN, |d| {
+            HEADER_LEN + (native::DICTIONARY_HEADER_LEN + d.bytes().len()) as u64
+        });
+        self.dictionary = dictionary;
+        for (slot, loc) in relocated {
+            self.records.set_loc(slot, loc);
+        }
+        // Every live record is in the new file, the index definitions in
+        // its meta entry.
+        self.pending.clear();
+        self.pending_slots.clear();
+        self.meta_pending = false;
+        if let Some(renumbered) = self.records.close_holes()
+            && let Some(indexes) = self.indexes.get_mut()
+        {
+            indexes.remap(&|slot| {
+                renumbered
+                    .get(slot as usize)
+                    .copied()
+                    .filter(|&s| s != u32::MAX)
+            });
+        }
+        Ok(())
+    }
+
+    /// A dictionary trained from an even sample of the live records, for a
+    /// rewrite stored with zstd; `None` for another codec, too few records,
+    /// or a trainer that fails (the file is then written without one).
+    pub(super) fn train_dictionary(&self, compression: Compression) -> Result<Option<Dictionary>> {
+        if !matches!(compression, Compression::Zstd { .. }) {
+            return Ok(None);
+        }
+        let Some(mut trainer) = DictionaryTrainer::for_records(self.records.len(), self.live_bytes)
+        else {
+            return Ok(None);
+        };
+        let mut scan = self.scan();
+        for (_, record) in self.records.iter() {
+            trainer.offer(scan.entry_bytes(record.loc)?);
+        }
+        Ok(trainer.train())
+    }
+}
