@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::FluxDB;
+use super::fluxdb::FluxDB;
 use super::import::format_of;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;

@@ -19,7 +19,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use serde_json::Value;
 
-use super::{Collection, FluxDB, MAX_ID_BYTES, new_transaction_id, with_id};
+use super::crud::{MAX_ID_BYTES, with_id};
+use super::fluxdb::FluxDB;
+use super::transactions::new_transaction_id;
 use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
@@ -474,7 +476,7 @@ impl FluxDB {
                 })
             }
             Err(error) => {
-                if let Some(Collection::Open(c)) = self.collections.get_mut(collection) {
+                if let Some(c) = self.collections.get_mut(collection) {
                     // Prepared batches never got their commit record, so
                     // they never count; cut them off so their bytes go too.
                     let _ = c.abort_commit();

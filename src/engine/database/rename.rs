@@ -8,7 +8,7 @@
 //! collection `to`, whose own copy `open` rewrites
 //! (`index_definitions::repair`). No state loses or duplicates records.
 
-use super::{Collection, FluxDB};
+use super::fluxdb::FluxDB;
 use crate::engine::StorageFormat;
 use crate::engine::collection::NativeCollection;
 use crate::engine::names::validate_collection_name;
@@ -28,7 +28,7 @@ impl FluxDB {
         self.refuse_in_transaction("renaming a collection")?;
         let format = match self.collections.get(from) {
             None => return Err(Error::CollectionNotFound(from.to_owned())),
-            Some(Collection::Open(c)) => c.format(),
+            Some(c) => c.format(),
         };
         if from == to {
             return Ok(());
@@ -48,15 +48,14 @@ impl FluxDB {
         self.flush()?;
         let old_path = self.collection_path(from);
         let new_path = self.collection_path(to);
-        let Some(Collection::Open(old)) = self.collections.remove(from) else {
+        let Some(old) = self.collections.remove(from) else {
             return Err(Error::CollectionNotFound(from.to_owned()));
         };
         let fields = old.indexed_fields().to_vec();
         if let Err(error) = durable::durable_rename(&old_path, &new_path) {
             if old_path.exists() {
                 // The name did not change: the open handle is still right.
-                self.collections
-                    .insert(from.to_owned(), Collection::Open(old));
+                self.collections.insert(from.to_owned(), old);
             }
             return Err(error);
         }
@@ -67,12 +66,11 @@ impl FluxDB {
             Ok(opened) => {
                 drop(old);
                 self.collections
-                    .insert(to.to_owned(), Collection::Open(Box::new(opened.collection)));
+                    .insert(to.to_owned(), Box::new(opened.collection));
             }
             Err(error) => {
                 if durable::durable_rename(&new_path, &old_path).is_ok() {
-                    self.collections
-                        .insert(from.to_owned(), Collection::Open(old));
+                    self.collections.insert(from.to_owned(), old);
                 }
                 return Err(error);
             }

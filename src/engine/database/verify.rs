@@ -2,7 +2,7 @@
 //! against its file (see `collection::verify`), plus the readable copies of
 //! the index definitions against the collection files.
 
-use super::{Collection, FluxDB};
+use super::fluxdb::FluxDB;
 use crate::engine::StorageFormat;
 use crate::engine::collection::{CollectionCheck, VerifyProblem};
 use crate::error::Result;
@@ -42,14 +42,14 @@ impl FluxDB {
     pub fn verify(&self, collection: Option<&str>) -> Result<VerifyReport> {
         let names = match collection {
             Some(name) => {
-                self.collection(name)?;
+                self.store(name)?;
                 vec![name.to_owned()]
             }
             None => self.list_collections(),
         };
         let mut collections = Vec::with_capacity(names.len());
         for name in names {
-            let Collection::Open(store) = self.collection(&name)?;
+            let store = self.store(&name)?;
             let mut check = store.verify(&name)?;
             if store.format() == StorageFormat::Native {
                 self.verify_index_copy(&name, store.indexed_fields(), &mut check);

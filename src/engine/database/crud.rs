@@ -1,0 +1,225 @@
+//! Records one by one and by filter: insert, get, update, delete. Every
+//! call is atomic (all its records or none) and buffered until a flush or
+//! the transaction's commit.
+
+use serde_json::Value;
+
+use super::fluxdb::FluxDB;
+use crate::engine::find::Plan;
+use crate::engine::names::validate_collection_name;
+use crate::engine::query::{Filter, Update};
+use crate::engine::storage::codec::MAX_DEPTH;
+use crate::engine::{Document, json_type_name, nesting};
+use crate::error::{Error, Result};
+
+/// Longest `_id`, in bytes.
+pub const MAX_ID_BYTES: usize = 1024;
+
+impl FluxDB {
+    /// Inserts one record and returns its `_id` (a UUID v4 unless the
+    /// document has a string `_id`). Creates the collection if missing.
+    pub fn insert(&mut self, collection: &str, document: Value) -> Result<String> {
+        let mut ids = self.insert_many(collection, vec![document])?;
+        ids.pop()
+            .ok_or_else(|| Error::InvalidDocument("no document was inserted".to_owned()))
+    }
+
+    /// Inserts records atomically (all or none) and returns their ids in order.
+    pub fn insert_many(&mut self, collection: &str, documents: Vec<Value>) -> Result<Vec<String>> {
+        validate_collection_name(collection)?;
+        self.ensure_writable("inserting")?;
+        self.ensure_collection(collection)?;
+        let c = self.store_mut(collection)?;
+        // Staged one by one under a savepoint: any failure undoes this call only.
+        c.savepoint();
+        let mut ids = Vec::with_capacity(documents.len());
+        let mut documents = documents.into_iter().enumerate();
+        let mut staged = || -> Result<()> {
+            for (i, document) in documents.by_ref() {
+                let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
+                if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
+                    return Err(Error::DuplicateId {
+                        collection: collection.to_owned(),
+                        id,
+                    });
+                }
+                ids.push(id);
+            }
+            Ok(())
+        };
+        match staged() {
+            Ok(()) => c.release_savepoint(),
+            Err(e) => {
+                c.rollback_savepoint();
+                // The documents not looked at may be too deep to drop recursively.
+                documents.for_each(|(_, rest)| nesting::drop_deep(rest));
+                return Err(e);
+            }
+        }
+        self.after_write()?;
+        Ok(ids)
+    }
+
+    /// The record with this `_id`, if any.
+    pub fn get(&self, collection: &str, id: &str) -> Result<Option<Document>> {
+        self.store(collection)?.get(id)
+    }
+
+    /// Whether a record with this `_id` exists (false for a missing collection, as the seed).
+    pub fn exists(&self, collection: &str, id: &str) -> Result<bool> {
+        match self.collections.get(collection) {
+            None => Ok(false),
+            Some(_) => Ok(self.store(collection)?.contains(id)),
+        }
+    }
+
+    /// The `_id`s of the records matching a filter, in natural order.
+    pub(super) fn matching_ids(&self, collection: &str, filter: &Value) -> Result<Vec<String>> {
+        let c = self.store(collection)?;
+        let plan = Plan::from_filter(Filter::parse(filter)?, c.value_mode());
+        let mut ids = Vec::new();
+        plan.for_each_match(c, &["_id"], &mut |doc| {
+            if let Some(Value::String(id)) = doc.get("_id") {
+                ids.push(id.clone());
+            }
+        })?;
+        Ok(ids)
+    }
+
+    /// Applies an update to every record matching the filter; returns how
+    /// many were updated. All or none: an update that fails on one record
+    /// (say `$inc` on text) changes nothing.
+    pub fn update_many(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> Result<usize> {
+        let update = Update::parse(update)?;
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = (|| -> Result<usize> {
+            for id in &ids {
+                let Some(mut doc) = c.get(id)? else { continue };
+                update.apply(&mut doc)?;
+                if doc.get("_id").and_then(Value::as_str) != Some(id.as_str()) {
+                    return Err(Error::InvalidUpdate(format!(
+                        "the update would change _id of record {id:?}; _id cannot change"
+                    )));
+                }
+                c.replace(id, &doc)?;
+            }
+            Ok(ids.len())
+        })();
+        match result {
+            Ok(_) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
+        }
+        let n = result?;
+        self.after_write()?;
+        Ok(n)
+    }
+
+    /// Deletes every record matching the filter; returns how many.
+    pub fn delete_many(&mut self, collection: &str, filter: &Value) -> Result<usize> {
+        let ids = self.matching_ids(collection, filter)?;
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        let result = ids.iter().try_for_each(|id| c.delete(id).map(drop));
+        match result {
+            Ok(()) => c.release_savepoint(),
+            Err(_) => c.rollback_savepoint(),
+        }
+        result?;
+        self.after_write()?;
+        Ok(ids.len())
+    }
+
+    /// Updates one record: a plain object merges its fields (as the seed),
+    /// an object of update operators applies them. `Ok(false)` if there is
+    /// no such record.
+    pub fn update(&mut self, collection: &str, id: &str, update: &Value) -> Result<bool> {
+        let update = Update::parse(update)?;
+        let c = self.store_mut(collection)?;
+        let Some(mut doc) = c.get(id)? else {
+            return Ok(false);
+        };
+        update.apply(&mut doc)?;
+        if doc.get("_id").and_then(Value::as_str) != Some(id) {
+            return Err(Error::InvalidUpdate(format!(
+                "the update would change _id of record {id:?}; _id cannot change"
+            )));
+        }
+        c.replace(id, &doc)?;
+        self.after_write()?;
+        Ok(true)
+    }
+
+    /// Deletes one record; `Ok(false)` if there was none.
+    pub fn delete(&mut self, collection: &str, id: &str) -> Result<bool> {
+        let deleted = self.store_mut(collection)?.delete(id)?;
+        self.after_write()?;
+        Ok(deleted)
+    }
+
+    /// After a buffered write: flush once the buffer is full.
+    pub(super) fn after_write(&mut self) -> Result<()> {
+        if self.transaction.is_none() {
+            let buffered: usize = self.collections.values().map(|c| c.pending_bytes()).sum();
+            if buffered >= self.flush_size {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
+pub(super) fn with_id(document: Value) -> Result<(String, Document)> {
+    // Checked first: everything below (even the drop) recurses.
+    if nesting::nests_deeper_than(&document, MAX_DEPTH + 1) {
+        nesting::drop_deep(document);
+        return Err(nesting::document_too_deep());
+    }
+    let Value::Object(doc) = document else {
+        return Err(Error::InvalidDocument(format!(
+            "a record must be a JSON object, not {}",
+            json_type_name(&document)
+        )));
+    };
+    // The codec stores `_id` apart from the fields, so a generated one is
+    // not added to the map.
+    let id = match doc.get("_id") {
+        None => uuid::Uuid::new_v4().to_string(),
+        Some(Value::String(id)) if id.is_empty() => {
+            return Err(Error::InvalidDocument("_id cannot be empty".to_owned()));
+        }
+        Some(Value::String(id)) if id.len() > MAX_ID_BYTES => {
+            return Err(Error::LimitExceeded {
+                what: format!("an _id of {} bytes", id.len()),
+                limit: format!("{MAX_ID_BYTES} bytes"),
+            });
+        }
+        Some(Value::String(id)) => id.clone(),
+        Some(other) => {
+            return Err(Error::InvalidDocument(format!(
+                "_id must be a string, not {}",
+                json_type_name(other)
+            )));
+        }
+    };
+    Ok((id, doc))
+}
+
+fn at_index(error: Error, index: usize) -> Error {
+    match error {
+        Error::InvalidDocument(m) => Error::InvalidDocument(format!("document {index}: {m}")),
+        Error::RecordEncoding(m) => Error::RecordEncoding(format!("document {index}: {m}")),
+        Error::LimitExceeded { what, limit } => Error::LimitExceeded {
+            what: format!("document {index}: {what}"),
+            limit,
+        },
+        other => other,
+    }
+}

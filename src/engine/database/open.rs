@@ -1,0 +1,123 @@
+//! Opening a database folder: the writer lock, the committed transactions,
+//! an interrupted restore finished, then every collection file opened and
+//! recovered. And closing it again.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::fluxdb::FluxDB;
+use super::options::OpenOptions;
+use super::reports::RecoveryNote;
+use super::restore::collection_files_after_restore;
+use crate::engine::collection::{CollectionStore, NativeCollection};
+use crate::engine::memory;
+use crate::engine::storage::StorageFormat;
+use crate::engine::storage::durable;
+use crate::engine::storage::index_definitions;
+use crate::engine::storage::lock::WriterLock;
+use crate::engine::storage::native;
+use crate::engine::storage::txlog::TxLog;
+use crate::error::{Error, IoContext, Result};
+
+impl FluxDB {
+    /// Opens (creating if missing) the database in `dir` for reading and
+    /// writing. Fails with [`Error::Locked`] if another process writes it.
+    pub fn open(dir: impl AsRef<Path>) -> Result<FluxDB> {
+        FluxDB::open_with(dir, OpenOptions::default())
+    }
+
+    /// Opens an existing database without taking the writer lock.
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<FluxDB> {
+        FluxDB::open_with(dir, OpenOptions::default().read_only(true))
+    }
+
+    pub fn open_with(dir: impl AsRef<Path>, options: OpenOptions) -> Result<FluxDB> {
+        let dir = dir.as_ref().to_path_buf();
+        if options.read_only {
+            if !dir.is_dir() {
+                return Err(Error::io(
+                    &dir,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such database folder"),
+                ));
+            }
+        } else if dir.exists() && !dir.is_dir() {
+            return Err(Error::io(
+                &dir,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotADirectory,
+                    "a database is a folder, and this is a file",
+                ),
+            ));
+        } else if !dir.exists() {
+            std::fs::create_dir_all(&dir).at(&dir)?;
+        }
+        let lock = if options.read_only {
+            None
+        } else {
+            Some(WriterLock::acquire(&dir)?)
+        };
+        let committed = TxLog::read_committed(&dir)?;
+        let mut db = FluxDB {
+            read_only: options.read_only,
+            _lock: lock,
+            codec: options.codec,
+            collections: BTreeMap::new(),
+            txlog: None,
+            flush_size: options
+                .flush_size
+                .unwrap_or_else(memory::default_flush_size),
+            transaction: None,
+            recovery: Vec::new(),
+            dir,
+        };
+        for (name, path) in collection_files_after_restore(&db.dir, db.read_only)? {
+            let collection = db.load_collection(&name, &path, &committed)?;
+            if !db.read_only && collection.format() == StorageFormat::Native {
+                index_definitions::repair(&db.dir, &name, collection.indexed_fields())?;
+            }
+            db.collections.insert(name, collection);
+        }
+        Ok(db)
+    }
+
+    pub(super) fn load_collection(
+        &mut self,
+        name: &str,
+        path: &Path,
+        committed: &HashSet<u64>,
+    ) -> Result<Box<dyn CollectionStore>> {
+        let mut first = [0u8; 8];
+        let file = std::fs::File::open(path).at(path)?;
+        let n = durable::read_at_most(&file, &mut first, 0).at(path)?;
+        // A native file cut inside its magic is still native (and torn), not Python's.
+        let torn_magic = n > 0 && n < 8 && first[..n] == native::FILE_MAGIC[..n];
+        if !torn_magic && !native::has_native_magic(&first[..n]) {
+            return self.load_legacy_collection(name, committed);
+        }
+        let opened = NativeCollection::open(path, self.codec.clone(), committed, self.read_only)?;
+        if let Some(dropped) = opened.dropped {
+            self.recovery.push(RecoveryNote {
+                collection: name.to_owned(),
+                dropped,
+            });
+        }
+        Ok(Box::new(opened.collection))
+    }
+
+    /// Flushes and closes, reporting any error (drop flushes too, silently).
+    pub fn close(mut self) -> Result<()> {
+        if self.transaction.is_some() {
+            self.rollback()?;
+        }
+        self.flush()
+    }
+}
+
+impl Drop for FluxDB {
+    fn drop(&mut self) {
+        if self.transaction.is_some() {
+            let _ = self.rollback();
+        }
+        let _ = self.flush();
+    }
+}

@@ -1,0 +1,55 @@
+//! [`OpenOptions`]: how to open a database (read-only, flush size, codec).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::fluxdb::FluxDB;
+use crate::engine::storage::{BinaryCodec, RecordCodec};
+use crate::error::Result;
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub(super) read_only: bool,
+    pub(super) flush_size: Option<usize>,
+    pub(super) codec: Arc<dyn RecordCodec>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_only: false,
+            flush_size: None,
+            codec: Arc::new(BinaryCodec),
+        }
+    }
+}
+
+impl OpenOptions {
+    pub fn new() -> OpenOptions {
+        OpenOptions::default()
+    }
+
+    /// Opens without the writer lock; every write is refused.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Bytes of buffered writes that trigger a flush (default: from the
+    /// machine's available memory, 1 to 64 MiB). 0 writes through.
+    pub fn flush_size(mut self, bytes: usize) -> Self {
+        self.flush_size = Some(bytes);
+        self
+    }
+
+    /// The seed's `storage_backend`: how documents are encoded on disk.
+    pub fn codec(mut self, codec: Arc<dyn RecordCodec>) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    pub fn open(self, path: impl AsRef<Path>) -> Result<FluxDB> {
+        FluxDB::open_with(path, self)
+    }
+}

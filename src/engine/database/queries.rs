@@ -1,0 +1,190 @@
+//! Reading by query: find (as documents, JSON text, or streamed), count,
+//! explain and aggregate, each optionally stopped by a cancel token.
+
+use serde_json::Value;
+
+use super::fluxdb::FluxDB;
+use crate::engine::Document;
+use crate::engine::aggregate::Pipeline;
+use crate::engine::cancel::{CancelCheck, CancelToken};
+use crate::engine::find::{Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm};
+use crate::engine::query::Filter;
+use crate::error::Result;
+
+impl FluxDB {
+    /// Records matching the query, in insertion order unless sorted.
+    /// Indexes are used where they help; the answer is a full scan's.
+    pub fn find(&self, collection: &str, query: &Find) -> Result<Vec<Document>> {
+        self.find_explained(collection, query).map(|(docs, _)| docs)
+    }
+
+    /// [`find`](Self::find), and how it was answered.
+    pub fn find_explained(
+        &self,
+        collection: &str,
+        query: &Find,
+    ) -> Result<(Vec<Document>, Explain)> {
+        self.find_with(collection, query, None)
+    }
+
+    /// [`find_explained`](Self::find_explained) that stops with
+    /// [`Error::Cancelled`] soon after `cancel` is cancelled (it is checked
+    /// every few thousand records), so a UI can drop a long scan.
+    pub fn find_cancellable(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: &CancelToken,
+    ) -> Result<(Vec<Document>, Explain)> {
+        self.find_with(collection, query, Some(cancel))
+    }
+
+    pub(super) fn find_with(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+    ) -> Result<(Vec<Document>, Explain)> {
+        self.run_find(collection, query, cancel, Documents)
+    }
+
+    /// Runs `query` on `collection`, each result in `form`.
+    pub(super) fn run_find<F: ResultForm>(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+        form: F,
+    ) -> Result<(Vec<F::Item>, Explain)> {
+        let c = self.store(collection)?;
+        Plan::new(query, c.value_mode())?
+            .cancellable(cancel.cloned())
+            .execute(c, form)
+    }
+
+    /// [`find`](Self::find) with each record as its compact JSON text, the
+    /// same bytes `serde_json::to_string` gives for the document `find`
+    /// returns. The text is written straight from the stored encoding, so
+    /// no document is built: for callers that pass records on as JSON
+    /// (the CLI's JSON Lines, a web response).
+    pub fn find_json(&self, collection: &str, query: &Find) -> Result<Vec<String>> {
+        self.run_find(collection, query, None, JsonText)
+            .map(|(texts, _)| texts)
+    }
+
+    /// [`find_json`](Self::find_json) handing each document's text to
+    /// `each` as soon as it is written, in the answer's order, instead of
+    /// collecting them: an answer of any size takes the memory of one
+    /// record (a sorted one also keeps each match's sort values). An error
+    /// from `each` stops the query and is returned.
+    pub fn find_json_each(
+        &self,
+        collection: &str,
+        query: &Find,
+        each: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        self.find_json_each_with(collection, query, None, each)
+    }
+
+    /// [`find_json_each`](Self::find_json_each), stopped by `cancel`.
+    pub(crate) fn find_json_each_with(
+        &self,
+        collection: &str,
+        query: &Find,
+        cancel: Option<&CancelToken>,
+        each: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let form = JsonEach {
+            each,
+            text: Vec::new(),
+        };
+        self.run_find(collection, query, cancel, form).map(drop)
+    }
+
+    /// How a query is answered: the index used and the records examined.
+    pub fn explain(&self, collection: &str, query: &Find) -> Result<Explain> {
+        self.find_explained(collection, query)
+            .map(|(_, explain)| explain)
+    }
+
+    /// How many records match the filter.
+    pub fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
+        self.count_with(collection, filter, None)
+    }
+
+    /// [`count`](Self::count) that stops with [`Error::Cancelled`] soon
+    /// after `cancel` is cancelled.
+    pub fn count_cancellable(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+    ) -> Result<usize> {
+        self.count_with(collection, filter, Some(cancel))
+    }
+
+    pub(super) fn count_with(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<usize> {
+        let c = self.store(collection)?;
+        let parsed = Filter::parse(filter)?;
+        if parsed.is_match_all() {
+            return Ok(c.len());
+        }
+        let mut n = 0;
+        Plan::from_filter(parsed, c.value_mode())
+            .cancellable(cancel.cloned())
+            .for_each_match(c, &[], &mut |_| n += 1)?;
+        Ok(n)
+    }
+
+    /// Runs an aggregation pipeline (the seed's `aggregate`). A leading
+    /// `$match` uses indexes like `find`.
+    pub fn aggregate(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
+        self.aggregate_with(collection, pipeline, None)
+    }
+
+    /// [`aggregate`](Self::aggregate) that stops with [`Error::Cancelled`]
+    /// soon after `cancel` is cancelled.
+    pub fn aggregate_cancellable(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: &CancelToken,
+    ) -> Result<Vec<Document>> {
+        self.aggregate_with(collection, pipeline, Some(cancel))
+    }
+
+    pub(super) fn aggregate_with(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<Document>> {
+        let pipeline = Pipeline::parse(pipeline)?;
+        let c = self.store(collection)?;
+        let mode = c.value_mode();
+        let mut check = CancelCheck::new(cancel);
+        match pipeline.leading_match() {
+            Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
+                // Let the planner pick the records; the pipeline's own
+                // $match then passes them all.
+                let plan = Plan::from_filter(filter.clone(), mode).cancellable(cancel.cloned());
+                let (docs, _) = plan.execute(c, Documents)?;
+                pipeline.run_in(docs.into_iter().map(Ok), mode)
+            }
+            _ => match pipeline.input_fields() {
+                Some(fields) => pipeline.run_lent(mode, |push| {
+                    c.visit_fields(&fields, &mut |_, doc| {
+                        check.tick()?;
+                        push(doc)
+                    })
+                }),
+                None => pipeline.run_in(c.scan().map(|item| check.tick().and(item)), mode),
+            },
+        }
+    }
+}
