@@ -1,5 +1,5 @@
-//! A backup of a whole database in one file, and its restore (FORMAT.md,
-//! "A database backup").
+//! A backup of a whole database in one file (FORMAT.md, "A database
+//! backup"), and how it is restored (the restore itself: `restore.rs`).
 //!
 //! The file is a native file of kind `DatabaseBackup`: per collection one
 //! batch group (a Meta entry naming it with its index definitions and record
