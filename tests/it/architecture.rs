@@ -142,21 +142,53 @@ fn source_files() -> Vec<SourceFile> {
     let src = repo_root().join("src");
     let mut paths = Vec::new();
     rust_files(&src, &mut paths);
-    paths
+    let mut files: Vec<SourceFile> = paths
         .into_iter()
         .filter_map(|path| {
             let relative = path.strip_prefix(&src).expect("under src").to_owned();
             let module = module_of(&relative)?;
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-            let code = without_test_items(&without_comments(&text));
             Some(SourceFile {
                 path: relative,
                 module,
-                code,
+                code: without_comments(&text),
             })
         })
-        .collect()
+        .collect();
+    // Files of modules declared `#[cfg(test)] mod name;` are test code too.
+    let mut test_only = Vec::new();
+    for file in &files {
+        for name in test_only_children(&file.code) {
+            let mut module = file.module.clone();
+            module.push(name);
+            test_only.push(module);
+        }
+    }
+    files.retain(|file| !test_only.iter().any(|t| file.module.starts_with(t)));
+    for file in &mut files {
+        file.code = without_test_items(&file.code);
+    }
+    files
+}
+
+/// The names in `#[cfg(test)] mod name;` declarations.
+fn test_only_children(code: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices("#[cfg(test)]") {
+        let item = code[at + "#[cfg(test)]".len()..].trim_start();
+        let item = item
+            .strip_prefix("pub(crate) ")
+            .or_else(|| item.strip_prefix("pub "))
+            .unwrap_or(item);
+        if let Some(rest) = item.strip_prefix("mod ")
+            && let Some(end) = rest.find(';')
+            && !rest[..end].contains('{')
+        {
+            names.push(rest[..end].trim().to_owned());
+        }
+    }
+    names
 }
 
 /// Expands one use tree (`a::{b, c::{d, e as f}, g::*}`) into its paths,
