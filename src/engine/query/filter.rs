@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
-use super::ValueMode;
+use super::value_mode::ValueMode;
 use super::compare::{
     TypeBracket, compare_numbers, compare_values, parse_numeric_text, values_equal,
 };
@@ -20,7 +20,9 @@ use crate::engine::{Document, json_type_name};
 use crate::error::{Error, Result};
 
 /// How deep `$and`/`$or`/`$not`/`$elemMatch` (and operand values) may nest;
-/// deeper filters are refused instead of risking the stack.
+/// deeper filters are refused instead of risking the stack. Tighter than
+/// [`MAX_INPUT_DEPTH`](crate::engine::MAX_INPUT_DEPTH), which every filter is
+/// held to first.
 pub const MAX_FILTER_DEPTH: usize = 100;
 
 /// Compiled `$regex` programs are capped so a pasted pattern cannot eat memory.
