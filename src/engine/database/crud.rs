@@ -5,11 +5,13 @@
 use serde_json::Value;
 
 use super::fluxdb::FluxDB;
+use crate::engine::Document;
 use crate::engine::find::Plan;
+use crate::engine::json_type_name;
 use crate::engine::names::validate_collection_name;
+use crate::engine::nesting;
 use crate::engine::query::{Filter, Update};
 use crate::engine::storage::codec::MAX_DEPTH;
-use crate::engine::{Document, json_type_name, nesting};
 use crate::error::{Error, Result};
 
 /// Longest `_id`, in bytes.

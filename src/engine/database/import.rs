@@ -22,13 +22,14 @@ use serde_json::Value;
 use super::crud::{MAX_ID_BYTES, with_id};
 use super::fluxdb::FluxDB;
 use super::transactions::new_transaction_id;
+use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
 use crate::engine::names::validate_collection_name;
+use crate::engine::storage::StorageFormat;
 use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
 use crate::engine::storage::transcode::{TranscodedId, pieces, transcode_object, transcode_value};
 use crate::engine::storage::{BinaryCodec, RecordCodec};
-use crate::engine::{Document, StorageFormat};
 use crate::error::{Error, Result};
 use crate::interchange::{
     CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress, RawRecord,

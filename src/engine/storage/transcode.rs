@@ -84,8 +84,10 @@ pub(crate) fn transcode_value(json: &[u8], out: &mut Vec<u8>) -> bool {
 pub(crate) mod pieces {
     use serde_json::Number;
 
-    use super::{TAG_FALSE, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STRING, TAG_TRUE, TAG_UINT, put_str};
-    use crate::engine::storage::codec::put_varint;
+    use crate::engine::storage::codec::{
+        TAG_FALSE, TAG_FLOAT, TAG_INT, TAG_NULL, TAG_STRING, TAG_TRUE, TAG_UINT, put_str,
+        put_varint,
+    };
 
     pub(crate) fn field_name(out: &mut Vec<u8>, name: &str) {
         put_str(out, name);
