@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use super::csv_columns::{CsvColumn, CsvTypes, EmptyCells};
 use super::csv_reader::{CsvReader, CsvRecord, CsvSettings};
+use super::format::Format;
 use super::json_array::JsonArrayReader;
 use super::json_lines::JsonLinesReader;
+use super::progress::Progress;
 use super::record::Step;
 use super::source::ByteSource;
-use super::{CancelToken, Format, Progress};
+use crate::engine::CancelToken;
 use crate::engine::Document;
 use crate::error::{Error, IoContext, Result};
 

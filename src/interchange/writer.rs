@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use super::{CancelToken, Format};
+use super::format::Format;
+use crate::engine::CancelToken;
 use crate::engine::Document;
 use crate::engine::storage::to_json;
 use crate::error::{Error, IoContext, Result};
