@@ -10,9 +10,8 @@ pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod interchange;
 #[cfg(feature = "studio")]
 pub mod studio;
 
-pub use engine::Document;
+pub use engine::{Document, interchange};
 pub use error::{Error, Result};

@@ -1,4 +1,5 @@
-//! The embedded database engine: storage, query, index, aggregation, transactions.
+//! The embedded database engine: storage, query, index, aggregation,
+//! transactions, and the import and export formats ([`interchange`]).
 //!
 //! Start at [`FluxDB`]: a database is a folder, each collection one `.fdb`
 //! file in it (format: `storage/FORMAT.md`).
@@ -11,6 +12,7 @@ mod document;
 mod error_message;
 mod find;
 pub mod index;
+pub mod interchange;
 pub mod legacy;
 mod memory;
 pub mod names;

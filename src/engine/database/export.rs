@@ -15,10 +15,10 @@ use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
 use crate::engine::find::Find;
+use crate::engine::interchange::{CsvHeader, DocumentWriter, Format};
 use crate::engine::query::{Filter, Projection};
 use crate::engine::storage::{BinaryCodec, durable};
 use crate::error::{Error, Result};
-use crate::interchange::{CsvHeader, DocumentWriter, Format};
 
 /// What to export and how.
 #[derive(Clone, Debug, Default)]

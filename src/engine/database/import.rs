@@ -1,5 +1,5 @@
 //! Import of JSON, JSON Lines and CSV files into a collection: the engine
-//! side of `crate::interchange`, so the app and the CLI share one
+//! side of `engine::interchange`, so the app and the CLI share one
 //! implementation.
 //!
 //! Import streams through two threads: a reader thread parses the file
@@ -25,16 +25,16 @@ use super::transactions::new_transaction_id;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::collection::CollectionStore;
+use crate::engine::interchange::{
+    CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress, RawRecord,
+    ReadOptions,
+};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::StorageFormat;
 use crate::engine::storage::codec::MAX_DOCUMENT_BYTES;
 use crate::engine::storage::transcode::{TranscodedId, pieces, transcode_object, transcode_value};
 use crate::engine::storage::{BinaryCodec, RecordCodec};
 use crate::error::{Error, Result};
-use crate::interchange::{
-    CellValue, CsvRecord, CsvTypes, DocumentReader, EmptyCells, Format, Progress, RawRecord,
-    ReadOptions,
-};
 
 /// Skipped records listed in an [`ImportReport`]; beyond this they are only
 /// counted, so a file of garbage cannot fill memory with error messages.
@@ -88,7 +88,11 @@ impl ImportOptions {
 
     /// Reads CSV column `field` as `column_type` (strictly: a cell that does
     /// not fit is a bad record).
-    pub fn csv_type(mut self, field: &str, column_type: crate::interchange::ColumnType) -> Self {
+    pub fn csv_type(
+        mut self,
+        field: &str,
+        column_type: crate::engine::interchange::ColumnType,
+    ) -> Self {
         self.csv_types
             .overrides
             .insert(field.to_owned(), column_type);
@@ -686,7 +690,7 @@ mod csv_fast_path_tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::interchange::ColumnType;
+    use crate::engine::interchange::ColumnType;
 
     /// What each path made of one row: the fast path's `_id` (`None`: a
     /// new UUID) and bytes, or `None` where it declined; the document path's

@@ -1,5 +1,11 @@
 //! Data interchange: JSON arrays, JSON Lines and CSV, streamed both ways.
 //!
+//! Part of the engine (also reachable as `fluxdb::interchange`): it sits
+//! beside the database, which imports and exports through it
+//! (`database/import.rs`, `database/export.rs`), and it uses only the
+//! engine's lower parts (the [`Document`](crate::engine::Document) type,
+//! the cancel token, and `storage::to_json` to write stored records).
+//!
 //! Import is a pull API: [`DocumentReader`] hands out one document at a time
 //! with the line it came from, so the engine can insert in batches inside one
 //! transaction, report [`Progress`] between batches and stop on a

@@ -417,7 +417,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::interchange::test_support::doc;
+    use crate::engine::interchange::test_support::doc;
 
     fn written(format: Format, fields: Option<Vec<String>>, docs: &[Document]) -> Result<String> {
         let mut writer = DocumentWriter::new(Vec::new(), format, fields)?;
