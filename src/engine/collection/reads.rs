@@ -177,7 +177,8 @@ impl NativeCollection {
 
     /// The entry of `id` in `bytes`, checked to hold `id` and, unless
     /// `covered` (inside a block whose checksum was just verified, see
-    /// [`Scan::checked_entry`]), by its own checksum.
+    /// [`Scan::checked_entry`](super::scan::Scan::checked_entry)), by its own
+    /// checksum.
     pub(super) fn parse_checked_entry<'b>(
         &self,
         id: &str,

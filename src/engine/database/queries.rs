@@ -28,8 +28,9 @@ impl FluxDB {
     }
 
     /// [`find_explained`](Self::find_explained) that stops with
-    /// [`Error::Cancelled`] soon after `cancel` is cancelled (it is checked
-    /// every few thousand records), so a UI can drop a long scan.
+    /// [`Error::Cancelled`](crate::Error::Cancelled) soon after `cancel` is
+    /// cancelled (it is checked every few thousand records), so a UI can
+    /// drop a long scan.
     pub fn find_cancellable(
         &self,
         collection: &str,
@@ -112,8 +113,9 @@ impl FluxDB {
         self.count_with(collection, filter, None)
     }
 
-    /// [`count`](Self::count) that stops with [`Error::Cancelled`] soon
-    /// after `cancel` is cancelled.
+    /// [`count`](Self::count) that stops with
+    /// [`Error::Cancelled`](crate::Error::Cancelled) soon after `cancel` is
+    /// cancelled.
     pub fn count_cancellable(
         &self,
         collection: &str,
@@ -147,8 +149,9 @@ impl FluxDB {
         self.aggregate_with(collection, pipeline, None)
     }
 
-    /// [`aggregate`](Self::aggregate) that stops with [`Error::Cancelled`]
-    /// soon after `cancel` is cancelled.
+    /// [`aggregate`](Self::aggregate) that stops with
+    /// [`Error::Cancelled`](crate::Error::Cancelled) soon after `cancel` is
+    /// cancelled.
     pub fn aggregate_cancellable(
         &self,
         collection: &str,

@@ -22,7 +22,7 @@ pub(crate) struct Plan {
     pub limit: Option<usize>,
     pub projection: Option<Projection>,
     pub mode: ValueMode,
-    /// Stops the reading with [`Error::Cancelled`] once cancelled.
+    /// Stops the reading with [`Error::Cancelled`](crate::Error::Cancelled) once cancelled.
     pub cancel: Option<CancelToken>,
 }
 

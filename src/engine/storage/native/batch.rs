@@ -145,7 +145,7 @@ impl<W: std::io::Write> GroupWriter<W> {
         Ok(writer)
     }
 
-    /// Adds one whole entry (as made by [`push_entry`]); returns where it goes.
+    /// Adds one whole entry (as made by [`push_entry`](super::entry::push_entry)); returns where it goes.
     pub fn push(&mut self, entry: &[u8]) -> std::io::Result<Place> {
         if self.blocks.is_some() {
             return self.push_to_block(entry);
