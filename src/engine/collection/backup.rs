@@ -13,7 +13,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use super::{NativeCollection, initial_file};
+use super::meta::initial_file;
+use super::native::NativeCollection;
 use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::storage::durable::ReplaceFailure;
 use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};

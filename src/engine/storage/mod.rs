@@ -1,6 +1,7 @@
 //! On-disk storage: the native collection file format (see `FORMAT.md`),
-//! record codecs, the transaction log, the writer lock and durable file
-//! operations.
+//! record codecs, the transaction log, the writer lock, durable file
+//! operations, the readable copies of index definitions, and which format
+//! a collection is stored in ([`StorageFormat`]).
 
 pub mod codec;
 pub mod compress;
