@@ -16,6 +16,9 @@ use super::backend::{CollectionSummary, ExplainSummary, OpenedFolder, PageQuery}
 use super::dialogs::jobs::{ManageRequest, Outcome};
 use super::dialogs::model::Dialogs;
 use super::edit::state::Guarded;
+use super::format::format_count;
+use super::query::{JsonProblem, ParsedQuery, QueryForm};
+use super::report::ErrorReport;
 use super::settings::{ColumnSort, Settings, SortDirection};
 use super::worker::{Event, EventKind, Request, RequestId, RequestKind, Slot};
 use crate::Document;
@@ -49,131 +52,6 @@ pub enum ViewMode {
     #[default]
     Table,
     Json,
-}
-
-/// The text of the query bar, as typed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct QueryForm {
-    pub filter: String,
-    pub sort: String,
-    pub projection: String,
-}
-
-impl Default for QueryForm {
-    fn default() -> Self {
-        QueryForm {
-            filter: "{}".to_owned(),
-            sort: String::new(),
-            projection: String::new(),
-        }
-    }
-}
-
-/// Which query-bar field a JSON error is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryField {
-    Filter,
-    Sort,
-    Projection,
-}
-
-impl QueryField {
-    pub fn name(self) -> &'static str {
-        match self {
-            QueryField::Filter => "filter",
-            QueryField::Sort => "sort",
-            QueryField::Projection => "projection",
-        }
-    }
-}
-
-/// Invalid JSON in the query bar, at a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JsonProblem {
-    pub field: QueryField,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for JsonProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}:{}: {}",
-            self.field.name(),
-            self.line,
-            self.column,
-            self.message
-        )
-    }
-}
-
-/// Parses one query-bar field. An empty sort or projection means none; the
-/// filter may not be empty-but-invalid, and all three must be JSON objects.
-pub fn parse_query_field(field: QueryField, text: &str) -> Result<Option<Value>, JsonProblem> {
-    if text.trim().is_empty() {
-        return Ok(match field {
-            QueryField::Filter => Some(Value::Object(Default::default())),
-            QueryField::Sort | QueryField::Projection => None,
-        });
-    }
-    match serde_json::from_str::<Value>(text) {
-        Ok(value @ Value::Object(_)) => Ok(Some(value)),
-        Ok(_) => {
-            let start = text.len() - text.trim_start().len();
-            let (line, column) = line_column(text, start);
-            Err(JsonProblem {
-                field,
-                line,
-                column,
-                message: format!("the {} must be a JSON object ({{…}})", field.name()),
-            })
-        }
-        Err(e) => Err(JsonProblem {
-            field,
-            line: e.line().max(1),
-            column: e.column().max(1),
-            message: strip_position(&e.to_string()),
-        }),
-    }
-}
-
-/// serde_json appends " at line L column C"; the UI shows the position itself.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// The 1-based line and column (in characters) of a byte offset.
-pub fn line_column(text: &str, byte_offset: usize) -> (usize, usize) {
-    let before = &text[..byte_offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-impl QueryForm {
-    /// All three fields parsed, or the first problem found.
-    pub fn parse(&self) -> Result<ParsedQuery, JsonProblem> {
-        let filter = parse_query_field(QueryField::Filter, &self.filter)?
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        Ok(ParsedQuery {
-            filter,
-            sort: parse_query_field(QueryField::Sort, &self.sort)?,
-            projection: parse_query_field(QueryField::Projection, &self.projection)?,
-        })
-    }
-}
-
-/// A query the engine accepted for sending.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParsedQuery {
-    pub filter: Value,
-    pub sort: Option<Value>,
-    pub projection: Option<Value>,
 }
 
 /// The number of records the current query matches.
@@ -311,29 +189,6 @@ pub struct CollectionView {
     pub expanded: Option<(usize, String)>,
     /// Why the page asked for could not be read (shown instead of a stale one).
     pub page_error: Option<ErrorReport>,
-}
-
-/// An error as the user sees it: what failed and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorReport {
-    pub what: String,
-    pub why: String,
-}
-
-impl std::fmt::Display for ErrorReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut what = self.what.chars();
-        match what.next() {
-            Some(first) => write!(
-                f,
-                "{}{} failed: {}",
-                first.to_uppercase(),
-                what.as_str(),
-                self.why
-            ),
-            None => write!(f, "{}", self.why),
-        }
-    }
 }
 
 /// What the status bar shows.
@@ -1009,19 +864,6 @@ pub fn sort_text(sort: &ColumnSort) -> String {
     Value::Object(object).to_string()
 }
 
-/// 12345 as "12,345".
-pub fn format_count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The folder the sample database lives in, under the app's data folder.
 pub fn sample_folder(data_dir: &Path) -> PathBuf {
     data_dir.join("sample-db")
@@ -1094,6 +936,7 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
+    use crate::studio::query::QueryField;
     use serde_json::json;
 
     #[test]
@@ -1177,22 +1020,6 @@ mod tests {
         assert_eq!(
             problem.as_ref().map(|p| (p.field, p.line, p.column)),
             Some((QueryField::Filter, 2, 10))
-        );
-    }
-
-    #[test]
-    fn a_filter_that_is_not_an_object_is_refused() {
-        let problem = parse_query_field(QueryField::Filter, "  [1, 2]").err();
-        assert_eq!(problem.map(|p| (p.line, p.column)), Some((1, 3)));
-    }
-
-    #[test]
-    fn an_empty_sort_or_projection_means_none() {
-        assert_eq!(parse_query_field(QueryField::Sort, "  "), Ok(None));
-        assert_eq!(parse_query_field(QueryField::Projection, ""), Ok(None));
-        assert_eq!(
-            parse_query_field(QueryField::Filter, ""),
-            Ok(Some(json!({})))
         );
     }
 
@@ -1454,18 +1281,6 @@ mod tests {
         let saved = serde_json::to_string(&state.settings).unwrap_or_default();
         let loaded: Settings = serde_json::from_str(&saved).unwrap_or_default();
         assert_eq!(loaded, state.settings);
-    }
-
-    #[test]
-    fn counts_get_thousands_separators() {
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (1234567, "1,234,567"),
-        ] {
-            assert_eq!(format_count(n), text);
-        }
     }
 
     #[test]

@@ -5,14 +5,14 @@
 
 use egui::{RichText, Ui};
 
-use super::jobs::{self, ManageRequest};
+use super::jobs::ManageRequest;
 use super::model::{
     Codec, CompressionChoice, CompressionDialog, ExportDialog, ImportDialog, JobState, NameDialog,
-    ZSTD_MAX_LEVEL,
 };
 use super::{error_colour, job_ui};
 use crate::engine::Compression;
 use crate::studio::backend::CollectionSummary;
+use crate::studio::format::format_bytes;
 use crate::studio::state::State;
 
 /// What the context menu asked for.
@@ -188,7 +188,7 @@ fn compression_rows_ui(ui: &mut Ui, choice: &mut CompressionChoice) {
         let label = ui.label("zstd level");
         ui.add(egui::Slider::new(
             &mut choice.zstd_level,
-            1..=ZSTD_MAX_LEVEL,
+            Compression::ZSTD_LEVELS,
         ))
         .labelled_by(label.id);
         ui.end_row();
@@ -420,7 +420,7 @@ fn compression_ui(ctx: &egui::Context, state: &mut State) {
                     format!(
                         "{} ({})",
                         compression_text(s),
-                        jobs::format_bytes(s.file_bytes)
+                        format_bytes(s.file_bytes)
                     )
                 },
             );

@@ -12,7 +12,8 @@ use crate::engine::{Compression, ExportOptions, Find, FluxDB, ImportOptions};
 use crate::error::{Error, Result};
 use crate::interchange::{CancelToken, ColumnType, Format, ReadOptions};
 use crate::studio::backend::Database;
-use crate::studio::state::{ParsedQuery, format_count};
+use crate::studio::format::{format_bytes, format_count};
+use crate::studio::query::ParsedQuery;
 
 /// The file formats the dialogs read and write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -452,24 +453,6 @@ fn with_collections(db: &mut dyn Database, mut outcome: Outcome) -> Outcome {
     outcome
 }
 
-/// 1.2 MB, 340 B.
-pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "";
-    for u in UNITS {
-        value /= 1000.0;
-        unit = u;
-        if value < 1000.0 {
-            break;
-        }
-    }
-    format!("{value:.1} {unit}")
-}
-
 fn csv_options(csv_types: &[(String, ColumnType)]) -> ImportOptions {
     csv_types
         .iter()
@@ -807,18 +790,6 @@ mod tests {
         let mut db = memory_db(true);
         let error = run(Some(db.as_mut()), &set_lz4(), &mut |_| {}).expect_err("refused");
         assert!(error.to_string().contains("never compressed"), "{error}");
-    }
-
-    #[test]
-    fn byte_sizes_read_like_people_write_them() {
-        for (bytes, text) in [
-            (0, "0 B"),
-            (999, "999 B"),
-            (1500, "1.5 KB"),
-            (2_000_000, "2.0 MB"),
-        ] {
-            assert_eq!(format_bytes(bytes), text);
-        }
     }
 
     #[test]

@@ -21,7 +21,9 @@ use egui::{Color32, RichText, Ui};
 use self::file_picker::{FilePicker, PickFor};
 use self::jobs::{FileFormat, JobProgress};
 use self::model::{ImportDialog, JobState};
-use crate::studio::state::{ErrorReport, State, format_count};
+use crate::studio::format::{format_bytes, format_count};
+use crate::studio::report::ErrorReport;
+use crate::studio::state::State;
 
 /// Draws the open dialogs; owns what is not plain data (the file picker).
 #[derive(Default)]
@@ -117,7 +119,7 @@ pub fn success_colour(ui: &Ui) -> Color32 {
 fn progress_text(p: &JobProgress) -> String {
     let amount = |n: u64| {
         if p.unit == "bytes" {
-            jobs::format_bytes(n)
+            format_bytes(n)
         } else {
             format_count(n as usize)
         }

@@ -11,9 +11,9 @@ use super::jobs::{
 };
 use crate::engine::Compression;
 use crate::engine::names::validate_collection_name;
-pub use crate::engine::storage::compress::{ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL};
 use crate::interchange::{CancelToken, ColumnType};
-use crate::studio::state::{ErrorReport, ParsedQuery};
+use crate::studio::query::ParsedQuery;
+use crate::studio::report::ErrorReport;
 use crate::studio::worker::RequestId;
 
 /// A job a dialog started on the worker.
@@ -410,7 +410,7 @@ impl Default for CompressionChoice {
 
 impl CompressionChoice {
     pub fn of(compression: Compression) -> CompressionChoice {
-        let default_level = ZSTD_DEFAULT_LEVEL;
+        let default_level = Compression::ZSTD_DEFAULT_LEVEL;
         match compression {
             Compression::None => CompressionChoice {
                 codec: Codec::None,
@@ -433,7 +433,9 @@ impl CompressionChoice {
             Codec::None => Compression::None,
             Codec::Lz4 => Compression::Lz4,
             Codec::Zstd => Compression::Zstd {
-                level: self.zstd_level.clamp(1, ZSTD_MAX_LEVEL),
+                level: self
+                    .zstd_level
+                    .clamp(*Compression::ZSTD_LEVELS.start(), *Compression::ZSTD_LEVELS.end()),
             },
         }
     }

@@ -16,7 +16,9 @@ use super::record_text::{TextProblem, parse_record, record_text};
 use super::value_type::{ValueType, edit_text, parse_as, type_of};
 use super::worker::{BulkJob, BulkPreview, Conflict, EditEvent, EditRequest, EditSlot};
 use crate::Document;
-use crate::studio::state::{ErrorReport, State, Total, columns_of, format_count, line_column};
+use crate::studio::format::format_count;
+use crate::studio::report::{ErrorReport, line_column};
+use crate::studio::state::{State, Total, columns_of};
 use crate::studio::worker::{RequestId, RequestKind};
 
 /// The two views of a collection.

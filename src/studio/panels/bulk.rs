@@ -6,7 +6,8 @@ use egui::{RichText, Ui};
 use serde_json::Value;
 
 use crate::studio::panels::pending::field_changes;
-use crate::studio::state::{State, format_count};
+use crate::studio::format::format_count;
+use crate::studio::state::State;
 use crate::studio::widgets::value_cell::compact_json;
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {

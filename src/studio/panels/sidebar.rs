@@ -5,7 +5,8 @@ use egui::{Align, Layout, RichText, Ui};
 
 use crate::studio::dialogs::collection::{self, CollectionAction};
 use crate::studio::dialogs::read_only_reason;
-use crate::studio::state::{State, format_count};
+use crate::studio::format::format_count;
+use crate::studio::state::State;
 
 #[derive(Default)]
 pub struct Sidebar;
