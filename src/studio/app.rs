@@ -7,7 +7,6 @@ use std::sync::mpsc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use super::backend::Opener;
 use super::dialogs::DialogsUi;
 use super::edit::state::Tab;
 use super::panels::AppAction;
@@ -24,7 +23,7 @@ use super::panels::status_bar::StatusBar;
 use super::panels::top_bar::TopBar;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use super::state::{Outgoing, State, sample_folder};
-use super::worker::{Notify, SampleBuilder, WorkerHandle};
+use super::worker::{Notify, Opener, SampleBuilder, WorkerHandle};
 
 const RUN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);

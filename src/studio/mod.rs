@@ -4,10 +4,8 @@
 //! its own thread; `panels` and `widgets` draw; `app` arranges the panels.
 
 pub mod app;
-pub mod backend;
 pub mod dialogs;
 pub mod edit;
-pub mod engine_link;
 pub mod format;
 pub mod panels;
 pub mod query;
@@ -142,7 +140,7 @@ fn run(command: Command) -> Result<(), eframe::Error> {
             Ok(Box::new(StudioApp::new(
                 cc,
                 config,
-                Arc::new(engine_link::EngineOpener),
+                Arc::new(worker::EngineOpener),
                 Arc::new(sample::build_sample),
             )))
         }),

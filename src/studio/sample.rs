@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::backend::Database;
+use super::worker::Database;
 use crate::{Error, Result};
 
 /// `assets/sample/collections.json`: which collections, from which file, with

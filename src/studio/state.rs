@@ -12,15 +12,17 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::backend::{CollectionSummary, ExplainSummary, OpenedFolder, PageQuery};
-use super::dialogs::jobs::{ManageRequest, Outcome};
 use super::dialogs::model::Dialogs;
+use super::worker::jobs::{ManageRequest, Outcome};
 use super::edit::state::Guarded;
 use super::format::format_count;
 use super::query::{JsonProblem, ParsedQuery, QueryForm};
 use super::report::ErrorReport;
 use super::settings::{ColumnSort, Settings, SortDirection};
-use super::worker::{Event, EventKind, Request, RequestId, RequestKind, Slot};
+use super::worker::{
+    CollectionSummary, Event, EventKind, ExplainSummary, OpenedFolder, Request, RequestId,
+    RequestKind, Slot,
+};
 use crate::Document;
 
 /// A message for the worker, produced by an action.
@@ -421,13 +423,9 @@ impl State {
         view.loading = true;
         let kind = RequestKind::Page {
             collection: view.name.clone(),
-            query: Box::new(PageQuery {
-                filter: applied.filter,
-                sort: applied.sort,
-                projection: applied.projection,
-                skip: view.page_index * page_size,
-                limit: page_size,
-            }),
+            query: Box::new(applied),
+            skip: view.page_index * page_size,
+            limit: page_size,
         };
         self.send(kind);
     }
@@ -1030,9 +1028,11 @@ mod tests {
         state.run_query();
         let sent = requests(&mut state);
         match find(&sent, Slot::Page).map(|r| r.kind) {
-            Some(RequestKind::Page { query, .. }) => {
+            Some(RequestKind::Page {
+                query, skip, limit, ..
+            }) => {
                 assert_eq!(query.filter, json!({"age": {"$gt": 30}}));
-                assert_eq!((query.skip, query.limit), (0, 50));
+                assert_eq!((skip, limit), (0, 50));
             }
             other => panic!("expected a page request, got {other:?}"),
         }
@@ -1099,7 +1099,7 @@ mod tests {
         });
         state.go_to_page(99);
         match find(&requests(&mut state), Slot::Page).map(|r| r.kind) {
-            Some(RequestKind::Page { query, .. }) => assert_eq!(query.skip, 100),
+            Some(RequestKind::Page { skip, .. }) => assert_eq!(skip, 100),
             other => panic!("expected a page request, got {other:?}"),
         }
     }

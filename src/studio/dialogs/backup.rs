@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::{CancelHandle, ManageRequest};
+use crate::studio::worker::jobs::{CancelHandle, ManageRequest};
 use super::model::{FileDialog, JobState};
 use super::{error_colour, job_ui, read_only_reason};
 use crate::interchange::CancelToken;

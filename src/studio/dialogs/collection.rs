@@ -5,13 +5,13 @@
 
 use egui::{RichText, Ui};
 
-use super::jobs::ManageRequest;
+use crate::studio::worker::jobs::ManageRequest;
 use super::model::{
     Codec, CompressionChoice, CompressionDialog, ExportDialog, ImportDialog, JobState, NameDialog,
 };
 use super::{error_colour, job_ui};
 use crate::engine::Compression;
-use crate::studio::backend::CollectionSummary;
+use crate::studio::worker::CollectionSummary;
 use crate::studio::format::format_bytes;
 use crate::studio::state::State;
 

@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::FileFormat;
+use crate::studio::worker::jobs::FileFormat;
 use super::model::{ExportDialog, ExportScope, JobState};
 use super::{error_colour, job_ui};
 use crate::studio::state::State;

@@ -6,7 +6,7 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::{FileFormat, ImportMode, ManageRequest, PreviewColumn};
+use crate::studio::worker::jobs::{FileFormat, ImportMode, ManageRequest, PreviewColumn};
 use super::model::{ImportDialog, JobState, PreviewState};
 use super::{error_colour, job_ui, read_only_reason};
 use crate::interchange::ColumnType;

@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use super::jobs::ManageRequest;
+use crate::studio::worker::jobs::ManageRequest;
 use super::model::{IndexesDialog, JobState};
 use super::{job_ui, read_only_reason};
 use crate::studio::state::State;

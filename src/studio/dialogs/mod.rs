@@ -11,7 +11,6 @@ pub mod export;
 pub mod file_picker;
 pub mod import;
 pub mod indexes;
-pub mod jobs;
 pub mod model;
 
 use std::path::Path;
@@ -19,7 +18,7 @@ use std::path::Path;
 use egui::{Color32, RichText, Ui};
 
 use self::file_picker::{FilePicker, PickFor};
-use self::jobs::{FileFormat, JobProgress};
+use crate::studio::worker::jobs::{FileFormat, JobProgress};
 use self::model::{ImportDialog, JobState};
 use crate::studio::format::{format_bytes, format_count};
 use crate::studio::report::ErrorReport;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::jobs::{
+use crate::studio::worker::jobs::{
     CancelHandle, ExportJob, FileFormat, ImportJob, ImportMode, ImportPreview, JobProgress,
     ManageEvent, ManageRequest, Outcome,
 };

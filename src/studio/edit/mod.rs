@@ -6,9 +6,7 @@
 //! editing actions and events to the UI model; `worker` and `backend` run
 //! them on the engine.
 
-pub mod backend;
 pub mod pending;
 pub mod record_text;
 pub mod state;
 pub mod value_type;
-pub mod worker;

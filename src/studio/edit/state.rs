@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::pending::{ChangeKind, PendingChanges};
 use super::record_text::{TextProblem, parse_record, record_text};
 use super::value_type::{ValueType, edit_text, parse_as, type_of};
-use super::worker::{BulkJob, BulkPreview, Conflict, EditEvent, EditRequest, EditSlot};
+use crate::studio::worker::edit::{BulkJob, BulkPreview, Conflict, EditEvent, EditRequest, EditSlot};
 use crate::Document;
 use crate::studio::format::format_count;
 use crate::studio::report::{ErrorReport, line_column};

@@ -115,7 +115,7 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     }
 }
 
-fn preview_ui(ui: &mut Ui, preview: &crate::studio::edit::worker::BulkPreview) {
+fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
     ui.separator();
     ui.label(
         RichText::new(format!(
