@@ -105,15 +105,27 @@ fn perf_engine_calls_the_worker_makes() {
         db.find_page("people", &query(age.clone(), None), 0, PAGE)
     });
     timed("first page sorted by age (indexed)", || {
-        db.find_page("people", &query(all.clone(), Some(json!({"age": 1}))), 0, PAGE)
+        db.find_page(
+            "people",
+            &query(all.clone(), Some(json!({"age": 1}))),
+            0,
+            PAGE,
+        )
     });
     timed("first page sorted by name (not indexed)", || {
-        db.find_page("people", &query(all.clone(), Some(json!({"name": -1}))), 0, PAGE)
+        db.find_page(
+            "people",
+            &query(all.clone(), Some(json!({"name": -1}))),
+            0,
+            PAGE,
+        )
     });
     timed("last page sorted by name (not indexed)", || {
         db.find_page(
             "people",
-            &query(all.clone(), Some(json!({"name": -1}))), RECORDS - 50, PAGE,
+            &query(all.clone(), Some(json!({"name": -1}))),
+            RECORDS - 50,
+            PAGE,
         )
     });
 }

@@ -8,7 +8,6 @@ use std::sync::mpsc;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::dialogs::DialogsUi;
-use super::edit::state::Tab;
 use super::panels::AppAction;
 use super::panels::aggregate::AggregatePanel;
 use super::panels::bulk::bulk_window_ui;
@@ -21,8 +20,9 @@ use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
 use super::panels::top_bar::TopBar;
+use super::sample::sample_folder;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
-use super::state::{Outgoing, State, sample_folder};
+use super::state::{Outgoing, State, Tab};
 use super::worker::{Notify, Opener, SampleBuilder, WorkerHandle};
 
 const RUN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);

@@ -38,7 +38,7 @@ impl AggregatePanel {
             )
             .labelled_by(label.id);
         if response.changed() {
-            state.validate_pipeline();
+            state.edit.validate_pipeline();
         }
         ui.horizontal(|ui| {
             let can_run = state.edit.aggregate.problem.is_none() && state.current.is_some();

@@ -5,8 +5,8 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
-use crate::studio::panels::pending::field_changes;
 use crate::studio::format::format_count;
+use crate::studio::panels::pending::field_changes;
 use crate::studio::state::State;
 use crate::studio::widgets::value_cell::compact_json;
 

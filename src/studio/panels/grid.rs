@@ -295,7 +295,7 @@ impl Grid {
             CellOutcome::Commit => {
                 state.commit_cell_edit();
             }
-            CellOutcome::Cancel => state.cancel_cell_edit(),
+            CellOutcome::Cancel => state.edit.cancel_cell_edit(),
         }
         self.apply(state, input, modifiers)
     }

@@ -29,7 +29,6 @@ impl Opener for EngineOpener {
     }
 }
 
-
 impl Database for FluxDB {
     fn path(&self) -> &Path {
         FluxDB::path(self)
@@ -202,7 +201,6 @@ impl Database for FluxDB {
         FluxDB::drop_index(self, collection, field)
     }
 }
-
 
 /// The update that turns `old` into `new`: `$set` every field of `new`,
 /// `$unset` those only `old` has. None when a field name would be read as

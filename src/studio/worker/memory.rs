@@ -131,11 +131,7 @@ impl Database for MemoryDb {
     }
     /// A collection named `warm_until_cancelled` has indexes that take
     /// until cancelled (or 10 s) to build.
-    fn warm_indexes(
-        &self,
-        collection: &str,
-        cancel: &CancelToken,
-    ) -> Result<()> {
+    fn warm_indexes(&self, collection: &str, cancel: &CancelToken) -> Result<()> {
         self.check(collection)?;
         if collection != "warm_until_cancelled" {
             return Ok(());
@@ -217,11 +213,7 @@ impl Database for MemoryDb {
     ) -> Result<BackupReport> {
         Err(no_files(file))
     }
-    fn restore_database(
-        &mut self,
-        file: &Path,
-        _cancel: &CancelToken,
-    ) -> Result<RestoreReport> {
+    fn restore_database(&mut self, file: &Path, _cancel: &CancelToken) -> Result<RestoreReport> {
         Err(no_files(file))
     }
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
@@ -246,11 +238,7 @@ impl Database for MemoryDb {
             bytes_after: 0,
         })
     }
-    fn set_compression(
-        &mut self,
-        name: &str,
-        compression: Compression,
-    ) -> Result<CompactReport> {
+    fn set_compression(&mut self, name: &str, compression: Compression) -> Result<CompactReport> {
         self.check(name)?;
         if self.legacy && !compression.is_none() {
             return Err(Error::UnsupportedFormat {
@@ -320,12 +308,7 @@ impl EditDatabase for MemoryDb {
         self.records.push(record);
         Ok(())
     }
-    fn replace_record(
-        &mut self,
-        collection: &str,
-        id: &str,
-        record: &Document,
-    ) -> Result<bool> {
+    fn replace_record(&mut self, collection: &str, id: &str, record: &Document) -> Result<bool> {
         self.check(collection)?;
         let found = self
             .records

@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::studio::worker::database::Database;
 use crate::Document;
 use crate::engine::Compression;
 use crate::interchange::{CancelToken, ColumnType, Format};
 use crate::studio::query::ParsedQuery;
+use crate::studio::worker::database::Database;
 
 /// The file formats the dialogs read and write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

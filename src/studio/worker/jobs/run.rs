@@ -200,7 +200,13 @@ mod tests {
     #[test]
     fn set_compression_reports_the_sizes_and_refreshes_the_sidebar() {
         let mut db = memory_db(false);
-        let event = run(Some(db.as_mut()), &MemoryOpener::with_records("people", 0), &set_lz4(), &mut |_| {}).expect("rewrite");
+        let event = run(
+            Some(db.as_mut()),
+            &MemoryOpener::with_records("people", 0),
+            &set_lz4(),
+            &mut |_| {},
+        )
+        .expect("rewrite");
         let ManageEvent::Finished(outcome) = event else {
             panic!("expected a finished job, got {event:?}");
         };
@@ -216,8 +222,13 @@ mod tests {
     #[test]
     fn set_compression_on_a_python_collection_fails_and_says_why() {
         let mut db = memory_db(true);
-        let error = run(Some(db.as_mut()), &MemoryOpener::with_records("people", 0), &set_lz4(), &mut |_| {}).expect_err("refused");
+        let error = run(
+            Some(db.as_mut()),
+            &MemoryOpener::with_records("people", 0),
+            &set_lz4(),
+            &mut |_| {},
+        )
+        .expect_err("refused");
         assert!(error.to_string().contains("never compressed"), "{error}");
     }
-
 }
