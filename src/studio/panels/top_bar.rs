@@ -2,7 +2,7 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::AppAction;
+use super::action::AppAction;
 use crate::studio::settings::ThemeChoice;
 use crate::studio::state::{State, ViewMode};
 
