@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes screenshots of FluxDB Studio's main screens under Xvfb, on the sample
 # database, into screenshots/out/. Needs: xvfb imagemagick xdotool and the
-# run-time libraries in shared/design/egui-notes.md.
+# run-time libraries the README's Install section lists (libgl1 libxkbcommon-x11-0).
 #
 #   screenshots/take.sh                 # builds (debug) if needed
 #   BIN=target/release/fluxdb-studio screenshots/take.sh

@@ -1,7 +1,7 @@
-//! The `fluxdb` command line: a thin shell over the engine
-//! (`../shared/spec/cli.md`). Every command parses its arguments, makes one
-//! or two engine calls and prints the answer; nothing here is logic the app
-//! would need.
+//! The `fluxdb` command line: a thin shell over the engine (the README's
+//! "The `fluxdb` command line" says what each command prints). Every command
+//! parses its arguments, makes one or two engine calls and prints the answer;
+//! nothing here is logic the app would need.
 //!
 //! Output is made for pipes: documents as JSON Lines (`_id` first, the other
 //! fields in stored order), one value per line otherwise. Exit status: 0 on

@@ -15,9 +15,12 @@ use crate::error::{Error, Result};
 
 /// Deepest nesting of a filter, sort, projection, update or pipeline, in
 /// JSON levels. Far above what any query needs (a stored document nests at
-/// most [`MAX_DEPTH`] levels, a filter's operators at most
-/// [`MAX_FILTER_DEPTH`](crate::engine::query::MAX_FILTER_DEPTH)), far below
-/// what could exhaust a stack.
+/// most [`MAX_DEPTH`] levels, and the query language holds a filter's
+/// operators to a tighter limit of its own), far below what could exhaust a
+/// stack.
+///
+/// This module sits below the query language: every parser of query input
+/// calls `check_input_depth` first, and nothing here knows the language.
 pub const MAX_INPUT_DEPTH: usize = 256;
 
 /// True when `v` nests arrays and objects more than `limit` levels deep (a

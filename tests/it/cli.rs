@@ -1,4 +1,4 @@
-//! The `fluxdb` binary: stdout, stderr and exit codes as `shared/spec/cli.md` says.
+//! The `fluxdb` binary: stdout, stderr and exit codes as the README's command-line section says.
 
 use std::io::Write;
 use std::path::Path;

@@ -953,7 +953,7 @@ fn an_import_keeps_built_indexes_exact_and_a_failed_one_leaves_them_right() {
 
 /// A writable copy of the Python FluxDB 0.1 fixture folder `basic`.
 fn legacy_folder(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/legacy-v0.1/basic");
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-v0.1/basic");
     copy_dir(&from, to);
 }
 

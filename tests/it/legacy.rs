@@ -20,7 +20,7 @@ use crate::cli::fluxdb;
 fn fixture_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/legacy-v0.1"
+        "/tests/fixtures/legacy-v0.1"
     ))
 }
 

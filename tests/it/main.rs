@@ -1,6 +1,7 @@
 //! Integration tests of the engine and the `fluxdb` binary (one test binary
 //! keeps link times down).
 
+mod architecture;
 mod catalogue;
 mod cli;
 mod compression;

@@ -285,7 +285,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub fn python_folder() -> (tempfile::TempDir, PathBuf) {
     let fixture = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/legacy-v0.1/basic"
+        "/tests/fixtures/legacy-v0.1/basic"
     ));
     let tmp = tempfile::tempdir().expect("temporary folder");
     let db = tmp.path().join("python-db");

@@ -232,7 +232,7 @@ mod tests {
     fn a_python_collection_is_refused_with_the_reason() {
         let dir = tempfile::tempdir().expect("tempdir");
         let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/legacy-v0.1/basic/users.fdb");
+            .join("tests/fixtures/legacy-v0.1/basic/users.fdb");
         std::fs::copy(fixture, dir.path().join("legacy.fdb")).expect("copy the Python fixture");
         let mut db = FluxDB::open(dir.path()).expect("open");
         let info = db.collection_info("legacy").expect("info");

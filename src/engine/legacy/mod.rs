@@ -1,4 +1,4 @@
-//! The Python FluxDB 0.1 folder format (see ../shared/spec/legacy-format.md):
+//! The Python FluxDB 0.1 folder format (its bytes: `FORMAT.md` here):
 //! pure format code to read and write what the original Python library wrote.
 //!
 //! - [`record`]: `.fdb` collection files, read by the library's exact rules and
@@ -40,11 +40,11 @@ pub use record::{
 pub(crate) mod test_fixtures {
     use std::path::PathBuf;
 
-    /// Where the fixtures sit: beside the package checkout, in `shared/`.
+    /// Where the fixtures sit: `tests/fixtures/legacy-v0.1` in the repo.
     pub fn fixture_dir() -> PathBuf {
         PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/legacy-v0.1"
+            "/tests/fixtures/legacy-v0.1"
         ))
     }
 

@@ -7,9 +7,9 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::ValueMode;
 use super::compare::{compare_values, parse_numeric_text};
 use super::path::FieldPath;
+use super::value_mode::ValueMode;
 use crate::engine::Document;
 use crate::error::{Error, Result};
 
