@@ -117,7 +117,9 @@ impl QueryForm {
     }
 }
 
-/// A query the engine accepted for sending.
+/// The query bar's query, checked: the filter, and the sort and projection
+/// (`None` for none), each a JSON object. The state applies it, the export
+/// dialog keeps it, a page request carries it to the worker.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedQuery {
     pub filter: Value,

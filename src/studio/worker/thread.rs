@@ -528,7 +528,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use std::path::PathBuf;
     use std::time::Duration;
 
