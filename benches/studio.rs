@@ -64,7 +64,7 @@ fn timed<T, E: std::fmt::Debug>(what: &str, f: impl FnOnce() -> Result<T, E>) ->
     value.unwrap_or_else(|e| panic!("{what}: {e:?}"))
 }
 
-/// The records of a page: the worker asks for 50 at a time.
+/// How many records a page holds, as the grid asks for them.
 const PAGE: usize = 50;
 
 fn query(filter: Value, sort: Option<Value>) -> ParsedQuery {
