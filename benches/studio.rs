@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
 use fluxdb::engine::FluxDB;
-use fluxdb::studio::backend::{OpenMode, Opener, PageQuery};
-use fluxdb::studio::engine_link::EngineOpener;
+use fluxdb::studio::query::ParsedQuery;
+use fluxdb::studio::worker::{EngineOpener, OpenMode, Opener};
 use serde_json::{Value, json};
 
 #[allow(dead_code)]
@@ -64,13 +64,14 @@ fn timed<T, E: std::fmt::Debug>(what: &str, f: impl FnOnce() -> Result<T, E>) ->
     value.unwrap_or_else(|e| panic!("{what}: {e:?}"))
 }
 
-fn page(filter: Value, sort: Option<Value>, skip: usize) -> PageQuery {
-    PageQuery {
+/// How many records a page holds, as the grid asks for them.
+const PAGE: usize = 50;
+
+fn query(filter: Value, sort: Option<Value>) -> ParsedQuery {
+    ParsedQuery {
         filter,
         sort,
         projection: None,
-        skip,
-        limit: 50,
     }
 }
 
@@ -86,33 +87,45 @@ fn perf_engine_calls_the_worker_makes() {
     });
     let all = json!({});
     timed("first page", || {
-        db.find_page("people", &page(all.clone(), None, 0))
+        db.find_page("people", &query(all.clone(), None), 0, PAGE)
     });
     timed("last page (skip 999,950)", || {
-        db.find_page("people", &page(all.clone(), None, RECORDS - 50))
+        db.find_page("people", &query(all.clone(), None), RECORDS - 50, PAGE)
     });
     timed("count, no filter", || db.count("people", &all));
     let oslo = json!({"city": "Oslo"});
     timed("first page, filter city (not indexed)", || {
-        db.find_page("people", &page(oslo.clone(), None, 0))
+        db.find_page("people", &query(oslo.clone(), None), 0, PAGE)
     });
     timed("count, filter city (not indexed)", || {
         db.count("people", &oslo)
     });
     let age = json!({"age": 30});
     timed("first page, filter age (indexed)", || {
-        db.find_page("people", &page(age.clone(), None, 0))
+        db.find_page("people", &query(age.clone(), None), 0, PAGE)
     });
     timed("first page sorted by age (indexed)", || {
-        db.find_page("people", &page(all.clone(), Some(json!({"age": 1})), 0))
+        db.find_page(
+            "people",
+            &query(all.clone(), Some(json!({"age": 1}))),
+            0,
+            PAGE,
+        )
     });
     timed("first page sorted by name (not indexed)", || {
-        db.find_page("people", &page(all.clone(), Some(json!({"name": -1})), 0))
+        db.find_page(
+            "people",
+            &query(all.clone(), Some(json!({"name": -1}))),
+            0,
+            PAGE,
+        )
     });
     timed("last page sorted by name (not indexed)", || {
         db.find_page(
             "people",
-            &page(all.clone(), Some(json!({"name": -1})), RECORDS - 50),
+            &query(all.clone(), Some(json!({"name": -1}))),
+            RECORDS - 50,
+            PAGE,
         )
     });
 }

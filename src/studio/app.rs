@@ -7,9 +7,7 @@ use std::sync::mpsc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use super::backend::Opener;
 use super::dialogs::DialogsUi;
-use super::edit::state::Tab;
 use super::panels::AppAction;
 use super::panels::aggregate::AggregatePanel;
 use super::panels::bulk::bulk_window_ui;
@@ -22,9 +20,10 @@ use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
 use super::panels::top_bar::TopBar;
+use super::sample::sample_folder;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
-use super::state::{Outgoing, State, sample_folder};
-use super::worker::{Notify, SampleBuilder, WorkerHandle};
+use super::state::{Outgoing, State, Tab};
+use super::worker::{Notify, Opener, SampleBuilder, WorkerHandle};
 
 const RUN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);

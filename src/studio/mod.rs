@@ -1,14 +1,22 @@
-//! FluxDB Studio, the desktop browser: worker, state and panels.
+//! FluxDB Studio, the desktop browser. Layers, each using only those below:
 //!
-//! `state` is the plain model the panels draw; `worker` owns the engine on
-//! its own thread; `panels` and `widgets` draw; `app` arranges the panels.
+//! - `format`, `report`, `query`, `settings`, `edit`: small shared pieces (how
+//!   numbers read, what went wrong, the query form, saved settings, edits' data).
+//! - `worker/`: the one thread that owns the engine; the UI sends requests and
+//!   polls events, never waits (`database` is the seam, `engine` the real one);
+//!   `sample` builds the sample database through that seam.
+//! - `state/`: the plain data the UI draws, changed by actions and the
+//!   worker's events, testable without a window (`EditState` is its edit half).
+//! - `panels/`, `dialogs/`, `widgets/`: draw the state and change it through
+//!   its actions; `app` arranges them and pumps messages to and from the worker.
 
 pub mod app;
-pub mod backend;
 pub mod dialogs;
 pub mod edit;
-pub mod engine_link;
+pub mod format;
 pub mod panels;
+pub mod query;
+pub mod report;
 pub mod sample;
 pub mod settings;
 pub mod state;
@@ -139,7 +147,7 @@ fn run(command: Command) -> Result<(), eframe::Error> {
             Ok(Box::new(StudioApp::new(
                 cc,
                 config,
-                Arc::new(engine_link::EngineOpener),
+                Arc::new(worker::EngineOpener),
                 Arc::new(sample::build_sample),
             )))
         }),

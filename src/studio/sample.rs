@@ -2,13 +2,18 @@
 //! embedded in the binary so an installed app has them.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::backend::Database;
+use super::worker::Database;
 use crate::{Error, Result};
+
+/// The folder the sample database lives in, under the app's data folder.
+pub fn sample_folder(data_dir: &Path) -> PathBuf {
+    data_dir.join("sample-db")
+}
 
 /// `assets/sample/collections.json`: which collections, from which file, with
 /// which indexes.

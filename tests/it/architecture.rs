@@ -607,6 +607,70 @@ fn no_module_uses_a_module_that_uses_it() {
     );
 }
 
+/// Layers that must not use others (ARCHITECTURE.md, "The rules between
+/// them"): `(module, modules it must not use, why)`.
+const FORBIDDEN_USES: &[(&str, &[&str], &str)] = &[
+    ("engine", &["cli", "studio"], "the engine knows no app"),
+    (
+        "interchange",
+        &["cli", "studio"],
+        "interchange knows no app",
+    ),
+    (
+        "engine::storage",
+        &[
+            "engine::query",
+            "engine::index",
+            "engine::collection",
+            "engine::find",
+            "engine::aggregate",
+            "engine::database",
+            "engine::legacy",
+        ],
+        "storage sits below everything that reads records",
+    ),
+    (
+        "engine::query",
+        &[
+            "engine::storage",
+            "engine::collection",
+            "engine::database",
+            "engine::find",
+            "engine::index",
+        ],
+        "the query language is pure logic over values",
+    ),
+    ("cli", &["studio"], "the CLI does not need the app"),
+];
+
+#[test]
+fn layers_use_only_what_sits_below_them() {
+    let files = source_files();
+    let krate = Crate::new(&files);
+    let mut problems = Vec::new();
+    for file in &files {
+        let here = display(&file.module);
+        for (layer, forbidden, why) in FORBIDDEN_USES {
+            if here != *layer && !here.starts_with(&format!("{layer}::")) {
+                continue;
+            }
+            for (target, shown_by) in krate.uses(file) {
+                let target = display(&target);
+                if let Some(bad) = forbidden
+                    .iter()
+                    .find(|bad| target == **bad || target.starts_with(&format!("{bad}::")))
+                {
+                    problems.push(format!(
+                        "{} uses `{shown_by}` ({bad}): {why}",
+                        file.path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 fn display(module: &[String]) -> String {
     if module.is_empty() {
         "crate".to_owned()

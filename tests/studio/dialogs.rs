@@ -7,7 +7,7 @@ use std::path::Path;
 
 use egui_kittest::kittest::Queryable;
 use fluxdb::engine::{Compression, FluxDB};
-use fluxdb::studio::dialogs::model::JobState;
+use fluxdb::studio::state::dialogs::JobState;
 use serde_json::{Value, json};
 
 use crate::support::{
@@ -146,7 +146,7 @@ fn csv_types_are_inferred_per_column_and_can_be_overridden() {
     step_until(&mut harness, "the preview with n as a string", |h| {
         let dialogs = &h.state().state().dialogs;
         match dialogs.import.as_ref().map(|d| &d.preview) {
-            Some(fluxdb::studio::dialogs::model::PreviewState::Ready(p)) => {
+            Some(fluxdb::studio::state::dialogs::PreviewState::Ready(p)) => {
                 p.documents.first().map(|(_, d)| d["n"].clone()) == Some(json!("1"))
             }
             _ => false,

@@ -12,10 +12,10 @@ use fluxdb::engine::{
     RestoreReport,
 };
 use fluxdb::interchange::{CancelToken, Progress};
-use fluxdb::studio::backend::{
-    CollectionSummary, Database, EditDatabase, FoundPage, OpenMode, Opener, PageQuery,
+use fluxdb::studio::query::ParsedQuery;
+use fluxdb::studio::worker::{
+    CollectionSummary, Database, EditDatabase, EngineOpener, FoundPage, OpenMode, Opener,
 };
-use fluxdb::studio::engine_link::EngineOpener;
 use serde_json::Value;
 
 use crate::support::{
@@ -82,11 +82,17 @@ impl Database for Panicky {
     fn collection_summary(&self, name: &str) -> fluxdb::Result<CollectionSummary> {
         self.0.collection_summary(name)
     }
-    fn find_page(&self, collection: &str, query: &PageQuery) -> fluxdb::Result<FoundPage> {
+    fn find_page(
+        &self,
+        collection: &str,
+        query: &ParsedQuery,
+        skip: usize,
+        limit: usize,
+    ) -> fluxdb::Result<FoundPage> {
         if collection == "visits" {
             panic!("simulated engine bug");
         }
-        self.0.find_page(collection, query)
+        self.0.find_page(collection, query, skip, limit)
     }
     fn count(&self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
         std::thread::sleep(self.1);

@@ -10,10 +10,9 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use fluxdb::Document;
 use fluxdb::engine::{Find, FluxDB};
-use fluxdb::studio::backend::Opener;
-use fluxdb::studio::engine_link::EngineOpener;
 use fluxdb::studio::sample::build_sample;
 use fluxdb::studio::settings::Settings;
+use fluxdb::studio::worker::{EngineOpener, Opener};
 use fluxdb::studio::{StudioApp, StudioConfig};
 use serde_json::json;
 

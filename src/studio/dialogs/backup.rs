@@ -5,11 +5,11 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::{CancelHandle, ManageRequest};
-use super::model::{FileDialog, JobState};
-use super::{error_colour, job_ui, read_only_reason};
+use super::job_ui::{error_colour, job_ui};
 use crate::interchange::CancelToken;
 use crate::studio::state::State;
+use crate::studio::state::dialogs::{FileDialog, JobState};
+use crate::studio::worker::jobs::{CancelHandle, ManageRequest};
 
 /// Opens Backup database…, suggesting a file beside the folder.
 pub fn open_backup(state: &mut State) {
@@ -123,7 +123,7 @@ fn buttons_ui(ui: &mut Ui, state: &mut State, dialog: &mut FileDialog) -> bool {
     }
     ui.horizontal(|ui| {
         let path = dialog.path();
-        let read_only = read_only_reason(state);
+        let read_only = state.read_only_reason();
         let enabled = !dialog.job.is_running() && path.is_ok() && read_only.is_none();
         let button = ui.add_enabled(enabled, egui::Button::new("Restore…"));
         let button = match (read_only, &path) {

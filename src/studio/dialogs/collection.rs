@@ -5,15 +5,16 @@
 
 use egui::{RichText, Ui};
 
-use super::jobs::{self, ManageRequest};
-use super::model::{
-    Codec, CompressionChoice, CompressionDialog, ExportDialog, ImportDialog, JobState, NameDialog,
-    ZSTD_MAX_LEVEL,
-};
-use super::{error_colour, job_ui};
+use super::job_ui::{error_colour, job_ui};
 use crate::engine::Compression;
-use crate::studio::backend::CollectionSummary;
+use crate::studio::format::format_bytes;
 use crate::studio::state::State;
+use crate::studio::state::compression_choice::{Codec, CompressionChoice};
+use crate::studio::state::dialogs::{
+    CompressionDialog, ExportDialog, ImportDialog, JobState, NameDialog,
+};
+use crate::studio::worker::CollectionSummary;
+use crate::studio::worker::jobs::ManageRequest;
 
 /// What the context menu asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,7 +189,7 @@ fn compression_rows_ui(ui: &mut Ui, choice: &mut CompressionChoice) {
         let label = ui.label("zstd level");
         ui.add(egui::Slider::new(
             &mut choice.zstd_level,
-            1..=ZSTD_MAX_LEVEL,
+            Compression::ZSTD_LEVELS,
         ))
         .labelled_by(label.id);
         ui.end_row();
@@ -406,7 +407,7 @@ fn compression_ui(ctx: &egui::Context, state: &mut State) {
         return;
     };
     let summary = summary_of(state, &dialog.collection).cloned();
-    let read_only = super::read_only_reason(state);
+    let read_only = state.read_only_reason();
     let mut open = true;
     let mut close = false;
     crate::studio::widgets::dialog_window(ctx, format!("Compression of {}", dialog.collection))
@@ -416,13 +417,7 @@ fn compression_ui(ctx: &egui::Context, state: &mut State) {
         .show(ctx, |ui| {
             let now = summary.as_ref().map_or_else(
                 || "reading…".to_owned(),
-                |s| {
-                    format!(
-                        "{} ({})",
-                        compression_text(s),
-                        jobs::format_bytes(s.file_bytes)
-                    )
-                },
+                |s| format!("{} ({})", compression_text(s), format_bytes(s.file_bytes)),
             );
             egui::Grid::new("compression").show(ui, |ui| {
                 ui.label("Now");

@@ -4,10 +4,10 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::FileFormat;
-use super::model::{ExportDialog, ExportScope, JobState};
-use super::{error_colour, job_ui};
+use super::job_ui::{error_colour, job_ui};
 use crate::studio::state::State;
+use crate::studio::state::dialogs::{ExportDialog, ExportScope, JobState};
+use crate::studio::worker::jobs::FileFormat;
 
 pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker) {
     let Some(mut dialog) = state.dialogs.export.take() else {

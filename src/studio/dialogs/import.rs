@@ -6,12 +6,12 @@
 use egui::{RichText, Ui};
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
-use super::jobs::{FileFormat, ImportMode, ManageRequest, PreviewColumn};
-use super::model::{ImportDialog, JobState, PreviewState};
-use super::{error_colour, job_ui, read_only_reason};
+use super::job_ui::{error_colour, job_ui};
 use crate::interchange::ColumnType;
+use crate::studio::state::dialogs::{ImportDialog, JobState, PreviewState};
 use crate::studio::state::{State, columns_of};
 use crate::studio::widgets::value_cell::cell_text;
+use crate::studio::worker::jobs::{FileFormat, ImportMode, ManageRequest, PreviewColumn};
 
 pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker) {
     let Some(mut dialog) = state.dialogs.import.take() else {
@@ -177,7 +177,7 @@ fn actions_ui(ui: &mut Ui, state: &mut State, dialog: &mut ImportDialog, names: 
     let mut close = false;
     ui.horizontal(|ui| {
         let problem = dialog.start(names, target_is_legacy(state, dialog.target.trim()));
-        let read_only = read_only_reason(state);
+        let read_only = state.read_only_reason();
         let enabled = !dialog.job.is_running() && problem.is_ok() && read_only.is_none();
         let button = ui.add_enabled(enabled, egui::Button::new("Import"));
         let button = match (&problem, read_only) {

@@ -3,10 +3,10 @@
 
 use egui::RichText;
 
-use super::jobs::ManageRequest;
-use super::model::{IndexesDialog, JobState};
-use super::{job_ui, read_only_reason};
+use super::job_ui::job_ui;
 use crate::studio::state::State;
+use crate::studio::state::dialogs::{IndexesDialog, JobState};
+use crate::studio::worker::jobs::ManageRequest;
 
 pub fn open(state: &mut State, collection: &str) {
     state.dialogs.indexes = Some(IndexesDialog {
@@ -25,7 +25,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State) {
         .find(|c| c.name == dialog.collection)
         .and_then(|c| c.summary.as_ref())
         .map(|s| s.indexed_fields.clone());
-    let read_only = read_only_reason(state);
+    let read_only = state.read_only_reason();
     let mut open = true;
     crate::studio::widgets::dialog_window(ctx, format!("Indexes of {}", dialog.collection))
         .id(egui::Id::unique("indexes-dialog"))

@@ -1,9 +1,11 @@
 //! The dialogs: Import, Export, Backup database, Restore, New collection,
 //! Rename, Clear, Drop, Compression and Indexes, plus the sidebar's context menu.
 //!
-//! `model` is their plain data (in [`State::dialogs`]), `jobs` their work on
-//! the worker; the other modules draw one dialog each. A dialog is taken out
-//! of the state while it draws, so it can send its job through the state.
+//! Their plain data is in the state ([`State::dialogs`], `state::dialogs`),
+//! their work on the worker (`worker::jobs`); here each module draws one
+//! dialog, `job_ui` the progress and outcome they all show, `file_picker`
+//! the native file dialog. A dialog is taken out of the state while it
+//! draws, so it can send its job through the state.
 
 pub mod backup;
 pub mod collection;
@@ -11,17 +13,15 @@ pub mod export;
 pub mod file_picker;
 pub mod import;
 pub mod indexes;
-pub mod jobs;
-pub mod model;
+pub mod job_ui;
 
 use std::path::Path;
 
-use egui::{Color32, RichText, Ui};
-
 use self::file_picker::{FilePicker, PickFor};
-use self::jobs::{FileFormat, JobProgress};
-use self::model::{ImportDialog, JobState};
-use crate::studio::state::{ErrorReport, State, format_count};
+use crate::studio::report::ErrorReport;
+use crate::studio::state::State;
+use crate::studio::state::dialogs::ImportDialog;
+use crate::studio::worker::jobs::FileFormat;
 
 /// Draws the open dialogs; owns what is not plain data (the file picker).
 #[derive(Default)]
@@ -86,105 +86,4 @@ pub fn open_dropped_file(state: &mut State, path: &Path) -> bool {
         .unwrap_or_default();
     state.dialogs.import = Some(ImportDialog::new(&target, Some(path)));
     true
-}
-
-/// Why write actions are off in this folder, if they are.
-pub fn read_only_reason(state: &State) -> Option<&'static str> {
-    state
-        .folder
-        .as_ref()
-        .filter(|f| f.read_only)
-        .map(|_| "The folder is open read-only (another program holds its writer lock): nothing can be changed")
-}
-
-pub fn error_colour(ui: &Ui) -> Color32 {
-    if ui.visuals().dark_mode {
-        Color32::from_rgb(0xff, 0x70, 0x70)
-    } else {
-        Color32::from_rgb(0xb0, 0x00, 0x00)
-    }
-}
-
-pub fn success_colour(ui: &Ui) -> Color32 {
-    if ui.visuals().dark_mode {
-        Color32::from_rgb(0x70, 0xd0, 0x70)
-    } else {
-        Color32::from_rgb(0x10, 0x70, 0x10)
-    }
-}
-
-/// "1.2 MB of 40.0 MB" or "1,200 of 5,000 records".
-fn progress_text(p: &JobProgress) -> String {
-    let amount = |n: u64| {
-        if p.unit == "bytes" {
-            jobs::format_bytes(n)
-        } else {
-            format_count(n as usize)
-        }
-    };
-    match p.total {
-        Some(total) if p.unit == "bytes" => format!("{} of {}", amount(p.done), amount(total)),
-        Some(total) => format!("{} of {} records", amount(p.done), amount(total)),
-        None => format!("{} {}", amount(p.done), p.unit),
-    }
-}
-
-/// A job's state: progress with Cancel, or its outcome, or what failed and why.
-pub fn job_ui(ui: &mut Ui, job: &mut JobState) {
-    let mut stop = false;
-    match job {
-        JobState::Idle => {}
-        JobState::Running {
-            progress,
-            cancel,
-            cancelling,
-            ..
-        } => {
-            ui.horizontal(|ui| {
-                let fraction = progress.as_ref().and_then(JobProgress::fraction);
-                let text = progress
-                    .as_ref()
-                    .map_or_else(|| "working…".to_owned(), progress_text);
-                let bar = egui::ProgressBar::new(fraction.unwrap_or(0.0))
-                    .desired_width(300.0)
-                    .text(text)
-                    .animate(fraction.is_none());
-                ui.add(bar);
-                if cancel.is_some() {
-                    let label = if *cancelling {
-                        "Cancelling…"
-                    } else {
-                        "Cancel this job"
-                    };
-                    if ui
-                        .add_enabled(!*cancelling, egui::Button::new(label))
-                        .clicked()
-                    {
-                        stop = true;
-                    }
-                } else {
-                    ui.label(RichText::new("(cannot be stopped half-way)").small().weak());
-                }
-            });
-        }
-        JobState::Done(outcome) => {
-            ui.label(RichText::new(format!("✔ {}", outcome.message)).color(success_colour(ui)));
-            if !outcome.problems.is_empty() {
-                egui::ScrollArea::vertical()
-                    .id_salt("problems")
-                    .max_height(140.0)
-                    .show(ui, |ui| {
-                        for problem in &outcome.problems {
-                            ui.label(RichText::new(problem).small().color(error_colour(ui)));
-                        }
-                    });
-            }
-        }
-        JobState::Failed(error) => {
-            ui.label(RichText::new(format!("⚠ {error}")).color(error_colour(ui)));
-        }
-    }
-    if stop {
-        job.cancel();
-    }
 }

@@ -1,14 +1,12 @@
-//! Editing in Studio: pending changes staged in the UI and written in one
-//! transaction, the cell and record editors' parsing, bulk changes by
-//! filter and aggregation pipelines.
+//! Editing's plain data, below the state and the worker: the pending
+//! changes staged in the UI (and written by the worker in one
+//! transaction), and the parsing of what the cell and record editors hold.
 //!
-//! `pending` and `value_type`/`record_text` are plain data; `state` adds the
-//! editing actions and events to the UI model; `worker` and `backend` run
-//! them on the engine.
+//! `pending` is the staged changes with their undo history; `value_type`
+//! reads a cell's text as a typed value; `record_text` reads the record
+//! editor's JSON. The editing actions are the state's (`state::editing`),
+//! the writes the worker's (`worker::edit`).
 
-pub mod backend;
 pub mod pending;
 pub mod record_text;
-pub mod state;
 pub mod value_type;
-pub mod worker;

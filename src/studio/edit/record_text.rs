@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::Document;
-use crate::studio::state::line_column;
+use crate::studio::report::line_column;
 
 /// Why the editor's text cannot be staged, at a 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq)]

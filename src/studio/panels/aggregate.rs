@@ -4,8 +4,8 @@
 use egui::{Align, Layout, RichText, TextBuffer, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::studio::panels::status_bar::format_duration;
-use crate::studio::state::{State, format_count};
+use crate::studio::format::{format_count, format_duration};
+use crate::studio::state::State;
 use crate::studio::widgets::json_highlight::{layout_job, offset_of};
 use crate::studio::widgets::value_cell::value_cell_ui;
 
@@ -38,7 +38,7 @@ impl AggregatePanel {
             )
             .labelled_by(label.id);
         if response.changed() {
-            state.validate_pipeline();
+            state.edit.validate_pipeline();
         }
         ui.horizontal(|ui| {
             let can_run = state.edit.aggregate.problem.is_none() && state.current.is_some();

@@ -5,8 +5,9 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
+use crate::studio::format::format_count;
 use crate::studio::panels::pending::field_changes;
-use crate::studio::state::{State, format_count};
+use crate::studio::state::State;
 use crate::studio::widgets::value_cell::compact_json;
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
@@ -114,7 +115,7 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     }
 }
 
-fn preview_ui(ui: &mut Ui, preview: &crate::studio::edit::worker::BulkPreview) {
+fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
     ui.separator();
     ui.label(
         RichText::new(format!(

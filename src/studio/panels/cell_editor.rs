@@ -3,8 +3,9 @@
 
 use egui::{Color32, Key, Ui};
 
-use crate::studio::edit::state::{CellEdit, RowMark};
 use crate::studio::edit::value_type::ValueType;
+use crate::studio::state::RowMark;
+use crate::studio::state::edit_forms::CellEdit;
 
 /// What the user did in the cell editor this frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

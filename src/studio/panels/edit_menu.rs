@@ -3,8 +3,8 @@
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use crate::studio::edit::state::Tab;
 use crate::studio::state::State;
+use crate::studio::state::Tab;
 
 pub const WRITE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 pub const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
@@ -40,7 +40,7 @@ pub fn edit_menu_ui(ui: &mut Ui, state: &mut State) {
             )
             .clicked()
         {
-            state.undo_edit();
+            state.edit.undo_edit();
             ui.close();
         }
         if ui.button("Show pending changes").clicked() {
@@ -116,7 +116,7 @@ pub fn edit_shortcuts(ctx: &egui::Context, state: &mut State) {
         return;
     }
     if ctx.input_mut(|i| i.consume_shortcut(&UNDO)) {
-        state.undo_edit();
+        state.edit.undo_edit();
     }
     if state.edit.cell.is_none() && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F2)) {
         state.start_cell_edit_at_focus();

@@ -4,7 +4,7 @@
 use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::AppAction;
+use super::action::AppAction;
 use super::cell_editor::{CellOutcome, cell_editor_ui, row_tint};
 use crate::studio::edit::value_type::ValueType;
 use crate::studio::settings::SortDirection;
@@ -295,7 +295,7 @@ impl Grid {
             CellOutcome::Commit => {
                 state.commit_cell_edit();
             }
-            CellOutcome::Cancel => state.cancel_cell_edit(),
+            CellOutcome::Cancel => state.edit.cancel_cell_edit(),
         }
         self.apply(state, input, modifiers)
     }

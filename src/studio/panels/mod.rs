@@ -2,6 +2,7 @@
 //! changes it through its actions, and returns what only the app can do
 //! (dialogs, theme, clipboard) as an [`AppAction`].
 
+pub mod action;
 pub mod aggregate;
 pub mod bulk;
 pub mod cell_editor;
@@ -15,19 +16,4 @@ pub mod start;
 pub mod status_bar;
 pub mod top_bar;
 
-use super::settings::ThemeChoice;
-
-/// What a panel asks of the app.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AppAction {
-    /// Show the native folder picker; with `create` the folder becomes a new database.
-    PickFolder {
-        create: bool,
-    },
-    OpenSample,
-    SetTheme(ThemeChoice),
-    CopySelection,
-    ShowShortcuts,
-    ShowAbout,
-    Quit,
-}
+pub use action::AppAction;

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::Document;
 use crate::studio::edit::pending::{ChangeKind, PendingChange};
-use crate::studio::edit::state::GuardChoice;
+use crate::studio::state::GuardChoice;
 use crate::studio::state::State;
 use crate::studio::widgets::value_cell::compact_json;
 
@@ -142,7 +142,7 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
         });
     state.edit.show_pending = open;
     if let Some((collection, id)) = revert {
-        state.revert_change(&collection, &id);
+        state.edit.revert_change(&collection, &id);
     }
     if write {
         state.write_changes();
@@ -205,7 +205,7 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
     match choice {
         Some(0) => state.reload_conflicts(),
         Some(1) => state.overwrite_conflicts(),
-        Some(_) => state.dismiss_conflicts(),
+        Some(_) => state.edit.dismiss_conflicts(),
         None => {}
     }
 }

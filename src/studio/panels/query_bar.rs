@@ -3,8 +3,9 @@
 
 use egui::{RichText, TextBuffer, Ui};
 
+use crate::studio::query::{JsonProblem, QueryField};
 use crate::studio::settings::PAGE_SIZES;
-use crate::studio::state::{JsonProblem, QueryField, State};
+use crate::studio::state::State;
 use crate::studio::widgets::json_highlight::{layout_job, offset_of};
 
 #[derive(Default)]

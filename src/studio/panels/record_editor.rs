@@ -3,7 +3,7 @@
 
 use egui::{RichText, TextBuffer, Ui};
 
-use crate::studio::edit::state::RowMark;
+use crate::studio::state::RowMark;
 use crate::studio::state::State;
 use crate::studio::widgets::json_highlight::{layout_job, offset_of};
 
@@ -112,7 +112,7 @@ impl RecordEditorPanel {
                 changed = response.changed();
             });
         if changed {
-            state.record_text_changed();
+            state.edit.record_text_changed();
         }
         match &state.edit.record.problem {
             Some(problem) => {

@@ -4,8 +4,8 @@
 use egui::{Align, Layout, RichText, Ui};
 
 use crate::studio::dialogs::collection::{self, CollectionAction};
-use crate::studio::dialogs::read_only_reason;
-use crate::studio::state::{State, format_count};
+use crate::studio::format::format_count;
+use crate::studio::state::State;
 
 #[derive(Default)]
 pub struct Sidebar;
@@ -13,7 +13,7 @@ pub struct Sidebar;
 impl Sidebar {
     pub fn ui(&mut self, ui: &mut Ui, state: &mut State) {
         ui.add_space(4.0);
-        let read_only = read_only_reason(state);
+        let read_only = state.read_only_reason();
         let mut action: Option<CollectionAction> = None;
         ui.horizontal(|ui| {
             ui.heading("Collections");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
-use super::AppAction;
+use super::action::AppAction;
 use crate::studio::state::State;
 
 #[derive(Default)]

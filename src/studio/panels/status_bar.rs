@@ -3,7 +3,8 @@
 
 use egui::{Color32, RichText, Ui};
 
-use crate::studio::state::{State, Total, format_count};
+use crate::studio::format::{format_count, format_duration};
+use crate::studio::state::{State, Total};
 
 #[derive(Default)]
 pub struct StatusBar;
@@ -62,17 +63,5 @@ impl StatusBar {
                 }
             }
         });
-    }
-}
-
-/// 0.42 ms, 12.3 ms, 1.25 s.
-pub fn format_duration(d: std::time::Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 1.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
     }
 }

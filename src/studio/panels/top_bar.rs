@@ -2,7 +2,7 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::AppAction;
+use super::action::AppAction;
 use crate::studio::settings::ThemeChoice;
 use crate::studio::state::{State, ViewMode};
 
@@ -93,7 +93,7 @@ impl TopBar {
 /// Import…, Backup database… and Restore… (dialogs/).
 fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
     let open = state.folder.is_some();
-    let read_only = crate::studio::dialogs::read_only_reason(state);
+    let read_only = state.read_only_reason();
     let why = read_only.unwrap_or("Open a database folder first");
     let import = ui
         .add_enabled(open && read_only.is_none(), egui::Button::new("Import…"))
@@ -104,7 +104,7 @@ fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
             .as_ref()
             .map(|v| v.name.clone())
             .unwrap_or_default();
-        state.dialogs.import = Some(crate::studio::dialogs::model::ImportDialog::new(
+        state.dialogs.import = Some(crate::studio::state::dialogs::ImportDialog::new(
             &target, None,
         ));
         ui.close();

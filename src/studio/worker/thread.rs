@@ -5,189 +5,22 @@
 //! the same [`Slot`] supersede each other: a queued older one is dropped here,
 //! and a late answer to an older one is dropped by the UI state. An engine
 //! panic is caught, reported as an error, and the folder reopened, so the app
-//! keeps running.
+//! keeps running. [`WorkerHandle`] is the UI's end; `Worker` serves the queue
+//! on the thread and runs each request through the [`Database`] seam.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::Value;
 use tokio::sync::mpsc as tokio_mpsc;
 
-use super::backend::{
-    CollectionSummary, Database, ExplainSummary, OpenMode, OpenedFolder, Opener, PageQuery,
-};
-use super::dialogs::jobs::{self, ManageEvent, ManageRequest};
-use super::edit::worker::{EditEvent, EditRequest, EditSlot};
-use crate::Document;
+use super::database::{Database, OpenMode, OpenedFolder, Opener};
+use super::jobs::{self, ManageEvent};
+use super::messages::{Event, EventKind, Request, RequestId, RequestKind, Slot};
 use crate::interchange::CancelToken;
-
-pub type RequestId = u64;
-
-/// A view an answer is for; a newer request for a slot supersedes older ones.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Slot {
-    Folder,
-    Page,
-    Count,
-    Info(String),
-    Edit(EditSlot),
-    /// The dialogs' jobs: each runs; none supersedes another.
-    Manage,
-    /// Building a collection's indexes while idle; any newer request stops it.
-    Warm,
-}
-
-/// What the UI asks of the engine.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RequestKind {
-    /// Open a folder; with `create` a missing folder becomes a new database.
-    Open {
-        path: PathBuf,
-        create: bool,
-    },
-    /// Open the sample database, creating it from the bundled data first.
-    OpenSample {
-        folder: PathBuf,
-    },
-    Close,
-    Info {
-        collection: String,
-    },
-    /// Boxed: a page query is several JSON values, the other requests small.
-    Page {
-        collection: String,
-        query: Box<PageQuery>,
-    },
-    Count {
-        collection: String,
-        filter: Value,
-    },
-    /// Writing pending changes, bulk changes and pipelines (studio::edit).
-    Edit(EditRequest),
-    /// Import, export, backup, collection and index operations (dialogs).
-    Manage(ManageRequest),
-    /// Build the collection's indexes now, so the first sort or filter on
-    /// an indexed field does not pay for it; the lowest priority, and
-    /// stopped (to be built on demand later) by any newer request.
-    WarmIndexes {
-        collection: String,
-    },
-}
-
-impl RequestKind {
-    pub fn slot(&self) -> Slot {
-        match self {
-            RequestKind::Open { .. } | RequestKind::OpenSample { .. } | RequestKind::Close => {
-                Slot::Folder
-            }
-            RequestKind::Info { collection } => Slot::Info(collection.clone()),
-            RequestKind::Page { .. } => Slot::Page,
-            RequestKind::Count { .. } => Slot::Count,
-            RequestKind::Edit(request) => Slot::Edit(request.slot()),
-            RequestKind::Manage(_) => Slot::Manage,
-            RequestKind::WarmIndexes { .. } => Slot::Warm,
-        }
-    }
-
-    /// What the worker is doing, for the status bar and error messages.
-    pub fn describe(&self) -> String {
-        match self {
-            RequestKind::Open {
-                path,
-                create: false,
-            } => format!("opening {}", path.display()),
-            RequestKind::Open { path, create: true } => {
-                format!("creating a database in {}", path.display())
-            }
-            RequestKind::OpenSample { .. } => "opening the sample database".to_owned(),
-            RequestKind::Close => "closing the folder".to_owned(),
-            RequestKind::Info { collection } => format!("reading {collection}'s details"),
-            RequestKind::Page { collection, query } => {
-                format!("querying {collection} (records from {})", query.skip + 1)
-            }
-            RequestKind::Count { collection, .. } => format!("counting {collection}"),
-            RequestKind::Edit(request) => request.describe(),
-            RequestKind::Manage(request) => request.describe(),
-            RequestKind::WarmIndexes { collection } => {
-                format!("building the indexes of {collection}")
-            }
-        }
-    }
-
-    /// Folder changes go first, pages before details, counts last: the first
-    /// page must never wait behind a count of a million records.
-    fn priority(&self) -> u8 {
-        match self.slot() {
-            Slot::Folder => 0,
-            Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
-            Slot::Info(_) => 2,
-            Slot::Count => 3,
-            Slot::Warm => 4,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Request {
-    pub id: RequestId,
-    pub kind: RequestKind,
-}
-
-/// What the worker tells the UI.
-#[derive(Clone, Debug, PartialEq)]
-pub enum EventKind {
-    /// The worker began this request.
-    Started {
-        what: String,
-    },
-    Opened(OpenedFolder),
-    Closed,
-    Info(CollectionSummary),
-    /// A dialog job's progress or result.
-    Manage(ManageEvent),
-    Page {
-        collection: String,
-        skip: usize,
-        docs: Vec<Document>,
-        elapsed: Duration,
-        explain: Option<ExplainSummary>,
-    },
-    Count {
-        collection: String,
-        filter: Value,
-        total: usize,
-        elapsed: Duration,
-    },
-    Edit(EditEvent),
-    /// The request failed; `why` is the engine's message.
-    Failed {
-        what: String,
-        why: String,
-    },
-    /// Something the user should know that is not a failure.
-    Notice(String),
-    /// The collection's indexes are built.
-    IndexesWarm {
-        collection: String,
-    },
-    /// Nothing is queued or running.
-    Idle,
-    /// The worker thread ended (it is restarted on the next request).
-    Stopped {
-        why: String,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Event {
-    /// The request this answers; 0 for events about the worker itself.
-    pub id: RequestId,
-    pub kind: EventKind,
-}
 
 /// Called after every event, from the worker thread (egui's `request_repaint`).
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -536,7 +369,8 @@ impl Worker {
             RequestKind::Manage(request) => {
                 let sink = &self.sink;
                 let mut progress = |p| sink.send(id, EventKind::Manage(ManageEvent::Progress(p)));
-                jobs::run(self.db.as_deref_mut(), request, &mut progress).map(EventKind::Manage)
+                let db = self.db.as_deref_mut();
+                jobs::run(db, self.opener.as_ref(), request, &mut progress).map(EventKind::Manage)
             }
             RequestKind::Open { path, create } => {
                 if !*create && !path.is_dir() {
@@ -560,17 +394,22 @@ impl Worker {
             RequestKind::Info { collection } => {
                 Ok(EventKind::Info(self.db()?.collection_summary(collection)?))
             }
-            RequestKind::Page { collection, query } => {
+            RequestKind::Page {
+                collection,
+                query,
+                skip,
+                limit,
+            } => {
                 let db = self.db()?;
                 let started = Instant::now();
                 let cancel = self.running.start(Slot::Page);
-                let found = db.find_page_cancellable(collection, query, &cancel);
+                let found = db.find_page_cancellable(collection, query, *skip, *limit, &cancel);
                 self.running.finish();
                 let (docs, explain) = found?;
                 let elapsed = started.elapsed();
                 Ok(EventKind::Page {
                     collection: collection.clone(),
-                    skip: query.skip,
+                    skip: *skip,
                     docs,
                     elapsed,
                     explain,
@@ -602,7 +441,7 @@ impl Worker {
             }
             RequestKind::Edit(request) => {
                 let db = self.db.as_deref_mut().ok_or_else(no_folder)?;
-                super::edit::worker::run(db, request).map(EventKind::Edit)
+                super::edit::run(db, request).map(EventKind::Edit)
             }
         }
     }
@@ -689,9 +528,13 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
     use super::*;
-    use crate::studio::backend::tests::MemoryOpener;
+    use crate::studio::query::ParsedQuery;
+    use crate::studio::worker::memory::MemoryOpener;
 
     fn handle(opener: MemoryOpener) -> WorkerHandle {
         WorkerHandle::new(Arc::new(opener), Arc::new(|_db| Ok(())), Arc::new(|| {}))
@@ -730,13 +573,9 @@ pub(crate) mod tests {
     fn page(collection: &str) -> RequestKind {
         RequestKind::Page {
             collection: collection.into(),
-            query: Box::new(PageQuery {
-                filter: serde_json::json!({}),
-                sort: None,
-                projection: None,
-                skip: 0,
-                limit: 10,
-            }),
+            query: Box::new(ParsedQuery::matching(serde_json::json!({}))),
+            skip: 0,
+            limit: 10,
         }
     }
 

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::pending::PendingChange;
+use super::database::Database;
 use crate::Document;
 use crate::engine::query::Update;
-use crate::studio::backend::{Database, PageQuery};
+use crate::studio::edit::pending::PendingChange;
+use crate::studio::query::ParsedQuery;
 
 /// How many records a bulk preview shows.
 pub const PREVIEW_RECORDS: usize = 10;
@@ -223,14 +224,8 @@ fn write(
 fn preview(db: &dyn Database, job: &BulkJob) -> crate::Result<BulkPreview> {
     let update = job.update.as_ref().map(Update::parse).transpose()?;
     let matched = db.count(&job.collection, &job.filter)?;
-    let query = PageQuery {
-        filter: job.filter.clone(),
-        sort: None,
-        projection: None,
-        skip: 0,
-        limit: PREVIEW_RECORDS,
-    };
-    let (docs, _) = db.find_page(&job.collection, &query)?;
+    let query = ParsedQuery::matching(job.filter.clone());
+    let (docs, _) = db.find_page(&job.collection, &query, 0, PREVIEW_RECORDS)?;
     let mut samples = Vec::with_capacity(docs.len());
     for doc in docs {
         let after = match &update {

@@ -5,16 +5,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::jobs::{
+use super::compression_choice::CompressionChoice;
+use crate::engine::names::validate_collection_name;
+use crate::interchange::{CancelToken, ColumnType};
+use crate::studio::query::ParsedQuery;
+use crate::studio::report::ErrorReport;
+use crate::studio::worker::RequestId;
+use crate::studio::worker::jobs::{
     CancelHandle, ExportJob, FileFormat, ImportJob, ImportMode, ImportPreview, JobProgress,
     ManageEvent, ManageRequest, Outcome,
 };
-use crate::engine::Compression;
-use crate::engine::names::validate_collection_name;
-pub use crate::engine::storage::compress::{ZSTD_DEFAULT_LEVEL, ZSTD_MAX_LEVEL};
-use crate::interchange::{CancelToken, ColumnType};
-use crate::studio::state::{ErrorReport, ParsedQuery};
-use crate::studio::worker::RequestId;
 
 /// A job a dialog started on the worker.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -385,74 +385,6 @@ impl NameDialog {
     }
 }
 
-/// A codec as the dialogs offer it (the zstd level is kept apart).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Codec {
-    #[default]
-    None,
-    Lz4,
-    Zstd,
-}
-
-/// The codec and zstd level picked in a dialog. The level is kept while
-/// another codec is picked, so going back to zstd finds it unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CompressionChoice {
-    pub codec: Codec,
-    pub zstd_level: i32,
-}
-
-impl Default for CompressionChoice {
-    fn default() -> Self {
-        CompressionChoice::of(Compression::None)
-    }
-}
-
-impl CompressionChoice {
-    pub fn of(compression: Compression) -> CompressionChoice {
-        let default_level = ZSTD_DEFAULT_LEVEL;
-        match compression {
-            Compression::None => CompressionChoice {
-                codec: Codec::None,
-                zstd_level: default_level,
-            },
-            Compression::Lz4 => CompressionChoice {
-                codec: Codec::Lz4,
-                zstd_level: default_level,
-            },
-            Compression::Zstd { level } => CompressionChoice {
-                codec: Codec::Zstd,
-                zstd_level: level,
-            },
-        }
-    }
-
-    /// What the engine is asked for; the level is held to what zstd takes.
-    pub fn compression(&self) -> Compression {
-        match self.codec {
-            Codec::None => Compression::None,
-            Codec::Lz4 => Compression::Lz4,
-            Codec::Zstd => Compression::Zstd {
-                level: self.zstd_level.clamp(1, ZSTD_MAX_LEVEL),
-            },
-        }
-    }
-
-    /// One line on what the choice costs and gains.
-    pub fn hint(&self) -> &'static str {
-        match self.codec {
-            Codec::None => "Stored as is: the fastest writes and reads, the largest file.",
-            Codec::Lz4 => "LZ4: a smaller file at almost no cost in speed.",
-            Codec::Zstd if self.zstd_level >= 10 => {
-                "zstd, high level: the smallest file, but writes are much slower; reads stay fast."
-            }
-            Codec::Zstd => {
-                "zstd: a much smaller file for a little speed; higher levels shrink more."
-            }
-        }
-    }
-}
-
 /// Compression…: a collection's codec, changed by a rewrite on the worker.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CompressionDialog {
@@ -634,38 +566,6 @@ mod tests {
             changed: Some("people".into()),
             select: None,
         })
-    }
-
-    #[test]
-    fn a_compression_choice_gives_back_the_codec_it_was_made_of() {
-        for compression in [
-            Compression::None,
-            Compression::Lz4,
-            Compression::ZSTD,
-            Compression::Zstd { level: 22 },
-        ] {
-            assert_eq!(
-                CompressionChoice::of(compression).compression(),
-                compression
-            );
-        }
-        assert_eq!(
-            CompressionChoice::default().compression(),
-            Compression::None
-        );
-    }
-
-    #[test]
-    fn a_compression_choice_keeps_its_zstd_level_and_holds_it_in_range() {
-        let mut choice = CompressionChoice::of(Compression::Zstd { level: 9 });
-        choice.codec = Codec::Lz4;
-        assert_eq!(choice.compression(), Compression::Lz4);
-        choice.codec = Codec::Zstd;
-        assert_eq!(choice.compression(), Compression::Zstd { level: 9 });
-        choice.zstd_level = 40;
-        assert_eq!(choice.compression(), Compression::Zstd { level: 22 });
-        choice.zstd_level = 0;
-        assert_eq!(choice.compression(), Compression::Zstd { level: 1 });
     }
 
     #[test]

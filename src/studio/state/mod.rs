@@ -1,0 +1,37 @@
+//! The plain data every panel draws from, changed only by user actions and
+//! worker events ([`State::apply`]). No egui, no threads: tests drive it
+//! directly.
+//!
+//! Actions that need the engine put [`Outgoing`] messages in an outbox the
+//! app hands to the worker; answers to anything but the newest request of
+//! each [`Slot`](crate::studio::worker::Slot) are dropped on arrival.
+//!
+//! - `model`: [`State`] itself; `view`: the folder, grid and status data.
+//! - `browse`: the folder and query actions; `events`: the worker's answers.
+//! - `editing`: [`EditState`], the editing half, with `edit_forms` (its
+//!   plain data) and `edit_actions` (the state's side of editing).
+//! - `dialogs`: what the dialogs hold (`compression_choice`: their codec
+//!   picker); `outbox`: the requests to send.
+
+mod browse;
+pub mod compression_choice;
+pub mod dialogs;
+mod edit_actions;
+pub mod edit_forms;
+pub mod editing;
+mod events;
+mod model;
+mod outbox;
+#[cfg(test)]
+pub(crate) mod test_support;
+pub mod view;
+
+pub use browse::sort_text;
+pub use edit_forms::{GuardChoice, Guarded, RowMark, Tab};
+pub use editing::EditState;
+pub use model::State;
+pub use outbox::Outgoing;
+pub use view::{
+    ClickModifiers, CollectionEntry, CollectionView, FolderView, Page, Selection, Status, Total,
+    ViewMode, columns_of,
+};

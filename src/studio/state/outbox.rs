@@ -1,0 +1,70 @@
+//! The state's end of the conversation with the worker: the messages the
+//! actions produce, waiting for the app to hand them over, and the newest
+//! request of each [`Slot`], so that answers to older ones are dropped on
+//! arrival.
+
+use std::collections::BTreeMap;
+
+use crate::studio::worker::{Request, RequestId, RequestKind, Slot};
+
+/// A message for the worker, produced by an action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    Request(Request),
+    Cancel,
+}
+
+/// The messages not yet handed to the worker, and the newest request id of
+/// each slot.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    messages: Vec<Outgoing>,
+    next_id: RequestId,
+    latest: BTreeMap<Slot, RequestId>,
+}
+
+impl Outbox {
+    /// Queues a request; it supersedes the older ones of its slot.
+    pub fn send(&mut self, kind: RequestKind) -> RequestId {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.latest.insert(kind.slot(), id);
+        self.messages.push(Outgoing::Request(Request { id, kind }));
+        id
+    }
+
+    /// Whether `id` is the newest request of `slot`.
+    pub fn is_latest(&self, slot: &Slot, id: RequestId) -> bool {
+        self.latest.get(slot) == Some(&id)
+    }
+
+    /// The slot request `id` is the newest of, if it still is.
+    pub fn slot_of(&self, id: RequestId) -> Option<Slot> {
+        self.latest
+            .iter()
+            .find(|(_, latest)| **latest == id)
+            .map(|(slot, _)| slot.clone())
+    }
+
+    /// Stops waiting for the page and the count: the worker drops what is
+    /// queued and late answers are ignored.
+    pub fn cancel(&mut self) {
+        self.messages.push(Outgoing::Cancel);
+        self.latest.remove(&Slot::Page);
+        self.latest.remove(&Slot::Count);
+    }
+
+    /// The folder was left: only the answer to the folder request matters.
+    pub fn forget_all_but_folder(&mut self) {
+        let folder_request = self.latest.get(&Slot::Folder).copied();
+        self.latest.clear();
+        if let Some(id) = folder_request {
+            self.latest.insert(Slot::Folder, id);
+        }
+    }
+
+    /// The messages queued since the last call.
+    pub fn take(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.messages)
+    }
+}
