@@ -460,7 +460,13 @@ impl Crate {
             {
                 end += 1;
             }
-            let segments: Vec<String> = code[at..end]
+            // `a::b::{…}` and `a::b::*` are use trees, expanded above.
+            let written = &code[at..end];
+            if written.ends_with("::") {
+                at = end;
+                continue;
+            }
+            let segments: Vec<String> = written
                 .split("::")
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
@@ -770,7 +776,7 @@ fn the_checker_sees_a_loop_and_a_use_of_a_parent() {
         file("lib.rs", "pub mod a;\npub mod b;\npub use a::Thing;\n"),
         file(
             "a/mod.rs",
-            "mod inner;\npub use inner::Thing;\npub struct Top;\n",
+            "mod inner;\nmod other;\npub use inner::Thing;\npub struct Top;\n",
         ),
         file(
             "a/inner.rs",
@@ -781,6 +787,7 @@ fn the_checker_sees_a_loop_and_a_use_of_a_parent() {
             "use crate::{Thing, a::{self}};\n#[cfg(test)]\nmod tests { use crate::c::X; }\n",
         ),
         file("c.rs", "pub fn f() { crate::b::g(); }\n"),
+        file("a/other.rs", "use crate::a::{inner::Thing};\n"),
     ];
     let krate = Crate::new(&files);
     let uses: Vec<_> = files.iter().map(|f| krate.uses(f)).collect();
@@ -793,6 +800,11 @@ fn the_checker_sees_a_loop_and_a_use_of_a_parent() {
         "the re-export leads to inner; test code is left out"
     );
     assert_eq!(keys(4), vec!["b"]);
+    assert_eq!(
+        keys(5),
+        vec!["a::inner"],
+        "a use tree's head is not a use of `a`"
+    );
     let graph: BTreeMap<String, BTreeSet<String>> = [
         ("x".to_owned(), BTreeSet::from(["y".to_owned()])),
         (
