@@ -222,11 +222,7 @@ impl CollectionStore for NativeCollection {
         }
         // Same codec: the stored bytes are the encoding, copy them.
         self.for_each_entry(|bytes| {
-            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
-                path: self.path.clone(),
-                offset: 0,
-                reason,
-            })?;
+            let entry = self.parse_stored_entry(bytes)?;
             f(entry.id, entry.data)
         })
     }
@@ -256,11 +252,7 @@ impl CollectionStore for NativeCollection {
 
     fn for_each_field_name(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
         self.for_each_entry(|bytes| {
-            let entry = native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
-                path: self.path.clone(),
-                offset: 0,
-                reason,
-            })?;
+            let entry = self.parse_stored_entry(bytes)?;
             f("_id")?;
             let mut stopped = Ok(());
             self.codec.field_names(entry.id, entry.data, &mut |name| {
@@ -269,6 +261,18 @@ impl CollectionStore for NativeCollection {
                 }
             })?;
             stopped
+        })
+    }
+}
+
+impl NativeCollection {
+    /// An entry [`for_each_entry`](NativeCollection::for_each_entry) handed
+    /// out, parsed; a damaged one is `Corrupt` naming the file.
+    fn parse_stored_entry<'a>(&self, bytes: &'a [u8]) -> Result<native::EntryRef<'a>> {
+        native::parse_entry(bytes).map_err(|reason| Error::Corrupt {
+            path: self.path.clone(),
+            offset: 0,
+            reason,
         })
     }
 }
