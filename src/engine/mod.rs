@@ -29,7 +29,9 @@ pub use legacy::{MigrateOptions, MigrateReport};
 pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 pub use storage::{Compression, StorageFormat};
 
-pub use collection::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
+pub use collection::{
+    CheckpointUse, CollectionCheck, MAX_LISTED_PROBLEMS, PersistedInfo, VerifyProblem,
+};
 pub use database::{
     BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,
     RestoreReport, VerifyReport,

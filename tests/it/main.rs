@@ -11,6 +11,7 @@ mod engine;
 mod faults;
 mod interchange;
 mod legacy;
+mod persisted;
 mod properties;
 mod query;
 mod regressions;

@@ -85,6 +85,8 @@ enum Op {
     Compact,
     Index(bool),
     Query(i64),
+    /// Flush, then check what a second, read-only handle sees.
+    Reader(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -100,6 +102,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Compact),
         1 => any::<bool>().prop_map(Op::Index),
         2 => (-5i64..5).prop_map(Op::Query),
+        1 => (-5i64..5).prop_map(Op::Reader),
     ]
 }
 
@@ -158,8 +161,61 @@ fn contents(db: &FluxDB, collection: &str) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Checkpoints after every flush: the persisted `_id` table and indexes
+/// are read, merged with what changed since, and rewritten all the time.
 fn open(dir: &std::path::Path) -> FluxDB {
-    OpenOptions::new().flush_size(256).open(dir).unwrap()
+    OpenOptions::new()
+        .flush_size(256)
+        .checkpoint_records(1)
+        .open(dir)
+        .unwrap()
+}
+
+/// Ids of the records with `n >= k`, by an index when there is one.
+fn ids_at_least(db: &FluxDB, k: i64) -> Vec<String> {
+    let mut found: Vec<String> = db
+        .find("a", &Find::new(json!({"n": {"$gte": k}})))
+        .unwrap()
+        .iter()
+        .map(|d| d["_id"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+/// The first three records by `n` then insertion order, as `(id, n)`.
+fn lowest_three(db: &FluxDB) -> Vec<(String, i64)> {
+    let find = Find::all().sort(json!({"n": 1})).limit(3);
+    db.find("a", &find)
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["_id"].as_str().unwrap().to_owned(),
+                d["n"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+impl Model {
+    fn ids_at_least(&self, k: i64) -> Vec<String> {
+        let mut expected: Vec<String> = self
+            .a
+            .iter()
+            .filter(|(_, n)| *n >= k)
+            .map(|(i, _)| i.clone())
+            .collect();
+        expected.sort();
+        expected
+    }
+
+    fn lowest_three(&self) -> Vec<(String, i64)> {
+        let mut sorted = self.a.clone();
+        sorted.sort_by_key(|(_, n)| *n);
+        sorted.truncate(3);
+        sorted
+    }
 }
 
 proptest! {
@@ -238,21 +294,18 @@ proptest! {
                 }
                 Op::Query(k) => {
                     if db.has_collection("a") {
-                        let mut found: Vec<String> = db
-                            .find("a", &Find::new(json!({"n": {"$gte": k}})))
-                            .unwrap()
-                            .iter()
-                            .map(|d| d["_id"].as_str().unwrap().to_owned())
-                            .collect();
-                        found.sort();
-                        let mut expected: Vec<String> = model
-                            .a
-                            .iter()
-                            .filter(|(_, n)| *n >= k)
-                            .map(|(i, _)| i.clone())
-                            .collect();
-                        expected.sort();
-                        prop_assert_eq!(found, expected);
+                        prop_assert_eq!(ids_at_least(&db, k), model.ids_at_least(k));
+                        prop_assert_eq!(lowest_three(&db), model.lowest_three());
+                    }
+                }
+                Op::Reader(k) => {
+                    db.flush().unwrap();
+                    let reader = OpenOptions::new().read_only(true).open(dir).unwrap();
+                    prop_assert_eq!(&contents(&reader, "a"), &model.a);
+                    prop_assert_eq!(&contents(&reader, "b"), &model.b);
+                    if reader.has_collection("a") {
+                        prop_assert_eq!(ids_at_least(&reader, k), model.ids_at_least(k));
+                        prop_assert_eq!(lowest_three(&reader), model.lowest_three());
                     }
                 }
             }

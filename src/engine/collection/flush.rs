@@ -43,6 +43,8 @@ impl NativeCollection {
         let result = self.write_pending(txn);
         if result.is_err() {
             self.pending.truncate(records_len);
+        } else if txn == 0 {
+            self.checkpoint_if_due();
         }
         result
     }
@@ -76,6 +78,10 @@ impl NativeCollection {
                 Place::Block { .. } => in_blocks.push((at, place)),
             })
             .map_err(|e| Error::RecordEncoding(format!("pending entries: {e}")))?;
+        writer
+            .finish_in_place()
+            .map_err(|e| Error::RecordEncoding(e.to_string()))?;
+        let last_batch = writer.last_seal();
         let (bytes, new_end, written, batch_buffer) = writer
             .finish_reusable()
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
@@ -98,7 +104,7 @@ impl NativeCollection {
             self.framed = bytes;
         }
         for &slot in &self.pending_slots {
-            let Some(Loc::Pending { offset, len }) = self.records.slot(slot).map(|s| s.loc) else {
+            let Some(Loc::Pending { offset, len }) = self.records.loc(slot).ok().flatten() else {
                 continue;
             };
             if let Ok(i) = in_blocks.binary_search_by_key(&offset, |&(at, _)| at) {
@@ -112,6 +118,9 @@ impl NativeCollection {
             }
         }
         self.end = new_end;
+        if last_batch.is_some() {
+            self.facts.last = last_batch;
+        }
         if self
             .mapped
             .get()

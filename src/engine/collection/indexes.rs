@@ -18,7 +18,7 @@ impl NativeCollection {
         if self.indexes.get().is_none_or(IndexSet::is_empty) {
             return Ok(None);
         }
-        match self.records.find(id) {
+        match self.find_slot(id)? {
             Some(slot) => Ok(self.read_slot(slot)?.map(|doc| (slot, doc))),
             None => Ok(None),
         }
@@ -39,10 +39,64 @@ impl NativeCollection {
         cancel: Option<&CancelToken>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<IndexSet> {
+        if let Some(base) = self.records.base() {
+            return self.build_on_checkpoint(&base.clone(), fields, cancel, progress);
+        }
         let mut set = IndexSet::new(fields);
         if set.is_empty() {
             return Ok(set);
         }
+        self.fill_indexes(&mut set, fields, cancel, progress)?;
+        Ok(set)
+    }
+
+    /// Indexes over a checkpoint: the fields it indexes are read from it,
+    /// and only the records changed since are read to bring them up to
+    /// date; any other field is built from every record.
+    fn build_on_checkpoint(
+        &self,
+        base: &std::sync::Arc<crate::engine::storage::checkpoint::Checkpoint>,
+        fields: &[String],
+        cancel: Option<&CancelToken>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<IndexSet> {
+        let mut set = IndexSet::with_checkpoint(fields, base)?;
+        let persisted: Vec<String> = fields
+            .iter()
+            .filter(|f| !set.in_memory_paths().contains(f))
+            .cloned()
+            .collect();
+        if !persisted.is_empty() {
+            for (slot, loc) in self.records.changed() {
+                set.mask(slot);
+                if loc.is_some()
+                    && let Some(doc) = self.read_slot(slot)?
+                {
+                    set.add_to(&persisted, slot, &doc);
+                }
+            }
+            let recent: Vec<u32> = self.records.recent().map(|(slot, _)| slot).collect();
+            for slot in recent {
+                if let Some(doc) = self.read_slot(slot)? {
+                    set.add_to(&persisted, slot, &doc);
+                }
+            }
+        }
+        let rest = set.in_memory_paths();
+        if !rest.is_empty() {
+            self.fill_indexes(&mut set, &rest, cancel, progress)?;
+        }
+        Ok(set)
+    }
+
+    /// Adds every record's keys to the indexes of `fields`.
+    fn fill_indexes(
+        &self,
+        set: &mut IndexSet,
+        fields: &[String],
+        cancel: Option<&CancelToken>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
         let total = self.records.len();
         // Only the top-level fields the index paths start with are decoded,
         // into one reused document: building an index of a million records
@@ -55,7 +109,7 @@ impl NativeCollection {
         top_level.dedup();
         let mut done = 0usize;
         CollectionStore::visit_fields(self, &top_level, &mut |slot, doc| {
-            set.add(slot, doc);
+            set.add_to(fields, slot, doc);
             if done.is_multiple_of(4_096) {
                 if cancel.is_some_and(CancelToken::is_cancelled) {
                     return Err(Error::Cancelled);
@@ -68,7 +122,7 @@ impl NativeCollection {
             Ok(true)
         })?;
         progress(total, total);
-        Ok(set)
+        Ok(())
     }
 
     /// Changes the indexed fields, building the new indexes now (with

@@ -16,6 +16,11 @@ use crate::error::{Error, Result};
 pub(crate) struct CollectionMeta {
     #[serde(default)]
     pub indexed_fields: Vec<String>,
+    /// Random, in the first Meta entry of every new file: no two files
+    /// begin with the same batch, which is what tells a checkpoint whose
+    /// file it is (FORMAT.md, "Checkpoints"). Older readers ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
 }
 
 pub(super) fn parse_meta(entry: EntryRef<'_>, offset: u64, path: &Path) -> Result<Vec<String>> {
@@ -30,6 +35,7 @@ pub(super) fn parse_meta(entry: EntryRef<'_>, offset: u64, path: &Path) -> Resul
 pub(super) fn encode_meta(indexed_fields: &[String]) -> Result<Vec<u8>> {
     serde_json::to_vec(&CollectionMeta {
         indexed_fields: indexed_fields.to_vec(),
+        file_id: None,
     })
     .map_err(|e| Error::RecordEncoding(e.to_string()))
 }
@@ -59,7 +65,11 @@ pub(super) fn initial_file_with_dictionary(
         codec: codec.to_owned(),
     };
     let out = header.encode_with_dictionary(dictionary);
-    let meta = encode_meta(indexed_fields)?;
+    let first_meta = CollectionMeta {
+        indexed_fields: indexed_fields.to_vec(),
+        file_id: (kind == FileKind::Collection).then(|| uuid::Uuid::new_v4().to_string()),
+    };
+    let meta = serde_json::to_vec(&first_meta).map_err(|e| Error::RecordEncoding(e.to_string()))?;
     let mut entry = Vec::new();
     native::push_entry(&mut entry, EntryKind::Meta, "", &meta)?;
     let encoding = |e: std::io::Error| Error::RecordEncoding(format!("a new file: {e}"));

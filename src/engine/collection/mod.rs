@@ -18,6 +18,8 @@
 
 pub(crate) mod backup;
 mod check;
+mod checkpoint;
+mod file_facts;
 mod flush;
 mod indexes;
 mod meta;
@@ -33,6 +35,8 @@ mod verify;
 mod writes;
 
 pub use check::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
+pub(crate) use checkpoint::{CLOSE_MIN_RECORDS, checkpoint_path};
+pub use file_facts::{CheckpointUse, PersistedInfo};
 pub(crate) use meta::initial_file;
 pub(crate) use native::NativeCollection;
 pub(crate) use store::{CollectionStore, StoredRecord};

@@ -10,11 +10,13 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::records::{Loc, RecordTable, Slot};
+use super::file_facts::FileFacts;
+use super::records::{Loc, RecordTable, Removed};
 use crate::engine::index::IndexSet;
 use crate::engine::storage::RecordCodec;
 use crate::engine::storage::compress::{BlockBytes, BlockDecompressor, Compression, Dictionary};
 use crate::engine::storage::mapped::MappedFile;
+use crate::error::Result;
 
 /// What a rollback must restore, newest last.
 #[derive(Debug)]
@@ -27,7 +29,7 @@ pub(super) enum Undo {
     },
     Deleted {
         slot: u32,
-        old: Slot,
+        old: Removed,
     },
 }
 
@@ -45,6 +47,8 @@ pub(super) struct Mark {
     pub(super) end: u64,
     /// The blocks written up to `end` (a compressed file).
     pub(super) blocks: BlockBytes,
+    /// The batch that ends at `end`.
+    pub(super) last_batch: Option<crate::engine::storage::native::BatchSeal>,
 }
 
 #[derive(Debug)]
@@ -95,6 +99,10 @@ pub(crate) struct NativeCollection {
     pub(super) data_start: u64,
     /// Blocks that gets decompressed lately (compressed files only).
     pub(super) block_cache: Mutex<BlockCache>,
+    /// What a checkpoint of this file names, and what became of one.
+    pub(super) facts: FileFacts,
+    /// Records in memory that make closing write a checkpoint.
+    pub(super) checkpoint_records: usize,
 }
 
 /// How many decompressed blocks a collection keeps for its gets: a get of a
@@ -164,16 +172,16 @@ impl NativeCollection {
     pub(super) fn pending_live_bytes(&self) -> u64 {
         self.pending_slots
             .iter()
-            .filter_map(|&s| self.records.slot(s))
-            .filter_map(|slot| match slot.loc {
+            .filter_map(|&s| self.records.loc(s).ok().flatten())
+            .filter_map(|loc| match loc {
                 Loc::Pending { len, .. } => Some(u64::from(len)),
                 Loc::File { .. } | Loc::Block { .. } => None,
             })
             .sum()
     }
 
-    pub fn contains(&self, id: &str) -> bool {
-        self.records.find(id).is_some()
+    pub fn contains(&self, id: &str) -> Result<bool> {
+        Ok(self.find_slot(id)?.is_some())
     }
 
     pub fn codec_name(&self) -> &str {

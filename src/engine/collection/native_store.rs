@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::backup;
 use super::check::CollectionCheck;
+use super::file_facts::PersistedInfo;
 use super::native::NativeCollection;
 use super::store::{self, CollectionStore, StoredRecord};
 use crate::engine::Document;
@@ -41,7 +42,7 @@ impl CollectionStore for NativeCollection {
         &self.indexed_fields
     }
 
-    fn contains(&self, id: &str) -> bool {
+    fn contains(&self, id: &str) -> Result<bool> {
         NativeCollection::contains(self, id)
     }
 
@@ -111,8 +112,8 @@ impl CollectionStore for NativeCollection {
         NativeCollection::visit_stored(self, slots, visit)
     }
 
-    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
-        Box::new(self.records.iter().map(|(slot, _)| slot))
+    fn live_slots(&self) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
+        Box::new(self.records.iter().map(|slot| slot.map(|(slot, _)| slot)))
     }
 
     fn scan_stored(
@@ -168,7 +169,16 @@ impl CollectionStore for NativeCollection {
 
     fn finish_commit(&mut self) -> Result<()> {
         // The batches are already in place; the log's record made them count.
+        self.checkpoint_if_due();
         Ok(())
+    }
+
+    fn close(&mut self) {
+        NativeCollection::close(self);
+    }
+
+    fn set_checkpoint_records(&mut self, records: usize) {
+        self.checkpoint_records = records;
     }
 
     fn abort_commit(&mut self) -> Result<()> {
@@ -185,6 +195,10 @@ impl CollectionStore for NativeCollection {
 
     fn compression_ratio(&self) -> Option<f64> {
         NativeCollection::compression_ratio(self)
+    }
+
+    fn persisted(&self) -> Option<PersistedInfo> {
+        Some(self.persisted_info())
     }
 
     fn dictionary_len(&self) -> Option<usize> {

@@ -9,14 +9,17 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use super::checkpoint::{CLOSE_MIN_RECORDS, checkpoint_path, identity_mismatch};
+use super::file_facts::{CheckpointUse, FileFacts};
 use super::meta::{initial_file, parse_meta};
 use super::native::{BlockCache, NativeCollection};
 use super::records::{Loc, RecordLoader, RecordTable};
 use crate::engine::storage::RecordCodec;
+use crate::engine::storage::checkpoint::Checkpoint;
 use crate::engine::storage::compress::{BlockBytes, Compression};
 use crate::engine::storage::durable::{self, ReplaceFailure};
 use crate::engine::storage::native::{
-    self, DroppedTail, EntryKind, FileKind, HEADER_LEN, ScanEvent,
+    self, DroppedTail, EntryKind, FileKind, FileStart, HEADER_LEN, ScanEvent, ScanOutcome,
 };
 use crate::error::{Error, IoContext, Result};
 
@@ -60,6 +63,8 @@ impl NativeCollection {
         )
         .map_err(not_renamed)?;
         durable::replace_file_reporting(path, |out| out.write_all(&bytes).at(path))?;
+        // A checkpoint of the file this one replaced (clear) is stale.
+        let _ = durable::durable_remove(&checkpoint_path(path));
         let opened =
             Self::open(path, codec, &HashSet::new(), false).map_err(|error| ReplaceFailure {
                 error,
@@ -105,44 +110,20 @@ impl NativeCollection {
             dictionary: None,
             data_start: HEADER_LEN,
             block_cache: Mutex::new(BlockCache::default()),
+            facts: FileFacts::default(),
+            checkpoint_records: CLOSE_MIN_RECORDS,
         };
         let file = collection.file.try_clone().at(path)?;
-        // An entry takes 60 bytes or more; most are larger.
-        let estimate = file.metadata().map(|m| m.len() / 128).unwrap_or(0);
-        let mut loader = RecordLoader::with_capacity(estimate.min(1 << 26) as usize);
-        // The last meta entry wins; a discarded group takes its own back.
-        let mut indexed_fields: Option<Vec<String>> = None;
-        let mut fields_before_group: Option<Vec<String>> = None;
-        let outcome = native::scan(&file, path, committed_txns, |event| {
-            match event {
-                ScanEvent::GroupStart => {
-                    loader.start_group();
-                    fields_before_group = indexed_fields.clone();
-                }
-                ScanEvent::GroupDiscarded => {
-                    loader.discard_group();
-                    indexed_fields = fields_before_group.take();
-                }
-                ScanEvent::Entry(entry, place) => {
-                    let loc = Loc::stored(place, entry.len as u32);
-                    match entry.kind {
-                        EntryKind::Put => loader.put(entry.id, loc),
-                        EntryKind::Delete => loader.delete(entry.id),
-                        EntryKind::Meta => {
-                            indexed_fields = Some(parse_meta(entry, place.offset(), path)?)
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        collection.records = loader.finish();
-        collection.live_bytes = collection
-            .records
-            .iter()
-            .map(|(_, s)| u64::from(s.loc.len()))
-            .sum();
-        collection.indexed_fields = indexed_fields.unwrap_or_default();
+        let start = native::read_start(&file, path)?;
+        // Reading records while opening (a checkpoint's id checks) needs
+        // the file's codec settings already.
+        collection.compression = start.header.compression;
+        collection.dictionary = start.dictionary.clone();
+        collection.data_start = start.data_start;
+        let outcome = match collection.usable_checkpoint(&file, &start) {
+            Some(base) => collection.load_tail(base, &file, committed_txns)?,
+            None => collection.load_all(&file, committed_txns)?,
+        };
         if outcome.header.kind != FileKind::Collection {
             return Err(Error::Corrupt {
                 path: path.to_path_buf(),
@@ -160,9 +141,17 @@ impl NativeCollection {
                 ),
             });
         }
+        collection.facts.header = outcome.header_bytes;
+        if let Some(base) = collection.records.base() {
+            collection.facts.first = Some(base.identity.first);
+            collection.facts.last = outcome.last_batch.or(Some(base.identity.last));
+        } else {
+            collection.facts.first = outcome.first_batch;
+            collection.facts.last = outcome.last_batch;
+        }
         collection.end = outcome.end;
         collection.compression = outcome.header.compression;
-        collection.blocks = outcome.blocks;
+        collection.blocks.add(outcome.blocks);
         collection.dictionary = outcome.dictionary;
         collection.data_start = outcome.data_start;
         if outcome.dropped.is_some() && !read_only {
@@ -173,5 +162,138 @@ impl NativeCollection {
             collection,
             dropped: outcome.dropped,
         })
+    }
+}
+
+/// A change the log after a checkpoint holds, to apply once its group is
+/// known to count.
+enum TailOp {
+    Put(String, Loc),
+    Delete(String),
+    Meta(Vec<String>),
+}
+
+impl NativeCollection {
+    /// Reads every batch of the file into an in-memory record table.
+    fn load_all(&mut self, file: &File, committed_txns: &HashSet<u64>) -> Result<ScanOutcome> {
+        let path = self.path.clone();
+        // An entry takes 60 bytes or more; most are larger.
+        let estimate = file.metadata().map(|m| m.len() / 128).unwrap_or(0);
+        let mut loader = RecordLoader::with_capacity(estimate.min(1 << 26) as usize);
+        // The last meta entry wins; a discarded group takes its own back.
+        let mut indexed_fields: Option<Vec<String>> = None;
+        let mut fields_before_group: Option<Vec<String>> = None;
+        let outcome = native::scan(file, &path, committed_txns, |event| {
+            match event {
+                ScanEvent::GroupStart => {
+                    loader.start_group();
+                    fields_before_group = indexed_fields.clone();
+                }
+                ScanEvent::GroupDiscarded => {
+                    loader.discard_group();
+                    indexed_fields = fields_before_group.take();
+                }
+                ScanEvent::Entry(entry, place) => {
+                    let loc = Loc::stored(place, entry.len as u32);
+                    match entry.kind {
+                        EntryKind::Put => loader.put(entry.id, loc),
+                        EntryKind::Delete => loader.delete(entry.id),
+                        EntryKind::Meta => {
+                            indexed_fields = Some(parse_meta(entry, place.offset(), &path)?)
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        self.records = RecordTable::in_memory(loader.finish());
+        self.live_bytes = self
+            .records
+            .recent()
+            .map(|(_, s)| u64::from(s.loc.len()))
+            .sum();
+        self.indexed_fields = indexed_fields.unwrap_or_default();
+        Ok(outcome)
+    }
+
+    /// Opens from a checkpoint: its records as they were, then the log
+    /// after it applied on top.
+    fn load_tail(
+        &mut self,
+        base: Arc<Checkpoint>,
+        file: &File,
+        committed_txns: &HashSet<u64>,
+    ) -> Result<ScanOutcome> {
+        let path = self.path.clone();
+        let covered = base.identity.last.end();
+        self.live_bytes = base.totals.live_bytes;
+        self.blocks = BlockBytes {
+            raw: base.totals.blocks_raw,
+            stored: base.totals.blocks_stored,
+        };
+        self.indexed_fields = base.definitions.clone();
+        self.records = RecordTable::with_base(base);
+        self.facts.opened = CheckpointUse::Used { covered };
+        let mut ops: Vec<TailOp> = Vec::new();
+        let mut group_start = 0;
+        let outcome = native::scan_from(file, &path, committed_txns, Some(covered), |event| {
+            match event {
+                ScanEvent::GroupStart => group_start = ops.len(),
+                ScanEvent::GroupDiscarded => ops.truncate(group_start),
+                ScanEvent::Entry(entry, place) => ops.push(match entry.kind {
+                    EntryKind::Put => {
+                        TailOp::Put(entry.id.to_owned(), Loc::stored(place, entry.len as u32))
+                    }
+                    EntryKind::Delete => TailOp::Delete(entry.id.to_owned()),
+                    EntryKind::Meta => TailOp::Meta(parse_meta(entry, place.offset(), &path)?),
+                }),
+            }
+            Ok(())
+        })?;
+        // The tail's entries are in the file up to `outcome.end`; reads of
+        // them during the replay (an id check) must see that far.
+        self.end = outcome.end;
+        for op in ops {
+            match op {
+                TailOp::Put(id, loc) => {
+                    self.set(&id, loc)?;
+                }
+                TailOp::Delete(id) => {
+                    if let Some(slot) = self.find_slot(&id)?
+                        && let Some(old) = self.records.remove_slot(slot)?
+                    {
+                        self.live_bytes -= u64::from(old.loc.len());
+                    }
+                }
+                TailOp::Meta(fields) => self.indexed_fields = fields,
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The checkpoint beside the file, if it proves to describe it (see
+    /// [`identity_mismatch`]); a writer also checks every byte of it first.
+    fn usable_checkpoint(&mut self, file: &File, start: &FileStart) -> Option<Arc<Checkpoint>> {
+        let path = checkpoint_path(&self.path);
+        let ignored = |reason: String| CheckpointUse::Ignored(reason);
+        let checkpoint = match Checkpoint::open(&path) {
+            Ok(Some(checkpoint)) => checkpoint,
+            Ok(None) => return None,
+            Err(rejected) => {
+                self.facts.opened = ignored(rejected.0);
+                return None;
+            }
+        };
+        if let Some(reason) = identity_mismatch(file, start, &checkpoint) {
+            self.facts.opened = ignored(reason);
+            return None;
+        }
+        if !self.read_only
+            && let Err(e) = checkpoint.check_all()
+        {
+            self.facts.opened = ignored(e.to_string());
+            return None;
+        }
+        Some(Arc::new(checkpoint))
     }
 }

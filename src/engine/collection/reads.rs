@@ -22,6 +22,33 @@ impl NativeCollection {
         })
     }
 
+    /// The slot of the live record `id`: from memory, or among the
+    /// checkpoint slots filed under its hash, told apart by reading the id
+    /// in each one's entry.
+    pub(super) fn find_slot(&self, id: &str) -> Result<Option<u32>> {
+        if let Some(slot) = self.records.find_recent(id) {
+            return Ok(Some(slot));
+        }
+        self.find_in_base(id)
+    }
+
+    /// The checkpoint slot of the live record `id`, if the checkpoint has it.
+    pub(super) fn find_in_base(&self, id: &str) -> Result<Option<u32>> {
+        let mut found = None;
+        self.records.base_candidates(id, &mut |slot, loc| {
+            let same = self.with_entry(id, loc, |bytes, offset| {
+                let entry = native::parse_entry(bytes)
+                    .map_err(|reason| self.corrupt_record(id, offset, reason))?;
+                Ok(entry.id == id)
+            })?;
+            if same {
+                found = Some(slot);
+            }
+            Ok(!same)
+        })?;
+        Ok(found)
+    }
+
     /// Calls `visit` with each of `slots` that is live, as stored (read
     /// and checksum-checked once), until it returns `Ok(false)`.
     pub fn visit_stored(
@@ -35,7 +62,7 @@ impl NativeCollection {
                 visit(
                     slot,
                     StoredRecord {
-                        id,
+                        id: entry.id,
                         data: entry.data,
                         codec: &*self.codec,
                         place: Some((&self.path, offset)),
@@ -54,27 +81,28 @@ impl NativeCollection {
     pub(super) fn with_slot_entry<T>(
         &self,
         slot: u32,
-        read: impl FnOnce(&str, &[u8], u64) -> Result<T>,
+        read: impl FnOnce(Option<&str>, &[u8], u64) -> Result<T>,
     ) -> Result<Option<T>> {
-        let Some(s) = self.records.slot(slot) else {
+        let Some(s) = self.records.slot(slot)? else {
             return Ok(None);
         };
         let mut buf = [0u8; 36];
-        let id = s.id.as_str(&mut buf);
-        self.with_entry(id, s.loc, |bytes, offset| read(id, bytes, offset))
-            .map(Some)
+        let id = s.id.map(|id| id.as_str(&mut buf));
+        self.with_entry(id.unwrap_or(""), s.loc, |bytes, offset| {
+            read(id, bytes, offset)
+        })
+        .map(Some)
     }
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
-        match self
-            .records
-            .find(id)
-            .and_then(|slot| self.records.slot(slot))
-        {
-            Some(s) => self
-                .with_entry(id, s.loc, |bytes, offset| {
-                    self.decode_entry(id, bytes, offset)
+        let Some(slot) = self.find_slot(id)? else {
+            return Ok(None);
+        };
+        match self.records.loc(slot)? {
+            Some(loc) => self
+                .with_entry(id, loc, |bytes, offset| {
+                    self.decode_entry(Some(id), bytes, offset)
                 })
                 .map(Some),
             None => Ok(None),
@@ -158,17 +186,23 @@ impl NativeCollection {
         cache.decompressor = None;
     }
 
-    pub(super) fn decode_entry(&self, id: &str, bytes: &[u8], offset: u64) -> Result<Document> {
+    pub(super) fn decode_entry(
+        &self,
+        id: Option<&str>,
+        bytes: &[u8],
+        offset: u64,
+    ) -> Result<Document> {
         let entry = self.checked_entry(id, bytes, offset)?;
         self.codec
-            .decode(id, entry.data)
-            .map_err(|e| self.corrupt_record(id, offset, e))
+            .decode(entry.id, entry.data)
+            .map_err(|e| self.corrupt_record(entry.id, offset, e))
     }
 
-    /// The entry in `bytes`, checked (checksum, and that it holds `id`).
+    /// The entry in `bytes`, checked (checksum, and that it holds `id`
+    /// where the table knows it; otherwise that it is a put).
     pub(super) fn checked_entry<'b>(
         &self,
-        id: &str,
+        id: Option<&str>,
         bytes: &'b [u8],
         offset: u64,
     ) -> Result<EntryRef<'b>> {
@@ -181,7 +215,7 @@ impl NativeCollection {
     /// checksum.
     pub(super) fn parse_checked_entry<'b>(
         &self,
-        id: &str,
+        id: Option<&str>,
         bytes: &'b [u8],
         offset: u64,
         covered: bool,
@@ -190,12 +224,18 @@ impl NativeCollection {
             true => native::parse_entry_covered(bytes),
             false => native::parse_entry(bytes),
         }
-        .map_err(|reason| self.corrupt_record(id, offset, reason))?;
-        if entry.id != id {
-            let reason = format!("entry holds id {:?}", entry.id);
-            return Err(self.corrupt_record(id, offset, reason));
+        .map_err(|reason| self.corrupt_record(id.unwrap_or("?"), offset, reason))?;
+        match id {
+            Some(id) if entry.id != id => {
+                let reason = format!("entry holds id {:?}", entry.id);
+                Err(self.corrupt_record(id, offset, reason))
+            }
+            None if entry.kind != native::EntryKind::Put => {
+                let reason = format!("a checkpoint slot points at a {:?} entry", entry.kind);
+                Err(self.corrupt_record(entry.id, offset, reason))
+            }
+            _ => Ok(entry),
         }
-        Ok(entry)
     }
 
     /// The error for a record whose entry is damaged (its offset: see

@@ -13,7 +13,7 @@ use crate::engine::storage::compress::{
     BLOCK_TARGET, Compression, Dictionary, DictionaryTrainer, MIN_DICTIONARY_RECORDS,
 };
 use crate::engine::storage::durable;
-use crate::engine::storage::native::{self, FileKind, GroupWriter, HEADER_LEN};
+use crate::engine::storage::native::{self, BatchSeal, FileKind, GroupWriter, HEADER_LEN};
 use crate::error::{IoContext, Result};
 
 impl NativeCollection {
@@ -53,6 +53,8 @@ impl NativeCollection {
     /// with `compression` (with a trained dictionary for zstd) and
     /// switches to it; nothing is pending afterwards.
     pub(super) fn rewrite_with_pending(&mut self, compression: Compression) -> Result<()> {
+        // Slots are renumbered below: nothing may point into a checkpoint.
+        self.materialize()?;
         let dictionary = self.train_dictionary(compression)?;
         let header = initial_file_with_dictionary(
             self.codec.name(),
@@ -78,15 +80,18 @@ impl NativeCollection {
             let mut scan = self.scan();
             // Every live record, stored or still pending (a first flush
             // that trains a dictionary writes the file whole).
-            for (slot, record) in self.records.iter() {
+            for record in self.records.iter() {
+                let (slot, record) = record?;
                 let entry = scan.entry_bytes(record.loc)?;
                 let place = group.push(entry).at(&self.path)?;
                 relocated.push((slot, Loc::stored(place, record.loc.len())));
             }
+            group.finish_in_place().at(&self.path)?;
+            let last = group.last_seal();
             let (_, end, blocks) = group.finish_counting().at(&self.path)?;
-            Ok((relocated, end, blocks))
+            Ok((relocated, end, blocks, last))
         });
-        let (relocated, end, blocks) = match replaced {
+        let (relocated, end, blocks, last) = match replaced {
             Ok(done) => done,
             Err(failure) => {
                 if failure.renamed {
@@ -130,6 +135,19 @@ impl NativeCollection {
                     .filter(|&s| s != u32::MAX)
             });
         }
+        self.facts
+            .header
+            .copy_from_slice(&header[..HEADER_LEN as usize]);
+        self.facts.first = BatchSeal::read(&self.file, self.data_start, end)
+            .ok()
+            .flatten();
+        self.facts.last = last.or(self.facts.first);
+        // The old checkpoint describes the old file: write the new one.
+        if self.savepoints.is_empty() && self.records.len() >= self.checkpoint_records.max(1) {
+            self.facts.write_error = self.write_checkpoint().err().map(|e| e.to_string());
+        } else {
+            self.remove_checkpoint();
+        }
         Ok(())
     }
 
@@ -145,7 +163,8 @@ impl NativeCollection {
             return Ok(None);
         };
         let mut scan = self.scan();
-        for (_, record) in self.records.iter() {
+        for record in self.records.iter() {
+            let (_, record) = record?;
             trainer.offer(scan.entry_bytes(record.loc)?);
         }
         Ok(trainer.train())

@@ -31,8 +31,8 @@ impl NativeCollection {
     /// insertion order (export copies them without decoding).
     pub fn for_each_entry(&self, mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         let mut scan = self.scan();
-        for (_, slot) in self.records.iter() {
-            f(scan.entry_bytes(slot.loc)?)?;
+        for slot in self.records.iter() {
+            f(scan.entry_bytes(slot?.1.loc)?)?;
         }
         Ok(())
     }
@@ -146,7 +146,7 @@ impl Scan<'_> {
     /// time was about a tenth of an LZ4 scan. `verify` still checks both.
     ///
     /// [`load_block`]: Self::load_block
-    fn checked_entry(&mut self, id: &str, loc: Loc) -> Result<EntryRef<'_>> {
+    fn checked_entry(&mut self, id: Option<&str>, loc: Loc) -> Result<EntryRef<'_>> {
         let c = self.collection;
         let offset = loc.error_offset();
         let in_checked_block = matches!(loc, Loc::Block { .. });
@@ -164,15 +164,15 @@ impl Scan<'_> {
         while self.next_slot < c.records.slot_count() {
             let i = self.next_slot as u32;
             self.next_slot += 1;
-            let Some(slot) = c.records.slot(i) else {
+            let Some(slot) = c.records.slot(i)? else {
                 continue;
             };
             let mut buf = [0u8; 36];
-            let id = slot.id.as_str(&mut buf);
+            let id = slot.id.map(|id| id.as_str(&mut buf));
             let offset = slot.loc.error_offset();
             let entry = self.checked_entry(id, slot.loc)?;
             let record = StoredRecord {
-                id,
+                id: entry.id,
                 data: entry.data,
                 codec: &*c.codec,
                 place: Some((&c.path, offset)),
@@ -261,10 +261,8 @@ mod tests {
     }
 
     fn loc_of(c: &NativeCollection, i: usize) -> Option<Loc> {
-        c.records
-            .find(&id(i))
-            .and_then(|slot| c.records.slot(slot))
-            .map(|s| s.loc)
+        let slot = c.find_slot(&id(i)).ok().flatten()?;
+        c.records.loc(slot).ok().flatten()
     }
 
     /// What a scan decoding `note` gives: the records read before it

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use super::check::CollectionCheck;
+use super::file_facts::PersistedInfo;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -77,7 +78,7 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// Bytes on disk that hold no live record (compaction reclaims them).
     fn dead_bytes(&self) -> u64;
     fn indexed_fields(&self) -> &[String];
-    fn contains(&self, id: &str) -> bool;
+    fn contains(&self, id: &str) -> Result<bool>;
     fn get(&self, id: &str) -> Result<Option<Document>>;
     /// Live records in insertion order.
     fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_>;
@@ -98,6 +99,12 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     fn has_pending(&self) -> bool;
     fn pending_bytes(&self) -> usize;
+    /// The writer is done with the collection (the database closes):
+    /// a format that persists its indexes writes them now if it is due.
+    fn close(&mut self) {}
+    /// Records in memory that make closing write a checkpoint (formats
+    /// that persist their indexes).
+    fn set_checkpoint_records(&mut self, _records: usize) {}
     /// Makes staged writes durable. With `txn != 0` they are only prepared:
     /// they count once the transaction log holds `txn` and
     /// [`finish_commit`](Self::finish_commit) ran.
@@ -155,10 +162,11 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         &self,
         visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
     ) -> Result<()> {
-        self.visit_stored(&mut self.live_slots(), visit)
+        let slots = self.live_slots().collect::<Result<Vec<u32>>>()?;
+        self.visit_stored(&mut slots.into_iter(), visit)
     }
     /// The slots of live records, in insertion order.
-    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_>;
+    fn live_slots(&self) -> Box<dyn Iterator<Item = Result<u32>> + '_>;
     /// Calls `visit` with the slot and these top-level fields (and `_id`
     /// when named) of each live record in insertion order, until it returns
     /// `Ok(false)`: what a count, a `$group` or an index build needs, for a
@@ -188,6 +196,11 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         None
     }
     /// Bytes of the zstd dictionary the file's blocks use (`None`: none).
+    /// What the store persists of its `_id` table and indexes (`None`:
+    /// a format that persists nothing beside its file).
+    fn persisted(&self) -> Option<PersistedInfo> {
+        None
+    }
     fn dictionary_len(&self) -> Option<usize> {
         None
     }

@@ -38,6 +38,7 @@ impl NativeCollection {
     pub(crate) fn verify_file(&self, name: &str) -> Result<CollectionCheck> {
         let mut check = CollectionCheck::new(name, StorageFormat::Native);
         self.verify_entries(&mut check)?;
+        self.verify_checkpoint(&mut check)?;
         let fresh = self.verify_records(&mut check)?;
         self.verify_indexes(&fresh, &mut check);
         Ok(check)
@@ -174,9 +175,22 @@ impl NativeCollection {
     fn verify_records(&self, check: &mut CollectionCheck) -> Result<IndexSet> {
         let mut fresh = IndexSet::new(&self.indexed_fields);
         let mut scan = self.scan();
-        for (slot, record) in self.records.iter() {
+        for record in self.records.iter() {
+            let (slot, record) = match record {
+                Ok(record) => record,
+                Err(Error::Corrupt {
+                    path,
+                    offset,
+                    reason,
+                }) => {
+                    check.add(Some(offset), None, format!("{}: {reason}", path.display()));
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
             let mut buf = [0u8; 36];
-            let id = record.id.as_str(&mut buf);
+            let known_id = record.id.map(|id| id.as_str(&mut buf));
+            let id = known_id.unwrap_or("?");
             let (offset, bytes) = match record.loc {
                 Loc::Pending { offset, len } => {
                     (None, Ok(&self.pending[offset..offset + len as usize]))
@@ -203,6 +217,7 @@ impl NativeCollection {
                     continue;
                 }
             };
+            let id = known_id.unwrap_or(entry.id);
             if entry.kind != EntryKind::Put || entry.id != id {
                 check.add(
                     offset,
@@ -265,13 +280,20 @@ impl NativeCollection {
         check: &mut CollectionCheck,
     ) {
         let mut live = live.entries().peekable();
-        let mut fresh = fresh.entries().peekable();
+        let mut fresh = fresh.entries().filter_map(Result::ok).peekable();
         loop {
+            if let Some(Err(_)) = live.peek() {
+                if let Some(Err(e)) = live.next() {
+                    check.add(None, None, format!("index {field:?} cannot be read: {e}"));
+                }
+                return;
+            }
             let order = match (live.peek(), fresh.peek()) {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(a), Some(b)) => a.cmp(b),
+                (Some(Ok(a)), Some(b)) => a.cmp(b),
+                (Some(Err(_)), _) => std::cmp::Ordering::Less,
             };
             match order {
                 std::cmp::Ordering::Equal => {
@@ -279,7 +301,7 @@ impl NativeCollection {
                     fresh.next();
                 }
                 std::cmp::Ordering::Less => {
-                    if let Some((_, slot)) = live.next() {
+                    if let Some(Ok((_, slot))) = live.next() {
                         let (offset, id) = self.slot_location(slot);
                         check.add(
                             offset,
@@ -305,15 +327,15 @@ impl NativeCollection {
     /// Where a slot's record is, for a problem report.
     fn slot_location(&self, slot: u32) -> (Option<u64>, Option<String>) {
         match self.records.slot(slot) {
-            Some(record) => {
+            Ok(Some(record)) => {
                 let mut buf = [0u8; 36];
                 let offset = match record.loc {
                     Loc::File { offset, .. } | Loc::Block { block: offset, .. } => Some(offset),
                     Loc::Pending { .. } => None,
                 };
-                (offset, Some(record.id.as_str(&mut buf).to_owned()))
+                (offset, record.id.map(|id| id.as_str(&mut buf).to_owned()))
             }
-            None => (None, None),
+            _ => (None, None),
         }
     }
 }
@@ -353,8 +375,8 @@ mod tests {
     }
 
     fn offset_of(c: &NativeCollection, id: &str) -> u64 {
-        let slot = c.records.find(id).unwrap_or(u32::MAX);
-        match c.records.slot(slot).map(|s| s.loc) {
+        let slot = c.find_slot(id).ok().flatten().unwrap_or(u32::MAX);
+        match c.records.loc(slot).ok().flatten() {
             Some(Loc::File { offset, .. }) => offset,
             _ => u64::MAX,
         }
@@ -386,7 +408,7 @@ mod tests {
         )?;
         let offset = offset_of(&c, "b");
         // The last byte of b's document: its checksum and its batch's fail.
-        let len = c.records.slot(1).map(|s| s.loc.len()).unwrap_or(0) as u64;
+        let len = c.records.loc(1).ok().flatten().map_or(0, |loc| loc.len()) as u64;
         write_all_at(&c.file, &[0xEE], offset + len - 1).at(&c.path)?;
         let check = c.verify_file("c")?;
         let located: Vec<(Option<u64>, Option<&str>)> = check

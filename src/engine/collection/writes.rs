@@ -5,7 +5,7 @@
 use std::cell::OnceCell;
 
 use super::native::{Mark, NativeCollection, Undo};
-use super::records::{Loc, Slot};
+use super::records::{Loc, Removed};
 use crate::engine::Document;
 use crate::engine::storage::native::{self, EntryKind};
 use crate::error::{Error, IoContext, Result};
@@ -30,19 +30,23 @@ pub(super) fn check_room(collection: &str, slots_used: usize) -> Result<()> {
 
 impl NativeCollection {
     /// Points `id` at `loc`, keeping live-byte accounting right.
-    pub(super) fn set(&mut self, id: &str, loc: Loc) -> (u32, Option<Loc>) {
-        let (slot, old) = self.records.upsert(id, loc);
+    pub(super) fn set(&mut self, id: &str, loc: Loc) -> Result<(u32, Option<Loc>)> {
+        let (slot, old) = match self.find_slot(id)? {
+            Some(slot) => {
+                let old = self.records.loc(slot)?;
+                self.records.set_loc(slot, loc);
+                (slot, old)
+            }
+            None => {
+                let slot = self.records.insert_new(id, || Some(loc));
+                (slot.unwrap_or(u32::MAX), None)
+            }
+        };
         if let Some(old) = old {
             self.live_bytes -= u64::from(old.len());
         }
         self.live_bytes += u64::from(loc.len());
-        (slot, old)
-    }
-
-    pub(super) fn remove(&mut self, id: &str) -> Option<(u32, Slot)> {
-        let (slot, old) = self.records.remove(id)?;
-        self.live_bytes -= u64::from(old.loc.len());
-        Some((slot, old))
+        Ok((slot, old))
     }
 
     pub(super) fn ensure_writable(&self) -> Result<()> {
@@ -68,12 +72,18 @@ impl NativeCollection {
     /// Stages an already encoded document (encoding can fail; staging cannot).
     pub fn put_encoded(&mut self, id: &str, data: &[u8]) -> Result<()> {
         self.ensure_writable()?;
-        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id) {
+        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id)? {
             check_room(&self.name(), self.records.slot_count())?;
         }
         let offset = native::push_entry(&mut self.pending, EntryKind::Put, id, data)?;
         let len = (self.pending.len() - offset) as u32;
-        let (slot, old) = self.set(id, Loc::Pending { offset, len });
+        let (slot, old) = match self.set(id, Loc::Pending { offset, len }) {
+            Ok(done) => done,
+            Err(e) => {
+                self.pending.truncate(offset);
+                return Err(e);
+            }
+        };
         self.pending_slots.push(slot);
         match old {
             Some(old) => self.record_undo(Undo::Replaced { slot, old }),
@@ -86,8 +96,11 @@ impl NativeCollection {
     /// if the id exists. One hash lookup, for bulk inserts.
     pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<Option<u32>> {
         self.ensure_writable()?;
-        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id) {
+        if self.records.slot_count() >= MAX_RECORDS && !self.contains(id)? {
             check_room(&self.name(), self.records.slot_count())?;
+        }
+        if self.records.base().is_some() && self.find_in_base(id)?.is_some() {
+            return Ok(None);
         }
         let pending = &mut self.pending;
         let mut failure = None;
@@ -109,8 +122,8 @@ impl NativeCollection {
         let Some(slot) = slot else {
             return Ok(None);
         };
-        if let Some(s) = self.records.slot(slot) {
-            self.live_bytes += u64::from(s.loc.len());
+        if let Some(loc) = self.records.loc(slot)? {
+            self.live_bytes += u64::from(loc.len());
         }
         self.pending_slots.push(slot);
         self.record_undo(Undo::Inserted(1));
@@ -132,11 +145,14 @@ impl NativeCollection {
     /// Stages the deletion of `id`; false if there is no such record.
     pub fn delete(&mut self, id: &str) -> Result<bool> {
         self.ensure_writable()?;
-        if !self.contains(id) {
+        let Some(slot) = self.find_slot(id)? else {
             return Ok(false);
-        }
-        native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
-        if let Some((slot, old)) = self.remove(id) {
+        };
+        let at = native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
+        let removed: Result<Option<Removed>> = self.records.remove_slot(slot);
+        let removed = removed.inspect_err(|_| self.pending.truncate(at))?;
+        if let Some(old) = removed {
+            self.live_bytes -= u64::from(old.loc.len());
             self.record_undo(Undo::Deleted { slot, old });
         }
         Ok(true)
@@ -155,6 +171,7 @@ impl NativeCollection {
             meta_pending: self.meta_pending,
             end: self.end,
             blocks: self.blocks,
+            last_batch: self.facts.last,
         });
     }
 
@@ -197,9 +214,13 @@ impl NativeCollection {
     /// Cuts off what a flush since the newest savepoint wrote (a commit
     /// over several collections failed before its commit record).
     pub fn discard_flushed_since_savepoint(&mut self) -> Result<()> {
-        if let Some((end, blocks)) = self.savepoints.last().map(|m| (m.end, m.blocks))
+        if let Some((end, blocks, last_batch)) = self
+            .savepoints
+            .last()
+            .map(|m| (m.end, m.blocks, m.last_batch))
             && end < self.end
         {
+            self.facts.last = last_batch;
             self.mapped = OnceCell::new();
             self.forget_blocks();
             self.file.set_len(end).at(&self.path)?;

@@ -4,7 +4,7 @@
 use super::fluxdb::FluxDB;
 use super::indexes::normalize_fields;
 use super::reports::{CollectionInfo, CompactReport};
-use crate::engine::collection::NativeCollection;
+use crate::engine::collection::{NativeCollection, checkpoint_path};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::{Compression, StorageFormat, durable, index_definitions};
 use crate::error::{Error, Result};
@@ -22,6 +22,7 @@ impl FluxDB {
             compression: c.compression(),
             compression_ratio: c.compression_ratio(),
             dictionary_bytes: c.dictionary_len(),
+            persisted: c.persisted(),
         })
     }
 
@@ -67,8 +68,7 @@ impl FluxDB {
         let collection =
             NativeCollection::create(&path, self.codec.clone(), fields.clone(), compression)?;
         index_definitions::write(&self.dir, name, &fields)?;
-        self.collections
-            .insert(name.to_owned(), Box::new(collection));
+        self.adopt(name.to_owned(), Box::new(collection));
         Ok(true)
     }
 
@@ -93,6 +93,7 @@ impl FluxDB {
         }
         removed?;
         index_definitions::remove(&self.dir, name)?;
+        durable::durable_remove(&checkpoint_path(&path))?;
         Ok(true)
     }
 
@@ -113,8 +114,7 @@ impl FluxDB {
         let collection =
             NativeCollection::create_reporting(&path, self.codec.clone(), fields, compression)
                 .map_err(|failure| self.replaced_under(name, failure))?;
-        self.collections
-            .insert(name.to_owned(), Box::new(collection));
+        self.adopt(name.to_owned(), Box::new(collection));
         Ok(true)
     }
 

@@ -75,8 +75,7 @@ impl FluxDB {
                     },
                 )
             })?;
-        self.collections
-            .insert(collection.to_owned(), Box::new(opened.collection));
+        self.adopt(collection.to_owned(), Box::new(opened.collection));
         // The readable copy last: a collection file is never left behind
         // an open handle to the file it replaced.
         index_definitions::write(&self.dir, collection, &fields)?;

@@ -71,7 +71,7 @@ impl FluxDB {
     pub fn exists(&self, collection: &str, id: &str) -> Result<bool> {
         match self.collections.get(collection) {
             None => Ok(false),
-            Some(_) => Ok(self.store(collection)?.contains(id)),
+            Some(_) => Ok(self.store(collection)?.contains(id)?),
         }
     }
 

@@ -37,6 +37,9 @@ pub struct FluxDB {
     pub(super) flush_size: usize,
     pub(super) transaction: Option<ActiveTransaction>,
     pub(super) recovery: Vec<RecoveryNote>,
+    /// Records in memory that make a collection write a checkpoint (see
+    /// [`OpenOptions::checkpoint_records`]).
+    pub(super) checkpoint_records: usize,
 }
 
 impl std::fmt::Debug for FluxDB {
@@ -50,6 +53,12 @@ impl std::fmt::Debug for FluxDB {
 }
 
 impl FluxDB {
+    /// Takes a collection into the database, with its checkpoint policy.
+    pub(super) fn adopt(&mut self, name: String, mut store: Box<dyn CollectionStore>) {
+        store.set_checkpoint_records(self.checkpoint_records);
+        self.collections.insert(name, store);
+    }
+
     /// The database folder.
     pub fn path(&self) -> &Path {
         &self.dir

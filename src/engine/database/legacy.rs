@@ -47,8 +47,7 @@ impl FluxDB {
         fields: Vec<String>,
     ) -> Result<bool> {
         let collection = LegacyCollection::create(&self.dir, name, fields)?;
-        self.collections
-            .insert(name.to_owned(), Box::new(collection));
+        self.adopt(name.to_owned(), Box::new(collection));
         Ok(true)
     }
 
@@ -99,8 +98,7 @@ impl FluxDB {
             None => Vec::new(),
         };
         let imported = LegacyCollection::import(&self.dir, collection, fields, file)?;
-        self.collections
-            .insert(collection.to_owned(), Box::new(imported));
+        self.adopt(collection.to_owned(), Box::new(imported));
         Ok(true)
     }
 
@@ -126,7 +124,7 @@ impl FluxDB {
                 continue;
             };
             let native = migration.collection(&name, source.as_ref())?;
-            self.collections.insert(name, Box::new(native));
+            self.adopt(name, Box::new(native));
         }
         Ok(migration.finish())
     }

@@ -9,6 +9,7 @@ use super::fluxdb::FluxDB;
 use super::options::OpenOptions;
 use super::reports::RecoveryNote;
 use super::restore::collection_files_after_restore;
+use crate::engine::collection::CLOSE_MIN_RECORDS;
 use crate::engine::collection::{CollectionStore, NativeCollection};
 use crate::engine::memory;
 use crate::engine::storage::StorageFormat;
@@ -68,6 +69,7 @@ impl FluxDB {
                 .unwrap_or_else(memory::default_flush_size),
             transaction: None,
             recovery: Vec::new(),
+            checkpoint_records: options.checkpoint_records.unwrap_or(CLOSE_MIN_RECORDS),
             dir,
         };
         for (name, path) in collection_files_after_restore(&db.dir, db.read_only)? {
@@ -75,7 +77,7 @@ impl FluxDB {
             if !db.read_only && collection.format() == StorageFormat::Native {
                 index_definitions::repair(&db.dir, &name, collection.indexed_fields())?;
             }
-            db.collections.insert(name, collection);
+            db.adopt(name, collection);
         }
         Ok(db)
     }
@@ -118,6 +120,10 @@ impl Drop for FluxDB {
         if self.transaction.is_some() {
             let _ = self.rollback();
         }
-        let _ = self.flush();
+        if self.flush().is_ok() && !self.read_only {
+            for c in self.collections.values_mut() {
+                c.close();
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ pub struct OpenOptions {
     pub(super) read_only: bool,
     pub(super) flush_size: Option<usize>,
     pub(super) codec: Arc<dyn RecordCodec>,
+    pub(super) checkpoint_records: Option<usize>,
 }
 
 impl Default for OpenOptions {
@@ -21,6 +22,7 @@ impl Default for OpenOptions {
             read_only: false,
             flush_size: None,
             codec: Arc::new(BinaryCodec),
+            checkpoint_records: None,
         }
     }
 }
@@ -46,6 +48,16 @@ impl OpenOptions {
     /// The seed's `storage_backend`: how documents are encoded on disk.
     pub fn codec(mut self, codec: Arc<dyn RecordCodec>) -> Self {
         self.codec = codec;
+        self
+    }
+
+    /// How many records a collection may hold in memory (changed or added
+    /// since its last checkpoint, FORMAT.md "Checkpoints") before closing
+    /// writes a new checkpoint (default 1,000); a commit writes one once
+    /// they pass this, 100,000, and an eighth of the checkpoint. Lower it
+    /// to make small collections persist their indexes too.
+    pub fn checkpoint_records(mut self, records: usize) -> Self {
+        self.checkpoint_records = Some(records);
         self
     }
 

@@ -10,7 +10,7 @@
 
 use super::fluxdb::FluxDB;
 use crate::engine::StorageFormat;
-use crate::engine::collection::NativeCollection;
+use crate::engine::collection::{NativeCollection, checkpoint_path};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::txlog::TxLog;
 use crate::engine::storage::{durable, index_definitions};
@@ -55,9 +55,18 @@ impl FluxDB {
         if let Err(error) = durable::durable_rename(&old_path, &new_path) {
             if old_path.exists() {
                 // The name did not change: the open handle is still right.
-                self.collections.insert(from.to_owned(), old);
+                self.adopt(from.to_owned(), old);
             }
             return Err(error);
+        }
+        // The checkpoint describes the file's bytes, not its name: it goes
+        // along (and if it cannot, the renamed file is read whole once).
+        let (old_checkpoint, new_checkpoint) =
+            (checkpoint_path(&old_path), checkpoint_path(&new_path));
+        if old_checkpoint.exists()
+            && durable::durable_rename(&old_checkpoint, &new_checkpoint).is_err()
+        {
+            let _ = durable::durable_remove(&old_checkpoint);
         }
         // The handle stays open on the renamed file until the new one is
         // open, so a failed reopen can hand the collection back.
@@ -65,12 +74,11 @@ impl FluxDB {
         match NativeCollection::open(&new_path, self.codec.clone(), &committed, false) {
             Ok(opened) => {
                 drop(old);
-                self.collections
-                    .insert(to.to_owned(), Box::new(opened.collection));
+                self.adopt(to.to_owned(), Box::new(opened.collection));
             }
             Err(error) => {
                 if durable::durable_rename(&new_path, &old_path).is_ok() {
-                    self.collections.insert(from.to_owned(), old);
+                    self.adopt(from.to_owned(), old);
                 }
                 return Err(error);
             }

@@ -1,6 +1,7 @@
 //! What the database reports about its collections: their description,
 //! what recovery did on open, and what a compaction reclaimed.
 
+use crate::engine::collection::PersistedInfo;
 use crate::engine::storage::native::DroppedTail;
 use crate::engine::storage::{Compression, StorageFormat};
 
@@ -21,6 +22,8 @@ pub struct CollectionInfo {
     /// Bytes of the zstd dictionary trained for the file by its last
     /// rewrite (`None`: its blocks use none).
     pub dictionary_bytes: Option<usize>,
+    /// The persisted `_id` table and indexes (native collections).
+    pub persisted: Option<PersistedInfo>,
 }
 
 /// Something recovery did while opening: a torn tail it dropped.

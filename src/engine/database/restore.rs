@@ -144,8 +144,7 @@ impl FluxDB {
                     }
                 })?;
             records += planned.records;
-            self.collections
-                .insert(planned.name.clone(), Box::new(opened.collection));
+            self.adopt(planned.name.clone(), Box::new(opened.collection));
             restored.push(planned.name.clone());
         }
         let untouched = self

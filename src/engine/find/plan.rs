@@ -109,20 +109,27 @@ impl Plan {
                 .collect();
             usable.extend(
                 index
-                    .merge_ranges(on_path)
+                    .merge_ranges(on_path)?
                     .into_iter()
                     .map(|constraint| (index, constraint)),
             );
         }
         // Intersect, most selective first; name the most selective index.
-        let mut ranked: Vec<_> = usable
-            .iter()
-            .map(|(index, constraint)| (index.estimate(constraint), *index, constraint))
-            .collect();
+        // With one usable constraint there is nothing to rank (an estimate
+        // of a persisted index walks its keys once more).
+        let mut ranked = Vec::with_capacity(usable.len());
+        for (index, constraint) in &usable {
+            let estimate = if usable.len() > 1 {
+                index.estimate(constraint)?
+            } else {
+                0
+            };
+            ranked.push((estimate, *index, constraint));
+        }
         ranked.sort_by_key(|(estimate, _, _)| *estimate);
         let mut candidates: Option<(RoaringBitmap, String)> = None;
         for (_, index, constraint) in &ranked {
-            let slots = index.candidates(constraint);
+            let slots = index.candidates(constraint)?;
             candidates = Some(match candidates {
                 None => (slots, index.path().to_owned()),
                 Some((mut acc, name)) => {
@@ -135,7 +142,8 @@ impl Plan {
             && let [(field, direction)] = sort.keys()
             && self.mode == ValueMode::Typed
             && self.limit.is_some()
-            && indexes.get(field).is_some_and(|i| !i.has_array_values())
+            && let Some(index) = indexes.get(field)
+            && !index.has_array_values()?
         {
             let few = candidates
                 .as_ref()

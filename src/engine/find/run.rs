@@ -161,7 +161,11 @@ impl Plan {
                 // A page of everything: skip without reading, so the last
                 // page costs what the first does.
                 let take = self.limit.unwrap_or(usize::MAX);
-                let page: Vec<u32> = store.live_slots().skip(self.skip).take(take).collect();
+                let page = store
+                    .live_slots()
+                    .skip(self.skip)
+                    .take(take)
+                    .collect::<Result<Vec<u32>>>()?;
                 run.explain.examined = page.len();
                 Chosen::Slots(page)
             }
@@ -192,14 +196,21 @@ impl Plan {
                 // at its least (ascending) or greatest (descending) element,
                 // which is where MongoDB's sort puts it; later keys repeat it.
                 let mut seen = RoaringBitmap::new();
+                // A failed read of a persisted index stops the walk; the
+                // error is returned once the page is done with it.
+                let failed = std::cell::Cell::new(None);
                 let mut ordered = index
                     .ordered(descending)
+                    .map_while(|slot| slot.map_err(|e| failed.set(Some(e))).ok())
                     .filter(|&slot| within.as_ref().is_none_or(|w| w.contains(slot)))
                     .filter(|&slot| seen.insert(slot));
                 let limit = self.limit.unwrap_or(usize::MAX);
                 if self.filter.is_match_all() {
                     // Every record matches: none needs testing.
                     let page: Vec<u32> = ordered.skip(self.skip).take(limit).collect();
+                    if let Some(e) = failed.take() {
+                        return Err(e);
+                    }
                     run.explain.examined = page.len();
                     Chosen::Slots(page)
                 } else {
@@ -210,7 +221,11 @@ impl Plan {
                         kept: Vec::new(),
                     };
                     let mut read = |visit: &mut Visit<'_>| store.visit_stored(&mut ordered, visit);
-                    run.choose(page, Likely::Few, &mut read)?
+                    let chosen = run.choose(page, Likely::Few, &mut read)?;
+                    if let Some(e) = failed.take() {
+                        return Err(e);
+                    }
+                    chosen
                 }
             }
         };

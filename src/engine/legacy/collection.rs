@@ -437,8 +437,8 @@ impl CollectionStore for LegacyCollection {
         &self.indexed_fields
     }
 
-    fn contains(&self, id: &str) -> bool {
-        self.table.contains(id)
+    fn contains(&self, id: &str) -> Result<bool> {
+        Ok(self.table.contains(id))
     }
 
     fn get(&self, id: &str) -> Result<Option<Document>> {
@@ -497,8 +497,8 @@ impl CollectionStore for LegacyCollection {
         Ok(self.table.slot(slot).map(record_to_document))
     }
 
-    fn live_slots(&self) -> Box<dyn Iterator<Item = u32> + '_> {
-        Box::new(self.table.slotted().map(|(slot, _)| slot))
+    fn live_slots(&self) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
+        Box::new(self.table.slotted().map(|(slot, _)| Ok(slot)))
     }
 
     fn visit_fields(

@@ -3,6 +3,7 @@
 //! operations, the readable copies of index definitions, and which format
 //! a collection is stored in ([`StorageFormat`]).
 
+pub mod checkpoint;
 pub mod codec;
 pub mod compress;
 pub mod durable;

@@ -3,10 +3,11 @@
 //! and in a compressed file the entries gathered into blocks first
 //! (FORMAT.md, `batch` in "A collection file", and "Compressed files").
 
-use super::entry::parse_entry_covered;
+use super::entry::{parse_entry_covered, u32_at};
 use crate::engine::storage::compress::{
     BLOCK_TARGET, BlockBytes, BlockCompressor, Compression, Dictionary,
 };
+use crate::engine::storage::durable::read_exact_at;
 
 pub const BATCH_MAGIC: u32 = 0xF1D8_BA7C;
 pub const BATCH_END_MAGIC: u32 = 0x7CBA_D8F1;
@@ -53,7 +54,65 @@ fn batch_trailer(payload: &[u8]) -> [u8; BATCH_TRAILER_LEN] {
     trailer
 }
 
+/// One whole batch of a collection file, as its own checksums name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchSeal {
+    pub offset: u64,
+    /// Bytes of the batch, framing included: it ends at `offset + len`.
+    pub len: u64,
+    /// The batch header's stored checksum.
+    pub header_crc: u32,
+    /// The batch payload's stored checksum.
+    pub payload_crc: u32,
+}
+
+impl BatchSeal {
+    pub fn end(&self) -> u64 {
+        self.offset + self.len
+    }
+
+    fn of(offset: u64, len: u64, header: &[u8], trailer: &[u8]) -> BatchSeal {
+        BatchSeal {
+            offset,
+            len,
+            header_crc: u32_at(header, 24),
+            payload_crc: u32_at(trailer, 0),
+        }
+    }
+
+    /// Reads the seal of the batch at `offset` from its header and trailer
+    /// alone (no payload is read): `None` unless a batch with a valid header
+    /// checksum and end marker lies there, whole before `file_len`.
+    pub fn read(
+        file: &std::fs::File,
+        offset: u64,
+        file_len: u64,
+    ) -> std::io::Result<Option<BatchSeal>> {
+        let mut header = [0u8; BATCH_HEADER_LEN];
+        if offset.saturating_add(BATCH_HEADER_LEN as u64) > file_len {
+            return Ok(None);
+        }
+        read_exact_at(file, &mut header, offset)?;
+        if u32_at(&header, 0) != BATCH_MAGIC
+            || crc32fast::hash(&header[..24]) != u32_at(&header, 24)
+        {
+            return Ok(None);
+        }
+        let len = (BATCH_HEADER_LEN + BATCH_TRAILER_LEN) as u64 + u64::from(u32_at(&header, 12));
+        if offset.saturating_add(len) > file_len {
+            return Ok(None);
+        }
+        let mut trailer = [0u8; BATCH_TRAILER_LEN];
+        read_exact_at(file, &mut trailer, offset + len - BATCH_TRAILER_LEN as u64)?;
+        if u32_at(&trailer, 4) != BATCH_END_MAGIC {
+            return Ok(None);
+        }
+        Ok(Some(BatchSeal::of(offset, len, &header, &trailer)))
+    }
+}
+
 /// Where an entry is stored.
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     /// At this file offset (an uncompressed file).
@@ -86,6 +145,8 @@ pub struct GroupWriter<W: std::io::Write> {
     txn: u64,
     /// Set for a compressed file.
     blocks: Option<BlockWriter>,
+    /// The last batch written, as its checksums name it.
+    last: Option<BatchSeal>,
 }
 
 /// The block being filled, and how to seal it.
@@ -110,6 +171,7 @@ impl<W: std::io::Write> GroupWriter<W> {
             count: 0,
             txn,
             blocks: None,
+            last: None,
         }
     }
 
@@ -221,10 +283,13 @@ impl<W: std::io::Write> GroupWriter<W> {
     fn write_batch(&mut self, flags: u32) -> std::io::Result<()> {
         // Straight to the output: no framed copy of the payload.
         let header = batch_header(self.payload.len(), self.count, flags, self.txn);
+        let trailer = batch_trailer(&self.payload);
         self.out.write_all(&header)?;
         self.out.write_all(&self.payload)?;
-        self.out.write_all(&batch_trailer(&self.payload))?;
-        self.batch_at += (BATCH_HEADER_LEN + self.payload.len() + BATCH_TRAILER_LEN) as u64;
+        self.out.write_all(&trailer)?;
+        let len = (BATCH_HEADER_LEN + self.payload.len() + BATCH_TRAILER_LEN) as u64;
+        self.last = Some(BatchSeal::of(self.batch_at, len, &header, &trailer));
+        self.batch_at += len;
         self.payload.clear();
         self.count = 0;
         Ok(())
@@ -246,6 +311,21 @@ impl<W: std::io::Write> GroupWriter<W> {
     /// store that writes a group on every flush hands back the one the
     /// last group grew ([`finish_reusable`](Self::finish_reusable)) instead
     /// of growing a fresh one, page fault by page fault, each time.
+    /// The last batch written so far (after a finish: the group's last).
+    pub fn last_seal(&self) -> Option<BatchSeal> {
+        self.last
+    }
+
+    /// Writes what is left, keeping the writer (to ask for its
+    /// [`last_seal`](Self::last_seal)); returns where the group ends.
+    pub fn finish_in_place(&mut self) -> std::io::Result<u64> {
+        self.seal_block()?;
+        if self.count > 0 {
+            self.write_batch(0)?;
+        }
+        Ok(self.batch_at)
+    }
+
     pub fn with_payload_buffer(mut self, mut buffer: Vec<u8>) -> Self {
         buffer.clear();
         self.payload = buffer;

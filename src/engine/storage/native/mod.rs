@@ -18,8 +18,8 @@ mod header;
 mod scan;
 
 pub use batch::{
-    BATCH_END_MAGIC, BATCH_HEADER_LEN, BATCH_MAGIC, BATCH_TRAILER_LEN, FLAG_CONTINUES, GroupWriter,
-    Place, TARGET_BATCH_PAYLOAD, frame_batch,
+    BATCH_END_MAGIC, BATCH_HEADER_LEN, BATCH_MAGIC, BATCH_TRAILER_LEN, BatchSeal, FLAG_CONTINUES,
+    GroupWriter, Place, TARGET_BATCH_PAYLOAD, frame_batch,
 };
 pub(crate) use entry::u32_at;
 pub use entry::{
@@ -30,4 +30,6 @@ pub use header::{
     FILE_MAGIC, FORMAT_VERSION, FileHeader, FileKind, HEADER_LEN, has_native_magic,
     read_dictionary,
 };
-pub use scan::{DroppedTail, ScanEvent, ScanOutcome, read_block, scan};
+pub use scan::{
+    DroppedTail, FileStart, ScanEvent, ScanOutcome, read_block, read_start, scan, scan_from,
+};

@@ -7,7 +7,8 @@ use std::fs::File;
 use std::path::Path;
 
 use super::batch::{
-    BATCH_END_MAGIC, BATCH_HEADER_LEN, BATCH_MAGIC, BATCH_TRAILER_LEN, FLAG_CONTINUES, Place,
+    BATCH_END_MAGIC, BATCH_HEADER_LEN, BATCH_MAGIC, BATCH_TRAILER_LEN, BatchSeal, FLAG_CONTINUES,
+    Place,
 };
 use super::entry::{EntryRef, parse_entry_covered, u32_at};
 use super::header::{FileHeader, HEADER_LEN, read_dictionary};
@@ -40,6 +41,12 @@ pub struct ScanOutcome {
     pub dictionary: Option<Dictionary>,
     /// Where the batches start: after the header and any dictionary.
     pub data_start: u64,
+    /// The file's first batch, when the scan started there and it is whole.
+    pub first_batch: Option<BatchSeal>,
+    /// The batch that ends at `end` (`None`: the scan read no whole group).
+    pub last_batch: Option<BatchSeal>,
+    /// The header's bytes as stored (magic to checksum).
+    pub header_bytes: [u8; HEADER_LEN as usize],
 }
 
 /// What [`scan`] reports, in file order.
@@ -67,20 +74,33 @@ pub fn scan(
     file: &File,
     path: &Path,
     committed_txns: &HashSet<u64>,
+    visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
+) -> Result<ScanOutcome> {
+    scan_from(file, path, committed_txns, None, visit)
+}
+
+/// Like [`scan`], starting at `start` instead of the first batch: the end
+/// of a batch the caller already knows (a checkpoint's covered position),
+/// so only the log after it is read.
+pub fn scan_from(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    start: Option<u64>,
     mut visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
 ) -> Result<ScanOutcome> {
-    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let mut head = [0u8; HEADER_LEN as usize];
-    let n = read_at_most(file, &mut head, 0).map_err(|e| Error::io(path, e))?;
-    let (header, has_dictionary) = FileHeader::decode_versioned(&head[..n], path)?;
-    let (dictionary, data_start) = if has_dictionary {
-        let (dictionary, data_start) = read_dictionary(file, path, file_len)?;
-        (Some(dictionary), data_start)
-    } else {
-        (None, HEADER_LEN)
-    };
+    let FileStart {
+        header,
+        header_bytes,
+        dictionary,
+        data_start,
+        file_len,
+    } = read_start(file, path)?;
 
-    let mut pos = data_start;
+    let mut pos = start.unwrap_or(data_start).max(data_start);
+    let mut first_batch = None;
+    let mut last_batch = None;
+    let mut seal_before_group = None;
     let mut payload = Vec::new();
     let mut decompressor = (!header.compression.is_none())
         .then(|| BlockDecompressor::with_dictionary(header.compression, dictionary.clone()));
@@ -112,8 +132,13 @@ pub fn scan(
         if !in_group {
             in_group = true;
             group_start = pos;
+            seal_before_group = last_batch;
             visit(ScanEvent::GroupStart)?;
         }
+        if pos == data_start {
+            first_batch = Some(batch.seal);
+        }
+        last_batch = Some(batch.seal);
         let counts = batch.txn == 0 || committed_txns.contains(&batch.txn);
         if counts && let Some(decompressor) = decompressor.as_mut() {
             let payload_offset = pos + BATCH_HEADER_LEN as u64;
@@ -164,6 +189,7 @@ pub fn scan(
             },
         });
         end = group_start;
+        last_batch = seal_before_group;
     } else if let Some(d) = &dropped {
         end = d.offset;
     }
@@ -175,6 +201,41 @@ pub fn scan(
         blocks,
         dictionary,
         data_start,
+        first_batch,
+        last_batch,
+        header_bytes,
+    })
+}
+
+/// What precedes a file's batches.
+pub struct FileStart {
+    pub header: FileHeader,
+    /// The header as stored (magic to checksum).
+    pub header_bytes: [u8; HEADER_LEN as usize],
+    pub dictionary: Option<Dictionary>,
+    /// Where the batches start.
+    pub data_start: u64,
+    pub file_len: u64,
+}
+
+/// Reads and checks a file's header and any dictionary.
+pub fn read_start(file: &File, path: &Path) -> Result<FileStart> {
+    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; HEADER_LEN as usize];
+    let n = read_at_most(file, &mut head, 0).map_err(|e| Error::io(path, e))?;
+    let (header, has_dictionary) = FileHeader::decode_versioned(&head[..n], path)?;
+    let (dictionary, data_start) = if has_dictionary {
+        let (dictionary, data_start) = read_dictionary(file, path, file_len)?;
+        (Some(dictionary), data_start)
+    } else {
+        (None, HEADER_LEN)
+    };
+    Ok(FileStart {
+        header,
+        header_bytes: head,
+        dictionary,
+        data_start,
+        file_len,
     })
 }
 
@@ -261,6 +322,7 @@ struct BatchInfo {
     flags: u32,
     txn: u64,
     total_len: u64,
+    seal: BatchSeal,
 }
 
 /// Reads and checks the batch at `pos` into `payload`.
@@ -301,6 +363,12 @@ fn read_batch(
         flags,
         txn,
         total_len,
+        seal: BatchSeal {
+            offset: pos,
+            len: total_len,
+            header_crc: u32_at(&head, 24),
+            payload_crc: u32_at(&trailer, 0),
+        },
     })
 }
 

@@ -1,0 +1,217 @@
+//! An index as a checkpoint holds it ([`Checkpoint::index_section`]): keys
+//! in order, each with its slots, read from the mapped file. Slots changed
+//! since the checkpoint are masked out here; their current keys live in the
+//! in-memory part of the [`FieldIndex`](super::FieldIndex).
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use roaring::RoaringBitmap;
+
+use crate::engine::storage::checkpoint::{Checkpoint, IndexRecord, IndexSection};
+use crate::error::{Error, Result};
+
+/// One index of a checkpoint, and the slots whose entries in it no longer
+/// count.
+#[derive(Debug, Clone)]
+pub(super) struct BaseIndex {
+    checkpoint: Arc<Checkpoint>,
+    section: IndexSection,
+    /// Slots the checkpoint covers (masking applies below it).
+    slots: u32,
+    masked: RoaringBitmap,
+}
+
+/// A key bound as encoded bytes.
+pub(super) type KeyBound = Bound<Vec<u8>>;
+
+impl BaseIndex {
+    pub fn new(checkpoint: Arc<Checkpoint>, position: usize) -> Result<BaseIndex> {
+        let section = checkpoint.index_section(position)?;
+        Ok(BaseIndex {
+            slots: checkpoint.totals.slots as u32,
+            checkpoint,
+            section,
+            masked: RoaringBitmap::new(),
+        })
+    }
+
+    /// From now on the checkpoint's keys for `slot` do not count.
+    pub fn mask(&mut self, slot: u32) {
+        if slot < self.slots {
+            self.masked.insert(slot);
+        }
+    }
+
+    fn postings(&self, record: &IndexRecord) -> Result<RoaringBitmap> {
+        let mut set = match record.postings.as_slice() {
+            &[a, b, c, d] => {
+                let mut one = RoaringBitmap::new();
+                one.insert(u32::from_le_bytes([a, b, c, d]));
+                one
+            }
+            bytes => RoaringBitmap::deserialize_from(bytes).map_err(|e| Error::Corrupt {
+                path: self.checkpoint.path().to_path_buf(),
+                offset: 0,
+                reason: format!("persisted index damaged: a posting list does not decode: {e}"),
+            })?,
+        };
+        if !self.masked.is_empty() {
+            set -= &self.masked;
+        }
+        Ok(set)
+    }
+
+    /// `(key, slots)` of the keys within the bounds, in key order
+    /// (descending when asked), keys whose slots are all masked left out.
+    pub fn walk(
+        &self,
+        lower: KeyBound,
+        upper: KeyBound,
+        descending: bool,
+    ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>> + '_> {
+        let records: Box<dyn Iterator<Item = Result<IndexRecord>> + '_> = if descending {
+            Box::new(self.backward(lower.clone(), upper.clone()))
+        } else {
+            Box::new(self.forward(lower.clone(), upper.clone()))
+        };
+        Box::new(records.filter_map(move |record| {
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => return Some(Err(e)),
+            };
+            match self.postings(&record) {
+                Ok(set) if set.is_empty() => None,
+                Ok(set) => Some(Ok((record.key, set))),
+                Err(e) => Some(Err(e)),
+            }
+        }))
+    }
+
+    fn forward(
+        &self,
+        lower: KeyBound,
+        upper: KeyBound,
+    ) -> impl Iterator<Item = Result<IndexRecord>> + '_ {
+        let start = match &lower {
+            Bound::Included(key) | Bound::Excluded(key) => {
+                self.checkpoint.index_seek(&self.section, key)
+            }
+            Bound::Unbounded => Ok(0),
+        };
+        let mut at = match start {
+            Ok(at) => Some(at),
+            Err(e) => return Box::new(std::iter::once(Err(e))) as Box<dyn Iterator<Item = _>>,
+        };
+        Box::new(std::iter::from_fn(move || {
+            loop {
+                let here = at?;
+                let record = match self.checkpoint.index_record(&self.section, here) {
+                    Ok(Some(record)) => record,
+                    Ok(None) => {
+                        at = None;
+                        return None;
+                    }
+                    Err(e) => {
+                        at = None;
+                        return Some(Err(e));
+                    }
+                };
+                at = Some(record.next);
+                if matches!(&lower, Bound::Excluded(key) if record.key == *key) {
+                    continue;
+                }
+                if !below_upper(&record.key, &upper) {
+                    at = None;
+                    return None;
+                }
+                return Some(Ok(record));
+            }
+        }))
+    }
+
+    fn backward(
+        &self,
+        lower: KeyBound,
+        upper: KeyBound,
+    ) -> impl Iterator<Item = Result<IndexRecord>> + '_ {
+        let ix = self.section;
+        let cp = &*self.checkpoint;
+        // The group holding the last key at or below `upper`.
+        let start = match &upper {
+            Bound::Unbounded => Ok(ix.groups().checked_sub(1)),
+            Bound::Included(key) | Bound::Excluded(key) => cp
+                .index_seek(&ix, key)
+                .and_then(|at| {
+                    let at = if at >= ix.heap_len() {
+                        ix.heap_len().saturating_sub(1)
+                    } else {
+                        at
+                    };
+                    cp.index_group_of(&ix, at)
+                })
+                .map(|g| (ix.groups() > 0).then_some(g)),
+        };
+        let mut group = match start {
+            Ok(group) => group,
+            Err(e) => return Box::new(std::iter::once(Err(e))) as Box<dyn Iterator<Item = _>>,
+        };
+        let mut buffered: Vec<IndexRecord> = Vec::new();
+        Box::new(std::iter::from_fn(move || {
+            loop {
+                if let Some(record) = buffered.pop() {
+                    if !below_upper(&record.key, &upper) {
+                        continue;
+                    }
+                    if !above_lower(&record.key, &lower) {
+                        group = None;
+                        buffered.clear();
+                        return None;
+                    }
+                    return Some(Ok(record));
+                }
+                let g = group?;
+                group = g.checked_sub(1);
+                match cp.index_group(&ix, g) {
+                    Ok(records) => buffered = records,
+                    Err(e) => {
+                        group = None;
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }))
+    }
+
+    /// Whether any key of the checkpoint's index is an array's (conservative:
+    /// masked records still count).
+    pub fn has_array_keys(&self) -> Result<bool> {
+        let at = self.checkpoint.index_seek(&self.section, &[0x50])?;
+        Ok(self
+            .checkpoint
+            .index_record(&self.section, at)?
+            .is_some_and(|r| r.key.first() == Some(&0x50)))
+    }
+
+    /// Every slot with a key here, masked ones left out (to bring the index
+    /// into memory before slots are renumbered).
+    pub fn all(&self) -> Box<dyn Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>> + '_> {
+        self.walk(Bound::Unbounded, Bound::Unbounded, false)
+    }
+}
+
+fn below_upper(key: &[u8], upper: &KeyBound) -> bool {
+    match upper {
+        Bound::Unbounded => true,
+        Bound::Included(u) => key <= u.as_slice(),
+        Bound::Excluded(u) => key < u.as_slice(),
+    }
+}
+
+fn above_lower(key: &[u8], lower: &KeyBound) -> bool {
+    match lower {
+        Bound::Unbounded => true,
+        Bound::Included(l) => key >= l.as_slice(),
+        Bound::Excluded(l) => key > l.as_slice(),
+    }
+}

@@ -1,0 +1,579 @@
+//! Reading a checkpoint: its trailer, footer and chunk table are read and
+//! checked when it opens; every other byte is read a [`CHUNK_LEN`] chunk at
+//! a time, checked against the chunk's checksum, and kept in a small cache
+//! of chunks. So opening a large checkpoint reads a few kilobytes, a query
+//! holds the few chunks it reads (not the file: through a memory map the
+//! kernel maps large folios of page cache around each access, measured at
+//! about a megabyte of resident memory per record read), and a damaged byte
+//! is never believed.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::layout::{
+    CHUNK_LEN, FileIdentity, ID_ENTRY_LEN, INDEX_GROUP, MAGIC, PREAMBLE_LEN, SLOT_LEN,
+    SectionEntry, SectionKind, StoredSlot, TRAILER_LEN, Totals, VERSION, bucket, decode_slot,
+    id_hash,
+};
+use crate::engine::storage::durable::read_exact_at;
+use crate::engine::storage::native::BatchSeal;
+use crate::error::{Error, Result};
+
+/// Why a checkpoint file was not used (it is then ignored and rebuilt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected(pub String);
+
+/// Chunks a checkpoint keeps read and checked: 4 MiB.
+const CACHED_CHUNKS: usize = 64;
+
+/// Recently read chunks, checked; the oldest goes first.
+#[derive(Debug, Default)]
+struct ChunkCache {
+    chunks: HashMap<u64, Arc<[u8]>>,
+    order: VecDeque<u64>,
+}
+
+/// An open checkpoint whose frame checked out.
+#[derive(Debug)]
+pub struct Checkpoint {
+    path: PathBuf,
+    file: File,
+    len: u64,
+    pub identity: FileIdentity,
+    pub totals: Totals,
+    pub seed: u64,
+    pub definitions: Vec<String>,
+    sections: Vec<SectionEntry>,
+    sections_end: u64,
+    chunk_crcs: Vec<u32>,
+    cache: Mutex<ChunkCache>,
+}
+
+/// Footer bytes before the section table.
+const FOOTER_FIXED: usize = 32 + 2 * 24 + 8 * 8 + 4 + 4;
+
+/// One index section: a heap of `(key, postings)` records in key order and
+/// the heap offset of every [`INDEX_GROUP`]th record.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexSection {
+    entry: SectionEntry,
+    pub keys: u64,
+    heap_len: u64,
+    groups: u64,
+}
+
+/// One record of an index section.
+#[derive(Debug, Clone)]
+pub struct IndexRecord {
+    pub key: Vec<u8>,
+    pub postings: Vec<u8>,
+    /// The heap offset of the next record.
+    pub next: u64,
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+fn seal_at(bytes: &[u8], at: usize) -> BatchSeal {
+    BatchSeal {
+        offset: u64_at(bytes, at),
+        len: u64_at(bytes, at + 8),
+        header_crc: u32_at(bytes, at + 16),
+        payload_crc: u32_at(bytes, at + 20),
+    }
+}
+
+impl Checkpoint {
+    /// Opens and checks the frame of the checkpoint at `path`: `Ok(None)`
+    /// when there is none, `Err` with the reason when it cannot be used.
+    pub fn open(path: &Path) -> std::result::Result<Option<Checkpoint>, Rejected> {
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Rejected(format!("cannot be opened: {e}"))),
+        };
+        Checkpoint::from_file(path, file).map(Some)
+    }
+
+    fn from_file(path: &Path, file: File) -> std::result::Result<Checkpoint, Rejected> {
+        let reject = |reason: &str| Err(Rejected(reason.to_owned()));
+        let unreadable = |e: std::io::Error| Rejected(format!("cannot be read: {e}"));
+        let len = file.metadata().map_err(unreadable)?.len();
+        if len < PREAMBLE_LEN + TRAILER_LEN {
+            return reject("not a checkpoint file (too short)");
+        }
+        let mut preamble = [0u8; PREAMBLE_LEN as usize];
+        read_exact_at(&file, &mut preamble, 0).map_err(unreadable)?;
+        if preamble[..8] != MAGIC {
+            return reject("not a checkpoint file (no magic)");
+        }
+        let version = u32_at(&preamble, 8);
+        if version != VERSION {
+            return Err(Rejected(format!(
+                "written by another version of FluxDB (checkpoint version {version}, this build reads {VERSION})"
+            )));
+        }
+        let mut trailer = [0u8; TRAILER_LEN as usize];
+        read_exact_at(&file, &mut trailer, len - TRAILER_LEN).map_err(unreadable)?;
+        if trailer[8..] != MAGIC {
+            return reject("cut short (no end marker)");
+        }
+        let footer_len = u64::from(u32_at(&trailer, 0));
+        if footer_len < FOOTER_FIXED as u64 || footer_len + TRAILER_LEN + PREAMBLE_LEN > len {
+            return reject("cut short (footer length out of range)");
+        }
+        let footer_start = len - TRAILER_LEN - footer_len;
+        let mut footer = vec![0u8; footer_len as usize];
+        read_exact_at(&file, &mut footer, footer_start).map_err(unreadable)?;
+        let footer = footer.as_slice();
+        if crc32fast::hash(footer) != u32_at(&trailer, 4) {
+            return reject("footer checksum mismatch");
+        }
+        let mut header = [0u8; 32];
+        header.copy_from_slice(&footer[..32]);
+        let identity = FileIdentity {
+            header,
+            first: seal_at(footer, 32),
+            last: seal_at(footer, 56),
+        };
+        let at = 80;
+        let totals = Totals {
+            slots: u64_at(footer, at),
+            live: u64_at(footer, at + 8),
+            live_bytes: u64_at(footer, at + 16),
+            blocks_raw: u64_at(footer, at + 24),
+            blocks_stored: u64_at(footer, at + 32),
+        };
+        let seed = u64_at(footer, at + 40);
+        let sections_end = u64_at(footer, at + 48);
+        let chunk_count = u64_at(footer, at + 56);
+        let table_crc = u32_at(footer, at + 64);
+        let section_count = u32_at(footer, at + 68) as usize;
+        if footer.len() != FOOTER_FIXED + section_count * 24 {
+            return reject("footer length does not match its section count");
+        }
+        if chunk_count != sections_end.div_ceil(CHUNK_LEN)
+            || sections_end.checked_add(chunk_count * 4) != Some(footer_start)
+        {
+            return reject("chunk table does not match the file's length");
+        }
+        let mut table = vec![0u8; (chunk_count * 4) as usize];
+        read_exact_at(&file, &mut table, sections_end).map_err(unreadable)?;
+        let table = table.as_slice();
+        if crc32fast::hash(table) != table_crc {
+            return reject("chunk table checksum mismatch");
+        }
+        let chunk_crcs = (0..chunk_count as usize)
+            .map(|i| u32_at(table, i * 4))
+            .collect();
+        let mut sections = Vec::with_capacity(section_count);
+        for i in 0..section_count {
+            let s = FOOTER_FIXED + i * 24;
+            let Some(kind) = SectionKind::from_u32(u32_at(footer, s)) else {
+                return reject("unknown section kind");
+            };
+            let entry = SectionEntry {
+                kind,
+                index: u32_at(footer, s + 4),
+                offset: u64_at(footer, s + 8),
+                len: u64_at(footer, s + 16),
+            };
+            if entry.offset < PREAMBLE_LEN
+                || entry
+                    .offset
+                    .checked_add(entry.len)
+                    .is_none_or(|e| e > sections_end)
+            {
+                return reject("a section lies outside the file");
+            }
+            sections.push(entry);
+        }
+        if totals.live > totals.slots || totals.slots > u64::from(u32::MAX) {
+            return reject("record totals out of range");
+        }
+        let mut checkpoint = Checkpoint {
+            path: path.to_path_buf(),
+            file,
+            len,
+            identity,
+            totals,
+            seed,
+            definitions: Vec::new(),
+            sections,
+            sections_end,
+            chunk_crcs,
+            cache: Mutex::new(ChunkCache::default()),
+        };
+        let definitions = checkpoint
+            .whole_section(SectionKind::Definitions, 0)
+            .map_err(|e| Rejected(e.to_string()))?;
+        checkpoint.definitions = serde_json::from_slice(&definitions)
+            .map_err(|e| Rejected(format!("index definitions are not a JSON list: {e}")))?;
+        let slots_len = checkpoint
+            .section(SectionKind::Slots, 0)
+            .map_or(0, |s| s.len);
+        let ids_len = checkpoint
+            .section(SectionKind::IdEntries, 0)
+            .map_or(0, |s| s.len);
+        if slots_len != totals.slots * SLOT_LEN as u64
+            || ids_len != totals.live * ID_ENTRY_LEN as u64
+        {
+            return reject("slot or id table does not match the record totals");
+        }
+        for (i, _) in checkpoint.definitions.iter().enumerate() {
+            checkpoint
+                .index_section(i)
+                .map_err(|e| Rejected(e.to_string()))?;
+        }
+        Ok(checkpoint)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes of the file.
+    pub fn file_len(&self) -> u64 {
+        self.len
+    }
+
+    /// Checks every chunk now (a writer does, before it builds on the
+    /// file), without keeping them.
+    pub fn check_all(&self) -> Result<()> {
+        for chunk in 0..self.chunk_crcs.len() as u64 {
+            self.read_chunk(chunk)?;
+        }
+        Ok(())
+    }
+
+    fn corrupt(&self, offset: u64, reason: impl Into<String>) -> Error {
+        Error::Corrupt {
+            path: self.path.clone(),
+            offset,
+            reason: format!(
+                "persisted index damaged: {}; it is ignored and rebuilt the next time the folder is opened for writing",
+                reason.into()
+            ),
+        }
+    }
+
+    /// Reads chunk `chunk` from the file and checks it.
+    fn read_chunk(&self, chunk: u64) -> Result<Arc<[u8]>> {
+        let start = chunk * CHUNK_LEN;
+        let end = (start + CHUNK_LEN).min(self.sections_end);
+        let mut bytes = vec![0u8; (end - start) as usize];
+        read_exact_at(&self.file, &mut bytes, start).map_err(|e| Error::io(&self.path, e))?;
+        if crc32fast::hash(&bytes) != self.chunk_crcs[chunk as usize] {
+            return Err(self.corrupt(start, "checksum mismatch"));
+        }
+        Ok(bytes.into())
+    }
+
+    /// Chunk `chunk`, checked: from the cache or the file.
+    fn chunk(&self, chunk: u64) -> Result<Arc<[u8]>> {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bytes) = cache.chunks.get(&chunk) {
+            return Ok(bytes.clone());
+        }
+        let bytes = self.read_chunk(chunk)?;
+        if cache.order.len() >= CACHED_CHUNKS
+            && let Some(old) = cache.order.pop_front()
+        {
+            cache.chunks.remove(&old);
+        }
+        cache.order.push_back(chunk);
+        cache.chunks.insert(chunk, bytes.clone());
+        Ok(bytes)
+    }
+
+    /// Calls `read` with `[offset, offset + len)` of the sections, every
+    /// chunk it touches checked.
+    fn with_bytes<T>(&self, offset: u64, len: u64, read: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let end = offset
+            .checked_add(len)
+            .filter(|&end| end <= self.sections_end)
+            .ok_or_else(|| self.corrupt(offset, "a read past its sections"))?;
+        if len == 0 {
+            return Ok(read(&[]));
+        }
+        let (first, last) = (offset / CHUNK_LEN, (end - 1) / CHUNK_LEN);
+        if first == last {
+            let chunk = self.chunk(first)?;
+            let at = (offset - first * CHUNK_LEN) as usize;
+            return Ok(read(&chunk[at..at + len as usize]));
+        }
+        let mut joined = Vec::with_capacity(len as usize);
+        for c in first..=last {
+            let chunk = self.chunk(c)?;
+            let from = offset.max(c * CHUNK_LEN) - c * CHUNK_LEN;
+            let to = end.min((c + 1) * CHUNK_LEN) - c * CHUNK_LEN;
+            joined.extend_from_slice(&chunk[from as usize..to as usize]);
+        }
+        Ok(read(&joined))
+    }
+
+    fn section(&self, kind: SectionKind, index: u32) -> Option<SectionEntry> {
+        self.sections
+            .iter()
+            .find(|s| s.kind == kind && s.index == index)
+            .copied()
+    }
+
+    fn whole_section(&self, kind: SectionKind, index: u32) -> Result<Vec<u8>> {
+        let s = self
+            .section(kind, index)
+            .ok_or_else(|| self.corrupt(0, format!("no {kind:?} section")))?;
+        self.section_bytes(&s, 0, s.len)
+    }
+
+    fn in_section(&self, s: &SectionEntry, at: u64, len: u64) -> Result<()> {
+        if at.checked_add(len).is_none_or(|end| end > s.len) {
+            return Err(self.corrupt(
+                s.offset,
+                format!("a read past the end of its {:?} section", s.kind),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `len` bytes at `at` in section `s`, checked, as a copy.
+    fn section_bytes(&self, s: &SectionEntry, at: u64, len: u64) -> Result<Vec<u8>> {
+        self.in_section(s, at, len)?;
+        self.with_bytes(s.offset + at, len, <[u8]>::to_vec)
+    }
+
+    /// The little-endian integer of `N` bytes at `at` in section `s`.
+    fn section_int<const N: usize>(&self, s: &SectionEntry, at: u64) -> Result<u64> {
+        self.in_section(s, at, N as u64)?;
+        self.with_bytes(s.offset + at, N as u64, |bytes| {
+            let mut b = [0u8; 8];
+            b[..N].copy_from_slice(bytes);
+            u64::from_le_bytes(b)
+        })
+    }
+
+    /// Where the record in `slot` is (`None`: deleted, or past the table).
+    pub fn slot(&self, slot: u32) -> Result<StoredSlot> {
+        if u64::from(slot) >= self.totals.slots {
+            return Ok(None);
+        }
+        let Some(s) = self.section(SectionKind::Slots, 0) else {
+            return Ok(None);
+        };
+        let at = u64::from(slot) * SLOT_LEN as u64;
+        self.in_section(&s, at, SLOT_LEN as u64)?;
+        let mut raw = [0u8; SLOT_LEN];
+        self.with_bytes(s.offset + at, SLOT_LEN as u64, |b| raw.copy_from_slice(b))?;
+        decode_slot(&raw).map_err(|reason| self.corrupt(s.offset + at, reason))
+    }
+
+    /// Calls `visit` with each slot whose id hashes as `id` does (the
+    /// caller tells the real one by reading it), until it returns false.
+    pub fn id_candidates(
+        &self,
+        id: &str,
+        visit: &mut dyn FnMut(u32) -> Result<bool>,
+    ) -> Result<()> {
+        let (Some(dir), Some(entries)) = (
+            self.section(SectionKind::IdDirectory, 0),
+            self.section(SectionKind::IdEntries, 0),
+        ) else {
+            return Ok(());
+        };
+        let bits = self.section_int::<4>(&dir, 0)? as u32;
+        if bits > 26 || dir.len != 8 + ((1u64 << bits) + 1) * 4 {
+            return Err(self.corrupt(dir.offset, "id directory size does not match its bits"));
+        }
+        let hash = id_hash(self.seed, id);
+        let b = bucket(hash, bits) as u64;
+        let range = self.section_int::<8>(&dir, 8 + b * 4)?;
+        let (start, end) = (range & 0xFFFF_FFFF, range >> 32);
+        if start > end || end > self.totals.live {
+            return Err(self.corrupt(dir.offset, "id directory out of order"));
+        }
+        let len = ID_ENTRY_LEN as u64;
+        let bytes = self.section_bytes(&entries, start * len, (end - start) * len)?;
+        for pair in bytes.chunks_exact(ID_ENTRY_LEN) {
+            let found = u32_at(pair, 0);
+            if found > hash {
+                break;
+            }
+            if found == hash && !visit(u32_at(pair, 4))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `(hash, slot)` of the id table in order (to merge into the next
+    /// checkpoint), read a chunk's worth at a time.
+    pub fn id_entries(&self) -> impl Iterator<Item = Result<(u32, u32)>> + '_ {
+        let section = self.section(SectionKind::IdEntries, 0);
+        let total = section.map_or(0, |s| s.len / ID_ENTRY_LEN as u64);
+        let mut next = 0u64;
+        let mut buffer: Vec<u8> = Vec::new();
+        let mut at = 0usize;
+        std::iter::from_fn(move || {
+            let s = section?;
+            if at >= buffer.len() {
+                if next >= total {
+                    return None;
+                }
+                let len = ID_ENTRY_LEN as u64;
+                let count = (total - next).min(CHUNK_LEN / len);
+                match self.section_bytes(&s, next * len, count * len) {
+                    Ok(bytes) => buffer = bytes,
+                    Err(e) => {
+                        next = total;
+                        buffer.clear();
+                        return Some(Err(e));
+                    }
+                }
+                next += count;
+                at = 0;
+            }
+            let pair = &buffer[at..at + ID_ENTRY_LEN];
+            at += ID_ENTRY_LEN;
+            Some(Ok((u32_at(pair, 0), u32_at(pair, 4))))
+        })
+    }
+
+    /// The section of the `i`th indexed field.
+    pub fn index_section(&self, i: usize) -> Result<IndexSection> {
+        let entry = self
+            .section(SectionKind::Index, i as u32)
+            .ok_or_else(|| self.corrupt(0, format!("no section for index {i}")))?;
+        if entry.len < 16 {
+            return Err(self.corrupt(entry.offset, "index section too short"));
+        }
+        let keys = self.section_int::<8>(&entry, entry.len - 16)?;
+        let group = self.section_int::<8>(&entry, entry.len - 8)?;
+        let groups = keys.div_ceil(INDEX_GROUP);
+        let dir_len = groups.checked_mul(8).filter(|&d| d + 16 <= entry.len);
+        let (Some(dir_len), INDEX_GROUP) = (dir_len, group) else {
+            return Err(self.corrupt(entry.offset, "index directory does not fit its section"));
+        };
+        Ok(IndexSection {
+            entry,
+            keys,
+            heap_len: entry.len - 16 - dir_len,
+            groups,
+        })
+    }
+
+    /// The heap offset where group `g` starts.
+    fn group_start(&self, ix: &IndexSection, g: u64) -> Result<u64> {
+        let offset = self.section_int::<8>(&ix.entry, ix.heap_len + g * 8)?;
+        if offset >= ix.heap_len {
+            return Err(self.corrupt(ix.entry.offset, "index directory points past its keys"));
+        }
+        Ok(offset)
+    }
+
+    /// The index record at heap offset `at`, `None` at the end.
+    pub fn index_record(&self, ix: &IndexSection, at: u64) -> Result<Option<IndexRecord>> {
+        if at >= ix.heap_len {
+            return Ok(None);
+        }
+        let lens = self.section_int::<8>(&ix.entry, at)?;
+        let (key_len, post_len) = (lens & 0xFFFF_FFFF, lens >> 32);
+        let body_end = at + 8 + key_len + post_len;
+        if body_end > ix.heap_len {
+            return Err(self.corrupt(ix.entry.offset + at, "index record runs past its keys"));
+        }
+        let mut key = self.section_bytes(&ix.entry, at + 8, key_len + post_len)?;
+        let postings = key.split_off(key_len as usize);
+        Ok(Some(IndexRecord {
+            key,
+            postings,
+            next: body_end,
+        }))
+    }
+
+    /// The heap offset of the first record whose key is at least `key`
+    /// (the heap's length when there is none).
+    pub fn index_seek(&self, ix: &IndexSection, key: &[u8]) -> Result<u64> {
+        if ix.groups == 0 {
+            return Ok(ix.heap_len);
+        }
+        // The last group whose first key is below `key`: the answer is in it
+        // or is the next group's first record.
+        let (mut lo, mut hi) = (0u64, ix.groups);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let first = self.group_start(ix, mid)?;
+            match self.index_record(ix, first)? {
+                Some(record) if record.key.as_slice() < key => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        let mut at = match lo {
+            0 => return self.group_start(ix, 0),
+            g => self.group_start(ix, g - 1)?,
+        };
+        while let Some(record) = self.index_record(ix, at)? {
+            if record.key.as_slice() >= key {
+                return Ok(at);
+            }
+            at = record.next;
+        }
+        Ok(ix.heap_len)
+    }
+
+    /// The records of group `g` (for walking an index backwards).
+    pub fn index_group(&self, ix: &IndexSection, g: u64) -> Result<Vec<IndexRecord>> {
+        let end = if g + 1 < ix.groups {
+            self.group_start(ix, g + 1)?
+        } else {
+            ix.heap_len
+        };
+        let mut at = self.group_start(ix, g)?;
+        let mut records = Vec::with_capacity(INDEX_GROUP as usize);
+        while at < end {
+            let Some(record) = self.index_record(ix, at)? else {
+                break;
+            };
+            at = record.next;
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// The group holding heap offset `at` (for starting a backwards walk).
+    pub fn index_group_of(&self, ix: &IndexSection, at: u64) -> Result<u64> {
+        let (mut lo, mut hi) = (0u64, ix.groups);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.group_start(ix, mid)? <= at {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo.saturating_sub(1))
+    }
+}
+
+impl IndexSection {
+    pub fn groups(&self) -> u64 {
+        self.groups
+    }
+
+    pub fn heap_len(&self) -> u64 {
+        self.heap_len
+    }
+}
