@@ -7,8 +7,8 @@
 //!   [`CLOSE_MIN_RECORDS`] records in memory (changed or added since the
 //!   last checkpoint, or all of them when there is none);
 //! - after a commit, once the records in memory pass [`RUNNING_MIN_RECORDS`]
-//!   and an eighth of the checkpoint's, so the heap stays bounded and the
-//!   cost of rewriting it stays proportional to what was written;
+//!   and half the checkpoint's, so the heap stays bounded while rewriting
+//!   the checkpoint costs at most about three times what was written;
 //! - after a compaction or a change of compression (the file is new).
 //!
 //! A checkpoint that cannot be written (a full disk) costs nothing but
@@ -36,9 +36,9 @@ use crate::error::{Error, IoContext, Result};
 
 /// Records in memory that make closing write a checkpoint.
 pub const CLOSE_MIN_RECORDS: usize = 1_000;
-/// Records in memory that make a commit write one (with an eighth of the
+/// Records in memory that make a commit write one (with half the
 /// checkpoint's records).
-pub const RUNNING_MIN_RECORDS: usize = 100_000;
+pub const RUNNING_MIN_RECORDS: usize = 1_000_000;
 
 /// `<dir>/indexes/<collection>.checkpoint`.
 pub(crate) fn checkpoint_path(collection_file: &Path) -> PathBuf {
@@ -142,7 +142,7 @@ impl NativeCollection {
         }
         closing
             || (in_memory >= RUNNING_MIN_RECORDS.min(self.checkpoint_records)
-                && in_memory >= self.records.base_slots() as usize / 8)
+                && in_memory >= self.records.base_slots() as usize / 2)
     }
 
     /// After a commit: writes a checkpoint if enough is in memory.
@@ -207,6 +207,7 @@ impl NativeCollection {
         let opened = Arc::new(opened);
         let indexes = IndexSet::with_checkpoint(&self.indexed_fields, &opened)?;
         self.records = RecordTable::with_base(opened);
+        self.base_memo.take();
         self.indexes = std::cell::OnceCell::from(indexes);
         self.facts.write_error = None;
         Ok(())
@@ -229,23 +230,22 @@ impl NativeCollection {
         w.begin(SectionKind::Slots, 0).at(path)?;
         let slots = self.records.slot_count() as u32;
         let mut buf = Vec::with_capacity(64 * 1024);
-        for slot in 0..slots {
-            let stored = match self.records.loc(slot)? {
-                None => None,
-                Some(Loc::Pending { .. }) => {
-                    return Err(Error::InvalidQuery(
-                        "internal: a checkpoint of a pending record".to_owned(),
-                    ));
-                }
-                Some(loc) => loc.place().map(|place| (place, loc.len())),
-            };
-            buf.extend_from_slice(&checkpoint::encode_slot(stored));
-            if buf.len() >= 64 * 1024 {
-                w.write(&buf).at(path)?;
-                buf.clear();
+        for first in (0..slots).step_by(4096) {
+            for loc in self.records.locs(first, 4096)? {
+                let stored = match loc {
+                    None => None,
+                    Some(Loc::Pending { .. }) => {
+                        return Err(Error::InvalidQuery(
+                            "internal: a checkpoint of a pending record".to_owned(),
+                        ));
+                    }
+                    Some(loc) => loc.place().map(|place| (place, loc.len())),
+                };
+                buf.extend_from_slice(&checkpoint::encode_slot(stored));
             }
+            w.write(&buf).at(path)?;
+            buf.clear();
         }
-        w.write(&buf).at(path)?;
         w.end();
 
         let live = self.records.len() as u64;
@@ -269,7 +269,7 @@ impl NativeCollection {
         let mut next_base = || -> Result<Option<(u32, u32)>> {
             for entry in base_entries.by_ref() {
                 let (hash, slot) = entry?;
-                if self.records.loc(slot)?.is_some() {
+                if !self.records.deleted_since_base(slot) {
                     return Ok(Some((hash, slot)));
                 }
             }
@@ -345,6 +345,7 @@ impl NativeCollection {
             })
         });
         self.records = records;
+        self.base_memo.take();
         done
     }
 

@@ -103,6 +103,9 @@ pub(crate) struct NativeCollection {
     pub(super) facts: FileFacts,
     /// Records in memory that make closing write a checkpoint.
     pub(super) checkpoint_records: usize,
+    /// The checkpoint slot of the `_id` looked up last: an update reads
+    /// the record and then writes it, and the second lookup is free.
+    pub(super) base_memo: std::cell::RefCell<Option<(Box<str>, u32)>>,
 }
 
 /// How many decompressed blocks a collection keeps for its gets: a get of a

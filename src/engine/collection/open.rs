@@ -112,6 +112,7 @@ impl NativeCollection {
             block_cache: Mutex::new(BlockCache::default()),
             facts: FileFacts::default(),
             checkpoint_records: CLOSE_MIN_RECORDS,
+            base_memo: Default::default(),
         };
         let file = collection.file.try_clone().at(path)?;
         let start = native::read_start(&file, path)?;

@@ -26,14 +26,48 @@ impl NativeCollection {
     /// checkpoint slots filed under its hash, told apart by reading the id
     /// in each one's entry.
     pub(super) fn find_slot(&self, id: &str) -> Result<Option<u32>> {
+        Ok(self.find_slot_loc(id)?.map(|(slot, _)| slot))
+    }
+
+    /// Like [`find_slot`](Self::find_slot), with where the record is.
+    pub(super) fn find_slot_loc(&self, id: &str) -> Result<Option<(u32, Loc)>> {
         if let Some(slot) = self.records.find_recent(id) {
-            return Ok(Some(slot));
+            return Ok(self.records.loc(slot)?.map(|loc| (slot, loc)));
         }
-        self.find_in_base(id)
+        if let Some((memo, slot)) = &*self.base_memo.borrow()
+            && **memo == *id
+            && slot < &self.records.base_slots()
+            && let Some(loc) = self.records.loc(*slot)?
+        {
+            return Ok(Some((*slot, loc)));
+        }
+        let mut found = None;
+        self.records.base_candidates(id, &mut |slot, loc| {
+            let same = self.with_entry(id, loc, |bytes, offset| {
+                let entry = native::parse_entry(bytes)
+                    .map_err(|reason| self.corrupt_record(id, offset, reason))?;
+                Ok(entry.id == id)
+            })?;
+            if same {
+                found = Some((slot, loc));
+            }
+            Ok(!same)
+        })?;
+        if let Some((slot, _)) = found {
+            self.remember_base_slot(id, slot);
+        }
+        Ok(found)
     }
 
     /// The checkpoint slot of the live record `id`, if the checkpoint has it.
     pub(super) fn find_in_base(&self, id: &str) -> Result<Option<u32>> {
+        if let Some((memo, slot)) = &*self.base_memo.borrow()
+            && **memo == *id
+            && slot < &self.records.base_slots()
+            && !self.records.deleted_since_base(*slot)
+        {
+            return Ok(Some(*slot));
+        }
         let mut found = None;
         self.records.base_candidates(id, &mut |slot, loc| {
             let same = self.with_entry(id, loc, |bytes, offset| {
@@ -46,7 +80,14 @@ impl NativeCollection {
             }
             Ok(!same)
         })?;
+        if let Some(slot) = found {
+            self.remember_base_slot(id, slot);
+        }
         Ok(found)
+    }
+
+    fn remember_base_slot(&self, id: &str, slot: u32) {
+        *self.base_memo.borrow_mut() = Some((id.into(), slot));
     }
 
     /// Calls `visit` with each of `slots` that is live, as stored (read
@@ -96,17 +137,33 @@ impl NativeCollection {
 
     /// Reads the current version of `id`.
     pub fn get(&self, id: &str) -> Result<Option<Document>> {
-        let Some(slot) = self.find_slot(id)? else {
-            return Ok(None);
-        };
-        match self.records.loc(slot)? {
-            Some(loc) => self
-                .with_entry(id, loc, |bytes, offset| {
-                    self.decode_entry(Some(id), bytes, offset)
-                })
-                .map(Some),
-            None => Ok(None),
+        if let Some(slot) = self.records.find_recent(id) {
+            return match self.records.loc(slot)? {
+                Some(loc) => self
+                    .with_entry(id, loc, |bytes, offset| {
+                        self.decode_entry(Some(id), bytes, offset)
+                    })
+                    .map(Some),
+                None => Ok(None),
+            };
         }
+        // A checkpoint slot: the entry read to check the id is the one
+        // decoded.
+        let mut found = None;
+        self.records.base_candidates(id, &mut |slot, loc| {
+            self.with_entry(id, loc, |bytes, offset| {
+                let entry = native::parse_entry(bytes)
+                    .map_err(|reason| self.corrupt_record(id, offset, reason))?;
+                if entry.id != id {
+                    return Ok(true);
+                }
+                let doc = self.codec.decode(id, entry.data);
+                found = Some(doc.map_err(|e| self.corrupt_record(id, offset, e))?);
+                self.remember_base_slot(id, slot);
+                Ok(false)
+            })
+        })?;
+        Ok(found)
     }
 
     /// Calls `read` with the stored entry of `id` at `loc` and the file

@@ -4,7 +4,7 @@
 
 use super::native::NativeCollection;
 use super::reads::entry_in_block;
-use super::records::Loc;
+use super::records::{Loc, SlotRef};
 use super::store::StoredRecord;
 use crate::engine::Document;
 use crate::engine::storage::compress::{BLOCK_HEADER_LEN, BlockDecompressor, BlockHeader};
@@ -24,6 +24,8 @@ impl NativeCollection {
             block: Vec::new(),
             block_at: None,
             decompressor: None,
+            locs: Vec::new(),
+            locs_start: 0,
         }
     }
 
@@ -48,6 +50,9 @@ pub(crate) struct Scan<'a> {
     block: Vec<u8>,
     block_at: Option<u64>,
     decompressor: Option<BlockDecompressor>,
+    /// Locations of checkpoint slots read ahead, from slot `locs_start`.
+    locs: Vec<Option<Loc>>,
+    locs_start: usize,
 }
 
 const SCAN_WINDOW: usize = 1 << 20;
@@ -161,11 +166,26 @@ impl Scan<'_> {
         visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,
     ) -> Result<()> {
         let c = self.collection;
+        let base_slots = c.records.base_slots() as usize;
         while self.next_slot < c.records.slot_count() {
             let i = self.next_slot as u32;
             self.next_slot += 1;
-            let Some(slot) = c.records.slot(i)? else {
-                continue;
+            let slot = if self.next_slot <= base_slots {
+                // Checkpoint slots are read a batch at a time.
+                let at = i as usize;
+                if !(self.locs_start..self.locs_start + self.locs.len()).contains(&at) {
+                    self.locs = c.records.locs(i, 1024)?;
+                    self.locs_start = at;
+                }
+                match self.locs[at - self.locs_start] {
+                    Some(loc) => SlotRef { id: None, loc },
+                    None => continue,
+                }
+            } else {
+                match c.records.slot(i)? {
+                    Some(slot) => slot,
+                    None => continue,
+                }
             };
             let mut buf = [0u8; 36];
             let id = slot.id.map(|id| id.as_str(&mut buf));

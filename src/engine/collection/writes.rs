@@ -5,7 +5,7 @@
 use std::cell::OnceCell;
 
 use super::native::{Mark, NativeCollection, Undo};
-use super::records::{Loc, Removed};
+use super::records::Loc;
 use crate::engine::Document;
 use crate::engine::storage::native::{self, EntryKind};
 use crate::error::{Error, IoContext, Result};
@@ -31,11 +31,10 @@ pub(super) fn check_room(collection: &str, slots_used: usize) -> Result<()> {
 impl NativeCollection {
     /// Points `id` at `loc`, keeping live-byte accounting right.
     pub(super) fn set(&mut self, id: &str, loc: Loc) -> Result<(u32, Option<Loc>)> {
-        let (slot, old) = match self.find_slot(id)? {
-            Some(slot) => {
-                let old = self.records.loc(slot)?;
+        let (slot, old) = match self.find_slot_loc(id)? {
+            Some((slot, old)) => {
                 self.records.set_loc(slot, loc);
-                (slot, old)
+                (slot, Some(old))
             }
             None => {
                 let slot = self.records.insert_new(id, || Some(loc));
@@ -145,13 +144,12 @@ impl NativeCollection {
     /// Stages the deletion of `id`; false if there is no such record.
     pub fn delete(&mut self, id: &str) -> Result<bool> {
         self.ensure_writable()?;
-        let Some(slot) = self.find_slot(id)? else {
+        let Some((slot, loc)) = self.find_slot_loc(id)? else {
             return Ok(false);
         };
-        let at = native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
-        let removed: Result<Option<Removed>> = self.records.remove_slot(slot);
-        let removed = removed.inspect_err(|_| self.pending.truncate(at))?;
-        if let Some(old) = removed {
+        native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
+        let old = self.records.remove_at(slot, loc);
+        {
             self.live_bytes -= u64::from(old.loc.len());
             self.record_undo(Undo::Deleted { slot, old });
         }

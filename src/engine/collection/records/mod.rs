@@ -119,6 +119,10 @@ impl RecordTable {
 
     /// The slot of `id` among records held in memory.
     pub fn find_recent(&self, id: &str) -> Option<u32> {
+        if self.recent.len() == 0 {
+            // Not even the id's form needs working out.
+            return None;
+        }
         self.recent.find(id).map(|r| self.base_slots + r)
     }
 
@@ -139,6 +143,11 @@ impl RecordTable {
         })
     }
 
+    /// Whether checkpoint slot `slot` was deleted since the checkpoint.
+    pub fn deleted_since_base(&self, slot: u32) -> bool {
+        matches!(self.changed.get(&slot), Some(None))
+    }
+
     /// Where the live record in `slot` is (`None`: no such live record).
     pub fn loc(&self, slot: u32) -> Result<Option<Loc>> {
         if slot < self.base_slots {
@@ -151,6 +160,29 @@ impl RecordTable {
             return Ok(base.slot(slot)?.map(|(place, len)| Loc::stored(place, len)));
         }
         Ok(self.recent.slot(slot - self.base_slots).map(|s| s.loc))
+    }
+
+    /// Where the records in slots `[first, first + count)` are (`None`:
+    /// deleted), checkpoint slots read in one go; cut at the last slot.
+    pub fn locs(&self, first: u32, count: u32) -> Result<Vec<Option<Loc>>> {
+        let end = (u64::from(first) + u64::from(count)).min(self.slot_count() as u64) as u32;
+        let mut out = Vec::with_capacity(end.saturating_sub(first) as usize);
+        if first < self.base_slots
+            && let Some(base) = &self.base
+        {
+            let base_end = end.min(self.base_slots);
+            for (i, stored) in base.slots(first, base_end - first)?.into_iter().enumerate() {
+                let slot = first + i as u32;
+                out.push(match self.changed.get(&slot) {
+                    Some(&changed) => changed,
+                    None => stored.map(|(place, len)| Loc::stored(place, len)),
+                });
+            }
+        }
+        for slot in first.max(self.base_slots)..end {
+            out.push(self.recent.slot(slot - self.base_slots).map(|s| s.loc));
+        }
+        Ok(out)
     }
 
     pub fn slot(&self, slot: u32) -> Result<Option<SlotRef<'_>>> {
@@ -185,9 +217,7 @@ impl RecordTable {
             let Some(loc) = self.loc(slot)? else {
                 return Ok(None);
             };
-            self.changed.insert(slot, None);
-            self.base_live -= 1;
-            return Ok(Some(Removed { loc, id: None }));
+            return Ok(Some(self.remove_at(slot, loc)));
         }
         Ok(self
             .recent
@@ -196,6 +226,22 @@ impl RecordTable {
                 loc: s.loc,
                 id: Some(s.id),
             }))
+    }
+
+    /// Forgets the live record in `slot`, known to be at `loc`.
+    pub fn remove_at(&mut self, slot: u32, loc: Loc) -> Removed {
+        if slot < self.base_slots {
+            self.changed.insert(slot, None);
+            self.base_live -= 1;
+            return Removed { loc, id: None };
+        }
+        match self.recent.remove_at(slot - self.base_slots) {
+            Some(s) => Removed {
+                loc: s.loc,
+                id: Some(s.id),
+            },
+            None => Removed { loc, id: None },
+        }
     }
 
     /// Puts a removed record back where it was (undo of a delete).
@@ -225,11 +271,24 @@ impl RecordTable {
 
     /// Live records in slot order.
     pub fn iter(&self) -> impl Iterator<Item = Result<(u32, SlotRef<'_>)>> + '_ {
-        let base = (0..self.base_slots).filter_map(move |slot| match self.loc(slot) {
-            Ok(Some(loc)) => Some(Ok((slot, SlotRef { id: None, loc }))),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        });
+        const BATCH: u32 = 1024;
+        let base = (0..self.base_slots)
+            .step_by(BATCH as usize)
+            .flat_map(move |first| {
+                let count = BATCH.min(self.base_slots - first);
+                let batch: Vec<Result<(u32, SlotRef<'_>)>> = match self.locs(first, count) {
+                    Ok(locs) => locs
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(i, loc)| {
+                            let loc = loc?;
+                            Some(Ok((first + i as u32, SlotRef { id: None, loc })))
+                        })
+                        .collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                batch
+            });
         base.chain(self.recent().map(Ok))
     }
 

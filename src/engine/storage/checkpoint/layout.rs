@@ -10,7 +10,7 @@ pub const MAGIC: [u8; 8] = *b"FLUXDB\0I";
 /// ignored (and rebuilt by the next writer), never misread.
 pub const VERSION: u32 = 1;
 /// Bytes covered by one checksum of the chunk table.
-pub const CHUNK_LEN: u64 = 64 * 1024;
+pub const CHUNK_LEN: u64 = 4 * 1024;
 /// Bytes before the first section: magic and version.
 pub const PREAMBLE_LEN: u64 = 16;
 /// Bytes after the footer: its length, its checksum and the magic.

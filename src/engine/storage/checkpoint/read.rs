@@ -7,10 +7,10 @@
 //! about a megabyte of resident memory per record read), and a damaged byte
 //! is never believed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use super::layout::{
     CHUNK_LEN, FileIdentity, ID_ENTRY_LEN, INDEX_GROUP, MAGIC, PREAMBLE_LEN, SLOT_LEN,
@@ -25,13 +25,15 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected(pub String);
 
-/// Chunks a checkpoint keeps read and checked: 4 MiB.
-const CACHED_CHUNKS: usize = 64;
+/// Chunks a checkpoint keeps read and checked: 32 MiB at most. A process
+/// that answers one query fills only what it reads; one that runs long
+/// (Studio, a server) keeps the hot part of the id table and the indexes.
+const CACHED_CHUNKS: usize = 8 * 1024;
 
-/// Recently read chunks, checked; the oldest goes first.
+/// Recently read chunks, checked, by chunk number; the oldest goes first.
 #[derive(Debug, Default)]
 struct ChunkCache {
-    chunks: HashMap<u64, Arc<[u8]>>,
+    chunks: Vec<Option<Box<[u8]>>>,
     order: VecDeque<u64>,
 }
 
@@ -49,6 +51,10 @@ pub struct Checkpoint {
     sections_end: u64,
     chunk_crcs: Vec<u32>,
     cache: Mutex<ChunkCache>,
+    /// The sections every lookup reads, found once: the slot table, and
+    /// the id table with its directory and the directory's bits.
+    slots_section: Option<SectionEntry>,
+    id_table: Option<(SectionEntry, SectionEntry, u32)>,
 }
 
 /// Footer bytes before the section table.
@@ -214,6 +220,8 @@ impl Checkpoint {
             sections_end,
             chunk_crcs,
             cache: Mutex::new(ChunkCache::default()),
+            slots_section: None,
+            id_table: None,
         };
         let definitions = checkpoint
             .whole_section(SectionKind::Definitions, 0)
@@ -230,6 +238,19 @@ impl Checkpoint {
             || ids_len != totals.live * ID_ENTRY_LEN as u64
         {
             return reject("slot or id table does not match the record totals");
+        }
+        checkpoint.slots_section = checkpoint.section(SectionKind::Slots, 0);
+        if let (Some(dir), Some(entries)) = (
+            checkpoint.section(SectionKind::IdDirectory, 0),
+            checkpoint.section(SectionKind::IdEntries, 0),
+        ) {
+            let bits = checkpoint
+                .section_int::<4>(&dir, 0)
+                .map_err(|e| Rejected(e.to_string()))? as u32;
+            if bits > 26 || dir.len != 8 + ((1u64 << bits) + 1) * 4 {
+                return reject("id directory size does not match its bits");
+            }
+            checkpoint.id_table = Some((dir, entries, bits));
         }
         for (i, _) in checkpoint.definitions.iter().enumerate() {
             checkpoint
@@ -269,7 +290,7 @@ impl Checkpoint {
     }
 
     /// Reads chunk `chunk` from the file and checks it.
-    fn read_chunk(&self, chunk: u64) -> Result<Arc<[u8]>> {
+    fn read_chunk(&self, chunk: u64) -> Result<Box<[u8]>> {
         let start = chunk * CHUNK_LEN;
         let end = (start + CHUNK_LEN).min(self.sections_end);
         let mut bytes = vec![0u8; (end - start) as usize];
@@ -280,28 +301,9 @@ impl Checkpoint {
         Ok(bytes.into())
     }
 
-    /// Chunk `chunk`, checked: from the cache or the file.
-    fn chunk(&self, chunk: u64) -> Result<Arc<[u8]>> {
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(bytes) = cache.chunks.get(&chunk) {
-            return Ok(bytes.clone());
-        }
-        let bytes = self.read_chunk(chunk)?;
-        if cache.order.len() >= CACHED_CHUNKS
-            && let Some(old) = cache.order.pop_front()
-        {
-            cache.chunks.remove(&old);
-        }
-        cache.order.push_back(chunk);
-        cache.chunks.insert(chunk, bytes.clone());
-        Ok(bytes)
-    }
-
     /// Calls `read` with `[offset, offset + len)` of the sections, every
-    /// chunk it touches checked.
+    /// chunk it touches checked (read from the cache, or from the file and
+    /// kept). `read` runs under the cache's lock: it must not read more.
     fn with_bytes<T>(&self, offset: u64, len: u64, read: impl FnOnce(&[u8]) -> T) -> Result<T> {
         let end = offset
             .checked_add(len)
@@ -311,17 +313,37 @@ impl Checkpoint {
             return Ok(read(&[]));
         }
         let (first, last) = (offset / CHUNK_LEN, (end - 1) / CHUNK_LEN);
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.chunks.is_empty() {
+            cache.chunks.resize_with(self.chunk_crcs.len(), || None);
+        }
+        for chunk in first..=last {
+            if cache.chunks[chunk as usize].is_none() {
+                let bytes = self.read_chunk(chunk)?;
+                if cache.order.len() >= CACHED_CHUNKS
+                    && let Some(old) = cache.order.pop_front()
+                {
+                    cache.chunks[old as usize] = None;
+                }
+                cache.order.push_back(chunk);
+                cache.chunks[chunk as usize] = Some(bytes);
+            }
+        }
+        let piece = |c: u64| -> &[u8] {
+            let bytes = cache.chunks[c as usize].as_deref().unwrap_or_default();
+            let from = (offset.max(c * CHUNK_LEN) - c * CHUNK_LEN) as usize;
+            let to = (end.min((c + 1) * CHUNK_LEN) - c * CHUNK_LEN) as usize;
+            bytes.get(from..to).unwrap_or_default()
+        };
         if first == last {
-            let chunk = self.chunk(first)?;
-            let at = (offset - first * CHUNK_LEN) as usize;
-            return Ok(read(&chunk[at..at + len as usize]));
+            return Ok(read(piece(first)));
         }
         let mut joined = Vec::with_capacity(len as usize);
         for c in first..=last {
-            let chunk = self.chunk(c)?;
-            let from = offset.max(c * CHUNK_LEN) - c * CHUNK_LEN;
-            let to = end.min((c + 1) * CHUNK_LEN) - c * CHUNK_LEN;
-            joined.extend_from_slice(&chunk[from as usize..to as usize]);
+            joined.extend_from_slice(piece(c));
         }
         Ok(read(&joined))
     }
@@ -371,7 +393,7 @@ impl Checkpoint {
         if u64::from(slot) >= self.totals.slots {
             return Ok(None);
         }
-        let Some(s) = self.section(SectionKind::Slots, 0) else {
+        let Some(s) = self.slots_section else {
             return Ok(None);
         };
         let at = u64::from(slot) * SLOT_LEN as u64;
@@ -381,6 +403,31 @@ impl Checkpoint {
         decode_slot(&raw).map_err(|reason| self.corrupt(s.offset + at, reason))
     }
 
+    /// The slots `[first, first + count)` that the table holds, in order
+    /// (`count` is cut at its end).
+    pub fn slots(&self, first: u32, count: u32) -> Result<Vec<StoredSlot>> {
+        let end = (u64::from(first) + u64::from(count)).min(self.totals.slots);
+        let Some(s) = self.section(SectionKind::Slots, 0) else {
+            return Ok(Vec::new());
+        };
+        if u64::from(first) >= end {
+            return Ok(Vec::new());
+        }
+        let at = u64::from(first) * SLOT_LEN as u64;
+        let len = (end - u64::from(first)) * SLOT_LEN as u64;
+        self.in_section(&s, at, len)?;
+        let raw = self.with_bytes(s.offset + at, len, <[u8]>::to_vec)?;
+        raw.chunks_exact(SLOT_LEN)
+            .enumerate()
+            .map(|(i, bytes)| {
+                let mut slot = [0u8; SLOT_LEN];
+                slot.copy_from_slice(bytes);
+                decode_slot(&slot)
+                    .map_err(|reason| self.corrupt(s.offset + at + (i * SLOT_LEN) as u64, reason))
+            })
+            .collect()
+    }
+
     /// Calls `visit` with each slot whose id hashes as `id` does (the
     /// caller tells the real one by reading it), until it returns false.
     pub fn id_candidates(
@@ -388,16 +435,9 @@ impl Checkpoint {
         id: &str,
         visit: &mut dyn FnMut(u32) -> Result<bool>,
     ) -> Result<()> {
-        let (Some(dir), Some(entries)) = (
-            self.section(SectionKind::IdDirectory, 0),
-            self.section(SectionKind::IdEntries, 0),
-        ) else {
+        let Some((dir, entries, bits)) = self.id_table else {
             return Ok(());
         };
-        let bits = self.section_int::<4>(&dir, 0)? as u32;
-        if bits > 26 || dir.len != 8 + ((1u64 << bits) + 1) * 4 {
-            return Err(self.corrupt(dir.offset, "id directory size does not match its bits"));
-        }
         let hash = id_hash(self.seed, id);
         let b = bucket(hash, bits) as u64;
         let range = self.section_int::<8>(&dir, 8 + b * 4)?;
@@ -406,13 +446,20 @@ impl Checkpoint {
             return Err(self.corrupt(dir.offset, "id directory out of order"));
         }
         let len = ID_ENTRY_LEN as u64;
-        let bytes = self.section_bytes(&entries, start * len, (end - start) * len)?;
-        for pair in bytes.chunks_exact(ID_ENTRY_LEN) {
-            let found = u32_at(pair, 0);
-            if found > hash {
-                break;
+        self.in_section(&entries, start * len, (end - start) * len)?;
+        // Matches are gathered first: `visit` reads the checkpoint too.
+        let mut matches = Vec::new();
+        self.with_bytes(entries.offset + start * len, (end - start) * len, |bytes| {
+            for pair in bytes.chunks_exact(ID_ENTRY_LEN) {
+                match u32_at(pair, 0).cmp(&hash) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => matches.push(u32_at(pair, 4)),
+                    std::cmp::Ordering::Greater => break,
+                }
             }
-            if found == hash && !visit(u32_at(pair, 4))? {
+        })?;
+        for slot in matches {
+            if !visit(slot)? {
                 break;
             }
         }
