@@ -1,5 +1,5 @@
 //! Reading single records: by `_id` or slot, from wherever the record is
-//! (staged, in the mapped file, in a compressed block through a small
+//! (staged, in the file, in a compressed block through a small
 //! cache of decompressed blocks), checked before it is decoded.
 
 use std::fmt;
@@ -168,7 +168,7 @@ impl NativeCollection {
 
     /// Calls `read` with the stored entry of `id` at `loc` and the file
     /// offset errors should name: where a single read finds the bytes of
-    /// each kind of location (staged, in the mapped file, in a block).
+    /// each kind of location (staged, in the file, in a block).
     pub(super) fn with_entry<T>(
         &self,
         id: &str,
@@ -180,15 +180,31 @@ impl NativeCollection {
                 read(&self.pending[offset..offset + len as usize], offset as u64)
             }
             Loc::File { offset, len } => {
-                let mapped = self
-                    .mapped
-                    .get_or_init(|| MappedFile::new(&self.file, self.end));
-                if let Some(bytes) = mapped.get(offset, len) {
-                    return read(bytes, offset);
+                // The writer, a long-lived process whose gets and updates
+                // are the hot path, reads through a memory map (no system
+                // call). A reader, often a process that answers one query,
+                // reads with one pread: through a map the kernel maps large
+                // folios of page cache around each read, and an index query
+                // of a hundred records held a hundred megabytes.
+                if !self.read_only {
+                    let mapped = self
+                        .mapped
+                        .get_or_init(|| MappedFile::new(&self.file, self.end));
+                    if let Some(bytes) = mapped.get(offset, len) {
+                        return read(bytes, offset);
+                    }
                 }
-                let mut buf = vec![0; len as usize];
-                read_exact_at(&self.file, &mut buf, offset).at(&self.path)?;
-                read(&buf, offset)
+                let mut small = [0u8; 512];
+                let mut large = Vec::new();
+                let buf = match small.get_mut(..len as usize) {
+                    Some(buf) => buf,
+                    None => {
+                        large.resize(len as usize, 0);
+                        &mut large[..]
+                    }
+                };
+                read_exact_at(&self.file, buf, offset).at(&self.path)?;
+                read(buf, offset)
             }
             Loc::Block { block, at, len } => {
                 let raw = self.cached_block(block)?;

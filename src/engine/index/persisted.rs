@@ -1,5 +1,5 @@
 //! An index as a checkpoint holds it ([`Checkpoint::index_section`]): keys
-//! in order, each with its slots, read from the mapped file. Slots changed
+//! in order, each with its slots, read from its file. Slots changed
 //! since the checkpoint are masked out here; their current keys live in the
 //! in-memory part of the [`FieldIndex`](super::FieldIndex).
 

@@ -33,13 +33,9 @@ impl MappedFile {
         // or cut while this map is alive.
         let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }.ok();
         if let Some(map) = &map {
-            // Reads through the map are scattered (gets, index candidates):
-            // without this the kernel maps whole folios around each one,
-            // and a query of a hundred records holds a hundred megabytes
-            // of the file in its resident set. Scans read with `pread`.
+            // Reads through the map are scattered (gets, index candidates);
+            // scans read with `pread`.
             let _ = map.advise(memmap2::Advice::Random);
-            #[cfg(target_os = "linux")]
-            let _ = map.advise(memmap2::Advice::NoHugePage);
         }
         MappedFile { map }
     }

@@ -2,7 +2,7 @@
 //! its current version is, in insertion order (a record's slot).
 //!
 //! With a checkpoint ([`Checkpoint`]), the records it covers are read from
-//! its mapped slot and id tables, and only what changed since lives on the
+//! its slot and id tables, and only what changed since lives on the
 //! heap: the new locations of changed checkpoint slots (`None` once
 //! deleted) and a [`RecentTable`] of the records added since, numbered on
 //! from the checkpoint's last slot. Without one, the recent table holds

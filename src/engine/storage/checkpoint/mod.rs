@@ -12,7 +12,7 @@
 //! "Checkpoints".
 //!
 //! - `write.rs`: [`CheckpointWriter`], streaming sections into a new file.
-//! - `read.rs`: [`Checkpoint`], the mapped, checked reader.
+//! - `read.rs`: [`Checkpoint`], the checked reader, through a bounded cache of chunks.
 
 mod layout;
 mod read;
