@@ -6,9 +6,10 @@
 set -u
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-180}
-TARGETS=${TARGETS:-"open_native open_compressed open_legacy import_backup parse_filter parse_sort parse_projection parse_update parse_pipeline import_jsonl import_csv"}
+TARGETS=${TARGETS:-"open_native open_compressed open_legacy import_backup parse_filter parse_sort parse_projection parse_update parse_pipeline import_jsonl import_csv open_checkpoint"}
 for target in $TARGETS; do
     case $target in
+        open_checkpoint) extra="-max_len=4096" ;;
         open_*|import_backup) extra="-max_len=16384" ;;
         # The import runs a scoped reader thread; LeakSanitizer reports the
         # standard library's and glibc's per-thread bookkeeping of such

@@ -533,3 +533,83 @@ fn creating_and_dropping_collections_survive_every_fault() {
         "users",
     );
 }
+
+/// What index lookups answer on `dir` opened read-only (from whatever
+/// checkpoint is there), sorted ids per key of `k`.
+fn answers_by_index(dir: &Path) -> Vec<Vec<String>> {
+    let db = OpenOptions::new().read_only(true).open(dir).unwrap();
+    (0..7)
+        .map(|k| {
+            let mut ids: Vec<String> = db
+                .find("c", &Find::new(json!({"k": k})))
+                .unwrap()
+                .iter()
+                .map(|d| d["_id"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .collect()
+}
+
+#[test]
+fn checkpoint_writes_survive_every_fault() {
+    let setup = |dir: &Path| {
+        let mut db = open(dir);
+        db.create_collection("c", &["k"]).unwrap();
+        let docs = (0..1_500)
+            .map(|i| json!({"_id": format!("c{i}"), "k": i % 7}))
+            .collect();
+        db.insert_many("c", docs).unwrap();
+        db.close().unwrap();
+    };
+    // Records change after the checkpoint, then a new one is written.
+    let op = |db: &mut FluxDB, _: &Path| {
+        for i in 0..40 {
+            db.update("c", &format!("c{i}"), &json!({"$set": {"k": (i + 3) % 7}}))?;
+        }
+        db.delete("c", "c100")?;
+        db.write_checkpoints()
+    };
+    check_write_path("write_checkpoints", setup, op, "c");
+
+    // Whatever the fault left of the checkpoint, index answers stay right.
+    let base = scratch();
+    let base_dir = base.path().join("db");
+    setup(&base_dir);
+    let clean = scratch();
+    let clean_dir = clean.path().join("db");
+    copy_tree(&base_dir, &clean_dir);
+    let mut db = open(&clean_dir);
+    fault::arm(Plan::Count);
+    op(&mut db, &clean_dir).unwrap();
+    let counts = fault::disarm();
+    drop(db);
+    let expected = answers_by_index(&clean_dir);
+    for plan in plans(counts.bytes, counts.syncs, counts.renames)
+        .into_iter()
+        .step_by(3)
+    {
+        let run = scratch();
+        let dir = run.path().join("db");
+        copy_tree(&base_dir, &dir);
+        let mut db = open(&dir);
+        let updated = op(&mut db, &dir).is_ok();
+        drop(db);
+        assert!(updated, "the writes before the checkpoint succeed");
+        let mut db = open(&dir);
+        for i in 0..40 {
+            db.update("c", &format!("c{i}"), &json!({"$set": {"k": (i + 3) % 7}}))
+                .unwrap();
+        }
+        fault::arm(plan);
+        let result = db.write_checkpoints();
+        fault::disarm();
+        drop(db);
+        assert_eq!(
+            answers_by_index(&dir),
+            expected,
+            "under {plan:?} ({result:?})"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod compression;
 mod crash;
+mod crash_checkpoint;
 mod crash_more;
 mod engine;
 mod faults;

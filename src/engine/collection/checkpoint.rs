@@ -115,11 +115,23 @@ impl NativeCollection {
                     None => Vec::new(),
                 }),
             ignored: match &self.facts.opened {
-                CheckpointUse::Ignored(reason) => Some(reason.clone()),
+                CheckpointUse::Ignored { reason, .. } => Some(reason.clone()),
                 CheckpointUse::None | CheckpointUse::Used { .. } => None,
             },
             write_error: self.facts.write_error.clone(),
         }
+    }
+
+    /// Records held on the heap: changed or added since the checkpoint.
+    pub fn records_in_memory(&self) -> usize {
+        self.records.in_memory_count()
+    }
+
+    /// Whether the indexed fields differ from the checkpoint's.
+    pub fn definitions_changed(&self) -> bool {
+        self.records
+            .base()
+            .is_some_and(|b| b.definitions != self.indexed_fields)
     }
 
     /// Whether a commit or a close should write a checkpoint now.
@@ -129,11 +141,7 @@ impl NativeCollection {
         }
         // An index the checkpoint lacks would be built from every record
         // at each open.
-        let new_definitions = self
-            .records
-            .base()
-            .is_some_and(|b| b.definitions != self.indexed_fields);
-        if new_definitions {
+        if self.definitions_changed() {
             return true;
         }
         let in_memory = self.records.in_memory_count();
@@ -200,7 +208,7 @@ impl NativeCollection {
                 offset: 0,
                 reason: format!(
                     "the checkpoint just written does not read back: {}",
-                    rejected.0
+                    rejected.reason
                 ),
             })?
             .ok_or_else(|| Error::io(&path, std::io::Error::other("vanished after writing")))?;
@@ -356,15 +364,18 @@ impl NativeCollection {
     /// `verify_indexes` with indexes built from the records.
     pub(super) fn verify_checkpoint(&self, check: &mut CollectionCheck) -> Result<()> {
         let path = checkpoint_path(&self.path);
-        if let CheckpointUse::Ignored(reason) = &self.facts.opened {
-            check.add(
-                None,
-                None,
-                format!(
-                    "persisted index {} is not used: {reason}; it is rebuilt when the folder is next opened for writing",
-                    path.display()
-                ),
+        if let CheckpointUse::Ignored { reason, damaged } = &self.facts.opened {
+            let message = format!(
+                "persisted index {} is not used: {reason}; it is rebuilt when the folder is next opened for writing",
+                path.display()
             );
+            if *damaged {
+                check.add(None, None, message);
+            } else {
+                // Stale (a crash between a rewrite and its checkpoint, a
+                // file put back by hand): nothing is wrong with the data.
+                check.note = Some(message);
+            }
         }
         let Some(base) = self.records.base() else {
             return Ok(());

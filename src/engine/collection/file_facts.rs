@@ -11,8 +11,9 @@ pub enum CheckpointUse {
     None,
     /// Opened from it; the log after `covered` was replayed.
     Used { covered: u64 },
-    /// One is there but was not used, for this reason.
-    Ignored(String),
+    /// One is there but was not used, for this reason; `damaged` when its
+    /// bytes are (rather than describing another file or format version).
+    Ignored { reason: String, damaged: bool },
 }
 
 /// What `info` says about a collection's persisted `_id` table and

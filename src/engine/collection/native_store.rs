@@ -177,6 +177,13 @@ impl CollectionStore for NativeCollection {
         NativeCollection::close(self);
     }
 
+    fn write_checkpoint(&mut self) -> Result<()> {
+        if self.records_in_memory() > 0 || self.definitions_changed() {
+            NativeCollection::write_checkpoint(self)?;
+        }
+        Ok(())
+    }
+
     fn set_checkpoint_records(&mut self, records: usize) {
         self.checkpoint_records = records;
     }

@@ -263,7 +263,7 @@ impl NativeCollection {
                     if let Some(slot) = self.find_slot(&id)?
                         && let Some(old) = self.records.remove_slot(slot)?
                     {
-                        self.live_bytes -= u64::from(old.loc.len());
+                        self.live_bytes = self.live_bytes.saturating_sub(u64::from(old.loc.len()));
                     }
                 }
                 TailOp::Meta(fields) => self.indexed_fields = fields,
@@ -276,23 +276,23 @@ impl NativeCollection {
     /// [`identity_mismatch`]); a writer also checks every byte of it first.
     fn usable_checkpoint(&mut self, file: &File, start: &FileStart) -> Option<Arc<Checkpoint>> {
         let path = checkpoint_path(&self.path);
-        let ignored = |reason: String| CheckpointUse::Ignored(reason);
+        let ignored = |reason: String, damaged: bool| CheckpointUse::Ignored { reason, damaged };
         let checkpoint = match Checkpoint::open(&path) {
             Ok(Some(checkpoint)) => checkpoint,
             Ok(None) => return None,
             Err(rejected) => {
-                self.facts.opened = ignored(rejected.0);
+                self.facts.opened = ignored(rejected.reason, !rejected.stale);
                 return None;
             }
         };
         if let Some(reason) = identity_mismatch(file, start, &checkpoint) {
-            self.facts.opened = ignored(reason);
+            self.facts.opened = ignored(reason, false);
             return None;
         }
         if !self.read_only
             && let Err(e) = checkpoint.check_all()
         {
-            self.facts.opened = ignored(e.to_string());
+            self.facts.opened = ignored(e.to_string(), true);
             return None;
         }
         Some(Arc::new(checkpoint))

@@ -102,6 +102,11 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// The writer is done with the collection (the database closes):
     /// a format that persists its indexes writes them now if it is due.
     fn close(&mut self) {}
+    /// Writes a checkpoint now if anything is in memory that the last one
+    /// lacks (formats that persist their indexes; others do nothing).
+    fn write_checkpoint(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Records in memory that make closing write a checkpoint (formats
     /// that persist their indexes).
     fn set_checkpoint_records(&mut self, _records: usize) {}

@@ -42,7 +42,7 @@ impl NativeCollection {
             }
         };
         if let Some(old) = old {
-            self.live_bytes -= u64::from(old.len());
+            self.live_bytes = self.live_bytes.saturating_sub(u64::from(old.len()));
         }
         self.live_bytes += u64::from(loc.len());
         Ok((slot, old))
@@ -150,7 +150,7 @@ impl NativeCollection {
         native::push_entry(&mut self.pending, EntryKind::Delete, id, &[])?;
         let old = self.records.remove_at(slot, loc);
         {
-            self.live_bytes -= u64::from(old.loc.len());
+            self.live_bytes = self.live_bytes.saturating_sub(u64::from(old.loc.len()));
             self.record_undo(Undo::Deleted { slot, old });
         }
         Ok(true)

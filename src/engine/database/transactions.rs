@@ -24,6 +24,21 @@ impl FluxDB {
         Ok(())
     }
 
+    /// Flushes, then writes the persisted `_id` table and indexes (a
+    /// checkpoint, FORMAT.md "Checkpoints") of every collection holding
+    /// records in memory that its checkpoint lacks: what closing does, for
+    /// a program that wants the next open to read no log now. Refused in a
+    /// transaction and on a read-only handle.
+    pub fn write_checkpoints(&mut self) -> Result<()> {
+        self.ensure_writable("writing checkpoints")?;
+        self.refuse_in_transaction("writing checkpoints")?;
+        self.flush()?;
+        for c in self.collections.values_mut() {
+            c.write_checkpoint()?;
+        }
+        Ok(())
+    }
+
     /// Starts a transaction (the seed's `begin_transaction`). Buffered
     /// writes are flushed first, so the transaction holds only its own.
     pub fn begin_transaction(&mut self) -> Result<()> {

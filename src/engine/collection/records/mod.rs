@@ -232,7 +232,7 @@ impl RecordTable {
     pub fn remove_at(&mut self, slot: u32, loc: Loc) -> Removed {
         if slot < self.base_slots {
             self.changed.insert(slot, None);
-            self.base_live -= 1;
+            self.base_live = self.base_live.saturating_sub(1);
             return Removed { loc, id: None };
         }
         match self.recent.remove_at(slot - self.base_slots) {

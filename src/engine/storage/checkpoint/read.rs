@@ -23,7 +23,21 @@ use crate::error::{Error, Result};
 
 /// Why a checkpoint file was not used (it is then ignored and rebuilt).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected(pub String);
+pub struct Rejected {
+    pub reason: String,
+    /// Whole but not for this build (another format version), rather than
+    /// damaged.
+    pub stale: bool,
+}
+
+impl Rejected {
+    fn damaged(reason: impl Into<String>) -> Rejected {
+        Rejected {
+            reason: reason.into(),
+            stale: false,
+        }
+    }
+}
 
 /// Chunks a checkpoint keeps read and checked: 32 MiB at most. A process
 /// that answers one query fills only what it reads; one that runs long
@@ -107,14 +121,14 @@ impl Checkpoint {
         let file = match File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Rejected(format!("cannot be opened: {e}"))),
+            Err(e) => return Err(Rejected::damaged(format!("cannot be opened: {e}"))),
         };
         Checkpoint::from_file(path, file).map(Some)
     }
 
     fn from_file(path: &Path, file: File) -> std::result::Result<Checkpoint, Rejected> {
-        let reject = |reason: &str| Err(Rejected(reason.to_owned()));
-        let unreadable = |e: std::io::Error| Rejected(format!("cannot be read: {e}"));
+        let reject = |reason: &str| Err(Rejected::damaged(reason.to_owned()));
+        let unreadable = |e: std::io::Error| Rejected::damaged(format!("cannot be read: {e}"));
         let len = file.metadata().map_err(unreadable)?.len();
         if len < PREAMBLE_LEN + TRAILER_LEN {
             return reject("not a checkpoint file (too short)");
@@ -126,9 +140,12 @@ impl Checkpoint {
         }
         let version = u32_at(&preamble, 8);
         if version != VERSION {
-            return Err(Rejected(format!(
-                "written by another version of FluxDB (checkpoint version {version}, this build reads {VERSION})"
-            )));
+            return Err(Rejected {
+                reason: format!(
+                    "written by another version of FluxDB (checkpoint version {version}, this build reads {VERSION})"
+                ),
+                stale: true,
+            });
         }
         let mut trailer = [0u8; TRAILER_LEN as usize];
         read_exact_at(&file, &mut trailer, len - TRAILER_LEN).map_err(unreadable)?;
@@ -225,9 +242,10 @@ impl Checkpoint {
         };
         let definitions = checkpoint
             .whole_section(SectionKind::Definitions, 0)
-            .map_err(|e| Rejected(e.to_string()))?;
-        checkpoint.definitions = serde_json::from_slice(&definitions)
-            .map_err(|e| Rejected(format!("index definitions are not a JSON list: {e}")))?;
+            .map_err(|e| Rejected::damaged(e.to_string()))?;
+        checkpoint.definitions = serde_json::from_slice(&definitions).map_err(|e| {
+            Rejected::damaged(format!("index definitions are not a JSON list: {e}"))
+        })?;
         let slots_len = checkpoint
             .section(SectionKind::Slots, 0)
             .map_or(0, |s| s.len);
@@ -246,7 +264,7 @@ impl Checkpoint {
         ) {
             let bits = checkpoint
                 .section_int::<4>(&dir, 0)
-                .map_err(|e| Rejected(e.to_string()))? as u32;
+                .map_err(|e| Rejected::damaged(e.to_string()))? as u32;
             if bits > 26 || dir.len != 8 + ((1u64 << bits) + 1) * 4 {
                 return reject("id directory size does not match its bits");
             }
@@ -255,7 +273,7 @@ impl Checkpoint {
         for (i, _) in checkpoint.definitions.iter().enumerate() {
             checkpoint
                 .index_section(i)
-                .map_err(|e| Rejected(e.to_string()))?;
+                .map_err(|e| Rejected::damaged(e.to_string()))?;
         }
         Ok(checkpoint)
     }
