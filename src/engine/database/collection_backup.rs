@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::fluxdb::FluxDB;
 use crate::engine::cancel::CancelToken;
-use crate::engine::collection::{NativeCollection, backup};
+use crate::engine::collection::{NativeCollection, backup, checkpoint_path};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::{durable, index_definitions};
 use crate::error::{Error, Result};
@@ -65,6 +65,8 @@ impl FluxDB {
         let fields = checked.indexed_fields.clone();
         backup::write_collection_from_backup(&path, self.codec.as_ref(), checked, cancel)
             .map_err(|failure| self.replaced_under(collection, failure))?;
+        // The checkpoint of the replaced file (it would only be ignored).
+        let _ = durable::durable_remove(&checkpoint_path(&path));
         let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
             .map_err(|error| {
                 self.replaced_under(

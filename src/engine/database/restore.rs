@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::database_backup::Section;
 use super::fluxdb::FluxDB;
 use crate::engine::cancel::{CancelCheck, CancelToken};
-use crate::engine::collection::{NativeCollection, initial_file};
+use crate::engine::collection::{NativeCollection, checkpoint_path, initial_file};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec, StorageFormat, durable, index_definitions};
@@ -488,6 +488,9 @@ fn apply_journal(dir: &Path, journal: &Journal) -> Result<()> {
     durable::sync_dir(dir)?;
     for planned in &journal.collections {
         index_definitions::write(dir, &planned.name, &planned.indexed_fields)?;
+        // The checkpoint of the replaced file (it would only be ignored).
+        let collection = dir.join(format!("{}.fdb", planned.name));
+        durable::durable_remove(&checkpoint_path(&collection))?;
     }
     durable::durable_remove(&dir.join(RESTORE_JOURNAL))?;
     Ok(())
