@@ -108,6 +108,7 @@ impl NativeCollection {
         top_level.sort();
         top_level.dedup();
         let mut done = 0usize;
+        set.defer();
         CollectionStore::visit_fields(self, &top_level, &mut |slot, doc| {
             set.add_to(fields, slot, doc);
             if done.is_multiple_of(4_096) {
@@ -121,6 +122,7 @@ impl NativeCollection {
             done += 1;
             Ok(true)
         })?;
+        set.settle();
         progress(total, total);
         Ok(())
     }

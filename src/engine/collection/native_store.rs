@@ -177,6 +177,16 @@ impl CollectionStore for NativeCollection {
         NativeCollection::close(self);
     }
 
+    fn defer_index_additions(&mut self, on: bool) {
+        if let Some(indexes) = self.indexes.get_mut() {
+            if on {
+                indexes.defer();
+            } else {
+                indexes.settle();
+            }
+        }
+    }
+
     fn write_checkpoint(&mut self) -> Result<()> {
         if self.records_in_memory() > 0 || self.definitions_changed() {
             NativeCollection::write_checkpoint(self)?;
@@ -257,9 +267,20 @@ impl CollectionStore for NativeCollection {
             let doc = codec.decode(id, data)?;
             return CollectionStore::insert(self, id, &doc);
         }
-        // Built indexes stay exact, and they need the document itself.
+        // Built indexes stay exact: they need the indexed fields.
         let doc = match self.indexes.get() {
-            Some(indexes) if !indexes.is_empty() => Some(self.codec.decode(id, data)?),
+            Some(indexes) if !indexes.is_empty() => {
+                let mut top_level: Vec<String> = self
+                    .indexed_fields
+                    .iter()
+                    .map(|path| path.split('.').next().unwrap_or(path).to_owned())
+                    .collect();
+                top_level.dedup();
+                let mut doc = Document::new();
+                self.codec
+                    .decode_fields_into(id, data, &top_level, &mut doc)?;
+                Some(doc)
+            }
             _ => None,
         };
         let Some(slot) = self.put_new(id, data)? else {

@@ -102,6 +102,10 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// The writer is done with the collection (the database closes):
     /// a format that persists its indexes writes them now if it is due.
     fn close(&mut self) {}
+    /// While on, index additions are collected and applied sorted when it
+    /// is turned off (a bulk insert: `insert_many`, an import). Queries
+    /// meanwhile scan instead of reading an index that lacks them.
+    fn defer_index_additions(&mut self, _on: bool) {}
     /// Writes a checkpoint now if anything is in memory that the last one
     /// lacks (formats that persist their indexes; others do nothing).
     fn write_checkpoint(&mut self) -> Result<()> {

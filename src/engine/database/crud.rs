@@ -34,6 +34,7 @@ impl FluxDB {
         let c = self.store_mut(collection)?;
         // Staged one by one under a savepoint: any failure undoes this call only.
         c.savepoint();
+        c.defer_index_additions(true);
         let mut ids = Vec::with_capacity(documents.len());
         let mut documents = documents.into_iter().enumerate();
         let mut staged = || -> Result<()> {
@@ -49,7 +50,9 @@ impl FluxDB {
             }
             Ok(())
         };
-        match staged() {
+        let staged = staged();
+        c.defer_index_additions(false);
+        match staged {
             Ok(()) => c.release_savepoint(),
             Err(e) => {
                 c.rollback_savepoint();

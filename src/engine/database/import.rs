@@ -508,6 +508,20 @@ impl FluxDB {
     ) -> Result<()> {
         let c = self.store_mut(staging.collection)?;
         c.savepoint();
+        c.defer_index_additions(true);
+        let staged = Self::stage_chunks(c, staging, chunks, to_reuse, tally, progress);
+        c.defer_index_additions(false);
+        staged
+    }
+
+    fn stage_chunks(
+        c: &mut dyn CollectionStore,
+        staging: &Staging<'_>,
+        chunks: Receiver<Chunk>,
+        to_reuse: &SyncSender<Chunk>,
+        tally: &mut Tally,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
         for mut chunk in chunks {
             let (mut id_at, mut data_at) = (0, 0);
             for parsed in chunk.records.drain(..) {

@@ -5,611 +5,29 @@
 //! Slots are a collection's record positions in insertion order, so a
 //! posting list iterated in ascending order is already in natural order and
 //! ties in an index-ordered sort stay stable.
+//!
+//! - `key.rs`: the order-preserving keys; `postings.rs`: one key's slots;
+//! - `field.rs`: [`FieldIndex`], one field's index, a checkpoint's keys
+//!   (`persisted.rs`) merged with those in memory;
+//! - `set.rs`: [`IndexSet`], a collection's indexes, and bulk additions.
 
+mod field;
 pub mod key;
 mod persisted;
+mod postings;
+mod set;
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
-
-use std::sync::Arc;
-
-use roaring::RoaringBitmap;
-use serde_json::Value;
-
-use persisted::{BaseIndex, KeyBound};
-
-use crate::engine::Document;
-use crate::engine::query::Constraint;
-use crate::engine::storage::checkpoint::Checkpoint;
-use crate::error::Result;
-
+pub use field::FieldIndex;
 pub use key::{encode_key, index_keys};
-
-/// The slots holding one key. Most keys of a unique-ish field hold one
-/// record, which needs no bitmap.
-#[derive(Debug, Clone)]
-enum Postings {
-    One(u32),
-    Many(RoaringBitmap),
-}
-
-impl Postings {
-    fn insert(&mut self, slot: u32) {
-        match self {
-            Postings::One(existing) if *existing == slot => {}
-            Postings::One(existing) => {
-                let mut set = RoaringBitmap::new();
-                set.insert(*existing);
-                set.insert(slot);
-                *self = Postings::Many(set);
-            }
-            Postings::Many(set) => {
-                set.insert(slot);
-            }
-        }
-    }
-
-    /// Removes `slot`; true if nothing is left.
-    fn remove(&mut self, slot: u32) -> bool {
-        match self {
-            Postings::One(existing) => *existing == slot,
-            Postings::Many(set) => {
-                set.remove(slot);
-                set.is_empty()
-            }
-        }
-    }
-
-    fn len(&self) -> u64 {
-        match self {
-            Postings::One(_) => 1,
-            Postings::Many(set) => set.len(),
-        }
-    }
-
-    fn add_to(&self, out: &mut RoaringBitmap) {
-        match self {
-            Postings::One(slot) => {
-                out.insert(*slot);
-            }
-            Postings::Many(set) => *out |= set,
-        }
-    }
-
-    fn iter(&self) -> Box<dyn Iterator<Item = u32> + '_> {
-        match self {
-            Postings::One(slot) => Box::new(std::iter::once(*slot)),
-            Postings::Many(set) => Box::new(set.iter()),
-        }
-    }
-
-    fn to_bitmap(&self) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
-        self.add_to(&mut out);
-        out
-    }
-}
-
-/// `(key, slots)` in key order: what an index walk yields.
-type KeyedSlots<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>> + 'a>;
-
-/// One bound of a range: the key and whether it is included (`None`: unbounded).
-type RangeBound = Option<(Value, bool)>;
-
-/// The tighter of two bounds of one side of a range: the one whose key is
-/// further in direction `inward` (`Greater` for lower bounds), an exclusive
-/// bound where the keys are equal. `None` is unbounded.
-fn tighter(a: RangeBound, b: RangeBound, inward: std::cmp::Ordering) -> RangeBound {
-    match (a, b) {
-        (None, b) => b,
-        (a, None) => a,
-        (Some(a), Some(b)) => {
-            let order = encode_key(&a.0).cmp(&encode_key(&b.0));
-            if order == inward || (order.is_eq() && !a.1) {
-                Some(a)
-            } else {
-                Some(b)
-            }
-        }
-    }
-}
-
-/// The index of one field path: the keys of a checkpoint (when there is
-/// one), with the slots changed since masked out, and in memory the keys of
-/// every record written since (or of all records, without a checkpoint).
-#[derive(Debug, Clone)]
-pub struct FieldIndex {
-    path: String,
-    keys: BTreeMap<Box<[u8]>, Postings>,
-    base: Option<BaseIndex>,
-}
-
-impl FieldIndex {
-    fn new(path: String) -> FieldIndex {
-        FieldIndex {
-            path,
-            keys: BTreeMap::new(),
-            base: None,
-        }
-    }
-
-    /// Whether this index reads a checkpoint.
-    pub fn is_persisted(&self) -> bool {
-        self.base.is_some()
-    }
-
-    /// Keys held in memory.
-    pub fn keys_in_memory(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// `(key, slots)` within the bounds, the checkpoint's and memory's
-    /// merged, in key order (descending when asked).
-    fn walk(&self, lower: KeyBound, upper: KeyBound, descending: bool) -> KeyedSlots<'_> {
-        fn as_ref(b: &KeyBound) -> Bound<&[u8]> {
-            match b {
-                Bound::Included(k) => Bound::Included(k.as_slice()),
-                Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-                Bound::Unbounded => Bound::Unbounded,
-            }
-        }
-        let range = self.keys.range::<[u8], _>((as_ref(&lower), as_ref(&upper)));
-        let memory: Box<dyn Iterator<Item = (&[u8], &Postings)>> = if descending {
-            Box::new(range.rev().map(|(k, p)| (&**k, p)))
-        } else {
-            Box::new(range.map(|(k, p)| (&**k, p)))
-        };
-        let Some(base) = &self.base else {
-            return Box::new(memory.map(|(k, p)| Ok((k.to_vec(), p.to_bitmap()))));
-        };
-        Box::new(MergedKeys {
-            base: base.walk(lower, upper, descending).peekable(),
-            memory: memory.peekable(),
-            descending,
-        })
-    }
-
-    /// The bounds of a range as encoded keys (`None`: an empty range).
-    fn key_bounds(
-        lower: &Option<(Value, bool)>,
-        upper: &Option<(Value, bool)>,
-    ) -> Option<(KeyBound, KeyBound)> {
-        let lower = lower
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        let upper = upper
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        if let (Some((lo, lo_in)), Some((hi, hi_in))) = (&lower, &upper)
-            && (lo > hi || (lo == hi && !(*lo_in && *hi_in)))
-        {
-            return None;
-        }
-        let bound = |b: Option<(Vec<u8>, bool)>| match b {
-            None => Bound::Unbounded,
-            Some((key, true)) => Bound::Included(key),
-            Some((key, false)) => Bound::Excluded(key),
-        };
-        Some((bound(lower), bound(upper)))
-    }
-
-    /// The slots a constraint's keys hold, checkpoint and memory merged.
-    fn walk_constraint(&self, constraint: &Constraint) -> Result<RoaringBitmap> {
-        let mut out = RoaringBitmap::new();
-        let mut take = |lower: KeyBound, upper: KeyBound| -> Result<()> {
-            for keyed in self.walk(lower, upper, false) {
-                out |= keyed?.1;
-            }
-            Ok(())
-        };
-        match constraint {
-            Constraint::Eq(v) => {
-                let key = encode_key(v);
-                take(Bound::Included(key.clone()), Bound::Included(key))?;
-            }
-            Constraint::In(values) => {
-                for v in values {
-                    let key = encode_key(v);
-                    take(Bound::Included(key.clone()), Bound::Included(key))?;
-                }
-            }
-            Constraint::Range { lower, upper } => {
-                if let Some((lower, upper)) = Self::key_bounds(lower, upper) {
-                    take(lower, upper)?;
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    fn add(&mut self, slot: u32, doc: &Document) {
-        if let Some(base) = &mut self.base {
-            base.mask(slot);
-        }
-        for key in index_keys(doc, &self.path) {
-            match self.keys.get_mut(key.as_slice()) {
-                Some(postings) => postings.insert(slot),
-                None => {
-                    self.keys
-                        .insert(key.into_boxed_slice(), Postings::One(slot));
-                }
-            }
-        }
-    }
-
-    fn remove(&mut self, slot: u32, doc: &Document) {
-        if let Some(base) = &mut self.base {
-            base.mask(slot);
-        }
-        for key in index_keys(doc, &self.path) {
-            if let Some(postings) = self.keys.get_mut(key.as_slice())
-                && postings.remove(slot)
-            {
-                self.keys.remove(key.as_slice());
-            }
-        }
-    }
-
-    /// Slots of the records that may satisfy `constraint` (a superset: the
-    /// filter is applied to each record after).
-    pub fn candidates(&self, constraint: &Constraint) -> Result<RoaringBitmap> {
-        if self.base.is_some() {
-            return self.walk_constraint(constraint);
-        }
-        let mut out = RoaringBitmap::new();
-        match constraint {
-            Constraint::Eq(v) => {
-                if let Some(p) = self.keys.get(encode_key(v).as_slice()) {
-                    p.add_to(&mut out);
-                }
-            }
-            Constraint::In(values) => {
-                for v in values {
-                    if let Some(p) = self.keys.get(encode_key(v).as_slice()) {
-                        p.add_to(&mut out);
-                    }
-                }
-            }
-            Constraint::Range { lower, upper } => {
-                for p in self.in_range(lower, upper) {
-                    p.add_to(&mut out);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// An upper bound on how many records [`candidates`](Self::candidates)
-    /// returns, without building the set: to pick the most selective index.
-    pub fn estimate(&self, constraint: &Constraint) -> Result<u64> {
-        if self.base.is_some() {
-            return Ok(self.walk_constraint(constraint)?.len());
-        }
-        Ok(match constraint {
-            Constraint::Eq(v) => self
-                .keys
-                .get(encode_key(v).as_slice())
-                .map_or(0, Postings::len),
-            Constraint::In(values) => values
-                .iter()
-                .map(|v| {
-                    self.keys
-                        .get(encode_key(v).as_slice())
-                        .map_or(0, Postings::len)
-                })
-                .sum(),
-            Constraint::Range { lower, upper } => {
-                self.in_range(lower, upper).map(Postings::len).sum()
-            }
-        })
-    }
-
-    /// Whether any record holds an array here. Then the key order is not
-    /// MongoDB's sort order (which sorts an array by its least or greatest
-    /// element), so a sort cannot simply walk the keys.
-    /// Ranges on this path as one range, the tightest bound of each side
-    /// (`{"$gte": 50, "$lt": 51}` reads one key span, not two halves of the
-    /// index to intersect). Only where no record holds an array here: an
-    /// array may meet each range with a different element.
-    pub fn merge_ranges(&self, constraints: Vec<&Constraint>) -> Result<Vec<Constraint>> {
-        if constraints.len() < 2 || self.has_array_values()? {
-            return Ok(constraints.into_iter().cloned().collect());
-        }
-        let mut merged: Option<(RangeBound, RangeBound)> = None;
-        let mut out = Vec::new();
-        for constraint in constraints {
-            match (constraint, &mut merged) {
-                (Constraint::Range { lower, upper }, None) => {
-                    merged = Some((lower.clone(), upper.clone()));
-                }
-                (Constraint::Range { lower, upper }, Some((low, high))) => {
-                    *low = tighter(low.take(), lower.clone(), std::cmp::Ordering::Greater);
-                    *high = tighter(high.take(), upper.clone(), std::cmp::Ordering::Less);
-                }
-                (other, _) => out.push(other.clone()),
-            }
-        }
-        if let Some((lower, upper)) = merged {
-            out.push(Constraint::Range { lower, upper });
-        }
-        Ok(out)
-    }
-
-    pub fn has_array_values(&self) -> Result<bool> {
-        let arrays: (Bound<&[u8]>, Bound<&[u8]>) =
-            (Bound::Included(&[0x50]), Bound::Excluded(&[0x51]));
-        if self.keys.range::<[u8], _>(arrays).next().is_some() {
-            return Ok(true);
-        }
-        match &self.base {
-            Some(base) => base.has_array_keys(),
-            None => Ok(false),
-        }
-    }
-
-    /// Slots in key order (ascending or descending), each key's slots in
-    /// insertion order. A record with several keys (an array) comes once per
-    /// key; the caller keeps the first.
-    pub fn ordered(&self, descending: bool) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
-        if self.base.is_some() {
-            return Box::new(
-                self.walk(Bound::Unbounded, Bound::Unbounded, descending)
-                    .flat_map(|keyed| -> Box<dyn Iterator<Item = Result<u32>>> {
-                        match keyed {
-                            Ok((_, slots)) => Box::new(slots.into_iter().map(Ok)),
-                            Err(e) => Box::new(std::iter::once(Err(e))),
-                        }
-                    }),
-            );
-        }
-        if descending {
-            Box::new(self.keys.values().rev().flat_map(Postings::iter).map(Ok))
-        } else {
-            Box::new(self.keys.values().flat_map(Postings::iter).map(Ok))
-        }
-    }
-
-    /// Postings of the keys within the bounds (an empty or inverted range
-    /// yields nothing rather than panicking in `BTreeMap::range`).
-    fn in_range(
-        &self,
-        lower: &Option<(Value, bool)>,
-        upper: &Option<(Value, bool)>,
-    ) -> Box<dyn Iterator<Item = &Postings> + '_> {
-        let lower = lower
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        let upper = upper
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        if let (Some((lo, lo_in)), Some((hi, hi_in))) = (&lower, &upper)
-            && (lo > hi || (lo == hi && !(*lo_in && *hi_in)))
-        {
-            return Box::new(std::iter::empty());
-        }
-        let bound = |b: Option<(Vec<u8>, bool)>| match b {
-            None => Bound::Unbounded,
-            Some((key, true)) => Bound::Included(key.into_boxed_slice()),
-            Some((key, false)) => Bound::Excluded(key.into_boxed_slice()),
-        };
-        let range = (bound(lower), bound(upper));
-        Box::new(self.keys.range(range).map(|(_, p)| p))
-    }
-
-    fn remap(&mut self, new_slot: &dyn Fn(u32) -> Option<u32>) {
-        for postings in self.keys.values_mut() {
-            *postings = match postings {
-                Postings::One(slot) => Postings::One(new_slot(*slot).unwrap_or(*slot)),
-                Postings::Many(set) => Postings::Many(set.iter().filter_map(new_slot).collect()),
-            };
-        }
-    }
-    /// Every `(key, slot)` pair in key order, each key's slots ascending:
-    /// two indexes of the same field compare as two sorted streams (verify).
-    pub fn entries(&self) -> impl Iterator<Item = Result<(Vec<u8>, u32)>> + '_ {
-        self.walk(Bound::Unbounded, Bound::Unbounded, false)
-            .flat_map(
-                |keyed| -> Box<dyn Iterator<Item = Result<(Vec<u8>, u32)>>> {
-                    match keyed {
-                        Ok((key, slots)) => {
-                            Box::new(slots.into_iter().map(move |s| Ok((key.clone(), s))))
-                        }
-                        Err(e) => Box::new(std::iter::once(Err(e))),
-                    }
-                },
-            )
-    }
-
-    /// Brings the checkpoint's keys into memory and stops reading it
-    /// (before slots are renumbered).
-    fn materialize(&mut self) -> Result<()> {
-        let Some(base) = self.base.take() else {
-            return Ok(());
-        };
-        for keyed in base.all() {
-            let (key, slots) = keyed?;
-            let mut merged = slots;
-            if let Some(p) = self.keys.get(key.as_slice()) {
-                p.add_to(&mut merged);
-            }
-            let postings = match merged.len() {
-                1 => Postings::One(merged.min().unwrap_or_default()),
-                _ => Postings::Many(merged),
-            };
-            self.keys.insert(key.into(), postings);
-        }
-        Ok(())
-    }
-
-    /// Every `(key, postings)` in key order, as a checkpoint stores them.
-    pub fn for_each_key(
-        &self,
-        visit: &mut dyn FnMut(&[u8], &RoaringBitmap) -> Result<()>,
-    ) -> Result<()> {
-        for keyed in self.walk(Bound::Unbounded, Bound::Unbounded, false) {
-            let (key, slots) = keyed?;
-            visit(&key, &slots)?;
-        }
-        Ok(())
-    }
-}
-
-/// Merges the checkpoint's keys with memory's, by key; a key in both gets
-/// the union of its slots.
-struct MergedKeys<
-    'a,
-    B: Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>>,
-    M: Iterator<Item = (&'a [u8], &'a Postings)>,
-> {
-    base: std::iter::Peekable<B>,
-    memory: std::iter::Peekable<M>,
-    descending: bool,
-}
-
-impl<'a, B, M> Iterator for MergedKeys<'a, B, M>
-where
-    B: Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>>,
-    M: Iterator<Item = (&'a [u8], &'a Postings)>,
-{
-    type Item = Result<(Vec<u8>, RoaringBitmap)>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let order = match (self.base.peek(), self.memory.peek()) {
-            (None, None) => return None,
-            (Some(Err(_)), _) | (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(Ok((b, _))), Some((m, _))) => {
-                let order = b.as_slice().cmp(m);
-                if self.descending {
-                    order.reverse()
-                } else {
-                    order
-                }
-            }
-        };
-        match order {
-            std::cmp::Ordering::Less => self.base.next(),
-            std::cmp::Ordering::Greater => {
-                let (k, p) = self.memory.next()?;
-                Some(Ok((k.to_vec(), p.to_bitmap())))
-            }
-            std::cmp::Ordering::Equal => {
-                let (k, mut slots) = match self.base.next()? {
-                    Ok(keyed) => keyed,
-                    Err(e) => return Some(Err(e)),
-                };
-                if let Some((_, p)) = self.memory.next() {
-                    p.add_to(&mut slots);
-                }
-                Some(Ok((k, slots)))
-            }
-        }
-    }
-}
-
-/// Every index of one collection, kept exact on each write.
-#[derive(Debug, Clone, Default)]
-pub struct IndexSet {
-    indexes: Vec<FieldIndex>,
-}
-
-impl IndexSet {
-    /// Empty indexes for these paths (fill them with [`add`](Self::add)).
-    pub fn new(paths: &[String]) -> IndexSet {
-        IndexSet {
-            indexes: paths.iter().cloned().map(FieldIndex::new).collect(),
-        }
-    }
-
-    /// Indexes for these paths: those the checkpoint holds read from it
-    /// (with nothing masked yet), the others empty.
-    pub fn with_checkpoint(paths: &[String], checkpoint: &Arc<Checkpoint>) -> Result<IndexSet> {
-        let mut set = IndexSet::new(paths);
-        for index in &mut set.indexes {
-            if let Some(position) = checkpoint.definitions.iter().position(|d| *d == index.path) {
-                index.base = Some(BaseIndex::new(checkpoint.clone(), position)?);
-            }
-        }
-        Ok(set)
-    }
-
-    /// The paths of the indexes that do not read a checkpoint.
-    pub fn in_memory_paths(&self) -> Vec<String> {
-        self.indexes
-            .iter()
-            .filter(|i| i.base.is_none())
-            .map(|i| i.path.clone())
-            .collect()
-    }
-
-    /// Adds `doc` to the indexes of `paths` only (building those that the
-    /// checkpoint lacks).
-    pub fn add_to(&mut self, paths: &[String], slot: u32, doc: &Document) {
-        for index in &mut self.indexes {
-            if paths.contains(&index.path) {
-                index.add(slot, doc);
-            }
-        }
-    }
-
-    /// Masks `slot` in every index that reads a checkpoint (a record deleted
-    /// since it was written).
-    pub fn mask(&mut self, slot: u32) {
-        for index in &mut self.indexes {
-            if let Some(base) = &mut index.base {
-                base.mask(slot);
-            }
-        }
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &FieldIndex> {
-        self.indexes.iter()
-    }
-
-    /// Brings every index into memory (see [`FieldIndex::materialize`]).
-    pub fn materialize(&mut self) -> Result<()> {
-        for index in &mut self.indexes {
-            index.materialize()?;
-        }
-        Ok(())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.indexes.is_empty()
-    }
-
-    pub fn get(&self, path: &str) -> Option<&FieldIndex> {
-        self.indexes.iter().find(|i| i.path == path)
-    }
-
-    pub fn add(&mut self, slot: u32, doc: &Document) {
-        for index in &mut self.indexes {
-            index.add(slot, doc);
-        }
-    }
-
-    pub fn remove(&mut self, slot: u32, doc: &Document) {
-        for index in &mut self.indexes {
-            index.remove(slot, doc);
-        }
-    }
-
-    /// After the collection renumbered its slots (compaction closed holes).
-    pub fn remap(&mut self, new_slot: &dyn Fn(u32) -> Option<u32>) {
-        for index in &mut self.indexes {
-            index.remap(new_slot);
-        }
-    }
-}
+pub use set::IndexSet;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::query::Constraint;
+    use crate::error::Result;
+    use roaring::RoaringBitmap;
+    use serde_json::Value;
     use serde_json::json;
 
     use crate::engine::test_doc as doc;
@@ -668,6 +86,45 @@ mod tests {
         assert_eq!(slots(index.candidates(&Constraint::Eq(json!(1)))), [1, 3]);
         let ordered = index.ordered(true).collect::<Result<Vec<u32>>>().ok();
         assert_eq!(ordered, Some(vec![1, 3, 0, 2]));
+    }
+
+    #[test]
+    fn deferred_additions_give_the_index_immediate_ones_give() {
+        let docs: Vec<_> = (0..500u32)
+            .map(|i| doc(json!({"k": i % 7, "u": i, "a": [i % 3, 10]})))
+            .collect();
+        let paths = ["k".to_owned(), "u".to_owned(), "a".to_owned()];
+        let mut immediate = IndexSet::new(&paths);
+        let mut deferred = IndexSet::new(&paths);
+        for (slot, d) in docs.iter().enumerate().take(100) {
+            immediate.add(slot as u32, d);
+            deferred.add(slot as u32, d);
+        }
+        deferred.defer();
+        for (slot, d) in docs.iter().enumerate().skip(100) {
+            immediate.add(slot as u32, d);
+            deferred.add(slot as u32, d);
+            if slot == 300 {
+                // A removal mid-way applies what waits first.
+                immediate.remove(5, &docs[5]);
+                deferred.remove(5, &docs[5]);
+            }
+        }
+        assert!(
+            deferred.get("k").is_none(),
+            "an index lacking additions is not offered"
+        );
+        deferred.settle();
+        for path in &paths {
+            let all = |set: &IndexSet| -> Vec<(Vec<u8>, u32)> {
+                set.get(path)
+                    .unwrap()
+                    .entries()
+                    .map(|e| e.unwrap())
+                    .collect()
+            };
+            assert_eq!(all(&deferred), all(&immediate), "{path}");
+        }
     }
 
     fn range(lower: Option<(Value, bool)>, upper: Option<(Value, bool)>) -> Constraint {

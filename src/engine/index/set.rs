@@ -1,0 +1,167 @@
+//! [`IndexSet`]: every index of one collection.
+
+use std::sync::Arc;
+
+use super::field::FieldIndex;
+use super::key::index_keys;
+use super::persisted::BaseIndex;
+use crate::engine::Document;
+use crate::engine::storage::checkpoint::Checkpoint;
+use crate::error::Result;
+
+/// Deferred additions per index applied at once: about 50 MB of them, so a
+/// bulk load of any size holds a bounded batch.
+const MAX_DEFERRED: usize = 1 << 20;
+
+/// One index's additions waiting to be applied: `(key, slot)`.
+type Deferred = Vec<(Vec<u8>, u32)>;
+
+/// Every index of one collection, kept exact on each write.
+#[derive(Debug, Clone, Default)]
+pub struct IndexSet {
+    indexes: Vec<FieldIndex>,
+    /// While a bulk insert runs: each index's `(key, slot)` additions, not
+    /// yet in the index (see [`defer`](Self::defer)).
+    deferred: Option<Vec<Deferred>>,
+}
+
+impl IndexSet {
+    /// Empty indexes for these paths (fill them with [`add`](Self::add)).
+    pub fn new(paths: &[String]) -> IndexSet {
+        IndexSet {
+            indexes: paths.iter().cloned().map(FieldIndex::new).collect(),
+            deferred: None,
+        }
+    }
+
+    /// Indexes for these paths: those the checkpoint holds read from it
+    /// (with nothing masked yet), the others empty.
+    pub fn with_checkpoint(paths: &[String], checkpoint: &Arc<Checkpoint>) -> Result<IndexSet> {
+        let mut set = IndexSet::new(paths);
+        for index in &mut set.indexes {
+            if let Some(position) = checkpoint.definitions.iter().position(|d| *d == index.path) {
+                index.base = Some(BaseIndex::new(checkpoint.clone(), position)?);
+            }
+        }
+        Ok(set)
+    }
+
+    /// The paths of the indexes that do not read a checkpoint.
+    pub fn in_memory_paths(&self) -> Vec<String> {
+        self.indexes
+            .iter()
+            .filter(|i| i.base.is_none())
+            .map(|i| i.path.clone())
+            .collect()
+    }
+
+    /// Adds `doc` to the indexes of `paths` only (building those that the
+    /// checkpoint lacks).
+    pub fn add_to(&mut self, paths: &[String], slot: u32, doc: &Document) {
+        self.add_where(slot, doc, |path| paths.iter().any(|p| p == path));
+    }
+
+    fn add_where(&mut self, slot: u32, doc: &Document, include: impl Fn(&str) -> bool) {
+        for (i, index) in self.indexes.iter_mut().enumerate() {
+            if !include(&index.path) {
+                continue;
+            }
+            match self.deferred.as_mut().and_then(|d| d.get_mut(i)) {
+                Some(entries) => {
+                    index.mask(slot);
+                    let keys = index_keys(doc, &index.path);
+                    entries.extend(keys.into_iter().map(|k| (k, slot)));
+                    if entries.len() >= MAX_DEFERRED {
+                        let mut batch = std::mem::take(entries);
+                        batch.sort_unstable();
+                        index.add_sorted(batch);
+                    }
+                }
+                None => index.add(slot, doc),
+            }
+        }
+    }
+
+    /// Masks `slot` in every index that reads a checkpoint (a record deleted
+    /// since it was written).
+    pub fn mask(&mut self, slot: u32) {
+        for index in &mut self.indexes {
+            if let Some(base) = &mut index.base {
+                base.mask(slot);
+            }
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldIndex> {
+        self.indexes.iter()
+    }
+
+    /// Brings every index into memory (see [`FieldIndex::materialize`]).
+    pub fn materialize(&mut self) -> Result<()> {
+        for index in &mut self.indexes {
+            index.materialize()?;
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indexes.is_empty()
+    }
+
+    /// The index of `path`; none while additions are deferred, so a query
+    /// then scans (and sees every record) rather than read an index that
+    /// lacks some.
+    pub fn get(&self, path: &str) -> Option<&FieldIndex> {
+        if self
+            .deferred
+            .as_ref()
+            .is_some_and(|d| d.iter().any(|e| !e.is_empty()))
+        {
+            return None;
+        }
+        self.indexes.iter().find(|i| i.path == path)
+    }
+
+    pub fn add(&mut self, slot: u32, doc: &Document) {
+        self.add_where(slot, doc, |_| true);
+    }
+
+    /// From now on additions are collected, and applied sorted, a key at a
+    /// time, by [`settle`](Self::settle): a bulk insert keyed the same
+    /// value a thousand times touches the index once, and one of unique
+    /// values fills it in order.
+    pub fn defer(&mut self) {
+        if self.deferred.is_none() {
+            self.deferred = Some(vec![Vec::new(); self.indexes.len()]);
+        }
+    }
+
+    /// Applies the deferred additions and stops deferring.
+    pub fn settle(&mut self) {
+        let Some(deferred) = self.deferred.take() else {
+            return;
+        };
+        for (index, mut entries) in self.indexes.iter_mut().zip(deferred) {
+            entries.sort_unstable();
+            index.add_sorted(entries);
+        }
+    }
+
+    pub fn remove(&mut self, slot: u32, doc: &Document) {
+        if self.deferred.is_some() {
+            // Removals are not deferred: apply what waits, keep deferring.
+            self.settle();
+            self.defer();
+        }
+        for index in &mut self.indexes {
+            index.remove(slot, doc);
+        }
+    }
+
+    /// After the collection renumbered its slots (compaction closed holes).
+    pub fn remap(&mut self, new_slot: &dyn Fn(u32) -> Option<u32>) {
+        for index in &mut self.indexes {
+            index.remap(new_slot);
+        }
+    }
+}
