@@ -155,6 +155,7 @@ impl NativeCollection {
 
     /// After a commit: writes a checkpoint if enough is in memory.
     pub(super) fn checkpoint_if_due(&mut self) {
+        self.repair_checkpoint();
         if self.checkpoint_due(false) {
             self.write_checkpoint_noting_failure();
         }
@@ -162,9 +163,46 @@ impl NativeCollection {
 
     /// When the writer closes the collection.
     pub fn close(&mut self) {
+        self.repair_checkpoint();
         if self.checkpoint_due(true) {
             self.write_checkpoint_noting_failure();
         }
+    }
+
+    /// A writer whose checkpoint proved damaged (a read found a chunk that
+    /// fails its checksum) reads every record again, without it, and
+    /// writes a sound one. Only with nothing staged and no savepoint open.
+    fn repair_checkpoint(&mut self) {
+        let damaged = self.records.base().is_some_and(|b| b.is_damaged());
+        if !damaged || self.read_only || self.has_pending() || !self.savepoints.is_empty() {
+            return;
+        }
+        let reason = "a chunk failed its checksum when read".to_owned();
+        let repaired = self.reopen_without_checkpoint().and_then(|()| {
+            self.facts.opened = CheckpointUse::Ignored {
+                reason,
+                damaged: true,
+            };
+            self.write_checkpoint()
+        });
+        self.facts.write_error = repaired.err().map(|e| e.to_string());
+    }
+
+    /// Reads the file again from its first batch, ignoring the checkpoint.
+    fn reopen_without_checkpoint(&mut self) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let committed = TxLog::read_committed(dir)?;
+        let opened = NativeCollection::open_with(
+            &self.path,
+            self.codec.clone(),
+            &committed,
+            self.read_only,
+            false,
+        )?;
+        let checkpoint_records = self.checkpoint_records;
+        *self = opened.collection;
+        self.checkpoint_records = checkpoint_records;
+        Ok(())
     }
 
     fn write_checkpoint_noting_failure(&mut self) {
@@ -455,5 +493,71 @@ impl NativeCollection {
     /// none was written for the new one).
     pub(super) fn remove_checkpoint(&self) {
         let _ = durable::durable_remove(&checkpoint_path(&self.path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::storage::BinaryCodec;
+    use crate::engine::storage::compress::Compression;
+    use crate::engine::test_doc as doc;
+
+    fn open(path: &Path) -> NativeCollection {
+        let opened = NativeCollection::open(path, Arc::new(BinaryCodec), &HashSet::new(), false);
+        opened.expect("opens").collection
+    }
+
+    #[test]
+    fn a_writer_that_meets_a_damaged_chunk_rebuilds_the_checkpoint_when_it_closes() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let path = tmp.path().join("c.fdb");
+        let fields = vec!["k".to_owned()];
+        let mut c =
+            NativeCollection::create(&path, Arc::new(BinaryCodec), fields, Compression::None)
+                .expect("created");
+        for i in 0..3_000 {
+            c.put(
+                &format!("r{i:04}"),
+                &doc(json!({"k": i % 10, "pad": "x".repeat(40)})),
+            )
+            .expect("staged");
+        }
+        c.flush(0).expect("flushed");
+        c.write_checkpoint().expect("checkpoint written");
+        drop(c);
+        let checkpoint = checkpoint_path(&path);
+        let mut bytes = std::fs::read(&checkpoint).expect("read");
+        bytes[20_000] ^= 0x40; // in the slot table
+        std::fs::write(&checkpoint, &bytes).expect("damaged");
+
+        let mut c = open(&path);
+        assert!(matches!(c.facts.opened, CheckpointUse::Used { .. }));
+        let failed = (0..3_000).find_map(|i| c.get(&format!("r{i:04}")).err());
+        let failed = failed.expect("some read meets the damaged chunk");
+        assert!(
+            failed.to_string().contains("persisted index damaged"),
+            "{failed}"
+        );
+        c.close();
+        assert!(c.facts.write_error.is_none(), "{:?}", c.facts.write_error);
+        drop(c);
+
+        let c = open(&path);
+        assert!(
+            matches!(c.facts.opened, CheckpointUse::Used { .. }),
+            "{:?}",
+            c.facts.opened
+        );
+        for i in 0..3_000 {
+            let found = c.get(&format!("r{i:04}")).expect("reads").expect("found");
+            assert_eq!(found["k"], json!(i % 10));
+        }
+        assert!(!c.records.base().is_some_and(|b| b.is_damaged()));
     }
 }

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::layout::{
     CHUNK_LEN, FileIdentity, ID_ENTRY_LEN, INDEX_GROUP, MAGIC, PREAMBLE_LEN, SLOT_LEN,
@@ -65,6 +66,8 @@ pub struct Checkpoint {
     sections_end: u64,
     chunk_crcs: Vec<u32>,
     cache: Mutex<ChunkCache>,
+    /// Set once a chunk failed its checksum: a writer then rebuilds.
+    damaged: AtomicBool,
     /// The sections every lookup reads, found once: the slot table, and
     /// the id table with its directory and the directory's bits.
     slots_section: Option<SectionEntry>,
@@ -237,6 +240,7 @@ impl Checkpoint {
             sections_end,
             chunk_crcs,
             cache: Mutex::new(ChunkCache::default()),
+            damaged: AtomicBool::new(false),
             slots_section: None,
             id_table: None,
         };
@@ -282,6 +286,11 @@ impl Checkpoint {
         &self.path
     }
 
+    /// Whether a chunk was found damaged (by a read or [`check_all`](Self::check_all)).
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
     /// Bytes of the file.
     pub fn file_len(&self) -> u64 {
         self.len
@@ -314,6 +323,7 @@ impl Checkpoint {
         let mut bytes = vec![0u8; (end - start) as usize];
         read_exact_at(&self.file, &mut bytes, start).map_err(|e| Error::io(&self.path, e))?;
         if crc32fast::hash(&bytes) != self.chunk_crcs[chunk as usize] {
+            self.damaged.store(true, Ordering::Relaxed);
             return Err(self.corrupt(start, "checksum mismatch"));
         }
         Ok(bytes.into())
