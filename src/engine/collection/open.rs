@@ -188,7 +188,7 @@ impl NativeCollection {
 #[cfg(not(test))]
 const FULL_CHECK_BYTES: u64 = 16 << 20;
 #[cfg(test)]
-const FULL_CHECK_BYTES: u64 = 0;
+const FULL_CHECK_BYTES: u64 = 1;
 
 /// A change the log after a checkpoint holds, to apply once its group is
 /// known to count.
