@@ -1,8 +1,11 @@
-//! Studio measurements on a 1,000,000-record collection:
+//! Studio measurements on a 1,000,000-record collection (or
+//! `FLUXDB_STUDIO_RECORDS` of them):
 //!
 //!   FLUXDB_PERF_DIR=/tmp/perf-db cargo bench --bench studio
 //!
-//! The folder is built on the first run and reused after. Engine timings go
+//! The folder is built on the first run and reused after (its name says
+//! how many records it holds); closing it writes its checkpoint, so every
+//! run opens it as a user's second session would. Engine timings go
 //! through the same `Database` calls the worker makes; UI timings run the
 //! real app headless (one egui pass per step, without GPU painting).
 
@@ -21,13 +24,33 @@ mod support;
 
 use support::{config, harness, step_until, wait_idle};
 
-const RECORDS: usize = 1_000_000;
+/// Records in the collection (`FLUXDB_STUDIO_RECORDS`, default 1,000,000).
+fn records() -> usize {
+    std::env::var("FLUXDB_STUDIO_RECORDS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// `n` with thousands separators, as the status bar writes it.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
 const CITIES: [&str; 5] = ["Lyon", "Oslo", "Lima", "Kyiv", "Pune"];
 
 fn perf_db() -> PathBuf {
+    let records = records();
     let path = std::env::var_os("FLUXDB_PERF_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("fluxdb-studio-perf"));
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("fluxdb-studio-perf-{records}")));
     if path.join("people.fdb").exists() {
         return path;
     }
@@ -35,11 +58,11 @@ fn perf_db() -> PathBuf {
     let mut db = FluxDB::open(&path).expect("create the perf database");
     db.create_collection("people", &["age"])
         .expect("create people");
-    for chunk in 0..RECORDS / 10_000 {
+    for chunk in 0..records / 10_000 {
         let batch = (chunk * 10_000..(chunk + 1) * 10_000)
             .map(|i| {
                 json!({
-                    "name": format!("Person {:07}", (i * 7919) % RECORDS),
+                    "name": format!("Person {:07}", (i * 7919) % records),
                     "age": 18 + (i * 31) % 70,
                     "city": CITIES[i % CITIES.len()],
                     "score": (i % 1000) as f64 / 10.0,
@@ -49,8 +72,8 @@ fn perf_db() -> PathBuf {
             .collect();
         db.insert_many("people", batch).expect("insert");
     }
-    db.flush().expect("flush");
-    println!("built {RECORDS} records in {:?}", started.elapsed());
+    db.close().expect("close, writing the checkpoint");
+    println!("built {records} records in {:?}", started.elapsed());
     path
 }
 
@@ -89,9 +112,11 @@ fn perf_engine_calls_the_worker_makes() {
     timed("first page", || {
         db.find_page("people", &query(all.clone(), None), 0, PAGE)
     });
-    timed("last page (skip 999,950)", || {
-        db.find_page("people", &query(all.clone(), None), RECORDS - 50, PAGE)
-    });
+    let records = records();
+    timed(
+        &format!("last page (skip {})", grouped(records - 50)),
+        || db.find_page("people", &query(all.clone(), None), records - 50, PAGE),
+    );
     timed("count, no filter", || db.count("people", &all));
     let oslo = json!({"city": "Oslo"});
     timed("first page, filter city (not indexed)", || {
@@ -124,7 +149,7 @@ fn perf_engine_calls_the_worker_makes() {
         db.find_page(
             "people",
             &query(all.clone(), Some(json!({"name": -1}))),
-            RECORDS - 50,
+            records - 50,
             PAGE,
         )
     });
@@ -285,7 +310,7 @@ fn perf_the_app_stays_responsive() {
         h.state()
             .state()
             .range_label()
-            .ends_with("1,000,000 of 1,000,000")
+            .ends_with(&format!("{0} of {0}", grouped(records())))
     });
     println!(
         "{:<44} {:>10.1} ms",
