@@ -66,6 +66,11 @@ fn answers(db: &FluxDB) -> fluxdb::Result<Vec<Value>> {
         let find = Find::all().sort(sort).skip(skip).limit(20);
         out.push(ids(db.find("people", &find)?));
     }
+    for skip in [1_234, 2_995, 3_010] {
+        // Pages of everything: where a checkpoint's slots are all live the
+        // page starts at its slot without reading those before it.
+        out.push(ids(db.find("people", &Find::all().skip(skip).limit(8))?));
+    }
     out.push(json!(db.get("people", "p00042")?));
     out.push(json!(db.exists("people", "nobody")?));
     out.push(ids(db.find("people", &Find::all())?));

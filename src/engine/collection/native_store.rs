@@ -116,6 +116,14 @@ impl CollectionStore for NativeCollection {
         Box::new(self.records.iter().map(|slot| slot.map(|(slot, _)| slot)))
     }
 
+    fn live_slots_from(&self, skip: usize) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
+        Box::new(
+            self.records
+                .iter_from(skip)
+                .map(|slot| slot.map(|(slot, _)| slot)),
+        )
+    }
+
     fn scan_stored(
         &self,
         visit: &mut dyn FnMut(u32, StoredRecord<'_>) -> Result<bool>,

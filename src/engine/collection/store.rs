@@ -176,6 +176,12 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     }
     /// The slots of live records, in insertion order.
     fn live_slots(&self) -> Box<dyn Iterator<Item = Result<u32>> + '_>;
+    /// [`live_slots`](Self::live_slots) after the first `skip`: a store
+    /// that knows where the n-th live record is starts there (the last
+    /// page of a large collection costs what the first does).
+    fn live_slots_from(&self, skip: usize) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
+        Box::new(self.live_slots().skip(skip))
+    }
     /// Calls `visit` with the slot and these top-level fields (and `_id`
     /// when named) of each live record in insertion order, until it returns
     /// `Ok(false)`: what a count, a `$group` or an index build needs, for a

@@ -162,8 +162,7 @@ impl Plan {
                 // page costs what the first does.
                 let take = self.limit.unwrap_or(usize::MAX);
                 let page = store
-                    .live_slots()
-                    .skip(self.skip)
+                    .live_slots_from(self.skip)
                     .take(take)
                     .collect::<Result<Vec<u32>>>()?;
                 run.explain.examined = page.len();

@@ -292,6 +292,48 @@ impl RecordTable {
         base.chain(self.recent().map(Ok))
     }
 
+    /// Live records in slot order after the first `skip`. Where the
+    /// checkpoint's slots are all live (no record deleted before or since
+    /// it), the n-th live record is slot n, and nothing before it is read.
+    pub fn iter_from(
+        &self,
+        skip: usize,
+    ) -> Box<dyn Iterator<Item = Result<(u32, SlotRef<'_>)>> + '_> {
+        let base_whole = self.base_live == self.base_slots as usize;
+        if !base_whole || skip == 0 {
+            return Box::new(self.iter().skip(skip));
+        }
+        let base_slots = self.base_slots as usize;
+        if skip >= base_slots {
+            return Box::new(self.recent().map(Ok).skip(skip - base_slots));
+        }
+        let first = skip as u32;
+        const BATCH: u32 = 1024;
+        let base = (first..self.base_slots)
+            .step_by(BATCH as usize)
+            .flat_map(move |from| {
+                let count = BATCH.min(self.base_slots - from);
+                let batch: Vec<Result<(u32, SlotRef<'_>)>> = match self.locs(from, count) {
+                    Ok(locs) => locs
+                        .into_iter()
+                        .enumerate()
+                        .filter_map(|(i, loc)| {
+                            Some(Ok((
+                                from + i as u32,
+                                SlotRef {
+                                    id: None,
+                                    loc: loc?,
+                                },
+                            )))
+                        })
+                        .collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                batch
+            });
+        Box::new(base.chain(self.recent().map(Ok)))
+    }
+
     /// Brings every record into memory, reading the ids of checkpoint slots
     /// with `id_of`, and drops the checkpoint (before a compaction, which
     /// renumbers slots). Slot numbers stay.
