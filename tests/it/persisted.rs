@@ -416,3 +416,91 @@ fn clear_drop_and_rename_leave_no_stale_checkpoint_behind() {
     db.drop_collection("folk").unwrap();
     assert!(!checkpoint_of(tmp.path(), "folk").exists());
 }
+
+#[test]
+fn a_restored_database_gets_a_checkpoint_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    folder_with_people(tmp.path(), 2_000);
+    let backup = tmp.path().join("before.fdbbackup");
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.backup_database(&backup, &mut |_, _| {}).unwrap();
+    for i in (0..2_000).step_by(9) {
+        db.update(
+            "people",
+            &format!("p{i:05}"),
+            &json!({"$set": {"city": "Oslo"}}),
+        )
+        .unwrap();
+    }
+    for i in (1..2_000).step_by(13) {
+        db.delete("people", &format!("p{i:05}")).unwrap();
+    }
+    db.close().unwrap();
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    db.restore_database(&backup).unwrap();
+    assert!(
+        !checkpoint_of(tmp.path(), "people").exists(),
+        "the old file's checkpoint is gone"
+    );
+    let expected = {
+        let fresh = tempfile::tempdir().unwrap();
+        folder_with_people(fresh.path(), 2_000);
+        answers_without_checkpoint(fresh.path())
+    };
+    assert_eq!(answers(&db).unwrap(), expected);
+    db.close().unwrap();
+    let db = reader(tmp.path());
+    assert!(
+        db.collection_info("people")
+            .unwrap()
+            .persisted
+            .unwrap()
+            .checkpoint
+            .is_some()
+    );
+    assert_eq!(answers(&db).unwrap(), expected);
+}
+
+#[test]
+fn a_migrated_python_folder_persists_its_indexes_and_answers_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-v0.1/basic");
+    copy_tree(&fixture, tmp.path());
+    let everything = |db: &FluxDB| -> Vec<(String, Vec<fluxdb::Document>)> {
+        db.list_collections()
+            .into_iter()
+            .map(|name| {
+                let docs = db.find(&name, &Find::all()).unwrap();
+                (name, docs)
+            })
+            .collect()
+    };
+    let before = everything(&reader(tmp.path()));
+    let mut db = OpenOptions::new()
+        .checkpoint_records(1)
+        .open(tmp.path())
+        .unwrap();
+    db.migrate(fluxdb::engine::MigrateOptions { infer_types: false })
+        .unwrap();
+    db.close().unwrap();
+    let db = reader(tmp.path());
+    assert_eq!(everything(&db), before);
+    let users = db.collection_info("users").unwrap();
+    assert_eq!(users.format, fluxdb::engine::StorageFormat::Native);
+    assert!(
+        users.persisted.unwrap().checkpoint.is_some(),
+        "no checkpoint after migrate"
+    );
+    for (name, docs) in &before {
+        for field in db.collection_info(name).unwrap().indexed_fields {
+            // Each indexed value finds its records through the index.
+            for doc in docs {
+                let Some(value) = doc.get(&field) else {
+                    continue;
+                };
+                let found = db.find(name, &Find::new(json!({ &field: value }))).unwrap();
+                assert!(found.contains(doc), "{name}.{field} = {value}");
+            }
+        }
+    }
+}

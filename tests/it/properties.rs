@@ -87,6 +87,8 @@ enum Op {
     Query(i64),
     /// Flush, then check what a second, read-only handle sees.
     Reader(i64),
+    /// Back the database up (`false`) or restore the last backup (`true`).
+    Backup(bool),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -103,6 +105,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::Index),
         2 => (-5i64..5).prop_map(Op::Query),
         1 => (-5i64..5).prop_map(Op::Reader),
+        1 => any::<bool>().prop_map(Op::Backup),
     ]
 }
 
@@ -229,6 +232,10 @@ proptest! {
         let dir = tmp.path();
         let mut db = open(dir);
         let mut model = Model::default();
+        let backups = tempfile::tempdir().unwrap();
+        let backup_file = backups.path().join("db.backup");
+        // The model when the last backup was taken, and which of `a`, `b` it held.
+        let mut backed_up: Option<(Model, bool, bool)> = None;
         for op in ops {
             match op {
                 Op::Insert(i, n) => {
@@ -296,6 +303,23 @@ proptest! {
                     if db.has_collection("a") {
                         prop_assert_eq!(ids_at_least(&db, k), model.ids_at_least(k));
                         prop_assert_eq!(lowest_three(&db), model.lowest_three());
+                    }
+                }
+                Op::Backup(false) => {
+                    db.flush().unwrap();
+                    let _ = std::fs::remove_file(&backup_file);
+                    db.backup_database(&backup_file, &mut |_, _| {}).unwrap();
+                    backed_up = Some((model.clone(), db.has_collection("a"), db.has_collection("b")));
+                }
+                Op::Backup(true) => {
+                    if let Some((snapshot, had_a, had_b)) = &backed_up {
+                        db.restore_database(&backup_file).unwrap();
+                        if *had_a {
+                            model.a = snapshot.a.clone();
+                        }
+                        if *had_b {
+                            model.b = snapshot.b.clone();
+                        }
                     }
                 }
                 Op::Reader(k) => {
