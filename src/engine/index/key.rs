@@ -51,6 +51,15 @@ pub fn encode_key(v: &Value) -> Vec<u8> {
 /// there plus the array itself, and the null key where the path is missing.
 /// Sorted and without duplicates.
 pub fn index_keys(doc: &Document, path: &str) -> Vec<Vec<u8>> {
+    // A top-level field holding a scalar (most indexed values): one key,
+    // without parsing a path.
+    if !path.contains('.') {
+        match doc.get(path) {
+            None => return vec![encode_key(&Value::Null)],
+            Some(Value::Array(_)) => {}
+            Some(value) => return vec![encode_key(value)],
+        }
+    }
     let mut keys = Vec::new();
     if let Ok(path) = FieldPath::parse(path) {
         path.any(doc, &mut |found| {
