@@ -103,26 +103,43 @@ impl BaseIndex {
             Ok(at) => Some(at),
             Err(e) => return Box::new(std::iter::once(Err(e))) as Box<dyn Iterator<Item = _>>,
         };
+        // Records are read a window at a time, newest last (popped first).
+        let mut window: Vec<IndexRecord> = Vec::new();
+        let mut window_len = 1024u64;
         Box::new(std::iter::from_fn(move || {
             loop {
-                let here = at?;
-                let record = match self.checkpoint.index_record(&self.section, here) {
-                    Ok(Some(record)) => record,
-                    Ok(None) => {
-                        at = None;
-                        return None;
+                if window.is_empty() {
+                    let here = at?;
+                    match self
+                        .checkpoint
+                        .index_records(&self.section, here, window_len)
+                    {
+                        Ok(records) if records.is_empty() => {
+                            at = None;
+                            return None;
+                        }
+                        Ok(mut records) => {
+                            at = records.last().map(|r| r.next);
+                            records.reverse();
+                            window = records;
+                            // A walk that goes on reads more at a time.
+                            window_len = (window_len * 2).min(64 * 1024);
+                        }
+                        Err(e) => {
+                            at = None;
+                            return Some(Err(e));
+                        }
                     }
-                    Err(e) => {
-                        at = None;
-                        return Some(Err(e));
-                    }
+                }
+                let Some(record) = window.pop() else {
+                    continue;
                 };
-                at = Some(record.next);
                 if matches!(&lower, Bound::Excluded(key) if record.key == *key) {
                     continue;
                 }
                 if !below_upper(&record.key, &upper) {
                     at = None;
+                    window.clear();
                     return None;
                 }
                 return Some(Ok(record));

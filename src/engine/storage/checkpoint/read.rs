@@ -579,6 +579,43 @@ impl Checkpoint {
         }))
     }
 
+    /// The records from heap offset `at` on that lie within about `window`
+    /// bytes (at least one, unless at the end), read in one go: a walk over
+    /// many keys takes a lock and a copy per window, not per key.
+    pub fn index_records(
+        &self,
+        ix: &IndexSection,
+        at: u64,
+        window: u64,
+    ) -> Result<Vec<IndexRecord>> {
+        if at >= ix.heap_len {
+            return Ok(Vec::new());
+        }
+        let len = window.min(ix.heap_len - at);
+        let bytes = self.section_bytes(&ix.entry, at, len)?;
+        let mut records = Vec::new();
+        let mut pos = 0usize;
+        while pos + 8 <= bytes.len() {
+            let key_len = u32_at(&bytes, pos) as usize;
+            let post_len = u32_at(&bytes, pos + 4) as usize;
+            let end = pos + 8 + key_len + post_len;
+            if end > bytes.len() {
+                break;
+            }
+            records.push(IndexRecord {
+                key: bytes[pos + 8..pos + 8 + key_len].to_vec(),
+                postings: bytes[pos + 8 + key_len..end].to_vec(),
+                next: at + end as u64,
+            });
+            pos = end;
+        }
+        if records.is_empty() {
+            // One record larger than the window.
+            return Ok(self.index_record(ix, at)?.into_iter().collect());
+        }
+        Ok(records)
+    }
+
     /// The heap offset of the first record whose key is at least `key`
     /// (the heap's length when there is none).
     pub fn index_seek(&self, ix: &IndexSection, key: &[u8]) -> Result<u64> {
