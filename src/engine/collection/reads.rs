@@ -34,12 +34,18 @@ impl NativeCollection {
         if let Some(slot) = self.records.find_recent(id) {
             return Ok(self.records.loc(slot)?.map(|loc| (slot, loc)));
         }
+        self.find_in_base(id)
+    }
+
+    /// The checkpoint slot of the live record `id` and where it is, if the
+    /// checkpoint has it: the slot found last, or the candidates filed
+    /// under its hash, told apart by the id in each one's entry.
+    pub(super) fn find_in_base(&self, id: &str) -> Result<Option<(u32, Loc)>> {
         if let Some((memo, slot)) = &*self.base_memo.borrow()
             && **memo == *id
             && slot < &self.records.base_slots()
-            && let Some(loc) = self.records.loc(*slot)?
         {
-            return Ok(Some((*slot, loc)));
+            return Ok(self.records.loc(*slot)?.map(|loc| (*slot, loc)));
         }
         let mut found = None;
         self.records.base_candidates(id, &mut |slot, loc| {
@@ -54,33 +60,6 @@ impl NativeCollection {
             Ok(!same)
         })?;
         if let Some((slot, _)) = found {
-            self.remember_base_slot(id, slot);
-        }
-        Ok(found)
-    }
-
-    /// The checkpoint slot of the live record `id`, if the checkpoint has it.
-    pub(super) fn find_in_base(&self, id: &str) -> Result<Option<u32>> {
-        if let Some((memo, slot)) = &*self.base_memo.borrow()
-            && **memo == *id
-            && slot < &self.records.base_slots()
-            && !self.records.deleted_since_base(*slot)
-        {
-            return Ok(Some(*slot));
-        }
-        let mut found = None;
-        self.records.base_candidates(id, &mut |slot, loc| {
-            let same = self.with_entry(id, loc, |bytes, offset| {
-                let entry = native::parse_entry(bytes)
-                    .map_err(|reason| self.corrupt_record(id, offset, reason))?;
-                Ok(entry.id == id)
-            })?;
-            if same {
-                found = Some(slot);
-            }
-            Ok(!same)
-        })?;
-        if let Some(slot) = found {
             self.remember_base_slot(id, slot);
         }
         Ok(found)
