@@ -70,14 +70,9 @@ impl FieldIndex {
     /// `(key, slots)` within the bounds, the checkpoint's and memory's
     /// merged, in key order (descending when asked).
     fn walk(&self, lower: KeyBound, upper: KeyBound, descending: bool) -> KeyedSlots<'_> {
-        fn as_ref(b: &KeyBound) -> Bound<&[u8]> {
-            match b {
-                Bound::Included(k) => Bound::Included(k.as_slice()),
-                Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-                Bound::Unbounded => Bound::Unbounded,
-            }
-        }
-        let range = self.keys.range::<[u8], _>((as_ref(&lower), as_ref(&upper)));
+        let range = self
+            .keys
+            .range::<[u8], _>((as_slice_bound(&lower), as_slice_bound(&upper)));
         let memory: Box<dyn Iterator<Item = (&[u8], &Postings)>> = if descending {
             Box::new(range.rev().map(|(k, p)| (&**k, p)))
         } else {
@@ -362,24 +357,11 @@ impl FieldIndex {
         lower: &Option<(Value, bool)>,
         upper: &Option<(Value, bool)>,
     ) -> Box<dyn Iterator<Item = &Postings> + '_> {
-        let lower = lower
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        let upper = upper
-            .as_ref()
-            .map(|(v, inclusive)| (encode_key(v), *inclusive));
-        if let (Some((lo, lo_in)), Some((hi, hi_in))) = (&lower, &upper)
-            && (lo > hi || (lo == hi && !(*lo_in && *hi_in)))
-        {
+        let Some((lower, upper)) = Self::key_bounds(lower, upper) else {
             return Box::new(std::iter::empty());
-        }
-        let bound = |b: Option<(Vec<u8>, bool)>| match b {
-            None => Bound::Unbounded,
-            Some((key, true)) => Bound::Included(key.into_boxed_slice()),
-            Some((key, false)) => Bound::Excluded(key.into_boxed_slice()),
         };
-        let range = (bound(lower), bound(upper));
-        Box::new(self.keys.range(range).map(|(_, p)| p))
+        let range = (as_slice_bound(&lower), as_slice_bound(&upper));
+        Box::new(self.keys.range::<[u8], _>(range).map(|(_, p)| p))
     }
 
     pub(super) fn remap(&mut self, new_slot: &dyn Fn(u32) -> Option<u32>) {
@@ -437,6 +419,15 @@ impl FieldIndex {
             visit(&key, &slots)?;
         }
         Ok(())
+    }
+}
+
+/// A key bound as a borrowed slice, for `BTreeMap::range`.
+fn as_slice_bound(b: &KeyBound) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
     }
 }
 
