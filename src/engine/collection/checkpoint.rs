@@ -6,8 +6,8 @@
 //! - when the writer closes the collection, if it holds at least
 //!   [`CLOSE_MIN_RECORDS`] records in memory (changed or added since the
 //!   last checkpoint, or all of them when there is none);
-//! - after a commit, once the records in memory pass [`RUNNING_MIN_RECORDS`]
-//!   and half the checkpoint's, so the heap stays bounded while rewriting
+//! - after a commit, once the records in memory pass [`RUNNING_FACTOR`]
+//!   times the closing bound (1,000,000) and half the checkpoint's, so the heap stays bounded while rewriting
 //!   the checkpoint costs at most about three times what was written;
 //! - after a compaction or a change of compression (the file is new).
 //!
@@ -36,9 +36,11 @@ use crate::error::{Error, IoContext, Result};
 
 /// Records in memory that make closing write a checkpoint.
 pub const CLOSE_MIN_RECORDS: usize = 1_000;
-/// Records in memory that make a commit write one (with half the
-/// checkpoint's records).
-pub const RUNNING_MIN_RECORDS: usize = 1_000_000;
+/// How many times the closing bound of records in memory makes a commit
+/// write one (with half the checkpoint's records too): 1,000,000 by
+/// default, so a bulk load writes a checkpoint per doubling or so rather
+/// than per commit.
+pub const RUNNING_FACTOR: usize = 1_000;
 
 /// `<dir>/indexes/<collection>.checkpoint`.
 pub(crate) fn checkpoint_path(collection_file: &Path) -> PathBuf {
@@ -149,7 +151,7 @@ impl NativeCollection {
             return false;
         }
         closing
-            || (in_memory >= RUNNING_MIN_RECORDS.min(self.checkpoint_records)
+            || (in_memory >= self.checkpoint_records.saturating_mul(RUNNING_FACTOR)
                 && in_memory >= self.records.base_slots() as usize / 2)
     }
 

@@ -54,8 +54,9 @@ impl OpenOptions {
     /// How many records a collection may hold in memory (changed or added
     /// since its last checkpoint, FORMAT.md "Checkpoints") before closing
     /// writes a new checkpoint (default 1,000); a commit writes one once
-    /// they pass this, 1,000,000, and half the checkpoint. Lower it
-    /// to make small collections persist their indexes too.
+    /// they pass a thousand times this (1,000,000) and half the
+    /// checkpoint. Lower it to make small collections persist their
+    /// indexes too.
     pub fn checkpoint_records(mut self, records: usize) -> Self {
         self.checkpoint_records = Some(records);
         self

@@ -1,15 +1,15 @@
 //! [`FieldIndex`]: the index of one field path, the keys of a checkpoint
 //! (if any) merged with the keys held in memory.
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use roaring::RoaringBitmap;
 use serde_json::Value;
 
 use super::key::{encode_key, index_keys};
+use super::memory::MemoryKeys;
 use super::persisted::{BaseIndex, KeyBound};
-use super::postings::Postings;
+use super::run::{RunWriter, SortedRun};
 use crate::engine::Document;
 use crate::engine::query::Constraint;
 use crate::error::Result;
@@ -44,7 +44,7 @@ fn tighter(a: RangeBound, b: RangeBound, inward: std::cmp::Ordering) -> RangeBou
 #[derive(Debug, Clone)]
 pub struct FieldIndex {
     pub(super) path: String,
-    keys: BTreeMap<Box<[u8]>, Postings>,
+    memory: MemoryKeys,
     pub(super) base: Option<BaseIndex>,
 }
 
@@ -52,7 +52,7 @@ impl FieldIndex {
     pub(super) fn new(path: String) -> FieldIndex {
         FieldIndex {
             path,
-            keys: BTreeMap::new(),
+            memory: MemoryKeys::default(),
             base: None,
         }
     }
@@ -64,22 +64,17 @@ impl FieldIndex {
 
     /// Keys held in memory.
     pub fn keys_in_memory(&self) -> usize {
-        self.keys.len()
+        self.memory.key_count()
     }
 
     /// `(key, slots)` within the bounds, the checkpoint's and memory's
     /// merged, in key order (descending when asked).
     fn walk(&self, lower: KeyBound, upper: KeyBound, descending: bool) -> KeyedSlots<'_> {
-        let range = self
-            .keys
-            .range::<[u8], _>((as_slice_bound(&lower), as_slice_bound(&upper)));
-        let memory: Box<dyn Iterator<Item = (&[u8], &Postings)>> = if descending {
-            Box::new(range.rev().map(|(k, p)| (&**k, p)))
-        } else {
-            Box::new(range.map(|(k, p)| (&**k, p)))
-        };
+        let memory = self
+            .memory
+            .walk(as_slice_bound(&lower), as_slice_bound(&upper), descending);
         let Some(base) = &self.base else {
-            return Box::new(memory.map(|(k, p)| Ok((k.to_vec(), p.to_bitmap()))));
+            return Box::new(memory.map(|(k, slots)| Ok((k.to_vec(), slots))));
         };
         Box::new(MergedKeys {
             base: base.walk(lower, upper, descending).peekable(),
@@ -115,9 +110,17 @@ impl FieldIndex {
     /// The slots a constraint's keys hold, checkpoint and memory merged.
     fn walk_constraint(&self, constraint: &Constraint) -> Result<RoaringBitmap> {
         let mut out = RoaringBitmap::new();
+        // Keys of one slot (most, on a field of distinct values) are
+        // gathered and sorted first: or-ing them in one by one would move
+        // the bitmap's arrays for each.
+        let mut single = Vec::new();
         let mut take = |lower: KeyBound, upper: KeyBound| -> Result<()> {
             for keyed in self.walk(lower, upper, false) {
-                out |= keyed?.1;
+                let slots = keyed?.1;
+                match (slots.len(), slots.min()) {
+                    (1, Some(slot)) => single.push(slot),
+                    _ => out |= slots,
+                }
             }
             Ok(())
         };
@@ -138,6 +141,8 @@ impl FieldIndex {
                 }
             }
         }
+        single.sort_unstable();
+        out.extend(single);
         Ok(out)
     }
 
@@ -153,54 +158,9 @@ impl FieldIndex {
         }
     }
 
-    /// Adds `(key, slot)` pairs sorted by key, then slot: each key's map
-    /// entry is found once, and an empty or small map is rebuilt from the
-    /// merged sorted runs instead (a B-tree built from sorted keys is filled
-    /// front to back).
-    pub(super) fn add_sorted(&mut self, entries: Vec<(Vec<u8>, u32)>) {
-        let mut grouped: Vec<(Box<[u8]>, Postings)> = Vec::new();
-        for (key, slot) in entries {
-            match grouped.last_mut() {
-                Some((last, postings)) if **last == *key => postings.insert(slot),
-                _ => grouped.push((key.into_boxed_slice(), Postings::One(slot))),
-            }
-        }
-        if grouped.len() < self.keys.len() / 4 {
-            for (key, postings) in grouped {
-                match self.keys.get_mut(&*key) {
-                    Some(existing) => existing.merge(postings),
-                    None => {
-                        self.keys.insert(key, postings);
-                    }
-                }
-            }
-            return;
-        }
-        let old = std::mem::take(&mut self.keys).into_iter().peekable();
-        let mut new = grouped.into_iter().peekable();
-        let mut old = old;
-        let mut merged: Vec<(Box<[u8]>, Postings)> = Vec::new();
-        loop {
-            let order = match (old.peek(), new.peek()) {
-                (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some((a, _)), Some((b, _))) => a.cmp(b),
-            };
-            let next = match order {
-                std::cmp::Ordering::Less => old.next(),
-                std::cmp::Ordering::Greater => new.next(),
-                std::cmp::Ordering::Equal => match (old.next(), new.next()) {
-                    (Some((key, mut postings)), Some((_, more))) => {
-                        postings.merge(more);
-                        Some((key, postings))
-                    }
-                    (one, other) => one.or(other),
-                },
-            };
-            merged.extend(next);
-        }
-        self.keys = merged.into_iter().collect();
+    /// Adds a bulk insert's entries (see [`MemoryKeys::push_run`]).
+    pub(super) fn add_run(&mut self, run: SortedRun) {
+        self.memory.push_run(run);
     }
 
     pub(super) fn add(&mut self, slot: u32, doc: &Document) {
@@ -208,13 +168,7 @@ impl FieldIndex {
             base.mask(slot);
         }
         for key in index_keys(doc, &self.path) {
-            match self.keys.get_mut(key.as_slice()) {
-                Some(postings) => postings.insert(slot),
-                None => {
-                    self.keys
-                        .insert(key.into_boxed_slice(), Postings::One(slot));
-                }
-            }
+            self.memory.insert(&key, slot);
         }
     }
 
@@ -223,71 +177,22 @@ impl FieldIndex {
             base.mask(slot);
         }
         for key in index_keys(doc, &self.path) {
-            if let Some(postings) = self.keys.get_mut(key.as_slice())
-                && postings.remove(slot)
-            {
-                self.keys.remove(key.as_slice());
-            }
+            self.memory.remove(&key, slot);
         }
     }
 
     /// Slots of the records that may satisfy `constraint` (a superset: the
     /// filter is applied to each record after).
     pub fn candidates(&self, constraint: &Constraint) -> Result<RoaringBitmap> {
-        if self.base.is_some() {
-            return self.walk_constraint(constraint);
-        }
-        let mut out = RoaringBitmap::new();
-        match constraint {
-            Constraint::Eq(v) => {
-                if let Some(p) = self.keys.get(encode_key(v).as_slice()) {
-                    p.add_to(&mut out);
-                }
-            }
-            Constraint::In(values) => {
-                for v in values {
-                    if let Some(p) = self.keys.get(encode_key(v).as_slice()) {
-                        p.add_to(&mut out);
-                    }
-                }
-            }
-            Constraint::Range { lower, upper } => {
-                for p in self.in_range(lower, upper) {
-                    p.add_to(&mut out);
-                }
-            }
-        }
-        Ok(out)
+        self.walk_constraint(constraint)
     }
 
     /// An upper bound on how many records [`candidates`](Self::candidates)
-    /// returns, without building the set: to pick the most selective index.
+    /// returns: to pick the most selective index.
     pub fn estimate(&self, constraint: &Constraint) -> Result<u64> {
-        if self.base.is_some() {
-            return Ok(self.walk_constraint(constraint)?.len());
-        }
-        Ok(match constraint {
-            Constraint::Eq(v) => self
-                .keys
-                .get(encode_key(v).as_slice())
-                .map_or(0, Postings::len),
-            Constraint::In(values) => values
-                .iter()
-                .map(|v| {
-                    self.keys
-                        .get(encode_key(v).as_slice())
-                        .map_or(0, Postings::len)
-                })
-                .sum(),
-            Constraint::Range { lower, upper } => {
-                self.in_range(lower, upper).map(Postings::len).sum()
-            }
-        })
+        Ok(self.walk_constraint(constraint)?.len())
     }
 
-    /// Whether any record holds an array here. Then the key order is not
-    /// MongoDB's sort order (which sorts an array by its least or greatest
-    /// element), so a sort cannot simply walk the keys.
     /// Ranges on this path as one range, the tightest bound of each side
     /// (`{"$gte": 50, "$lt": 51}` reads one key span, not two halves of the
     /// index to intersect). Only where no record holds an array here: an
@@ -316,10 +221,14 @@ impl FieldIndex {
         Ok(out)
     }
 
+    /// Whether any record holds an array here. Then the key order is not
+    /// MongoDB's sort order (which sorts an array by its least or greatest
+    /// element), so a sort cannot simply walk the keys.
     pub fn has_array_values(&self) -> Result<bool> {
-        let arrays: (Bound<&[u8]>, Bound<&[u8]>) =
-            (Bound::Included(&[0x50]), Bound::Excluded(&[0x51]));
-        if self.keys.range::<[u8], _>(arrays).next().is_some() {
+        let mut arrays =
+            self.memory
+                .walk(Bound::Included(&[0x50]), Bound::Excluded(&[0x51]), false);
+        if arrays.next().is_some() {
             return Ok(true);
         }
         match &self.base {
@@ -332,46 +241,21 @@ impl FieldIndex {
     /// insertion order. A record with several keys (an array) comes once per
     /// key; the caller keeps the first.
     pub fn ordered(&self, descending: bool) -> Box<dyn Iterator<Item = Result<u32>> + '_> {
-        if self.base.is_some() {
-            return Box::new(
-                self.walk(Bound::Unbounded, Bound::Unbounded, descending)
-                    .flat_map(|keyed| -> Box<dyn Iterator<Item = Result<u32>>> {
-                        match keyed {
-                            Ok((_, slots)) => Box::new(slots.into_iter().map(Ok)),
-                            Err(e) => Box::new(std::iter::once(Err(e))),
-                        }
-                    }),
-            );
-        }
-        if descending {
-            Box::new(self.keys.values().rev().flat_map(Postings::iter).map(Ok))
-        } else {
-            Box::new(self.keys.values().flat_map(Postings::iter).map(Ok))
-        }
-    }
-
-    /// Postings of the keys within the bounds (an empty or inverted range
-    /// yields nothing rather than panicking in `BTreeMap::range`).
-    fn in_range(
-        &self,
-        lower: &Option<(Value, bool)>,
-        upper: &Option<(Value, bool)>,
-    ) -> Box<dyn Iterator<Item = &Postings> + '_> {
-        let Some((lower, upper)) = Self::key_bounds(lower, upper) else {
-            return Box::new(std::iter::empty());
-        };
-        let range = (as_slice_bound(&lower), as_slice_bound(&upper));
-        Box::new(self.keys.range::<[u8], _>(range).map(|(_, p)| p))
+        Box::new(
+            self.walk(Bound::Unbounded, Bound::Unbounded, descending)
+                .flat_map(|keyed| -> Box<dyn Iterator<Item = Result<u32>>> {
+                    match keyed {
+                        Ok((_, slots)) => Box::new(slots.into_iter().map(Ok)),
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    }
+                }),
+        )
     }
 
     pub(super) fn remap(&mut self, new_slot: &dyn Fn(u32) -> Option<u32>) {
-        for postings in self.keys.values_mut() {
-            *postings = match postings {
-                Postings::One(slot) => Postings::One(new_slot(*slot).unwrap_or(*slot)),
-                Postings::Many(set) => Postings::Many(set.iter().filter_map(new_slot).collect()),
-            };
-        }
+        self.memory.remap(new_slot);
     }
+
     /// Every `(key, slot)` pair in key order, each key's slots ascending:
     /// two indexes of the same field compare as two sorted streams (verify).
     pub fn entries(&self) -> impl Iterator<Item = Result<(Vec<u8>, u32)>> + '_ {
@@ -394,18 +278,14 @@ impl FieldIndex {
         let Some(base) = self.base.take() else {
             return Ok(());
         };
+        let mut run = RunWriter::with_capacity(0, 0);
         for keyed in base.all() {
             let (key, slots) = keyed?;
-            let mut merged = slots;
-            if let Some(p) = self.keys.get(key.as_slice()) {
-                p.add_to(&mut merged);
+            for slot in slots {
+                run.push(&key, slot);
             }
-            let postings = match merged.len() {
-                1 => Postings::One(merged.min().unwrap_or_default()),
-                _ => Postings::Many(merged),
-            };
-            self.keys.insert(key.into(), postings);
         }
+        self.memory.push_run(run.finish());
         Ok(())
     }
 
@@ -436,7 +316,7 @@ fn as_slice_bound(b: &KeyBound) -> Bound<&[u8]> {
 struct MergedKeys<
     'a,
     B: Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>>,
-    M: Iterator<Item = (&'a [u8], &'a Postings)>,
+    M: Iterator<Item = (&'a [u8], RoaringBitmap)>,
 > {
     base: std::iter::Peekable<B>,
     memory: std::iter::Peekable<M>,
@@ -446,7 +326,7 @@ struct MergedKeys<
 impl<'a, B, M> Iterator for MergedKeys<'a, B, M>
 where
     B: Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>>,
-    M: Iterator<Item = (&'a [u8], &'a Postings)>,
+    M: Iterator<Item = (&'a [u8], RoaringBitmap)>,
 {
     type Item = Result<(Vec<u8>, RoaringBitmap)>;
 
@@ -467,16 +347,16 @@ where
         match order {
             std::cmp::Ordering::Less => self.base.next(),
             std::cmp::Ordering::Greater => {
-                let (k, p) = self.memory.next()?;
-                Some(Ok((k.to_vec(), p.to_bitmap())))
+                let (k, slots) = self.memory.next()?;
+                Some(Ok((k.to_vec(), slots)))
             }
             std::cmp::Ordering::Equal => {
                 let (k, mut slots) = match self.base.next()? {
                     Ok(keyed) => keyed,
                     Err(e) => return Some(Err(e)),
                 };
-                if let Some((_, p)) = self.memory.next() {
-                    p.add_to(&mut slots);
+                if let Some((_, more)) = self.memory.next() {
+                    slots |= more;
                 }
                 Some(Ok((k, slots)))
             }

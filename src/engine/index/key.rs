@@ -51,14 +51,8 @@ pub fn encode_key(v: &Value) -> Vec<u8> {
 /// there plus the array itself, and the null key where the path is missing.
 /// Sorted and without duplicates.
 pub fn index_keys(doc: &Document, path: &str) -> Vec<Vec<u8>> {
-    // A top-level field holding a scalar (most indexed values): one key,
-    // without parsing a path.
-    if !path.contains('.') {
-        match doc.get(path) {
-            None => return vec![encode_key(&Value::Null)],
-            Some(Value::Array(_)) => {}
-            Some(value) => return vec![encode_key(value)],
-        }
+    if let Some(value) = single_key(doc, path) {
+        return vec![encode_key(value)];
     }
     let mut keys = Vec::new();
     if let Ok(path) = FieldPath::parse(path) {
@@ -83,6 +77,26 @@ pub fn index_keys(doc: &Document, path: &str) -> Vec<Vec<u8>> {
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// The one value `doc` is indexed under on `path` when that takes no
+/// path walk (most indexed values): a top-level field holding a scalar, or
+/// missing (null).
+pub(super) fn single_key<'d>(doc: &'d Document, path: &str) -> Option<&'d Value> {
+    static NULL: Value = Value::Null;
+    if path.contains('.') {
+        return None;
+    }
+    match doc.get(path) {
+        None => Some(&NULL),
+        Some(Value::Array(_)) => None,
+        Some(value) => Some(value),
+    }
+}
+
+/// [`encode_key`] appending to `out`.
+pub(super) fn encode_key_into(v: &Value, out: &mut Vec<u8>) {
+    encode_into(v, out);
 }
 
 fn encode_array(items: &[Value]) -> Vec<u8> {

@@ -8,13 +8,16 @@
 //!
 //! - `key.rs`: the order-preserving keys; `postings.rs`: one key's slots;
 //! - `field.rs`: [`FieldIndex`], one field's index, a checkpoint's keys
-//!   (`persisted.rs`) merged with those in memory;
+//!   (`persisted.rs`) merged with those in memory (`memory.rs`: single
+//!   writes in a map, bulk inserts as sorted runs, `run.rs`);
 //! - `set.rs`: [`IndexSet`], a collection's indexes, and bulk additions.
 
 mod field;
 pub mod key;
+mod memory;
 mod persisted;
 mod postings;
+mod run;
 mod set;
 
 pub use field::FieldIndex;

@@ -26,19 +26,6 @@ impl Postings {
         }
     }
 
-    /// Adds every slot of `other`.
-    pub(super) fn merge(&mut self, other: Postings) {
-        match other {
-            Postings::One(slot) => self.insert(slot),
-            Postings::Many(set) => {
-                let mut all = RoaringBitmap::new();
-                self.add_to(&mut all);
-                all |= set;
-                *self = Postings::Many(all);
-            }
-        }
-    }
-
     /// Removes `slot`; true if nothing is left.
     pub(super) fn remove(&mut self, slot: u32) -> bool {
         match self {
@@ -50,13 +37,6 @@ impl Postings {
         }
     }
 
-    pub(super) fn len(&self) -> u64 {
-        match self {
-            Postings::One(_) => 1,
-            Postings::Many(set) => set.len(),
-        }
-    }
-
     pub(super) fn add_to(&self, out: &mut RoaringBitmap) {
         match self {
             Postings::One(slot) => {
@@ -64,18 +44,5 @@ impl Postings {
             }
             Postings::Many(set) => *out |= set,
         }
-    }
-
-    pub(super) fn iter(&self) -> Box<dyn Iterator<Item = u32> + '_> {
-        match self {
-            Postings::One(slot) => Box::new(std::iter::once(*slot)),
-            Postings::Many(set) => Box::new(set.iter()),
-        }
-    }
-
-    pub(super) fn to_bitmap(&self) -> RoaringBitmap {
-        let mut out = RoaringBitmap::new();
-        self.add_to(&mut out);
-        out
     }
 }

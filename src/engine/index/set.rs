@@ -3,18 +3,18 @@
 use std::sync::Arc;
 
 use super::field::FieldIndex;
-use super::key::index_keys;
+use super::key::{encode_key_into, index_keys, single_key};
 use super::persisted::BaseIndex;
+use super::run::RunBuilder;
 use crate::engine::Document;
 use crate::engine::storage::checkpoint::Checkpoint;
 use crate::error::Result;
 
-/// Deferred additions per index applied at once: about 50 MB of them, so a
-/// bulk load of any size holds a bounded batch.
+/// Deferred additions of one index made into a run at once (about 25 MB
+/// of them), so a bulk load of any size holds a bounded batch.
 const MAX_DEFERRED: usize = 1 << 20;
-
-/// One index's additions waiting to be applied: `(key, slot)`.
-type Deferred = Vec<(Vec<u8>, u32)>;
+/// Or once their keys take this many bytes (keys may be long).
+const MAX_DEFERRED_BYTES: usize = 64 << 20;
 
 /// Every index of one collection, kept exact on each write.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +22,7 @@ pub struct IndexSet {
     indexes: Vec<FieldIndex>,
     /// While a bulk insert runs: each index's `(key, slot)` additions, not
     /// yet in the index (see [`defer`](Self::defer)).
-    deferred: Option<Vec<Deferred>>,
+    deferred: Option<Vec<RunBuilder>>,
 }
 
 impl IndexSet {
@@ -67,14 +67,18 @@ impl IndexSet {
                 continue;
             }
             match self.deferred.as_mut().and_then(|d| d.get_mut(i)) {
-                Some(entries) => {
+                Some(builder) => {
                     index.mask(slot);
-                    let keys = index_keys(doc, &index.path);
-                    entries.extend(keys.into_iter().map(|k| (k, slot)));
-                    if entries.len() >= MAX_DEFERRED {
-                        let mut batch = std::mem::take(entries);
-                        batch.sort_unstable();
-                        index.add_sorted(batch);
+                    match single_key(doc, &index.path) {
+                        Some(value) => builder.push_with(slot, |out| encode_key_into(value, out)),
+                        None => {
+                            for key in index_keys(doc, &index.path) {
+                                builder.push(&key, slot);
+                            }
+                        }
+                    }
+                    if builder.len() >= MAX_DEFERRED || builder.key_bytes() >= MAX_DEFERRED_BYTES {
+                        index.add_run(builder.take_run());
                     }
                 }
                 None => index.add(slot, doc),
@@ -132,7 +136,7 @@ impl IndexSet {
     /// values fills it in order.
     pub fn defer(&mut self) {
         if self.deferred.is_none() {
-            self.deferred = Some(vec![Vec::new(); self.indexes.len()]);
+            self.deferred = Some(vec![RunBuilder::default(); self.indexes.len()]);
         }
     }
 
@@ -141,9 +145,10 @@ impl IndexSet {
         let Some(deferred) = self.deferred.take() else {
             return;
         };
-        for (index, mut entries) in self.indexes.iter_mut().zip(deferred) {
-            entries.sort_unstable();
-            index.add_sorted(entries);
+        for (index, mut builder) in self.indexes.iter_mut().zip(deferred) {
+            if !builder.is_empty() {
+                index.add_run(builder.take_run());
+            }
         }
     }
 
