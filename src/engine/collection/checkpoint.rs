@@ -243,6 +243,11 @@ impl NativeCollection {
             self.write_checkpoint_to(out, &path, &identity, seed)
         })?;
         let opened = Checkpoint::open(&path)
+            .map_err(|rejected| {
+                // No reader should meet it either.
+                self.remove_checkpoint();
+                rejected
+            })
             .map_err(|rejected| Error::Corrupt {
                 path: path.clone(),
                 offset: 0,
