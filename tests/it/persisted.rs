@@ -504,3 +504,39 @@ fn a_migrated_python_folder_persists_its_indexes_and_answers_as_before() {
         }
     }
 }
+
+#[test]
+fn an_id_held_only_by_the_checkpoint_is_refused_and_generated_ids_insert() {
+    let tmp = tempfile::tempdir().unwrap();
+    folder_with_people(tmp.path(), 2_000);
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    let persisted = db.collection_info("people").unwrap().persisted.unwrap();
+    assert!(persisted.checkpoint.is_some(), "{persisted:?}");
+    assert_eq!(persisted.records_in_memory, 0);
+    // p00042 lives only in the checkpoint: inserting it again is refused,
+    // alone or in a batch, and the batch leaves nothing behind.
+    let err = db.insert("people", person(42)).unwrap_err();
+    assert!(err.to_string().contains("p00042"), "{err}");
+    let batch = vec![json!({"name": "new"}), person(1_999)];
+    assert!(db.insert_many("people", batch).is_err());
+    assert_eq!(db.count("people", &json!({})).unwrap(), 2_000);
+    // Documents without an `_id` get new ones, without a lookup.
+    let ids = db
+        .insert_many("people", (0..500).map(|i| json!({"age": i % 90})).collect())
+        .unwrap();
+    db.close().unwrap();
+    let db = reader(tmp.path());
+    assert_eq!(db.count("people", &json!({})).unwrap(), 2_500);
+    for id in ids.iter().step_by(50) {
+        assert!(db.get("people", id).unwrap().is_some());
+    }
+    let holds_seven = |age: &Value| match age {
+        Value::Array(items) => items.contains(&json!(7)),
+        age => *age == json!(7),
+    };
+    let sevens = (0..2_000)
+        .filter(|&i| holds_seven(&person(i)["age"]))
+        .count()
+        + (0..500).filter(|i| i % 90 == 7).count();
+    assert_eq!(db.count("people", &json!({"age": 7})).unwrap(), sevens);
+}

@@ -243,11 +243,8 @@ impl NativeCollection {
             self.write_checkpoint_to(out, &path, &identity, seed)
         })?;
         let opened = Checkpoint::open(&path)
-            .map_err(|rejected| {
-                // No reader should meet it either.
-                self.remove_checkpoint();
-                rejected
-            })
+            // No reader should meet it either.
+            .inspect_err(|_| self.remove_checkpoint())
             .map_err(|rejected| Error::Corrupt {
                 path: path.clone(),
                 offset: 0,

@@ -85,6 +85,12 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
 
     /// Stages a new record; `Ok(false)` (nothing staged) if the id exists.
     fn insert(&mut self, id: &str, doc: &Document) -> Result<bool>;
+    /// Stages a new record under an `_id` just generated (a random UUID,
+    /// which no stored record holds): a store may skip looking it up in
+    /// what it keeps on disk.
+    fn insert_generated(&mut self, id: &str, doc: &Document) -> Result<bool> {
+        self.insert(id, doc)
+    }
     /// Stages a new version of an existing record (it keeps its position).
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()>;
     /// Stages a deletion; `Ok(false)` if there is no such record.

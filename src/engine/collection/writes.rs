@@ -94,11 +94,22 @@ impl NativeCollection {
     /// Stages a record that must be new: `Ok(false)` (and nothing staged)
     /// if the id exists. One hash lookup, for bulk inserts.
     pub fn put_new(&mut self, id: &str, data: &[u8]) -> Result<Option<u32>> {
+        self.put_new_checked(id, data, true)
+    }
+
+    /// [`put_new`](Self::put_new), looking the id up in the checkpoint
+    /// only if `in_checkpoint` (false for an id just generated).
+    pub(super) fn put_new_checked(
+        &mut self,
+        id: &str,
+        data: &[u8],
+        in_checkpoint: bool,
+    ) -> Result<Option<u32>> {
         self.ensure_writable()?;
         if self.records.slot_count() >= MAX_RECORDS && !self.contains(id)? {
             check_room(&self.name(), self.records.slot_count())?;
         }
-        if self.records.base().is_some() && self.find_in_base(id)?.is_some() {
+        if in_checkpoint && self.records.base().is_some() && self.find_in_base(id)?.is_some() {
             return Ok(None);
         }
         let pending = &mut self.pending;

@@ -39,8 +39,14 @@ impl FluxDB {
         let mut documents = documents.into_iter().enumerate();
         let mut staged = || -> Result<()> {
             for (i, document) in documents.by_ref() {
+                let generated = matches!(&document, Value::Object(m) if !m.contains_key("_id"));
                 let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-                if !c.insert(&id, &doc).map_err(|e| at_index(e, i))? {
+                let inserted = if generated {
+                    c.insert_generated(&id, &doc)
+                } else {
+                    c.insert(&id, &doc)
+                };
+                if !inserted.map_err(|e| at_index(e, i))? {
                     return Err(Error::DuplicateId {
                         collection: collection.to_owned(),
                         id,
