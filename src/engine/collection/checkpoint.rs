@@ -24,7 +24,7 @@ use super::file_facts::{CheckpointUse, PersistedInfo};
 use super::native::NativeCollection;
 use super::records::RecordLoader;
 use super::records::{Loc, RecordTable};
-use crate::engine::index::IndexSet;
+use crate::engine::index::{IndexSet, Postings};
 use crate::engine::storage::checkpoint::{
     self, BatchSeal, Checkpoint, CheckpointWriter, FileIdentity, IdTableWriter, IndexSectionWriter,
     SectionKind, Totals,
@@ -279,23 +279,7 @@ impl NativeCollection {
 
         w.begin(SectionKind::Slots, 0).at(path)?;
         let slots = self.records.slot_count() as u32;
-        let mut buf = Vec::with_capacity(64 * 1024);
-        for first in (0..slots).step_by(4096) {
-            for loc in self.records.locs(first, 4096)? {
-                let stored = match loc {
-                    None => None,
-                    Some(Loc::Pending { .. }) => {
-                        return Err(Error::InvalidQuery(
-                            "internal: a checkpoint of a pending record".to_owned(),
-                        ));
-                    }
-                    Some(loc) => loc.place().map(|place| (place, loc.len())),
-                };
-                buf.extend_from_slice(&checkpoint::encode_slot(stored));
-            }
-            w.write(&buf).at(path)?;
-            buf.clear();
-        }
+        self.write_slots(&mut w, path)?;
         w.end();
 
         let live = self.records.len() as u64;
@@ -316,10 +300,15 @@ impl NativeCollection {
                 Some(base) => Box::new(base.id_entries()),
                 None => Box::new(std::iter::empty()),
             };
+        let deleted: roaring::RoaringBitmap = self
+            .records
+            .changed()
+            .filter_map(|(slot, loc)| loc.is_none().then_some(slot))
+            .collect();
         let mut next_base = || -> Result<Option<(u32, u32)>> {
             for entry in base_entries.by_ref() {
                 let (hash, slot) = entry?;
-                if !self.records.deleted_since_base(slot) {
+                if deleted.is_empty() || !deleted.contains(slot) {
                     return Ok(Some((hash, slot)));
                 }
             }
@@ -355,11 +344,17 @@ impl NativeCollection {
                 continue;
             };
             let mut section = IndexSectionWriter::begin(&mut w, position as u32).at(path)?;
-            let mut postings = Vec::new();
-            index.for_each_key(&mut |key, slots| {
-                postings.clear();
-                checkpoint::encode_postings(slots, &mut postings);
-                section.push(&mut w, key, &postings).at(path)
+            let mut encoded = Vec::new();
+            index.for_each_key(&mut |key, postings| {
+                let postings = match postings {
+                    Postings::Stored(stored) => stored,
+                    Postings::Slots(slots) => {
+                        encoded.clear();
+                        checkpoint::encode_postings(slots, &mut encoded);
+                        &encoded
+                    }
+                };
+                section.push(&mut w, key, postings).at(path)
             })?;
             section.finish(&mut w).at(path)?;
         }
@@ -373,6 +368,50 @@ impl NativeCollection {
         };
         w.finish(identity, &totals, seed).at(path)?;
         out.flush().at(path)?;
+        Ok(())
+    }
+
+    /// The slot table: the checkpoint's slots copied as stored, those
+    /// changed since patched, then the recent table's.
+    fn write_slots(
+        &self,
+        w: &mut CheckpointWriter<'_, durable::ReplaceWriter>,
+        path: &Path,
+    ) -> Result<()> {
+        const WINDOW: u32 = 4096;
+        let stored = |loc: Option<Loc>| match loc {
+            Some(Loc::Pending { .. }) => Err(Error::InvalidQuery(
+                "internal: a checkpoint of a pending record".to_owned(),
+            )),
+            loc => Ok(checkpoint::encode_slot(
+                loc.and_then(|loc| Some((loc.place()?, loc.len()))),
+            )),
+        };
+        let mut buf = Vec::with_capacity(WINDOW as usize * checkpoint::SLOT_LEN);
+        let base_slots = self.records.base_slots();
+        if let Some(base) = self.records.base() {
+            let mut changed: Vec<(u32, Option<Loc>)> = self.records.changed().collect();
+            changed.sort_unstable_by_key(|&(slot, _)| slot);
+            let mut changed = changed.into_iter().peekable();
+            for first in (0..base_slots).step_by(WINDOW as usize) {
+                buf.clear();
+                base.slot_bytes(first, WINDOW, &mut buf)?;
+                let end = first + (buf.len() / checkpoint::SLOT_LEN) as u32;
+                while let Some((slot, loc)) = changed.next_if(|&(slot, _)| slot < end) {
+                    let at = (slot - first) as usize * checkpoint::SLOT_LEN;
+                    buf[at..at + checkpoint::SLOT_LEN].copy_from_slice(&stored(loc)?);
+                }
+                w.write(&buf).at(path)?;
+            }
+        }
+        let slots = self.records.slot_count() as u32;
+        for first in (base_slots..slots).step_by(WINDOW as usize) {
+            buf.clear();
+            for loc in self.records.locs(first, WINDOW)? {
+                buf.extend_from_slice(&stored(loc)?);
+            }
+            w.write(&buf).at(path)?;
+        }
         Ok(())
     }
 

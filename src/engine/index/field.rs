@@ -14,6 +14,13 @@ use crate::engine::Document;
 use crate::engine::query::Constraint;
 use crate::error::Result;
 
+/// A key's slots as [`FieldIndex::for_each_key`] hands them out.
+pub enum Postings<'a> {
+    /// A checkpoint's posting list as stored, unchanged.
+    Stored(&'a [u8]),
+    Slots(&'a RoaringBitmap),
+}
+
 /// `(key, slots)` in key order: what an index walk yields.
 type KeyedSlots<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, RoaringBitmap)>> + 'a>;
 
@@ -289,14 +296,39 @@ impl FieldIndex {
         Ok(())
     }
 
-    /// Every `(key, postings)` in key order, as a checkpoint stores them.
+    /// Every key with its slots in key order, for a new checkpoint: a key
+    /// of the checkpoint that nothing changed comes with its posting list
+    /// as stored (copied, not decoded and encoded again: most of a
+    /// checkpoint's rewrite).
     pub fn for_each_key(
         &self,
-        visit: &mut dyn FnMut(&[u8], &RoaringBitmap) -> Result<()>,
+        visit: &mut dyn FnMut(&[u8], Postings<'_>) -> Result<()>,
     ) -> Result<()> {
-        for keyed in self.walk(Bound::Unbounded, Bound::Unbounded, false) {
-            let (key, slots) = keyed?;
-            visit(&key, &slots)?;
+        let mut memory = self
+            .memory
+            .walk(Bound::Unbounded, Bound::Unbounded, false)
+            .peekable();
+        if let Some(base) = &self.base {
+            base.for_each_stored(&mut |key, stored| {
+                while let Some((m, slots)) = memory.next_if(|(m, _)| *m < key) {
+                    visit(m, Postings::Slots(&slots))?;
+                }
+                if let Some((_, more)) = memory.next_if(|(m, _)| *m == key) {
+                    let slots = base.live(stored)? | more;
+                    return visit(key, Postings::Slots(&slots));
+                }
+                if base.untouched(stored) {
+                    return visit(key, Postings::Stored(stored));
+                }
+                let slots = base.live(stored)?;
+                if slots.is_empty() {
+                    return Ok(());
+                }
+                visit(key, Postings::Slots(&slots))
+            })?;
+        }
+        for (m, slots) in memory {
+            visit(m, Postings::Slots(&slots))?;
         }
         Ok(())
     }

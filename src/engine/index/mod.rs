@@ -20,7 +20,7 @@ mod postings;
 mod run;
 mod set;
 
-pub use field::FieldIndex;
+pub use field::{FieldIndex, Postings};
 pub use key::{encode_key, index_keys};
 pub use set::IndexSet;
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use roaring::RoaringBitmap;
 
-use crate::engine::storage::checkpoint::{Checkpoint, IndexRecord, IndexSection};
+use crate::engine::storage::checkpoint::{
+    Checkpoint, IndexRecord, IndexSection, StoredRecordVisitor,
+};
 use crate::error::{Error, Result};
 
 /// One index of a checkpoint, and the slots whose entries in it no longer
@@ -43,8 +45,9 @@ impl BaseIndex {
         }
     }
 
-    fn postings(&self, record: &IndexRecord) -> Result<RoaringBitmap> {
-        let mut set = match record.postings.as_slice() {
+    /// The live slots of a posting list as stored.
+    pub fn live(&self, postings: &[u8]) -> Result<RoaringBitmap> {
+        let mut set = match postings {
             &[a, b, c, d] => {
                 let mut one = RoaringBitmap::new();
                 one.insert(u32::from_le_bytes([a, b, c, d]));
@@ -80,7 +83,7 @@ impl BaseIndex {
                 Ok(record) => record,
                 Err(e) => return Some(Err(e)),
             };
-            match self.postings(&record) {
+            match self.live(&record.postings) {
                 Ok(set) if set.is_empty() => None,
                 Ok(set) => Some(Ok((record.key, set))),
                 Err(e) => Some(Err(e)),
@@ -198,6 +201,23 @@ impl BaseIndex {
                 }
             }
         }))
+    }
+
+    /// Whether a posting list as stored holds no masked slot (so it can be
+    /// copied as it is). Multi-slot lists are only looked into when
+    /// something is masked at all.
+    pub fn untouched(&self, postings: &[u8]) -> bool {
+        match postings {
+            _ if self.masked.is_empty() => true,
+            &[a, b, c, d] => !self.masked.contains(u32::from_le_bytes([a, b, c, d])),
+            _ => false,
+        }
+    }
+
+    /// Every key with its posting list as stored, masked slots included
+    /// (see [`Checkpoint::for_each_index_record`]).
+    pub fn for_each_stored(&self, visit: &mut StoredRecordVisitor<'_>) -> Result<()> {
+        self.checkpoint.for_each_index_record(&self.section, visit)
     }
 
     /// Whether any key of the checkpoint's index is an array's (conservative:

@@ -143,11 +143,6 @@ impl RecordTable {
         })
     }
 
-    /// Whether checkpoint slot `slot` was deleted since the checkpoint.
-    pub fn deleted_since_base(&self, slot: u32) -> bool {
-        matches!(self.changed.get(&slot), Some(None))
-    }
-
     /// Where the live record in `slot` is (`None`: no such live record).
     pub fn loc(&self, slot: u32) -> Result<Option<Loc>> {
         if slot < self.base_slots {

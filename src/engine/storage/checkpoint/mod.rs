@@ -21,7 +21,7 @@ mod write;
 pub use layout::*;
 
 pub use read::IndexRecord;
-pub use read::{Checkpoint, IndexSection, Rejected};
+pub use read::{Checkpoint, IndexSection, Rejected, StoredRecordVisitor};
 pub use write::{CheckpointWriter, IdTableWriter, IndexSectionWriter};
 
 pub use crate::engine::storage::native::BatchSeal;

@@ -81,6 +81,9 @@ pub struct Checkpoint {
     id_table: Option<(SectionEntry, SectionEntry, u32)>,
 }
 
+/// Called with an index record's key and its posting list as stored.
+pub type StoredRecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<()> + 'a;
+
 /// Footer bytes before the section table.
 const FOOTER_FIXED: usize = 32 + 2 * 24 + 8 * 8 + 4 + 4;
 
@@ -480,6 +483,23 @@ impl Checkpoint {
             .collect()
     }
 
+    /// Appends the stored bytes of slots `[first, first + count)` to `out`
+    /// (cut at the table's end): a new checkpoint copies the slots that did
+    /// not change rather than decode and encode each.
+    pub fn slot_bytes(&self, first: u32, count: u32, out: &mut Vec<u8>) -> Result<()> {
+        let end = (u64::from(first) + u64::from(count)).min(self.totals.slots);
+        let Some(s) = self.slots_section else {
+            return Ok(());
+        };
+        if u64::from(first) >= end {
+            return Ok(());
+        }
+        let at = u64::from(first) * SLOT_LEN as u64;
+        let len = (end - u64::from(first)) * SLOT_LEN as u64;
+        self.in_section(&s, at, len)?;
+        self.with_bytes(s.offset + at, len, |bytes| out.extend_from_slice(bytes))
+    }
+
     /// Calls `visit` with each slot whose id hashes as `id` does (the
     /// caller tells the real one by reading it), until it returns false.
     pub fn id_candidates(
@@ -519,7 +539,7 @@ impl Checkpoint {
     }
 
     /// Every `(hash, slot)` of the id table in order (to merge into the next
-    /// checkpoint), read a chunk's worth at a time.
+    /// checkpoint), read sixteen chunks' worth at a time.
     pub fn id_entries(&self) -> impl Iterator<Item = Result<(u32, u32)>> + '_ {
         let section = self.section(SectionKind::IdEntries, 0);
         let total = section.map_or(0, |s| s.len / ID_ENTRY_LEN as u64);
@@ -533,7 +553,7 @@ impl Checkpoint {
                     return None;
                 }
                 let len = ID_ENTRY_LEN as u64;
-                let count = (total - next).min(CHUNK_LEN / len);
+                let count = (total - next).min(16 * CHUNK_LEN / len);
                 match self.section_bytes(&s, next * len, count * len) {
                     Ok(bytes) => buffer = bytes,
                     Err(e) => {
@@ -638,6 +658,42 @@ impl Checkpoint {
             return Ok(self.index_record(ix, at)?.into_iter().collect());
         }
         Ok(records)
+    }
+
+    /// Calls `visit` with the key and the encoded postings of every record
+    /// of the index in key order, read a window at a time and handed out
+    /// in place (a new checkpoint copies most of them as they are).
+    pub fn for_each_index_record(
+        &self,
+        ix: &IndexSection,
+        visit: &mut StoredRecordVisitor<'_>,
+    ) -> Result<()> {
+        const WINDOW: u64 = 64 * 1024;
+        let mut at = 0u64;
+        while at < ix.heap_len {
+            let bytes = self.section_bytes(&ix.entry, at, WINDOW.min(ix.heap_len - at))?;
+            let mut pos = 0usize;
+            while pos + 8 <= bytes.len() {
+                let key_end = pos + 8 + u32_at(&bytes, pos) as usize;
+                let end = key_end + u32_at(&bytes, pos + 4) as usize;
+                if end > bytes.len() {
+                    break;
+                }
+                visit(&bytes[pos + 8..key_end], &bytes[key_end..end])?;
+                pos = end;
+            }
+            if pos > 0 {
+                at += pos as u64;
+                continue;
+            }
+            // One record longer than the window.
+            let Some(record) = self.index_record(ix, at)? else {
+                break;
+            };
+            visit(&record.key, &record.postings)?;
+            at = record.next;
+        }
+        Ok(())
     }
 
     /// The heap offset of the first record whose key is at least `key`
