@@ -580,8 +580,8 @@ fn checkpoint_answers(db: &FluxDB) -> crate::Result<Vec<Value>> {
     Ok(out)
 }
 
-/// Recomputes a checkpoint's chunk checksums, chunk table checksum and
-/// footer checksum after the fuzzer changed its bytes, so the change
+/// Recomputes a checkpoint's chunk checksums, chunk table page checksums
+/// and footer checksum after the fuzzer changed its bytes, so the change
 /// reaches the parts behind them. `None` when the frame is too broken.
 fn reseal_checkpoint(bytes: &mut [u8]) -> Option<()> {
     use crate::engine::storage::checkpoint::{CHUNK_LEN, TRAILER_LEN};
@@ -601,10 +601,18 @@ fn reseal_checkpoint(bytes: &mut [u8]) -> Option<()> {
         let crc = crc32fast::hash(&bytes[start..end]);
         bytes[sections_end + c * 4..sections_end + c * 4 + 4].copy_from_slice(&crc.to_le_bytes());
     }
-    let table = crc32fast::hash(&bytes[sections_end..footer_start]);
-    bytes
-        .get_mut(at + 64..at + 68)?
-        .copy_from_slice(&table.to_le_bytes());
+    // A checksum per page of the chunk table, after the section table.
+    let sections = u32::from_le_bytes(bytes.get(at + 68..at + 72)?.try_into().ok()?) as usize;
+    let mut page_at = at + 72 + sections.checked_mul(24)?;
+    for page in (sections_end..footer_start).step_by(CHUNK_LEN as usize) {
+        let end = (page + CHUNK_LEN as usize).min(footer_start);
+        let crc = crc32fast::hash(&bytes[page..end]);
+        if page_at + 4 > trailer {
+            return None;
+        }
+        bytes[page_at..page_at + 4].copy_from_slice(&crc.to_le_bytes());
+        page_at += 4;
+    }
     let footer = crc32fast::hash(&bytes[footer_start..trailer]);
     bytes[trailer + 4..trailer + 8].copy_from_slice(&footer.to_le_bytes());
     Some(())

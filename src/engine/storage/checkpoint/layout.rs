@@ -7,9 +7,12 @@ use crate::engine::storage::native::{BatchSeal, Place};
 /// The first eight bytes and the last eight bytes of a checkpoint file.
 pub const MAGIC: [u8; 8] = *b"FLUXDB\0I";
 /// Bumped whenever the layout changes: a checkpoint of another version is
-/// ignored (and rebuilt by the next writer), never misread.
-pub const VERSION: u32 = 1;
-/// Bytes covered by one checksum of the chunk table.
+/// ignored (and rebuilt by the next writer), never misread. Version 2
+/// checks the chunk table a page at a time (a checksum per page in the
+/// footer), so opening no longer reads the whole table.
+pub const VERSION: u32 = 2;
+/// Bytes covered by one checksum of the chunk table; also the bytes of the
+/// chunk table covered by one checksum of the footer (a table page).
 pub const CHUNK_LEN: u64 = 4 * 1024;
 /// Bytes before the first section: magic and version.
 pub const PREAMBLE_LEN: u64 = 16;

@@ -1,7 +1,8 @@
 //! Writing a checkpoint front to back in one pass: sections as they come,
-//! a checksum per [`CHUNK_LEN`] bytes computed on the way, and the footer
-//! (identity, totals, section table) last, so nothing is held in memory
-//! but the chunk checksums and what a section's caller buffers.
+//! a checksum per [`CHUNK_LEN`] bytes computed on the way, then the chunk
+//! table and the footer (identity, totals, section table, a checksum per
+//! page of the chunk table) last, so nothing is held in memory but the
+//! chunk checksums and what a section's caller buffers.
 
 use std::io::{self, Write};
 
@@ -108,13 +109,17 @@ impl<'a, W: Write> CheckpointWriter<'a, W> {
         ] {
             footer.extend_from_slice(&value.to_le_bytes());
         }
-        footer.extend_from_slice(&crc32fast::hash(&table).to_le_bytes());
+        let pages = table.chunks(CHUNK_LEN as usize);
+        footer.extend_from_slice(&(pages.len() as u32).to_le_bytes());
         footer.extend_from_slice(&(self.sections.len() as u32).to_le_bytes());
         for s in &self.sections {
             footer.extend_from_slice(&(s.kind as u32).to_le_bytes());
             footer.extend_from_slice(&s.index.to_le_bytes());
             footer.extend_from_slice(&s.offset.to_le_bytes());
             footer.extend_from_slice(&s.len.to_le_bytes());
+        }
+        for page in pages {
+            footer.extend_from_slice(&crc32fast::hash(page).to_le_bytes());
         }
         self.out.write_all(&footer)?;
         let mut trailer = [0u8; 16];
