@@ -506,24 +506,18 @@ impl Checkpoint {
     /// The slots `[first, first + count)` that the table holds, in order
     /// (`count` is cut at its end).
     pub fn slots(&self, first: u32, count: u32) -> Result<Vec<StoredSlot>> {
-        let end = (u64::from(first) + u64::from(count)).min(self.totals.slots);
-        let Some(s) = self.section(SectionKind::Slots, 0) else {
-            return Ok(Vec::new());
-        };
-        if u64::from(first) >= end {
-            return Ok(Vec::new());
-        }
-        let at = u64::from(first) * SLOT_LEN as u64;
-        let len = (end - u64::from(first)) * SLOT_LEN as u64;
-        self.in_section(&s, at, len)?;
-        let raw = self.with_bytes(s.offset + at, len, <[u8]>::to_vec)?;
+        let mut raw = Vec::new();
+        self.slot_bytes(first, count, &mut raw)?;
+        let table_at = self.slots_section.map_or(0, |s| s.offset);
         raw.chunks_exact(SLOT_LEN)
             .enumerate()
             .map(|(i, bytes)| {
                 let mut slot = [0u8; SLOT_LEN];
                 slot.copy_from_slice(bytes);
-                decode_slot(&slot)
-                    .map_err(|reason| self.corrupt(s.offset + at + (i * SLOT_LEN) as u64, reason))
+                decode_slot(&slot).map_err(|reason| {
+                    let at = (u64::from(first) + i as u64) * SLOT_LEN as u64;
+                    self.corrupt(table_at + at, reason)
+                })
             })
             .collect()
     }
