@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,7 +63,79 @@ struct ChunkCache {
     chunks: HashMap<u64, Box<[u8]>>,
     order: VecDeque<u64>,
     table_pages: Vec<Option<Box<[u8]>>>,
+    /// The chunk after the last one read from the file: a miss there is
+    /// a walk going forward, and its reads grow (see [`READ_AHEAD_CHUNKS`]).
+    next: u64,
+    /// Chunks the next read takes if it is a walk's.
+    window: u64,
+    /// Where a read of several chunks lands before they are checked.
+    span: Vec<u8>,
+    /// The last chunks a walk read, oldest first, apart from `chunks`: a
+    /// walk's chunks are seldom read twice, so a walk over a large section
+    /// reuses these few buffers rather than filling the cache with fresh
+    /// memory and pushing out the hot chunks of lookups.
+    walked: VecDeque<(u64, Box<[u8]>)>,
+    /// Reads of chunks from the file so far (tests count them).
+    file_reads: u64,
 }
+
+/// Chunks a walk keeps: the last two reads' worth.
+const WALKED_CHUNKS: usize = 2 * READ_AHEAD_CHUNKS as usize;
+
+impl ChunkCache {
+    fn get(&self, chunk: u64) -> Option<&[u8]> {
+        match self.chunks.get(&chunk) {
+            Some(bytes) => Some(bytes),
+            None => self
+                .walked
+                .iter()
+                .find(|(c, _)| *c == chunk)
+                .map(|(_, bytes)| &bytes[..]),
+        }
+    }
+
+    fn holds(&self, chunk: u64) -> bool {
+        self.get(chunk).is_some()
+    }
+
+    /// Keeps a copy of `bytes` as chunk `chunk`, in the walk's buffers or
+    /// the cache. Past its bound the oldest chunk outside `keep` goes and
+    /// its buffer is reused (a read longer than the bound grows it for a
+    /// moment: the caller needs all of its chunks).
+    fn keep(&mut self, chunk: u64, bytes: &[u8], walking: bool, keep: &RangeInclusive<u64>) {
+        let buffer = match walking {
+            true => (self.walked.len() >= WALKED_CHUNKS)
+                .then(|| self.walked.iter().position(|(c, _)| !keep.contains(c)))
+                .flatten()
+                .and_then(|position| self.walked.remove(position))
+                .map(|(_, buffer)| buffer),
+            false => (self.order.len() >= CACHED_CHUNKS)
+                .then(|| self.order.iter().position(|c| !keep.contains(c)))
+                .flatten()
+                .and_then(|position| self.order.remove(position))
+                .and_then(|old| self.chunks.remove(&old)),
+        };
+        let mut copy = match buffer {
+            Some(buffer) if buffer.len() == bytes.len() => buffer,
+            _ => vec![0u8; bytes.len()].into_boxed_slice(),
+        };
+        copy.copy_from_slice(bytes);
+        match walking {
+            true => self.walked.push_back((chunk, copy)),
+            false => {
+                self.order.push_back(chunk);
+                self.chunks.insert(chunk, copy);
+            }
+        }
+    }
+}
+
+/// Chunks read at most in one system call by a walk forward (a slot table
+/// read in slot order, an index section in key order): 64 KiB. A 1% range
+/// query over a million records read 3,600 chunks one call at a time, a
+/// sixth of its time. The window starts at one chunk and doubles on each
+/// miss that continues the last read, so a lone lookup still reads 4 KiB.
+const READ_AHEAD_CHUNKS: u64 = 16;
 
 /// An open checkpoint whose frame checked out.
 #[derive(Debug)]
@@ -317,9 +390,11 @@ impl Checkpoint {
     /// file), without keeping them.
     pub fn check_all(&self) -> Result<()> {
         let mut cache = self.lock_cache();
-        let mut buffer = None;
-        for chunk in 0..self.chunk_count {
-            buffer = Some(self.read_chunk(&mut cache, chunk, buffer)?);
+        let mut chunk = 0;
+        while chunk < self.chunk_count {
+            let end = (chunk + READ_AHEAD_CHUNKS).min(self.chunk_count);
+            self.read_span(&mut cache, chunk..end, end, &mut |_, _, _| {})?;
+            chunk = end;
         }
         Ok(())
     }
@@ -370,27 +445,77 @@ impl Checkpoint {
             .ok_or_else(|| self.corrupt(self.sections_end, "a chunk past the chunk table"))
     }
 
-    /// Reads chunk `chunk` from the file into `buffer` (an evicted chunk's,
-    /// so a long walk reuses memory it already has) and checks it.
-    fn read_chunk(
+    /// Reads chunks `span` from the file in one call and hands each to
+    /// `keep`, checked. A chunk up to `required_to` that fails its checksum
+    /// is an error (and marks the checkpoint damaged); one after it, read
+    /// only ahead of need, ends the span quietly: the read that needs it
+    /// will report it.
+    fn read_span(
+        &self,
+        cache: &mut ChunkCache,
+        span: std::ops::Range<u64>,
+        required_to: u64,
+        keep: &mut dyn FnMut(&mut ChunkCache, u64, &[u8]),
+    ) -> Result<()> {
+        let start = span.start * CHUNK_LEN;
+        let end = (span.end * CHUNK_LEN).min(self.sections_end);
+        cache.file_reads += 1;
+        let mut bytes = std::mem::take(&mut cache.span);
+        bytes.resize((end - start) as usize, 0);
+        let read =
+            read_exact_at(&self.file, &mut bytes, start).map_err(|e| Error::io(&self.path, e));
+        let checked = read.and_then(|()| {
+            for (chunk, piece) in span.zip(bytes.chunks(CHUNK_LEN as usize)) {
+                let sound = self
+                    .chunk_crc(cache, chunk)
+                    .is_ok_and(|crc| crc == crc32fast::hash(piece));
+                if !sound && chunk > required_to {
+                    break;
+                }
+                if !sound {
+                    self.chunk_crc(cache, chunk)?;
+                    self.damaged.store(true, Ordering::Relaxed);
+                    return Err(self.corrupt(chunk * CHUNK_LEN, "checksum mismatch"));
+                }
+                keep(cache, chunk, piece);
+            }
+            Ok(())
+        });
+        cache.span = bytes;
+        checked
+    }
+
+    /// Reads chunk `chunk` into the cache, with the chunks after it that a
+    /// walk forward will want (up to `needed_to`, the end of the caller's
+    /// read, at least). Chunks `protected` stay cached: the caller's.
+    fn load(
         &self,
         cache: &mut ChunkCache,
         chunk: u64,
-        buffer: Option<Box<[u8]>>,
-    ) -> Result<Box<[u8]>> {
-        let crc = self.chunk_crc(cache, chunk)?;
-        let start = chunk * CHUNK_LEN;
-        let len = ((start + CHUNK_LEN).min(self.sections_end) - start) as usize;
-        let mut bytes = match buffer {
-            Some(buffer) if buffer.len() == len => buffer,
-            _ => vec![0u8; len].into_boxed_slice(),
+        protected: RangeInclusive<u64>,
+    ) -> Result<()> {
+        let walking = chunk == cache.next && chunk > 0;
+        cache.window = match walking {
+            true => (cache.window * 2).clamp(1, READ_AHEAD_CHUNKS),
+            false => 1,
         };
-        read_exact_at(&self.file, &mut bytes, start).map_err(|e| Error::io(&self.path, e))?;
-        if crc32fast::hash(&bytes) != crc {
-            self.damaged.store(true, Ordering::Relaxed);
-            return Err(self.corrupt(start, "checksum mismatch"));
-        }
-        Ok(bytes)
+        let wanted_end = (chunk + cache.window)
+            .max(protected.end() + 1)
+            .min(self.chunk_count);
+        let end = (chunk + 1..wanted_end)
+            .find(|&c| cache.holds(c))
+            .unwrap_or(wanted_end);
+        let keep = *protected.start()..=(*protected.end()).max(end - 1);
+        self.read_span(
+            cache,
+            chunk..end,
+            *protected.end(),
+            &mut |cache, c, piece| {
+                cache.keep(c, piece, walking, &keep);
+            },
+        )?;
+        cache.next = end;
+        Ok(())
     }
 
     /// Calls `read` with `[offset, offset + len)` of the sections, every
@@ -408,20 +533,8 @@ impl Checkpoint {
         let mut cache = self.lock_cache();
         let cache = &mut *cache;
         for chunk in first..=last {
-            if !cache.chunks.contains_key(&chunk) {
-                // The oldest chunk outside this read goes (one inside it
-                // is needed below; a read longer than the cache grows it
-                // for a moment).
-                let mut evicted = None;
-                if cache.order.len() >= CACHED_CHUNKS
-                    && let Some(position) = cache.order.iter().position(|&c| c < first || c > last)
-                    && let Some(old) = cache.order.remove(position)
-                {
-                    evicted = cache.chunks.remove(&old);
-                }
-                let bytes = self.read_chunk(cache, chunk, evicted)?;
-                cache.order.push_back(chunk);
-                cache.chunks.insert(chunk, bytes);
+            if !cache.holds(chunk) {
+                self.load(cache, chunk, first..=last)?;
             }
         }
         // Every chunk of the span is in the cache now (eviction spares
@@ -431,8 +544,7 @@ impl Checkpoint {
             let from = (offset.max(c * CHUNK_LEN) - c * CHUNK_LEN) as usize;
             let to = (end.min((c + 1) * CHUNK_LEN) - c * CHUNK_LEN) as usize;
             cache
-                .chunks
-                .get(&c)
+                .get(c)
                 .and_then(|bytes| bytes.get(from..to))
                 .ok_or_else(|| {
                     self.corrupt(c * CHUNK_LEN, "internal: a chunk left the cache mid-read")
@@ -910,5 +1022,60 @@ mod tests {
         for i in (0..10_240).step_by(97) {
             assert_eq!(checkpoint.slot(i).unwrap(), expect(i, 1)[0]);
         }
+    }
+
+    #[test]
+    fn a_walk_forward_reads_growing_spans_into_a_few_buffers_and_a_bad_chunk_ahead_fails_only_its_reads()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        // 256 slots a chunk: 64 chunks of slots.
+        let slots = 64 * 256;
+        let checkpoint = checkpoint_of(slots, dir.path());
+        let table_at = checkpoint.slots_section.unwrap().offset;
+        // A slot may straddle two chunks: the chunk of its last byte.
+        let chunk_of =
+            |slot: u32| (table_at + u64::from(slot + 1) * SLOT_LEN as u64 - 1) / CHUNK_LEN;
+        let touches = |slot: u32, chunk: u64| {
+            (table_at + u64::from(slot) * SLOT_LEN as u64) / CHUNK_LEN == chunk
+                || chunk_of(slot) == chunk
+        };
+        let expect = |slot: u32| Some((Place::File(u64::from(slot)), 7));
+        let reads_before = checkpoint.lock_cache().file_reads;
+        for slot in 0..slots {
+            assert_eq!(checkpoint.slot(slot).unwrap(), expect(slot));
+        }
+        let cache = checkpoint.lock_cache();
+        // Spans of 1, 2, 4, 8, then 16 chunks: far fewer reads than chunks.
+        let reads = cache.file_reads - reads_before;
+        assert!(reads <= 2 + 64 / READ_AHEAD_CHUNKS + 4, "{reads} reads");
+        assert!(cache.walked.len() <= WALKED_CHUNKS);
+        assert!(cache.chunks.len() <= CACHED_CHUNKS + 1);
+        drop(cache);
+        drop(checkpoint);
+
+        // A damaged chunk in the middle: a walk reads it ahead of need, but
+        // only the slots in it fail, and the checkpoint is marked damaged
+        // only when one of them is asked for.
+        let bad = 30 * 256 + 5;
+        let path = dir.path().join("c.checkpoint");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[(table_at + u64::from(bad) * SLOT_LEN as u64) as usize] ^= 0x01;
+        std::fs::write(&path, bytes).unwrap();
+        let checkpoint = Checkpoint::open(&path).unwrap().unwrap();
+        for slot in 0..slots {
+            match touches(slot, chunk_of(bad)) {
+                true => {
+                    let error = checkpoint.slot(slot).unwrap_err().to_string();
+                    assert!(error.contains("checksum mismatch"), "{error}");
+                }
+                false => {
+                    assert_eq!(checkpoint.slot(slot).unwrap(), expect(slot), "slot {slot}");
+                    if chunk_of(slot) < chunk_of(bad) {
+                        assert!(!checkpoint.is_damaged(), "slot {slot}");
+                    }
+                }
+            }
+        }
+        assert!(checkpoint.is_damaged());
     }
 }
