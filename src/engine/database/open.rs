@@ -64,9 +64,13 @@ impl FluxDB {
             codec: options.codec,
             collections: BTreeMap::new(),
             txlog: None,
-            flush_size: options
-                .flush_size
-                .unwrap_or_else(memory::default_flush_size),
+            // A reader never buffers writes: it need not ask the system
+            // how much memory is free (two /proc reads per command).
+            flush_size: match (options.flush_size, options.read_only) {
+                (Some(size), _) => size,
+                (None, true) => 0,
+                (None, false) => memory::default_flush_size(),
+            },
             transaction: None,
             recovery: Vec::new(),
             checkpoint_records: options.checkpoint_records.unwrap_or(CLOSE_MIN_RECORDS),

@@ -223,6 +223,20 @@ impl BaseIndex {
     /// Whether any key of the checkpoint's index is an array's (conservative:
     /// masked records still count).
     pub fn has_array_keys(&self) -> Result<bool> {
+        // Keys sort by type tag, arrays after numbers, strings and objects:
+        // when the last key comes before them (the usual case) there is
+        // none, and one group read answers rather than a binary search.
+        let (cp, ix) = (&self.checkpoint, &self.section);
+        let Some(last_group) = ix.groups().checked_sub(1) else {
+            return Ok(false);
+        };
+        let last_tag = cp
+            .index_group(ix, last_group)?
+            .last()
+            .and_then(|r| r.key.first().copied());
+        if last_tag.is_none_or(|tag| tag < 0x50) {
+            return Ok(false);
+        }
         let at = self.checkpoint.index_seek(&self.section, &[0x50])?;
         Ok(self
             .checkpoint
