@@ -168,6 +168,43 @@ fn indexed_answers_equal_full_scan_answers() {
 }
 
 #[test]
+fn bulk_inserts_into_built_indexes_answer_like_a_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0x5eed_1234_abcd_0002);
+    let mut db = FluxDB::open(tmp.path()).unwrap();
+    twin_collections(&mut db, &mut rng, 40);
+    db.warm_indexes("indexed", &fluxdb::engine::CancelToken::new())
+        .unwrap();
+    // Thousands at once into built indexes: their keys are filed on a
+    // second thread while the records are staged.
+    let docs: Vec<Value> = (40..5_040).map(|i| rng.document(i)).collect();
+    db.insert_many("indexed", docs.clone()).unwrap();
+    db.insert_many("plain", docs).unwrap();
+    for d in 0..6 {
+        let find = Find::new(json!({"c.d": d}));
+        assert_eq!(
+            db.explain("indexed", &find).unwrap().index.as_deref(),
+            Some("c.d")
+        );
+        assert_eq!(
+            db.find("indexed", &find).unwrap(),
+            db.find("plain", &find).unwrap()
+        );
+    }
+    assert_same_answers(&db, &mut rng, 40, "after a bulk insert");
+    // One that meets a taken `_id` part-way leaves nothing behind.
+    let mut clash: Vec<Value> = (6_000..11_000).map(|i| rng.document(i)).collect();
+    clash[4_500] = json!({"_id": "clash", "a": 1});
+    clash[4_900] = json!({"_id": "clash", "a": 2});
+    assert!(matches!(
+        db.insert_many("indexed", clash),
+        Err(fluxdb::Error::DuplicateId { .. })
+    ));
+    assert_eq!(db.count("indexed", &json!({})).unwrap(), 5_040);
+    assert_same_answers(&db, &mut rng, 40, "after a failed bulk insert");
+}
+
+#[test]
 fn explain_names_the_index_and_counts_examined_records() {
     let tmp = tempfile::tempdir().unwrap();
     let mut db = FluxDB::open(tmp.path()).unwrap();

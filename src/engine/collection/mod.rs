@@ -39,5 +39,5 @@ pub(crate) use checkpoint::{CLOSE_MIN_RECORDS, checkpoint_path};
 pub use file_facts::{CheckpointUse, PersistedInfo};
 pub(crate) use meta::initial_file;
 pub(crate) use native::NativeCollection;
-pub(crate) use store::{CollectionStore, StoredRecord};
+pub(crate) use store::{BatchStop, CollectionStore, NewRecord, StoredRecord};
 pub use writes::MAX_RECORDS;

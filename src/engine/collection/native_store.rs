@@ -8,7 +8,7 @@ use super::backup;
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
 use super::native::NativeCollection;
-use super::store::{self, CollectionStore, StoredRecord};
+use super::store::{self, BatchStop, CollectionStore, NewRecord, StoredRecord};
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -16,6 +16,10 @@ use crate::engine::query::ValueMode;
 use crate::engine::storage::native;
 use crate::engine::storage::{Compression, RecordCodec, StorageFormat};
 use crate::error::{Error, Result};
+
+/// Records a batch insert needs before indexing on a second thread pays
+/// (a thread costs tens of microseconds to start).
+const PARALLEL_BATCH: usize = 4_096;
 
 impl CollectionStore for NativeCollection {
     fn format(&self) -> StorageFormat {
@@ -63,6 +67,50 @@ impl CollectionStore for NativeCollection {
         // a chunk of the id table per record (at 10,000,000 records, most
         // of a bulk load's time).
         self.insert_checked(id, doc, false)
+    }
+
+    fn insert_batch(&mut self, records: &[NewRecord]) -> std::result::Result<(), BatchStop> {
+        let paths = match self.indexes.get() {
+            Some(indexes) if !indexes.is_empty() && records.len() >= PARALLEL_BATCH => {
+                indexes.paths()
+            }
+            _ => return store::insert_one_by_one(self, records),
+        };
+        if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+            return store::insert_one_by_one(self, records);
+        }
+        // The index keys are encoded and sorted on a second thread while
+        // this one encodes and stages the records (at 1,000,000 records with
+        // two indexes, a third of the insert's time). They are filed under
+        // the slots the records will take, which the table hands out in
+        // order; should it not, they are added a record at a time instead.
+        let first_slot = self.records.slot_count() as u32;
+        let (staged, prepared) = std::thread::scope(|scope| {
+            let keys = scope.spawn(|| {
+                IndexSet::prepare_additions(&paths, first_slot, records.iter().map(|r| &r.doc))
+            });
+            let staged = self.stage_batch(records);
+            let prepared = keys
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (staged, prepared)
+        });
+        let slots = staged?;
+        let in_order = slots
+            .iter()
+            .zip(first_slot..)
+            .all(|(&slot, expected)| slot == expected);
+        if let Some(indexes) = self.indexes.get_mut() {
+            match in_order {
+                true => indexes.add_prepared(prepared),
+                false => {
+                    for (slot, r) in slots.into_iter().zip(records) {
+                        indexes.add(slot, &r.doc);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {
@@ -329,6 +377,25 @@ impl NativeCollection {
 impl NativeCollection {
     /// [`CollectionStore::insert`]; `in_checkpoint`: whether the id may be
     /// in the checkpoint (it is always looked up among the records since).
+    /// Encodes and stages `records` (their indexes left to the caller);
+    /// the slot each took.
+    fn stage_batch(&mut self, records: &[NewRecord]) -> std::result::Result<Vec<u32>, BatchStop> {
+        let mut slots = Vec::with_capacity(records.len());
+        let mut data = Vec::with_capacity(128);
+        for (i, r) in records.iter().enumerate() {
+            data.clear();
+            self.codec
+                .encode(&r.doc, &mut data)
+                .map_err(|e| BatchStop::Failed(i, e))?;
+            match self.put_new_checked(&r.id, &data, !r.generated) {
+                Ok(Some(slot)) => slots.push(slot),
+                Ok(None) => return Err(BatchStop::Duplicate(i)),
+                Err(e) => return Err(BatchStop::Failed(i, e)),
+            }
+        }
+        Ok(slots)
+    }
+
     fn insert_checked(&mut self, id: &str, doc: &Document, in_checkpoint: bool) -> Result<bool> {
         let mut data = Vec::with_capacity(128);
         self.codec.encode(doc, &mut data)?;

@@ -17,6 +17,41 @@ use crate::engine::storage::to_json;
 use crate::engine::storage::{BinaryCodec, Compression, RecordCodec, StorageFormat};
 use crate::error::{Error, Result};
 
+/// A record for [`CollectionStore::insert_batch`].
+pub(crate) struct NewRecord {
+    pub id: String,
+    pub doc: Document,
+    /// The `_id` was just generated (see [`CollectionStore::insert_generated`]).
+    pub generated: bool,
+}
+
+/// Where a batch insert stopped: which record, and why.
+#[derive(Debug)]
+pub(crate) enum BatchStop {
+    /// The record's `_id` is taken.
+    Duplicate(usize),
+    Failed(usize, Error),
+}
+
+/// [`CollectionStore::insert_batch`] a record at a time.
+pub(crate) fn insert_one_by_one<S: CollectionStore + ?Sized>(
+    store: &mut S,
+    records: &[NewRecord],
+) -> std::result::Result<(), BatchStop> {
+    for (i, r) in records.iter().enumerate() {
+        let inserted = match r.generated {
+            true => store.insert_generated(&r.id, &r.doc),
+            false => store.insert(&r.id, &r.doc),
+        };
+        match inserted {
+            Ok(true) => {}
+            Ok(false) => return Err(BatchStop::Duplicate(i)),
+            Err(e) => return Err(BatchStop::Failed(i, e)),
+        }
+    }
+    Ok(())
+}
+
 /// A live record as its store holds it: its `_id` and the rest encoded by
 /// `codec`. Queries test and return records from it, so each record is
 /// read and checked once, and its text can be written without building
@@ -90,6 +125,11 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// what it keeps on disk.
     fn insert_generated(&mut self, id: &str, doc: &Document) -> Result<bool> {
         self.insert(id, doc)
+    }
+    /// Stages new records in order (a bulk insert, under the caller's
+    /// savepoint: on an error the caller rolls back what was staged).
+    fn insert_batch(&mut self, records: &[NewRecord]) -> std::result::Result<(), BatchStop> {
+        insert_one_by_one(self, records)
     }
     /// Stages a new version of an existing record (it keeps its position).
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()>;

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::fluxdb::FluxDB;
 use crate::engine::Document;
+use crate::engine::collection::{BatchStop, NewRecord};
 use crate::engine::find::Plan;
 use crate::engine::json_type_name;
 use crate::engine::names::validate_collection_name;
@@ -31,42 +32,39 @@ impl FluxDB {
         validate_collection_name(collection)?;
         self.ensure_writable("inserting")?;
         self.ensure_collection(collection)?;
-        let c = self.store_mut(collection)?;
-        // Staged one by one under a savepoint: any failure undoes this call only.
-        c.savepoint();
-        c.defer_index_additions(true);
-        let mut ids = Vec::with_capacity(documents.len());
+        // Every document is checked and given its `_id` before any is
+        // staged, then all are staged under a savepoint: any failure undoes
+        // this call only.
+        let mut records = Vec::with_capacity(documents.len());
         let mut documents = documents.into_iter().enumerate();
-        let mut staged = || -> Result<()> {
-            for (i, document) in documents.by_ref() {
-                let generated = matches!(&document, Value::Object(m) if !m.contains_key("_id"));
-                let (id, doc) = with_id(document).map_err(|e| at_index(e, i))?;
-                let inserted = if generated {
-                    c.insert_generated(&id, &doc)
-                } else {
-                    c.insert(&id, &doc)
-                };
-                if !inserted.map_err(|e| at_index(e, i))? {
-                    return Err(Error::DuplicateId {
-                        collection: collection.to_owned(),
-                        id,
-                    });
+        for (i, document) in documents.by_ref() {
+            let generated = matches!(&document, Value::Object(m) if !m.contains_key("_id"));
+            match with_id(document) {
+                Ok((id, doc)) => records.push(NewRecord { id, doc, generated }),
+                Err(e) => {
+                    // The documents not looked at may be too deep to drop recursively.
+                    documents.for_each(|(_, rest)| nesting::drop_deep(rest));
+                    return Err(at_index(e, i));
                 }
-                ids.push(id);
-            }
-            Ok(())
-        };
-        let staged = staged();
-        c.defer_index_additions(false);
-        match staged {
-            Ok(()) => c.release_savepoint(),
-            Err(e) => {
-                c.rollback_savepoint();
-                // The documents not looked at may be too deep to drop recursively.
-                documents.for_each(|(_, rest)| nesting::drop_deep(rest));
-                return Err(e);
             }
         }
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        c.defer_index_additions(true);
+        let staged = c.insert_batch(&records);
+        c.defer_index_additions(false);
+        if let Err(stop) = staged {
+            c.rollback_savepoint();
+            return Err(match stop {
+                BatchStop::Duplicate(i) => Error::DuplicateId {
+                    collection: collection.to_owned(),
+                    id: records.swap_remove(i).id,
+                },
+                BatchStop::Failed(i, e) => at_index(e, i),
+            });
+        }
+        c.release_savepoint();
+        let ids = records.into_iter().map(|r| r.id).collect();
         self.after_write()?;
         Ok(ids)
     }

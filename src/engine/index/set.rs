@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::field::FieldIndex;
 use super::key::{encode_key_into, index_keys, single_key};
 use super::persisted::BaseIndex;
-use super::run::RunBuilder;
+use super::run::{RunBuilder, SortedRun};
 use crate::engine::Document;
 use crate::engine::storage::checkpoint::Checkpoint;
 use crate::error::Result;
@@ -17,6 +17,32 @@ const MAX_DEFERRED: usize = 1 << 20;
 const MAX_DEFERRED_BYTES: usize = 64 << 20;
 
 /// Every index of one collection, kept exact on each write.
+/// Index additions made apart from the set (see
+/// [`IndexSet::prepare_additions`]): per indexed path, sorted runs.
+#[derive(Debug)]
+pub struct PreparedAdditions {
+    paths: Vec<String>,
+    runs: Vec<Vec<SortedRun>>,
+}
+
+/// Files the keys `path` gives `doc` under `slot`.
+fn push_keys(builder: &mut RunBuilder, path: &str, slot: u32, doc: &Document) {
+    match single_key(doc, path) {
+        Some(value) => builder.push_with(slot, |out| encode_key_into(value, out)),
+        None => {
+            for key in index_keys(doc, path) {
+                builder.push(&key, slot);
+            }
+        }
+    }
+}
+
+/// Whether a builder holds a run's worth (sorted and applied then, so the
+/// unsorted additions stay bounded).
+fn is_full(builder: &RunBuilder) -> bool {
+    builder.len() >= MAX_DEFERRED || builder.key_bytes() >= MAX_DEFERRED_BYTES
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IndexSet {
     indexes: Vec<FieldIndex>,
@@ -69,15 +95,8 @@ impl IndexSet {
             match self.deferred.as_mut().and_then(|d| d.get_mut(i)) {
                 Some(builder) => {
                     index.mask(slot);
-                    match single_key(doc, &index.path) {
-                        Some(value) => builder.push_with(slot, |out| encode_key_into(value, out)),
-                        None => {
-                            for key in index_keys(doc, &index.path) {
-                                builder.push(&key, slot);
-                            }
-                        }
-                    }
-                    if builder.len() >= MAX_DEFERRED || builder.key_bytes() >= MAX_DEFERRED_BYTES {
+                    push_keys(builder, &index.path, slot, doc);
+                    if is_full(builder) {
                         index.add_run(builder.take_run());
                     }
                 }
@@ -88,6 +107,53 @@ impl IndexSet {
 
     /// Masks `slot` in every index that reads a checkpoint (a record deleted
     /// since it was written).
+    /// The indexed paths, in the set's order.
+    pub fn paths(&self) -> Vec<String> {
+        self.indexes.iter().map(|i| i.path.clone()).collect()
+    }
+
+    /// The index additions of new records `docs` in slots `first_slot..`,
+    /// sorted into runs, for the indexes on `paths`: work that needs no
+    /// access to the set, so a bulk insert does it on another thread while
+    /// the collection stores the records.
+    pub fn prepare_additions<'d>(
+        paths: &[String],
+        first_slot: u32,
+        docs: impl Iterator<Item = &'d Document>,
+    ) -> PreparedAdditions {
+        let mut builders = vec![RunBuilder::default(); paths.len()];
+        let mut runs: Vec<Vec<SortedRun>> = vec![Vec::new(); paths.len()];
+        for (slot, doc) in (first_slot..).zip(docs) {
+            for ((path, builder), runs) in paths.iter().zip(&mut builders).zip(&mut runs) {
+                push_keys(builder, path, slot, doc);
+                if is_full(builder) {
+                    runs.push(builder.take_run());
+                }
+            }
+        }
+        for (builder, runs) in builders.iter_mut().zip(&mut runs) {
+            if !builder.is_empty() {
+                runs.push(builder.take_run());
+            }
+        }
+        PreparedAdditions {
+            paths: paths.to_vec(),
+            runs,
+        }
+    }
+
+    /// Adds what [`prepare_additions`](Self::prepare_additions) made. Its
+    /// slots are new ones (past any checkpoint): none needs masking.
+    pub fn add_prepared(&mut self, prepared: PreparedAdditions) {
+        for (path, runs) in prepared.paths.iter().zip(prepared.runs) {
+            if let Some(index) = self.indexes.iter_mut().find(|i| &i.path == path) {
+                for run in runs {
+                    index.add_run(run);
+                }
+            }
+        }
+    }
+
     pub fn mask(&mut self, slot: u32) {
         for index in &mut self.indexes {
             if let Some(base) = &mut index.base {

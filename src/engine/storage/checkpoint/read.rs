@@ -164,6 +164,10 @@ pub struct Checkpoint {
 /// Called with an index record's key and its posting list as stored.
 pub type StoredRecordVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<()> + 'a;
 
+/// Called with an index record's key, its posting list as stored and where
+/// it ends in the window read.
+type WindowRecordVisitor<'a> = dyn FnMut(&[u8], &[u8], usize) -> Result<()> + 'a;
+
 /// Footer bytes before the section table.
 const FOOTER_FIXED: usize = 32 + 2 * 24 + 8 * 8 + 4 + 4;
 
@@ -789,21 +793,14 @@ impl Checkpoint {
         let len = window.min(ix.heap_len - at);
         let bytes = self.section_bytes(&ix.entry, at, len)?;
         let mut records = Vec::new();
-        let mut pos = 0usize;
-        while pos + 8 <= bytes.len() {
-            let key_len = u32_at(&bytes, pos) as usize;
-            let post_len = u32_at(&bytes, pos + 4) as usize;
-            let end = pos + 8 + key_len + post_len;
-            if end > bytes.len() {
-                break;
-            }
+        whole_index_records(&bytes, &mut |key, postings, end| {
             records.push(IndexRecord {
-                key: bytes[pos + 8..pos + 8 + key_len].to_vec(),
-                postings: bytes[pos + 8 + key_len..end].to_vec(),
+                key: key.to_vec(),
+                postings: postings.to_vec(),
                 next: at + end as u64,
             });
-            pos = end;
-        }
+            Ok(())
+        })?;
         if records.is_empty() {
             // One record larger than the window.
             return Ok(self.index_record(ix, at)?.into_iter().collect());
@@ -823,18 +820,9 @@ impl Checkpoint {
         let mut at = 0u64;
         while at < ix.heap_len {
             let bytes = self.section_bytes(&ix.entry, at, WINDOW.min(ix.heap_len - at))?;
-            let mut pos = 0usize;
-            while pos + 8 <= bytes.len() {
-                let key_end = pos + 8 + u32_at(&bytes, pos) as usize;
-                let end = key_end + u32_at(&bytes, pos + 4) as usize;
-                if end > bytes.len() {
-                    break;
-                }
-                visit(&bytes[pos + 8..key_end], &bytes[key_end..end])?;
-                pos = end;
-            }
-            if pos > 0 {
-                at += pos as u64;
+            let taken = whole_index_records(&bytes, &mut |key, postings, _| visit(key, postings))?;
+            if taken > 0 {
+                at += taken as u64;
                 continue;
             }
             // One record longer than the window.
@@ -909,6 +897,27 @@ impl Checkpoint {
         }
         Ok(lo.saturating_sub(1))
     }
+}
+
+/// Calls `visit` with the key, the postings as stored and the end (in
+/// `bytes`) of each whole index record from the start of `bytes`, a window
+/// of a heap; returns the bytes they take (0: the first record is longer
+/// than the window). A record is `key_len u32, post_len u32, key, postings`.
+fn whole_index_records(
+    bytes: &[u8],
+    visit: &mut WindowRecordVisitor<'_>,
+) -> Result<usize> {
+    let mut pos = 0usize;
+    while pos + 8 <= bytes.len() {
+        let key_end = pos + 8 + u32_at(bytes, pos) as usize;
+        let end = key_end + u32_at(bytes, pos + 4) as usize;
+        if end > bytes.len() {
+            break;
+        }
+        visit(&bytes[pos + 8..key_end], &bytes[key_end..end], end)?;
+        pos = end;
+    }
+    Ok(pos)
 }
 
 impl IndexSection {
