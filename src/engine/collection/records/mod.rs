@@ -94,6 +94,16 @@ impl RecordTable {
     }
 
     /// Records held on the heap: changed checkpoint slots and recent ones.
+    /// Slots added since the checkpoint (deleted ones included).
+    pub fn recent_slots(&self) -> usize {
+        self.recent.slot_count()
+    }
+
+    /// Makes room for `additional` records added after the checkpoint.
+    pub fn reserve_recent(&mut self, additional: usize) {
+        self.recent.reserve(additional);
+    }
+
     pub fn in_memory_count(&self) -> usize {
         self.changed.len() + self.recent.slot_count()
     }

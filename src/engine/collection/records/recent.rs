@@ -43,6 +43,11 @@ impl RecentTable {
         self.slots.len()
     }
 
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+        self.index.reserve(additional, |&(hash, _)| hash);
+    }
+
     pub fn find(&self, id: &str) -> Option<u32> {
         let key = IdKey::new(id);
         let hash = self.hash(key);

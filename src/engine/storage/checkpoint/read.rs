@@ -903,10 +903,7 @@ impl Checkpoint {
 /// `bytes`) of each whole index record from the start of `bytes`, a window
 /// of a heap; returns the bytes they take (0: the first record is longer
 /// than the window). A record is `key_len u32, post_len u32, key, postings`.
-fn whole_index_records(
-    bytes: &[u8],
-    visit: &mut WindowRecordVisitor<'_>,
-) -> Result<usize> {
+fn whole_index_records(bytes: &[u8], visit: &mut WindowRecordVisitor<'_>) -> Result<usize> {
     let mut pos = 0usize;
     while pos + 8 <= bytes.len() {
         let key_end = pos + 8 + u32_at(bytes, pos) as usize;
