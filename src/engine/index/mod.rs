@@ -22,7 +22,7 @@ mod set;
 
 pub use field::{FieldIndex, Postings};
 pub use key::{encode_key, index_keys};
-pub use set::{IndexSet, PreparedAdditions};
+pub use set::IndexSet;
 
 #[cfg(test)]
 mod tests {

@@ -470,18 +470,18 @@ impl Checkpoint {
             read_exact_at(&self.file, &mut bytes, start).map_err(|e| Error::io(&self.path, e));
         let checked = read.and_then(|()| {
             for (chunk, piece) in span.zip(bytes.chunks(CHUNK_LEN as usize)) {
-                let sound = self
+                let matches = self
                     .chunk_crc(cache, chunk)
-                    .is_ok_and(|crc| crc == crc32fast::hash(piece));
-                if !sound && chunk > required_to {
-                    break;
+                    .map(|crc| crc == crc32fast::hash(piece));
+                match matches {
+                    Ok(true) => keep(cache, chunk, piece),
+                    _ if chunk > required_to => break,
+                    Ok(false) => {
+                        self.damaged.store(true, Ordering::Relaxed);
+                        return Err(self.corrupt(chunk * CHUNK_LEN, "checksum mismatch"));
+                    }
+                    Err(e) => return Err(e),
                 }
-                if !sound {
-                    self.chunk_crc(cache, chunk)?;
-                    self.damaged.store(true, Ordering::Relaxed);
-                    return Err(self.corrupt(chunk * CHUNK_LEN, "checksum mismatch"));
-                }
-                keep(cache, chunk, piece);
             }
             Ok(())
         });
