@@ -361,6 +361,11 @@ impl NativeCollection {
                         checkpoint::encode_postings(slots, &mut encoded);
                         &encoded
                     }
+                    Postings::List(slots) => {
+                        encoded.clear();
+                        checkpoint::encode_sorted_postings(slots, &mut encoded);
+                        &encoded
+                    }
                 };
                 section.push(&mut w, key, postings).at(path)
             })?;

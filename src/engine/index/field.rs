@@ -19,6 +19,8 @@ pub enum Postings<'a> {
     /// A checkpoint's posting list as stored, unchanged.
     Stored(&'a [u8]),
     Slots(&'a RoaringBitmap),
+    /// Sorted and distinct (a key memory alone holds).
+    List(&'a [u32]),
 }
 
 /// `(key, slots)` in key order: what an index walk yields.
@@ -304,18 +306,20 @@ impl FieldIndex {
         &self,
         visit: &mut dyn FnMut(&[u8], Postings<'_>) -> Result<()>,
     ) -> Result<()> {
-        let mut memory = self
-            .memory
-            .walk(Bound::Unbounded, Bound::Unbounded, false)
-            .peekable();
+        let mut memory = self.memory.walk(Bound::Unbounded, Bound::Unbounded, false);
+        let mut slots = Vec::new();
+        let mut head = memory.next_sorted(&mut slots);
         if let Some(base) = &self.base {
             base.for_each_stored(&mut |key, stored| {
-                while let Some((m, slots)) = memory.next_if(|(m, _)| *m < key) {
-                    visit(m, Postings::Slots(&slots))?;
+                while let Some(m) = head.filter(|&m| m < key) {
+                    visit(m, Postings::List(&slots))?;
+                    head = memory.next_sorted(&mut slots);
                 }
-                if let Some((_, more)) = memory.next_if(|(m, _)| *m == key) {
-                    let slots = base.live(stored)? | more;
-                    return visit(key, Postings::Slots(&slots));
+                if head == Some(key) {
+                    let mut all = base.live(stored)?;
+                    all.extend(slots.iter().copied());
+                    head = memory.next_sorted(&mut slots);
+                    return visit(key, Postings::Slots(&all));
                 }
                 if base.untouched(stored) {
                     return visit(key, Postings::Stored(stored));
@@ -327,8 +331,9 @@ impl FieldIndex {
                 visit(key, Postings::Slots(&slots))
             })?;
         }
-        for (m, slots) in memory {
-            visit(m, Postings::Slots(&slots))?;
+        while let Some(m) = head {
+            visit(m, Postings::List(&slots))?;
+            head = memory.next_sorted(&mut slots);
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::ops::Bound;
 
 use roaring::RoaringBitmap;
 
-use super::postings::Postings;
+use super::postings::{Postings, SlotSink};
 use super::run::SortedRun;
 
 /// Runs are merged only while both fit offsets of 32 bits with room.
@@ -148,7 +148,7 @@ impl<'a> RunCursor<'a> {
         (self.positions.start < self.positions.end).then(|| self.run.key(i))
     }
 
-    fn take(&mut self, descending: bool, out: &mut RoaringBitmap) {
+    fn take(&mut self, descending: bool, out: &mut impl SlotSink) {
         let i = if descending {
             self.positions.next_back()
         } else {
@@ -174,6 +174,16 @@ impl<'a> Iterator for MemoryWalk<'a> {
     type Item = (&'a [u8], RoaringBitmap);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let mut slots = RoaringBitmap::new();
+        let key = self.next_into(&mut slots)?;
+        Some((key, slots))
+    }
+}
+
+impl<'a> MemoryWalk<'a> {
+    /// The next key with a live slot, its slots added to `out` (emptied
+    /// first by the caller).
+    fn next_into(&mut self, out: &mut impl SlotSink) -> Option<&'a [u8]> {
         let descending = self.descending;
         let first = |a: &'a [u8], b: &'a [u8]| {
             if (a < b) != descending { a } else { b }
@@ -186,21 +196,32 @@ impl<'a> Iterator for MemoryWalk<'a> {
                 }
             }
             let key = key?;
-            let mut slots = RoaringBitmap::new();
             if self.map.peek().is_some_and(|(k, _)| *k == key)
                 && let Some((_, postings)) = self.map.next()
             {
-                postings.add_to(&mut slots);
+                postings.add_to(out);
             }
             for cursor in &mut self.runs {
                 if cursor.head(descending) == Some(key) {
-                    cursor.take(descending, &mut slots);
+                    cursor.take(descending, out);
                 }
             }
-            if !slots.is_empty() {
-                return Some((key, slots));
+            if out.has_any() {
+                return Some(key);
             }
         }
+    }
+
+    /// The next key with a live slot and its slots, sorted, in `out`
+    /// (replaced).
+    pub fn next_sorted(&mut self, out: &mut Vec<u32>) -> Option<&'a [u8]> {
+        out.clear();
+        let key = self.next_into(out)?;
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+        Some(key)
     }
 }
 

@@ -37,12 +37,56 @@ impl Postings {
         }
     }
 
-    pub(super) fn add_to(&self, out: &mut RoaringBitmap) {
+    pub(super) fn add_to(&self, out: &mut impl SlotSink) {
         match self {
-            Postings::One(slot) => {
-                out.insert(*slot);
-            }
-            Postings::Many(set) => *out |= set,
+            Postings::One(slot) => out.add(*slot),
+            Postings::Many(set) => out.add_set(set),
         }
+    }
+}
+
+/// Where a walk gathers a key's slots: a bitmap for queries, a plain list
+/// for a checkpoint (most keys of a unique-ish field hold one slot, and a
+/// bitmap a key was an allocation and a free per key written).
+pub(super) trait SlotSink {
+    fn add(&mut self, slot: u32);
+    fn add_slice(&mut self, slots: &[u32]);
+    fn add_set(&mut self, slots: &RoaringBitmap);
+    fn has_any(&self) -> bool;
+}
+
+impl SlotSink for RoaringBitmap {
+    fn add(&mut self, slot: u32) {
+        self.insert(slot);
+    }
+
+    fn add_slice(&mut self, slots: &[u32]) {
+        self.extend(slots.iter().copied());
+    }
+
+    fn add_set(&mut self, slots: &RoaringBitmap) {
+        *self |= slots;
+    }
+
+    fn has_any(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
+impl SlotSink for Vec<u32> {
+    fn add(&mut self, slot: u32) {
+        self.push(slot);
+    }
+
+    fn add_slice(&mut self, slots: &[u32]) {
+        self.extend_from_slice(slots);
+    }
+
+    fn add_set(&mut self, slots: &RoaringBitmap) {
+        self.extend(slots.iter());
+    }
+
+    fn has_any(&self) -> bool {
+        !self.is_empty()
     }
 }

@@ -7,6 +7,8 @@ use std::ops::Bound;
 
 use roaring::RoaringBitmap;
 
+use super::postings::SlotSink;
+
 /// The index entries of one bulk addition, immutable but for removals:
 /// distinct keys in order, each with its slots ascending. A removed entry is
 /// marked dead and dropped when runs merge.
@@ -43,15 +45,15 @@ impl SortedRun {
     }
 
     /// Adds the live slots of key `i` to `out`.
-    pub fn add_slots(&self, i: usize, out: &mut RoaringBitmap) {
+    pub fn add_slots(&self, i: usize, out: &mut impl SlotSink) {
         let range = self.slot_range(i);
         if self.dead.is_empty() {
-            out.extend(self.slots[range].iter().copied());
+            out.add_slice(&self.slots[range]);
             return;
         }
         for position in range {
             if !self.dead.contains(position as u32) {
-                out.insert(self.slots[position]);
+                out.add(self.slots[position]);
             }
         }
     }

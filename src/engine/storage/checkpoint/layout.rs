@@ -163,6 +163,17 @@ pub fn encode_postings(slots: &roaring::RoaringBitmap, out: &mut Vec<u8>) {
     }
 }
 
+/// [`encode_postings`] of sorted, distinct slots (one slot needs no bitmap).
+pub fn encode_sorted_postings(slots: &[u32], out: &mut Vec<u8>) {
+    if let [slot] = slots {
+        out.extend_from_slice(&slot.to_le_bytes());
+        return;
+    }
+    let set = roaring::RoaringBitmap::from_sorted_iter(slots.iter().copied())
+        .unwrap_or_else(|_| slots.iter().copied().collect());
+    encode_postings(&set, out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
