@@ -160,6 +160,44 @@ fn insert_many_is_all_or_nothing() {
         .unwrap();
     assert_eq!(ids.len(), 2);
     assert_eq!(db.count("t", &json!({})).unwrap(), 3);
+    // A large batch is checked in two halves at once: the error is still
+    // the first bad document's, whichever half it is in, and one too deep
+    // to drop recursively after it costs nothing.
+    let deep = || {
+        let mut deep = json!(1);
+        for _ in 0..100_000 {
+            deep = serde_json::Value::Array(vec![deep]);
+        }
+        deep
+    };
+    let batch = |bad: &[usize]| -> Vec<serde_json::Value> {
+        (0..10_000)
+            .map(|i| match bad.contains(&i) {
+                true => json!(format!("bad {i}")),
+                false => json!({"i": i}),
+            })
+            .collect()
+    };
+    for (bad, named) in [
+        (vec![7_001], 7_001),
+        (vec![300, 7_001], 300),
+        (vec![9_998], 9_998),
+    ] {
+        let mut docs = batch(&bad);
+        docs[9_999] = deep();
+        let err = db.insert_many("t", docs).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("invalid document: document {named}:")),
+            "{err}"
+        );
+    }
+    assert_eq!(db.count("t", &json!({})).unwrap(), 3);
+    assert_eq!(db.insert_many("t", batch(&[])).unwrap().len(), 10_000);
+    assert_eq!(
+        db.count("t", &json!({"i": {"$gte": 5_000}})).unwrap(),
+        5_000
+    );
 }
 
 #[test]

@@ -35,19 +35,7 @@ impl FluxDB {
         // Every document is checked and given its `_id` before any is
         // staged, then all are staged under a savepoint: any failure undoes
         // this call only.
-        let mut records = Vec::with_capacity(documents.len());
-        let mut documents = documents.into_iter().enumerate();
-        for (i, document) in documents.by_ref() {
-            let generated = matches!(&document, Value::Object(m) if !m.contains_key("_id"));
-            match with_id(document) {
-                Ok((id, doc)) => records.push(NewRecord { id, doc, generated }),
-                Err(e) => {
-                    // The documents not looked at may be too deep to drop recursively.
-                    documents.for_each(|(_, rest)| nesting::drop_deep(rest));
-                    return Err(at_index(e, i));
-                }
-            }
-        }
+        let mut records = with_ids(documents)?;
         let c = self.store_mut(collection)?;
         c.savepoint();
         c.defer_index_additions(true);
@@ -182,6 +170,51 @@ impl FluxDB {
         }
         Ok(())
     }
+}
+
+/// Documents a batch needs before they are checked on two threads.
+const PARALLEL_CHECKS: usize = 4_096;
+
+/// Checks every document and gives it its `_id`; the error of the first
+/// one that fails. A large batch is checked in two halves on two threads
+/// (a fifth of a bulk insert's time was here).
+fn with_ids(documents: Vec<Value>) -> Result<Vec<NewRecord>> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if documents.len() < PARALLEL_CHECKS || threads < 2 {
+        return with_ids_from(documents, 0);
+    }
+    let mut first = documents;
+    let second = first.split_off(first.len() / 2);
+    let offset = first.len();
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(move || with_ids_from(second, offset));
+        let first = with_ids_from(first, 0);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    let mut records = first?;
+    records.extend(second?);
+    Ok(records)
+}
+
+/// [`with_ids`] on one thread, numbering documents from `offset`.
+fn with_ids_from(documents: Vec<Value>, offset: usize) -> Result<Vec<NewRecord>> {
+    let mut records = Vec::with_capacity(documents.len());
+    let mut documents = documents.into_iter().enumerate();
+    for (i, document) in documents.by_ref() {
+        let generated = matches!(&document, Value::Object(m) if !m.contains_key("_id"));
+        match with_id(document) {
+            Ok((id, doc)) => records.push(NewRecord { id, doc, generated }),
+            Err(e) => {
+                // The documents not looked at may be too deep to drop recursively.
+                documents.for_each(|(_, rest)| nesting::drop_deep(rest));
+                return Err(at_index(e, offset + i));
+            }
+        }
+    }
+    Ok(records)
 }
 
 /// Checks a document and gives it an `_id`: the caller's string, or a new UUID v4.
