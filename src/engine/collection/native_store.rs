@@ -375,19 +375,13 @@ impl NativeCollection {
 }
 
 impl NativeCollection {
-    /// [`CollectionStore::insert`]; `in_checkpoint`: whether the id may be
-    /// in the checkpoint (it is always looked up among the records since).
     /// Encodes and stages `records` (their indexes left to the caller);
     /// the slot each took.
     fn stage_batch(&mut self, records: &[NewRecord]) -> std::result::Result<Vec<u32>, BatchStop> {
         let mut slots = Vec::with_capacity(records.len());
         let mut data = Vec::with_capacity(128);
         for (i, r) in records.iter().enumerate() {
-            data.clear();
-            self.codec
-                .encode(&r.doc, &mut data)
-                .map_err(|e| BatchStop::Failed(i, e))?;
-            match self.put_new_checked(&r.id, &data, !r.generated) {
+            match self.stage_new(&r.id, &r.doc, !r.generated, &mut data) {
                 Ok(Some(slot)) => slots.push(slot),
                 Ok(None) => return Err(BatchStop::Duplicate(i)),
                 Err(e) => return Err(BatchStop::Failed(i, e)),
@@ -396,15 +390,30 @@ impl NativeCollection {
         Ok(slots)
     }
 
+    /// [`CollectionStore::insert`]; `in_checkpoint`: whether the id may be
+    /// in the checkpoint (it is always looked up among the records since).
     fn insert_checked(&mut self, id: &str, doc: &Document, in_checkpoint: bool) -> Result<bool> {
         let mut data = Vec::with_capacity(128);
-        self.codec.encode(doc, &mut data)?;
-        let Some(slot) = self.put_new_checked(id, &data, in_checkpoint)? else {
+        let Some(slot) = self.stage_new(id, doc, in_checkpoint, &mut data)? else {
             return Ok(false);
         };
         if let Some(indexes) = self.indexes.get_mut() {
             indexes.add(slot, doc);
         }
         Ok(true)
+    }
+
+    /// Encodes (into `data`) and stages a new record, its indexes left to
+    /// the caller: the slot it took, `None` if the id is taken.
+    fn stage_new(
+        &mut self,
+        id: &str,
+        doc: &Document,
+        in_checkpoint: bool,
+        data: &mut Vec<u8>,
+    ) -> Result<Option<u32>> {
+        data.clear();
+        self.codec.encode(doc, data)?;
+        self.put_new_checked(id, data, in_checkpoint)
     }
 }
