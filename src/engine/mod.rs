@@ -34,7 +34,7 @@ pub use collection::{
 };
 pub use database::{
     BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,
-    RestoreReport, VerifyReport,
+    Refreshed, RestoreReport, VerifyReport,
 };
 
 pub use cancel::CancelToken;

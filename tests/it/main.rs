@@ -10,6 +10,7 @@ mod crash_checkpoint;
 mod crash_more;
 mod engine;
 mod faults;
+mod follow;
 mod interchange;
 mod legacy;
 mod persisted;

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::backup;
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
+use super::follow::Followed;
 use super::native::NativeCollection;
 use super::store::{self, BatchStop, CollectionStore, NewRecord, StoredRecord};
 use crate::engine::Document;
@@ -111,6 +112,10 @@ impl CollectionStore for NativeCollection {
             }
         }
         Ok(())
+    }
+
+    fn follow(&mut self) -> Result<Followed> {
+        NativeCollection::follow(self)
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
+use super::follow::Followed;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -133,6 +134,12 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     }
     /// Stages a new version of an existing record (it keeps its position).
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()>;
+    /// A read-only store brought up to what another process committed
+    /// since it last looked. One that cannot follow its file says it was
+    /// replaced, and is read again (a Python 0.1 collection: small).
+    fn follow(&mut self) -> Result<Followed> {
+        Ok(Followed::Replaced)
+    }
     /// Stages a deletion; `Ok(false)` if there is no such record.
     fn delete(&mut self, id: &str) -> Result<bool>;
 

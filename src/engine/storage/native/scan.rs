@@ -35,6 +35,11 @@ pub struct ScanOutcome {
     pub dropped: Option<DroppedTail>,
     /// Bytes of batches skipped because their transaction never committed.
     pub uncommitted_bytes: u64,
+    /// Where the groups at the very end that did not count begin, if the
+    /// file ends with such groups: a transaction whose commit record may
+    /// still be on its way, for a reader following a live file (a group
+    /// followed by a counted one was abandoned for good).
+    pub trailing_uncommitted: Option<u64>,
     /// The counted blocks of a compressed file, before and after compression.
     pub blocks: BlockBytes,
     /// The file's dictionary (a version 3 file).
@@ -109,6 +114,7 @@ pub fn scan_from(
     let mut in_group = false;
     let mut group_start = pos;
     let mut uncommitted_bytes = 0;
+    let mut trailing_uncommitted = None;
     let mut dropped = None;
     while pos < file_len {
         let batch = match read_batch(file, pos, file_len, &mut payload) {
@@ -169,8 +175,11 @@ pub fn scan_from(
         pos += batch.total_len;
         if batch.flags & FLAG_CONTINUES == 0 {
             in_group = false;
-            if !counts {
+            if counts {
+                trailing_uncommitted = None;
+            } else {
                 uncommitted_bytes += pos - group_start;
+                trailing_uncommitted = trailing_uncommitted.or(Some(group_start));
                 visit(ScanEvent::GroupDiscarded)?;
             }
         }
@@ -198,6 +207,7 @@ pub fn scan_from(
         end,
         dropped,
         uncommitted_bytes,
+        trailing_uncommitted,
         blocks,
         dictionary,
         data_start,

@@ -1,0 +1,229 @@
+//! A read-only handle following a folder another handle writes
+//! (`FluxDB::refresh`): after every step it answers as a fresh open does,
+//! reading only what was appended, and across compactions, new and dropped
+//! collections, transactions over several collections and checkpoints.
+
+use std::path::Path;
+
+use fluxdb::engine::{Find, FluxDB, OpenOptions, Refreshed};
+use serde_json::{Value, json};
+
+fn reader(dir: &Path) -> FluxDB {
+    OpenOptions::new().read_only(true).open(dir).unwrap()
+}
+
+/// Everything a reader is asked: each collection whole, indexed and
+/// unindexed queries, sorts, counts and gets.
+fn answers(db: &FluxDB) -> Vec<Value> {
+    let ids = |docs: Vec<fluxdb::Document>| -> Value {
+        docs.iter().map(|d| Value::Object(d.clone())).collect()
+    };
+    let mut out = vec![json!(db.list_collections())];
+    for name in db.list_collections() {
+        out.push(ids(db.find(&name, &Find::all()).unwrap()));
+        for filter in [
+            json!({"k": 3}),
+            json!({"n": {"$gte": 10, "$lt": 40}}),
+            json!({"tag": "b"}),
+        ] {
+            out.push(ids(db.find(&name, &Find::new(filter.clone())).unwrap()));
+            out.push(json!(db.count(&name, &filter).unwrap()));
+        }
+        let sorted = Find::all().sort(json!({"n": -1})).limit(7);
+        out.push(ids(db.find(&name, &sorted).unwrap()));
+        out.push(json!(db.get(&name, "r7").unwrap()));
+    }
+    out
+}
+
+fn record(i: u64, round: u64) -> Value {
+    let tag = ["a", "b", "c"][(i % 3) as usize];
+    json!({
+        "_id": format!("r{i}"),
+        "n": (i * 7 + round) % 97,
+        "k": i % 5,
+        "tag": tag,
+    })
+}
+
+#[test]
+fn a_reader_follows_every_commit_of_a_writer_and_answers_as_a_fresh_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = FluxDB::open(dir.path()).unwrap();
+    writer.create_collection("c", &["n", "k"]).unwrap();
+    writer
+        .insert_many("c", (0..300).map(|i| record(i, 0)).collect())
+        .unwrap();
+    writer.flush().unwrap();
+    let mut follower = reader(dir.path());
+    // Its indexes built, so that following must keep them exact.
+    assert_eq!(answers(&follower), answers(&reader(dir.path())));
+
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    for round in 1..40 {
+        for _ in 0..next(30) {
+            let i = next(400);
+            match next(4) {
+                0 => {
+                    writer.delete("c", &format!("r{i}")).unwrap();
+                }
+                1 => {
+                    writer
+                        .update(
+                            "c",
+                            &format!("r{i}"),
+                            &json!({"$set": {"n": next(97), "tag": "b"}}),
+                        )
+                        .unwrap();
+                }
+                _ => {
+                    let _ = writer.insert("c", record(i, round));
+                }
+            }
+        }
+        if round % 7 == 0 {
+            // A bulk insert: thousands in one group.
+            let docs = (10_000 * round..10_000 * round + 5_000)
+                .map(|i| record(i, round))
+                .collect();
+            writer.insert_many("c", docs).unwrap();
+        }
+        writer.flush().unwrap();
+        let refreshed = follower.refresh().unwrap();
+        assert!(
+            refreshed.reopened.is_empty(),
+            "round {round}: {refreshed:?}"
+        );
+        assert_eq!(
+            answers(&follower),
+            answers(&reader(dir.path())),
+            "round {round}"
+        );
+    }
+    // A second look with nothing new changes nothing.
+    assert!(follower.refresh().unwrap().is_empty());
+}
+
+#[test]
+fn a_reader_reopens_what_was_replaced_and_sees_collections_come_and_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = FluxDB::open(dir.path()).unwrap();
+    writer.create_collection("c", &["n"]).unwrap();
+    writer.create_collection("old", &[] as &[&str]).unwrap();
+    writer
+        .insert_many("c", (0..200).map(|i| record(i, 0)).collect())
+        .unwrap();
+    writer.flush().unwrap();
+    let mut follower = reader(dir.path());
+    answers(&follower);
+
+    // A compaction writes a new file: the reader opens it again.
+    for i in 0..100 {
+        writer.delete("c", &format!("r{i}")).unwrap();
+    }
+    writer.compact("c").unwrap();
+    writer.insert("c", record(1_000, 1)).unwrap();
+    writer.flush().unwrap();
+    let refreshed = follower.refresh().unwrap();
+    assert_eq!(refreshed.reopened, vec!["c".to_owned()]);
+    assert_eq!(answers(&follower), answers(&reader(dir.path())));
+
+    // A collection created, one dropped, one written in a transaction
+    // with another.
+    writer.drop_collection("old").unwrap();
+    writer.create_collection("new", &["k"]).unwrap();
+    writer.begin_transaction().unwrap();
+    writer.insert("new", record(1, 2)).unwrap();
+    writer.update("c", "r150", &json!({"n": 5})).unwrap();
+    writer.commit().unwrap();
+    let refreshed = follower.refresh().unwrap();
+    assert_eq!(
+        refreshed,
+        Refreshed {
+            advanced: vec![("c".to_owned(), 1)],
+            reopened: Vec::new(),
+            added: vec!["new".to_owned()],
+            removed: vec!["old".to_owned()],
+        }
+    );
+    assert_eq!(answers(&follower), answers(&reader(dir.path())));
+
+    // Checkpoints the writer writes (closing) change nothing a reader sees.
+    drop(writer);
+    follower.refresh().unwrap();
+    assert_eq!(answers(&follower), answers(&reader(dir.path())));
+}
+
+#[test]
+fn a_transaction_is_shown_once_its_commit_record_is_there_and_skipped_once_abandoned() {
+    let setup = |dir: &Path| {
+        let mut writer = FluxDB::open(dir).unwrap();
+        writer.create_collection("a", &["n"]).unwrap();
+        writer.create_collection("b", &["k"]).unwrap();
+        writer
+            .insert_many("a", (0..50).map(|i| record(i, 0)).collect())
+            .unwrap();
+        writer
+            .insert_many("b", (0..50).map(|i| record(i, 0)).collect())
+            .unwrap();
+        writer.close().unwrap();
+    };
+    let commit = |dir: &Path| {
+        let mut writer = FluxDB::open(dir).unwrap();
+        writer.begin_transaction().unwrap();
+        writer
+            .insert_many("a", (100..110).map(|i| record(i, 1)).collect())
+            .unwrap();
+        writer.delete("b", "r7").unwrap();
+        writer.commit().unwrap();
+    };
+    // A writer between writing a transaction's groups and its commit
+    // record (FORMAT.md, transactions.log: 12 bytes a record) is the
+    // moment after the commit with its last record cut off.
+    let cut_commit_record = |dir: &Path| -> Vec<u8> {
+        let log = dir.join("transactions.log");
+        let bytes = std::fs::read(&log).unwrap();
+        std::fs::write(&log, &bytes[..bytes.len() - 12]).unwrap();
+        bytes
+    };
+
+    for abandoned in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        setup(dir.path());
+        let mut follower = reader(dir.path());
+        let before = answers(&follower);
+        commit(dir.path());
+        let log = cut_commit_record(dir.path());
+        // Not committed (yet): not shown, and not skipped either.
+        follower.refresh().unwrap();
+        assert_eq!(answers(&follower), before, "abandoned: {abandoned}");
+        assert_eq!(answers(&reader(dir.path())), before);
+        if abandoned {
+            // A later writer goes on after it: it never will be.
+            let mut writer = FluxDB::open(dir.path()).unwrap();
+            writer.insert("a", record(500, 2)).unwrap();
+            writer.flush().unwrap();
+            let refreshed = follower.refresh().unwrap();
+            assert_eq!(refreshed.advanced, vec![("a".to_owned(), 1)]);
+            assert!(follower.get("a", "r100").unwrap().is_none());
+            assert!(follower.get("b", "r7").unwrap().is_some());
+        } else {
+            // Its commit record arrives: every part of it is shown.
+            std::fs::write(dir.path().join("transactions.log"), &log).unwrap();
+            let refreshed = follower.refresh().unwrap();
+            assert_eq!(
+                refreshed.advanced,
+                vec![("a".to_owned(), 10), ("b".to_owned(), 1)]
+            );
+            assert!(follower.get("a", "r100").unwrap().is_some());
+            assert!(follower.get("b", "r7").unwrap().is_none());
+        }
+        assert_eq!(answers(&follower), answers(&reader(dir.path())));
+    }
+}
