@@ -12,17 +12,14 @@
 //! abandoned (its writer died before committing, and a later writer went
 //! on), and is skipped for good.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::path::Path;
 
 use super::native::NativeCollection;
-use super::records::Loc;
-use crate::engine::storage::native::{self, BatchSeal, EntryKind, ScanEvent};
+use super::open::{TailOp, read_tail};
+use crate::engine::storage::native::{self, BatchSeal};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::{Error, Result};
-
-use super::meta::parse_meta;
 
 /// What [`NativeCollection::follow`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +30,6 @@ pub enum Followed {
     Advanced(usize),
     /// The file is another one now, or gone: open it again.
     Replaced,
-}
-
-/// A change of the log, applied once its group is known to count.
-enum Change {
-    Put(String, Loc),
-    Delete(String),
-    Meta(Vec<String>),
 }
 
 impl NativeCollection {
@@ -56,7 +46,7 @@ impl NativeCollection {
         let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let mut committed = TxLog::read_committed(&dir)?;
         loop {
-            let (changes, outcome) = self.read_appended(&file, &committed)?;
+            let (changes, outcome) = read_tail(&file, &self.path, &committed, self.end)?;
             if outcome.uncommitted_bytes > 0 {
                 // Read again after the groups were: the commit of one that
                 // another group follows was written before that group.
@@ -114,39 +104,14 @@ impl NativeCollection {
         Ok(Some(file))
     }
 
-    /// The changes of the groups that count after `self.end`.
-    fn read_appended(
-        &self,
-        file: &File,
-        committed: &HashSet<u64>,
-    ) -> Result<(Vec<Change>, native::ScanOutcome)> {
-        let path = &self.path;
-        let mut changes = Vec::new();
-        let mut group_start = 0;
-        let outcome = native::scan_from(file, path, committed, Some(self.end), |event| {
-            match event {
-                ScanEvent::GroupStart => group_start = changes.len(),
-                ScanEvent::GroupDiscarded => changes.truncate(group_start),
-                ScanEvent::Entry(entry, place) => changes.push(match entry.kind {
-                    EntryKind::Put => {
-                        Change::Put(entry.id.to_owned(), Loc::stored(place, entry.len as u32))
-                    }
-                    EntryKind::Delete => Change::Delete(entry.id.to_owned()),
-                    EntryKind::Meta => Change::Meta(parse_meta(entry, place.offset(), path)?),
-                }),
-            }
-            Ok(())
-        })?;
-        Ok((changes, outcome))
-    }
-
     /// Applies `changes` to the record table, and to the indexes if they
     /// are built (a new index definition drops them, to be built again).
-    fn apply(&mut self, changes: Vec<Change>) -> Result<()> {
+    /// Opening from a checkpoint replays its tail with it too.
+    pub(super) fn apply(&mut self, changes: Vec<TailOp>) -> Result<()> {
         self.base_memo.take();
         for change in changes {
             match change {
-                Change::Put(id, loc) => {
+                TailOp::Put(id, loc) => {
                     let old = self.indexed_version(&id)?;
                     let (slot, _) = self.set(&id, loc)?;
                     if self.indexes.get().is_some() {
@@ -161,7 +126,7 @@ impl NativeCollection {
                         }
                     }
                 }
-                Change::Delete(id) => {
+                TailOp::Delete(id) => {
                     let old = self.indexed_version(&id)?;
                     if let Some(slot) = self.find_slot(&id)?
                         && let Some(removed) = self.records.remove_slot(slot)?
@@ -173,7 +138,7 @@ impl NativeCollection {
                         indexes.remove(slot, &old);
                     }
                 }
-                Change::Meta(fields) => {
+                TailOp::Meta(fields) => {
                     if fields != self.indexed_fields {
                         self.indexed_fields = fields;
                         self.indexes = std::cell::OnceCell::new();

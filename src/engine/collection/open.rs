@@ -192,10 +192,37 @@ const FULL_CHECK_BYTES: u64 = 1;
 
 /// A change the log after a checkpoint holds, to apply once its group is
 /// known to count.
-enum TailOp {
+pub(super) enum TailOp {
     Put(String, Loc),
     Delete(String),
     Meta(Vec<String>),
+}
+
+/// The changes of the groups that count from file offset `from` on, in
+/// log order (a discarded group's taken back), and what the scan found.
+pub(super) fn read_tail(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    from: u64,
+) -> Result<(Vec<TailOp>, ScanOutcome)> {
+    let mut ops: Vec<TailOp> = Vec::new();
+    let mut group_start = 0;
+    let outcome = native::scan_from(file, path, committed_txns, Some(from), |event| {
+        match event {
+            ScanEvent::GroupStart => group_start = ops.len(),
+            ScanEvent::GroupDiscarded => ops.truncate(group_start),
+            ScanEvent::Entry(entry, place) => ops.push(match entry.kind {
+                EntryKind::Put => {
+                    TailOp::Put(entry.id.to_owned(), Loc::stored(place, entry.len as u32))
+                }
+                EntryKind::Delete => TailOp::Delete(entry.id.to_owned()),
+                EntryKind::Meta => TailOp::Meta(parse_meta(entry, place.offset(), path)?),
+            }),
+        }
+        Ok(())
+    })?;
+    Ok((ops, outcome))
 }
 
 impl NativeCollection {
@@ -259,40 +286,12 @@ impl NativeCollection {
         self.indexed_fields = base.definitions.clone();
         self.records = RecordTable::with_base(base);
         self.facts.opened = CheckpointUse::Used { covered };
-        let mut ops: Vec<TailOp> = Vec::new();
-        let mut group_start = 0;
-        let outcome = native::scan_from(file, &path, committed_txns, Some(covered), |event| {
-            match event {
-                ScanEvent::GroupStart => group_start = ops.len(),
-                ScanEvent::GroupDiscarded => ops.truncate(group_start),
-                ScanEvent::Entry(entry, place) => ops.push(match entry.kind {
-                    EntryKind::Put => {
-                        TailOp::Put(entry.id.to_owned(), Loc::stored(place, entry.len as u32))
-                    }
-                    EntryKind::Delete => TailOp::Delete(entry.id.to_owned()),
-                    EntryKind::Meta => TailOp::Meta(parse_meta(entry, place.offset(), &path)?),
-                }),
-            }
-            Ok(())
-        })?;
+        let (ops, outcome) = read_tail(file, &path, committed_txns, covered)?;
         // The tail's entries are in the file up to `outcome.end`; reads of
         // them during the replay (an id check) must see that far.
         self.end = outcome.end;
-        for op in ops {
-            match op {
-                TailOp::Put(id, loc) => {
-                    self.set(&id, loc)?;
-                }
-                TailOp::Delete(id) => {
-                    if let Some(slot) = self.find_slot(&id)?
-                        && let Some(old) = self.records.remove_slot(slot)?
-                    {
-                        self.live_bytes = self.live_bytes.saturating_sub(u64::from(old.loc.len()));
-                    }
-                }
-                TailOp::Meta(fields) => self.indexed_fields = fields,
-            }
-        }
+        // The indexes are not built yet: only the record table changes.
+        self.apply(ops)?;
         Ok(outcome)
     }
 
