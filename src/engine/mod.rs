@@ -30,7 +30,7 @@ pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 pub use storage::{Compression, StorageFormat};
 
 pub use collection::{
-    CheckpointUse, CollectionCheck, MAX_LISTED_PROBLEMS, PersistedInfo, VerifyProblem,
+    CheckpointUse, CollectionCheck, LogChange, MAX_LISTED_PROBLEMS, PersistedInfo, VerifyProblem,
 };
 pub use database::{
     BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,

@@ -227,3 +227,64 @@ fn a_transaction_is_shown_once_its_commit_record_is_there_and_skipped_once_aband
         assert_eq!(answers(&follower), answers(&reader(dir.path())));
     }
 }
+
+#[test]
+fn refresh_each_tells_every_committed_change_once_in_commit_order() {
+    use fluxdb::engine::LogChange;
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = FluxDB::open(dir.path()).unwrap();
+    writer.create_collection("c", &["n"]).unwrap();
+    writer.insert("c", record(1, 0)).unwrap();
+    writer.flush().unwrap();
+    let mut follower = reader(dir.path());
+    let mut seen = Vec::new();
+    let mut look = |follower: &mut FluxDB| {
+        follower
+            .refresh_each(&mut |collection, change| {
+                seen.push((collection.to_owned(), change));
+                Ok(())
+            })
+            .unwrap();
+    };
+    writer.insert("c", record(2, 0)).unwrap();
+    writer
+        .update("c", "r1", &json!({"$set": {"n": 50}}))
+        .unwrap();
+    writer.flush().unwrap();
+    writer.delete("c", "r2").unwrap();
+    writer.delete("c", "nobody").unwrap();
+    writer.flush().unwrap();
+    look(&mut follower);
+    look(&mut follower);
+    let doc = |v: Value| match v {
+        Value::Object(map) => map,
+        other => panic!("{other}"),
+    };
+    let mut updated = doc(record(1, 0));
+    updated["n"] = json!(50);
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "c".to_owned(),
+                LogChange::Insert {
+                    id: "r2".to_owned(),
+                    doc: doc(record(2, 0))
+                }
+            ),
+            (
+                "c".to_owned(),
+                LogChange::Update {
+                    id: "r1".to_owned(),
+                    doc: updated
+                }
+            ),
+            (
+                "c".to_owned(),
+                LogChange::Delete {
+                    id: "r2".to_owned()
+                }
+            ),
+        ]
+    );
+}

@@ -17,11 +17,33 @@ use std::path::Path;
 
 use super::native::NativeCollection;
 use super::open::{TailOp, read_tail};
+use crate::engine::Document;
 use crate::engine::storage::native::{self, BatchSeal};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::{Error, Result};
 
-/// What [`NativeCollection::follow`] found.
+/// One committed change, as a follower meets it in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogChange {
+    /// A record that was not there, and its document.
+    Insert {
+        id: String,
+        doc: Document,
+    },
+    /// A new version of a record, the document after.
+    Update {
+        id: String,
+        doc: Document,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+/// Called with each change a follow applies, in commit order.
+pub type ChangeVisitor<'a> = dyn FnMut(LogChange) -> Result<()> + 'a;
+
+/// What [`NativeCollection::follow_each`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Followed {
     /// Nothing committed since the last look.
@@ -34,8 +56,10 @@ pub enum Followed {
 
 impl NativeCollection {
     /// Brings a read-only collection up to the last committed state of its
-    /// file, reading only what was appended since it last looked.
-    pub fn follow(&mut self) -> Result<Followed> {
+    /// file, reading only what was appended since it last looked; `visit`,
+    /// if given, is told each change applied, in commit order (each new
+    /// document is read for it).
+    pub fn follow_each(&mut self, mut visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
         if !self.read_only {
             // A writer holds the lock: nobody else appends.
             return Ok(Followed::Unchanged);
@@ -72,7 +96,7 @@ impl NativeCollection {
             }
             self.blocks.add(outcome.blocks);
             let applied = changes.len();
-            self.apply(changes)?;
+            self.apply_each(changes, visit.as_deref_mut())?;
             return Ok(Followed::Advanced(applied));
         }
     }
@@ -108,34 +132,56 @@ impl NativeCollection {
     /// are built (a new index definition drops them, to be built again).
     /// Opening from a checkpoint replays its tail with it too.
     pub(super) fn apply(&mut self, changes: Vec<TailOp>) -> Result<()> {
+        self.apply_each(changes, None)
+    }
+
+    /// [`apply`](Self::apply), telling `visit` what each change was.
+    fn apply_each(
+        &mut self,
+        changes: Vec<TailOp>,
+        mut visit: Option<&mut ChangeVisitor<'_>>,
+    ) -> Result<()> {
         self.base_memo.take();
         for change in changes {
             match change {
                 TailOp::Put(id, loc) => {
                     let old = self.indexed_version(&id)?;
-                    let (slot, _) = self.set(&id, loc)?;
-                    if self.indexes.get().is_some() {
-                        let new = self.read_slot(slot)?;
-                        if let Some(indexes) = self.indexes.get_mut() {
-                            if let Some((old_slot, old)) = old {
-                                indexes.remove(old_slot, &old);
-                            }
-                            if let Some(new) = new {
-                                indexes.add(slot, &new);
-                            }
+                    let (slot, replaced) = self.set(&id, loc)?;
+                    let wanted = visit.is_some() || self.indexes.get().is_some();
+                    let new = match wanted {
+                        true => self.read_slot(slot)?,
+                        false => None,
+                    };
+                    if let Some(indexes) = self.indexes.get_mut() {
+                        if let Some((old_slot, old)) = old {
+                            indexes.remove(old_slot, &old);
                         }
+                        if let Some(new) = &new {
+                            indexes.add(slot, new);
+                        }
+                    }
+                    if let (Some(visit), Some(doc)) = (visit.as_deref_mut(), new) {
+                        visit(match replaced {
+                            Some(_) => LogChange::Update { id, doc },
+                            None => LogChange::Insert { id, doc },
+                        })?;
                     }
                 }
                 TailOp::Delete(id) => {
                     let old = self.indexed_version(&id)?;
+                    let mut removed_any = false;
                     if let Some(slot) = self.find_slot(&id)?
                         && let Some(removed) = self.records.remove_slot(slot)?
                     {
+                        removed_any = true;
                         self.live_bytes =
                             self.live_bytes.saturating_sub(u64::from(removed.loc.len()));
                     }
                     if let (Some((slot, old)), Some(indexes)) = (old, self.indexes.get_mut()) {
                         indexes.remove(slot, &old);
+                    }
+                    if let (Some(visit), true) = (visit.as_deref_mut(), removed_any) {
+                        visit(LogChange::Delete { id })?;
                     }
                 }
                 TailOp::Meta(fields) => {

@@ -38,7 +38,7 @@ mod writes;
 pub use check::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 pub(crate) use checkpoint::{CLOSE_MIN_RECORDS, checkpoint_path};
 pub use file_facts::{CheckpointUse, PersistedInfo};
-pub use follow::Followed;
+pub use follow::{Followed, LogChange};
 pub(crate) use meta::initial_file;
 pub(crate) use native::NativeCollection;
 pub(crate) use store::{BatchStop, CollectionStore, NewRecord, StoredRecord};

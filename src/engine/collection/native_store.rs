@@ -7,7 +7,7 @@ use std::path::Path;
 use super::backup;
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
-use super::follow::Followed;
+use super::follow::{ChangeVisitor, Followed};
 use super::native::NativeCollection;
 use super::store::{self, BatchStop, CollectionStore, NewRecord, StoredRecord};
 use crate::engine::Document;
@@ -114,8 +114,8 @@ impl CollectionStore for NativeCollection {
         Ok(())
     }
 
-    fn follow(&mut self) -> Result<Followed> {
-        NativeCollection::follow(self)
+    fn follow(&mut self, visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
+        NativeCollection::follow_each(self, visit)
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {

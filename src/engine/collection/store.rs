@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
-use super::follow::Followed;
+use super::follow::{ChangeVisitor, Followed};
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -137,7 +137,8 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// A read-only store brought up to what another process committed
     /// since it last looked. One that cannot follow its file says it was
     /// replaced, and is read again (a Python 0.1 collection: small).
-    fn follow(&mut self) -> Result<Followed> {
+    /// `visit`, if given, is told each change applied, in commit order.
+    fn follow(&mut self, _visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
         Ok(Followed::Replaced)
     }
     /// Stages a deletion; `Ok(false)` if there is no such record.

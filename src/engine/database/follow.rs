@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::fluxdb::FluxDB;
 use super::restore::collection_files_after_restore;
-use crate::engine::collection::Followed;
+use crate::engine::collection::{Followed, LogChange};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::Result;
 
@@ -42,6 +42,17 @@ impl FluxDB {
     /// is gone is forgotten. A writer's handle is always current: nothing
     /// to do.
     pub fn refresh(&mut self) -> Result<Refreshed> {
+        self.refresh_each(&mut |_, _| Ok(()))
+    }
+
+    /// Like [`refresh`](Self::refresh), calling `visit` with each change
+    /// applied (its collection and what it was), in commit order per
+    /// collection. A collection opened again (its file replaced) or that
+    /// appeared reports no changes: it is as its file says now.
+    pub fn refresh_each(
+        &mut self,
+        visit: &mut dyn FnMut(&str, LogChange) -> Result<()>,
+    ) -> Result<Refreshed> {
         let mut report = Refreshed::default();
         if !self.read_only {
             return Ok(report);
@@ -61,7 +72,7 @@ impl FluxDB {
         let mut committed = None;
         for (name, path) in on_disk {
             let followed = match self.collections.get_mut(&name) {
-                Some(store) => store.follow()?,
+                Some(store) => store.follow(Some(&mut |change| visit(&name, change)))?,
                 None => Followed::Replaced,
             };
             match followed {
