@@ -489,9 +489,9 @@ impl Checkpoint {
         checked
     }
 
-    /// Reads chunk `chunk` into the cache, with the chunks after it that a
-    /// walk forward will want (up to `needed_to`, the end of the caller's
-    /// read, at least). Chunks `protected` stay cached: the caller's.
+    /// Reads chunk `chunk` into the cache, with the chunks after it that the
+    /// caller's read needs (to the end of `protected`, which stay cached)
+    /// and, on a walk forward, those it will want next.
     fn load(
         &self,
         cache: &mut ChunkCache,
