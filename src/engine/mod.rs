@@ -30,7 +30,8 @@ pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 pub use storage::{Compression, StorageFormat};
 
 pub use collection::{
-    CheckpointUse, CollectionCheck, LogChange, MAX_LISTED_PROBLEMS, PersistedInfo, VerifyProblem,
+    CheckpointUse, CollectionCheck, LogChange, LogPosition, MAX_LISTED_PROBLEMS, PersistedInfo,
+    VerifyProblem,
 };
 pub use database::{
     BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,

@@ -3,9 +3,10 @@
 //! reading only what was appended, and across compactions, new and dropped
 //! collections, transactions over several collections and checkpoints.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use fluxdb::engine::{Find, FluxDB, OpenOptions, Refreshed};
+use fluxdb::engine::{Find, FluxDB, LogChange, OpenOptions, Refreshed};
 use serde_json::{Value, json};
 
 fn reader(dir: &Path) -> FluxDB {
@@ -230,7 +231,6 @@ fn a_transaction_is_shown_once_its_commit_record_is_there_and_skipped_once_aband
 
 #[test]
 fn refresh_each_tells_every_committed_change_once_in_commit_order() {
-    use fluxdb::engine::LogChange;
     let dir = tempfile::tempdir().unwrap();
     let mut writer = FluxDB::open(dir.path()).unwrap();
     writer.create_collection("c", &["n"]).unwrap();
@@ -276,15 +276,243 @@ fn refresh_each_tells_every_committed_change_once_in_commit_order() {
                 "c".to_owned(),
                 LogChange::Update {
                     id: "r1".to_owned(),
-                    doc: updated
+                    doc: updated.clone(),
+                    before: Some(doc(record(1, 0)))
                 }
             ),
             (
                 "c".to_owned(),
                 LogChange::Delete {
-                    id: "r2".to_owned()
+                    id: "r2".to_owned(),
+                    before: Some(doc(record(2, 0)))
                 }
             ),
         ]
     );
+}
+
+/// Every collection's records by `_id`, as a fresh read-only open sees them.
+fn contents(dir: &Path) -> BTreeMap<String, BTreeMap<String, Value>> {
+    let db = reader(dir);
+    db.list_collections()
+        .into_iter()
+        .map(|name| {
+            let records = db
+                .find(&name, &Find::all())
+                .unwrap()
+                .into_iter()
+                .map(|doc| (doc["_id"].as_str().unwrap().to_owned(), Value::Object(doc)))
+                .collect();
+            (name, records)
+        })
+        .collect()
+}
+
+/// Applies what a follower told to a model of the folder, checking that
+/// each change fits what the model holds (an insert of a record not
+/// there, an update or delete of one there with the version it had).
+fn apply_told(
+    model: &mut BTreeMap<String, BTreeMap<String, Value>>,
+    collection: &str,
+    change: LogChange,
+    step: &str,
+) {
+    let records = model.entry(collection.to_owned()).or_default();
+    match change {
+        LogChange::Insert { id, doc } => {
+            let old = records.insert(id.clone(), Value::Object(doc));
+            assert!(old.is_none(), "{step}: insert of {id} which was there");
+        }
+        LogChange::Update { id, doc, before } => {
+            let old = records.insert(id.clone(), Value::Object(doc));
+            assert!(old.is_some(), "{step}: update of {id} which was not there");
+            assert_eq!(old, before.map(Value::Object), "{step}: before of {id}");
+        }
+        LogChange::Delete { id, before } => {
+            let old = records.remove(&id);
+            assert!(old.is_some(), "{step}: delete of {id} which was not there");
+            assert_eq!(old, before.map(Value::Object), "{step}: before of {id}");
+        }
+        LogChange::Cleared => records.clear(),
+        LogChange::Replaced => {}
+        LogChange::Created => {
+            assert!(records.is_empty(), "{step}: created over records");
+        }
+        LogChange::Dropped => {
+            model.remove(collection);
+        }
+    }
+}
+
+#[test]
+fn told_changes_rebuild_the_folder_exactly_across_compactions_clears_drops_and_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let mut writer = FluxDB::open(dir.path()).unwrap();
+    writer.create_collection("c", &["n"]).unwrap();
+    writer.create_collection("d", &[] as &[&str]).unwrap();
+    writer
+        .insert_many("c", (0..200).map(|i| record(i, 0)).collect())
+        .unwrap();
+    writer.flush().unwrap();
+    let mut follower = reader(dir.path());
+    let mut model = contents(dir.path());
+    let mut compactions_between_looks = 0;
+    let mut bulk = 0;
+
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    for round in 1..60u64 {
+        let mut compacted = false;
+        // What may be told as a whole: a restore, a clear (or drop and
+        // create), and a rewrite of a rewrite with writes between (the
+        // follower never saw the file between).
+        let (mut restored, mut cleared) = (false, false);
+        let mut rewritten: BTreeMap<&str, bool> = BTreeMap::new();
+        for _ in 0..1 + next(4) {
+            let name = ["c", "d"][next(2) as usize];
+            if !writer.has_collection(name) {
+                writer.create_collection(name, &["n"]).unwrap();
+                continue;
+            }
+            let i = next(300);
+            let op = next(20);
+            if op == 11 || op == 12 {
+                if rewritten.get(name) == Some(&true) {
+                    restored = true;
+                }
+                rewritten.insert(name, false);
+            } else if let Some(written) = rewritten.get_mut(name) {
+                *written = true;
+            }
+            if op == 13 {
+                rewritten.values_mut().for_each(|written| *written = true);
+            }
+            match op {
+                0..=5 => {
+                    let _ = writer.insert(name, record(i, round));
+                }
+                6..=8 => {
+                    let _ = writer.update(name, &format!("r{i}"), &json!({"$inc": {"n": 1}}));
+                }
+                9..=10 => {
+                    writer.delete(name, &format!("r{i}")).unwrap();
+                }
+                11 => {
+                    writer.flush().unwrap();
+                    writer.compact(name).unwrap();
+                    compacted = true;
+                }
+                12 => {
+                    let codec = match next(3) {
+                        0 => fluxdb::engine::Compression::None,
+                        1 => fluxdb::engine::Compression::Lz4,
+                        _ => fluxdb::engine::Compression::Zstd { level: 3 },
+                    };
+                    writer.set_compression(name, codec).unwrap();
+                    compacted = true;
+                }
+                13 => {
+                    // A transaction over both collections.
+                    let mut txn = writer.transaction().unwrap();
+                    for other in ["c", "d"] {
+                        if txn.has_collection(other) {
+                            let _ = txn.insert(other, record(1000 + i, round));
+                            txn.delete(other, &format!("r{}", next(300))).unwrap();
+                        }
+                    }
+                    txn.commit().unwrap();
+                }
+                14 => {
+                    writer.clear_collection(name).unwrap();
+                    cleared = true;
+                }
+                15 => {
+                    writer.drop_collection(name).unwrap();
+                    cleared = true;
+                }
+                16 => {
+                    let backup = backups.path().join(format!("{name}-{round}.fdb"));
+                    writer.flush().unwrap();
+                    writer.export_collection(name, &backup).unwrap();
+                    let _ = writer.delete(name, &format!("r{}", next(300)));
+                    let _ = writer.insert(name, record(2000 + i, round));
+                    writer.flush().unwrap();
+                    writer.import_collection(name, &backup).unwrap();
+                    restored = true;
+                }
+                _ => {
+                    bulk += 1;
+                    let docs = (5000 + bulk * 100..5000 + bulk * 100 + 40)
+                        .map(|i| record(i, round))
+                        .collect();
+                    writer.insert_many(name, docs).unwrap();
+                }
+            }
+        }
+        writer.flush().unwrap();
+        compactions_between_looks += u64::from(compacted);
+        let step = format!("round {round}");
+        follower
+            .refresh_each(&mut |collection, change| {
+                // A compaction or change of compression is followed, never
+                // told as a replacement.
+                match change {
+                    // (A cleared file rewritten before the follower looked
+                    // continues one it never saw.)
+                    LogChange::Replaced => assert!(restored || cleared, "{step}: replaced"),
+                    LogChange::Cleared => assert!(cleared, "{step}: cleared"),
+                    _ => {}
+                }
+                apply_told(&mut model, collection, change, &step);
+                Ok(())
+            })
+            .unwrap();
+        model.retain(|name, _| follower.has_collection(name));
+        assert_eq!(model, contents(dir.path()), "{step}");
+    }
+    assert!(compactions_between_looks > 5, "{compactions_between_looks}");
+}
+
+#[test]
+fn a_compaction_between_two_looks_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = FluxDB::open(dir.path()).unwrap();
+    writer.create_collection("c", &["n"]).unwrap();
+    writer
+        .insert_many("c", (0..100).map(|i| record(i, 0)).collect())
+        .unwrap();
+    writer.flush().unwrap();
+    let mut follower = reader(dir.path());
+    // Changes the follower has not seen, then a compaction, then more.
+    writer.delete("c", "r5").unwrap();
+    writer.insert("c", record(500, 1)).unwrap();
+    writer.flush().unwrap();
+    writer.compact("c").unwrap();
+    writer.update("c", "r7", &json!({"$set": {"n": -1}})).unwrap();
+    writer.insert("c", record(501, 1)).unwrap();
+    writer.flush().unwrap();
+    let mut told = Vec::new();
+    let refreshed = follower
+        .refresh_each(&mut |_, change| {
+            told.push(match change {
+                LogChange::Insert { id, .. } => format!("insert {id}"),
+                LogChange::Update { id, .. } => format!("update {id}"),
+                LogChange::Delete { id, .. } => format!("delete {id}"),
+                other => format!("{other:?}"),
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        told,
+        ["delete r5", "insert r500", "update r7", "insert r501"]
+    );
+    assert_eq!(refreshed.reopened, ["c"]);
+    assert_eq!(answers(&follower), answers(&reader(dir.path())));
 }

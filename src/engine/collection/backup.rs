@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use super::meta::initial_file;
+use super::meta::initial_restored_file;
 use super::native::NativeCollection;
 use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::storage::durable::ReplaceFailure;
@@ -226,12 +226,7 @@ pub(crate) fn write_collection_from_backup(
     cancel: Option<&CancelToken>,
 ) -> std::result::Result<(), ReplaceFailure> {
     let mut cancel = CancelCheck::new(cancel);
-    let start = initial_file(
-        codec.name(),
-        FileKind::Collection,
-        &backup.indexed_fields,
-        backup.compression,
-    )
+    let start = initial_restored_file(codec.name(), &backup.indexed_fields, backup.compression)
     .map_err(|error| ReplaceFailure {
         error,
         renamed: false,

@@ -2,7 +2,8 @@
 //! it: only what was appended since it last looked is read (the same replay
 //! as opening from a checkpoint), its indexes are kept exact on the way,
 //! and a file replaced whole (a compaction, a codec change, a restore) is
-//! reported so that the caller opens it again.
+//! read to its end first and reported, so that the caller opens the new
+//! one and goes on from where the old one ended.
 //!
 //! A group of a transaction over several collections counts once the
 //! transaction's commit record is in `transactions.log`, which its writer
@@ -12,32 +13,48 @@
 //! abandoned (its writer died before committing, and a later writer went
 //! on), and is skipped for good.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::fs::File;
 use std::path::Path;
+use std::str::FromStr;
 
+use super::meta::parse_meta_data;
 use super::native::NativeCollection;
-use super::open::{TailOp, read_tail};
+use super::open::{TailOp, read_tail, read_tail_until};
 use crate::engine::Document;
 use crate::engine::storage::native::{self, BatchSeal};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::{Error, Result};
 
-/// One committed change, as a follower meets it in the log.
+/// One committed change, as a follower meets it in the log, or what
+/// happened to the collection as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogChange {
     /// A record that was not there, and its document.
-    Insert {
-        id: String,
-        doc: Document,
-    },
-    /// A new version of a record, the document after.
+    Insert { id: String, doc: Document },
+    /// A new version of a record: the document after, and before.
     Update {
         id: String,
         doc: Document,
+        before: Option<Document>,
     },
+    /// A record removed, and its last version.
     Delete {
         id: String,
+        before: Option<Document>,
     },
+    /// The collection appeared; its records follow as inserts.
+    Created,
+    /// The collection is gone.
+    Dropped,
+    /// Every record was removed at once (a clear, or a drop and a create
+    /// between two looks); the changes after it start from nothing.
+    Cleared,
+    /// The file was replaced by one that does not go on from it (a restore
+    /// or an import of a backup): the changes after it are what differs
+    /// between the records before and after.
+    Replaced,
 }
 
 /// Called with each change a follow applies, in commit order.
@@ -50,8 +67,82 @@ pub enum Followed {
     Unchanged,
     /// This many puts and deletes were applied.
     Advanced(usize),
-    /// The file is another one now, or gone: open it again.
+    /// The file is another one now, or gone: open it again. What the old
+    /// file gained before it was replaced was applied (and told).
     Replaced,
+}
+
+/// A place in a collection's log: the file, named by its first batch (as a
+/// checkpoint names it; every file's first batch differs, FORMAT.md
+/// "Checkpoints"), and an offset in it where a group ends. The state at a
+/// position is every group that counts before it. A compacted file names
+/// the position its snapshot continues, so positions outlive a rewrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct LogPosition {
+    pub(crate) file: BatchSeal,
+    pub offset: u64,
+}
+
+impl fmt::Display for LogPosition {
+    /// `{header crc}{payload crc}-{first batch offset}-{its length}-{offset}`,
+    /// hexadecimal checksums and decimal numbers: a token to give back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = &self.file;
+        write!(
+            f,
+            "{:08x}{:08x}-{}-{}-{}",
+            file.header_crc, file.payload_crc, file.offset, file.len, self.offset
+        )
+    }
+}
+
+impl FromStr for LogPosition {
+    type Err = Error;
+
+    fn from_str(token: &str) -> Result<LogPosition> {
+        let bad = || Error::UnknownName {
+            what: "log position".to_owned(),
+            name: token.to_owned(),
+            expected: "a position FluxDB gave (hex-offset-length-offset)".to_owned(),
+        };
+        let mut parts = token.split('-');
+        let mut next = || parts.next().ok_or_else(bad);
+        let crcs = next()?;
+        let (offset, len, at) = (next()?, next()?, next()?);
+        if crcs.len() != 16 || parts.next().is_some() {
+            return Err(bad());
+        }
+        let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad());
+        let number = |s: &str| s.parse::<u64>().map_err(|_| bad());
+        Ok(LogPosition {
+            file: BatchSeal {
+                offset: number(offset)?,
+                len: number(len)?,
+                header_crc: hex(&crcs[..8])?,
+                payload_crc: hex(&crcs[8..])?,
+            },
+            offset: number(at)?,
+        })
+    }
+}
+
+/// How a collection file began, for a follower that found the one it read
+/// replaced by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileOrigin {
+    /// The position in the old file its first group is the state at (a
+    /// compaction or a change of compression wrote it).
+    pub continues: Vec<LogPosition>,
+    /// With `continues`: the first group also holds writes that never
+    /// reached the old file.
+    pub snapshot_has_writes: bool,
+    /// Where its first group ends, or with `continues` the snapshot after.
+    pub snapshot_end: u64,
+    /// Whether the first group holds records (a new or cleared file's does
+    /// not).
+    pub first_group_records: bool,
+    /// Written from a backup (an import, a restore).
+    pub restored: bool,
 }
 
 impl NativeCollection {
@@ -65,6 +156,9 @@ impl NativeCollection {
             return Ok(Followed::Unchanged);
         }
         let Some(file) = self.same_file()? else {
+            // Nothing is appended to the old file any more: what it
+            // gained before it was replaced is applied first.
+            self.drain(visit)?;
             return Ok(Followed::Replaced);
         };
         let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -101,15 +195,125 @@ impl NativeCollection {
         }
     }
 
+    /// Reads the file this collection has open (the old one, when its path
+    /// names a new file now) to its end, applying every group that counts.
+    fn drain(&mut self, visit: Option<&mut ChangeVisitor<'_>>) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let committed = TxLog::read_committed(&dir)?;
+        let (changes, outcome) = read_tail(&self.file, &self.path, &committed, self.end)?;
+        if outcome.end > self.end {
+            self.end = outcome.end;
+            self.facts.last = outcome.last_batch.or(self.facts.last);
+            self.blocks.add(outcome.blocks);
+            self.apply_each(changes, visit)?;
+        }
+        Ok(())
+    }
+
+    /// Where this collection's state is in its log.
+    pub fn log_position(&self) -> Option<LogPosition> {
+        Some(LogPosition {
+            file: self.facts.first?,
+            offset: self.end,
+        })
+    }
+
+    /// How this collection's file began (its first group).
+    pub(crate) fn file_origin(&self) -> Result<FileOrigin> {
+        let first = native::first_group(&self.file, &self.path)?;
+        let meta = match &first.meta {
+            Some(data) => Some(parse_meta_data(data, self.data_start, &self.path)?),
+            None => None,
+        };
+        let first_end = first.end.unwrap_or(self.end).min(self.end);
+        let snapshot_end = match meta.as_ref().and_then(|meta| meta.snapshot_records) {
+            Some(records) if records > 0 => native::group_end(&self.file, &self.path, first_end)?
+                .unwrap_or(self.end)
+                .min(self.end),
+            _ => first_end,
+        };
+        Ok(FileOrigin {
+            snapshot_has_writes: meta.as_ref().is_some_and(|meta| meta.snapshot_has_writes),
+            restored: meta.as_ref().is_some_and(|meta| meta.restored),
+            continues: meta.map(|meta| meta.continues).unwrap_or_default(),
+            snapshot_end,
+            first_group_records: first.more_entries,
+        })
+    }
+
+    /// Tells `visit` the changes of the log from `from` to where this
+    /// collection's state is, in commit order; `existed` says whether a
+    /// record was there at `from`.
+    pub(crate) fn visit_log_after(
+        &self,
+        from: u64,
+        existed: &mut dyn FnMut(&str) -> Result<Option<Document>>,
+        visit: &mut ChangeVisitor<'_>,
+    ) -> Result<()> {
+        if from >= self.end {
+            return Ok(());
+        }
+        let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let committed = TxLog::read_committed(&dir)?;
+        let (ops, _) = read_tail_until(&self.file, &self.path, &committed, from, self.end)?;
+        // What each record touched so far became: its latest version.
+        let mut latest: HashMap<String, Option<Document>> = HashMap::new();
+        for op in ops {
+            match op {
+                TailOp::Put(id, loc) => {
+                    let doc = self.with_entry(&id, loc, |bytes, offset| {
+                        self.decode_entry(Some(&id), bytes, offset)
+                    })?;
+                    let before = match latest.get(&id) {
+                        Some(before) => before.clone(),
+                        None => existed(&id)?,
+                    };
+                    latest.insert(id.clone(), Some(doc.clone()));
+                    visit(match before {
+                        Some(before) => LogChange::Update {
+                            id,
+                            doc,
+                            before: Some(before),
+                        },
+                        None => LogChange::Insert { id, doc },
+                    })?;
+                }
+                TailOp::Delete(id) => {
+                    let before = match latest.get(&id) {
+                        Some(before) => before.clone(),
+                        None => existed(&id)?,
+                    };
+                    if before.is_some() {
+                        latest.insert(id.clone(), None);
+                        visit(LogChange::Delete { id, before })?;
+                    }
+                }
+                TailOp::Meta(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The file at the collection's path, freshly opened, if it is still
-    /// the one this collection read (same header, same first batch, the
-    /// same batch where it stopped); `None` if it was replaced or removed.
+    /// the one this collection read (the same inode where there are inodes,
+    /// the same header, first batch and batch where it stopped); `None` if
+    /// it was replaced or removed.
     fn same_file(&self) -> Result<Option<File>> {
         let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&self.path, e)),
         };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let (now, ours) = (file.metadata(), self.file.metadata());
+            if let (Ok(now), Ok(ours)) = (now, ours)
+                && (now.dev(), now.ino()) != (ours.dev(), ours.ino())
+            {
+                return Ok(None);
+            }
+        }
         let Ok(start) = native::read_start(&file, &self.path) else {
             return Ok(None);
         };
@@ -146,6 +350,11 @@ impl NativeCollection {
             match change {
                 TailOp::Put(id, loc) => {
                     let old = self.indexed_version(&id)?;
+                    let before = match (&visit, &old) {
+                        (None, _) => None,
+                        (Some(_), Some((_, old))) => Some(old.clone()),
+                        (Some(_), None) => self.get(&id)?,
+                    };
                     let (slot, replaced) = self.set(&id, loc)?;
                     let wanted = visit.is_some() || self.indexes.get().is_some();
                     let new = match wanted {
@@ -162,13 +371,18 @@ impl NativeCollection {
                     }
                     if let (Some(visit), Some(doc)) = (visit.as_deref_mut(), new) {
                         visit(match replaced {
-                            Some(_) => LogChange::Update { id, doc },
+                            Some(_) => LogChange::Update { id, doc, before },
                             None => LogChange::Insert { id, doc },
                         })?;
                     }
                 }
                 TailOp::Delete(id) => {
                     let old = self.indexed_version(&id)?;
+                    let before = match (&visit, &old) {
+                        (None, _) => None,
+                        (Some(_), Some((_, old))) => Some(old.clone()),
+                        (Some(_), None) => self.get(&id)?,
+                    };
                     let mut removed_any = false;
                     if let Some(slot) = self.find_slot(&id)?
                         && let Some(removed) = self.records.remove_slot(slot)?
@@ -181,7 +395,7 @@ impl NativeCollection {
                         indexes.remove(slot, &old);
                     }
                     if let (Some(visit), true) = (visit.as_deref_mut(), removed_any) {
-                        visit(LogChange::Delete { id })?;
+                        visit(LogChange::Delete { id, before })?;
                     }
                 }
                 TailOp::Meta(fields) => {

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::backup;
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
-use super::follow::{ChangeVisitor, Followed};
+use super::follow::{ChangeVisitor, FileOrigin, Followed, LogPosition};
 use super::native::NativeCollection;
 use super::store::{self, BatchStop, CollectionStore, NewRecord, StoredRecord};
 use crate::engine::Document;
@@ -116,6 +116,23 @@ impl CollectionStore for NativeCollection {
 
     fn follow(&mut self, visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
         NativeCollection::follow_each(self, visit)
+    }
+
+    fn log_position(&self) -> Option<LogPosition> {
+        NativeCollection::log_position(self)
+    }
+
+    fn file_origin(&self) -> Result<Option<FileOrigin>> {
+        NativeCollection::file_origin(self).map(Some)
+    }
+
+    fn visit_log_after(
+        &self,
+        from: u64,
+        existed: &mut dyn FnMut(&str) -> Result<Option<Document>>,
+        visit: &mut ChangeVisitor<'_>,
+    ) -> Result<()> {
+        NativeCollection::visit_log_after(self, from, existed, visit)
     }
 
     fn replace(&mut self, id: &str, doc: &Document) -> Result<()> {

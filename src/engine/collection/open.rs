@@ -167,6 +167,11 @@ impl NativeCollection {
             collection.facts.last = outcome.last_batch;
         }
         collection.end = outcome.end;
+        if read_only && let Some(pending) = outcome.trailing_uncommitted {
+            // A transaction whose commit record may still come: a
+            // follower reads its groups again from there next time.
+            collection.end = pending;
+        }
         collection.compression = outcome.header.compression;
         collection.blocks.add(outcome.blocks);
         collection.dictionary = outcome.dictionary;
@@ -206,9 +211,30 @@ pub(super) fn read_tail(
     committed_txns: &HashSet<u64>,
     from: u64,
 ) -> Result<(Vec<TailOp>, ScanOutcome)> {
+    read_tail_between(file, path, committed_txns, from, None)
+}
+
+/// [`read_tail`] up to `until`, a position where a group ends.
+pub(super) fn read_tail_until(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    from: u64,
+    until: u64,
+) -> Result<(Vec<TailOp>, ScanOutcome)> {
+    read_tail_between(file, path, committed_txns, from, Some(until))
+}
+
+fn read_tail_between(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    from: u64,
+    until: Option<u64>,
+) -> Result<(Vec<TailOp>, ScanOutcome)> {
     let mut ops: Vec<TailOp> = Vec::new();
     let mut group_start = 0;
-    let outcome = native::scan_from(file, path, committed_txns, Some(from), |event| {
+    let outcome = native::scan_between(file, path, committed_txns, Some(from), until, |event| {
         match event {
             ScanEvent::GroupStart => group_start = ops.len(),
             ScanEvent::GroupDiscarded => ops.truncate(group_start),

@@ -6,7 +6,7 @@
 use std::cell::OnceCell;
 use std::io::Write;
 
-use super::meta::initial_file_with_dictionary;
+use super::meta::{Continuation, MAX_CONTINUED, NewFile, initial_file_with_dictionary};
 use super::native::NativeCollection;
 use super::records::Loc;
 use crate::engine::storage::compress::{
@@ -32,7 +32,9 @@ impl NativeCollection {
 
     pub(super) fn rewrite(&mut self, compression: Compression) -> Result<()> {
         self.flush(0)?;
-        self.rewrite_with_pending(compression)
+        // Everything is in the old file now: the new one's snapshot is the
+        // state where the old one ends, and says so for followers.
+        self.rewrite_continuing(compression, false)
     }
 
     /// True for the first flush of a zstd collection without a dictionary
@@ -51,8 +53,37 @@ impl NativeCollection {
 
     /// Writes the live records, pending or stored, as a new file stored
     /// with `compression` (with a trained dictionary for zstd) and
-    /// switches to it; nothing is pending afterwards.
+    /// switches to it; nothing is pending afterwards. Records still pending
+    /// were never in the old file: the new one says its snapshot holds
+    /// more than the state where the old one ends.
     pub(super) fn rewrite_with_pending(&mut self, compression: Compression) -> Result<()> {
+        let has_writes = !self.pending_slots.is_empty() || self.meta_pending;
+        self.rewrite_continuing(compression, has_writes)
+    }
+
+    /// The rewrite, its first Meta entry naming the position in the old
+    /// file that its snapshot continues (FORMAT.md, "Following a live
+    /// file"); `has_writes`: the snapshot holds pending writes too.
+    fn rewrite_continuing(&mut self, compression: Compression, has_writes: bool) -> Result<()> {
+        let continues = match self.log_position() {
+            None => None,
+            Some(here) => {
+                // A file rewritten again with no write since its snapshot
+                // is still the state at the positions it continued.
+                let mut at = vec![here];
+                if let Ok(origin) = self.file_origin()
+                    && origin.snapshot_end == self.end
+                    && !origin.snapshot_has_writes
+                {
+                    at.extend(origin.continues.into_iter().take(MAX_CONTINUED - 1));
+                }
+                Some(Continuation {
+                    at,
+                    has_writes,
+                    records: self.records.len() as u64,
+                })
+            }
+        };
         // Slots are renumbered below: nothing may point into a checkpoint.
         self.materialize()?;
         let dictionary = self.train_dictionary(compression)?;
@@ -62,6 +93,7 @@ impl NativeCollection {
             &self.indexed_fields,
             compression,
             dictionary.as_ref(),
+            continues.map_or(NewFile::Empty, NewFile::Rewritten),
         )?;
         // No view of the old file stays open while it is replaced (Windows
         // refuses to replace a mapped file).

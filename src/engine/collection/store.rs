@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
-use super::follow::{ChangeVisitor, Followed};
+use super::follow::{ChangeVisitor, FileOrigin, Followed, LogPosition};
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;
@@ -140,6 +140,29 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     /// `visit`, if given, is told each change applied, in commit order.
     fn follow(&mut self, _visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
         Ok(Followed::Replaced)
+    }
+
+    /// Where this collection's state is in its log (`None`: a format
+    /// without one, read whole each time).
+    fn log_position(&self) -> Option<LogPosition> {
+        None
+    }
+
+    /// How the file began, for a follower that found it replacing the one
+    /// it read (`None`: a format that does not say).
+    fn file_origin(&self) -> Result<Option<FileOrigin>> {
+        Ok(None)
+    }
+
+    /// Tells `visit` the log's changes from file offset `from` to this
+    /// collection's state; `existed` gives a record's version at `from`.
+    fn visit_log_after(
+        &self,
+        _from: u64,
+        _existed: &mut dyn FnMut(&str) -> Result<Option<Document>>,
+        _visit: &mut ChangeVisitor<'_>,
+    ) -> Result<()> {
+        Ok(())
     }
     /// Stages a deletion; `Ok(false)` if there is no such record.
     fn delete(&mut self, id: &str) -> Result<bool>;

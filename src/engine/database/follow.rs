@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use super::fluxdb::FluxDB;
 use super::restore::collection_files_after_restore;
-use crate::engine::collection::{Followed, LogChange};
+use crate::engine::Document;
+use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::Result;
 
@@ -34,6 +35,9 @@ impl Refreshed {
     }
 }
 
+/// Told each change a refresh applies: the collection and the change.
+pub type DatabaseChangeVisitor<'a> = dyn FnMut(&str, LogChange) -> Result<()> + 'a;
+
 impl FluxDB {
     /// Brings a read-only handle up to what other processes committed since
     /// it opened or last refreshed. Each collection reads only the log
@@ -42,16 +46,25 @@ impl FluxDB {
     /// is gone is forgotten. A writer's handle is always current: nothing
     /// to do.
     pub fn refresh(&mut self) -> Result<Refreshed> {
-        self.refresh_each(&mut |_, _| Ok(()))
+        self.refresh_following(None)
     }
 
     /// Like [`refresh`](Self::refresh), calling `visit` with each change
     /// applied (its collection and what it was), in commit order per
-    /// collection. A collection opened again (its file replaced) or that
-    /// appeared reports no changes: it is as its file says now.
-    pub fn refresh_each(
+    /// collection, each exactly once. Across a compaction or a change of
+    /// compression by the writer the changes go on where they stopped (the
+    /// old file is read to its end first); a collection that appeared is
+    /// [`LogChange::Created`] and its records inserts; one cleared,
+    /// [`LogChange::Cleared`]; one restored or imported from a backup,
+    /// [`LogChange::Replaced`] and then what differs; one gone,
+    /// [`LogChange::Dropped`].
+    pub fn refresh_each(&mut self, visit: &mut DatabaseChangeVisitor<'_>) -> Result<Refreshed> {
+        self.refresh_following(Some(visit))
+    }
+
+    fn refresh_following(
         &mut self,
-        visit: &mut dyn FnMut(&str, LogChange) -> Result<()>,
+        mut visit: Option<&mut DatabaseChangeVisitor<'_>>,
     ) -> Result<Refreshed> {
         let mut report = Refreshed::default();
         if !self.read_only {
@@ -66,14 +79,23 @@ impl FluxDB {
             .cloned()
             .collect();
         for name in gone {
-            self.collections.remove(&name);
+            if let Some(mut store) = self.collections.remove(&name)
+                && let Some(visit) = visit.as_deref_mut()
+            {
+                // What it gained before it went, then that it went.
+                store.follow(Some(&mut |change| visit(&name, change)))?;
+                visit(&name, LogChange::Dropped)?;
+            }
             report.removed.push(name);
         }
         let mut committed = None;
         for (name, path) in on_disk {
-            let followed = match self.collections.get_mut(&name) {
-                Some(store) => store.follow(Some(&mut |change| visit(&name, change)))?,
-                None => Followed::Replaced,
+            let followed = match (self.collections.get_mut(&name), visit.as_deref_mut()) {
+                (Some(store), Some(visit)) => {
+                    store.follow(Some(&mut |change| visit(&name, change)))?
+                }
+                (Some(store), None) => store.follow(None)?,
+                (None, _) => Followed::Replaced,
             };
             match followed {
                 Followed::Unchanged => {}
@@ -84,7 +106,11 @@ impl FluxDB {
                         None => committed.insert(TxLog::read_committed(&self.dir)?),
                     };
                     let store = self.load_collection(&name, &path, committed)?;
-                    match self.collections.contains_key(&name) {
+                    let old = self.collections.get(&name).map(|old| old.as_ref());
+                    if let Some(visit) = visit.as_deref_mut() {
+                        tell_replacement(old, store.as_ref(), &mut |change| visit(&name, change))?;
+                    }
+                    match old.is_some() {
                         true => report.reopened.push(name.clone()),
                         false => report.added.push(name.clone()),
                     }
@@ -94,4 +120,72 @@ impl FluxDB {
         }
         Ok(report)
     }
+}
+
+/// Tells `visit` how `new`, the collection opened from the file now at the
+/// path, differs from `old`, the state of the file it replaced read to its
+/// end (`None`: the collection is new). A file that goes on from exactly
+/// there (FORMAT.md, "Following a live file") costs only its log after
+/// the snapshot; anything else is compared record by record.
+fn tell_replacement(
+    old: Option<&dyn CollectionStore>,
+    new: &dyn CollectionStore,
+    visit: &mut ChangeVisitor<'_>,
+) -> Result<()> {
+    let Some(old) = old else {
+        visit(LogChange::Created)?;
+        return tell_differences(None, new, visit);
+    };
+    if let (Some(at), Some(origin)) = (old.log_position(), new.file_origin()?) {
+        if origin.continues.contains(&at) {
+            return match origin.snapshot_has_writes {
+                false => new.visit_log_after(origin.snapshot_end, &mut |id| old.get(id), visit),
+                true => tell_differences(Some(old), new, visit),
+            };
+        }
+        if origin.continues.is_empty() && !origin.first_group_records && !origin.restored {
+            visit(LogChange::Cleared)?;
+            return new.visit_log_after(origin.snapshot_end, &mut |_| Ok(None), visit);
+        }
+        // Another file, or one that continues a rewrite this follower
+        // never saw, with writes between: what it holds is compared.
+        visit(LogChange::Replaced)?;
+    }
+    tell_differences(Some(old), new, visit)
+}
+
+/// Tells `visit` each record inserted, changed or deleted between `old`
+/// and `new`, reading both through (a rare path: a restore, or a format
+/// whose log is not followed).
+fn tell_differences(
+    old: Option<&dyn CollectionStore>,
+    new: &dyn CollectionStore,
+    visit: &mut ChangeVisitor<'_>,
+) -> Result<()> {
+    let id_of = |doc: &Document| doc.get("_id").and_then(|id| id.as_str()).map(str::to_owned);
+    for doc in new.scan() {
+        let doc = doc?;
+        let Some(id) = id_of(&doc) else { continue };
+        match old.map(|old| old.get(&id)).transpose()?.flatten() {
+            None => visit(LogChange::Insert { id, doc })?,
+            Some(before) if before != doc => visit(LogChange::Update {
+                id,
+                doc,
+                before: Some(before),
+            })?,
+            Some(_) => {}
+        }
+    }
+    let Some(old) = old else { return Ok(()) };
+    for doc in old.scan() {
+        let doc = doc?;
+        let Some(id) = id_of(&doc) else { continue };
+        if !new.contains(&id)? {
+            visit(LogChange::Delete {
+                id,
+                before: Some(doc),
+            })?;
+        }
+    }
+    Ok(())
 }

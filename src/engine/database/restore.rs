@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::database_backup::Section;
 use super::fluxdb::FluxDB;
 use crate::engine::cancel::{CancelCheck, CancelToken};
-use crate::engine::collection::{NativeCollection, checkpoint_path, initial_file};
+use crate::engine::collection::{NativeCollection, checkpoint_path, initial_restored_file};
 use crate::engine::names::validate_collection_name;
 use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
 use crate::engine::storage::{Compression, RecordCodec, StorageFormat, durable, index_definitions};
@@ -380,12 +380,8 @@ struct Staging {
 impl Staging {
     fn start(dir: &Path, codec: &dyn RecordCodec, planned: &Planned) -> Result<Staging> {
         let path = staged_path(dir, &planned.name);
-        let start = initial_file(
-            codec.name(),
-            FileKind::Collection,
-            &planned.indexed_fields,
-            planned.compression,
-        )?;
+        let start =
+            initial_restored_file(codec.name(), &planned.indexed_fields, planned.compression)?;
         let mut out = BufWriter::with_capacity(1 << 20, durable::FileWriter::create(&path)?);
         out.write_all(&start).at(&path)?;
         let group = GroupWriter::with_compression(out, start.len() as u64, 0, planned.compression)

@@ -10,7 +10,7 @@ use super::batch::{
     BATCH_END_MAGIC, BATCH_HEADER_LEN, BATCH_MAGIC, BATCH_TRAILER_LEN, BatchSeal, FLAG_CONTINUES,
     Place,
 };
-use super::entry::{EntryRef, parse_entry_covered, u32_at};
+use super::entry::{EntryKind, EntryRef, parse_entry_covered, u32_at};
 use super::header::{FileHeader, HEADER_LEN, read_dictionary};
 use crate::engine::storage::compress::{
     BLOCK_HEADER_LEN, BlockBytes, BlockDecompressor, BlockHeader, Dictionary,
@@ -92,6 +92,20 @@ pub fn scan_from(
     path: &Path,
     committed_txns: &HashSet<u64>,
     start: Option<u64>,
+    visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
+) -> Result<ScanOutcome> {
+    scan_between(file, path, committed_txns, start, None, visit)
+}
+
+/// Like [`scan_from`], reading nothing at or after `limit` (a position
+/// the caller knows to end a batch): what a follower already knows the
+/// state at, when more was appended since.
+pub fn scan_between(
+    file: &File,
+    path: &Path,
+    committed_txns: &HashSet<u64>,
+    start: Option<u64>,
+    limit: Option<u64>,
     mut visit: impl FnMut(ScanEvent<'_>) -> Result<()>,
 ) -> Result<ScanOutcome> {
     let FileStart {
@@ -101,6 +115,7 @@ pub fn scan_from(
         data_start,
         file_len,
     } = read_start(file, path)?;
+    let file_len = limit.map_or(file_len, |limit| limit.min(file_len));
 
     let mut pos = start.unwrap_or(data_start).max(data_start);
     let mut first_batch = None;
@@ -330,9 +345,92 @@ pub fn read_block(
 
 struct BatchInfo {
     flags: u32,
+    entry_count: u32,
     txn: u64,
     total_len: u64,
     seal: BatchSeal,
+}
+
+/// The first group of a collection file, as a follower that finds the
+/// file replaced needs it: whether the new file continues the old one
+/// (its first Meta entry says so) and where that snapshot ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstGroup {
+    /// The data of the group's first entry, if it is a Meta entry.
+    pub meta: Option<Vec<u8>>,
+    /// Whether the group holds entries besides that first one.
+    pub more_entries: bool,
+    /// Where the group ends (`None`: its last batch is not in the file).
+    pub end: Option<u64>,
+}
+
+/// Reads a file's first group: its first batch whole (checked), then only
+/// the headers of the batches that continue it.
+pub fn first_group(file: &File, path: &Path) -> Result<FirstGroup> {
+    let start = read_start(file, path)?;
+    let corrupt = |offset: u64, reason: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason,
+    };
+    let mut payload = Vec::new();
+    let batch = read_batch(file, start.data_start, start.file_len, &mut payload)
+        .map_err(|reason| corrupt(start.data_start, reason))?;
+    let entries_at = start.data_start + BATCH_HEADER_LEN as u64;
+    let mut raw = Vec::new();
+    let entries = match start.header.compression.is_none() {
+        true => &payload[..],
+        false => {
+            let mut decompressor =
+                BlockDecompressor::with_dictionary(start.header.compression, start.dictionary);
+            decompressor
+                .decode(&payload, &mut raw)
+                .map_err(|reason| corrupt(entries_at, reason))?;
+            &raw[..]
+        }
+    };
+    let meta = match entries.is_empty() {
+        true => None,
+        false => {
+            let entry = parse_entry_covered(entries).map_err(|reason| corrupt(entries_at, reason))?;
+            (entry.kind == EntryKind::Meta).then(|| entry.data.to_vec())
+        }
+    };
+    let more_entries = batch.entry_count > 1;
+    let after = start.data_start + batch.total_len;
+    let end = match batch.flags & FLAG_CONTINUES {
+        0 => Some(after),
+        _ => group_end(file, path, after)?,
+    };
+    Ok(FirstGroup {
+        meta,
+        more_entries: more_entries || end.is_some_and(|end| end > after),
+        end,
+    })
+}
+
+/// Where the group whose batches go on at `at` ends, from batch headers
+/// alone (`None`: its last batch is not in the file yet).
+pub fn group_end(file: &File, path: &Path, mut at: u64) -> Result<Option<u64>> {
+    let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = [0u8; BATCH_HEADER_LEN];
+    loop {
+        if file_len.saturating_sub(at) < BATCH_HEADER_LEN as u64 {
+            return Ok(None);
+        }
+        read_exact_at(file, &mut head, at).map_err(|e| Error::io(path, e))?;
+        if u32_at(&head, 0) != BATCH_MAGIC || crc32fast::hash(&head[0..24]) != u32_at(&head, 24) {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                offset: at,
+                reason: "no whole batch header where a group goes on".to_owned(),
+            });
+        }
+        at += (BATCH_HEADER_LEN + BATCH_TRAILER_LEN) as u64 + u64::from(u32_at(&head, 12));
+        if u32_at(&head, 4) & FLAG_CONTINUES == 0 {
+            return Ok((at <= file_len).then_some(at));
+        }
+    }
 }
 
 /// Reads and checks the batch at `pos` into `payload`.
@@ -371,6 +469,7 @@ fn read_batch(
     }
     Ok(BatchInfo {
         flags,
+        entry_count: u32_at(&head, 8),
         txn,
         total_len,
         seal: BatchSeal {
