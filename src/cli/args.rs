@@ -212,6 +212,25 @@ pub enum Command {
     /// The whole file is checked first: a damaged backup changes nothing.
     /// Example: fluxdb --db data restore data-2024-06-01.fdbbackup
     Restore { file: PathBuf },
+    /// Print each change committed to a collection after this starts, one
+    /// JSON line each, until interrupted (Ctrl+C or SIGTERM: exit 0).
+    ///
+    /// It never takes the writer lock: it follows the program that writes,
+    /// across its compactions. Lines: {"op": "insert", "_id": ID, "doc": DOC},
+    /// {"op": "update", "_id": ID, "doc": DOC} (the document after), {"op":
+    /// "delete", "_id": ID}; for the collection as a whole {"op": "clear"},
+    /// {"op": "replace"} (restored from a backup; the differences follow),
+    /// {"op": "drop"} and {"op": "create"}. With a FILTER, inserts and updates
+    /// print when the new document matches, deletes when the deleted
+    /// record's last version matched.
+    /// Example: fluxdb --db data watch orders '{"status": "open"}'
+    Watch {
+        collection: String,
+        filter: Option<String>,
+        /// How often to look for new commits, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 100)]
+        interval: u64,
+    },
     /// Check every entry's checksum, every record and every index; prints a
     /// report, exit 1 if anything is wrong.
     ///

@@ -42,12 +42,20 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-type Outcome = Result<(), Failure>;
+pub(super) type Outcome = Result<(), Failure>;
 
 pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
     let dir = cli.db.clone().ok_or_else(|| {
         Failure::Message("no database folder: pass --db DIR or set FLUXDB_DB".to_owned())
     })?;
+    if let Command::Watch {
+        collection,
+        filter,
+        interval,
+    } = cli.command
+    {
+        return super::watch::watch(&dir, &collection, filter.as_deref(), interval, out);
+    }
     if is_read_only(&cli.command) {
         // Verify reports a torn tail itself, with the rest of its findings.
         let warn = !matches!(cli.command, Command::Verify { .. });
@@ -81,7 +89,7 @@ fn is_read_only(command: &Command) -> bool {
     )
 }
 
-fn open_read_only(dir: &Path, warn: bool) -> Result<FluxDB, Failure> {
+pub(super) fn open_read_only(dir: &Path, warn: bool) -> Result<FluxDB, Failure> {
     if !dir.is_dir() {
         return Err(Failure::Message(format!(
             "{}: no such database folder",
@@ -461,7 +469,7 @@ fn print_verify_report(out: &mut impl Write, report: &VerifyReport) -> Outcome {
     Ok(())
 }
 
-fn parse_json(what: &str, text: &str) -> Result<Value, Failure> {
+pub(super) fn parse_json(what: &str, text: &str) -> Result<Value, Failure> {
     serde_json::from_str(text).map_err(|e| Failure::Message(format!("invalid JSON in {what}: {e}")))
 }
 

@@ -10,6 +10,7 @@
 
 mod args;
 mod commands;
+mod watch;
 
 use std::io::Write;
 use std::process::ExitCode;

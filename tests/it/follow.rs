@@ -494,7 +494,9 @@ fn a_compaction_between_two_looks_loses_and_repeats_nothing() {
     writer.insert("c", record(500, 1)).unwrap();
     writer.flush().unwrap();
     writer.compact("c").unwrap();
-    writer.update("c", "r7", &json!({"$set": {"n": -1}})).unwrap();
+    writer
+        .update("c", "r7", &json!({"$set": {"n": -1}}))
+        .unwrap();
     writer.insert("c", record(501, 1)).unwrap();
     writer.flush().unwrap();
     let mut told = Vec::new();

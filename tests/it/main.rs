@@ -19,3 +19,4 @@ mod query;
 mod regressions;
 mod storage_format;
 mod support;
+mod watch;

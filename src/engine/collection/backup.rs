@@ -227,10 +227,10 @@ pub(crate) fn write_collection_from_backup(
 ) -> std::result::Result<(), ReplaceFailure> {
     let mut cancel = CancelCheck::new(cancel);
     let start = initial_restored_file(codec.name(), &backup.indexed_fields, backup.compression)
-    .map_err(|error| ReplaceFailure {
-        error,
-        renamed: false,
-    })?;
+        .map_err(|error| ReplaceFailure {
+            error,
+            renamed: false,
+        })?;
     durable::replace_file_reporting(path, |out| {
         out.write_all(&start).at(path)?;
         let mut group =

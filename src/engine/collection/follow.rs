@@ -161,6 +161,10 @@ impl NativeCollection {
             self.drain(visit)?;
             return Ok(Followed::Replaced);
         };
+        if file.metadata().map_err(|e| Error::io(&self.path, e))?.len() == self.end {
+            // Nothing appended: the usual answer of a look, from one stat.
+            return Ok(Followed::Unchanged);
+        }
         let dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let mut committed = TxLog::read_committed(&dir)?;
         loop {

@@ -102,7 +102,14 @@ pub(crate) fn initial_file(
     indexed_fields: &[String],
     compression: Compression,
 ) -> Result<Vec<u8>> {
-    initial_file_with_dictionary(codec, kind, indexed_fields, compression, None, NewFile::Empty)
+    initial_file_with_dictionary(
+        codec,
+        kind,
+        indexed_fields,
+        compression,
+        None,
+        NewFile::Empty,
+    )
 }
 
 /// [`initial_file`] of a collection whose records come from a backup.

@@ -9,6 +9,7 @@ use super::fluxdb::FluxDB;
 use super::restore::collection_files_after_restore;
 use crate::engine::Document;
 use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange};
+use crate::engine::query::ValueMode;
 use crate::engine::storage::txlog::TxLog;
 use crate::error::Result;
 
@@ -46,7 +47,7 @@ impl FluxDB {
     /// is gone is forgotten. A writer's handle is always current: nothing
     /// to do.
     pub fn refresh(&mut self) -> Result<Refreshed> {
-        self.refresh_following(None)
+        self.refresh_following(None, None)
     }
 
     /// Like [`refresh`](Self::refresh), calling `visit` with each change
@@ -59,22 +60,41 @@ impl FluxDB {
     /// [`LogChange::Replaced`] and then what differs; one gone,
     /// [`LogChange::Dropped`].
     pub fn refresh_each(&mut self, visit: &mut DatabaseChangeVisitor<'_>) -> Result<Refreshed> {
-        self.refresh_following(Some(visit))
+        self.refresh_following(None, Some(visit))
+    }
+
+    /// [`refresh_each`](Self::refresh_each) of one collection: the others
+    /// stay as they were (`fluxdb watch` follows one).
+    pub fn refresh_collection_each(
+        &mut self,
+        collection: &str,
+        visit: &mut DatabaseChangeVisitor<'_>,
+    ) -> Result<Refreshed> {
+        self.refresh_following(Some(collection), Some(visit))
+    }
+
+    /// How filters compare values of `collection` (Python 0.1 collections
+    /// hold text), for matching the documents a refresh tells.
+    pub fn value_mode(&self, collection: &str) -> Result<ValueMode> {
+        Ok(self.store(collection)?.value_mode())
     }
 
     fn refresh_following(
         &mut self,
+        only: Option<&str>,
         mut visit: Option<&mut DatabaseChangeVisitor<'_>>,
     ) -> Result<Refreshed> {
         let mut report = Refreshed::default();
         if !self.read_only {
             return Ok(report);
         }
-        let on_disk = collection_files_after_restore(&self.dir, true)?;
+        let mut on_disk = collection_files_after_restore(&self.dir, true)?;
+        on_disk.retain(|(name, _)| only.is_none_or(|only| only == name));
         let names: BTreeSet<&str> = on_disk.iter().map(|(name, _)| name.as_str()).collect();
         let gone: Vec<String> = self
             .collections
             .keys()
+            .filter(|name| only.is_none_or(|only| only == *name))
             .filter(|name| !names.contains(name.as_str()))
             .cloned()
             .collect();

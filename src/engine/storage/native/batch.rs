@@ -55,7 +55,9 @@ fn batch_trailer(payload: &[u8]) -> [u8; BATCH_TRAILER_LEN] {
 }
 
 /// One whole batch of a collection file, as its own checksums name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct BatchSeal {
     pub offset: u64,
     /// Bytes of the batch, framing included: it ends at `offset + len`.

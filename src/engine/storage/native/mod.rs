@@ -31,6 +31,6 @@ pub use header::{
     read_dictionary,
 };
 pub use scan::{
-    DroppedTail, FileStart, FirstGroup, ScanEvent, ScanOutcome, first_group, group_end, read_block, read_start,
-    scan, scan_between, scan_from,
+    DroppedTail, FileStart, FirstGroup, ScanEvent, ScanOutcome, first_group, group_end, read_block,
+    read_start, scan, scan_between, scan_from,
 };

@@ -392,7 +392,8 @@ pub fn first_group(file: &File, path: &Path) -> Result<FirstGroup> {
     let meta = match entries.is_empty() {
         true => None,
         false => {
-            let entry = parse_entry_covered(entries).map_err(|reason| corrupt(entries_at, reason))?;
+            let entry =
+                parse_entry_covered(entries).map_err(|reason| corrupt(entries_at, reason))?;
             (entry.kind == EntryKind::Meta).then(|| entry.data.to_vec())
         }
     };

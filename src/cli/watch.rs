@@ -1,0 +1,120 @@
+//! `fluxdb watch`: follows a folder read-only and prints each change of
+//! one collection as it is committed, until Ctrl+C or SIGTERM.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::commands::{Failure, Outcome, open_read_only, parse_json};
+use crate::Error;
+use crate::engine::LogChange;
+use crate::engine::query::{Filter, ValueMode};
+
+/// Looks that may fail in a row (a file caught between a writer's rename
+/// and its sync, say) before watch gives up and reports the error.
+const FAILED_LOOKS_TOLERATED: u32 = 20;
+
+pub fn watch(
+    dir: &Path,
+    collection: &str,
+    filter: Option<&str>,
+    interval_ms: u64,
+    out: &mut impl Write,
+) -> Outcome {
+    let filter = match filter {
+        Some(text) => Some(Filter::parse(&parse_json("FILTER", text)?)?),
+        None => None,
+    };
+    let stop = stop_on_signal()?;
+    let mut db = open_read_only(dir, true)?;
+    if !db.has_collection(collection) {
+        return Err(Error::CollectionNotFound(collection.to_owned()).into());
+    }
+    let mut mode = db.value_mode(collection)?;
+    let interval = Duration::from_millis(interval_ms.max(1));
+    let mut failed_looks = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let mut write_error = None;
+        let looked = db.refresh_collection_each(collection, &mut |_, change| {
+            let Some(line) = change_line(change, filter.as_ref(), mode) else {
+                return Ok(());
+            };
+            let written = serde_json::to_writer(&mut *out, &line)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"));
+            written.map_err(|e| {
+                write_error = Some(e);
+                Error::Cancelled
+            })
+        });
+        if let Some(e) = write_error {
+            return Err(e.into());
+        }
+        match looked {
+            Ok(_) => failed_looks = 0,
+            Err(e) => {
+                failed_looks += 1;
+                if failed_looks > FAILED_LOOKS_TOLERATED {
+                    return Err(e.into());
+                }
+            }
+        }
+        out.flush()?;
+        if let Ok(now) = db.value_mode(collection) {
+            mode = now;
+        }
+        sleep_unless_stopped(interval.saturating_sub(started.elapsed()), &stop);
+    }
+    Ok(())
+}
+
+/// The line printed for `change`, if the filter lets it through.
+fn change_line(change: LogChange, filter: Option<&Filter>, mode: ValueMode) -> Option<Value> {
+    let matches = |doc: &crate::engine::Document| filter.is_none_or(|f| f.matches_in(doc, mode));
+    Some(match change {
+        LogChange::Insert { id, doc } => {
+            matches(&doc).then(|| json!({"op": "insert", "_id": id, "doc": doc}))?
+        }
+        LogChange::Update { id, doc, .. } => {
+            matches(&doc).then(|| json!({"op": "update", "_id": id, "doc": doc}))?
+        }
+        LogChange::Delete { id, before } => {
+            // Without its last version (never, for a record the follower
+            // knew) a delete is printed: better one line too many.
+            before
+                .as_ref()
+                .is_none_or(matches)
+                .then(|| json!({"op": "delete", "_id": id}))?
+        }
+        LogChange::Created => json!({"op": "create"}),
+        LogChange::Dropped => json!({"op": "drop"}),
+        LogChange::Cleared => json!({"op": "clear"}),
+        LogChange::Replaced => json!({"op": "replace"}),
+    })
+}
+
+/// A flag raised by Ctrl+C (SIGINT) or SIGTERM, so that watch ends its
+/// look, flushes and exits 0 instead of dying in the middle of a line.
+fn stop_on_signal() -> Result<Arc<AtomicBool>, Failure> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let raised = stop.clone();
+    ctrlc::set_handler(move || raised.store(true, Ordering::Relaxed))
+        .map_err(|e| Failure::Message(format!("cannot handle Ctrl+C: {e}")))?;
+    Ok(stop)
+}
+
+fn sleep_unless_stopped(duration: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + duration;
+    while !stop.load(Ordering::Relaxed) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+    }
+}
