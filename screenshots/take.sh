@@ -16,7 +16,7 @@ mkdir -p "$out"
 
 if [[ -z "${BIN:-}" ]]; then
     target="${CARGO_TARGET_DIR:-$repo/target}"
-    (cd "$repo" && cargo build --bin fluxdb-studio)
+    (cd "$repo" && cargo build --bin fluxdb-studio --bin fluxdb)
     BIN="$target/debug/fluxdb-studio"
 fi
 
@@ -33,7 +33,10 @@ IMPORT_FILE="$data/people.jsonl"
 printf '%s\n' '{"_id": "n1", "name": "Ada", "age": 36}' '{"_id": "n2", "name": "Linus", "age": 54, "tags": ["a"]}' \
     '{"_id": "n3", oops}' '{"_id": "n4", "name": "Grace", "age": 85}' > "$IMPORT_FILE"
 BACKUP_FILE="$data/sample-backup"
-export BIN out IMPORT_FILE BACKUP_FILE
+# A folder "another program" writes (shot 27): the CLI beside the app.
+LIVE_DIR="$data/live"
+CLI="$(dirname "$BIN")/fluxdb"
+export BIN out IMPORT_FILE BACKUP_FILE LIVE_DIR CLI
 
 xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
 set -euo pipefail
@@ -198,6 +201,26 @@ shot 26-compression-done 2.5
 click 900 137; sleep 0.5
 
 sleep 6  # the settings (theme, recent folders) are saved every 5 s
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# 27. A folder another program writes opens read-only and live. The lock
+# is held first by flock (the program starting), then commits come from
+# CLI processes, each taking the lock for its write.
+"$CLI" --db "$LIVE_DIR" create orders --index status >/dev/null
+for i in $(seq 1 30); do echo "{\"_id\": \"o$i\", \"status\": \"open\", \"total\": $i}"; done \
+    | "$CLI" --db "$LIVE_DIR" insert orders >/dev/null
+exec 9>"$LIVE_DIR/.fluxdb.lock"; flock 9              # this shell holds the lock
+"$BIN" "$LIVE_DIR" 9>&- & pid=$!
+win="$(window)"; place; sleep 3
+exec 9>&-                                           # ...and lets it go
+(for i in $(seq 31 60); do
+    "$CLI" --db "$LIVE_DIR" insert orders "{\"_id\": \"o$i\", \"status\": \"new\", \"total\": $i}" >/dev/null
+    "$CLI" --db "$LIVE_DIR" update orders "o$((i - 29))" "{\"\$set\": {\"status\": \"shipped\"}}" >/dev/null
+    sleep 0.1
+done) & writes=$!
+shot 27-live-following 2
+wait "$writes"
+shot 28-live-writer-gone 1.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # 11. The start screen again, now with a recent folder.

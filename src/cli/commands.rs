@@ -45,17 +45,7 @@ impl From<std::io::Error> for Failure {
 pub(super) type Outcome = Result<(), Failure>;
 
 pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
-    let dir = cli.db.clone().ok_or_else(|| {
-        Failure::Message("no database folder: pass --db DIR or set FLUXDB_DB".to_owned())
-    })?;
-    if let Command::Watch {
-        collection,
-        filter,
-        interval,
-    } = cli.command
-    {
-        return super::watch::watch(&dir, &collection, filter.as_deref(), interval, out);
-    }
+    let dir = database_folder(&cli)?;
     if is_read_only(&cli.command) {
         // Verify reports a torn tail itself, with the rest of its findings.
         let warn = !matches!(cli.command, Command::Verify { .. });
@@ -68,6 +58,13 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
         db.close()?;
         Ok(())
     }
+}
+
+/// The folder `--db` (or FLUXDB_DB) names.
+pub(super) fn database_folder(cli: &Cli) -> Result<std::path::PathBuf, Failure> {
+    cli.db.clone().ok_or_else(|| {
+        Failure::Message("no database folder: pass --db DIR or set FLUXDB_DB".to_owned())
+    })
 }
 
 /// Commands that only read open the folder without the writer lock, so they

@@ -31,7 +31,17 @@ pub fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = commands::run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result = match cli.command {
+        // Runs until interrupted, following the folder (watch.rs).
+        args::Command::Watch {
+            ref collection,
+            ref filter,
+            interval,
+        } => commands::database_folder(&cli)
+            .and_then(|dir| watch::watch(&dir, collection, filter.as_deref(), interval, &mut out)),
+        _ => commands::run(cli, &mut out),
+    }
+    .and_then(|()| out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(commands::Failure::BrokenPipe) => ExitCode::SUCCESS,

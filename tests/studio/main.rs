@@ -6,5 +6,6 @@ mod dialogs;
 mod edit;
 mod errors;
 mod legacy;
+mod live;
 mod start_screen;
 mod support;

@@ -14,14 +14,13 @@
 //! on), and is skipped for good.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::fs::File;
 use std::path::Path;
-use std::str::FromStr;
 
 use super::meta::parse_meta_data;
 use super::native::NativeCollection;
 use super::open::{TailOp, read_tail, read_tail_until};
+use super::position::LogPosition;
 use crate::engine::Document;
 use crate::engine::storage::native::{self, BatchSeal};
 use crate::engine::storage::txlog::TxLog;
@@ -70,60 +69,6 @@ pub enum Followed {
     /// The file is another one now, or gone: open it again. What the old
     /// file gained before it was replaced was applied (and told).
     Replaced,
-}
-
-/// A place in a collection's log: the file, named by its first batch (as a
-/// checkpoint names it; every file's first batch differs, FORMAT.md
-/// "Checkpoints"), and an offset in it where a group ends. The state at a
-/// position is every group that counts before it. A compacted file names
-/// the position its snapshot continues, so positions outlive a rewrite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct LogPosition {
-    pub(crate) file: BatchSeal,
-    pub offset: u64,
-}
-
-impl fmt::Display for LogPosition {
-    /// `{header crc}{payload crc}-{first batch offset}-{its length}-{offset}`,
-    /// hexadecimal checksums and decimal numbers: a token to give back.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = &self.file;
-        write!(
-            f,
-            "{:08x}{:08x}-{}-{}-{}",
-            file.header_crc, file.payload_crc, file.offset, file.len, self.offset
-        )
-    }
-}
-
-impl FromStr for LogPosition {
-    type Err = Error;
-
-    fn from_str(token: &str) -> Result<LogPosition> {
-        let bad = || Error::UnknownName {
-            what: "log position".to_owned(),
-            name: token.to_owned(),
-            expected: "a position FluxDB gave (hex-offset-length-offset)".to_owned(),
-        };
-        let mut parts = token.split('-');
-        let mut next = || parts.next().ok_or_else(bad);
-        let crcs = next()?;
-        let (offset, len, at) = (next()?, next()?, next()?);
-        if crcs.len() != 16 || parts.next().is_some() {
-            return Err(bad());
-        }
-        let hex = |s: &str| u32::from_str_radix(s, 16).map_err(|_| bad());
-        let number = |s: &str| s.parse::<u64>().map_err(|_| bad());
-        Ok(LogPosition {
-            file: BatchSeal {
-                offset: number(offset)?,
-                len: number(len)?,
-                header_crc: hex(&crcs[..8])?,
-                payload_crc: hex(&crcs[8..])?,
-            },
-            offset: number(at)?,
-        })
-    }
 }
 
 /// How a collection file began, for a follower that found the one it read

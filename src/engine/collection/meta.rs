@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::follow::LogPosition;
+use super::position::LogPosition;
 use crate::engine::storage::compress::{Compression, Dictionary};
 use crate::engine::storage::native::{
     self, EntryKind, EntryRef, FileHeader, FileKind, GroupWriter,

@@ -15,6 +15,8 @@
 //!   `native_store.rs` implements it for the native collection.
 //! - `check.rs` and `verify.rs`: what verify reports, and the check itself.
 //! - `backup.rs`: one-collection backup files (export and import).
+//! - `follow.rs`: a read-only collection following its writer, and what it
+//!   tells of each change; `position.rs` the [`LogPosition`] it is at.
 
 pub(crate) mod backup;
 mod check;
@@ -27,6 +29,7 @@ mod meta;
 mod native;
 mod native_store;
 mod open;
+mod position;
 mod reads;
 mod records;
 mod rewrite;
@@ -38,8 +41,9 @@ mod writes;
 pub use check::{CollectionCheck, MAX_LISTED_PROBLEMS, VerifyProblem};
 pub(crate) use checkpoint::{CLOSE_MIN_RECORDS, checkpoint_path};
 pub use file_facts::{CheckpointUse, PersistedInfo};
-pub use follow::{ChangeVisitor, Followed, LogChange, LogPosition};
+pub use follow::{ChangeVisitor, Followed, LogChange};
 pub(crate) use meta::initial_restored_file;
 pub(crate) use native::NativeCollection;
+pub use position::LogPosition;
 pub(crate) use store::{BatchStop, CollectionStore, NewRecord, StoredRecord};
 pub use writes::MAX_RECORDS;

@@ -145,7 +145,10 @@ impl NativeCollection {
             // Live entries take their share of the compressed blocks.
             on_disk_live = (on_disk_live as f64 / ratio) as u64;
         }
-        self.end.saturating_sub(self.data_start + on_disk_live)
+        // The first batch (the Meta entry every file starts with) stays.
+        let meta = self.facts.first.map_or(0, |first| first.len);
+        self.end
+            .saturating_sub(self.data_start + meta + on_disk_live)
     }
 
     /// How the file is stored.

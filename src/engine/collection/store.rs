@@ -9,7 +9,8 @@ use std::path::Path;
 
 use super::check::CollectionCheck;
 use super::file_facts::PersistedInfo;
-use super::follow::{ChangeVisitor, FileOrigin, Followed, LogPosition};
+use super::follow::{ChangeVisitor, FileOrigin, Followed};
+use super::position::LogPosition;
 use crate::engine::Document;
 use crate::engine::cancel::CancelToken;
 use crate::engine::index::IndexSet;

@@ -10,6 +10,7 @@ use super::restore::collection_files_after_restore;
 use crate::engine::Document;
 use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange};
 use crate::engine::query::ValueMode;
+use crate::engine::storage::lock;
 use crate::engine::storage::txlog::TxLog;
 use crate::error::Result;
 
@@ -71,6 +72,16 @@ impl FluxDB {
         visit: &mut DatabaseChangeVisitor<'_>,
     ) -> Result<Refreshed> {
         self.refresh_following(Some(collection), Some(visit))
+    }
+
+    /// Whether a writer (another process, for a read-only handle) holds the
+    /// folder's lock now: a follower uses it to tell when the program it
+    /// follows has closed the folder.
+    pub fn writer_present(&self) -> Result<bool> {
+        match self.read_only {
+            true => lock::is_held(&self.dir),
+            false => Ok(true),
+        }
     }
 
     /// How filters compare values of `collection` (Python 0.1 collections

@@ -58,6 +58,26 @@ impl WriterLock {
     }
 }
 
+/// Whether some process holds the folder's writer lock now. It is asked
+/// by taking the lock shared for an instant (a writer that tries in that
+/// instant retries, as it does for any busy lock), so nothing is changed.
+pub fn is_held(dir: &Path) -> Result<bool> {
+    let path = dir.join(LOCK_FILE);
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    match file.try_lock_shared() {
+        Ok(()) => {
+            file.unlock().at(&path)?;
+            Ok(false)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
 fn describe_holder(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.read_to_string(&mut text);

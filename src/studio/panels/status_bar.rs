@@ -4,7 +4,7 @@
 use egui::{Color32, RichText, Ui};
 
 use crate::studio::format::{format_count, format_duration};
-use crate::studio::state::{State, Total};
+use crate::studio::state::{LiveStatus, State, Total};
 
 #[derive(Default)]
 pub struct StatusBar;
@@ -12,6 +12,10 @@ pub struct StatusBar;
 impl StatusBar {
     pub fn ui(&mut self, ui: &mut Ui, state: &mut State) {
         ui.horizontal(|ui| {
+            if let Some(live) = state.status.live.clone() {
+                live_ui(ui, state, &live);
+                ui.separator();
+            }
             if let Some(view) = &state.current {
                 let matched = match view.total {
                     Total::Known(n) => format!("{} matched", format_count(n)),
@@ -63,5 +67,51 @@ impl StatusBar {
                 }
             }
         });
+    }
+}
+
+/// A folder another program writes: Live (or Paused) with the changes seen
+/// so far, and Open for writing once that program has closed the folder.
+fn live_ui(ui: &mut Ui, state: &mut State, live: &LiveStatus) {
+    let changes = match live.changes {
+        1 => "1 change".to_owned(),
+        n => format!("{} changes", format_count(n)),
+    };
+    if live.following {
+        let green = match ui.visuals().dark_mode {
+            true => Color32::from_rgb(0x60, 0xd0, 0x80),
+            false => Color32::from_rgb(0x10, 0x80, 0x30),
+        };
+        // A dot that pulses would draw attention for nothing: a still one.
+        let (dot, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), egui::Sense::hover());
+        ui.painter().circle_filled(dot.center(), 4.0, green);
+        ui.label(RichText::new("Live").color(green).strong())
+            .on_hover_text("Another program writes this folder: its commits show within a second");
+        ui.label(changes);
+        if ui
+            .small_button("Pause")
+            .on_hover_text("Hold the view still; changes are read again on Resume")
+            .clicked()
+        {
+            state.set_following(false);
+        }
+    } else {
+        ui.label(RichText::new("⏸ Paused").strong())
+            .on_hover_text("The view is held still while the other program writes");
+        ui.label(changes);
+        if ui.small_button("Resume").clicked() {
+            state.set_following(true);
+        }
+    }
+    if live.writer_gone {
+        ui.separator();
+        ui.label(RichText::new("The other program closed the folder").strong());
+        if ui
+            .small_button("Open for writing")
+            .on_hover_text("Open the folder again, this time to change it")
+            .clicked()
+        {
+            state.open_for_writing();
+        }
     }
 }

@@ -79,9 +79,11 @@ impl TopBar {
                         .on_hover_text("Written by the Python FluxDB 0.1 library: values are text");
                 }
                 if folder.read_only {
-                    badge_ui(ui, "read-only", Color32::from_rgb(0xa0, 0x40, 0x40)).on_hover_text(
-                        "Opened read-only: another program holds the folder's writer lock",
-                    );
+                    badge_ui(ui, "read-only · live", Color32::from_rgb(0xa0, 0x40, 0x40))
+                        .on_hover_text(
+                            "Another program holds the folder's writer lock: Studio shows its \
+                             commits as they come and changes nothing",
+                        );
                 }
             }
             super::edit_menu::pending_count_ui(ui, state);

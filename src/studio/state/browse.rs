@@ -91,6 +91,7 @@ impl State {
             selection: Selection::default(),
             expanded: None,
             page_error: None,
+            kept: None,
         });
         self.run_query();
         // Queued behind the page and the count (lowest priority).

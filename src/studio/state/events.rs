@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::model::State;
-use super::view::{CollectionEntry, FolderView, Page, Total, keep_column};
+use super::view::{CollectionEntry, FolderView, LiveStatus, Page, Total, keep_column};
 use crate::Document;
 use crate::studio::report::ErrorReport;
 use crate::studio::worker::jobs::{ManageRequest, Outcome};
@@ -75,6 +75,12 @@ impl State {
                     self.after_job(outcome);
                 }
             }
+            EventKind::Live(update) => self.on_live(update),
+            EventKind::Following { live } => {
+                if let Some(status) = self.status.live.as_mut() {
+                    status.following = live;
+                }
+            }
             EventKind::Failed { what, why } => self.on_failed(id, what, why),
             EventKind::Stopped { why } => self.on_worker_stopped(why),
         }
@@ -99,13 +105,25 @@ impl State {
         });
         self.current = None;
         self.status.last_error = None;
+        if opened.read_only {
+            // The status bar's Live part says it from now on.
+            self.status.notice = None;
+        }
+        self.status.live = opened.read_only.then(|| LiveStatus {
+            following: true,
+            ..LiveStatus::default()
+        });
         for name in &opened.collections {
             self.send(RequestKind::Info {
                 collection: name.clone(),
             });
         }
-        if let Some(first) = opened.collections.first() {
-            self.select_collection(first);
+        let again = self
+            .reselect
+            .take()
+            .filter(|name| opened.collections.contains(name));
+        if let Some(shown) = again.as_ref().or(opened.collections.first()) {
+            self.select_collection(shown);
         }
     }
 
@@ -138,11 +156,26 @@ impl State {
         if let Some(sort) = &sort_field {
             keep_column(&mut page.columns, sort, &previous_columns);
         }
+        view.selection.clear();
+        view.expanded = None;
+        if let Some(kept) = view.kept.take() {
+            // A live refresh: the same records stay selected where they
+            // still are, and the value open in the expand view stays open.
+            for (row, doc) in page.docs.iter().enumerate() {
+                let id = doc.get("_id").and_then(|id| id.as_str());
+                if id.is_some_and(|id| kept.selected.iter().any(|k| k == id)) {
+                    view.selection.rows.insert(row);
+                }
+                if let (Some(id), Some((open_id, field))) = (id, &kept.expanded)
+                    && id == open_id
+                {
+                    view.expanded = Some((row, field.clone()));
+                }
+            }
+        }
         view.page = Some(page);
         view.page_error = None;
         view.loading = false;
-        view.selection.clear();
-        view.expanded = None;
         self.status.query_time = Some(elapsed);
         self.status.explain = explain;
     }
@@ -155,7 +188,11 @@ impl State {
         }
         let ErrorReport { what, why } = report;
         let Some(slot) = self.outbox.slot_of(id) else {
-            // The answer to a request that was superseded or cancelled.
+            // The answer to a request that was superseded or cancelled, or
+            // (id 0) a failure of the worker's own, such as a live look.
+            if id == 0 {
+                self.status.last_error = Some(ErrorReport { what, why });
+            }
             return;
         };
         match slot {
@@ -176,7 +213,7 @@ impl State {
                     view.total = Total::Unknown;
                 }
             }
-            Slot::Info(_) | Slot::Manage => {}
+            Slot::Info(_) | Slot::Manage | Slot::Live => {}
             // Stopped by a newer request (or failed): the indexes are built
             // by the query that needs them instead. Nothing to report.
             Slot::Warm => return,

@@ -7,7 +7,8 @@
 //! each [`Slot`](crate::studio::worker::Slot) are dropped on arrival.
 //!
 //! - `model`: [`State`] itself; `view`: the folder, grid and status data.
-//! - `browse`: the folder and query actions; `events`: the worker's answers.
+//! - `browse`: the folder and query actions; `events`: the worker's answers;
+//!   `live`: following a folder another program writes.
 //! - `editing`: [`EditState`], the editing half, with `edit_forms` (its
 //!   plain data) and `edit_actions` (the state's side of editing).
 //! - `dialogs`: what the dialogs hold (`compression_choice`: their codec
@@ -20,6 +21,7 @@ mod edit_actions;
 pub mod edit_forms;
 pub mod editing;
 mod events;
+mod live;
 mod model;
 mod outbox;
 #[cfg(test)]
@@ -32,6 +34,6 @@ pub use editing::EditState;
 pub use model::State;
 pub use outbox::Outgoing;
 pub use view::{
-    ClickModifiers, CollectionEntry, CollectionView, FolderView, Page, Selection, Status, Total,
-    ViewMode, columns_of,
+    ClickModifiers, CollectionEntry, CollectionView, FolderView, KeptView, LiveStatus, Page,
+    Selection, Status, Total, ViewMode, columns_of,
 };

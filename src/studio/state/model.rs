@@ -32,6 +32,9 @@ pub struct State {
     /// Import, export, backup and collection dialogs (state::dialogs).
     pub dialogs: Dialogs,
     pub(super) outbox: Outbox,
+    /// The collection to show again once the folder reopens (Open for
+    /// writing keeps the user where they were).
+    pub(super) reselect: Option<String>,
 }
 
 impl State {

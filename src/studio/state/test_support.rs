@@ -34,6 +34,11 @@ pub fn find(requests: &[Request], slot: Slot) -> Option<Request> {
 
 /// A state with `/db` open and `people` selected; returns the page and count ids.
 pub fn opened() -> (State, RequestId, RequestId) {
+    opened_with(false)
+}
+
+/// [`opened`], the folder read-only (another program writes it) if asked.
+pub fn opened_with(read_only: bool) -> (State, RequestId, RequestId) {
     let mut state = State::new(Settings::default());
     state.open_folder(PathBuf::from("/db"), false);
     let open = requests(&mut state);
@@ -41,7 +46,7 @@ pub fn opened() -> (State, RequestId, RequestId) {
         id: open[0].id,
         kind: EventKind::Opened(OpenedFolder {
             path: PathBuf::from("/db"),
-            read_only: false,
+            read_only,
             legacy: false,
             collections: vec!["people".into(), "places".into()],
         }),

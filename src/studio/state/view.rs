@@ -170,6 +170,8 @@ pub struct CollectionView {
     pub expanded: Option<(usize, String)>,
     /// Why the page asked for could not be read (shown instead of a stale one).
     pub page_error: Option<ErrorReport>,
+    /// Set while a live refresh reads the page again: what to keep.
+    pub kept: Option<KeptView>,
 }
 
 /// What the status bar shows.
@@ -182,6 +184,27 @@ pub struct Status {
     pub explain: Option<ExplainSummary>,
     pub last_error: Option<ErrorReport>,
     pub notice: Option<String>,
+    /// A folder another program writes, followed live.
+    pub live: Option<LiveStatus>,
+}
+
+/// What the status bar says of a folder another program writes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveStatus {
+    /// Following its commits (false: held still by Pause).
+    pub following: bool,
+    /// Records inserted, updated or deleted since the folder opened.
+    pub changes: usize,
+    /// The other program closed the folder: it can be opened for writing.
+    pub writer_gone: bool,
+}
+
+/// What a live refresh of the page keeps: the rows selected and the value
+/// open in the expand view, by `_id`, and whether the total was known.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeptView {
+    pub selected: Vec<String>,
+    pub expanded: Option<(String, String)>,
 }
 
 #[cfg(test)]

@@ -48,6 +48,23 @@ pub struct ExplainSummary {
     pub total: usize,
 }
 
+/// What following another program's writes found at one look.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveChanges {
+    /// Records inserted, updated or deleted.
+    pub changes: usize,
+    /// Collections whose records changed (or whose file was replaced).
+    pub changed: Vec<String>,
+    /// Collections appeared or went away.
+    pub catalogue_changed: bool,
+}
+
+impl LiveChanges {
+    pub fn is_empty(&self) -> bool {
+        self.changes == 0 && self.changed.is_empty() && !self.catalogue_changed
+    }
+}
+
 /// A page of records and how the engine found them.
 pub type FoundPage = (Vec<Document>, Option<ExplainSummary>);
 
@@ -96,6 +113,15 @@ pub trait Database: Send + EditDatabase {
         _cancel: &CancelToken,
     ) -> Result<usize> {
         self.count(collection, filter)
+    }
+    /// A read-only folder: brings it up to what the writer (another
+    /// program) committed since the last look, reading only what it added.
+    fn follow_writer(&mut self) -> Result<LiveChanges> {
+        Ok(LiveChanges::default())
+    }
+    /// Whether another program holds the folder's writer lock.
+    fn writer_present(&self) -> Result<bool> {
+        Ok(!self.is_read_only())
     }
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool>;
     /// A new collection whose file is stored with `compression`.

@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::database::{
-    CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, OpenMode, Opener,
+    CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
+    Opener,
 };
 use crate::engine::{
     BackupReport, CompactReport, Compression, ExportOptions, FluxDB, ImportOptions, ImportReport,
@@ -40,6 +41,25 @@ impl Database for FluxDB {
 
     fn list_collections(&self) -> Vec<String> {
         FluxDB::list_collections(self)
+    }
+
+    fn follow_writer(&mut self) -> Result<LiveChanges> {
+        let refreshed = self.refresh()?;
+        let mut changed: Vec<String> = refreshed.reopened;
+        let mut changes = 0;
+        for (name, count) in refreshed.advanced {
+            changes += count;
+            changed.push(name);
+        }
+        Ok(LiveChanges {
+            changes,
+            changed,
+            catalogue_changed: !refreshed.added.is_empty() || !refreshed.removed.is_empty(),
+        })
+    }
+
+    fn writer_present(&self) -> Result<bool> {
+        FluxDB::writer_present(self)
     }
 
     fn collection_summary(&self, name: &str) -> Result<CollectionSummary> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::database::{CollectionSummary, ExplainSummary, OpenedFolder};
+use super::database::{CollectionSummary, ExplainSummary, LiveChanges, OpenedFolder};
 use super::edit::{EditEvent, EditRequest, EditSlot};
 use super::jobs::{ManageEvent, ManageRequest};
 use crate::Document;
@@ -28,6 +28,8 @@ pub enum Slot {
     Manage,
     /// Building a collection's indexes while idle; any newer request stops it.
     Warm,
+    /// Following another program's writes, or not.
+    Live,
 }
 
 /// What the UI asks of the engine.
@@ -68,6 +70,11 @@ pub enum RequestKind {
     WarmIndexes {
         collection: String,
     },
+    /// A read-only folder another program writes: follow its commits (the
+    /// worker looks a few times a second while idle), or hold still.
+    Follow {
+        live: bool,
+    },
 }
 
 impl RequestKind {
@@ -82,6 +89,7 @@ impl RequestKind {
             RequestKind::Edit(request) => Slot::Edit(request.slot()),
             RequestKind::Manage(_) => Slot::Manage,
             RequestKind::WarmIndexes { .. } => Slot::Warm,
+            RequestKind::Follow { .. } => Slot::Live,
         }
     }
 
@@ -109,6 +117,8 @@ impl RequestKind {
             RequestKind::WarmIndexes { collection } => {
                 format!("building the indexes of {collection}")
             }
+            RequestKind::Follow { live: true } => "following the folder's writer".to_owned(),
+            RequestKind::Follow { live: false } => "pausing".to_owned(),
         }
     }
 
@@ -116,13 +126,23 @@ impl RequestKind {
     /// page must never wait behind a count of a million records.
     pub(super) fn priority(&self) -> u8 {
         match self.slot() {
-            Slot::Folder => 0,
+            Slot::Folder | Slot::Live => 0,
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
             Slot::Warm => 4,
         }
     }
+}
+
+/// One look at a folder another program writes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveUpdate {
+    pub changes: LiveChanges,
+    /// Whether that program still holds the folder's writer lock.
+    pub writer_present: bool,
+    /// The collections now, when some appeared or went away.
+    pub collections: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -170,6 +190,13 @@ pub enum EventKind {
     },
     /// Nothing is queued or running.
     Idle,
+    /// Following a read-only folder: what the writer committed since the
+    /// last look, or that it closed the folder (or came back).
+    Live(LiveUpdate),
+    /// The worker follows the folder's writer now, or holds still.
+    Following {
+        live: bool,
+    },
     /// The worker thread ended (it is restarted on the next request).
     Stopped {
         why: String,

@@ -19,9 +19,9 @@ pub mod messages;
 pub mod thread;
 
 pub use database::{
-    CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, OpenMode, OpenedFolder,
-    Opener,
+    CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
+    OpenedFolder, Opener,
 };
 pub use engine::EngineOpener;
-pub use messages::{Event, EventKind, Request, RequestId, RequestKind, Slot};
+pub use messages::{Event, EventKind, LiveUpdate, Request, RequestId, RequestKind, Slot};
 pub use thread::{Notify, SampleBuilder, WorkerHandle};

@@ -13,13 +13,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc as tokio_mpsc;
 
 use super::database::{Database, OpenMode, OpenedFolder, Opener};
 use super::jobs::{self, ManageEvent};
-use super::messages::{Event, EventKind, Request, RequestId, RequestKind, Slot};
+use super::messages::{Event, EventKind, LiveUpdate, Request, RequestId, RequestKind, Slot};
 use crate::interchange::CancelToken;
 
 /// Called after every event, from the worker thread (egui's `request_repaint`).
@@ -227,7 +227,10 @@ fn run_worker(
     sample: SampleBuilder,
     running: RunningRead,
 ) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             sink.send(
@@ -246,9 +249,14 @@ fn run_worker(
         db: None,
         queue: Vec::new(),
         running,
+        follow: None,
     };
     runtime.block_on(worker.serve(requests));
 }
+
+/// How often a live folder is looked at while the worker is idle: a commit
+/// shows within this (plus the look itself, a few milliseconds).
+pub const LIVE_LOOK: Duration = Duration::from_millis(250);
 
 struct Worker {
     sink: EventSink,
@@ -257,13 +265,37 @@ struct Worker {
     db: Option<Box<dyn Database>>,
     queue: Vec<Request>,
     running: RunningRead,
+    /// A read-only folder another program writes: how following it goes.
+    follow: Option<Follow>,
+}
+
+/// Following the writer of a read-only folder.
+struct Follow {
+    /// Off while the user holds the view still (Pause).
+    live: bool,
+    next_look: Instant,
+    /// What the last look found the writer lock to be.
+    writer_present: bool,
+    /// The last look failed (reported once, not at every look).
+    failing: bool,
 }
 
 impl Worker {
     async fn serve(&mut self, mut requests: tokio_mpsc::UnboundedReceiver<Message>) {
         loop {
             if self.queue.is_empty() {
-                match requests.recv().await {
+                let look_at = self.follow.as_ref().filter(|f| f.live).map(|f| f.next_look);
+                let message = match look_at {
+                    None => requests.recv().await,
+                    Some(at) => tokio::select! {
+                        message = requests.recv() => message,
+                        () = tokio::time::sleep_until(at.into()) => {
+                            self.look();
+                            continue;
+                        }
+                    },
+                };
+                match message {
                     Some(message) => self.absorb(message),
                     None => return,
                 }
@@ -297,6 +329,49 @@ impl Worker {
                     self.queue.retain(|queued| queued.kind.slot() != slot);
                 }
                 self.queue.push(request);
+            }
+        }
+    }
+
+    /// One look at a live folder: what its writer committed since the last,
+    /// and whether it still holds the folder. Told only when something
+    /// changed; a failure is told once, until a look works again.
+    fn look(&mut self) {
+        let (Some(db), Some(follow)) = (self.db.as_deref_mut(), self.follow.as_mut()) else {
+            return;
+        };
+        follow.next_look = Instant::now() + LIVE_LOOK;
+        let looked = catch_unwind(AssertUnwindSafe(|| -> crate::Result<LiveUpdate> {
+            let changes = db.follow_writer()?;
+            let writer_present = db.writer_present()?;
+            let collections = changes.catalogue_changed.then(|| db.list_collections());
+            Ok(LiveUpdate {
+                changes,
+                writer_present,
+                collections,
+            })
+        }));
+        match looked {
+            Ok(Ok(update)) => {
+                follow.failing = false;
+                if !update.changes.is_empty() || update.writer_present != follow.writer_present {
+                    follow.writer_present = update.writer_present;
+                    self.sink.send(0, EventKind::Live(update));
+                }
+            }
+            Ok(Err(error)) => {
+                if !std::mem::replace(&mut follow.failing, true) {
+                    self.sink.send(
+                        0,
+                        EventKind::Failed {
+                            what: "following the folder's writer".to_owned(),
+                            why: error.to_string(),
+                        },
+                    );
+                }
+            }
+            Err(payload) => {
+                self.recover_from_panic(0, "following the folder's writer".to_owned(), &*payload)
             }
         }
     }
@@ -443,6 +518,16 @@ impl Worker {
                 let db = self.db.as_deref_mut().ok_or_else(no_folder)?;
                 super::edit::run(db, request).map(EventKind::Edit)
             }
+            RequestKind::Follow { live } => match self.follow.as_mut() {
+                Some(follow) => {
+                    follow.live = *live;
+                    // Resuming looks at once.
+                    follow.next_look = Instant::now();
+                    Ok(EventKind::Following { live: *live })
+                }
+                // A folder this app writes has nobody else to follow.
+                None => Ok(EventKind::Following { live: false }),
+            },
         }
     }
 
@@ -451,6 +536,7 @@ impl Worker {
     }
 
     fn close(&mut self) -> crate::Result<()> {
+        self.follow = None;
         if let Some(mut db) = self.db.take()
             && !db.is_read_only()
         {
@@ -490,6 +576,13 @@ impl Worker {
             legacy,
             collections,
         };
+        // Read-only because another program holds the lock: follow it.
+        self.follow = db.is_read_only().then(|| Follow {
+            live: true,
+            next_look: Instant::now() + LIVE_LOOK,
+            writer_present: true,
+            failing: false,
+        });
         self.db = Some(db);
         Ok(EventKind::Opened(opened))
     }
@@ -567,6 +660,7 @@ mod tests {
             db: None,
             queue: Vec::new(),
             running: RunningRead::default(),
+            follow: None,
         }
     }
 
