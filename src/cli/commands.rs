@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::Error;
 use crate::engine::legacy::{MigrateOptions, MigrateReport};
 use crate::engine::{
-    Compression, Document, ExportOptions, Find, FluxDB, ImportOptions, VerifyReport,
+    Compression, Document, ExportOptions, Find, FluxDB, ImportOptions, OpenOptions, VerifyReport,
 };
 use crate::interchange::{ColumnType, Format};
 
@@ -52,7 +52,9 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
         let db = open_read_only(&dir, warn)?;
         read_command(&db, cli.command, out)
     } else {
-        let mut db = FluxDB::open(&dir)?;
+        // Shared: a write waits for Studio's or a program's commit (up to
+        // the busy timeout) instead of failing while they have it open.
+        let mut db = OpenOptions::new().shared(true).open(&dir)?;
         warn_about_recovery(&db);
         write_command(&mut db, cli.command, out)?;
         db.close()?;

@@ -22,7 +22,8 @@ pub mod storage;
 
 pub use collection::MAX_RECORDS;
 pub use database::{
-    CollectionInfo, CompactReport, FluxDB, MAX_ID_BYTES, OpenOptions, RecoveryNote, Transaction,
+    CollectionInfo, CompactReport, DEFAULT_BUSY_TIMEOUT, FluxDB, MAX_ID_BYTES, OpenOptions,
+    RecoveryNote, Transaction,
 };
 pub use find::{Explain, Find};
 pub use legacy::{MigrateOptions, MigrateReport};

@@ -17,6 +17,7 @@ mod persisted;
 mod properties;
 mod query;
 mod regressions;
+mod shared;
 mod storage_format;
 mod support;
 mod watch;

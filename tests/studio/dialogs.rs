@@ -518,7 +518,7 @@ fn a_read_only_folder_disables_every_write_in_the_dialogs() {
     let mut harness = harness(config(Some(&db.path()), db.dir.path()));
     wait_for_label(&mut harness, "1–50 of 120");
     wait_idle(&mut harness);
-    harness.get_by_label("read-only");
+    harness.get_by_label("read-only · live");
 
     // The context menu: what writes is off, what reads is on.
     harness.get_by_label("people").click_secondary();

@@ -4,14 +4,18 @@
 //! program closes the folder Studio offers to open it for writing.
 //!
 //! "The other program" is a writer handle in this test process: it holds
-//! the folder's lock exactly as another process would.
+//! the folder's lock exactly as another process would. A program that
+//! opens the folder shared writes beside Studio, which writes between its
+//! commits and stops at a record the program changed under an edit.
 
+use egui::Key;
 use egui_kittest::kittest::Queryable;
-use fluxdb::engine::FluxDB;
+use fluxdb::engine::{FluxDB, OpenOptions};
 use serde_json::json;
 
 use crate::support::{
-    App, config, harness, page_ids, step_until, temp_db, wait_for_label, wait_idle,
+    App, config, double_click, harness, opened, page_ids, retype, step_until, temp_db,
+    wait_for_label, wait_idle, write_and_wait,
 };
 
 fn sidebar_records(harness: &App, name: &str) -> Option<usize> {
@@ -99,7 +103,8 @@ fn commits_of_another_program_show_live_and_pause_holds_the_view() {
     });
 
     // The program exits: Studio offers to open the folder for writing and
-    // keeps the collection on screen.
+    // keeps the collection on screen. It opens it shared, so it still
+    // follows whoever writes next.
     harness.get_by_label("visits").click();
     wait_idle(&mut harness);
     drop(writer);
@@ -107,7 +112,10 @@ fn commits_of_another_program_show_live_and_pause_holds_the_view() {
     harness.get_by_label("Open for writing").click();
     step_until(&mut harness, "the folder to open for writing", |h| {
         let state = h.state().state();
-        state.folder.as_ref().is_some_and(|f| !f.read_only) && state.status.live.is_none()
+        state
+            .folder
+            .as_ref()
+            .is_some_and(|f| !f.read_only && f.shared)
     });
     wait_idle(&mut harness);
     let state = harness.state().state();
@@ -115,5 +123,67 @@ fn commits_of_another_program_show_live_and_pause_holds_the_view() {
         state.current.as_ref().map(|v| v.name.as_str()),
         Some("visits")
     );
-    assert!(harness.query_by_label("Live").is_none());
+    assert!(!state.status.live.as_ref().unwrap().writer_gone);
+    harness.get_by_label_contains("shared · live");
+    assert!(harness.query_by_label("Open for writing").is_none());
+}
+
+#[test]
+fn studio_writes_beside_a_program_that_shares_the_folder() {
+    let (db, mut harness) = opened();
+    harness.get_by_label_contains("shared · live");
+    // The program opens the folder Studio has open, and writes.
+    let mut program = OpenOptions::new()
+        .shared(true)
+        .open(db.path())
+        .expect("the program opens the folder beside Studio");
+    program
+        .insert("people", json!({"_id": "p120", "name": "From the program"}))
+        .unwrap();
+    step_until(&mut harness, "the program's insert to show", |h| {
+        sidebar_records(h, "people") == Some(121)
+    });
+    wait_idle(&mut harness);
+
+    // A hand edit is written between the program's writes.
+    double_click(&mut harness, "Person 001");
+    retype(&mut harness, "Fixed by hand");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    program
+        .insert("people", json!({"_id": "p121", "name": "Also the program"}))
+        .unwrap();
+    write_and_wait(&mut harness);
+    assert!(harness.state().state().edit.pending.is_empty());
+    program
+        .update("people", "p003", &json!({"$set": {"age": 99}}))
+        .unwrap();
+    let name =
+        |program: &FluxDB, id: &str| program.get("people", id).unwrap().unwrap()["name"].clone();
+    assert_eq!(name(&program, "p001"), json!("Fixed by hand"));
+    assert_eq!(program.count("people", &json!({})).unwrap(), 122);
+
+    // The program changes a record while Studio holds an edit of it: the
+    // write stops and shows it, and nothing of the program's is lost.
+    double_click(&mut harness, "Person 002");
+    retype(&mut harness, "Mine");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    program
+        .update(
+            "people",
+            "p002",
+            &json!({"$set": {"name": "The program's"}}),
+        )
+        .unwrap();
+    write_and_wait(&mut harness);
+    harness.get_by_label("Records changed on disk");
+    harness.get_by_label("people / p002");
+    program.refresh().unwrap();
+    assert_eq!(name(&program, "p002"), json!("The program's"));
+    step_until(
+        &mut harness,
+        "the sidebar to count the program's records",
+        |h| sidebar_records(h, "people") == Some(122),
+    );
 }

@@ -211,9 +211,10 @@ impl NativeCollection {
             self.read_only,
             false,
         )?;
-        let checkpoint_records = self.checkpoint_records;
+        let (checkpoint_records, shared) = (self.checkpoint_records, self.shared);
         *self = opened.collection;
         self.checkpoint_records = checkpoint_records;
+        self.shared = shared;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! A read-only collection following its file while another process writes
-//! it: only what was appended since it last looked is read (the same replay
+//! A read-only collection (or a shared writer's, under the lock) following
+//! its file while another process writes it: only what was appended since it last looked is read (the same replay
 //! as opening from a checkpoint), its indexes are kept exact on the way,
 //! and a file replaced whole (a compaction, a codec change, a restore) is
 //! read to its end first and reported, so that the caller opens the new
@@ -22,9 +22,10 @@ use super::native::NativeCollection;
 use super::open::{TailOp, read_tail, read_tail_until};
 use super::position::LogPosition;
 use crate::engine::Document;
+use crate::engine::storage::durable;
 use crate::engine::storage::native::{self, BatchSeal};
 use crate::engine::storage::txlog::TxLog;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 
 /// One committed change, as a follower meets it in the log, or what
 /// happened to the collection as a whole.
@@ -96,9 +97,15 @@ impl NativeCollection {
     /// if given, is told each change applied, in commit order (each new
     /// document is read for it).
     pub fn follow_each(&mut self, mut visit: Option<&mut ChangeVisitor<'_>>) -> Result<Followed> {
-        if !self.read_only {
-            // A writer holds the lock: nobody else appends.
+        if !self.read_only && !self.shared {
+            // An exclusive writer holds the lock: nobody else appends.
             return Ok(Followed::Unchanged);
+        }
+        if self.has_pending() {
+            // Staged writes sit on the state they were staged against.
+            return Err(Error::Transaction(
+                "a collection with staged writes cannot follow its file".to_owned(),
+            ));
         }
         let Some(file) = self.same_file()? else {
             // Nothing is appended to the old file any more: what it
@@ -123,13 +130,24 @@ impl NativeCollection {
                     continue;
                 }
             }
-            let end = outcome.trailing_uncommitted.unwrap_or(outcome.end);
+            // A reader stops before a transaction whose commit record may
+            // still come; a shared writer holds the lock, so such groups
+            // were abandoned (appends go after them, as after an open).
+            let end = match self.read_only {
+                true => outcome.trailing_uncommitted.unwrap_or(outcome.end),
+                false => outcome.end,
+            };
+            if !self.read_only && outcome.dropped.is_some() {
+                // A writer died mid-append: cut its torn tail, as opening does.
+                file.set_len(outcome.end).at(&self.path)?;
+                durable::sync_all(&file).at(&self.path)?;
+            }
             if end <= self.end {
                 return Ok(Followed::Unchanged);
             }
             self.file = file;
             self.end = end;
-            if outcome.trailing_uncommitted.is_none() {
+            if outcome.trailing_uncommitted.is_none() || !self.read_only {
                 // The batch where this look stopped, for the next one's
                 // check that the file is still the same (a pending
                 // transaction's group is not where it stopped: the last
@@ -142,6 +160,25 @@ impl NativeCollection {
             self.apply_each(changes, visit.as_deref_mut())?;
             return Ok(Followed::Advanced(applied));
         }
+    }
+
+    /// Whether the file at the path is another one, or longer than what
+    /// this collection read: one stat.
+    pub fn changed_on_disk(&self) -> Result<bool> {
+        let now = match std::fs::metadata(&self.path) {
+            Ok(now) => now,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ours = self.file.metadata().at(&self.path)?;
+            if (now.dev(), now.ino()) != (ours.dev(), ours.ino()) {
+                return Ok(true);
+            }
+        }
+        Ok(now.len() != self.end)
     }
 
     /// Reads the file this collection has open (the old one, when its path
@@ -248,7 +285,14 @@ impl NativeCollection {
     /// the same header, first batch and batch where it stopped); `None` if
     /// it was replaced or removed.
     fn same_file(&self) -> Result<Option<File>> {
-        let file = match File::open(&self.path) {
+        let opened = match self.read_only {
+            true => File::open(&self.path),
+            false => std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&self.path),
+        };
+        let file = match opened {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&self.path, e)),

@@ -88,6 +88,9 @@ pub(crate) struct NativeCollection {
     /// Set after a failed fsync: the file's state is unknown, stop writing.
     pub(super) poisoned: bool,
     pub(super) read_only: bool,
+    /// Other processes write the file too (a shared writer): it follows
+    /// their appends before each of its writes.
+    pub(super) shared: bool,
     /// How the file stores its batches (from its header).
     pub(super) compression: Compression,
     /// The file's blocks before and after compression: its ratio.

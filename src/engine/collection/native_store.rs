@@ -123,6 +123,14 @@ impl CollectionStore for NativeCollection {
         NativeCollection::log_position(self)
     }
 
+    fn set_shared(&mut self, shared: bool) {
+        self.shared = shared;
+    }
+
+    fn changed_on_disk(&self) -> Result<bool> {
+        NativeCollection::changed_on_disk(self)
+    }
+
     fn file_origin(&self) -> Result<Option<FileOrigin>> {
         NativeCollection::file_origin(self).map(Some)
     }

@@ -117,6 +117,7 @@ impl NativeCollection {
             savepoints: Vec::new(),
             poisoned: false,
             read_only,
+            shared: false,
             compression: Compression::None,
             blocks: BlockBytes::default(),
             dictionary: None,

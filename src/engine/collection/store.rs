@@ -143,6 +143,16 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         Ok(Followed::Replaced)
     }
 
+    /// Other processes write the file too (a shared writer follows it
+    /// before each write). A format that cannot follow is read again.
+    fn set_shared(&mut self, _shared: bool) {}
+
+    /// Whether the file may hold what this store has not read: cheap (a
+    /// stat), and true when unsure.
+    fn changed_on_disk(&self) -> Result<bool> {
+        Ok(true)
+    }
+
     /// Where this collection's state is in its log (`None`: a format
     /// without one, read whole each time).
     fn log_position(&self) -> Option<LogPosition> {

@@ -44,17 +44,18 @@ impl FluxDB {
         indexed_fields: &[S],
         compression: Compression,
     ) -> Result<bool> {
+        self.write_span(|db| {
         let compression = compression.validated()?;
         validate_collection_name(name)?;
-        self.ensure_writable("creating a collection")?;
-        if self.collections.contains_key(name) {
+        db.ensure_writable("creating a collection")?;
+        if db.collections.contains_key(name) {
             return Ok(false);
         }
         // Inside a transaction too: creating an empty collection is not part
         // of its atomicity (a rollback keeps the empty collection).
         let fields = normalize_fields(indexed_fields)?;
-        self.refuse_unopened_file(name)?;
-        if self.new_collections_are_legacy() {
+        db.refuse_unopened_file(name)?;
+        if db.new_collections_are_legacy() {
             if !compression.is_none() {
                 return Err(Error::UnsupportedFormat {
                     collection: name.to_owned(),
@@ -62,60 +63,65 @@ impl FluxDB {
                     reason: "this folder holds Python 0.1 collections, which are never compressed; migrate it first (fluxdb migrate)".to_owned(),
                 });
             }
-            return self.create_legacy_collection(name, fields);
+            return db.create_legacy_collection(name, fields);
         }
-        let path = self.collection_path(name);
+        let path = db.collection_path(name);
         let collection =
-            NativeCollection::create(&path, self.codec.clone(), fields.clone(), compression)?;
-        index_definitions::write(&self.dir, name, &fields)?;
-        self.adopt(name.to_owned(), Box::new(collection));
+            NativeCollection::create(&path, db.codec.clone(), fields.clone(), compression)?;
+        index_definitions::write(&db.dir, name, &fields)?;
+        db.adopt(name.to_owned(), Box::new(collection));
         Ok(true)
+            })
     }
 
     /// Deletes a collection and its index definitions; `Ok(false)` if there
     /// was none.
     pub fn drop_collection(&mut self, name: &str) -> Result<bool> {
-        self.ensure_writable("dropping a collection")?;
-        self.refuse_in_transaction("dropping a collection")?;
-        match self.collections.get(name) {
-            None => return Ok(false),
-            Some(c) if c.format() == StorageFormat::Legacy => {
-                return self.drop_legacy_collection(name);
+        self.write_span(|db| {
+            db.ensure_writable("dropping a collection")?;
+            db.refuse_in_transaction("dropping a collection")?;
+            match db.collections.get(name) {
+                None => return Ok(false),
+                Some(c) if c.format() == StorageFormat::Legacy => {
+                    return db.drop_legacy_collection(name);
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
-        }
-        let path = self.collection_path(name);
-        let removed = durable::durable_remove(&path);
-        if !path.exists() {
-            // Gone even if the folder's fsync failed: so is the collection,
-            // or later writes would go to the removed file.
-            self.collections.remove(name);
-        }
-        removed?;
-        index_definitions::remove(&self.dir, name)?;
-        durable::durable_remove(&checkpoint_path(&path))?;
-        Ok(true)
+            let path = db.collection_path(name);
+            let removed = durable::durable_remove(&path);
+            if !path.exists() {
+                // Gone even if the folder's fsync failed: so is the collection,
+                // or later writes would go to the removed file.
+                db.collections.remove(name);
+            }
+            removed?;
+            index_definitions::remove(&db.dir, name)?;
+            durable::durable_remove(&checkpoint_path(&path))?;
+            Ok(true)
+        })
     }
 
     /// Removes every record and keeps the index definitions; `Ok(false)` if
     /// there is no such collection. Atomic: a crash leaves all or nothing.
     pub fn clear_collection(&mut self, name: &str) -> Result<bool> {
-        self.ensure_writable("clearing a collection")?;
-        self.refuse_in_transaction("clearing a collection")?;
-        let (fields, compression) = match self.collections.get(name) {
-            None => return Ok(false),
-            Some(c) if c.format() == StorageFormat::Legacy => {
-                let fields = c.indexed_fields().to_vec();
-                return self.create_legacy_collection(name, fields);
-            }
-            Some(c) => (c.indexed_fields().to_vec(), c.compression()),
-        };
-        let path = self.collection_path(name);
-        let collection =
-            NativeCollection::create_reporting(&path, self.codec.clone(), fields, compression)
-                .map_err(|failure| self.replaced_under(name, failure))?;
-        self.adopt(name.to_owned(), Box::new(collection));
-        Ok(true)
+        self.write_span(|db| {
+            db.ensure_writable("clearing a collection")?;
+            db.refuse_in_transaction("clearing a collection")?;
+            let (fields, compression) = match db.collections.get(name) {
+                None => return Ok(false),
+                Some(c) if c.format() == StorageFormat::Legacy => {
+                    let fields = c.indexed_fields().to_vec();
+                    return db.create_legacy_collection(name, fields);
+                }
+                Some(c) => (c.indexed_fields().to_vec(), c.compression()),
+            };
+            let path = db.collection_path(name);
+            let collection =
+                NativeCollection::create_reporting(&path, db.codec.clone(), fields, compression)
+                    .map_err(|failure| db.replaced_under(name, failure))?;
+            db.adopt(name.to_owned(), Box::new(collection));
+            Ok(true)
+        })
     }
 
     pub(super) fn ensure_collection(&mut self, name: &str) -> Result<()> {
@@ -127,13 +133,15 @@ impl FluxDB {
 
     /// Rewrites a collection's file with only its live records.
     pub fn compact(&mut self, collection: &str) -> Result<CompactReport> {
-        self.refuse_in_transaction("compaction")?;
-        let c = self.store_mut(collection)?;
-        let bytes_before = c.file_bytes();
-        c.compact()?;
-        Ok(CompactReport {
-            bytes_before,
-            bytes_after: c.file_bytes(),
+        self.write_span(|db| {
+            db.refuse_in_transaction("compaction")?;
+            let c = db.store_mut(collection)?;
+            let bytes_before = c.file_bytes();
+            c.compact()?;
+            Ok(CompactReport {
+                bytes_before,
+                bytes_after: c.file_bytes(),
+            })
         })
     }
 
@@ -146,21 +154,23 @@ impl FluxDB {
         collection: &str,
         compression: Compression,
     ) -> Result<CompactReport> {
-        let compression = compression.validated()?;
-        self.refuse_in_transaction("changing the compression")?;
-        let c = self.store_mut(collection)?;
-        let bytes_before = c.file_bytes();
-        c.set_compression(compression).map_err(|e| match e {
-            Error::UnsupportedFormat { format, reason, .. } => Error::UnsupportedFormat {
-                collection: collection.to_owned(),
-                format,
-                reason,
-            },
-            other => other,
-        })?;
-        Ok(CompactReport {
-            bytes_before,
-            bytes_after: c.file_bytes(),
+        self.write_span(|db| {
+            let compression = compression.validated()?;
+            db.refuse_in_transaction("changing the compression")?;
+            let c = db.store_mut(collection)?;
+            let bytes_before = c.file_bytes();
+            c.set_compression(compression).map_err(|e| match e {
+                Error::UnsupportedFormat { format, reason, .. } => Error::UnsupportedFormat {
+                    collection: collection.to_owned(),
+                    format,
+                    reason,
+                },
+                other => other,
+            })?;
+            Ok(CompactReport {
+                bytes_before,
+                bytes_after: c.file_bytes(),
+            })
         })
     }
 }

@@ -50,38 +50,40 @@ impl FluxDB {
         file: &Path,
         cancel: Option<&CancelToken>,
     ) -> Result<bool> {
-        validate_collection_name(collection)?;
-        self.ensure_writable("importing")?;
-        self.refuse_in_transaction("importing a backup")?;
-        if !file.exists() {
-            return Ok(false);
-        }
-        if self.imports_as_legacy(collection, file)? {
-            return self.import_legacy_collection(collection, file);
-        }
-        self.flush()?;
-        let checked = backup::read_backup(file, self.codec.as_ref(), cancel)?;
-        let path = self.collection_path(collection);
-        let fields = checked.indexed_fields.clone();
-        backup::write_collection_from_backup(&path, self.codec.as_ref(), checked, cancel)
-            .map_err(|failure| self.replaced_under(collection, failure))?;
-        // The checkpoint of the replaced file (it would only be ignored).
-        let _ = durable::durable_remove(&checkpoint_path(&path));
-        let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
-            .map_err(|error| {
-                self.replaced_under(
-                    collection,
-                    durable::ReplaceFailure {
-                        error,
-                        renamed: true,
-                    },
-                )
-            })?;
-        self.adopt(collection.to_owned(), Box::new(opened.collection));
-        // The readable copy last: a collection file is never left behind
-        // an open handle to the file it replaced.
-        index_definitions::write(&self.dir, collection, &fields)?;
-        Ok(true)
+        self.write_span(|db| {
+            validate_collection_name(collection)?;
+            db.ensure_writable("importing")?;
+            db.refuse_in_transaction("importing a backup")?;
+            if !file.exists() {
+                return Ok(false);
+            }
+            if db.imports_as_legacy(collection, file)? {
+                return db.import_legacy_collection(collection, file);
+            }
+            db.flush()?;
+            let checked = backup::read_backup(file, db.codec.as_ref(), cancel)?;
+            let path = db.collection_path(collection);
+            let fields = checked.indexed_fields.clone();
+            backup::write_collection_from_backup(&path, db.codec.as_ref(), checked, cancel)
+                .map_err(|failure| db.replaced_under(collection, failure))?;
+            // The checkpoint of the replaced file (it would only be ignored).
+            let _ = durable::durable_remove(&checkpoint_path(&path));
+            let opened = NativeCollection::open(&path, db.codec.clone(), &HashSet::new(), false)
+                .map_err(|error| {
+                    db.replaced_under(
+                        collection,
+                        durable::ReplaceFailure {
+                            error,
+                            renamed: true,
+                        },
+                    )
+                })?;
+            db.adopt(collection.to_owned(), Box::new(opened.collection));
+            // The readable copy last: a collection file is never left behind
+            // an open handle to the file it replaced.
+            index_definitions::write(&db.dir, collection, &fields)?;
+            Ok(true)
+        })
     }
 }
 

@@ -29,32 +29,34 @@ impl FluxDB {
 
     /// Inserts records atomically (all or none) and returns their ids in order.
     pub fn insert_many(&mut self, collection: &str, documents: Vec<Value>) -> Result<Vec<String>> {
-        validate_collection_name(collection)?;
-        self.ensure_writable("inserting")?;
-        self.ensure_collection(collection)?;
-        // Every document is checked and given its `_id` before any is
-        // staged, then all are staged under a savepoint: any failure undoes
-        // this call only.
-        let mut records = with_ids(documents)?;
-        let c = self.store_mut(collection)?;
-        c.savepoint();
-        c.defer_index_additions(true);
-        let staged = c.insert_batch(&records);
-        c.defer_index_additions(false);
-        if let Err(stop) = staged {
-            c.rollback_savepoint();
-            return Err(match stop {
-                BatchStop::Duplicate(i) => Error::DuplicateId {
-                    collection: collection.to_owned(),
-                    id: records.swap_remove(i).id,
-                },
-                BatchStop::Failed(i, e) => at_index(e, i),
-            });
-        }
-        c.release_savepoint();
-        let ids = records.into_iter().map(|r| r.id).collect();
-        self.after_write()?;
-        Ok(ids)
+        self.write_span(|db| {
+            validate_collection_name(collection)?;
+            db.ensure_writable("inserting")?;
+            db.ensure_collection(collection)?;
+            // Every document is checked and given its `_id` before any is
+            // staged, then all are staged under a savepoint: any failure undoes
+            // this call only.
+            let mut records = with_ids(documents)?;
+            let c = db.store_mut(collection)?;
+            c.savepoint();
+            c.defer_index_additions(true);
+            let staged = c.insert_batch(&records);
+            c.defer_index_additions(false);
+            if let Err(stop) = staged {
+                c.rollback_savepoint();
+                return Err(match stop {
+                    BatchStop::Duplicate(i) => Error::DuplicateId {
+                        collection: collection.to_owned(),
+                        id: records.swap_remove(i).id,
+                    },
+                    BatchStop::Failed(i, e) => at_index(e, i),
+                });
+            }
+            c.release_savepoint();
+            let ids = records.into_iter().map(|r| r.id).collect();
+            db.after_write()?;
+            Ok(ids)
+        })
     }
 
     /// The record with this `_id`, if any.
@@ -92,72 +94,80 @@ impl FluxDB {
         filter: &Value,
         update: &Value,
     ) -> Result<usize> {
-        let update = Update::parse(update)?;
-        let ids = self.matching_ids(collection, filter)?;
-        let c = self.store_mut(collection)?;
-        c.savepoint();
-        let result = (|| -> Result<usize> {
-            for id in &ids {
-                let Some(mut doc) = c.get(id)? else { continue };
-                update.apply(&mut doc)?;
-                if doc.get("_id").and_then(Value::as_str) != Some(id.as_str()) {
-                    return Err(Error::InvalidUpdate(format!(
-                        "the update would change _id of record {id:?}; _id cannot change"
-                    )));
+        self.write_span(|db| {
+            let update = Update::parse(update)?;
+            let ids = db.matching_ids(collection, filter)?;
+            let c = db.store_mut(collection)?;
+            c.savepoint();
+            let result = (|| -> Result<usize> {
+                for id in &ids {
+                    let Some(mut doc) = c.get(id)? else { continue };
+                    update.apply(&mut doc)?;
+                    if doc.get("_id").and_then(Value::as_str) != Some(id.as_str()) {
+                        return Err(Error::InvalidUpdate(format!(
+                            "the update would change _id of record {id:?}; _id cannot change"
+                        )));
+                    }
+                    c.replace(id, &doc)?;
                 }
-                c.replace(id, &doc)?;
+                Ok(ids.len())
+            })();
+            match result {
+                Ok(_) => c.release_savepoint(),
+                Err(_) => c.rollback_savepoint(),
             }
-            Ok(ids.len())
-        })();
-        match result {
-            Ok(_) => c.release_savepoint(),
-            Err(_) => c.rollback_savepoint(),
-        }
-        let n = result?;
-        self.after_write()?;
-        Ok(n)
+            let n = result?;
+            db.after_write()?;
+            Ok(n)
+        })
     }
 
     /// Deletes every record matching the filter; returns how many.
     pub fn delete_many(&mut self, collection: &str, filter: &Value) -> Result<usize> {
-        let ids = self.matching_ids(collection, filter)?;
-        let c = self.store_mut(collection)?;
-        c.savepoint();
-        let result = ids.iter().try_for_each(|id| c.delete(id).map(drop));
-        match result {
-            Ok(()) => c.release_savepoint(),
-            Err(_) => c.rollback_savepoint(),
-        }
-        result?;
-        self.after_write()?;
-        Ok(ids.len())
+        self.write_span(|db| {
+            let ids = db.matching_ids(collection, filter)?;
+            let c = db.store_mut(collection)?;
+            c.savepoint();
+            let result = ids.iter().try_for_each(|id| c.delete(id).map(drop));
+            match result {
+                Ok(()) => c.release_savepoint(),
+                Err(_) => c.rollback_savepoint(),
+            }
+            result?;
+            db.after_write()?;
+            Ok(ids.len())
+        })
     }
 
     /// Updates one record: a plain object merges its fields (as the seed),
     /// an object of update operators applies them. `Ok(false)` if there is
     /// no such record.
     pub fn update(&mut self, collection: &str, id: &str, update: &Value) -> Result<bool> {
-        let update = Update::parse(update)?;
-        let c = self.store_mut(collection)?;
-        let Some(mut doc) = c.get(id)? else {
-            return Ok(false);
-        };
-        update.apply(&mut doc)?;
-        if doc.get("_id").and_then(Value::as_str) != Some(id) {
-            return Err(Error::InvalidUpdate(format!(
-                "the update would change _id of record {id:?}; _id cannot change"
-            )));
-        }
-        c.replace(id, &doc)?;
-        self.after_write()?;
-        Ok(true)
+        self.write_span(|db| {
+            let update = Update::parse(update)?;
+            let c = db.store_mut(collection)?;
+            let Some(mut doc) = c.get(id)? else {
+                return Ok(false);
+            };
+            update.apply(&mut doc)?;
+            if doc.get("_id").and_then(Value::as_str) != Some(id) {
+                return Err(Error::InvalidUpdate(format!(
+                    "the update would change _id of record {id:?}; _id cannot change"
+                )));
+            }
+            c.replace(id, &doc)?;
+            db.after_write()?;
+            Ok(true)
+        })
     }
 
     /// Deletes one record; `Ok(false)` if there was none.
     pub fn delete(&mut self, collection: &str, id: &str) -> Result<bool> {
-        let deleted = self.store_mut(collection)?.delete(id)?;
-        self.after_write()?;
-        Ok(deleted)
+        self.write_span(|db| {
+            let deleted = db.store_mut(collection)?.delete(id)?;
+            db.after_write()?;
+            Ok(deleted)
+        })
     }
 
     /// After a buffered write: flush once the buffer is full.

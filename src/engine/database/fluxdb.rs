@@ -30,7 +30,15 @@ pub(super) struct ActiveTransaction {
 pub struct FluxDB {
     pub(super) dir: PathBuf,
     pub(super) read_only: bool,
-    pub(super) _lock: Option<WriterLock>,
+    /// The writer lock: held while open (exclusive mode), or only within
+    /// a write span (shared mode, `shared.rs`).
+    pub(super) lock: Option<WriterLock>,
+    /// Shared mode: other processes write the folder too.
+    pub(super) shared: bool,
+    /// How long a shared-mode write waits for the lock.
+    pub(super) busy_timeout: std::time::Duration,
+    /// What catching up before writes applied, for the next refresh's report.
+    pub(super) unreported: super::refreshed::Refreshed,
     pub(super) codec: Arc<dyn RecordCodec>,
     pub(super) collections: BTreeMap<String, Box<dyn CollectionStore>>,
     pub(super) txlog: Option<TxLog>,
@@ -56,6 +64,7 @@ impl FluxDB {
     /// Takes a collection into the database, with its checkpoint policy.
     pub(super) fn adopt(&mut self, name: String, mut store: Box<dyn CollectionStore>) {
         store.set_checkpoint_records(self.checkpoint_records);
+        store.set_shared(self.shared);
         self.collections.insert(name, store);
     }
 
@@ -95,6 +104,13 @@ impl FluxDB {
                 path: self.dir.clone(),
                 what: what.to_owned(),
             });
+        }
+        if self.shared && self.lock.is_none() {
+            // Every write goes through a write span (`shared.rs`): one that
+            // did not would stage against a state others may have changed.
+            return Err(Error::Transaction(format!(
+                "{what} outside a write span of a shared handle (a bug in FluxDB)"
+            )));
         }
         Ok(())
     }

@@ -6,47 +6,28 @@
 use std::collections::BTreeSet;
 
 use super::fluxdb::FluxDB;
+use super::refreshed::Refreshed;
 use super::restore::collection_files_after_restore;
 use crate::engine::Document;
 use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange};
 use crate::engine::query::ValueMode;
-use crate::engine::storage::lock;
+use crate::engine::storage::lock::{self, WriterLock};
 use crate::engine::storage::txlog::TxLog;
 use crate::error::Result;
-
-/// What [`FluxDB::refresh`] found.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Refreshed {
-    /// Collections with new commits, and how many puts and deletes each.
-    pub advanced: Vec<(String, usize)>,
-    /// Collections whose file was replaced, read again.
-    pub reopened: Vec<String>,
-    /// Collections that appeared.
-    pub added: Vec<String>,
-    /// Collections that are gone.
-    pub removed: Vec<String>,
-}
-
-impl Refreshed {
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.advanced.is_empty()
-            && self.reopened.is_empty()
-            && self.added.is_empty()
-            && self.removed.is_empty()
-    }
-}
 
 /// Told each change a refresh applies: the collection and the change.
 pub type DatabaseChangeVisitor<'a> = dyn FnMut(&str, LogChange) -> Result<()> + 'a;
 
 impl FluxDB {
-    /// Brings a read-only handle up to what other processes committed since
-    /// it opened or last refreshed. Each collection reads only the log
+    /// Brings a read-only or shared handle up to what other processes
+    /// committed since it opened or last refreshed (a shared handle takes
+    /// the writer lock for the look when something changed, as a file
+    /// replaced is opened again as a writer). Each collection reads only the log
     /// appended since (its cost follows the new commits, not the data);
     /// one whose file was replaced, or that appeared, is opened; one that
-    /// is gone is forgotten. A writer's handle is always current: nothing
-    /// to do.
+    /// is gone is forgotten. An exclusive writer's handle is always current:
+    /// nothing to do. What a shared handle caught up on before its own
+    /// writes is in the report too (its changes were not told).
     pub fn refresh(&mut self) -> Result<Refreshed> {
         self.refresh_following(None, None)
     }
@@ -76,12 +57,19 @@ impl FluxDB {
 
     /// Whether a writer (another process, for a read-only handle) holds the
     /// folder's lock now: a follower uses it to tell when the program it
-    /// follows has closed the folder.
+    /// follows has closed the folder. (A shared writer does not hold it
+    /// between its writes.)
     pub fn writer_present(&self) -> Result<bool> {
         match self.read_only {
             true => lock::is_held(&self.dir),
             false => Ok(true),
         }
+    }
+
+    /// Whether this handle shares the folder with other writers
+    /// ([`OpenOptions::shared`](super::OpenOptions::shared)).
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// How filters compare values of `collection` (Python 0.1 collections
@@ -93,13 +81,55 @@ impl FluxDB {
     fn refresh_following(
         &mut self,
         only: Option<&str>,
+        visit: Option<&mut DatabaseChangeVisitor<'_>>,
+    ) -> Result<Refreshed> {
+        if !self.read_only && !self.shared {
+            // An exclusive writer holds the lock: nobody else writes.
+            return Ok(Refreshed::default());
+        }
+        let mut report = std::mem::take(&mut self.unreported);
+        if !self.shared {
+            report.absorb(self.follow_disk(only, visit)?);
+        } else if self.lock.is_none() && self.changed_on_disk(only)? {
+            // A shared writer looks under the lock: a file replaced is
+            // opened again as a writer, which may cut a torn tail.
+            self.lock = Some(WriterLock::acquire_shared(&self.dir, self.busy_timeout)?);
+            let followed = self.follow_disk(only, visit);
+            self.lock = None;
+            report.absorb(followed?);
+        }
+        // (A shared handle holding the lock is in a transaction: nobody
+        // else wrote since it caught up.)
+        Ok(report)
+    }
+
+    /// Whether anything of the folder (of `only`) changed since this
+    /// handle last looked, from a listing and a stat per collection.
+    fn changed_on_disk(&self, only: Option<&str>) -> Result<bool> {
+        let mut on_disk = collection_files_after_restore(&self.dir, true)?;
+        on_disk.retain(|(name, _)| only.is_none_or(|only| only == name));
+        let known = (self.collections.keys()).filter(|name| only.is_none_or(|only| only == *name));
+        if on_disk.len() != known.count() {
+            return Ok(true);
+        }
+        for (name, _) in &on_disk {
+            match self.collections.get(name) {
+                Some(store) if !store.changed_on_disk()? => {}
+                _ => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Follows each collection's file (of `only`) to its end: a reader,
+    /// or a shared writer holding the lock.
+    pub(super) fn follow_disk(
+        &mut self,
+        only: Option<&str>,
         mut visit: Option<&mut DatabaseChangeVisitor<'_>>,
     ) -> Result<Refreshed> {
         let mut report = Refreshed::default();
-        if !self.read_only {
-            return Ok(report);
-        }
-        let mut on_disk = collection_files_after_restore(&self.dir, true)?;
+        let mut on_disk = collection_files_after_restore(&self.dir, self.read_only)?;
         on_disk.retain(|(name, _)| only.is_none_or(|only| only == name));
         let names: BTreeSet<&str> = on_disk.iter().map(|(name, _)| name.as_str()).collect();
         let gone: Vec<String> = self

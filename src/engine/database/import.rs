@@ -389,20 +389,22 @@ impl FluxDB {
         options: ImportOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport> {
-        let file = file.as_ref();
-        let format = format_of(file, options.format)?;
-        validate_collection_name(collection)?;
-        self.ensure_writable("importing")?;
-        self.refuse_in_transaction("importing")?;
-        let read = ReadOptions {
-            skip_bad: options.skip_bad,
-            csv_types: options.csv_types.clone(),
-            csv_empty_cells: options.csv_empty_cells,
-            cancel: options.cancel.clone(),
-            ..ReadOptions::default()
-        };
-        let reader = DocumentReader::open(file, format, read)?;
-        self.import_from_reader(collection, reader, file, &options, progress)
+        self.write_span(|db| {
+            let file = file.as_ref();
+            let format = format_of(file, options.format)?;
+            validate_collection_name(collection)?;
+            db.ensure_writable("importing")?;
+            db.refuse_in_transaction("importing")?;
+            let read = ReadOptions {
+                skip_bad: options.skip_bad,
+                csv_types: options.csv_types.clone(),
+                csv_empty_cells: options.csv_empty_cells,
+                cancel: options.cancel.clone(),
+                ..ReadOptions::default()
+            };
+            let reader = DocumentReader::open(file, format, read)?;
+            db.import_from_reader(collection, reader, file, &options, progress)
+        })
     }
 
     /// [`import_documents`](Self::import_documents) from a reader already
@@ -416,83 +418,85 @@ impl FluxDB {
         options: &ImportOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport> {
-        validate_collection_name(collection)?;
-        self.ensure_writable("importing")?;
-        self.refuse_in_transaction("importing")?;
-        // Earlier buffered writes go first: a failed import must not take
-        // them with it.
-        self.flush()?;
-        let created = !self.collections.contains_key(collection);
-        self.ensure_collection(collection)?;
-        let mut tally = Tally {
-            path: source.to_path_buf(),
-            skip_bad: options.skip_bad,
-            imported: 0,
-            skipped: 0,
-            skipped_records: Vec::new(),
-            peak_buffer_bytes: 0,
-            groups_written: 0,
-            bytes_read: 0,
-        };
-        // A Python FluxDB 0.1 collection rewrites its whole file on each
-        // write (its records live in memory anyway): it is written once, at
-        // the end.
-        let rewrites_whole_file = self.store(collection)?.format() == StorageFormat::Legacy;
-        let buffer_bytes = match options.write_buffer_bytes {
-            _ if rewrites_whole_file => usize::MAX,
-            Some(bytes) => bytes.max(1),
-            None => DEFAULT_WRITE_BUFFER,
-        };
-        let txn = new_transaction_id();
-        let codec = self.codec.clone();
-        let staged = std::thread::scope(|scope| {
-            let (to_stage, chunks) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
-            let (to_reuse, returned) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
-            let reader_codec = codec.clone();
-            std::thread::Builder::new()
-                .name("fluxdb-import-reader".to_owned())
-                .spawn_scoped(scope, move || {
-                    read_chunks(reader, reader_codec.as_ref(), source, to_stage, returned)
-                })
-                .map_err(|e| Error::io(source, e))?;
-            let staging = Staging {
-                collection,
-                codec: codec.as_ref(),
-                txn,
-                buffer_bytes,
+        self.write_span(|db| {
+            validate_collection_name(collection)?;
+            db.ensure_writable("importing")?;
+            db.refuse_in_transaction("importing")?;
+            // Earlier buffered writes go first: a failed import must not take
+            // them with it.
+            db.flush()?;
+            let created = !db.collections.contains_key(collection);
+            db.ensure_collection(collection)?;
+            let mut tally = Tally {
+                path: source.to_path_buf(),
+                skip_bad: options.skip_bad,
+                imported: 0,
+                skipped: 0,
+                skipped_records: Vec::new(),
+                peak_buffer_bytes: 0,
+                groups_written: 0,
+                bytes_read: 0,
             };
-            // Returning drops `chunks`: a reader still running stops at its
-            // next send.
-            self.stage_import(&staging, chunks, &to_reuse, &mut tally, progress)
-        });
-        let result = staged.and_then(|()| self.commit_import(collection, txn, &mut tally));
-        match result {
-            Ok(()) => {
-                self.store_mut(collection)?.release_savepoint();
-                Ok(ImportReport {
-                    collection: collection.to_owned(),
-                    created,
-                    imported: tally.imported,
-                    skipped: tally.skipped,
-                    skipped_records: tally.skipped_records,
-                    bytes_read: tally.bytes_read,
-                    peak_buffer_bytes: tally.peak_buffer_bytes,
-                    groups_written: tally.groups_written,
-                })
-            }
-            Err(error) => {
-                if let Some(c) = self.collections.get_mut(collection) {
-                    // Prepared batches never got their commit record, so
-                    // they never count; cut them off so their bytes go too.
-                    let _ = c.abort_commit();
-                    c.rollback_savepoint();
+            // A Python FluxDB 0.1 collection rewrites its whole file on each
+            // write (its records live in memory anyway): it is written once, at
+            // the end.
+            let rewrites_whole_file = db.store(collection)?.format() == StorageFormat::Legacy;
+            let buffer_bytes = match options.write_buffer_bytes {
+                _ if rewrites_whole_file => usize::MAX,
+                Some(bytes) => bytes.max(1),
+                None => DEFAULT_WRITE_BUFFER,
+            };
+            let txn = new_transaction_id();
+            let codec = db.codec.clone();
+            let staged = std::thread::scope(|scope| {
+                let (to_stage, chunks) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
+                let (to_reuse, returned) = sync_channel::<Chunk>(CHUNKS_IN_FLIGHT);
+                let reader_codec = codec.clone();
+                std::thread::Builder::new()
+                    .name("fluxdb-import-reader".to_owned())
+                    .spawn_scoped(scope, move || {
+                        read_chunks(reader, reader_codec.as_ref(), source, to_stage, returned)
+                    })
+                    .map_err(|e| Error::io(source, e))?;
+                let staging = Staging {
+                    collection,
+                    codec: codec.as_ref(),
+                    txn,
+                    buffer_bytes,
+                };
+                // Returning drops `chunks`: a reader still running stops at its
+                // next send.
+                db.stage_import(&staging, chunks, &to_reuse, &mut tally, progress)
+            });
+            let result = staged.and_then(|()| db.commit_import(collection, txn, &mut tally));
+            match result {
+                Ok(()) => {
+                    db.store_mut(collection)?.release_savepoint();
+                    Ok(ImportReport {
+                        collection: collection.to_owned(),
+                        created,
+                        imported: tally.imported,
+                        skipped: tally.skipped,
+                        skipped_records: tally.skipped_records,
+                        bytes_read: tally.bytes_read,
+                        peak_buffer_bytes: tally.peak_buffer_bytes,
+                        groups_written: tally.groups_written,
+                    })
                 }
-                if created {
-                    let _ = self.drop_collection(collection);
+                Err(error) => {
+                    if let Some(c) = db.collections.get_mut(collection) {
+                        // Prepared batches never got their commit record, so
+                        // they never count; cut them off so their bytes go too.
+                        let _ = c.abort_commit();
+                        c.rollback_savepoint();
+                    }
+                    if created {
+                        let _ = db.drop_collection(collection);
+                    }
+                    Err(error)
                 }
-                Err(error)
             }
-        }
+        })
     }
 
     /// Stages every document under a savepoint, writing staged batches

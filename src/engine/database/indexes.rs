@@ -26,17 +26,19 @@ impl FluxDB {
         field: &str,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<bool> {
-        let field = normalize_fields(&[field])?.remove(0);
-        self.refuse_in_transaction("changing indexes")?;
-        let c = self.store_mut(collection)?;
-        if c.indexed_fields().contains(&field) {
-            return Ok(false);
-        }
-        let mut fields = c.indexed_fields().to_vec();
-        fields.push(field);
-        c.set_indexed_fields(fields.clone(), progress)?;
-        self.save_index_definitions(collection, &fields)?;
-        Ok(true)
+        self.write_span(|db| {
+            let field = normalize_fields(&[field])?.remove(0);
+            db.refuse_in_transaction("changing indexes")?;
+            let c = db.store_mut(collection)?;
+            if c.indexed_fields().contains(&field) {
+                return Ok(false);
+            }
+            let mut fields = c.indexed_fields().to_vec();
+            fields.push(field);
+            c.set_indexed_fields(fields.clone(), progress)?;
+            db.save_index_definitions(collection, &fields)?;
+            Ok(true)
+        })
     }
 
     /// Writes changed index definitions: the collection file (flushed now,
@@ -57,20 +59,22 @@ impl FluxDB {
 
     /// Stops indexing a field; `Ok(false)` if it was not indexed.
     pub fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool> {
-        self.refuse_in_transaction("changing indexes")?;
-        let c = self.store_mut(collection)?;
-        if !c.indexed_fields().iter().any(|f| f == field) {
-            return Ok(false);
-        }
-        let fields: Vec<String> = c
-            .indexed_fields()
-            .iter()
-            .filter(|f| *f != field)
-            .cloned()
-            .collect();
-        c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
-        self.save_index_definitions(collection, &fields)?;
-        Ok(true)
+        self.write_span(|db| {
+            db.refuse_in_transaction("changing indexes")?;
+            let c = db.store_mut(collection)?;
+            if !c.indexed_fields().iter().any(|f| f == field) {
+                return Ok(false);
+            }
+            let fields: Vec<String> = c
+                .indexed_fields()
+                .iter()
+                .filter(|f| *f != field)
+                .cloned()
+                .collect();
+            c.set_indexed_fields(fields.clone(), &mut |_, _| {})?;
+            db.save_index_definitions(collection, &fields)?;
+            Ok(true)
+        })
     }
 
     /// Builds the collection's indexes now if they are not built yet (they

@@ -109,23 +109,25 @@ impl FluxDB {
     /// to a backup folder first (named in the report). Native collections
     /// are left as they are.
     pub fn migrate(&mut self, options: MigrateOptions) -> Result<MigrateReport> {
-        self.ensure_writable("migrating")?;
-        self.refuse_in_transaction("migrating")?;
-        self.flush()?;
-        let legacy: Vec<String> = self
-            .collections
-            .iter()
-            .filter(|(_, c)| c.format() == StorageFormat::Legacy)
-            .map(|(name, _)| name.clone())
-            .collect();
-        let mut migration = Migration::new(&self.dir, self.codec.clone(), options);
-        for name in legacy {
-            let Some(source) = self.collections.get(&name) else {
-                continue;
-            };
-            let native = migration.collection(&name, source.as_ref())?;
-            self.adopt(name, Box::new(native));
-        }
-        Ok(migration.finish())
+        self.write_span(|db| {
+            db.ensure_writable("migrating")?;
+            db.refuse_in_transaction("migrating")?;
+            db.flush()?;
+            let legacy: Vec<String> = db
+                .collections
+                .iter()
+                .filter(|(_, c)| c.format() == StorageFormat::Legacy)
+                .map(|(name, _)| name.clone())
+                .collect();
+            let mut migration = Migration::new(&db.dir, db.codec.clone(), options);
+            for name in legacy {
+                let Some(source) = db.collections.get(&name) else {
+                    continue;
+                };
+                let native = migration.collection(&name, source.as_ref())?;
+                db.adopt(name, Box::new(native));
+            }
+            Ok(migration.finish())
+        })
     }
 }

@@ -7,7 +7,9 @@
 //!   `rename.rs`: renaming one; `indexes.rs`: their indexes.
 //! - `crud.rs`: records one by one and by filter; `queries.rs`: find,
 //!   count, explain and aggregate.
-//! - `transactions.rs`: flush, transactions and [`Transaction`].
+//! - `transactions.rs`: flush, transactions and [`Transaction`];
+//!   `shared.rs`: the write spans of a handle that shares the folder with
+//!   other writers; `follow.rs`: following what other processes commit.
 //! - `collection_backup.rs`: one-collection export and import;
 //!   `database_backup.rs` and `restore.rs`: backing up and restoring the
 //!   whole folder; `export.rs` and `import.rs`: JSON and CSV interchange;
@@ -27,9 +29,11 @@ mod legacy;
 mod open;
 mod options;
 mod queries;
+mod refreshed;
 mod rename;
 mod reports;
 mod restore;
+mod shared;
 mod transactions;
 mod verify;
 
@@ -37,9 +41,9 @@ pub use crud::MAX_ID_BYTES;
 pub use database_backup::BackupReport;
 pub use export::ExportOptions;
 pub use fluxdb::FluxDB;
-pub use follow::Refreshed;
 pub use import::{ImportOptions, ImportReport, MAX_LISTED_SKIPS};
-pub use options::OpenOptions;
+pub use options::{DEFAULT_BUSY_TIMEOUT, OpenOptions};
+pub use refreshed::Refreshed;
 pub use reports::{CollectionInfo, CompactReport, RecoveryNote};
 pub use restore::{RESTORE_JOURNAL, RestoreReport};
 pub use transactions::Transaction;

@@ -15,7 +15,7 @@ use crate::engine::memory;
 use crate::engine::storage::StorageFormat;
 use crate::engine::storage::durable;
 use crate::engine::storage::index_definitions;
-use crate::engine::storage::lock::WriterLock;
+use crate::engine::storage::lock::{LOCK_PATIENCE, WriterLock};
 use crate::engine::storage::native;
 use crate::engine::storage::txlog::TxLog;
 use crate::error::{Error, IoContext, Result};
@@ -52,15 +52,20 @@ impl FluxDB {
         } else if !dir.exists() {
             std::fs::create_dir_all(&dir).at(&dir)?;
         }
-        let lock = if options.read_only {
-            None
-        } else {
-            Some(WriterLock::acquire(&dir)?)
+        // A shared handle takes the lock too, to recover what a crash left,
+        // and lets it go once open.
+        let lock = match (options.read_only, options.shared) {
+            (true, _) => None,
+            (false, false) => Some(WriterLock::acquire(&dir)?),
+            (false, true) => Some(WriterLock::acquire_shared(&dir, options.busy_timeout)?),
         };
         let committed = TxLog::read_committed(&dir)?;
         let mut db = FluxDB {
             read_only: options.read_only,
-            _lock: lock,
+            lock,
+            shared: options.shared && !options.read_only,
+            busy_timeout: options.busy_timeout,
+            unreported: Default::default(),
             codec: options.codec,
             collections: BTreeMap::new(),
             txlog: None,
@@ -83,6 +88,7 @@ impl FluxDB {
             }
             db.adopt(name, collection);
         }
+        db.release_shared_lock();
         Ok(db)
     }
 
@@ -124,10 +130,16 @@ impl Drop for FluxDB {
         if self.transaction.is_some() {
             let _ = self.rollback();
         }
-        if self.flush().is_ok() && !self.read_only {
-            for c in self.collections.values_mut() {
+        if self.flush().is_err() || self.read_only {
+            return;
+        }
+        // Closing may write checkpoints: a shared handle does it under the
+        // lock, caught up, or (the lock busy) leaves them to another.
+        let _ = self.write_span_within(LOCK_PATIENCE, |db| {
+            for c in db.collections.values_mut() {
                 c.close();
             }
-        }
+            Ok(())
+        });
     }
 }

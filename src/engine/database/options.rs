@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::fluxdb::FluxDB;
 use crate::engine::storage::{BinaryCodec, RecordCodec};
@@ -14,7 +15,13 @@ pub struct OpenOptions {
     pub(super) flush_size: Option<usize>,
     pub(super) codec: Arc<dyn RecordCodec>,
     pub(super) checkpoint_records: Option<usize>,
+    pub(super) shared: bool,
+    pub(super) busy_timeout: Duration,
 }
+
+/// How long a shared-mode write waits for another writer's commit before
+/// [`Error::Locked`](crate::Error::Locked), unless told otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -23,6 +30,8 @@ impl Default for OpenOptions {
             flush_size: None,
             codec: Arc::new(BinaryCodec),
             checkpoint_records: None,
+            shared: false,
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
         }
     }
 }
@@ -59,6 +68,28 @@ impl OpenOptions {
     /// indexes too.
     pub fn checkpoint_records(mut self, records: usize) -> Self {
         self.checkpoint_records = Some(records);
+        self
+    }
+
+    /// Shares the folder with other writers (other processes, Studio): the
+    /// writer lock is taken only for the span of each write (a call
+    /// outside a transaction, or a transaction from begin to commit), the
+    /// handle first brings itself up to what the others committed, and
+    /// the lock is released after the fsync. Writes outside a transaction
+    /// are then not buffered: each is its own commit. Between writes,
+    /// [`FluxDB::refresh`] follows the others as a reader does.
+    ///
+    /// The default is exclusive: one writer holds the lock while open.
+    pub fn shared(mut self, shared: bool) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    /// How long a write in shared mode waits while another writer holds
+    /// the lock (default 5 s); after it, the write fails with
+    /// [`Error::Locked`](crate::Error::Locked) naming the holder.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
         self
     }
 

@@ -23,20 +23,21 @@ impl FluxDB {
     /// collections (their data and pickled index files cannot be renamed in
     /// one atomic step, and the Python library keeps no record of names).
     pub fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
+        self.write_span(|db| {
         validate_collection_name(to)?;
-        self.ensure_writable("renaming a collection")?;
-        self.refuse_in_transaction("renaming a collection")?;
-        let format = match self.collections.get(from) {
+        db.ensure_writable("renaming a collection")?;
+        db.refuse_in_transaction("renaming a collection")?;
+        let format = match db.collections.get(from) {
             None => return Err(Error::CollectionNotFound(from.to_owned())),
             Some(c) => c.format(),
         };
         if from == to {
             return Ok(());
         }
-        if self.collections.contains_key(to) {
+        if db.collections.contains_key(to) {
             return Err(Error::CollectionExists(to.to_owned()));
         }
-        self.refuse_unopened_file(to)?;
+        db.refuse_unopened_file(to)?;
         if format == StorageFormat::Legacy {
             return Err(Error::UnsupportedFormat {
                 collection: from.to_owned(),
@@ -45,17 +46,17 @@ impl FluxDB {
             });
         }
         // Buffered writes reach the file under its old name first.
-        self.flush()?;
-        let old_path = self.collection_path(from);
-        let new_path = self.collection_path(to);
-        let Some(old) = self.collections.remove(from) else {
+        db.flush()?;
+        let old_path = db.collection_path(from);
+        let new_path = db.collection_path(to);
+        let Some(old) = db.collections.remove(from) else {
             return Err(Error::CollectionNotFound(from.to_owned()));
         };
         let fields = old.indexed_fields().to_vec();
         if let Err(error) = durable::durable_rename(&old_path, &new_path) {
             if old_path.exists() {
                 // The name did not change: the open handle is still right.
-                self.adopt(from.to_owned(), old);
+                db.adopt(from.to_owned(), old);
             }
             return Err(error);
         }
@@ -70,22 +71,23 @@ impl FluxDB {
         }
         // The handle stays open on the renamed file until the new one is
         // open, so a failed reopen can hand the collection back.
-        let committed = TxLog::read_committed(&self.dir)?;
-        match NativeCollection::open(&new_path, self.codec.clone(), &committed, false) {
+        let committed = TxLog::read_committed(&db.dir)?;
+        match NativeCollection::open(&new_path, db.codec.clone(), &committed, false) {
             Ok(opened) => {
                 drop(old);
-                self.adopt(to.to_owned(), Box::new(opened.collection));
+                db.adopt(to.to_owned(), Box::new(opened.collection));
             }
             Err(error) => {
                 if durable::durable_rename(&new_path, &old_path).is_ok() {
-                    self.adopt(from.to_owned(), old);
+                    db.adopt(from.to_owned(), old);
                 }
                 return Err(error);
             }
         }
-        index_definitions::write(&self.dir, to, &fields)?;
-        index_definitions::remove(&self.dir, from)?;
+        index_definitions::write(&db.dir, to, &fields)?;
+        index_definitions::remove(&db.dir, from)?;
         Ok(())
+            })
     }
 }
 

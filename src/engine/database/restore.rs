@@ -81,11 +81,12 @@ impl FluxDB {
         file: &Path,
         cancel: Option<&CancelToken>,
     ) -> Result<RestoreReport> {
-        self.ensure_writable("restoring a backup")?;
-        self.refuse_in_transaction("restoring a backup")?;
-        let plan = check_backup(file, self.codec.as_ref(), cancel)?;
+        self.write_span(|db| {
+        db.ensure_writable("restoring a backup")?;
+        db.refuse_in_transaction("restoring a backup")?;
+        let plan = check_backup(file, db.codec.as_ref(), cancel)?;
         for planned in &plan {
-            if let Some(c) = self.collections.get(&planned.name)
+            if let Some(c) = db.collections.get(&planned.name)
                 && c.format() == StorageFormat::Legacy
             {
                 // Its files (the pickled index too) are not what a restore
@@ -97,25 +98,25 @@ impl FluxDB {
                 });
             }
         }
-        self.flush()?;
-        if let Err(e) = stage_backup(file, &self.dir, self.codec.as_ref(), &plan, cancel) {
+        db.flush()?;
+        if let Err(e) = stage_backup(file, &db.dir, db.codec.as_ref(), &plan, cancel) {
             for planned in &plan {
-                let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
+                let _ = std::fs::remove_file(staged_path(&db.dir, &planned.name));
             }
             return Err(e);
         }
         let journal = Journal { collections: plan };
         let bytes = serde_json::to_vec_pretty(&journal)
             .map_err(|e| Error::RecordEncoding(e.to_string()))?;
-        let journal_path = self.dir.join(RESTORE_JOURNAL);
+        let journal_path = db.dir.join(RESTORE_JOURNAL);
         let written = durable::replace_file_reporting(&journal_path, |out| {
             out.write_all(&bytes).at(&journal_path)
         });
         let applied = match written {
-            Ok(()) => apply_journal(&self.dir, &journal),
+            Ok(()) => apply_journal(&db.dir, &journal),
             Err(failure) if !failure.renamed => {
                 for planned in &journal.collections {
-                    let _ = std::fs::remove_file(staged_path(&self.dir, &planned.name));
+                    let _ = std::fs::remove_file(staged_path(&db.dir, &planned.name));
                 }
                 return Err(failure.error);
             }
@@ -126,7 +127,7 @@ impl FluxDB {
             // Some files may be switched: this handle's view of them is
             // stale, so it lets them go; the next open finishes the restore.
             for planned in &journal.collections {
-                self.collections.remove(&planned.name);
+                db.collections.remove(&planned.name);
             }
             return Err(Error::Transaction(format!(
                 "the restore stopped halfway ({e}); open the database again to finish it"
@@ -135,19 +136,19 @@ impl FluxDB {
         let mut restored = Vec::new();
         let mut records = 0;
         for (i, planned) in journal.collections.iter().enumerate() {
-            let path = self.collection_path(&planned.name);
-            let opened = NativeCollection::open(&path, self.codec.clone(), &HashSet::new(), false)
+            let path = db.collection_path(&planned.name);
+            let opened = NativeCollection::open(&path, db.codec.clone(), &HashSet::new(), false)
                 .inspect_err(|_| {
                     // The files are switched: no handle to the old ones may stay.
                     for later in &journal.collections[i..] {
-                        self.collections.remove(&later.name);
+                        db.collections.remove(&later.name);
                     }
                 })?;
             records += planned.records;
-            self.adopt(planned.name.clone(), Box::new(opened.collection));
+            db.adopt(planned.name.clone(), Box::new(opened.collection));
             restored.push(planned.name.clone());
         }
-        let untouched = self
+        let untouched = db
             .collections
             .keys()
             .filter(|name| !restored.contains(name))
@@ -158,6 +159,7 @@ impl FluxDB {
             records,
             untouched,
         })
+            })
     }
 }
 

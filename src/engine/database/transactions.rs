@@ -15,6 +15,11 @@ impl FluxDB {
         if self.transaction.is_some() || self.read_only {
             return Ok(());
         }
+        if self.shared && self.lock.is_none() {
+            // Each write span flushed before it ended: nothing is staged
+            // (what a failed one left is dropped by the next span).
+            return Ok(());
+        }
         for c in self.collections.values_mut() {
             c.flush(0)?;
             if c.wants_compaction() {
@@ -30,25 +35,37 @@ impl FluxDB {
     /// a program that wants the next open to read no log now. Refused in a
     /// transaction and on a read-only handle.
     pub fn write_checkpoints(&mut self) -> Result<()> {
-        self.ensure_writable("writing checkpoints")?;
         self.refuse_in_transaction("writing checkpoints")?;
-        self.flush()?;
-        for c in self.collections.values_mut() {
-            c.write_checkpoint()?;
-        }
-        Ok(())
+        self.write_span(|db| {
+            db.ensure_writable("writing checkpoints")?;
+            db.flush()?;
+            for c in db.collections.values_mut() {
+                c.write_checkpoint()?;
+            }
+            Ok(())
+        })
     }
 
     /// Starts a transaction (the seed's `begin_transaction`). Buffered
-    /// writes are flushed first, so the transaction holds only its own.
+    /// writes are flushed first, so the transaction holds only its own. A
+    /// shared handle takes the writer lock here, up to date, and keeps it
+    /// until the commit or rollback.
     pub fn begin_transaction(&mut self) -> Result<()> {
         if self.transaction.is_some() {
             return Err(Error::Transaction(
                 "a transaction is already active".to_owned(),
             ));
         }
-        self.ensure_writable("a transaction")?;
-        self.flush()?;
+        if self.read_only {
+            return self.ensure_writable("a transaction");
+        }
+        if self.shared && self.lock.is_none() {
+            self.take_shared_lock(self.busy_timeout)?;
+        }
+        if let Err(e) = self.flush() {
+            self.release_shared_lock();
+            return Err(e);
+        }
         self.transaction = Some(ActiveTransaction {
             id: new_transaction_id(),
             touched: BTreeSet::new(),
@@ -78,6 +95,7 @@ impl FluxDB {
                 }
             }
         }
+        self.release_shared_lock();
         result.map_err(|e| Error::Transaction(format!("commit failed and was rolled back: {e}")))
     }
 
@@ -140,6 +158,7 @@ impl FluxDB {
                 c.rollback_savepoint();
             }
         }
+        self.release_shared_lock();
         Ok(())
     }
 

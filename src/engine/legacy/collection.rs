@@ -55,6 +55,9 @@ pub(crate) struct LegacyCollection {
     /// A rename failed after its write committed: leftovers must be settled
     /// by reopening before anything else is written.
     poisoned: bool,
+    /// The file as this collection read it (size, time, inode), for a
+    /// shared writer's cheap look at whether another program rewrote it.
+    read_as: Option<FileStamp>,
     read_only: bool,
 }
 
@@ -124,6 +127,7 @@ impl LegacyCollection {
                 prepared: None,
                 poisoned: false,
                 read_only,
+                read_as: FileStamp::of(&settled.collection),
             },
             dropped,
         })
@@ -199,6 +203,7 @@ impl LegacyCollection {
             prepared: None,
             poisoned: false,
             read_only: false,
+            read_as: None,
         };
         collection.write(0)?;
         Ok(collection)
@@ -412,9 +417,37 @@ fn encoded_size(record: &LegacyRecord) -> Result<usize> {
     Ok(size)
 }
 
+/// What a stat says of a file: enough to tell it was rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        })
+    }
+}
+
 impl CollectionStore for LegacyCollection {
     fn format(&self) -> StorageFormat {
         StorageFormat::Legacy
+    }
+
+    fn changed_on_disk(&self) -> Result<bool> {
+        let path = self.dir.join(format!("{}.fdb", self.name));
+        Ok(self.read_as.is_none() || FileStamp::of(&path) != self.read_as)
     }
 
     fn value_mode(&self) -> ValueMode {

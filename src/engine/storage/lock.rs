@@ -15,17 +15,31 @@ use crate::error::{Error, IoContext, Result};
 pub const LOCK_FILE: &str = ".fluxdb.lock";
 
 /// How long a busy lock is retried before [`Error::Locked`].
-const LOCK_PATIENCE: Duration = Duration::from_millis(500);
+pub const LOCK_PATIENCE: Duration = Duration::from_millis(500);
 
-/// Held for as long as a writable [`crate::engine::FluxDB`] is open.
+/// Held for as long as a writable [`crate::engine::FluxDB`] is open, or,
+/// in shared mode, for the span of one write.
 #[derive(Debug)]
 pub struct WriterLock {
     _file: File,
 }
 
 impl WriterLock {
-    /// Takes the folder's writer lock or says who holds it.
+    /// Takes the folder's writer lock, to hold while open, or says who
+    /// holds it.
     pub fn acquire(dir: &Path) -> Result<WriterLock> {
+        WriterLock::take(dir, LOCK_PATIENCE, false)
+    }
+
+    /// Takes the writer lock for one write of a shared handle, waiting up
+    /// to `patience` while another shared writer commits. A holder that
+    /// keeps it while open (its lock file says so) is waited for only as
+    /// long as [`acquire`](Self::acquire) waits: it will not let go soon.
+    pub fn acquire_shared(dir: &Path, patience: Duration) -> Result<WriterLock> {
+        WriterLock::take(dir, patience, true)
+    }
+
+    fn take(dir: &Path, patience: Duration, shared: bool) -> Result<WriterLock> {
         let path = dir.join(LOCK_FILE);
         let mut file = OpenOptions::new()
             .read(true)
@@ -37,12 +51,19 @@ impl WriterLock {
         // A lock just released can stay held for a moment by a child process
         // forked in between (it shares the open file until it execs), so a
         // busy lock is tried again briefly before it counts as held.
-        let deadline = Instant::now() + LOCK_PATIENCE;
+        let started = Instant::now();
+        // Short naps first: a commit holds the lock for about an fsync.
+        let mut nap = Duration::from_micros(200);
         loop {
             match file.try_lock() {
                 Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10));
+                Err(std::fs::TryLockError::WouldBlock)
+                    if started.elapsed() < patience.min(LOCK_PATIENCE)
+                        || (started.elapsed() < patience
+                            && describe_holder(&mut file).ends_with(SHARED_HOLDER)) =>
+                {
+                    std::thread::sleep(nap);
+                    nap = (nap * 2).min(Duration::from_millis(10));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(Error::Locked {
@@ -53,7 +74,7 @@ impl WriterLock {
                 Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
             }
         }
-        write_holder(&mut file, &path)?;
+        write_holder(&mut file, &path, shared)?;
         Ok(WriterLock { _file: file })
     }
 }
@@ -78,8 +99,12 @@ pub fn is_held(dir: &Path) -> Result<bool> {
     }
 }
 
+/// How a shared writer's lock file ends: it holds the lock for a commit.
+const SHARED_HOLDER: &str = ", writing in shared mode";
+
 fn describe_holder(file: &mut File) -> String {
     let mut text = String::new();
+    let _ = file.seek(SeekFrom::Start(0));
     let _ = file.read_to_string(&mut text);
     let text = text.trim();
     if text.is_empty() {
@@ -89,7 +114,7 @@ fn describe_holder(file: &mut File) -> String {
     }
 }
 
-fn write_holder(file: &mut File, path: &Path) -> Result<()> {
+fn write_holder(file: &mut File, path: &Path, shared: bool) -> Result<()> {
     let program = std::env::args()
         .next()
         .map(|p| {
@@ -99,8 +124,25 @@ fn write_holder(file: &mut File, path: &Path) -> Result<()> {
                 .unwrap_or(p)
         })
         .unwrap_or_else(|| "unknown program".to_owned());
-    let holder = format!("process {} ({program})", std::process::id());
-    file.set_len(0).at(path)?;
+    let mode = if shared { SHARED_HOLDER } else { "" };
+    let mut holder = format!("process {} ({program}", std::process::id());
+    let mut keep = HOLDER_BYTES - mode.len() - 1;
+    while !holder.is_char_boundary(keep.min(holder.len())) {
+        keep -= 1;
+    }
+    holder.truncate(keep);
+    holder = format!("{holder}){mode}");
+    // One write of a fixed length over the last holder's, never an empty
+    // file in between: a writer waiting for a shared holder reads it to
+    // know it is one, while holders come and go many times a second.
+    let padded = format!("{holder:<HOLDER_BYTES$}");
     file.seek(SeekFrom::Start(0)).at(path)?;
-    file.write_all(holder.as_bytes()).at(path)
+    file.write_all(padded.as_bytes()).at(path)?;
+    if file.metadata().at(path)?.len() != HOLDER_BYTES as u64 {
+        file.set_len(HOLDER_BYTES as u64).at(path)?;
+    }
+    Ok(())
 }
+
+/// Bytes of the lock file's text (the holder, padded with spaces).
+const HOLDER_BYTES: usize = 160;

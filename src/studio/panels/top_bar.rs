@@ -84,6 +84,13 @@ impl TopBar {
                             "Another program holds the folder's writer lock: Studio shows its \
                              commits as they come and changes nothing",
                         );
+                } else if folder.shared {
+                    badge_ui(ui, "shared · live", Color32::from_rgb(0x30, 0x80, 0x60))
+                        .on_hover_text(
+                            "Other programs may write this folder too: Studio takes the writer \
+                             lock only while it writes, shows their commits as they come, and \
+                             refuses to write over a record they changed since you read it",
+                        );
                 }
             }
             super::edit_menu::pending_count_ui(ui, state);

@@ -101,6 +101,7 @@ impl State {
         self.folder = Some(FolderView {
             path: opened.path,
             read_only: opened.read_only,
+            shared: opened.shared,
             legacy: opened.legacy,
         });
         self.current = None;
@@ -109,7 +110,7 @@ impl State {
             // The status bar's Live part says it from now on.
             self.status.notice = None;
         }
-        self.status.live = opened.read_only.then(|| LiveStatus {
+        self.status.live = (opened.read_only || opened.shared).then(|| LiveStatus {
             following: true,
             ..LiveStatus::default()
         });
@@ -312,6 +313,7 @@ mod tests {
             kind: EventKind::Opened(OpenedFolder {
                 path: PathBuf::from("/db"),
                 read_only: false,
+                shared: false,
                 legacy: false,
                 collections: vec!["a".into(), "b".into()],
             }),

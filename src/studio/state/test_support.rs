@@ -47,6 +47,7 @@ pub fn opened_with(read_only: bool) -> (State, RequestId, RequestId) {
         kind: EventKind::Opened(OpenedFolder {
             path: PathBuf::from("/db"),
             read_only,
+            shared: false,
             legacy: false,
             collections: vec!["people".into(), "places".into()],
         }),

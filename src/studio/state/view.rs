@@ -16,6 +16,8 @@ use crate::studio::worker::{CollectionSummary, ExplainSummary, RequestId};
 pub struct FolderView {
     pub path: PathBuf,
     pub read_only: bool,
+    /// Other programs may write it between Studio's writes.
+    pub shared: bool,
     /// Written by the Python 0.1 library.
     pub legacy: bool,
 }

@@ -73,6 +73,10 @@ pub type FoundPage = (Vec<Document>, Option<ExplainSummary>);
 pub trait Database: Send + EditDatabase {
     fn path(&self) -> &Path;
     fn is_read_only(&self) -> bool;
+    /// Other programs may write the folder between this one's writes.
+    fn is_shared(&self) -> bool {
+        false
+    }
     fn list_collections(&self) -> Vec<String>;
     fn collection_summary(&self, name: &str) -> Result<CollectionSummary>;
     /// Records `skip + 1` to `skip + limit` of the query's result, with how
@@ -114,8 +118,8 @@ pub trait Database: Send + EditDatabase {
     ) -> Result<usize> {
         self.count(collection, filter)
     }
-    /// A read-only folder: brings it up to what the writer (another
-    /// program) committed since the last look, reading only what it added.
+    /// A read-only or shared folder: brings it up to what other programs
+    /// committed since the last look, reading only what they added.
     fn follow_writer(&mut self) -> Result<LiveChanges> {
         Ok(LiveChanges::default())
     }
@@ -188,7 +192,11 @@ pub trait Database: Send + EditDatabase {
 /// How a folder is to be opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpenMode {
+    /// The only writer while open (scratch folders of jobs).
     ReadWrite,
+    /// Writing beside other programs: the writer lock only while writing
+    /// (how Studio opens a folder, so the program that owns it goes on).
+    Shared,
     ReadOnly,
 }
 
@@ -202,6 +210,8 @@ pub trait Opener: Send {
 pub struct OpenedFolder {
     pub path: PathBuf,
     pub read_only: bool,
+    /// Other programs may write it too (between Studio's writes).
+    pub shared: bool,
     /// Some collection was written by the Python 0.1 library.
     pub legacy: bool,
     pub collections: Vec<String>,

@@ -11,7 +11,7 @@ use super::database::{
 };
 use crate::engine::{
     BackupReport, CompactReport, Compression, ExportOptions, FluxDB, ImportOptions, ImportReport,
-    RestoreReport, StorageFormat,
+    OpenOptions, RestoreReport, StorageFormat,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
@@ -24,6 +24,7 @@ impl Opener for EngineOpener {
     fn open(&self, path: &Path, mode: OpenMode) -> Result<Box<dyn Database>> {
         let db = match mode {
             OpenMode::ReadWrite => FluxDB::open(path)?,
+            OpenMode::Shared => OpenOptions::new().shared(true).open(path)?,
             OpenMode::ReadOnly => FluxDB::open_read_only(path)?,
         };
         Ok(Box::new(db))
@@ -37,6 +38,10 @@ impl Database for FluxDB {
 
     fn is_read_only(&self) -> bool {
         FluxDB::is_read_only(self)
+    }
+
+    fn is_shared(&self) -> bool {
+        FluxDB::is_shared(self)
     }
 
     fn list_collections(&self) -> Vec<String> {

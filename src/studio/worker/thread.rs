@@ -410,10 +410,10 @@ impl Worker {
     fn recover_from_panic(&mut self, id: RequestId, what: String, payload: &(dyn Any + Send)) {
         let message = panic_message(payload);
         let reopened = self.db.take().map(|db| {
-            let mode = if db.is_read_only() {
-                OpenMode::ReadOnly
-            } else {
-                OpenMode::ReadWrite
+            let mode = match (db.is_read_only(), db.is_shared()) {
+                (true, _) => OpenMode::ReadOnly,
+                (false, true) => OpenMode::Shared,
+                (false, false) => OpenMode::ReadWrite,
             };
             let path = db.path().to_path_buf();
             drop(db);
@@ -550,7 +550,7 @@ impl Worker {
     /// the engine writes them in their own format (engine::legacy).
     fn open(&mut self, path: &Path) -> crate::Result<EventKind> {
         self.close()?;
-        let db = match self.opener.open(path, OpenMode::ReadWrite) {
+        let db = match self.opener.open(path, OpenMode::Shared) {
             Ok(db) => db,
             Err(crate::Error::Locked { holder, .. }) => {
                 self.sink.send(
@@ -573,11 +573,13 @@ impl Worker {
         let opened = OpenedFolder {
             path: db.path().to_path_buf(),
             read_only: db.is_read_only(),
+            shared: db.is_shared(),
             legacy,
             collections,
         };
-        // Read-only because another program holds the lock: follow it.
-        self.follow = db.is_read_only().then(|| Follow {
+        // Read-only because another program holds the lock, or shared
+        // with programs that write between Studio's writes: follow them.
+        self.follow = (db.is_read_only() || db.is_shared()).then(|| Follow {
             live: true,
             next_look: Instant::now() + LIVE_LOOK,
             writer_present: true,
