@@ -19,8 +19,10 @@ fn main() {
     let commits = env_number("FLUXDB_BENCH_COMMITS", 1_000);
     let records = env_number("FLUXDB_BENCH_DOCS", 1_000_000);
     println!("FluxDB live-folder benchmark\n");
-    for interval in [None, Some(20)] {
-        watch_latency(commits, interval);
+    if std::env::var_os("FLUXDB_BENCH_SKIP_WATCH").is_none() {
+        for interval in [None, Some(20)] {
+            watch_latency(commits, interval);
+        }
     }
     follow_cost(records, 300);
     shared_writes(2_000);
@@ -74,7 +76,9 @@ fn watch_latency(commits: usize, interval_ms: Option<u64>) {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_micros(rng % 30_000));
+        // Anywhere in the watcher's cycle: up to one interval and a half.
+        let cycle_us = interval_ms.unwrap_or(100) * 1_500;
+        std::thread::sleep(Duration::from_micros(rng % cycle_us));
         writer.insert("c", json!({"i": i})).expect("insert");
         let committed = Instant::now();
         let wanted = format!("\"i\":{i}}}");
@@ -122,44 +126,54 @@ fn follow_cost(records: usize, commits: usize) {
     let mut reader = FluxDB::open_read_only(&dir).expect("open read-only");
     reader.count("people", &json!({"age": 30})).expect("warm");
     let mut refresh_only = Vec::with_capacity(commits);
-    let mut with_page = Vec::with_capacity(commits);
-    for (n, id) in ids
-        .iter()
-        .step_by(records / commits.max(1))
-        .take(commits)
-        .enumerate()
-    {
-        writer
-            .update("people", id, &json!({"$set": {"age": 200 + n}}))
-            .expect("update");
-        writer.flush().expect("flush");
-        let started = Instant::now();
-        let mut told = 0;
-        reader
-            .refresh_each(&mut |_, _| {
-                told += 1;
-                Ok(())
-            })
-            .expect("refresh");
-        refresh_only.push(started.elapsed());
-        assert_eq!(told, 1, "one change per commit");
-        let page = reader
-            .find("people", &Find::new(json!({"age": {"$gte": 30}})).limit(50))
-            .expect("page");
-        let total = reader
-            .count("people", &json!({"age": {"$gte": 30}}))
-            .expect("count");
-        with_page.push(started.elapsed());
-        assert!(page.len() == 50 && total > 0);
+    let mut updates = ids.iter().step_by(records / commits.max(1)).enumerate();
+    // The view Studio re-reads: its filter, matching all, a few, most.
+    for (view, filter) in [
+        ("no filter", json!({})),
+        ("an indexed filter matching 1%", json!({"age": 30})),
+        (
+            "an indexed filter matching 67%",
+            json!({"age": {"$gte": 30}}),
+        ),
+    ] {
+        let (mut with_view, mut page_only, mut count_only) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, id) in updates.by_ref().take(commits / 3) {
+            writer
+                .update("people", id, &json!({"$set": {"age": 200 + n}}))
+                .expect("update");
+            writer.flush().expect("flush");
+            let started = Instant::now();
+            let mut told = 0;
+            reader
+                .refresh_each(&mut |_, _| {
+                    told += 1;
+                    Ok(())
+                })
+                .expect("refresh");
+            refresh_only.push(started.elapsed());
+            assert_eq!(told, 1, "one change per commit");
+            let page_started = Instant::now();
+            let page = reader
+                .find("people", &Find::new(filter.clone()).limit(50))
+                .expect("page");
+            page_only.push(page_started.elapsed());
+            let count_started = Instant::now();
+            let total = reader.count("people", &filter).expect("count");
+            count_only.push(count_started.elapsed());
+            with_view.push(started.elapsed());
+            assert!(page.len() == 50 && total > 0);
+        }
+        print_spread(
+            &format!("refresh + page of 50 + count, {view}, {records} records"),
+            &mut with_view,
+        );
+        print_spread("  the page alone", &mut page_only);
+        print_spread("  the count alone", &mut count_only);
     }
     drop(writer);
     print_spread(
-        &format!("follower refresh per commit, {records} records"),
+        &format!("follower refresh alone per commit, {records} records"),
         &mut refresh_only,
-    );
-    print_spread(
-        &format!("refresh + page of 50 + count (Studio's worker), {records} records"),
-        &mut with_page,
     );
 }
 

@@ -46,6 +46,15 @@ pub enum Error {
     #[error("invalid pipeline: {0}")]
     InvalidPipeline(String),
 
+    /// A log position handed back that no longer (or never) names a place
+    /// in the collection's log.
+    #[error("log position {position} of {}: {reason}", path.display())]
+    PositionUnavailable {
+        position: String,
+        path: PathBuf,
+        reason: String,
+    },
+
     /// A file whose bytes do not follow its format.
     #[error("{}: corrupt at byte offset {offset}: {reason}", path.display())]
     Corrupt {

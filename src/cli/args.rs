@@ -230,6 +230,10 @@ pub enum Command {
         /// How often to look for new commits, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 100)]
         interval: u64,
+        /// First print what changed since this log position (the
+        /// `log_position` of `fluxdb info`, kept from an earlier moment).
+        #[arg(long, value_name = "POSITION")]
+        since: Option<String>,
     },
     /// Check every entry's checksum, every record and every index; prints a
     /// report, exit 1 if anything is wrong.

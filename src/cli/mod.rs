@@ -37,8 +37,16 @@ pub fn main() -> ExitCode {
             ref collection,
             ref filter,
             interval,
-        } => commands::database_folder(&cli)
-            .and_then(|dir| watch::watch(&dir, collection, filter.as_deref(), interval, &mut out)),
+            ref since,
+        } => commands::database_folder(&cli).and_then(|dir| {
+            let watch = watch::Watch {
+                collection,
+                filter: filter.as_deref(),
+                interval_ms: interval,
+                since: since.as_deref(),
+            };
+            watch::watch(&dir, &watch, &mut out)
+        }),
         _ => commands::run(cli, &mut out),
     }
     .and_then(|()| out.flush().map_err(Into::into));

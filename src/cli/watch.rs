@@ -11,48 +11,62 @@ use serde_json::{Value, json};
 
 use super::commands::{Failure, Outcome, open_read_only, parse_json};
 use crate::Error;
-use crate::engine::LogChange;
 use crate::engine::query::{Filter, ValueMode};
+use crate::engine::{LogChange, LogPosition};
 
 /// Looks that may fail in a row (a file caught between a writer's rename
 /// and its sync, say) before watch gives up and reports the error.
 const FAILED_LOOKS_TOLERATED: u32 = 20;
 
-pub fn watch(
-    dir: &Path,
-    collection: &str,
-    filter: Option<&str>,
-    interval_ms: u64,
-    out: &mut impl Write,
-) -> Outcome {
-    let filter = match filter {
+/// What `fluxdb watch` was asked.
+pub struct Watch<'a> {
+    pub collection: &'a str,
+    pub filter: Option<&'a str>,
+    pub interval_ms: u64,
+    /// A log position token: print what changed since it first.
+    pub since: Option<&'a str>,
+}
+
+pub fn watch(dir: &Path, watch: &Watch<'_>, out: &mut impl Write) -> Outcome {
+    let collection = watch.collection;
+    let filter = match watch.filter {
         Some(text) => Some(Filter::parse(&parse_json("FILTER", text)?)?),
         None => None,
     };
+    let since: Option<LogPosition> = watch.since.map(str::parse).transpose()?;
     let stop = stop_on_signal()?;
     let mut db = open_read_only(dir, true)?;
     if !db.has_collection(collection) {
         return Err(Error::CollectionNotFound(collection.to_owned()).into());
     }
     let mut mode = db.value_mode(collection)?;
-    let interval = Duration::from_millis(interval_ms.max(1));
+    let write_error = std::cell::Cell::new(None);
+    let mut print = |change: LogChange, mode: ValueMode| {
+        let Some(line) = change_line(change, filter.as_ref(), mode) else {
+            return Ok(());
+        };
+        let written = serde_json::to_writer(&mut *out, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        written.map_err(|e| {
+            write_error.set(Some(e));
+            Error::Cancelled
+        })
+    };
+    if let Some(since) = &since {
+        let told = db.changes_since(collection, since, &mut |change| print(change, mode));
+        if let Some(e) = write_error.take() {
+            return Err(e.into());
+        }
+        told?;
+    }
+    let interval = Duration::from_millis(watch.interval_ms.max(1));
     let mut failed_looks = 0;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let mut write_error = None;
-        let looked = db.refresh_collection_each(collection, &mut |_, change| {
-            let Some(line) = change_line(change, filter.as_ref(), mode) else {
-                return Ok(());
-            };
-            let written = serde_json::to_writer(&mut *out, &line)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            written.map_err(|e| {
-                write_error = Some(e);
-                Error::Cancelled
-            })
-        });
-        if let Some(e) = write_error {
+        let looked = db.refresh_collection_each(collection, &mut |_, change| print(change, mode));
+        if let Some(e) = write_error.take() {
             return Err(e.into());
         }
         match looked {
@@ -64,7 +78,6 @@ pub fn watch(
                 }
             }
         }
-        out.flush()?;
         if let Ok(now) = db.value_mode(collection) {
             mode = now;
         }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use fluxdb::engine::{Find, FluxDB, LogChange, OpenOptions, Refreshed};
+use fluxdb::engine::{Find, FluxDB, LogChange, LogPosition, OpenOptions, Refreshed};
 use serde_json::{Value, json};
 
 fn reader(dir: &Path) -> FluxDB {
@@ -517,4 +517,89 @@ fn a_compaction_between_two_looks_loses_and_repeats_nothing() {
     );
     assert_eq!(refreshed.reopened, ["c"]);
     assert_eq!(answers(&follower), answers(&reader(dir.path())));
+}
+
+/// What `changes_since` tells, as `op id` and the documents' `v`.
+fn told_since(db: &FluxDB, collection: &str, from: &LogPosition) -> Vec<String> {
+    let mut told = Vec::new();
+    let v = |doc: &fluxdb::Document| doc.get("v").cloned().unwrap_or(Value::Null);
+    db.changes_since(collection, from, &mut |change| {
+        told.push(match change {
+            LogChange::Insert { id, doc } => format!("insert {id} {}", v(&doc)),
+            LogChange::Update { id, doc, before } => {
+                format!("update {id} {} -> {}", v(&before.unwrap()), v(&doc))
+            }
+            LogChange::Delete { id, before } => format!("delete {id} {}", v(&before.unwrap())),
+            other => format!("{other:?}"),
+        });
+        Ok(())
+    })
+    .unwrap();
+    told
+}
+
+#[test]
+fn changes_since_a_kept_position_are_told_in_commit_order_across_a_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = OpenOptions::new().flush_size(0).open(dir.path()).unwrap();
+    db.insert("c", json!({"_id": "a", "v": 1})).unwrap();
+    db.insert("c", json!({"_id": "b", "v": 1})).unwrap();
+    db.update("c", "a", &json!({"v": 2})).unwrap();
+    // The token a program keeps, and hands back later.
+    let kept = db.log_position("c").unwrap().unwrap().to_string();
+    let from: LogPosition = kept.parse().unwrap();
+    assert!(told_since(&db, "c", &from).is_empty(), "nothing since");
+
+    db.update("c", "a", &json!({"v": 3})).unwrap();
+    db.delete("c", "b").unwrap();
+    db.insert("c", json!({"_id": "c", "v": 1})).unwrap();
+    let mut txn = db.transaction().unwrap();
+    txn.update("c", "c", &json!({"v": 2})).unwrap();
+    txn.insert("d", json!({"_id": "elsewhere"})).unwrap();
+    txn.commit().unwrap();
+    db.begin_transaction().unwrap();
+    db.insert("c", json!({"_id": "rolled back"})).unwrap();
+    db.rollback().unwrap();
+    let expected = [
+        "update a 2 -> 3",
+        "delete b 1",
+        "insert c 1",
+        "update c 1 -> 2",
+    ];
+    assert_eq!(told_since(&db, "c", &from), expected);
+
+    // A compaction keeps only the state: a position where it happened
+    // (a follower that was up to date) stays good, an older one does not.
+    let at_compaction = db.log_position("c").unwrap().unwrap();
+    db.compact("c").unwrap();
+    db.insert("c", json!({"_id": "b", "v": 9})).unwrap();
+    let reader = FluxDB::open_read_only(dir.path()).unwrap();
+    assert_eq!(told_since(&reader, "c", &at_compaction), ["insert b 9"]);
+    let unavailable =
+        |db: &FluxDB, from: &LogPosition| match db.changes_since("c", from, &mut |_| Ok(())) {
+            Err(fluxdb::Error::PositionUnavailable {
+                position, reason, ..
+            }) => {
+                assert_eq!(position, from.to_string());
+                reason
+            }
+            other => panic!("expected PositionUnavailable, got {other:?}"),
+        };
+    assert!(unavailable(&reader, &from).contains("rewritten"));
+
+    // A position of this handle's future names nothing yet; refreshed, it does.
+    let ahead = db.log_position("c").unwrap().unwrap();
+    db.insert("c", json!({"_id": "e"})).unwrap();
+    assert!(told_since(&reader, "c", &ahead).is_empty());
+    let fresh = FluxDB::open_read_only(dir.path()).unwrap();
+    assert_eq!(told_since(&fresh, "c", &ahead), ["insert e null"]);
+    let newer = fresh.log_position("c").unwrap().unwrap();
+    assert!(unavailable(&reader, &newer).contains("refresh"));
+    // A clear replaces the file: nothing before it is a place in it.
+    db.clear_collection("c").unwrap();
+    db.insert("c", json!({"_id": "new"})).unwrap();
+    let after_clear = FluxDB::open_read_only(dir.path()).unwrap();
+    assert!(unavailable(&after_clear, &ahead).contains("replaced"));
+    let garbage = "not a position".parse::<LogPosition>();
+    assert!(garbage.is_err());
 }

@@ -292,3 +292,62 @@ fn watch_prints_every_committed_change_once_in_order_beside_killed_writers() {
     assert!(applied > 200, "only {applied} changes printed");
     assert!(rewrites > 0, "no writer compacted while watched");
 }
+
+#[test]
+fn watch_since_a_position_from_info_prints_what_changed_meanwhile_then_follows() {
+    use crate::cli::fluxdb;
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        fluxdb(dir.path(), &["insert", "c", r#"{"_id": "a", "v": 1}"#]).code,
+        0
+    );
+    let info: Value = serde_json::from_str(&fluxdb(dir.path(), &["info", "c"]).stdout).unwrap();
+    let position = info["log_position"]
+        .as_str()
+        .expect("a log position")
+        .to_owned();
+    // While nobody watched: an update, an insert, a delete.
+    let writes: [&[&str]; 3] = [
+        &["update", "c", "a", r#"{"v": 2}"#],
+        &["insert", "c", r#"{"_id": "b", "v": 1}"#],
+        &["delete", "c", "a"],
+    ];
+    for args in writes {
+        assert_eq!(fluxdb(dir.path(), args).code, 0, "{args:?}");
+    }
+    let mut watcher = Command::new(env!("CARGO_BIN_EXE_fluxdb"))
+        .arg("--db")
+        .arg(dir.path())
+        .args(["watch", "c", "--interval", "20", "--since", &position])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watcher.stdout.take().unwrap()).lines();
+    let mut next = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    assert_eq!(
+        next(),
+        json!({"op": "update", "_id": "a", "doc": {"_id": "a", "v": 2}})
+    );
+    assert_eq!(
+        next(),
+        json!({"op": "insert", "_id": "b", "doc": {"_id": "b", "v": 1}})
+    );
+    assert_eq!(next(), json!({"op": "delete", "_id": "a"}));
+    // ...and then goes on following.
+    assert_eq!(
+        fluxdb(dir.path(), &["insert", "c", r#"{"_id": "z"}"#]).code,
+        0
+    );
+    assert_eq!(
+        next(),
+        json!({"op": "insert", "_id": "z", "doc": {"_id": "z"}})
+    );
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+
+    // A position that names nothing is one clear line and exit 1.
+    let bad = fluxdb(dir.path(), &["watch", "c", "--since", "nonsense"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("position"), "{}", bad.stderr);
+    assert_eq!(bad.stderr.trim().lines().count(), 1);
+}

@@ -24,6 +24,7 @@ mod checkpoint;
 mod file_facts;
 mod flush;
 mod follow;
+mod history;
 mod indexes;
 mod meta;
 mod native;

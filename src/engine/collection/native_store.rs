@@ -123,6 +123,10 @@ impl CollectionStore for NativeCollection {
         NativeCollection::log_position(self)
     }
 
+    fn changes_since(&self, from: &LogPosition, visit: &mut ChangeVisitor<'_>) -> Result<()> {
+        NativeCollection::changes_since(self, from, visit)
+    }
+
     fn set_shared(&mut self, shared: bool) {
         self.shared = shared;
     }

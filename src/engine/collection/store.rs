@@ -153,6 +153,16 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
         Ok(true)
     }
 
+    /// Tells `visit` each change committed after `from` up to this
+    /// store's state, in commit order (formats with a log).
+    fn changes_since(&self, from: &LogPosition, _visit: &mut ChangeVisitor<'_>) -> Result<()> {
+        Err(Error::UnsupportedFormat {
+            collection: String::new(),
+            format: self.format().to_string(),
+            reason: format!("it keeps no log, so position {from} names nothing in it"),
+        })
+    }
+
     /// Where this collection's state is in its log (`None`: a format
     /// without one, read whole each time).
     fn log_position(&self) -> Option<LogPosition> {

@@ -23,6 +23,7 @@ impl FluxDB {
             compression_ratio: c.compression_ratio(),
             dictionary_bytes: c.dictionary_len(),
             persisted: c.persisted(),
+            log_position: c.log_position(),
         })
     }
 

@@ -9,11 +9,11 @@ use super::fluxdb::FluxDB;
 use super::refreshed::Refreshed;
 use super::restore::collection_files_after_restore;
 use crate::engine::Document;
-use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange};
+use crate::engine::collection::{ChangeVisitor, CollectionStore, Followed, LogChange, LogPosition};
 use crate::engine::query::ValueMode;
 use crate::engine::storage::lock::{self, WriterLock};
 use crate::engine::storage::txlog::TxLog;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Told each change a refresh applies: the collection and the change.
 pub type DatabaseChangeVisitor<'a> = dyn FnMut(&str, LogChange) -> Result<()> + 'a;
@@ -64,6 +64,38 @@ impl FluxDB {
             true => lock::is_held(&self.dir),
             false => Ok(true),
         }
+    }
+
+    /// Where `collection`'s state is in its log now (`None`: a Python 0.1
+    /// collection, which keeps none). Its token (`to_string`, parsed back
+    /// with `str::parse`) can be kept and handed to
+    /// [`changes_since`](Self::changes_since) later, by another process too.
+    pub fn log_position(&self, collection: &str) -> Result<Option<LogPosition>> {
+        Ok(self.store(collection)?.log_position())
+    }
+
+    /// Tells `visit` each change committed to `collection` after `from` up
+    /// to this handle's state, in commit order: what happened while a
+    /// program was not following. A compaction keeps the state, not the
+    /// history: the position where it happened is still good, an older one
+    /// (or one of a file cleared or restored since) is
+    /// [`Error::PositionUnavailable`](crate::Error::PositionUnavailable).
+    /// Reads the log before `from` once, for what each touched record was.
+    pub fn changes_since(
+        &self,
+        collection: &str,
+        from: &LogPosition,
+        visit: &mut ChangeVisitor<'_>,
+    ) -> Result<()> {
+        let store = self.store(collection)?;
+        store.changes_since(from, visit).map_err(|e| match e {
+            Error::UnsupportedFormat { format, reason, .. } => Error::UnsupportedFormat {
+                collection: collection.to_owned(),
+                format,
+                reason,
+            },
+            other => other,
+        })
     }
 
     /// Whether this handle shares the folder with other writers

@@ -1,7 +1,7 @@
 //! What the database reports about its collections: their description,
 //! what recovery did on open, and what a compaction reclaimed.
 
-use crate::engine::collection::PersistedInfo;
+use crate::engine::collection::{LogPosition, PersistedInfo};
 use crate::engine::storage::native::DroppedTail;
 use crate::engine::storage::{Compression, StorageFormat};
 
@@ -24,6 +24,11 @@ pub struct CollectionInfo {
     pub dictionary_bytes: Option<usize>,
     /// The persisted `_id` table and indexes (native collections).
     pub persisted: Option<PersistedInfo>,
+    /// Where the collection's state is in its log (native collections):
+    /// keep its token to ask later what changed since
+    /// ([`FluxDB::changes_since`](super::FluxDB::changes_since), `fluxdb
+    /// watch --since`).
+    pub log_position: Option<LogPosition>,
 }
 
 /// Something recovery did while opening: a torn tail it dropped.
