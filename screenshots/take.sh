@@ -223,6 +223,18 @@ wait "$writes"
 shot 28-live-writer-gone 1.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
+# 29. Nobody holds the lock for good: Studio opens the folder shared and
+# follows the CLI, whose writes (shared too) go in between its own.
+"$BIN" "$LIVE_DIR" & pid=$!
+win="$(window)"; place; sleep 3
+(for i in $(seq 61 75); do
+    "$CLI" --db "$LIVE_DIR" insert orders "{\"_id\": \"o$i\", \"status\": \"new\", \"total\": $i}" >/dev/null
+    sleep 0.1
+done) & writes=$!
+shot 29-shared-live 2.5
+wait "$writes"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
 # 11. The start screen again, now with a recent folder.
 "$BIN" & pid=$!
 win="$(window)"; place
