@@ -36,6 +36,8 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
     crate::studio::widgets::dialog_window(ctx, "Compare with a backup")
         .open(&mut open)
         .default_width(720.0)
+        // As tall as what it shows: the list arrives after the first frame.
+        .resizable([true, false])
         .show(ctx, |ui| {
             ui.label(
                 "Lists the records that differ between the folder and a database or \
@@ -166,9 +168,12 @@ fn result_ui(ui: &mut Ui, read_only: Option<&'static str>, dialog: &mut CompareD
     });
     let open_all = listed <= OPEN_ALL_UP_TO;
     let mut toggled = None;
+    // At least as tall as what it lists (up to the cap), or the window,
+    // sized to last frame's content, would never grow to show the list.
     egui::ScrollArea::vertical()
         .id_salt("compare-list")
-        .max_height(400.0)
+        .max_height(420.0)
+        .min_scrolled_height(420.0)
         .auto_shrink([false, true])
         .show(ui, |ui| {
             for (at, diff) in dialog.diffs().iter().enumerate() {

@@ -84,9 +84,9 @@ fn change_row(ui: &mut Ui, change: &FieldChange) {
                         .color(added_colour()),
                 );
                 if let Some((from, to)) = change.type_change() {
-                    ui.label(RichText::new(format!("({from}")).small().weak());
+                    ui.label(RichText::new(format!("({from}")).small());
                     arrow(ui);
-                    ui.label(RichText::new(format!("{to})")).small().weak());
+                    ui.label(RichText::new(format!("{to})")).small());
                 }
             }
             (None, Some(after)) => {
