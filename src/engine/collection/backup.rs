@@ -166,6 +166,8 @@ pub(crate) fn scan_backup(
         };
         cancel.tick()?;
         let offset = place.offset();
+        // Each entry's own checksum too, as restore checks it.
+        native::parse_entry(entry.raw).map_err(|reason| backup_corrupt(path, offset, reason))?;
         match (summary.is_some(), entry.kind) {
             (false, EntryKind::Meta) => {
                 let meta: BackupMeta = serde_json::from_slice(entry.data).map_err(|e| {
