@@ -90,3 +90,90 @@ impl CompareDialog {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::{BackupComparison, BackupKind, DiffStatus};
+    use crate::studio::state::dialogs::Dialogs;
+    use crate::studio::worker::jobs::ManageEvent;
+
+    fn comparison(ids: &[&str]) -> Box<Comparison> {
+        let diffs = ids
+            .iter()
+            .map(|id| RecordDiff {
+                collection: "people".into(),
+                id: (*id).into(),
+                status: DiffStatus::OnlyInFolder,
+                changes: Vec::new(),
+                folder: None,
+                backup: None,
+            })
+            .collect();
+        Box::new(Comparison {
+            path: Path::new("/tmp/b.fdb").to_path_buf(),
+            report: BackupComparison {
+                kind: BackupKind::Database,
+                collections: Vec::new(),
+            },
+            diffs,
+            unlisted: 0,
+            message: "2 records differ".into(),
+        })
+    }
+
+    #[test]
+    fn a_comparison_needs_a_path_and_a_valid_collection_name() {
+        let mut dialog = CompareDialog::default();
+        assert!(dialog.start().is_err_and(|e| e.contains("path")));
+        dialog.path = " /tmp/b.fdb ".into();
+        dialog.collection = "../x".into();
+        assert!(
+            dialog
+                .start()
+                .is_err_and(|e| e.contains("invalid collection name"))
+        );
+        dialog.collection = String::new();
+        match dialog.start() {
+            Ok((
+                ManageRequest::Compare {
+                    path, collection, ..
+                },
+                _,
+            )) => {
+                assert_eq!(path, Path::new("/tmp/b.fdb"));
+                assert_eq!(collection, None, "empty: every collection");
+            }
+            other => panic!("expected a comparison, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_answer_lists_the_differences_and_ticks_follow_the_user() {
+        let mut dialogs = Dialogs {
+            compare: Some(CompareDialog::default()),
+            ..Dialogs::default()
+        };
+        if let Some(dialog) = dialogs.compare.as_mut() {
+            dialog.job = JobState::running(4, None);
+        }
+        let stale = dialogs.apply(3, ManageEvent::Compared(comparison(&["x"])));
+        assert!(stale.is_none(), "an answer to another request is dropped");
+        let outcome = dialogs.apply(4, ManageEvent::Compared(comparison(&["a", "b"])));
+        assert_eq!(outcome.map(|o| o.message), Some("2 records differ".into()));
+        let dialog = dialogs.compare.as_mut().expect("still open");
+        assert!(matches!(dialog.job, JobState::Done(_)));
+        dialog.toggle(1);
+        dialog.toggle(7);
+        let chosen: Vec<&str> = dialog.chosen().iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(chosen, ["b"], "a position past the list is ignored");
+        dialog.select_all();
+        assert_eq!(dialog.chosen().len(), 2);
+        dialog.toggle(0);
+        assert_eq!(dialog.chosen().len(), 1);
+        dialog.select_none();
+        assert!(dialog.chosen().is_empty());
+    }
+}
