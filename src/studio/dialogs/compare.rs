@@ -134,7 +134,7 @@ fn result_ui(ui: &mut Ui, read_only: Option<&'static str>, dialog: &mut CompareD
         ui.label(
             RichText::new(format!(
                 "Only the first {} differences are listed; {} more are counted above. \
-                 Compare one collection at a time, or use `fluxdb diff` for all of them.",
+                 Compare one collection at a time, or list them all with fluxdb diff.",
                 format_count(MAX_LISTED_DIFFERENCES),
                 format_count(result.unlisted as usize)
             ))
