@@ -5,6 +5,7 @@
 #
 #   screenshots/take.sh                 # builds (debug) if needed
 #   BIN=target/release/fluxdb-studio screenshots/take.sh
+#   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -35,8 +36,12 @@ printf '%s\n' '{"_id": "n1", "name": "Ada", "age": 36}' '{"_id": "n2", "name": "
 BACKUP_FILE="$data/sample-backup"
 # A folder "another program" writes (shot 27): the CLI beside the app.
 LIVE_DIR="$data/live"
+# A folder changed after its backup (shots 32-34).
+DIFF_DIR="$data/diff"
+DIFF_BACKUP="$data/diff-backup.fdb"
 CLI="$(dirname "$BIN")/fluxdb"
-export BIN out IMPORT_FILE BACKUP_FILE LIVE_DIR CLI
+SHOTS="${SHOTS:-all}"
+export BIN out IMPORT_FILE BACKUP_FILE LIVE_DIR DIFF_DIR DIFF_BACKUP CLI SHOTS
 
 xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
 set -euo pipefail
@@ -59,6 +64,7 @@ ctrl() { xdotool keydown ctrl 2>/dev/null; sleep 0.15; xdotool key "$1" 2>/dev/n
 type_text() { xdotool type --delay 15 "$1" 2>/dev/null; }
 filter() { click 600 42; ctrl a; type_text "$1"; }
 
+if [[ "$SHOTS" == all ]]; then
 # 1. The start screen. A first run without a folder opens the sample
 # database, so one short run comes first; the start screen then lists it
 # under Recent folders.
@@ -239,6 +245,47 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 "$BIN" & pid=$!
 win="$(window)"; place
 shot 11-start-recent 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+# 32-34. The diff views, on a folder changed after its backup by the CLI:
+# a number turned to text, a nested field and an array element changed, a
+# field removed, a record deleted and one added.
+"$CLI" --db "$DIFF_DIR" create people >/dev/null
+for i in $(seq 1 8); do
+    echo "{\"_id\": \"p$i\", \"name\": \"Person $i\", \"age\": $((30 + i)), \"email\": \"p$i@example.org\", \"tags\": [\"a\", \"b\"], \"address\": {\"city\": \"Oslo\", \"zip\": \"015$i\"}}"
+done | "$CLI" --db "$DIFF_DIR" insert people >/dev/null
+"$CLI" --db "$DIFF_DIR" backup "$DIFF_BACKUP" >/dev/null
+"$CLI" --db "$DIFF_DIR" update people p1 "{\"\$set\": {\"age\": \"31\"}}" >/dev/null
+"$CLI" --db "$DIFF_DIR" update people p2 "{\"\$set\": {\"address.city\": \"Bergen\", \"tags.1\": \"vip\"}}" >/dev/null
+"$CLI" --db "$DIFF_DIR" update people p4 "{\"\$unset\": {\"email\": \"\"}}" >/dev/null
+"$CLI" --db "$DIFF_DIR" delete people p3 >/dev/null
+"$CLI" --db "$DIFF_DIR" insert people "{\"_id\": \"p9\", \"name\": \"Newcomer\", \"age\": 25}" >/dev/null
+"$BIN" "$DIFF_DIR" & pid=$!
+win="$(window)"; place; sleep 3
+
+# 32. File > Compare with backup...: the records that differ, each with its diff.
+click 16 12; sleep 0.7; click 80 209; sleep 1
+click 592 204; type_text "$DIFF_BACKUP"
+sleep 0.5; click 381 263
+shot 32-compare-backup 2.5
+
+# 33. p1 (changed) and p3 (only in the backup) ticked and restored:
+# staged in the pending list, not written.
+click 354 354; click 354 515; sleep 0.5
+click 579 331
+shot 33-compare-restored-pending 1.5
+
+# 34. p1 changed on disk meanwhile (a bulk update), then Write: the
+# conflict dialog shows yours and on disk, each from where you started.
+click 942 137; sleep 0.5                  # close the pending list
+filter "{\"_id\": \"p1\"}"
+ctrl Return; sleep 1.5
+click 51 12; sleep 0.7; click 120 218; sleep 1
+click 694 232; ctrl a; type_text "{\"\$set\": {\"age\": 32, \"vip\": true}}"
+sleep 0.5; click 425 281; sleep 1.5; click 524 282; sleep 2
+ctrl s
+shot 34-conflict-three-versions 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
 '
 echo "screenshots in $out"

@@ -212,6 +212,25 @@ pub enum Command {
     /// The whole file is checked first: a damaged backup changes nothing.
     /// Example: fluxdb --db data restore data-2024-06-01.fdbbackup
     Restore { file: PathBuf },
+    /// Compare the folder with a backup: print each record that differs as a
+    /// JSON line. Exit 0 when nothing differs, 1 when something does, 2 when
+    /// the comparison failed (a damaged backup, no such collection).
+    ///
+    /// BACKUP is a database backup (made by backup) or a collection backup
+    /// (export to .fdb). With COLL, only that collection (for a collection
+    /// backup: the folder's collection to compare it with). Lines:
+    /// {"collection": C, "_id": ID, "status": "only_in_folder" |
+    /// "only_in_backup" | "changed", "changes": [{"path": "address.city",
+    /// "folder": V, "backup": V}]}. Paths are dotted, array elements by
+    /// position (tags.1); a side that lacks the field has no key (null is a
+    /// value). A record one side lacks lists each of its fields. Nothing is
+    /// changed: to take records back, use Studio's File > Compare with
+    /// backup, or restore.
+    /// Example: fluxdb --db data diff data-2024-06-01.fdbbackup users
+    Diff {
+        backup: PathBuf,
+        collection: Option<String>,
+    },
     /// Print each change committed to a collection after this starts, one
     /// JSON line each, until interrupted (Ctrl+C or SIGTERM: exit 0).
     ///

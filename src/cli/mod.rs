@@ -6,10 +6,12 @@
 //! Output is made for pipes: documents as JSON Lines (`_id` first, the other
 //! fields in stored order), one value per line otherwise. Exit status: 0 on
 //! success (a printed `false` included), 1 when the operation failed, 2 for a
-//! usage error. Every failure is one line on stderr.
+//! usage error; `diff` alone exits as diff(1) does (0 same, 1 different, 2
+//! failed). Every failure is one line on stderr.
 
 mod args;
 mod commands;
+mod diff;
 mod watch;
 
 use std::io::Write;
@@ -31,6 +33,13 @@ pub fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    if let args::Command::Diff {
+        ref backup,
+        ref collection,
+    } = cli.command
+    {
+        return run_diff(&cli, backup, collection.as_deref(), &mut out);
+    }
     let result = match cli.command {
         // Runs until interrupted, following the folder (watch.rs).
         args::Command::Watch {
@@ -60,6 +69,31 @@ pub fn main() -> ExitCode {
         Err(commands::Failure::Engine(e)) => {
             let _ = writeln!(std::io::stderr(), "fluxdb: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `diff` exits as diff(1) does: 0 same, 1 different, 2 trouble.
+fn run_diff(
+    cli: &Cli,
+    backup: &std::path::Path,
+    collection: Option<&str>,
+    out: &mut impl Write,
+) -> ExitCode {
+    let result = commands::database_folder(cli)
+        .and_then(|dir| diff::diff(&dir, backup, collection, out))
+        .and_then(|differ| out.flush().map(|()| differ).map_err(Into::into));
+    match result {
+        Ok(false) => ExitCode::SUCCESS,
+        // The reader went away after a line: there were differences.
+        Ok(true) | Err(commands::Failure::BrokenPipe) => ExitCode::from(1),
+        Err(commands::Failure::NotFound(message)) | Err(commands::Failure::Message(message)) => {
+            let _ = writeln!(std::io::stderr(), "fluxdb: {message}");
+            ExitCode::from(2)
+        }
+        Err(commands::Failure::Engine(e)) => {
+            let _ = writeln!(std::io::stderr(), "fluxdb: {e}");
+            ExitCode::from(2)
         }
     }
 }

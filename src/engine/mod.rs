@@ -8,6 +8,7 @@ pub mod aggregate;
 mod cancel;
 mod collection;
 mod database;
+pub mod diff;
 mod document;
 mod error_message;
 mod find;
@@ -34,6 +35,7 @@ pub use collection::{
     CheckpointUse, CollectionCheck, LogChange, LogPosition, MAX_LISTED_PROBLEMS, PersistedInfo,
     VerifyProblem,
 };
+pub use database::{BackupComparison, BackupKind, CollectionComparison, DiffStatus, RecordDiff};
 pub use database::{
     BackupReport, ExportOptions, ImportOptions, ImportReport, MAX_LISTED_SKIPS, RESTORE_JOURNAL,
     Refreshed, RestoreReport, VerifyReport,

@@ -868,7 +868,7 @@ fn cli_backup_restore_verify_info_and_compact() {
 #[test]
 fn every_new_command_has_an_example_in_its_help() {
     for command in [
-        "export", "import", "backup", "restore", "verify", "info", "compact",
+        "export", "import", "backup", "restore", "verify", "info", "compact", "diff",
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_fluxdb"))
             .args([command, "--help"])

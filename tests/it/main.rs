@@ -4,6 +4,7 @@
 mod architecture;
 mod catalogue;
 mod cli;
+mod cli_diff;
 mod compression;
 mod crash;
 mod crash_checkpoint;

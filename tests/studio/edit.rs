@@ -253,11 +253,9 @@ fn a_record_changed_underneath_stops_the_write_and_can_be_reloaded() {
     harness.get_by_label("Preview").click();
     wait_for_label(&mut harness, "30 records match; the first 10:");
     assert_eq!(
-        harness
-            .get_all_by_label_contains("vip: (none) -> true")
-            .count(),
+        harness.get_all_by_label("vip").count(),
         10,
-        "the first ten matches, before and after"
+        "the first ten matches, each with its added field"
     );
     drop_check_not_written(&db);
     harness.get_by_label("Update 30 records").click();

@@ -8,8 +8,8 @@ use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::Document;
 use fluxdb::engine::{
-    BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
-    RestoreReport,
+    BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
+    ImportReport, RecordDiff, RestoreReport,
 };
 use fluxdb::interchange::{CancelToken, Progress};
 use fluxdb::studio::query::ParsedQuery;
@@ -157,6 +157,17 @@ impl Database for Panicky {
         cancel: &CancelToken,
     ) -> fluxdb::Result<RestoreReport> {
         self.0.restore_database(file, cancel)
+    }
+    fn compare_with_backup(
+        &self,
+        file: &Path,
+        collection: Option<&str>,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(u64, u64),
+        each: &mut dyn FnMut(RecordDiff) -> fluxdb::Result<()>,
+    ) -> fluxdb::Result<BackupComparison> {
+        self.0
+            .compare_with_backup(file, collection, cancel, progress, each)
     }
     fn rename_collection(&mut self, from: &str, to: &str) -> fluxdb::Result<()> {
         self.0.rename_collection(from, to)

@@ -3,6 +3,7 @@
 
 mod browse;
 mod dialogs;
+mod diff_views;
 mod edit;
 mod errors;
 mod legacy;

@@ -1,6 +1,8 @@
 //! One-collection backups (the seed's export/import): writing a
-//! collection's backup file, and checking one and writing it back as a
-//! collection file.
+//! collection's backup file, reading one through as a stream (what an
+//! import checks, and what a comparison with a backup reads), and writing
+//! a checked one back as a collection file. The header helpers serve
+//! database backups too (`database/backup_read.rs`).
 //!
 //! A backup is a native file of kind `Backup`: a Meta entry (collection
 //! name, index definitions, record count) then every record, as one batch
@@ -17,7 +19,9 @@ use super::meta::initial_restored_file;
 use super::native::NativeCollection;
 use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::storage::durable::ReplaceFailure;
-use crate::engine::storage::native::{self, EntryKind, FileKind, GroupWriter, Place, ScanEvent};
+use crate::engine::storage::native::{
+    self, EntryKind, FileHeader, FileKind, GroupWriter, ScanEvent,
+};
 use crate::engine::storage::{Compression, RecordCodec, durable};
 use crate::error::{Error, IoContext, Result};
 
@@ -57,17 +61,6 @@ pub(crate) fn export_collection(c: &NativeCollection, name: &str, target: &Path)
     })
 }
 
-/// An entry of a backup as scanned, before its document is checked.
-struct BackupEntry {
-    kind: EntryKind,
-    id: Box<str>,
-    place: Place,
-    len: u32,
-    /// The entry's data, kept when it cannot be read again by its offset
-    /// (a meta entry, or any entry of a compressed backup).
-    data: Option<Vec<u8>>,
-}
-
 /// A backup that passed every check, ready to become a collection.
 pub(crate) struct CheckedBackup {
     pub indexed_fields: Vec<String>,
@@ -84,135 +77,202 @@ pub(crate) fn read_backup(
     codec: &dyn RecordCodec,
     cancel: Option<&CancelToken>,
 ) -> Result<CheckedBackup> {
-    let mut cancel = CancelCheck::new(cancel);
-    let file = File::open(path).at(path)?;
-    let corrupt = |offset: u64, reason: String| Error::Corrupt {
-        path: path.to_path_buf(),
-        offset,
-        reason,
-    };
-    let mut entries: Vec<BackupEntry> = Vec::new();
-    let outcome = native::scan(&file, path, &HashSet::new(), |event| {
-        match event {
-            ScanEvent::Entry(e, place) => {
-                cancel.tick()?;
-                let keep = e.kind == EntryKind::Meta || matches!(place, Place::Block { .. });
-                entries.push(BackupEntry {
-                    kind: e.kind,
-                    id: e.id.into(),
-                    place,
-                    len: e.len as u32,
-                    data: keep.then(|| e.data.to_vec()),
-                });
-            }
-            // An incomplete backup is refused below (the tail is reported).
-            ScanEvent::GroupStart | ScanEvent::GroupDiscarded => {}
+    let mut records = Vec::new();
+    let mut seen = HashSet::new();
+    let scanned = scan_backup(path, codec, cancel, &mut |part| {
+        let BackupPart::Record { id, data, offset } = part else {
+            return Ok(());
+        };
+        if !seen.insert(Box::<str>::from(id)) {
+            return Err(backup_corrupt(
+                path,
+                offset,
+                format!("duplicate _id {id:?}"),
+            ));
         }
+        codec
+            .decode(id, data)
+            .map_err(|err| backup_corrupt(path, offset, format!("record {id:?}: {err}")))?;
+        records.push((id.into(), data.to_vec()));
         Ok(())
+    })?;
+    Ok(CheckedBackup {
+        indexed_fields: scanned.indexed_fields,
+        compression: scanned.compression,
+        records,
+    })
+}
+
+/// What a one-collection backup says of itself.
+pub(crate) struct BackupSummary {
+    /// The collection it was made from.
+    pub collection: String,
+    pub indexed_fields: Vec<String>,
+    pub records: u64,
+    pub compression: Compression,
+}
+
+/// A part of a backup as [`scan_backup`] reads it.
+pub(crate) enum BackupPart<'a> {
+    /// The metadata entry, before any record.
+    Collection(&'a BackupSummary),
+    /// A record as stored (checked by its batch's or block's checksum, not
+    /// decoded), with the file offset errors name.
+    Record {
+        id: &'a str,
+        data: &'a [u8],
+        offset: u64,
+    },
+}
+
+/// Reads a one-collection backup through in one pass, handing `visit` its
+/// metadata then each record, in bounded memory (one batch or block). The
+/// header is checked first (kind, codec); the end is checked last (a
+/// damaged or incomplete tail, the record count), so a visitor that acts
+/// before the end learns of damage there as this function's error. Stops
+/// with [`Error::Cancelled`] soon after `cancel` fires.
+pub(crate) fn scan_backup(
+    path: &Path,
+    codec: &dyn RecordCodec,
+    cancel: Option<&CancelToken>,
+    visit: &mut dyn FnMut(BackupPart<'_>) -> Result<()>,
+) -> Result<BackupSummary> {
+    let mut cancel = CancelCheck::new(cancel);
+    let (file, header) = open_backup(path, "this is not a FluxDB backup made by export")?;
+    match header.kind {
+        FileKind::Backup => {}
+        FileKind::Collection => {
+            return Err(backup_corrupt(
+                path,
+                10,
+                "a collection file, not a backup (copy it instead)",
+            ));
+        }
+        FileKind::DatabaseBackup => {
+            return Err(backup_corrupt(
+                path,
+                10,
+                "a backup of a whole database, not of one collection (restore it instead)",
+            ));
+        }
+    }
+    check_backup_codec(&header, path, codec, "backup")?;
+    let mut summary: Option<BackupSummary> = None;
+    let mut records = 0u64;
+    let outcome = native::scan(&file, path, &HashSet::new(), |event| {
+        // An incomplete backup is refused below (the tail is reported).
+        let ScanEvent::Entry(entry, place) = event else {
+            return Ok(());
+        };
+        cancel.tick()?;
+        let offset = place.offset();
+        // Each entry's own checksum too, as restore checks it.
+        native::parse_entry(entry.raw).map_err(|reason| backup_corrupt(path, offset, reason))?;
+        match (summary.is_some(), entry.kind) {
+            (false, EntryKind::Meta) => {
+                let meta: BackupMeta = serde_json::from_slice(entry.data).map_err(|e| {
+                    backup_corrupt(path, offset, format!("bad backup metadata: {e}"))
+                })?;
+                let found = summary.insert(BackupSummary {
+                    collection: meta.collection,
+                    indexed_fields: meta.indexed_fields,
+                    records: meta.records,
+                    compression: header.compression,
+                });
+                visit(BackupPart::Collection(found))
+            }
+            (false, _) => Err(backup_corrupt(
+                path,
+                native::HEADER_LEN,
+                "the backup has no metadata entry",
+            )),
+            (true, EntryKind::Put) => {
+                records += 1;
+                visit(BackupPart::Record {
+                    id: entry.id,
+                    data: entry.data,
+                    offset,
+                })
+            }
+            (true, _) => Err(backup_corrupt(path, offset, "unexpected entry in a backup")),
+        }
     })
     .map_err(|e| match e {
         Error::Corrupt {
             reason, offset: 0, ..
-        } => corrupt(
+        } => backup_corrupt(
+            path,
             0,
             format!("{reason}; this is not a FluxDB backup made by export"),
         ),
         other => other,
     })?;
-    match outcome.header.kind {
-        FileKind::Backup => {}
-        FileKind::Collection => {
-            return Err(corrupt(
-                10,
-                "a collection file, not a backup (copy it instead)".to_owned(),
-            ));
-        }
-        FileKind::DatabaseBackup => {
-            return Err(corrupt(
-                10,
-                "a backup of a whole database, not of one collection (restore it instead)"
-                    .to_owned(),
-            ));
-        }
-    }
     if let Some(d) = outcome.dropped {
-        return Err(corrupt(
+        return Err(backup_corrupt(
+            path,
             d.offset,
             format!("the backup is damaged or incomplete: {}", d.reason),
         ));
     }
-    if outcome.header.codec != codec.name() {
-        return Err(Error::UnsupportedFormat {
-            collection: path.display().to_string(),
-            format: format!("backup with the {} codec", outcome.header.codec),
-            reason: format!("the database uses the {} codec", codec.name()),
-        });
-    }
-    let mut entries = entries.into_iter();
-    let (meta_offset, meta) = match entries.next() {
-        Some(BackupEntry {
-            kind: EntryKind::Meta,
-            place,
-            data,
-            ..
-        }) => (place.offset(), data.unwrap_or_default()),
-        _ => {
-            return Err(corrupt(
-                native::HEADER_LEN,
-                "the backup has no metadata entry".to_owned(),
-            ));
-        }
+    let Some(summary) = summary else {
+        return Err(backup_corrupt(
+            path,
+            native::HEADER_LEN,
+            "the backup has no metadata entry",
+        ));
     };
-    let meta: BackupMeta = serde_json::from_slice(&meta)
-        .map_err(|e| corrupt(meta_offset, format!("bad backup metadata: {e}")))?;
-    let mut records = Vec::with_capacity(meta.records.min(1 << 24) as usize);
-    let mut seen = HashSet::new();
-    let mut buf = Vec::new();
-    for BackupEntry {
-        kind,
-        id,
-        place,
-        len,
-        data,
-    } in entries
-    {
-        cancel.tick()?;
-        let offset = place.offset();
-        if kind != EntryKind::Put {
-            return Err(corrupt(offset, "unexpected entry in a backup".to_owned()));
-        }
-        if !seen.insert(id.clone()) {
-            return Err(corrupt(offset, format!("duplicate _id {id:?}")));
-        }
-        let data = match data {
-            // Its block's checksum held when it was read.
-            Some(data) => data,
-            None => {
-                native::read_entry(&file, path, offset, len, &mut buf)?;
-                let entry = native::parse_entry(&buf).map_err(|r| corrupt(offset, r))?;
-                entry.data.to_vec()
-            }
-        };
-        codec
-            .decode(&id, &data)
-            .map_err(|err| corrupt(offset, format!("record {id:?}: {err}")))?;
-        records.push((id, data));
-    }
-    if records.len() as u64 != meta.records {
-        return Err(corrupt(
+    if records != summary.records {
+        return Err(backup_corrupt(
+            path,
             0,
             format!(
-                "the backup says {} records but holds {}",
-                meta.records,
-                records.len()
+                "the backup says {} records but holds {records}",
+                summary.records
             ),
         ));
     }
-    Ok(CheckedBackup {
-        indexed_fields: meta.indexed_fields,
-        compression: outcome.header.compression,
-        records,
+    Ok(summary)
+}
+
+/// Opens a backup file (of either kind) and reads its header, so its kind
+/// and codec are known before any entry is read. `not_a_backup` ends the
+/// message for a file that is no FluxDB file at all.
+pub(crate) fn open_backup(path: &Path, not_a_backup: &str) -> Result<(File, FileHeader)> {
+    let file = File::open(path).at(path)?;
+    let mut bytes = [0u8; native::HEADER_LEN as usize];
+    let n = durable::read_at_most(&file, &mut bytes, 0).at(path)?;
+    let header = FileHeader::decode(&bytes[..n], path).map_err(|e| match e {
+        Error::Corrupt { reason, .. } => {
+            backup_corrupt(path, 0, format!("{reason}; {not_a_backup}"))
+        }
+        other => other,
+    })?;
+    Ok((file, header))
+}
+
+/// A backup is read with the codec it was written with: the database's.
+pub(crate) fn check_backup_codec(
+    header: &FileHeader,
+    path: &Path,
+    codec: &dyn RecordCodec,
+    what: &str,
+) -> Result<()> {
+    if header.codec == codec.name() {
+        return Ok(());
+    }
+    Err(Error::UnsupportedFormat {
+        collection: path.display().to_string(),
+        format: format!("{what} with the {} codec", header.codec),
+        reason: format!("the database uses the {} codec", codec.name()),
     })
+}
+
+pub(crate) fn backup_corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason: reason.into(),
+    }
 }
 
 /// Builds the collection file from a checked backup and renames it into place.

@@ -56,6 +56,10 @@ impl CollectionStore for NativeCollection {
         NativeCollection::get(self, id)
     }
 
+    fn slot_of(&self, id: &str) -> Result<Option<u32>> {
+        self.find_slot(id)
+    }
+
     fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_> {
         Box::new(NativeCollection::scan(self))
     }

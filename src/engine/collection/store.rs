@@ -117,6 +117,9 @@ pub(crate) trait CollectionStore: Send + std::fmt::Debug {
     fn indexed_fields(&self) -> &[String];
     fn contains(&self, id: &str) -> Result<bool>;
     fn get(&self, id: &str) -> Result<Option<Document>>;
+    /// The slot of the live record `id` (a comparison with a backup marks
+    /// the slots it met, a bit each, instead of keeping every id).
+    fn slot_of(&self, id: &str) -> Result<Option<u32>>;
     /// Live records in insertion order.
     fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_>;
 

@@ -12,12 +12,16 @@
 //!   other writers; `follow.rs`: following what other processes commit.
 //! - `collection_backup.rs`: one-collection export and import;
 //!   `database_backup.rs` and `restore.rs`: backing up and restoring the
-//!   whole folder; `export.rs` and `import.rs`: JSON and CSV interchange;
+//!   whole folder (`backup_read.rs` reads a database backup through,
+//!   checked); `compare_backup.rs`: the folder beside a backup, record by
+//!   record; `export.rs` and `import.rs`: JSON and CSV interchange;
 //!   `verify.rs`: checking every file.
 //! - `legacy.rs`: Python FluxDB 0.1 collections in a folder, and migration.
 
+mod backup_read;
 mod catalogue;
 mod collection_backup;
+mod compare_backup;
 mod crud;
 mod database_backup;
 mod export;
@@ -37,6 +41,9 @@ mod shared;
 mod transactions;
 mod verify;
 
+pub use compare_backup::{
+    BackupComparison, BackupKind, CollectionComparison, DiffStatus, RecordDiff,
+};
 pub use crud::MAX_ID_BYTES;
 pub use database_backup::BackupReport;
 pub use export::ExportOptions;

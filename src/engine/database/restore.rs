@@ -10,13 +10,15 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::backup_read::{Part, Planned, scan_database_backup};
 use super::database_backup::Section;
 use super::fluxdb::FluxDB;
 use crate::engine::cancel::{CancelCheck, CancelToken};
+use crate::engine::collection::backup::backup_corrupt as corrupt;
 use crate::engine::collection::{NativeCollection, checkpoint_path, initial_restored_file};
 use crate::engine::names::validate_collection_name;
-use crate::engine::storage::native::{self, EntryKind, EntryRef, FileKind, GroupWriter, ScanEvent};
-use crate::engine::storage::{Compression, RecordCodec, StorageFormat, durable, index_definitions};
+use crate::engine::storage::native::{self, EntryKind, GroupWriter, ScanEvent};
+use crate::engine::storage::{RecordCodec, StorageFormat, durable, index_definitions};
 use crate::error::{Error, IoContext, Result};
 
 /// The journal of a restore between its first and last rename.
@@ -34,16 +36,6 @@ pub struct RestoreReport {
     /// Collections of the database that the backup does not hold: left as
     /// they were.
     pub untouched: Vec<String>,
-}
-
-/// One collection of a checked backup.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Planned {
-    name: String,
-    indexed_fields: Vec<String>,
-    records: u64,
-    #[serde(default, skip_serializing_if = "Compression::is_none")]
-    compression: Compression,
 }
 
 /// `restore.journal`: the collections whose staged files replace theirs.
@@ -168,207 +160,28 @@ fn staged_path(dir: &Path, collection: &str) -> PathBuf {
 }
 
 /// Reads a database backup through, checking everything a restore relies
-/// on; returns its collections in file order.
+/// on (every document decodes, no `_id` repeats); returns its collections
+/// in file order.
 fn check_backup(
     path: &Path,
     codec: &dyn RecordCodec,
     cancel: Option<&CancelToken>,
 ) -> Result<Vec<Planned>> {
-    let mut cancel = CancelCheck::new(cancel);
-    let file = File::open(path).at(path)?;
-    check_header(&file, path, codec)?;
-    let mut checker = Checker {
-        path,
-        codec,
-        plan: Vec::new(),
-        ids: HashSet::new(),
-        ended: false,
-    };
-    let outcome = native::scan(&file, path, &HashSet::new(), |event| match event {
-        ScanEvent::Entry(entry, place) => {
-            cancel.tick()?;
-            checker.entry(entry, place.offset())
+    let mut collection = String::new();
+    scan_database_backup(path, codec, cancel, true, &mut |part| match part {
+        Part::Collection(planned) => {
+            collection.clone_from(&planned.name);
+            Ok(())
         }
-        // Every group is self-committing; an incomplete one is a dropped tail.
-        ScanEvent::GroupStart | ScanEvent::GroupDiscarded => Ok(()),
-    })
-    .map_err(|e| match e {
-        Error::Corrupt {
-            reason, offset: 0, ..
-        } => corrupt(
-            path,
-            0,
-            format!("{reason}; this is not a FluxDB database backup"),
-        ),
-        other => other,
-    })?;
-    if let Some(tail) = outcome.dropped {
-        return Err(corrupt(
-            path,
-            tail.offset,
-            format!("the backup is damaged or incomplete: {}", tail.reason),
-        ));
-    }
-    if !checker.ended {
-        return Err(corrupt(
-            path,
-            outcome.end,
-            "the backup is incomplete: it has no end record",
-        ));
-    }
-    Ok(checker.plan)
-}
-
-/// The file's header: a database backup, in the database's codec.
-fn check_header(file: &File, path: &Path, codec: &dyn RecordCodec) -> Result<()> {
-    let mut bytes = [0u8; native::HEADER_LEN as usize];
-    let n = durable::read_at_most(file, &mut bytes, 0).at(path)?;
-    let header = native::FileHeader::decode(&bytes[..n], path).map_err(|e| match e {
-        Error::Corrupt { reason, .. } => corrupt(
-            path,
-            0,
-            format!("{reason}; this is not a FluxDB database backup"),
-        ),
-        other => other,
-    })?;
-    match header.kind {
-        FileKind::DatabaseBackup => {}
-        FileKind::Backup => {
-            return Err(corrupt(
+        Part::Record { id, data, offset } => match codec.decode(id, data) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(corrupt(
                 path,
-                10,
-                "a backup of one collection, not of a database (import it instead)",
-            ));
-        }
-        FileKind::Collection => {
-            return Err(corrupt(
-                path,
-                10,
-                "a collection file, not a database backup",
-            ));
-        }
-    }
-    if header.codec != codec.name() {
-        return Err(Error::UnsupportedFormat {
-            collection: path.display().to_string(),
-            format: format!("database backup with the {} codec", header.codec),
-            reason: format!("the database uses the {} codec", codec.name()),
-        });
-    }
-    Ok(())
-}
-
-fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
-    Error::Corrupt {
-        path: path.to_path_buf(),
-        offset,
-        reason: reason.into(),
-    }
-}
-
-/// The checks of [`check_backup`], entry by entry.
-struct Checker<'a> {
-    path: &'a Path,
-    codec: &'a dyn RecordCodec,
-    plan: Vec<Planned>,
-    /// The ids of the current collection, to refuse a duplicate.
-    ids: HashSet<Box<str>>,
-    ended: bool,
-}
-
-impl Checker<'_> {
-    fn entry(&mut self, entry: EntryRef<'_>, offset: u64) -> Result<()> {
-        let fail = |reason: String| Err(corrupt(self.path, offset, reason));
-        if self.ended {
-            return fail("data after the end record".to_owned());
-        }
-        if let Err(reason) = native::parse_entry(entry.raw) {
-            return fail(reason);
-        }
-        match entry.kind {
-            EntryKind::Meta => {
-                let section: Section = match serde_json::from_slice(entry.data) {
-                    Ok(section) => section,
-                    Err(e) => return fail(format!("bad section record: {e}")),
-                };
-                self.close_collection(offset)?;
-                match section {
-                    Section::Collection {
-                        name,
-                        indexed_fields,
-                        records,
-                        compression,
-                    } => {
-                        if let Err(e) = validate_collection_name(&name) {
-                            return fail(e.to_string());
-                        }
-                        if self.plan.iter().any(|p| p.name == name) {
-                            return fail(format!("collection {name:?} appears twice"));
-                        }
-                        self.plan.push(Planned {
-                            name,
-                            indexed_fields,
-                            records,
-                            compression,
-                        });
-                    }
-                    Section::End {
-                        collections,
-                        records,
-                    } => {
-                        let total: u64 = self.plan.iter().map(|p| p.records).sum();
-                        if collections != self.plan.len() as u64 || records != total {
-                            return fail(format!(
-                                "the end record says {collections} collections and {records} records; the backup holds {} and {total}",
-                                self.plan.len()
-                            ));
-                        }
-                        self.ended = true;
-                    }
-                }
-                Ok(())
-            }
-            EntryKind::Put => {
-                let Some(current) = self.plan.last() else {
-                    return fail("a record before any collection".to_owned());
-                };
-                if !self.ids.insert(entry.id.into()) {
-                    return fail(format!(
-                        "collection {:?}: duplicate _id {:?}",
-                        current.name, entry.id
-                    ));
-                }
-                if let Err(e) = self.codec.decode(entry.id, entry.data) {
-                    return fail(format!(
-                        "collection {:?}, record {:?}: {e}",
-                        current.name, entry.id
-                    ));
-                }
-                Ok(())
-            }
-            EntryKind::Delete => fail("a deletion entry, which a backup never holds".to_owned()),
-        }
-    }
-
-    /// The current collection is complete: its count must hold.
-    fn close_collection(&mut self, offset: u64) -> Result<()> {
-        if let Some(current) = self.plan.last()
-            && current.records != self.ids.len() as u64
-        {
-            return Err(corrupt(
-                self.path,
                 offset,
-                format!(
-                    "collection {:?}: the backup says {} records but holds {}",
-                    current.name,
-                    current.records,
-                    self.ids.len()
-                ),
-            ));
-        }
-        self.ids.clear();
-        Ok(())
-    }
+                format!("collection {collection:?}, record {id:?}: {e}"),
+            )),
+        },
+    })
 }
 
 /// A collection file being written from a backup.
@@ -577,6 +390,7 @@ pub(super) fn collection_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::storage::Compression;
 
     #[test]
     fn a_writer_finishes_a_journaled_restore_and_a_reader_sees_it_finished() -> Result<()> {

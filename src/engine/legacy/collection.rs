@@ -478,6 +478,11 @@ impl CollectionStore for LegacyCollection {
         Ok(self.table.get(id).map(record_to_document))
     }
 
+    fn slot_of(&self, id: &str) -> Result<Option<u32>> {
+        // The first of a repeated id is the one `get` reads.
+        Ok(self.table.slots_of(id).first().copied())
+    }
+
     fn scan(&self) -> Box<dyn Iterator<Item = Result<Document>> + '_> {
         Box::new(self.table.records().map(|r| Ok(record_to_document(r))))
     }

@@ -19,6 +19,7 @@ pub enum PickFor {
     Export,
     Backup,
     Restore,
+    Compare,
 }
 
 /// A native dialog: open or save, its title, filters and suggested name.

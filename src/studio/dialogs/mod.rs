@@ -1,5 +1,6 @@
-//! The dialogs: Import, Export, Backup database, Restore, New collection,
-//! Rename, Clear, Drop, Compression and Indexes, plus the sidebar's context menu.
+//! The dialogs: Import, Export, Backup database, Restore, Compare with
+//! backup, New collection, Rename, Clear, Drop, Compression and Indexes,
+//! plus the sidebar's context menu.
 //!
 //! Their plain data is in the state ([`State::dialogs`], `state::dialogs`),
 //! their work on the worker (`worker::jobs`); here each module draws one
@@ -9,6 +10,7 @@
 
 pub mod backup;
 pub mod collection;
+pub mod compare;
 pub mod export;
 pub mod file_picker;
 pub mod import;
@@ -55,12 +57,18 @@ impl DialogsUi {
                         d.path = text;
                     }
                 }
+                PickFor::Compare => {
+                    if let Some(d) = &mut dialogs.compare {
+                        d.path = text;
+                    }
+                }
             }
         }
         import::window_ui(ctx, state, &mut self.picker);
         export::window_ui(ctx, state, &mut self.picker);
         backup::backup_window_ui(ctx, state, &mut self.picker);
         backup::restore_window_ui(ctx, state, &mut self.picker);
+        compare::window_ui(ctx, state, &mut self.picker);
         collection::windows_ui(ctx, state);
         indexes::window_ui(ctx, state);
     }

@@ -5,10 +5,10 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
+use crate::engine::diff::diff_documents;
 use crate::studio::format::format_count;
-use crate::studio::panels::pending::field_changes;
 use crate::studio::state::State;
-use crate::studio::widgets::value_cell::compact_json;
+use crate::studio::widgets::diff_view::{diff_view_ui, removed_colour};
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let Some(form) = state.edit.bulk.as_ref() else {
@@ -115,6 +115,9 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     }
 }
 
+/// Rows of one sample's diff before "… and N more fields".
+const SHOWN_FIELDS: usize = 8;
+
 fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
     ui.separator();
     ui.label(
@@ -130,27 +133,20 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
             .get("_id")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(id).monospace().strong());
-            match after {
-                None => {
-                    ui.label(RichText::new("deleted").color(egui::Color32::from_rgb(210, 70, 70)));
+        ui.group(|ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(id).monospace().strong());
+                if after.is_none() {
+                    ui.label(RichText::new("deleted").color(removed_colour()));
                 }
-                Some(after) => {
-                    let changes = field_changes(before, after);
-                    if changes.is_empty() {
-                        ui.label(RichText::new("unchanged").weak());
-                    }
-                    for (field, old, new) in changes {
-                        let show = |v: Option<&Value>| {
-                            v.map_or("(none)".to_owned(), |v| compact_json(v, 60))
-                        };
-                        ui.label(format!(
-                            "{field}: {} -> {}",
-                            show(old.as_ref()),
-                            show(new.as_ref())
-                        ));
-                    }
+            });
+            if let Some(after) = after {
+                let changes = diff_documents(Some(before), Some(after));
+                if changes.is_empty() {
+                    ui.label(RichText::new("unchanged").weak());
+                } else {
+                    diff_view_ui(ui, &changes, SHOWN_FIELDS);
                 }
             }
         });

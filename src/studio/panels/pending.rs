@@ -3,63 +3,24 @@
 //! on disk, and the question asked before leaving unwritten changes.
 
 use egui::{RichText, Ui};
-use serde_json::Value;
 
-use crate::Document;
+use crate::engine::diff::diff_documents;
 use crate::studio::edit::pending::{ChangeKind, PendingChange};
 use crate::studio::state::GuardChoice;
 use crate::studio::state::State;
-use crate::studio::widgets::value_cell::compact_json;
+use crate::studio::widgets::diff_view::{
+    added_colour, changed_colour, diff_view_ui, removed_colour,
+};
+use crate::studio::worker::edit::Conflict;
 
-const SHOWN_CHARS: usize = 80;
+/// Rows of one change's diff before "… and N more fields".
+const SHOWN_FIELDS: usize = 12;
 
-/// Each field that differs: (field, before, after), `None` for absent.
-pub fn field_changes(
-    before: &Document,
-    after: &Document,
-) -> Vec<(String, Option<Value>, Option<Value>)> {
-    let mut fields: Vec<&String> = before.keys().collect();
-    fields.extend(after.keys().filter(|k| !before.contains_key(*k)));
-    fields
-        .into_iter()
-        .filter(|f| before.get(*f) != after.get(*f))
-        .map(|f| (f.clone(), before.get(f).cloned(), after.get(f).cloned()))
-        .collect()
-}
-
-fn shown(value: Option<&Value>) -> String {
-    value.map_or_else(|| "(none)".to_owned(), |v| compact_json(v, SHOWN_CHARS))
-}
-
-/// One change's before and after.
+/// One change's fields, as the diff view draws them: what it changes, or
+/// every field of a record it adds or deletes.
 fn change_ui(ui: &mut Ui, change: &PendingChange) {
-    match (&change.before, &change.after) {
-        (Some(before), Some(after)) => {
-            for (field, old, new) in field_changes(before, after) {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new(format!("{field}:")).strong());
-                    ui.label(
-                        RichText::new(shown(old.as_ref()))
-                            .monospace()
-                            .strikethrough(),
-                    );
-                    ui.label("->");
-                    ui.label(RichText::new(shown(new.as_ref())).monospace());
-                });
-            }
-        }
-        (None, Some(after)) => {
-            ui.label(RichText::new(compact_json(&Value::Object(after.clone()), 240)).monospace());
-        }
-        (Some(before), None) => {
-            ui.label(
-                RichText::new(compact_json(&Value::Object(before.clone()), 240))
-                    .monospace()
-                    .strikethrough(),
-            );
-        }
-        (None, None) => {}
-    }
+    let changes = diff_documents(change.before.as_ref(), change.after.as_ref());
+    diff_view_ui(ui, &changes, SHOWN_FIELDS);
 }
 
 pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
@@ -93,9 +54,9 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
                             ui.set_width(ui.available_width());
                             ui.horizontal(|ui| {
                                 let colour = match change.kind() {
-                                    ChangeKind::Insert => egui::Color32::from_rgb(60, 170, 90),
-                                    ChangeKind::Update => egui::Color32::from_rgb(210, 150, 20),
-                                    ChangeKind::Delete => egui::Color32::from_rgb(210, 70, 70),
+                                    ChangeKind::Insert => added_colour(),
+                                    ChangeKind::Update => changed_colour(),
+                                    ChangeKind::Delete => removed_colour(),
                                 };
                                 ui.label(
                                     RichText::new(change.kind().label()).color(colour).strong(),
@@ -159,24 +120,24 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
     }
     let mut choice = None;
     egui::Modal::new(egui::Id::unique("write-conflicts")).show(ctx, |ui| {
-        ui.set_max_width(520.0);
+        ui.set_max_width(640.0);
         ui.heading("Records changed on disk");
         ui.label(
             "Nothing was written. These records changed since they were read, \
              so writing would overwrite someone else's change:",
         );
-        for conflict in &state.edit.conflicts {
-            let now = match &conflict.now {
-                Some(doc) => compact_json(&Value::Object(doc.clone()), 120),
-                None => "(deleted)".to_owned(),
-            };
-            ui.label(
-                RichText::new(format!("{} / {}", conflict.collection, conflict.id))
-                    .monospace()
-                    .strong(),
-            );
-            ui.label(RichText::new(format!("now: {now}")).monospace().small());
-        }
+        egui::ScrollArea::vertical()
+            .id_salt("conflicts-scroll")
+            .max_height(460.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                for conflict in &state.edit.conflicts {
+                    ui.group(|ui| {
+                        ui.set_width(ui.available_width());
+                        conflict_ui(ui, conflict);
+                    });
+                }
+            });
         ui.separator();
         ui.horizontal(|ui| {
             if ui
@@ -207,6 +168,32 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
         Some(1) => state.overwrite_conflicts(),
         Some(_) => state.edit.dismiss_conflicts(),
         None => {}
+    }
+}
+
+/// One conflict's three versions: what you changed and what changed on disk,
+/// each from the version you started from.
+fn conflict_ui(ui: &mut Ui, conflict: &Conflict) {
+    ui.label(
+        RichText::new(format!("{} / {}", conflict.collection, conflict.id))
+            .monospace()
+            .strong(),
+    );
+    let sides = [
+        ("Your change", &conflict.yours, "you delete it"),
+        ("On disk now", &conflict.now, "deleted on disk"),
+    ];
+    for (heading, version, deleted) in sides {
+        ui.label(RichText::new(format!("{heading}, from the version you started from:")).small());
+        ui.indent(heading, |ui| match version {
+            None if conflict.read.is_some() => {
+                ui.label(RichText::new(deleted).color(removed_colour()));
+            }
+            _ => {
+                let changes = diff_documents(conflict.read.as_ref(), version.as_ref());
+                diff_view_ui(ui, &changes, SHOWN_FIELDS);
+            }
+        });
     }
 }
 
@@ -246,34 +233,5 @@ pub fn guard_ui(ctx: &egui::Context, state: &mut State) {
     });
     if let Some(choice) = choice {
         state.resolve_guard(choice);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn doc(value: Value) -> Document {
-        match value {
-            Value::Object(map) => map,
-            _ => Document::new(),
-        }
-    }
-
-    #[test]
-    fn field_changes_list_changed_added_and_removed_fields() {
-        let changes = field_changes(
-            &doc(json!({"_id": "a", "x": 1, "y": 2})),
-            &doc(json!({"_id": "a", "x": 5, "z": 3})),
-        );
-        assert_eq!(
-            changes,
-            vec![
-                ("x".into(), Some(json!(1)), Some(json!(5))),
-                ("y".into(), Some(json!(2)), None),
-                ("z".into(), None, Some(json!(3))),
-            ]
-        );
     }
 }

@@ -99,7 +99,7 @@ impl TopBar {
     }
 }
 
-/// Import…, Backup database… and Restore… (dialogs/).
+/// Import…, Backup database…, Restore… and Compare with backup… (dialogs/).
 fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
     let open = state.folder.is_some();
     let read_only = state.read_only_reason();
@@ -130,6 +130,14 @@ fn file_dialogs_ui(ui: &mut Ui, state: &mut State) {
         .on_disabled_hover_text(why);
     if restore.clicked() {
         crate::studio::dialogs::backup::open_restore(state);
+        ui.close();
+    }
+    // A comparison only reads; restoring its records is what needs writes.
+    let compare = ui
+        .add_enabled(open, egui::Button::new("Compare with backup…"))
+        .on_disabled_hover_text("Open a database folder first");
+    if compare.clicked() {
+        crate::studio::dialogs::compare::open_compare(state);
         ui.close();
     }
 }

@@ -1,78 +1,23 @@
 //! What the dialogs show and hold, as plain data: which are open, what the
-//! user typed, and the state of each one's job on the worker. The drawing
-//! code reads and changes it; [`Dialogs::apply`] feeds it worker events.
+//! user typed, and the state of each one's job on the worker (`job_state`;
+//! Compare with backup's own model is `compare`). The drawing code reads
+//! and changes it; [`Dialogs::apply`] feeds it worker events.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::compare::CompareDialog;
 use super::compression_choice::CompressionChoice;
+pub use super::job_state::JobState;
 use crate::engine::names::validate_collection_name;
 use crate::interchange::{CancelToken, ColumnType};
 use crate::studio::query::ParsedQuery;
 use crate::studio::report::ErrorReport;
 use crate::studio::worker::RequestId;
 use crate::studio::worker::jobs::{
-    CancelHandle, ExportJob, FileFormat, ImportJob, ImportMode, ImportPreview, JobProgress,
-    ManageEvent, ManageRequest, Outcome,
+    CancelHandle, ExportJob, FileFormat, ImportJob, ImportMode, ImportPreview, ManageEvent,
+    ManageRequest, Outcome,
 };
-
-/// A job a dialog started on the worker.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum JobState {
-    #[default]
-    Idle,
-    Running {
-        id: RequestId,
-        progress: Option<JobProgress>,
-        /// Set for jobs that can stop half-way (import, export).
-        cancel: Option<CancelHandle>,
-        cancelling: bool,
-    },
-    Done(Box<Outcome>),
-    Failed(ErrorReport),
-}
-
-impl JobState {
-    pub fn running(id: RequestId, cancel: Option<CancelToken>) -> JobState {
-        JobState::Running {
-            id,
-            progress: None,
-            cancel: cancel.map(CancelHandle),
-            cancelling: false,
-        }
-    }
-
-    pub fn is_running(&self) -> bool {
-        matches!(self, JobState::Running { .. })
-    }
-
-    fn id(&self) -> Option<RequestId> {
-        match self {
-            JobState::Running { id, .. } => Some(*id),
-            _ => None,
-        }
-    }
-
-    /// Asks a running import or export to stop; nothing of it is kept.
-    pub fn cancel(&mut self) {
-        if let JobState::Running {
-            cancel: Some(token),
-            cancelling,
-            ..
-        } = self
-        {
-            token.0.cancel();
-            *cancelling = true;
-        }
-    }
-
-    pub fn outcome(&self) -> Option<&Outcome> {
-        match self {
-            JobState::Done(outcome) => Some(outcome),
-            _ => None,
-        }
-    }
-}
 
 /// The import preview: asked for whenever the file, format or column types change.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -413,6 +358,8 @@ pub struct Dialogs {
     pub drop: Option<NameDialog>,
     pub indexes: Option<IndexesDialog>,
     pub compression: Option<CompressionDialog>,
+    /// File > Compare with backup… (state::compare).
+    pub compare: Option<CompareDialog>,
     /// Compact has no dialog; its result goes to the status line.
     pub compact: JobState,
 }
@@ -444,6 +391,9 @@ impl Dialogs {
             jobs.push(&mut d.job);
         }
         if let Some(d) = &mut self.compression {
+            jobs.push(&mut d.job);
+        }
+        if let Some(d) = &mut self.compare {
             jobs.push(&mut d.job);
         }
         jobs
@@ -483,6 +433,10 @@ impl Dialogs {
                     }
                 }
                 None
+            }
+            ManageEvent::Compared(comparison) => {
+                let dialog = self.compare.as_mut()?;
+                (dialog.job.id() == Some(id)).then(|| dialog.finish(comparison))
             }
             ManageEvent::Finished(outcome) => {
                 let mut found = false;
@@ -550,6 +504,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::studio::worker::jobs::JobProgress;
 
     fn report(why: &str) -> ErrorReport {
         ErrorReport {

@@ -372,6 +372,8 @@ mod tests {
             kind: EventKind::Edit(EditEvent::Conflicts(vec![Conflict {
                 collection: "people".into(),
                 id: "r0".into(),
+                read: None,
+                yours: None,
                 now: None,
             }])),
         });

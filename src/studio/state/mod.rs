@@ -12,15 +12,20 @@
 //! - `editing`: [`EditState`], the editing half, with `edit_forms` (its
 //!   plain data) and `edit_actions` (the state's side of editing).
 //! - `dialogs`: what the dialogs hold (`compression_choice`: their codec
-//!   picker); `outbox`: the requests to send.
+//!   picker; `job_state`: each one's job; `compare`: Compare with backup,
+//!   whose chosen records `backup_compare` stages as pending changes);
+//!   `outbox`: the requests to send.
 
+mod backup_compare;
 mod browse;
+pub mod compare;
 pub mod compression_choice;
 pub mod dialogs;
 mod edit_actions;
 pub mod edit_forms;
 pub mod editing;
 mod events;
+pub mod job_state;
 mod live;
 mod model;
 mod outbox;

@@ -1,6 +1,7 @@
-//! Widgets shared by the panels: the JSON editor's colouring, value cells and
-//! the JSON tree.
+//! Widgets shared by the panels: the JSON editor's colouring, value cells,
+//! the JSON tree and the field-by-field diff of two records.
 
+pub mod diff_view;
 pub mod json_highlight;
 pub mod json_tree;
 pub mod value_cell;

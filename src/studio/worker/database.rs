@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::engine::{
-    BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
-    RestoreReport,
+    BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
+    ImportReport, RecordDiff, RestoreReport,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
@@ -173,6 +173,16 @@ pub trait Database: Send + EditDatabase {
     ) -> Result<BackupReport>;
     /// Stops, changing nothing, when `cancel` fires before the switch.
     fn restore_database(&mut self, file: &Path, cancel: &CancelToken) -> Result<RestoreReport>;
+    /// The folder beside a database or collection backup; `each` hears
+    /// every record that differs, `progress(bytes read, backup size)`.
+    fn compare_with_backup(
+        &self,
+        file: &Path,
+        collection: Option<&str>,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(u64, u64),
+        each: &mut dyn FnMut(RecordDiff) -> Result<()>,
+    ) -> Result<BackupComparison>;
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()>;
     fn clear_collection(&mut self, name: &str) -> Result<bool>;
     fn drop_collection(&mut self, name: &str) -> Result<bool>;

@@ -79,11 +79,16 @@ impl EditRequest {
     }
 }
 
-/// A record that changed on disk after it was read.
+/// A record that changed on disk after it was read: its three versions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conflict {
     pub collection: String,
     pub id: String,
+    /// The record as it was read, the version the change started from
+    /// (`None`: a new record).
+    pub read: Option<Document>,
+    /// The record as the pending change would write it (`None`: deleted).
+    pub yours: Option<Document>,
     /// The record as it is now (`None`: it was deleted).
     pub now: Option<Document>,
 }
@@ -157,6 +162,8 @@ fn conflicts(db: &dyn Database, changes: &[PendingChange]) -> crate::Result<Vec<
             found.push(Conflict {
                 collection: change.collection.clone(),
                 id: change.id.clone(),
+                read: change.before.clone(),
+                yours: change.after.clone(),
                 now,
             });
         }

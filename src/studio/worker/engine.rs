@@ -10,8 +10,8 @@ use super::database::{
     Opener,
 };
 use crate::engine::{
-    BackupReport, CompactReport, Compression, ExportOptions, FluxDB, ImportOptions, ImportReport,
-    OpenOptions, RestoreReport, StorageFormat,
+    BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, FluxDB,
+    ImportOptions, ImportReport, OpenOptions, RecordDiff, RestoreReport, StorageFormat,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
@@ -193,6 +193,17 @@ impl Database for FluxDB {
         FluxDB::restore_database_cancellable(self, file, cancel)
     }
 
+    fn compare_with_backup(
+        &self,
+        file: &Path,
+        collection: Option<&str>,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(u64, u64),
+        each: &mut dyn FnMut(RecordDiff) -> Result<()>,
+    ) -> Result<BackupComparison> {
+        FluxDB::compare_with_backup(self, file, collection, cancel, progress, each)
+    }
+
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
         FluxDB::rename_collection(self, from, to)
     }
@@ -258,6 +269,11 @@ fn replacement_update(old: &Document, new: &Document) -> Option<Value> {
 
 impl EditDatabase for FluxDB {
     fn get_record(&self, collection: &str, id: &str) -> Result<Option<Document>> {
+        // No collection, no record: a record staged back from a backup
+        // may be the first of a collection the folder has lost.
+        if !self.has_collection(collection) {
+            return Ok(None);
+        }
         self.get(collection, id)
     }
 

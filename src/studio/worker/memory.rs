@@ -11,8 +11,8 @@ use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, OpenMode, Opener,
 };
 use crate::engine::{
-    BackupReport, CompactReport, Compression, ExportOptions, ImportOptions, ImportReport,
-    RestoreReport,
+    BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
+    ImportReport, RecordDiff, RestoreReport,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
@@ -214,6 +214,16 @@ impl Database for MemoryDb {
         Err(no_files(file))
     }
     fn restore_database(&mut self, file: &Path, _cancel: &CancelToken) -> Result<RestoreReport> {
+        Err(no_files(file))
+    }
+    fn compare_with_backup(
+        &self,
+        file: &Path,
+        _collection: Option<&str>,
+        _cancel: &CancelToken,
+        _progress: &mut dyn FnMut(u64, u64),
+        _each: &mut dyn FnMut(RecordDiff) -> Result<()>,
+    ) -> Result<BackupComparison> {
         Err(no_files(file))
     }
     fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {

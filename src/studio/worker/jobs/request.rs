@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::compare::Comparison;
 use crate::Document;
 use crate::engine::Compression;
 use crate::interchange::{CancelToken, ColumnType, Format};
@@ -135,6 +136,13 @@ pub enum ManageRequest {
         path: PathBuf,
         cancel: CancelHandle,
     },
+    /// Compares the folder with a database or collection backup (one
+    /// collection of it, or the folder's collection to compare with).
+    Compare {
+        path: PathBuf,
+        collection: Option<String>,
+        cancel: CancelHandle,
+    },
     CreateCollection {
         name: String,
         indexed_fields: Vec<String>,
@@ -183,6 +191,9 @@ impl ManageRequest {
                 format!("backing up the database to {}", path.display())
             }
             ManageRequest::Restore { path, .. } => format!("restoring {}", path.display()),
+            ManageRequest::Compare { path, .. } => {
+                format!("comparing the folder with {}", path.display())
+            }
             ManageRequest::CreateCollection { name, .. } => format!("creating collection {name}"),
             ManageRequest::Rename { from, to } => format!("renaming {from} to {to}"),
             ManageRequest::Clear { name } => format!("clearing {name}"),
@@ -282,6 +293,8 @@ pub enum ManageEvent {
     Progress(JobProgress),
     Preview(Box<ImportPreview>),
     Finished(Box<Outcome>),
+    /// A comparison with a backup, for its dialog.
+    Compared(Box<Comparison>),
 }
 
 #[cfg(test)]

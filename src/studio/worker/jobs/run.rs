@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use super::request::{JobProgress, ManageEvent, ManageRequest, Outcome};
-use super::transfer;
+use super::{compare, transfer};
 use crate::error::{Error, Result};
 use crate::studio::format::{format_bytes, format_count};
 use crate::studio::worker::database::{Database, Opener};
@@ -77,6 +77,27 @@ pub fn run(
             }
             outcome.select = report.collections.first().cloned();
             outcome.with_collections(db)
+        }
+        ManageRequest::Compare {
+            path,
+            collection,
+            cancel,
+        } => {
+            let db = need(db)?;
+            let compared = compare::compare(
+                db,
+                path,
+                collection.as_deref(),
+                &cancel.0,
+                &mut |done, total| {
+                    progress(JobProgress {
+                        done,
+                        total: Some(total),
+                        unit: "bytes",
+                    })
+                },
+            )?;
+            return Ok(ManageEvent::Compared(Box::new(compared)));
         }
         ManageRequest::CreateCollection {
             name,
