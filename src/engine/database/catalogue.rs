@@ -77,6 +77,12 @@ impl FluxDB {
     pub fn drop_collection(&mut self, name: &str) -> Result<bool> {
         self.ensure_writable("dropping a collection")?;
         self.refuse_in_transaction("dropping a collection")?;
+        self.remove_collection(name)
+    }
+
+    /// [`drop_collection`](Self::drop_collection) without its checks: also
+    /// what undoes a collection that a failed call created.
+    pub(super) fn remove_collection(&mut self, name: &str) -> Result<bool> {
         match self.collections.get(name) {
             None => return Ok(false),
             Some(c) if c.format() == StorageFormat::Legacy => {

@@ -28,14 +28,34 @@ impl FluxDB {
     }
 
     /// Inserts records atomically (all or none) and returns their ids in order.
+    /// A collection this call created is removed again if it fails, as
+    /// the seed created none for a failed insert.
     pub fn insert_many(&mut self, collection: &str, documents: Vec<Value>) -> Result<Vec<String>> {
         validate_collection_name(collection)?;
         self.ensure_writable("inserting")?;
+        // Every document is checked and given its `_id` before anything
+        // is created or staged, then all are staged under a savepoint: any
+        // failure undoes this call only.
+        let records = with_ids(documents)?;
+        let created = !self.collections.contains_key(collection);
         self.ensure_collection(collection)?;
-        // Every document is checked and given its `_id` before any is
-        // staged, then all are staged under a savepoint: any failure undoes
-        // this call only.
-        let mut records = with_ids(documents)?;
+        let staged = self.stage_inserts(collection, records);
+        if staged.is_err() && created {
+            // Empty and written by no one else: the error that matters is
+            // the insert's, so a failure to remove it again is not reported.
+            let _ = self.remove_collection(collection);
+        }
+        let ids = staged?;
+        self.after_write()?;
+        Ok(ids)
+    }
+
+    /// Stages checked records in `collection`, all or none.
+    fn stage_inserts(
+        &mut self,
+        collection: &str,
+        mut records: Vec<NewRecord>,
+    ) -> Result<Vec<String>> {
         let c = self.store_mut(collection)?;
         c.savepoint();
         c.defer_index_additions(true);
@@ -52,9 +72,7 @@ impl FluxDB {
             });
         }
         c.release_savepoint();
-        let ids = records.into_iter().map(|r| r.id).collect();
-        self.after_write()?;
-        Ok(ids)
+        Ok(records.into_iter().map(|r| r.id).collect())
     }
 
     /// The record with this `_id`, if any.
