@@ -197,8 +197,12 @@ const PARALLEL_CHECKS: usize = 4_096;
 /// one that fails. A large batch is checked in two halves on two threads
 /// (a fifth of a bulk insert's time was here).
 fn with_ids(documents: Vec<Value>) -> Result<Vec<NewRecord>> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if documents.len() < PARALLEL_CHECKS || threads < 2 {
+    // Asked only for a large batch: on Linux `available_parallelism`
+    // reads the cgroup files (a dozen system calls, ~30 µs), which had
+    // made every single insert many times slower than its real work.
+    if documents.len() < PARALLEL_CHECKS
+        || std::thread::available_parallelism().map_or(1, usize::from) < 2
+    {
         return with_ids_from(documents, 0);
     }
     let mut first = documents;
