@@ -39,8 +39,8 @@ def test_threads_share_one_database(db):
 
 
 def test_other_threads_run_while_the_engine_works(db):
-    # A long engine call (a full scan with a sort) must let a pure-Python
-    # thread make progress: it could not while the GIL was held.
+    # One long engine call (a regex over every record) must let a
+    # pure-Python thread run: it could not while the call held the GIL.
     db.insert_many("t", [{"i": i, "s": f"value {i}"} for i in range(200_000)])
     ticks = []
     stop = threading.Event()
@@ -48,20 +48,19 @@ def test_other_threads_run_while_the_engine_works(db):
     def ticker():
         while not stop.is_set():
             ticks.append(time.perf_counter())
-            time.sleep(0.0005)
+            time.sleep(0.0002)
 
     thread = threading.Thread(target=ticker)
     thread.start()
     time.sleep(0.01)
     start = time.perf_counter()
-    for _ in range(3):
-        db.count("t", {"s": {"$regex": "9$"}})
+    db.count("t", {"s": {"$regex": "9$"}})
     end = time.perf_counter()
     stop.set()
     thread.join()
-    during = [t for t in ticks if start <= t <= end]
-    assert end - start > 0.02, "the calls took long enough to tell"
-    assert len(during) >= 5, f"the ticker ran {len(during)} times in {end - start:.3f}s"
+    during = [t for t in ticks if start < t < end]
+    assert end - start > 0.02, "the call took long enough to tell"
+    assert len(during) >= 10, f"the ticker ran {len(during)} times in {end - start:.3f}s"
 
 
 def test_a_second_process_gets_the_locked_error(db_path):
