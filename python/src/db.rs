@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use fluxdb::engine::legacy::pyrepr::py_str;
+use fluxdb::engine::query::ValueMode;
 use fluxdb::engine::{Find, FluxDB, OpenOptions, StorageFormat};
 use fluxdb::{Document, Error};
 use pyo3::exceptions::PyRuntimeWarning;
@@ -166,10 +168,46 @@ impl PyFluxDB {
         collection: &str,
         query: &Query,
     ) -> PyResult<Vec<Document>> {
-        let mut docs = self.call(py, |db| db.find(collection, &query.find))?;
+        let mut docs = self.call(py, |db| {
+            match as_the_library_matched(db, collection, &query.find.filter) {
+                Some(filter) => db.find(
+                    collection,
+                    &Find {
+                        filter,
+                        ..query.find.clone()
+                    },
+                ),
+                None => db.find(collection, &query.find),
+            }
+        })?;
         query.cut(&mut docs);
         Ok(docs)
     }
+}
+
+/// In a Python 0.1 collection, the library matched a field's plain value
+/// (not an operator dict) by comparing the stored text with `str(value)`:
+/// `{"sale": True}` finds `"True"`, `{"age": 30}` finds `"30"` and not
+/// `"30.0"`. Such values become that text; `None` if nothing changes.
+fn as_the_library_matched(db: &FluxDB, collection: &str, filter: &Value) -> Option<Value> {
+    if db.value_mode(collection).ok()? != ValueMode::LegacyText {
+        return None;
+    }
+    let Value::Object(fields) = filter else {
+        return None;
+    };
+    let plain = |key: &str, value: &Value| !key.starts_with('$') && !value.is_object();
+    if !fields.iter().any(|(k, v)| plain(k, v) && !v.is_string()) {
+        return None;
+    }
+    let rewritten = fields
+        .iter()
+        .map(|(key, value)| match plain(key, value) {
+            true => (key.clone(), Value::String(py_str(value))),
+            false => (key.clone(), value.clone()),
+        })
+        .collect();
+    Some(Value::Object(rewritten))
 }
 
 #[pymethods]
@@ -366,9 +404,12 @@ impl PyFluxDB {
         query: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<usize> {
         let filter = filter_value(query)?;
-        self.call(py, |db| match db.count(collection, &filter) {
-            Err(Error::CollectionNotFound(_)) => Ok(0),
-            other => other,
+        self.call(py, |db| {
+            let filter = as_the_library_matched(db, collection, &filter).unwrap_or(filter);
+            match db.count(collection, &filter) {
+                Err(Error::CollectionNotFound(_)) => Ok(0),
+                other => other,
+            }
         })
     }
 

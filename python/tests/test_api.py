@@ -239,3 +239,48 @@ def _matches(record, key, condition):
 
 def test_db_path_is_absolute(db, db_path):
     assert db.db_path == str(db_path.resolve())
+
+
+def test_a_path_object_opens_the_database(db_path):
+    with FluxDB(db_path) as db:
+        db.insert("t", {"a": 1})
+    assert (db_path / "t.fdb").exists()
+
+
+def test_a_transaction_over_two_collections_is_durable(db_path):
+    with FluxDB(str(db_path)) as db:
+        db.create_collection("accounts", indexed_fields=["owner"])
+        db.begin_transaction()
+        db.insert("accounts", {"owner": "a", "balance": 10})
+        db.insert("log", {"event": "opened"})
+        db.commit()
+        db.begin_transaction()
+        db.insert("accounts", {"owner": "b", "balance": 5})
+        db.insert("log", {"event": "lost"})
+        db.rollback()
+    with FluxDB(str(db_path)) as db:
+        assert [r["owner"] for r in db.find("accounts")] == ["a"]
+        assert [r["event"] for r in db.find("log")] == ["opened"]
+        assert db.find("accounts", {"owner": "a"})[0]["balance"] == 10
+
+
+def test_a_generator_that_fails_midway_inserts_nothing(db):
+    def records():
+        yield {"n": 1}
+        raise OSError("source went away")
+
+    with pytest.raises(OSError, match="source went away"):
+        db.insert_many("t", records())
+    assert db.list_collections() == []
+
+
+def test_find_iter_on_a_missing_collection_raises(db):
+    with pytest.raises(CollectionNotFoundError):
+        db.find_iter("nope")
+
+
+def test_query_operators_beyond_the_library(db):
+    users(db)
+    assert [r["name"] for r in db.find("users", {"$or": [{"age": {"$gte": 41}}, {"name": "Bob"}]})] == ["Bob", "Carol"]
+    assert [r["name"] for r in db.find("users", {"name": {"$regex": "^c", "$options": "i"}})] == ["Carol"]
+    assert db.count("users", {"status": {"$ne": "active"}}) == 2

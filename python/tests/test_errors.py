@@ -240,3 +240,16 @@ def test_a_closed_database_refuses_calls(db_path):
         db.insert("t", {"a": 1})
     with pytest.raises(FluxDBError, match="closed"):
         db.find("t")
+
+
+def test_a_record_over_16_mib(filled):
+    with pytest.raises(RecordEncodingError, match="exceeds the limit"):
+        filled.insert("users", {"big": "x" * (16 * 1024 * 1024 + 1)})
+    unchanged(filled)
+
+
+def test_a_limit_or_skip_that_is_not_an_int(filled):
+    with pytest.raises(TypeError):
+        filled.find("users", skip=1.5)
+    with pytest.raises(TypeError):
+        filled.find("users", limit=[1])

@@ -162,3 +162,26 @@ def test_export_and_import_in_a_library_folder(legacy, tmp_path):
         assert db.import_collection("users", str(backup))
         assert db.find("users") == expected["records"]["users"]
     assert read_fdb(backup) == expected["records"]["users"], "export is the library's file"
+
+
+def test_counts_sorts_and_aggregates_on_text_values(legacy):
+    folder, expected = legacy
+    products = expected["records"]["products"]
+    with FluxDB(str(folder)) as db:
+        # Numeric text sorts as numbers, as the library's float() key did.
+        prices = [r["price"] for r in db.find("products", sort={"price": 1})]
+        assert prices == sorted((r["price"] for r in products), key=float)
+        assert db.count("products", {"sale": "True"}) == sum(r.get("sale") == "True" for r in products)
+        # A plain value matches the text str() gives it, as in the library.
+        assert db.count("products", {"sale": True}) == sum(r.get("sale") == "True" for r in products)
+        assert db.find("products", {"sale": False}) == [r for r in products if r.get("sale") == "False"]
+        first = products[0]
+        assert db.find("products", {"price": int(first["price"]), "sku": first["sku"]}) == [first]
+        assert db.find("products", {"price": float(first["price"]), "sku": first["sku"]}) == [], "str(466.0)"
+        groups = db.aggregate("products", [{"$group": {"_id": "$category", "n": {"$count": 1}}}])
+        by_category = {}
+        for r in products:
+            by_category[r["category"]] = by_category.get(r["category"], 0) + 1
+        assert {g["_id"]: g["n"] for g in groups} == by_category
+        assert db.find("empty") == [] and db.count("empty") == 0
+        assert [r["_id"] for r in db.find_iter("users")] == [r["_id"] for r in expected["records"]["users"]]
