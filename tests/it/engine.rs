@@ -200,6 +200,72 @@ fn insert_many_is_all_or_nothing() {
     );
 }
 
+/// A codec that refuses every record, as a user's `storage_backend` that
+/// raises does.
+#[derive(Debug)]
+struct RefusingCodec;
+
+impl fluxdb::engine::storage::RecordCodec for RefusingCodec {
+    fn name(&self) -> &str {
+        "refusing"
+    }
+    fn encode(&self, _: &fluxdb::Document, _: &mut Vec<u8>) -> fluxdb::Result<()> {
+        Err(Error::RecordEncoding("refused".to_owned()))
+    }
+    fn decode(&self, _: &str, _: &[u8]) -> fluxdb::Result<fluxdb::Document> {
+        Err(Error::RecordEncoding("refused".to_owned()))
+    }
+}
+
+#[test]
+fn a_failed_insert_many_creates_no_collection() {
+    // The seed created nothing for a failed insert; neither may the engine,
+    // whatever failed (a bad or duplicate `_id`, the codec) and whether or
+    // not a transaction is open, in either format.
+    let tmp = tempfile::tempdir().unwrap();
+    let legacy = tmp.path().join("legacy");
+    std::fs::create_dir_all(&legacy).unwrap();
+    std::fs::write(legacy.join("old.fdb"), b"").unwrap();
+    for dir in [tmp.path().join("native"), legacy] {
+        let mut db = open(&dir);
+        let before = db.list_collections();
+        let failing: [Vec<Value>; 3] = [
+            vec![json!({"a": 1}), json!({"_id": 5})],
+            vec![json!({"_id": "x"}), json!({"_id": "x"})],
+            vec![json!({"a": 1}), json!("not a record")],
+        ];
+        for docs in failing {
+            db.insert_many("new", docs.clone()).unwrap_err();
+            assert_eq!(db.list_collections(), before, "{}", dir.display());
+            db.begin_transaction().unwrap();
+            db.insert_many("new", docs).unwrap_err();
+            assert_eq!(db.list_collections(), before);
+            db.commit().unwrap();
+        }
+        assert!(!dir.join("new.fdb").exists());
+        drop(db);
+        assert_eq!(
+            open(&dir).list_collections(),
+            before,
+            "nothing appears on reopening"
+        );
+    }
+    let native = tmp.path().join("codec");
+    let mut db = OpenOptions::new()
+        .codec(std::sync::Arc::new(RefusingCodec))
+        .open(&native)
+        .unwrap();
+    let err = db.insert_many("new", vec![json!({"a": 1})]).unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    assert!(db.list_collections().is_empty());
+    assert!(!native.join("new.fdb").exists());
+    // An existing collection stays, empty, after the same failure.
+    db.create_collection("kept", &["a"]).unwrap();
+    db.insert_many("kept", vec![json!({"a": 1})]).unwrap_err();
+    assert_eq!(db.list_collections(), ["kept"]);
+    assert_eq!(db.count("kept", &json!({})).unwrap(), 0);
+}
+
 #[test]
 fn find_filters_sorts_skips_and_limits() {
     let tmp = tempfile::tempdir().unwrap();

@@ -81,25 +81,31 @@ impl FluxDB {
         self.write_span(|db| {
             db.ensure_writable("dropping a collection")?;
             db.refuse_in_transaction("dropping a collection")?;
-            match db.collections.get(name) {
-                None => return Ok(false),
-                Some(c) if c.format() == StorageFormat::Legacy => {
-                    return db.drop_legacy_collection(name);
-                }
-                Some(_) => {}
-            }
-            let path = db.collection_path(name);
-            let removed = durable::durable_remove(&path);
-            if !path.exists() {
-                // Gone even if the folder's fsync failed: so is the collection,
-                // or later writes would go to the removed file.
-                db.collections.remove(name);
-            }
-            removed?;
-            index_definitions::remove(&db.dir, name)?;
-            durable::durable_remove(&checkpoint_path(&path))?;
-            Ok(true)
+            db.remove_collection(name)
         })
+    }
+
+    /// [`drop_collection`](Self::drop_collection) without its checks: also
+    /// what undoes a collection that a failed call created.
+    pub(super) fn remove_collection(&mut self, name: &str) -> Result<bool> {
+        match self.collections.get(name) {
+            None => return Ok(false),
+            Some(c) if c.format() == StorageFormat::Legacy => {
+                return self.drop_legacy_collection(name);
+            }
+            Some(_) => {}
+        }
+        let path = self.collection_path(name);
+        let removed = durable::durable_remove(&path);
+        if !path.exists() {
+            // Gone even if the folder's fsync failed: so is the collection,
+            // or later writes would go to the removed file.
+            self.collections.remove(name);
+        }
+        removed?;
+        index_definitions::remove(&self.dir, name)?;
+        durable::durable_remove(&checkpoint_path(&path))?;
+        Ok(true)
     }
 
     /// Removes every record and keeps the index definitions; `Ok(false)` if

@@ -28,35 +28,53 @@ impl FluxDB {
     }
 
     /// Inserts records atomically (all or none) and returns their ids in order.
+    /// A collection this call created is removed again if it fails, as
+    /// the seed created none for a failed insert.
     pub fn insert_many(&mut self, collection: &str, documents: Vec<Value>) -> Result<Vec<String>> {
         self.write_span(|db| {
             validate_collection_name(collection)?;
             db.ensure_writable("inserting")?;
+            // Every document is checked and given its `_id` before anything
+            // is created or staged, then all are staged under a savepoint:
+            // any failure undoes this call only.
+            let records = with_ids(documents)?;
+            let created = !db.collections.contains_key(collection);
             db.ensure_collection(collection)?;
-            // Every document is checked and given its `_id` before any is
-            // staged, then all are staged under a savepoint: any failure undoes
-            // this call only.
-            let mut records = with_ids(documents)?;
-            let c = db.store_mut(collection)?;
-            c.savepoint();
-            c.defer_index_additions(true);
-            let staged = c.insert_batch(&records);
-            c.defer_index_additions(false);
-            if let Err(stop) = staged {
-                c.rollback_savepoint();
-                return Err(match stop {
-                    BatchStop::Duplicate(i) => Error::DuplicateId {
-                        collection: collection.to_owned(),
-                        id: records.swap_remove(i).id,
-                    },
-                    BatchStop::Failed(i, e) => at_index(e, i),
-                });
+            let staged = db.stage_inserts(collection, records);
+            if staged.is_err() && created {
+                // Empty and written by no one else: the error that matters
+                // is the insert's, so a failure to remove it is not reported.
+                let _ = db.remove_collection(collection);
             }
-            c.release_savepoint();
-            let ids = records.into_iter().map(|r| r.id).collect();
+            let ids = staged?;
             db.after_write()?;
             Ok(ids)
         })
+    }
+
+    /// Stages checked records in `collection`, all or none.
+    fn stage_inserts(
+        &mut self,
+        collection: &str,
+        mut records: Vec<NewRecord>,
+    ) -> Result<Vec<String>> {
+        let c = self.store_mut(collection)?;
+        c.savepoint();
+        c.defer_index_additions(true);
+        let staged = c.insert_batch(&records);
+        c.defer_index_additions(false);
+        if let Err(stop) = staged {
+            c.rollback_savepoint();
+            return Err(match stop {
+                BatchStop::Duplicate(i) => Error::DuplicateId {
+                    collection: collection.to_owned(),
+                    id: records.swap_remove(i).id,
+                },
+                BatchStop::Failed(i, e) => at_index(e, i),
+            });
+        }
+        c.release_savepoint();
+        Ok(records.into_iter().map(|r| r.id).collect())
     }
 
     /// The record with this `_id`, if any.
@@ -189,8 +207,12 @@ const PARALLEL_CHECKS: usize = 4_096;
 /// one that fails. A large batch is checked in two halves on two threads
 /// (a fifth of a bulk insert's time was here).
 fn with_ids(documents: Vec<Value>) -> Result<Vec<NewRecord>> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if documents.len() < PARALLEL_CHECKS || threads < 2 {
+    // Asked only for a large batch: on Linux `available_parallelism`
+    // reads the cgroup files (a dozen system calls, ~30 µs), which had
+    // made every single insert many times slower than its real work.
+    if documents.len() < PARALLEL_CHECKS
+        || std::thread::available_parallelism().map_or(1, usize::from) < 2
+    {
         return with_ids_from(documents, 0);
     }
     let mut first = documents;

@@ -61,7 +61,14 @@ impl SlotSink for RoaringBitmap {
     }
 
     fn add_slice(&mut self, slots: &[u32]) {
-        self.extend(slots.iter().copied());
+        // A run's slots of one key ascend: the bitmap is built whole. One
+        // insert at a time costs a binary search in its container each,
+        // and made an indexed find of 1,600 matches spend 40 µs here.
+        match RoaringBitmap::from_sorted_iter(slots.iter().copied()) {
+            Ok(set) if self.is_empty() => *self = set,
+            Ok(set) => *self |= set,
+            Err(_) => self.extend(slots.iter().copied()),
+        }
     }
 
     fn add_set(&mut self, slots: &RoaringBitmap) {
