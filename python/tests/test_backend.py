@@ -2,6 +2,9 @@
 encode_record(dict) -> bytes and decode_record(bytes) -> dict."""
 
 import json
+import subprocess
+import sys
+import textwrap
 import threading
 
 import pytest
@@ -158,3 +161,38 @@ def test_a_backend_is_called_from_other_threads_safely(db_path):
         for t in threads:
             t.join()
         assert db.count("t") == 200
+
+
+def test_reading_the_state_while_a_backend_runs_does_not_hang(db_path):
+    # The engine holds the database while it calls the backend, which needs
+    # the GIL: a thread that holds the GIL must not wait for the database.
+    # Run apart, so that a hang fails the test instead of stopping the suite.
+    script = textwrap.dedent(
+        f"""
+        import json, threading, time
+        from fluxdb import FluxDB
+
+        class Slow:
+            def encode_record(self, data):
+                time.sleep(0.001)
+                return json.dumps(data).encode()
+
+            def decode_record(self, data):
+                return json.loads(data)
+
+        db = FluxDB({str(db_path)!r}, storage_backend=Slow())
+        writer = threading.Thread(target=lambda: [db.insert("t", {{"i": i}}) for i in range(50)])
+        writer.start()
+        probes = 0
+        while writer.is_alive():
+            assert not db.closed and "open" in repr(db)
+            probes += 1
+        writer.join()
+        assert db.count("t") == 50
+        db.close()
+        print("ok", probes)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok"), done.stdout
