@@ -219,7 +219,10 @@ impl PyFluxDB {
         db_path: PathBuf,
         storage_backend: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let codec = match storage_backend.filter(|b| !b.is_none()) {
+        let default = py.import("fluxdb.storage")?.getattr("BinaryStorage")?;
+        let codec = match storage_backend {
+            // The library's default backend stands for the engine's format.
+            Some(b) if b.is_none() || b.get_type().is(&default) => None,
             Some(backend) => Some(Arc::new(PyCodec::new(backend)?)),
             None => None,
         };

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use fluxdb::engine::FluxDB;
@@ -25,6 +26,10 @@ pub struct Shared {
     codec: Option<Arc<PyCodec>>,
     /// Set when the engine panicked: later calls are refused.
     broken: OnceLock<String>,
+    /// Whether `close` ran, readable without the lock: a thread holding the
+    /// GIL must not wait for the lock, whose holder may be waiting for the
+    /// GIL (to call a storage_backend).
+    closed: AtomicBool,
 }
 
 /// Every open database, so that an interpreter exit closes them (their
@@ -37,6 +42,7 @@ impl Shared {
             db: Mutex::new(Some(db)),
             codec,
             broken: OnceLock::new(),
+            closed: AtomicBool::new(false),
         });
         let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
         open.retain(|weak| weak.strong_count() > 0);
@@ -109,6 +115,7 @@ impl Shared {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
+            self.closed.store(true, Ordering::Release);
             match db {
                 Some(db) => db.close().map_err(Failure::from),
                 None => Ok(()),
@@ -118,10 +125,7 @@ impl Shared {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.db
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_none()
+        self.closed.load(Ordering::Acquire)
     }
 }
 

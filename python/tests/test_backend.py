@@ -2,6 +2,11 @@
 encode_record(dict) -> bytes and decode_record(bytes) -> dict."""
 
 import json
+import struct
+import uuid
+import subprocess
+import sys
+import textwrap
 import threading
 
 import pytest
@@ -158,3 +163,97 @@ def test_a_backend_is_called_from_other_threads_safely(db_path):
         for t in threads:
             t.join()
         assert db.count("t") == 200
+
+
+def test_reading_the_state_while_a_backend_runs_does_not_hang(db_path):
+    # The engine holds the database while it calls the backend, which needs
+    # the GIL: a thread that holds the GIL must not wait for the database.
+    # Run apart, so that a hang fails the test instead of stopping the suite.
+    script = textwrap.dedent(
+        f"""
+        import json, threading, time
+        from fluxdb import FluxDB
+
+        class Slow:
+            def encode_record(self, data):
+                time.sleep(0.001)
+                return json.dumps(data).encode()
+
+            def decode_record(self, data):
+                return json.loads(data)
+
+        db = FluxDB({str(db_path)!r}, storage_backend=Slow())
+        writer = threading.Thread(target=lambda: [db.insert("t", {{"i": i}}) for i in range(50)])
+        writer.start()
+        probes = 0
+        while writer.is_alive():
+            assert not db.closed and "open" in repr(db)
+            probes += 1
+        writer.join()
+        assert db.count("t") == 50
+        db.close()
+        print("ok", probes)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok"), done.stdout
+
+
+def test_the_librarys_storage_module_is_there(db_path):
+    from fluxdb.exceptions import FluxDBError as Imported
+    from fluxdb.storage import BinaryStorage, StorageBackend
+
+    assert Imported is FluxDBError
+
+    class Upper(StorageBackend):
+        def encode_record(self, data):
+            return json.dumps(data).upper().encode()
+
+        def decode_record(self, data):
+            return json.loads(data.decode().lower())
+
+    with FluxDB(str(db_path), storage_backend=Upper()) as db:
+        db.insert("t", {"_id": "x", "name": "ann"})
+    assert b'"NAME": "ANN"' in (db_path / "t.fdb").read_bytes()
+    with FluxDB(str(db_path), Upper()) as db:
+        assert db.find("t") == [{"_id": "x", "name": "ann"}]
+    with pytest.raises(NotImplementedError):
+        StorageBackend().encode_record({})
+    # BinaryStorage is the default: the same files as with no backend.
+    with FluxDB(str(db_path / "b"), storage_backend=BinaryStorage()) as db:
+        db.insert("t", {"_id": "1", "n": 1})
+    with FluxDB(str(db_path / "b")) as db:
+        assert db.find("t") == [{"_id": "1", "n": 1}]
+
+
+def test_binary_storage_encodes_the_python_0_1_layout():
+    from fluxdb.storage import BinaryStorage
+
+    storage = BinaryStorage()
+    record = storage.encode_record({"name": "Zoë", "age": 30, "tags": [1, "a"], "ok": None})
+    (length,) = struct.unpack("!I", record[:4])
+    assert length == len(record) - 4
+    body = record[4:]
+    record_id = body[:36].rstrip(b"\0").decode()
+    assert uuid.UUID(record_id).version == 4
+    assert struct.unpack("!I", body[36:40]) == (5,), "the fields and _id"
+    decoded = storage.decode_record(body)
+    assert decoded == {"_id": record_id, "name": "Zoë", "age": "30", "tags": "[1, 'a']", "ok": "None"}
+    assert list(decoded) == ["_id", "name", "age", "tags", "ok"]
+    assert storage.decode_record(record) == decoded, "a whole record reads too"
+    assert storage.decode_record(body[:-3]) is None
+    assert storage.decode_record(b"short") is None
+    mine = storage.decode_record(storage.encode_record({"a": 1, "_id": "given"})[4:])
+    assert mine == {"_id": "given", "a": "1"}
+
+
+def test_a_subclass_of_binary_storage_is_used_as_written(db_path):
+    from fluxdb.storage import BinaryStorage
+
+    class Text(BinaryStorage):
+        """The library's own layout as a backend: values come back as text."""
+
+    with FluxDB(str(db_path), storage_backend=Text()) as db:
+        rid = db.insert("t", {"n": 1, "flag": True})
+        assert db.find("t") == [{"_id": rid, "n": "1", "flag": "True"}]
