@@ -6,6 +6,7 @@
 #   screenshots/take.sh                 # builds (debug) if needed
 #   BIN=target/release/fluxdb-studio screenshots/take.sh
 #   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
+#   SHOTS=copy screenshots/take.sh      # only Copy as (30)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -245,6 +246,19 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 "$BIN" & pid=$!
 win="$(window)"; place
 shot 11-start-recent 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+if [[ "$SHOTS" == all || "$SHOTS" == copy ]]; then
+# 30. Copy as: the query on screen (a filter, a sort) as code.
+"$BIN" --sample & pid=$!
+win="$(window)"; place; sleep 5
+filter "{\"city\": \"Paris\"}"; sleep 0.8
+click 360 76; ctrl a; type_text "{\"age\": -1}"; sleep 0.8
+ctrl Return; sleep 2
+click 1047 76; sleep 0.8
+shot 30-copy-as-menu 0.5
+keys Escape; sleep 0.3
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 

@@ -11,6 +11,7 @@
 //!   its actions; `app` arranges them and pumps messages to and from the worker.
 
 pub mod app;
+pub mod copy_as;
 pub mod dialogs;
 pub mod edit;
 pub mod format;

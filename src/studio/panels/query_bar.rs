@@ -3,6 +3,7 @@
 
 use egui::{RichText, TextBuffer, Ui};
 
+use crate::studio::copy_as::CodeForm;
 use crate::studio::query::{JsonProblem, QueryField};
 use crate::studio::settings::PAGE_SIZES;
 use crate::studio::state::State;
@@ -89,6 +90,7 @@ impl QueryBar {
                     }
                 });
             });
+            copy_as_ui(ui, state);
         });
         if changed {
             state.validate_query();
@@ -150,4 +152,30 @@ fn json_editor_ui(
         )
         .labelled_by(label);
     response.changed()
+}
+
+/// "Copy as ▸": the query on screen (or the pipeline, on its tab) as a
+/// command line, Rust, Python or MongoDB shell code, to the clipboard.
+fn copy_as_ui(ui: &mut Ui, state: &mut State) {
+    let can_copy = state.copied_query().is_some();
+    ui.add_enabled_ui(can_copy, |ui| {
+        ui.menu_button("Copy as", |ui| {
+            for form in CodeForm::ALL {
+                let Some(code) = state.query_as(form) else {
+                    continue;
+                };
+                let button = ui.button(form.label());
+                if button.clicked() {
+                    ui.ctx().copy_text(code);
+                    state.status.notice = Some(format!("Copied the query as {}", form.label()));
+                    ui.close();
+                } else {
+                    // What would be copied, before it is.
+                    button.on_hover_text(RichText::new(code).monospace());
+                }
+            }
+        })
+        .response
+        .on_hover_text("Copy the filter, sort, projection and page (or the pipeline) as code");
+    });
 }

@@ -20,6 +20,7 @@ mod backup_compare;
 mod browse;
 pub mod compare;
 pub mod compression_choice;
+mod copy_query;
 pub mod dialogs;
 mod edit_actions;
 pub mod edit_forms;
