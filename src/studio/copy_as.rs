@@ -111,7 +111,7 @@ impl CopiedQuery {
             "let db = fluxdb::engine::FluxDB::open_read_only({})?;\n",
             rust_string(&folder.to_string_lossy())
         );
-        let call = match self {
+        match self {
             CopiedQuery::Find {
                 collection,
                 filter,
@@ -145,8 +145,7 @@ impl CopiedQuery {
                 "use serde_json::json;\n\n{open}let docs = db.aggregate({}, &json!({pipeline}))?;",
                 rust_string(collection)
             ),
-        };
-        call
+        }
     }
 
     /// Python on the package with the original library's API.
