@@ -92,6 +92,15 @@ pub enum Command {
         collection: String,
         filter: Option<String>,
     },
+    /// Print the exact schema of the matching documents (all by default):
+    /// each field path with its count, types, min/max, distinct and most
+    /// frequent values, as one JSON object.
+    ///
+    /// Example: fluxdb --db data schema users '{"country": "Norway"}'
+    Schema {
+        collection: String,
+        filter: Option<String>,
+    },
     /// Print one document by _id; exit 1 if there is none.
     ///
     /// Example: fluxdb --db data get users 0b9f7c1e-5d1c-4b7e-9a51-3c2d6f1e8a90

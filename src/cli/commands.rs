@@ -77,6 +77,7 @@ fn is_read_only(command: &Command) -> bool {
         Command::Collections { .. }
             | Command::Find { .. }
             | Command::Count { .. }
+            | Command::Schema { .. }
             | Command::Get { .. }
             | Command::Exists { .. }
             | Command::Export { .. }
@@ -174,6 +175,13 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
         Command::Count { collection, filter } => {
             let filter = parse_json_or_empty("FILTER", filter.as_deref())?;
             writeln!(out, "{}", db.count(&collection, &filter)?)?;
+        }
+        Command::Schema { collection, filter } => {
+            let filter = parse_json_or_empty("FILTER", filter.as_deref())?;
+            let schema = db.schema(&collection, &filter, None, &mut |_, _| {})?;
+            serde_json::to_writer(&mut *out, &schema)
+                .map_err(|e| Failure::Message(e.to_string()))?;
+            writeln!(out)?;
         }
         Command::Get { collection, id } => match db.get(&collection, &id)? {
             Some(doc) => print_document(out, &doc)?,

@@ -19,6 +19,7 @@ mod memory;
 pub mod names;
 mod nesting;
 pub mod query;
+pub mod schema;
 pub mod storage;
 
 pub use collection::MAX_RECORDS;

@@ -18,6 +18,7 @@ mod persisted;
 mod properties;
 mod query;
 mod regressions;
+mod schema;
 mod shared;
 mod storage_format;
 mod support;

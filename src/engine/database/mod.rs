@@ -37,6 +37,7 @@ mod refreshed;
 mod rename;
 mod reports;
 mod restore;
+mod schema;
 mod shared;
 mod transactions;
 mod verify;
