@@ -45,13 +45,13 @@ fn main() {
         .read_only(true)
         .open(tmp.path())
         .expect("reopen");
-    let before = status_bytes("VmHWM:").unwrap_or(0);
+    let before = status_bytes("VmHWM").unwrap_or(0);
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let schema = db
         .schema("people", &json!({}), None, &mut |_, _| {})
         .expect("schema");
     let (took, cpu) = (started.elapsed(), cpu_seconds() - cpu);
-    let peak = status_bytes("VmHWM:").unwrap_or(0);
+    let peak = status_bytes("VmHWM").unwrap_or(0);
     println!(
         "schema of {records} records: {:.2} s ({cpu:.2} s CPU), {} paths; peak memory {:.0} MB (before: {:.0} MB)",
         took.as_secs_f64(),

@@ -9,10 +9,13 @@
 //! (then the count is a lower bound), values kept for the top list are
 //! short ones, and at most [`PATH_CAP`] paths are followed.
 
-use std::collections::HashMap;
+use std::fmt::Write;
 
+use hashbrown::HashMap;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::engine::Document;
 
@@ -225,18 +228,26 @@ impl PathStats {
             }
             _ => {}
         }
-        if matches!(value, Value::Object(_) | Value::Array(_)) {
-            return;
-        }
-        let text = value.to_string();
-        let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+        // A value's identity: its type and bytes, hashed (a string's own
+        // bytes, a number's JSON text), so nothing is allocated per value.
+        let (hash, len) = match value {
+            Value::Object(_) | Value::Array(_) => return,
+            Value::String(s) => (xxh3_128_with_seed(s.as_bytes(), 4), s.len()),
+            Value::Number(n) => {
+                let mut text = NumberText::default();
+                let _ = write!(text, "{n}");
+                (xxh3_128_with_seed(text.bytes(), 2), text.len)
+            }
+            Value::Bool(b) => (u128::from(*b), 1),
+            Value::Null => (2, 0),
+        };
         let rank = self.values.len();
         if let Some((count, _, _)) = self.values.get_mut(&hash) {
             *count += 1;
         } else if rank >= DISTINCT_CAP {
             self.distinct_cut = true;
         } else {
-            let kept = (text.len() <= KEPT_VALUE_BYTES).then(|| value.clone());
+            let kept = (len <= KEPT_VALUE_BYTES).then(|| value.clone());
             self.values.insert(hash, (1, rank, kept));
         }
     }
@@ -277,6 +288,30 @@ impl PathStats {
             distinct_at_least: self.distinct_cut.then_some(distinct),
             top,
         }
+    }
+}
+
+/// A number's JSON text, written on the stack (at most 24 bytes: i64,
+/// u64 and f64's shortest round trip all fit).
+#[derive(Default)]
+struct NumberText {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl NumberText {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Write for NumberText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
