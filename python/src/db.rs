@@ -213,11 +213,12 @@ fn as_the_library_matched(db: &FluxDB, collection: &str, filter: &Value) -> Opti
 #[pymethods]
 impl PyFluxDB {
     #[new]
-    #[pyo3(signature = (db_path, storage_backend=None))]
+    #[pyo3(signature = (db_path, storage_backend=None, *, shared=false))]
     fn new(
         py: Python<'_>,
         db_path: PathBuf,
         storage_backend: Option<&Bound<'_, PyAny>>,
+        shared: bool,
     ) -> PyResult<Self> {
         let default = py.import("fluxdb.storage")?.getattr("BinaryStorage")?;
         let codec = match storage_backend {
@@ -226,7 +227,9 @@ impl PyFluxDB {
             Some(backend) => Some(Arc::new(PyCodec::new(backend)?)),
             None => None,
         };
-        let mut options = OpenOptions::new();
+        // Shared: the folder's lock only while writing, so FluxDB Studio
+        // (or another program) can write the folder beside this one.
+        let mut options = OpenOptions::new().shared(shared);
         if let Some(codec) = &codec {
             options = options.codec(codec.clone());
         }
@@ -481,6 +484,16 @@ impl PyFluxDB {
     /// Writes buffered writes to disk, durably (outside a transaction).
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         self.call(py, |db| db.flush())
+    }
+
+    /// Reads what other programs committed since this one last looked (a
+    /// database opened with ``shared=True``; writes catch up by
+    /// themselves). Returns how many records changed.
+    fn refresh(&self, py: Python<'_>) -> PyResult<usize> {
+        self.call(py, |db| {
+            let refreshed = db.refresh()?;
+            Ok(refreshed.advanced.iter().map(|(_, n)| n).sum())
+        })
     }
 
     /// Flushes and closes the database, unlocking its folder; an open

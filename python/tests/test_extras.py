@@ -20,7 +20,7 @@ def test_every_method_has_a_docstring_and_a_signature():
         "create_collection", "drop_collection", "clear_collection", "insert", "insert_many",
         "find", "find_iter", "update", "delete", "exists", "count", "begin_transaction",
         "commit", "rollback", "transaction", "aggregate", "export_collection",
-        "import_collection", "list_collections", "flush", "close",
+        "import_collection", "list_collections", "flush", "refresh", "close",
     ]
     for name in methods:
         method = getattr(FluxDB, name)
@@ -139,3 +139,28 @@ def test_a_subclass_keeps_the_api(db_path):
     with MyDB(str(db_path)) as db:
         db.insert("t", {"name": "x"})
         assert db.names() == ["x"]
+
+
+def test_shared_databases_write_in_turn_and_see_each_other(db_path):
+    # Two programs on one folder (Studio beside a script): each holds the
+    # lock only while it writes, and catches up with the other first.
+    a = FluxDB(str(db_path), shared=True)
+    b = FluxDB(str(db_path), shared=True)
+    a.insert("counters", {"_id": "x", "n": 0})
+    assert b.update("counters", "x", {"$inc": {"n": 1}})
+    assert a.update("counters", "x", {"$inc": {"n": 10}})
+    assert b.update("counters", "x", {"$inc": {"n": 100}})
+    assert a.find("counters")[0]["n"] == 11
+    assert a.refresh() == 2
+    assert a.find("counters")[0]["n"] == 111
+    with a.transaction():
+        a.insert("log", {"_id": "one"})
+    assert b.refresh() >= 1
+    assert b.exists("log", "one")
+    a.close()
+    b.close()
+    # An exclusive open (the default) still takes the folder for itself.
+    only = FluxDB(str(db_path))
+    with pytest.raises(fluxdb.FluxDBError, match="locked"):
+        FluxDB(str(db_path), shared=True).insert("c", {})
+    only.close()
