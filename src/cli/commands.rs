@@ -13,6 +13,7 @@ use crate::engine::{
 use crate::interchange::{ColumnType, Format};
 
 use super::args::{Cli, Command};
+use super::lines::LineOut;
 
 /// Why a command failed; each becomes one line on stderr and exit 1.
 #[derive(Debug)]
@@ -136,20 +137,9 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
             // Each record goes out as its text is written from the stored
             // bytes: no document is built, nothing is collected. A write
             // error stops the query and is reported as itself.
-            let mut write_error = None;
-            let found = db.find_json_each(&collection, &find, &mut |line| {
-                let written = out
-                    .write_all(line.as_bytes())
-                    .and_then(|()| out.write_all(b"\n"));
-                written.map_err(|e| {
-                    write_error = Some(e);
-                    Error::Cancelled
-                })
-            });
-            if let Some(e) = write_error {
-                return Err(e.into());
-            }
-            found?;
+            let mut lines = LineOut::new(out);
+            let found = db.find_json_each(&collection, &find, &mut |line| lines.text(line));
+            lines.outcome::<_, Failure>(found)?;
         }
         Command::Aggregate {
             collection,

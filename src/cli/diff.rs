@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::commands::{Failure, open_read_only};
-use crate::Error;
+use super::lines::LineOut;
 use crate::engine::diff::FieldChange;
 use crate::engine::{CancelToken, RecordDiff};
 
@@ -27,27 +27,15 @@ pub fn diff(
             backup.display()
         )));
     }
-    let mut write_error = None;
+    let mut lines = LineOut::new(out);
     let compared = db.compare_with_backup(
         backup,
         collection,
         &CancelToken::new(),
         &mut |_, _| {},
-        &mut |diff| {
-            let line = diff_line(&diff);
-            let written = serde_json::to_writer(&mut *out, &line)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            written.map_err(|e| {
-                write_error = Some(e);
-                Error::Cancelled
-            })
-        },
+        &mut |diff| lines.json(&diff_line(&diff)),
     );
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
-    Ok(compared?.differences() > 0)
+    Ok(lines.outcome::<_, Failure>(compared)?.differences() > 0)
 }
 
 /// `{"collection", "_id", "status", "changes": [{"path", "folder", "backup"}]}`,

@@ -12,6 +12,7 @@
 mod args;
 mod commands;
 mod diff;
+mod lines;
 mod watch;
 
 use std::io::Write;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::commands::{Failure, Outcome, open_read_only, parse_json};
+use super::lines::LineOut;
 use crate::Error;
 use crate::engine::query::{Filter, ValueMode};
 use crate::engine::{LogChange, LogPosition};
@@ -40,43 +41,33 @@ pub fn watch(dir: &Path, watch: &Watch<'_>, out: &mut impl Write) -> Outcome {
         return Err(Error::CollectionNotFound(collection.to_owned()).into());
     }
     let mut mode = db.value_mode(collection)?;
-    let write_error = std::cell::Cell::new(None);
-    let mut print = |change: LogChange, mode: ValueMode| {
-        let Some(line) = change_line(change, filter.as_ref(), mode) else {
-            return Ok(());
-        };
-        let written = serde_json::to_writer(&mut *out, &line)
-            .map_err(std::io::Error::from)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush());
-        written.map_err(|e| {
-            write_error.set(Some(e));
-            Error::Cancelled
-        })
+    let mut lines = LineOut::new(out);
+    let print = |lines: &mut LineOut<_>, change: LogChange, mode: ValueMode| match change_line(
+        change,
+        filter.as_ref(),
+        mode,
+    ) {
+        Some(line) => lines.json(&line).and_then(|()| lines.flush()),
+        None => Ok(()),
     };
     if let Some(since) = &since {
-        let told = db.changes_since(collection, since, &mut |change| print(change, mode));
-        if let Some(e) = write_error.take() {
-            return Err(e.into());
-        }
-        told?;
+        let told = db.changes_since(collection, since, &mut |change| {
+            print(&mut lines, change, mode)
+        });
+        lines.outcome::<_, Failure>(told)?;
     }
     let interval = Duration::from_millis(watch.interval_ms.max(1));
     let mut failed_looks = 0;
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let looked = db.refresh_collection_each(collection, &mut |_, change| print(change, mode));
-        if let Some(e) = write_error.take() {
-            return Err(e.into());
-        }
+        let looked = db
+            .refresh_collection_each(collection, &mut |_, change| print(&mut lines, change, mode));
+        let looked = lines.outcome::<_, Failure>(looked);
         match looked {
             Ok(_) => failed_looks = 0,
-            Err(e) => {
-                failed_looks += 1;
-                if failed_looks > FAILED_LOOKS_TOLERATED {
-                    return Err(e.into());
-                }
-            }
+            // Output that fails ends the watch at once.
+            Err(Failure::Engine(_)) if failed_looks < FAILED_LOOKS_TOLERATED => failed_looks += 1,
+            Err(e) => return Err(e),
         }
         if let Ok(now) = db.value_mode(collection) {
             mode = now;
