@@ -7,6 +7,7 @@
 #   BIN=target/release/fluxdb-studio screenshots/take.sh
 #   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
 #   SHOTS=copy screenshots/take.sh      # only Copy as (30)
+#   SHOTS=schema screenshots/take.sh    # only the Schema tab (45-47)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -262,6 +263,23 @@ keys Escape; sleep 0.3
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
+if [[ "$SHOTS" == all || "$SHOTS" == schema ]]; then
+# 45. The Schema tab: every field of the sample customers, exactly.
+"$BIN" --sample & pid=$!
+win="$(window)"; place; sleep 5
+click 462 127
+shot 45-schema-tab 3
+# 46. A field selected: its ten most frequent values below the table.
+click 290 260
+shot 46-schema-field-details 1.5
+# 47. A type clicked (phone is null in 300 records): the Documents tab
+# shows those records.
+click 648 596
+shot 47-schema-type-clicked 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+if [[ "$SHOTS" == all || "$SHOTS" == diff ]]; then
 # 32-34. The diff views, on a folder changed after its backup by the CLI:
 # a number turned to text, a nested field and an array element changed, a
 # field removed, a record deleted and one added.
@@ -301,5 +319,6 @@ sleep 0.5; click 425 281; sleep 1.5; click 524 282; sleep 2
 ctrl s
 shot 34-conflict-three-versions 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
 '
 echo "screenshots in $out"

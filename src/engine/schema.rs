@@ -71,8 +71,12 @@ pub struct FieldSchema {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopValue {
+    /// The value, or for one too long to keep, a description of it.
     pub value: Value,
     pub count: usize,
+    /// `value` describes a value too long to list (not the value itself).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub too_long: bool,
 }
 
 /// MongoDB's `$type` names, in the order a schema lists them.
@@ -274,6 +278,7 @@ impl PathStats {
             .into_iter()
             .take(TOP_VALUES)
             .map(|(count, _, value)| TopValue {
+                too_long: value.is_none(),
                 value: value.unwrap_or_else(|| Value::String("(a value too long to list)".into())),
                 count,
             })
@@ -361,7 +366,8 @@ mod tests {
             tags.top[0],
             TopValue {
                 value: json!("a"),
-                count: 2
+                count: 2,
+                too_long: false
             }
         );
         assert_eq!(

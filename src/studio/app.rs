@@ -16,6 +16,7 @@ use super::panels::grid::Grid;
 use super::panels::pending::{conflicts_window_ui, guard_ui, pending_window_ui};
 use super::panels::query_bar::QueryBar;
 use super::panels::record_editor::RecordEditorPanel;
+use super::panels::schema::SchemaPanel;
 use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
@@ -107,6 +108,7 @@ pub struct StudioApp {
     status_bar: StatusBar,
     record_editor: RecordEditorPanel,
     aggregate: AggregatePanel,
+    schema: SchemaPanel,
     /// The close the user approved has been sent.
     quit_sent: bool,
     dialogs: DialogsUi,
@@ -158,6 +160,7 @@ impl StudioApp {
             status_bar: StatusBar,
             record_editor: RecordEditorPanel,
             aggregate: AggregatePanel,
+            schema: SchemaPanel,
             quit_sent: false,
             dialogs: DialogsUi::default(),
             show_shortcuts: false,
@@ -360,7 +363,8 @@ impl eframe::App for StudioApp {
                     .min_size(220.0)
                     .show(ui, |ui| self.record_editor.ui(ui, &mut self.state));
             }
-            if self.state.edit.tab == Tab::Documents {
+            // The Schema tab analyses what the query bar's filter matches.
+            if matches!(self.state.edit.tab, Tab::Documents | Tab::Schema) {
                 egui::Panel::top("query_bar").show(ui, |ui| {
                     self.query_bar.ui(ui, &mut self.state);
                 });
@@ -371,6 +375,10 @@ impl eframe::App for StudioApp {
                         let tab = &mut self.state.edit.tab;
                         ui.selectable_value(tab, Tab::Documents, "Documents");
                         ui.selectable_value(tab, Tab::Aggregation, "Aggregation");
+                        ui.selectable_value(tab, Tab::Schema, "Schema")
+                            .on_hover_text(
+                                "Every field of the records the filter matches, exactly",
+                            );
                         ui.separator();
                         ui.toggle_value(&mut self.state.edit.record.open, "Record editor")
                             .on_hover_text(
@@ -382,6 +390,7 @@ impl eframe::App for StudioApp {
                 match self.state.edit.tab {
                     Tab::Documents => actions.extend(self.grid.ui(ui, &mut self.state)),
                     Tab::Aggregation => self.aggregate.ui(ui, &mut self.state),
+                    Tab::Schema => self.schema.ui(ui, &mut self.state),
                 }
             });
         } else {

@@ -1,8 +1,10 @@
-//! How Studio writes numbers, byte sizes and durations for people. One
+//! How Studio writes numbers, byte sizes, durations and short JSON for people. One
 //! small file that the state, the panels, the dialogs and the worker's job
 //! messages all use, so they write a number the same way.
 
 use std::time::Duration;
+
+use serde_json::Value;
 
 /// 12345 as "12,345".
 pub fn format_count(n: usize) -> String {
@@ -47,6 +49,42 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// JSON on one line with a space after each `:` and `,`, as a person
+/// types a filter: `{"age": {"$type": "string"}}`.
+pub fn one_line_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_one_line(value, &mut out);
+    out
+}
+
+fn write_one_line(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            for (at, (key, inner)) in map.iter().enumerate() {
+                if at > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push_str(": ");
+                write_one_line(inner, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (at, inner) in items.iter().enumerate() {
+                if at > 0 {
+                    out.push_str(", ");
+                }
+                write_one_line(inner, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +111,16 @@ mod tests {
         ] {
             assert_eq!(format_bytes(bytes), text);
         }
+    }
+
+    #[test]
+    fn one_line_json_reads_as_typed() {
+        let value = serde_json::json!({"a b": {"$in": [1, "x\"y", null]}, "c": {}});
+        assert_eq!(
+            one_line_json(&value),
+            r#"{"a b": {"$in": [1, "x\"y", null]}, "c": {}}"#
+        );
+        let back: Value = serde_json::from_str(&one_line_json(&value)).unwrap();
+        assert_eq!(back, value);
     }
 }

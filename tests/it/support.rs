@@ -36,8 +36,31 @@ pub fn lines_until_killed(
     envs: &[(&str, &str)],
     run_for: std::time::Duration,
 ) -> Vec<String> {
+    run_then_kill(entry, envs, run_for, false)
+}
+
+/// [`lines_until_killed`] with `run_for` counted from the child's first
+/// line rather than its start, for tests that need some work done before
+/// the kill whatever the machine's load (starting a process can take
+/// longer than the run). Crash tests keep the other: a kill while the
+/// child still opens its folder is part of what they test.
+pub fn lines_after_first_until_killed(
+    entry: &str,
+    envs: &[(&str, &str)],
+    run_for: std::time::Duration,
+) -> Vec<String> {
+    run_then_kill(entry, envs, run_for, true)
+}
+
+fn run_then_kill(
+    entry: &str,
+    envs: &[(&str, &str)],
+    run_for: std::time::Duration,
+    from_first_line: bool,
+) -> Vec<String> {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
+    use std::sync::mpsc;
 
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([entry, "--exact", "--nocapture", "--test-threads=1"])
@@ -47,12 +70,20 @@ pub fn lines_until_killed(
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let (first_line, started) = mpsc::channel();
     let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<String>>()
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.is_empty() {
+                let _ = first_line.send(());
+            }
+            lines.push(line);
+        }
+        lines
     });
+    if from_first_line {
+        let _ = started.recv_timeout(std::time::Duration::from_secs(30));
+    }
     std::thread::sleep(run_for);
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();

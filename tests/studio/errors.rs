@@ -7,6 +7,7 @@ use std::time::Duration;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::Document;
+use fluxdb::engine::schema::Schema;
 use fluxdb::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
     ImportReport, RecordDiff, RestoreReport,
@@ -97,6 +98,15 @@ impl Database for Panicky {
     fn count(&self, collection: &str, filter: &Value) -> fluxdb::Result<usize> {
         std::thread::sleep(self.1);
         self.0.count(collection, filter)
+    }
+    fn schema(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> fluxdb::Result<Schema> {
+        self.0.schema(collection, filter, cancel, progress)
     }
     fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
         self.0.create_collection(name, indexed)

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod pending;
 pub mod query_bar;
 pub mod record_editor;
+pub mod schema;
 pub mod sidebar;
 pub mod start;
 pub mod status_bar;

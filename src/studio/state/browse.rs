@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::edit_forms::Guarded;
 use super::model::State;
+use super::schema_tab::SchemaTab;
 use super::view::{CollectionEntry, CollectionView, Selection, Status, Total};
 use crate::Document;
 use crate::studio::format::format_count;
@@ -52,6 +53,7 @@ impl State {
         self.collections.clear();
         self.current = None;
         self.status = Status::default();
+        self.schema = SchemaTab::default();
         self.outbox.forget_all_but_folder();
     }
 
@@ -281,6 +283,7 @@ impl State {
     /// Stops waiting: queued work is dropped and late answers ignored.
     pub fn cancel(&mut self) {
         self.dialogs.cancel_all();
+        self.cancel_schema();
         self.outbox.cancel();
         self.status.busy = None;
         if let Some(view) = self.current.as_mut() {

@@ -195,6 +195,7 @@ impl State {
         view.total = Total::Counting;
         let name = view.name.clone();
         let filter = view.applied.as_ref().map(|q| q.filter.clone());
+        self.schema_outdated();
         self.request_page();
         if let Some(filter) = filter {
             self.send(RequestKind::Count {

@@ -15,12 +15,14 @@ use crate::studio::edit::value_type::ValueType;
 use crate::studio::report::{ErrorReport, line_column};
 use crate::studio::worker::edit::{BulkJob, BulkPreview, EditRequest};
 
-/// The two views of a collection.
+/// The views of a collection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
     #[default]
     Documents,
     Aggregation,
+    /// Every field of what the filter matches (panels::schema).
+    Schema,
 }
 
 /// An action held back until the pending changes are written or discarded.

@@ -76,6 +76,8 @@ impl State {
                 }
             }
             EventKind::Live(update) => self.on_live(update),
+            EventKind::SchemaProgress { read, total } => self.on_schema_progress(id, read, total),
+            EventKind::Schema { schema, elapsed } => self.on_schema(id, schema, elapsed),
             EventKind::Following { live } => {
                 if let Some(status) = self.status.live.as_mut() {
                     status.following = live;
@@ -215,6 +217,11 @@ impl State {
                 }
             }
             Slot::Info(_) | Slot::Manage | Slot::Live => {}
+            Slot::Schema => {
+                // Shown in the tab; a cancelled analysis says so there.
+                self.on_schema_failed(id, &why);
+                return;
+            }
             // Stopped by a newer request (or failed): the indexes are built
             // by the query that needs them instead. Nothing to report.
             Slot::Warm => return,

@@ -102,6 +102,7 @@ impl State {
                 .and_then(|(row, field)| Some((id_of(*row)?, field.clone()))),
         });
         let collection = view.name.clone();
+        self.schema_outdated();
         self.request_page();
         self.send(RequestKind::Count {
             collection,

@@ -14,7 +14,8 @@
 //! - `dialogs`: what the dialogs hold (`compression_choice`: their codec
 //!   picker; `job_state`: each one's job; `compare`: Compare with backup,
 //!   whose chosen records `backup_compare` stages as pending changes);
-//!   `outbox`: the requests to send.
+//!   `outbox`: the requests to send; `schema_tab`: the Schema tab
+//!   (`schema_actions`: the state's side of it).
 
 mod backup_compare;
 mod browse;
@@ -30,6 +31,8 @@ pub mod job_state;
 mod live;
 mod model;
 mod outbox;
+mod schema_actions;
+pub mod schema_tab;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod view;

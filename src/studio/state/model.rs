@@ -7,6 +7,7 @@
 use super::dialogs::Dialogs;
 use super::editing::EditState;
 use super::outbox::{Outbox, Outgoing};
+use super::schema_tab::SchemaTab;
 use super::view::{CollectionEntry, CollectionView, FolderView, Status, ViewMode};
 use crate::studio::query::{JsonProblem, QueryForm};
 use crate::studio::settings::Settings;
@@ -31,6 +32,8 @@ pub struct State {
     pub edit: EditState,
     /// Import, export, backup and collection dialogs (state::dialogs).
     pub dialogs: Dialogs,
+    /// The Schema tab's analysis (state::schema_tab).
+    pub schema: SchemaTab,
     pub(super) outbox: Outbox,
     /// The collection to show again once the folder reopens (Open for
     /// writing keeps the user where they were).

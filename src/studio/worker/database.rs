@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
     ImportReport, RecordDiff, RestoreReport,
@@ -118,6 +119,15 @@ pub trait Database: Send + EditDatabase {
     ) -> Result<usize> {
         self.count(collection, filter)
     }
+    /// The exact schema of what `filter` matches in `collection`;
+    /// `progress(records read, total)`.
+    fn schema(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Schema>;
     /// A read-only or shared folder: brings it up to what other programs
     /// committed since the last look, reading only what they added.
     fn follow_writer(&mut self) -> Result<LiveChanges> {

@@ -9,6 +9,7 @@ use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
     Opener,
 };
+use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, FluxDB,
     ImportOptions, ImportReport, OpenOptions, RecordDiff, RestoreReport, StorageFormat,
@@ -125,6 +126,16 @@ impl Database for FluxDB {
         cancel: &CancelToken,
     ) -> Result<usize> {
         FluxDB::count_cancellable(self, collection, filter, cancel)
+    }
+
+    fn schema(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Schema> {
+        FluxDB::schema(self, collection, filter, Some(cancel), progress)
     }
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {

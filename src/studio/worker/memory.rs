@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, OpenMode, Opener,
 };
+use crate::engine::schema::{Schema, SchemaBuilder};
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
     ImportReport, RecordDiff, RestoreReport,
@@ -128,6 +129,24 @@ impl Database for MemoryDb {
     fn count(&self, collection: &str, _filter: &Value) -> Result<usize> {
         self.check(collection)?;
         Ok(self.records.len())
+    }
+    fn schema(
+        &self,
+        collection: &str,
+        _filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Schema> {
+        self.check(collection)?;
+        let mut builder = SchemaBuilder::new();
+        for (read, doc) in self.records.iter().enumerate() {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            builder.add(doc);
+            progress(read + 1, self.records.len());
+        }
+        Ok(builder.finish(collection))
     }
     /// A collection named `warm_until_cancelled` has indexes that take
     /// until cancelled (or 10 s) to build.

@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::database::{CollectionSummary, ExplainSummary, LiveChanges, OpenedFolder};
 use super::edit::{EditEvent, EditRequest, EditSlot};
-use super::jobs::{ManageEvent, ManageRequest};
+use super::jobs::{CancelHandle, ManageEvent, ManageRequest};
 use crate::Document;
+use crate::engine::schema::Schema;
 use crate::studio::query::ParsedQuery;
 
 pub type RequestId = u64;
@@ -30,6 +31,8 @@ pub enum Slot {
     Warm,
     /// Following another program's writes, or not.
     Live,
+    /// The Schema tab's analysis.
+    Schema,
 }
 
 /// What the UI asks of the engine.
@@ -75,6 +78,13 @@ pub enum RequestKind {
     Follow {
         live: bool,
     },
+    /// The exact schema of what `filter` matches (the Schema tab); stops
+    /// when `cancel` fires or a newer analysis is asked for.
+    Schema {
+        collection: String,
+        filter: Value,
+        cancel: CancelHandle,
+    },
 }
 
 impl RequestKind {
@@ -90,6 +100,7 @@ impl RequestKind {
             RequestKind::Manage(_) => Slot::Manage,
             RequestKind::WarmIndexes { .. } => Slot::Warm,
             RequestKind::Follow { .. } => Slot::Live,
+            RequestKind::Schema { .. } => Slot::Schema,
         }
     }
 
@@ -119,6 +130,7 @@ impl RequestKind {
             }
             RequestKind::Follow { live: true } => "following the folder's writer".to_owned(),
             RequestKind::Follow { live: false } => "pausing".to_owned(),
+            RequestKind::Schema { collection, .. } => format!("analysing {collection}"),
         }
     }
 
@@ -128,7 +140,7 @@ impl RequestKind {
         match self.slot() {
             Slot::Folder | Slot::Live => 0,
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
-            Slot::Info(_) => 2,
+            Slot::Info(_) | Slot::Schema => 2,
             Slot::Count => 3,
             Slot::Warm => 4,
         }
@@ -196,6 +208,16 @@ pub enum EventKind {
     /// The worker follows the folder's writer now, or holds still.
     Following {
         live: bool,
+    },
+    /// How far the Schema tab's analysis has read: `(records, of total)`.
+    SchemaProgress {
+        read: usize,
+        total: usize,
+    },
+    /// The Schema tab's analysis is done.
+    Schema {
+        schema: Box<Schema>,
+        elapsed: Duration,
     },
     /// The worker thread ended (it is restarted on the next request).
     Stopped {

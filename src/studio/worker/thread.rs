@@ -29,6 +29,9 @@ pub type Notify = Arc<dyn Fn() + Send + Sync>;
 /// provides the real one, tests their own.
 pub type SampleBuilder = Arc<dyn Fn(&mut dyn Database) -> crate::Result<()> + Send + Sync>;
 
+/// How often a long analysis tells the UI how far it got.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 enum Message {
     Run(Request),
     /// Drop everything queued; the answer to the running request is ignored
@@ -48,6 +51,11 @@ impl RunningRead {
         let token = CancelToken::new();
         *self.lock() = Some((slot, token.clone()));
         token
+    }
+
+    /// Runs with the request's own token, so the UI can stop it too.
+    fn start_with(&self, slot: Slot, token: CancelToken) {
+        *self.lock() = Some((slot, token));
     }
 
     fn finish(&self) {
@@ -512,6 +520,29 @@ impl Worker {
                 warmed?;
                 Ok(EventKind::IndexesWarm {
                     collection: collection.clone(),
+                })
+            }
+            RequestKind::Schema {
+                collection,
+                filter,
+                cancel,
+            } => {
+                let db = self.db()?;
+                let started = Instant::now();
+                self.running.start_with(Slot::Schema, cancel.0.clone());
+                let sink = &self.sink;
+                let mut reported = Instant::now();
+                let mut progress = |read, total| {
+                    if reported.elapsed() >= PROGRESS_INTERVAL {
+                        reported = Instant::now();
+                        sink.send(id, EventKind::SchemaProgress { read, total });
+                    }
+                };
+                let analysed = db.schema(collection, filter, &cancel.0, &mut progress);
+                self.running.finish();
+                Ok(EventKind::Schema {
+                    schema: Box::new(analysed?),
+                    elapsed: started.elapsed(),
                 })
             }
             RequestKind::Edit(request) => {
