@@ -141,13 +141,21 @@ pub enum Command {
         collection: String,
         pipeline: String,
     },
-    /// Say how a query would be answered: the index used, records examined
-    /// and returned, as one JSON object.
+    /// Say how a query is answered, as one JSON object: the index lookups
+    /// (each constraint with its records), the records examined and
+    /// returned, how the result was sorted and the time. With --pipeline,
+    /// how an aggregation is answered: each stage's records in and out and
+    /// time.
     ///
     /// Example: fluxdb --db data explain users '{"age": {"$gt": 20}}' --sort '{"age": 1}' --limit 10
+    /// Example: fluxdb --db data explain users --pipeline '[{"$group": {"_id": "$city"}}]'
     Explain {
         collection: String,
+        #[arg(conflicts_with = "pipeline")]
         filter: Option<String>,
+        /// Explain this aggregation pipeline instead of a find.
+        #[arg(long, value_name = "JSON", conflicts_with_all = ["sort", "skip", "limit"])]
+        pipeline: Option<String>,
         #[arg(long, value_name = "JSON")]
         sort: Option<String>,
         #[arg(long, value_name = "N", default_value_t = 0)]

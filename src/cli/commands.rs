@@ -149,12 +149,25 @@ fn read_command(db: &FluxDB, command: Command, out: &mut impl Write) -> Outcome 
                 print_document(out, &doc)?;
             }
         }
+        // clap keeps --pipeline apart from FILTER, --sort, --skip and --limit.
+        Command::Explain {
+            collection,
+            pipeline: Some(pipeline),
+            ..
+        } => {
+            let pipeline = parse_json("PIPELINE", &pipeline)?;
+            let (_, explain) = db.aggregate_explained(&collection, &pipeline, None)?;
+            serde_json::to_writer(&mut *out, &explain)
+                .map_err(|e| Failure::Message(e.to_string()))?;
+            writeln!(out)?;
+        }
         Command::Explain {
             collection,
             filter,
             sort,
             skip,
             limit,
+            pipeline: None,
         } => {
             let find = build_find(filter.as_deref(), sort.as_deref(), skip, limit)?;
             let explain = db.explain(&collection, &find)?;

@@ -21,13 +21,14 @@ mod nesting;
 pub mod query;
 pub mod schema;
 pub mod storage;
+mod timing;
 
 pub use collection::MAX_RECORDS;
 pub use database::{
     CollectionInfo, CompactReport, DEFAULT_BUSY_TIMEOUT, FluxDB, MAX_ID_BYTES, OpenOptions,
     RecoveryNote, Transaction,
 };
-pub use find::{Explain, Find};
+pub use find::{Explain, Find, IndexLookup, SortMethod};
 pub use legacy::{MigrateOptions, MigrateReport};
 pub use nesting::{MAX_INPUT_DEPTH, drop_deep};
 pub use storage::{Compression, StorageFormat};

@@ -382,6 +382,30 @@ fn update_many_delete_many_aggregate_explain_and_projection() {
     );
     let explain: Value = serde_json::from_str(&ok(db, &["explain", "p", r#"{"n": 2}"#])).unwrap();
     assert_eq!(explain["index"], Value::Null);
+    let explain: Value = serde_json::from_str(&ok(
+        db,
+        &[
+            "explain",
+            "p",
+            "--pipeline",
+            r#"[{"$match": {"category": "books"}}, {"$count": "n"}]"#,
+        ],
+    ))
+    .unwrap();
+    let stages: Vec<(Value, Value, Value)> = explain["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["stage"].clone(), s["input"].clone(), s["output"].clone()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            (json!("$match"), json!(2), json!(2)),
+            (json!("$count"), json!(2), json!(1))
+        ]
+    );
+    assert_eq!(explain["index"], json!("category"));
     let projected = lines(&ok(
         db,
         &["find", "p", "--project", r#"{"n": 1, "_id": 0}"#],

@@ -10,6 +10,7 @@ mod crash;
 mod crash_checkpoint;
 mod crash_more;
 mod engine;
+mod explain;
 mod faults;
 mod follow;
 mod interchange;

@@ -9,6 +9,7 @@
 mod expression;
 mod group;
 mod stage;
+mod stats;
 
 use serde_json::{Map, Value};
 
@@ -17,6 +18,8 @@ use crate::engine::query::{Filter, ValueMode};
 use crate::error::{Error, Result};
 use group::GroupState;
 use stage::Stage;
+use stats::Meter;
+pub use stats::{PipelineExplain, StageStats};
 
 /// Pipelines longer than this are refused (each stage is a level of the
 /// push recursion).
@@ -26,6 +29,8 @@ pub const MAX_PIPELINE_STAGES: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     stages: Vec<Stage>,
+    /// Each stage's name and text as written, for explain.
+    labels: Vec<(String, Value)>,
 }
 
 impl Pipeline {
@@ -51,6 +56,15 @@ impl Pipeline {
                 items.len()
             )));
         }
+        let labels = items
+            .iter()
+            .map(
+                |item| match item.as_object().and_then(|s| s.iter().next()) {
+                    Some((name, spec)) => (name.clone(), spec.clone()),
+                    None => (String::new(), Value::Null),
+                },
+            )
+            .collect();
         let stages = items
             .iter()
             .enumerate()
@@ -69,7 +83,7 @@ impl Pipeline {
                 }
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Pipeline { stages })
+        Ok(Pipeline { stages, labels })
     }
 
     /// The filter of a leading `$match`, so the engine can use indexes for it.
@@ -114,14 +128,25 @@ impl Pipeline {
         input: I,
         mode: ValueMode,
     ) -> Result<Vec<Document>> {
-        let mut runner = Runner::new(&self.stages, mode);
+        self.run_measured(input, mode, false).map(|(out, _)| out)
+    }
+
+    /// [`run_in`](Self::run_in), with each stage's account when `measure`
+    /// (which costs two clock reads per record per stage).
+    pub fn run_measured<I: Iterator<Item = Result<Document>>>(
+        &self,
+        input: I,
+        mode: ValueMode,
+        measure: bool,
+    ) -> Result<(Vec<Document>, Vec<StageStats>)> {
+        let mut runner = Runner::new(&self.stages, mode, measure);
         for item in input {
             if !runner.push(0, item?)? {
                 break;
             }
         }
         runner.finish()?;
-        Ok(runner.output)
+        Ok(runner.into_output(&self.labels))
     }
 
     /// [`run_in`](Self::run_in) for input given by reference: `feed` calls
@@ -134,10 +159,21 @@ impl Pipeline {
         mode: ValueMode,
         feed: impl FnOnce(&mut dyn FnMut(&Document) -> Result<bool>) -> Result<()>,
     ) -> Result<Vec<Document>> {
-        let mut runner = Runner::new(&self.stages, mode);
+        self.run_lent_measured(mode, false, feed)
+            .map(|(out, _)| out)
+    }
+
+    /// [`run_lent`](Self::run_lent), with each stage's account when `measure`.
+    pub fn run_lent_measured(
+        &self,
+        mode: ValueMode,
+        measure: bool,
+        feed: impl FnOnce(&mut dyn FnMut(&Document) -> Result<bool>) -> Result<()>,
+    ) -> Result<(Vec<Document>, Vec<StageStats>)> {
+        let mut runner = Runner::new(&self.stages, mode, measure);
         feed(&mut |doc| runner.push_lent(0, doc))?;
         runner.finish()?;
-        Ok(runner.output)
+        Ok(runner.into_output(&self.labels))
     }
 }
 
@@ -156,10 +192,12 @@ struct Runner<'p> {
     states: Vec<StageState>,
     mode: ValueMode,
     output: Vec<Document>,
+    /// Each stage's account, when explaining.
+    meter: Option<Meter>,
 }
 
 impl<'p> Runner<'p> {
-    fn new(stages: &'p [Stage], mode: ValueMode) -> Runner<'p> {
+    fn new(stages: &'p [Stage], mode: ValueMode, measure: bool) -> Runner<'p> {
         let states = stages
             .iter()
             .map(|stage| match stage {
@@ -176,7 +214,36 @@ impl<'p> Runner<'p> {
             states,
             mode,
             output: Vec::new(),
+            meter: measure.then(|| Meter::new(stages.len())),
         }
+    }
+
+    fn into_output(self, labels: &[(String, Value)]) -> (Vec<Document>, Vec<StageStats>) {
+        let returned = self.output.len() as u64;
+        let stats = self
+            .meter
+            .map(|meter| meter.finish(labels, returned))
+            .unwrap_or_default();
+        (self.output, stats)
+    }
+
+    /// Counts a record into stage `index` and times the stage's handling
+    /// of it, when explaining.
+    fn measured(
+        &mut self,
+        index: usize,
+        call: impl FnOnce(&mut Self) -> Result<bool>,
+    ) -> Result<bool> {
+        let Some(meter) = self.meter.as_mut().filter(|_| index < self.stages.len()) else {
+            return call(self);
+        };
+        meter.count_input(index);
+        let entered = meter.enter();
+        let result = call(self);
+        if let Some(meter) = self.meter.as_mut() {
+            meter.leave(index, entered);
+        }
+        result
     }
 
     /// Feeds `doc` to stage `index`. Returns false once no further input can
@@ -184,6 +251,13 @@ impl<'p> Runner<'p> {
     /// [`push`](Self::push) of a lent document: cloned only by a stage
     /// that keeps or changes it.
     fn push_lent(&mut self, index: usize, doc: &Document) -> Result<bool> {
+        if self.meter.is_some() {
+            return self.measured(index, |runner| runner.push_lent_unmeasured(index, doc));
+        }
+        self.push_lent_unmeasured(index, doc)
+    }
+
+    fn push_lent_unmeasured(&mut self, index: usize, doc: &Document) -> Result<bool> {
         match (self.stages.get(index), &mut self.states.get_mut(index)) {
             (Some(Stage::Match(filter)), _) => {
                 if filter.matches_in(doc, self.mode) {
@@ -200,11 +274,19 @@ impl<'p> Runner<'p> {
                 *n += 1;
                 Ok(true)
             }
-            _ => self.push(index, doc.clone()),
+            // Counted and timed already: on to the stage's own handling.
+            _ => self.push_unmeasured(index, doc.clone()),
         }
     }
 
     fn push(&mut self, index: usize, doc: Document) -> Result<bool> {
+        if self.meter.is_some() {
+            return self.measured(index, |runner| runner.push_unmeasured(index, doc));
+        }
+        self.push_unmeasured(index, doc)
+    }
+
+    fn push_unmeasured(&mut self, index: usize, doc: Document) -> Result<bool> {
         let stages = self.stages;
         let Some(stage) = stages.get(index) else {
             self.output.push(doc);
@@ -263,28 +345,38 @@ impl<'p> Runner<'p> {
     fn finish(&mut self) -> Result<()> {
         let stages = self.stages;
         for (index, stage) in stages.iter().enumerate() {
-            let state = std::mem::replace(&mut self.states[index], StageState::Stateless);
-            let released = match (stage, state) {
-                (Stage::Group(group), StageState::Group(state)) => group.finish(state),
-                (Stage::Sort(sort), StageState::Sort(mut buffer)) => {
-                    // Stable, so ties keep their input order.
-                    buffer.sort_by(|a, b| sort.compare_in(a, b, self.mode));
-                    buffer
-                }
-                (Stage::Count(name), StageState::Count(n)) if n > 0 => {
-                    let mut out = Map::new();
-                    out.insert(name.clone(), Value::from(n));
-                    vec![out]
-                }
-                (_, state) => {
-                    self.states[index] = state;
-                    continue;
-                }
-            };
-            for doc in released {
-                if !self.push(index + 1, doc)? {
-                    break;
-                }
+            let entered = self.meter.as_mut().map(Meter::enter);
+            self.release(index, stage)?;
+            if let (Some(meter), Some(entered)) = (self.meter.as_mut(), entered) {
+                meter.leave(index, entered);
+            }
+        }
+        Ok(())
+    }
+
+    /// What collecting stage `index` holds, passed on to the next.
+    fn release(&mut self, index: usize, stage: &Stage) -> Result<()> {
+        let state = std::mem::replace(&mut self.states[index], StageState::Stateless);
+        let released = match (stage, state) {
+            (Stage::Group(group), StageState::Group(state)) => group.finish(state),
+            (Stage::Sort(sort), StageState::Sort(mut buffer)) => {
+                // Stable, so ties keep their input order.
+                buffer.sort_by(|a, b| sort.compare_in(a, b, self.mode));
+                buffer
+            }
+            (Stage::Count(name), StageState::Count(n)) if n > 0 => {
+                let mut out = Map::new();
+                out.insert(name.clone(), Value::from(n));
+                vec![out]
+            }
+            (_, state) => {
+                self.states[index] = state;
+                return Ok(());
+            }
+        };
+        for doc in released {
+            if !self.push(index + 1, doc)? {
+                break;
             }
         }
         Ok(())

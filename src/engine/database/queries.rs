@@ -1,11 +1,13 @@
 //! Reading by query: find (as documents, JSON text, or streamed), count,
 //! explain and aggregate, each optionally stopped by a cancel token.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use super::fluxdb::FluxDB;
 use crate::engine::Document;
-use crate::engine::aggregate::Pipeline;
+use crate::engine::aggregate::{Pipeline, PipelineExplain};
 use crate::engine::cancel::{CancelCheck, CancelToken};
 use crate::engine::find::{Documents, Explain, Find, JsonEach, JsonText, Plan, ResultForm};
 use crate::engine::query::Filter;
@@ -167,27 +169,87 @@ impl FluxDB {
         pipeline: &Value,
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<Document>> {
+        self.aggregate_run(collection, pipeline, cancel, false)
+            .map(|(docs, _)| docs)
+    }
+
+    /// [`aggregate`](Self::aggregate), and how it was answered: the index
+    /// a leading `$match` used, and each stage's records in and out and
+    /// time (measuring costs two clock reads per record per stage).
+    pub fn aggregate_explained(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: Option<&CancelToken>,
+    ) -> Result<(Vec<Document>, PipelineExplain)> {
+        self.aggregate_run(collection, pipeline, cancel, true)
+    }
+
+    fn aggregate_run(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+        cancel: Option<&CancelToken>,
+        measure: bool,
+    ) -> Result<(Vec<Document>, PipelineExplain)> {
+        let started = Instant::now();
         let pipeline = Pipeline::parse(pipeline)?;
         let c = self.store(collection)?;
         let mode = c.value_mode();
         let mut check = CancelCheck::new(cancel);
-        match pipeline.leading_match() {
+        let mut read = 0u64;
+        let mut found = None;
+        let (docs, mut stages) = match pipeline.leading_match() {
             Some(filter) if !filter.is_match_all() && !c.indexed_fields().is_empty() => {
                 // Let the planner pick the records; the pipeline's own
                 // $match then passes them all.
                 let plan = Plan::from_filter(filter.clone(), mode).cancellable(cancel.cloned());
-                let (docs, _) = plan.execute(c, Documents)?;
-                pipeline.run_in(docs.into_iter().map(Ok), mode)
+                let (docs, explain) = plan.execute(c, Documents)?;
+                read = explain.examined as u64;
+                found = Some(explain);
+                pipeline.run_measured(docs.into_iter().map(Ok), mode, measure)?
             }
             _ => match pipeline.input_fields() {
-                Some(fields) => pipeline.run_lent(mode, |push| {
+                Some(fields) => pipeline.run_lent_measured(mode, measure, |push| {
                     c.visit_fields(&fields, &mut |_, doc| {
                         check.tick()?;
+                        read += 1;
                         push(doc)
                     })
-                }),
-                None => pipeline.run_in(c.scan().map(|item| check.tick().and(item)), mode),
+                })?,
+                None => {
+                    let input = c.scan().map(|item| {
+                        read += 1;
+                        check.tick().and(item)
+                    });
+                    pipeline.run_measured(input, mode, measure)?
+                }
             },
-        }
+        };
+        let time = started.elapsed();
+        let (index, lookups) = match found {
+            Some(explain) => {
+                // The planner tested the leading $match: its records in
+                // are those read, its time the planner's.
+                if let Some(first) = stages.first_mut() {
+                    first.input = read;
+                    first.time += explain.time;
+                }
+                (explain.index, explain.lookups)
+            }
+            None => (None, Vec::new()),
+        };
+        let in_stages: Duration = stages.iter().map(|s| s.time).sum();
+        let explain = PipelineExplain {
+            index,
+            lookups,
+            read,
+            total: c.len(),
+            returned: docs.len(),
+            read_time: time.saturating_sub(in_stages),
+            stages,
+            time,
+        };
+        Ok((docs, explain))
     }
 }

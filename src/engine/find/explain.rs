@@ -1,8 +1,12 @@
-//! [`Explain`]: how a query was answered (the index used, the records
-//! examined).
+//! [`Explain`]: how a find was answered, for people (`fluxdb explain`,
+//! Studio's Explain tab) and for tests that check the planner's choice.
 
-/// How a query was answered: which index, how many records were read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// How a find was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explain {
     /// The indexed field used (`None`: every record was read).
     pub index: Option<String>,
@@ -13,6 +17,44 @@ pub struct Explain {
     pub returned: usize,
     /// Records in the collection.
     pub total: usize,
+    /// The filter's constraints an index answered, most selective first.
+    pub lookups: Vec<IndexLookup>,
+    /// Records the lookups left to read (their intersection), when an
+    /// index chose them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<u64>,
+    /// How the result was put in order.
+    pub sort: SortMethod,
+    /// Time to answer, from planning to the last record taken.
+    #[serde(
+        rename = "time_ms",
+        serialize_with = "crate::engine::timing::as_millis"
+    )]
+    pub time: Duration,
+}
+
+/// One constraint of the filter looked up in an index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexLookup {
+    pub field: String,
+    /// What was looked up, as a person writes it: `age ≥ 30 and < 40`.
+    pub constraint: String,
+    /// Records the index gave for it.
+    pub records: u64,
+}
+
+/// How the result was put in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortMethod {
+    /// No sort asked for: natural (insertion) order.
+    None,
+    /// Read in the order of the sort field's index.
+    Index,
+    /// The best `skip + limit` kept while reading (a bounded heap).
+    TopInMemory,
+    /// Every match kept, then sorted.
+    AllInMemory,
 }
 
 impl std::fmt::Display for Explain {

@@ -16,7 +16,7 @@ mod plan;
 mod request;
 mod run;
 
-pub use explain::Explain;
+pub use explain::{Explain, IndexLookup, SortMethod};
 pub(crate) use form::{Documents, JsonEach, JsonText, ResultForm};
 pub(crate) use plan::Plan;
 pub use request::Find;

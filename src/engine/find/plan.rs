@@ -6,6 +6,7 @@ use std::collections::BinaryHeap;
 
 use roaring::RoaringBitmap;
 
+use super::explain::IndexLookup;
 use super::page::Page;
 use super::request::Find;
 use crate::engine::cancel::CancelToken;
@@ -26,7 +27,14 @@ pub(crate) struct Plan {
     pub cancel: Option<CancelToken>,
 }
 
-/// The records a plan reads, and how it chose them.
+/// The records a plan reads, how it chose them, and the index lookups
+/// that did (for explain).
+pub(super) struct SourceChoice {
+    pub source: Source,
+    pub lookups: Vec<IndexLookup>,
+}
+
+/// The records a plan reads.
 pub(super) enum Source {
     Scan,
     /// Slots from indexes (ascending: natural order), and the index named.
@@ -75,7 +83,7 @@ impl Plan {
         }
     }
 
-    pub(super) fn choose_source(&self, store: &dyn CollectionStore) -> Result<Source> {
+    pub(super) fn choose_source(&self, store: &dyn CollectionStore) -> Result<SourceChoice> {
         // Indexes are built on first use: touch them only when this query
         // can use one, so opening and paging a collection never builds them.
         let indexed = store.indexed_fields();
@@ -87,7 +95,10 @@ impl Plan {
         let useful = constrained.iter().any(|c| indexed.contains(&c.path))
             || sorted_field.is_some_and(|f| indexed.contains(f));
         if !useful {
-            return Ok(Source::Scan);
+            return Ok(SourceChoice {
+                source: Source::Scan,
+                lookups: Vec::new(),
+            });
         }
         let indexes = store.indexes()?;
         // Per indexed path, its ranges merged into one where that is exact.
@@ -128,8 +139,14 @@ impl Plan {
         }
         ranked.sort_by_key(|(estimate, _, _)| *estimate);
         let mut candidates: Option<(RoaringBitmap, String)> = None;
+        let mut lookups = Vec::with_capacity(ranked.len());
         for (_, index, constraint) in &ranked {
             let slots = index.candidates(constraint)?;
+            lookups.push(IndexLookup {
+                field: index.path().to_owned(),
+                constraint: constraint.describe(index.path()),
+                records: slots.len(),
+            });
             candidates = Some(match candidates {
                 None => (slots, index.path().to_owned()),
                 Some((mut acc, name)) => {
@@ -151,17 +168,19 @@ impl Plan {
             // With few candidates, reading them all and sorting beats
             // walking the whole index.
             if !few {
-                return Ok(Source::IndexOrder {
+                let source = Source::IndexOrder {
                     field: field.clone(),
                     descending: *direction == SortDirection::Descending,
                     within: candidates.map(|(c, _)| c),
-                });
+                };
+                return Ok(SourceChoice { source, lookups });
             }
         }
-        Ok(match candidates {
+        let source = match candidates {
             Some((slots, name)) => Source::Candidates(slots, name),
             None => Source::Scan,
-        })
+        };
+        Ok(SourceChoice { source, lookups })
     }
 
     /// Where the matching records of a natural-order read go: the page

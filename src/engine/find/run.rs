@@ -4,7 +4,7 @@
 
 use roaring::RoaringBitmap;
 
-use super::explain::Explain;
+use super::explain::{Explain, SortMethod};
 use super::form::ResultForm;
 use super::page::Page;
 use super::plan::{Plan, Source};
@@ -143,6 +143,8 @@ impl Plan {
         if let Some(sort) = &self.sort {
             needed.extend(sort.top_level_fields());
         }
+        let started = std::time::Instant::now();
+        let plan_chosen = self.choose_source(store)?;
         let mut run = Run {
             plan: self,
             form,
@@ -154,9 +156,24 @@ impl Plan {
                 examined: 0,
                 returned: 0,
                 total: store.len(),
+                candidates: match &plan_chosen.source {
+                    Source::Candidates(slots, _) => Some(slots.len()),
+                    Source::IndexOrder {
+                        within: Some(slots),
+                        ..
+                    } => Some(slots.len()),
+                    _ => None,
+                },
+                lookups: plan_chosen.lookups,
+                sort: match (&self.sort, self.limit) {
+                    (None, _) => SortMethod::None,
+                    (Some(_), Some(_)) => SortMethod::TopInMemory,
+                    (Some(_), None) => SortMethod::AllInMemory,
+                },
+                time: std::time::Duration::ZERO,
             },
         };
-        let chosen = match self.choose_source(store)? {
+        let chosen = match plan_chosen.source {
             Source::Scan if self.filter.is_match_all() && self.sort.is_none() => {
                 // A page of everything: skip without reading, so the last
                 // page costs what the first does.
@@ -191,6 +208,7 @@ impl Plan {
                 };
                 run.explain.index = Some(field.clone());
                 run.explain.index_ordered = true;
+                run.explain.sort = SortMethod::Index;
                 // An array has one key per element: a record comes first
                 // at its least (ascending) or greatest (descending) element,
                 // which is where MongoDB's sort puts it; later keys repeat it.
@@ -228,7 +246,9 @@ impl Plan {
                 }
             }
         };
-        run.finish(store, chosen)
+        let (page, mut explain) = run.finish(store, chosen)?;
+        explain.time = started.elapsed();
+        Ok((page, explain))
     }
 
     /// Calls `found` with each matching record in natural order, holding
@@ -250,7 +270,7 @@ impl Plan {
             }
             Ok(true)
         };
-        match self.choose_source(store)? {
+        match self.choose_source(store)?.source {
             Source::Candidates(slots, _) => {
                 let mut scratch = Document::new();
                 store.visit_stored(&mut slots.iter(), &mut |slot, record| {

@@ -38,6 +38,52 @@ pub enum Constraint {
     },
 }
 
+impl Constraint {
+    /// The constraint as a person writes it, for explain: `age = 30`,
+    /// `city in ["Lyon", "Oslo"]`, `age ≥ 30 and < 40`. A range's end at
+    /// the edge of its type bracket (how `$gte` stays among numbers) is
+    /// left out: it is not what the user wrote.
+    pub fn describe(&self, path: &str) -> String {
+        const LISTED: usize = 5;
+        match self {
+            Constraint::Eq(value) => format!("{path} = {value}"),
+            Constraint::In(values) if values.len() <= LISTED => {
+                format!("{path} in {}", Value::Array(values.clone()))
+            }
+            Constraint::In(values) => format!("{path} in {} values", values.len()),
+            Constraint::Range { lower, upper } => {
+                let operand = lower
+                    .as_ref()
+                    .filter(|(v, _)| !upper.as_ref().is_some_and(|(u, _)| is_bracket_start(v, u)))
+                    .or(upper.as_ref())
+                    .map(|(v, _)| TypeBracket::of(v));
+                let mut parts = Vec::new();
+                if let Some((v, inclusive)) = lower
+                    && operand.is_none_or(|b| (v.clone(), *inclusive) != bracket_start(b))
+                {
+                    parts.push(format!("{} {v}", if *inclusive { "≥" } else { ">" }));
+                }
+                if let Some((v, inclusive)) = upper
+                    && operand.is_none_or(|b| (v.clone(), *inclusive) != bracket_end(b))
+                {
+                    parts.push(format!("{} {v}", if *inclusive { "≤" } else { "<" }));
+                }
+                match parts.is_empty() {
+                    true => format!("{path}: any value of its type"),
+                    false => format!("{path} {}", parts.join(" and ")),
+                }
+            }
+        }
+    }
+}
+
+/// Whether `lower` is where the type bracket of `upper` starts (so the
+/// range's lower end is the bracket's, not the user's).
+fn is_bracket_start(lower: &Value, upper: &Value) -> bool {
+    let (start, _) = bracket_start(TypeBracket::of(upper));
+    &start == lower
+}
+
 impl Node {
     pub(super) fn collect_constraints(&self, mode: ValueMode, out: &mut Vec<PathConstraint>) {
         match self {
@@ -263,5 +309,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn constraints_read_as_written() {
+        let describe = |f: Value| -> Vec<String> {
+            filter(f)
+                .index_constraints()
+                .into_iter()
+                .map(|c| c.constraint.describe(&c.path))
+                .collect()
+        };
+        assert_eq!(describe(json!({"age": 30})), ["age = 30"]);
+        assert_eq!(describe(json!({"age": {"$gte": 30}})), ["age ≥ 30"]);
+        assert_eq!(describe(json!({"age": {"$lt": 40}})), ["age < 40"]);
+        assert_eq!(describe(json!({"name": {"$lt": "m"}})), ["name < \"m\""]);
+        assert_eq!(describe(json!({"name": {"$gt": "m"}})), ["name > \"m\""]);
+        assert_eq!(
+            describe(json!({"city": {"$in": ["Oslo", "Lyon"]}})),
+            ["city in [\"Lyon\",\"Oslo\"]"]
+        );
+        assert_eq!(
+            describe(json!({"n": {"$in": [1, 2, 3, 4, 5, 6]}})),
+            ["n in 6 values"]
+        );
+        let merged = Constraint::Range {
+            lower: Some((json!(30), true)),
+            upper: Some((json!(40), false)),
+        };
+        assert_eq!(merged.describe("age"), "age ≥ 30 and < 40");
     }
 }
