@@ -8,6 +8,7 @@
 #   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
 #   SHOTS=copy screenshots/take.sh      # only Copy as (30)
 #   SHOTS=schema screenshots/take.sh    # only the Schema tab (45-47)
+#   SHOTS=explain screenshots/take.sh   # only the Explain tab (48-49)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -276,6 +277,26 @@ shot 46-schema-field-details 1.5
 # shows those records.
 click 648 596
 shot 47-schema-type-clicked 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+if [[ "$SHOTS" == all || "$SHOTS" == explain ]]; then
+# 48. The Explain tab: an indexed filter and a sort, as a tree.
+"$BIN" --sample & pid=$!
+win="$(window)"; place; sleep 5
+filter "{\"age\": {\"\$gte\": 30}, \"city\": \"Paris\"}"; sleep 0.8
+click 360 76; ctrl a; type_text "{\"name\": 1}"; sleep 0.8
+ctrl Return; sleep 2
+click 532 127
+shot 48-explain-query 2
+# 49. A pipeline run on the Aggregation tab, then its stages explained.
+click 381 127; sleep 1
+click 700 120; ctrl a
+type_text "[{\"\$match\": {\"vip\": true}}, {\"\$unwind\": \"\$tags\"}, {\"\$group\": {\"_id\": \"\$tags\", \"n\": {\"\$sum\": 1}}}, {\"\$sort\": {\"n\": -1}}]"
+sleep 0.5
+click 300 190; sleep 2
+click 532 43
+shot 49-explain-pipeline 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 

@@ -7,6 +7,7 @@ mod dialogs;
 mod diff_views;
 mod edit;
 mod errors;
+mod explain;
 mod legacy;
 mod live;
 mod schema;

@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod bulk;
 pub mod cell_editor;
 pub mod edit_menu;
+pub mod explain;
 pub mod grid;
 pub mod pending;
 pub mod query_bar;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::Document;
+use crate::engine::aggregate::PipelineExplain;
 use crate::studio::edit::record_text::TextProblem;
 use crate::studio::edit::value_type::ValueType;
 use crate::studio::report::{ErrorReport, line_column};
@@ -23,6 +24,8 @@ pub enum Tab {
     Aggregation,
     /// Every field of what the filter matches (panels::schema).
     Schema,
+    /// How the query and the last pipeline were answered (panels::explain).
+    Explain,
 }
 
 /// An action held back until the pending changes are written or discarded.
@@ -168,6 +171,8 @@ pub struct AggregateForm {
     pub result: Option<AggregateResult>,
     pub error: Option<ErrorReport>,
     pub running: bool,
+    /// The collection of the run in progress.
+    pub running_on: Option<String>,
 }
 
 impl Default for AggregateForm {
@@ -178,6 +183,7 @@ impl Default for AggregateForm {
             result: None,
             error: None,
             running: false,
+            running_on: None,
         }
     }
 }
@@ -202,6 +208,7 @@ impl AggregateForm {
         self.problem = None;
         self.error = None;
         self.running = true;
+        self.running_on = Some(collection.clone());
         Some(EditRequest::Aggregate {
             collection,
             pipeline,
@@ -211,9 +218,13 @@ impl AggregateForm {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AggregateResult {
+    /// The collection the pipeline ran on.
+    pub collection: String,
     pub docs: Vec<Document>,
     pub columns: Vec<String>,
     pub elapsed: Duration,
+    /// How it was answered (the Explain tab shows it).
+    pub explain: Option<Box<PipelineExplain>>,
 }
 
 /// The `_id` of a record as text (FluxDB ids are strings).

@@ -520,14 +520,20 @@ impl EditState {
                     then: None,
                 })
             }
-            EditEvent::Aggregated { docs, elapsed } => {
+            EditEvent::Aggregated {
+                docs,
+                elapsed,
+                explain,
+            } => {
                 let columns = columns_of(&docs);
                 let form = &mut self.aggregate;
                 form.running = false;
                 form.result = Some(AggregateResult {
+                    collection: form.running_on.take().unwrap_or_default(),
                     docs,
                     columns,
                     elapsed,
+                    explain,
                 });
                 None
             }

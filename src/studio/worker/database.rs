@@ -12,10 +12,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::engine::aggregate::PipelineExplain;
 use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
-    ImportReport, RecordDiff, RestoreReport,
+    ImportReport, IndexLookup, RecordDiff, RestoreReport, SortMethod,
 };
 use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
@@ -47,6 +48,11 @@ pub struct ExplainSummary {
     pub returned: usize,
     /// Records in the collection.
     pub total: usize,
+    /// The filter's constraints looked up in indexes, most selective first.
+    pub lookups: Vec<IndexLookup>,
+    /// Records the lookups left to read.
+    pub candidates: Option<u64>,
+    pub sort: SortMethod,
 }
 
 /// What following another program's writes found at one look.
@@ -257,4 +263,14 @@ pub trait EditDatabase {
     ) -> Result<usize>;
     fn delete_matching(&mut self, collection: &str, filter: &Value) -> Result<usize>;
     fn run_pipeline(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>>;
+    /// [`run_pipeline`](Self::run_pipeline), and how it was answered
+    /// (each stage's records in and out), when the engine can say.
+    fn run_pipeline_explained(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+    ) -> Result<(Vec<Document>, Option<PipelineExplain>)> {
+        self.run_pipeline(collection, pipeline)
+            .map(|docs| (docs, None))
+    }
 }

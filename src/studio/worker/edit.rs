@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::database::Database;
 use crate::Document;
+use crate::engine::aggregate::PipelineExplain;
 use crate::engine::query::Update;
 use crate::studio::edit::pending::PendingChange;
 use crate::studio::query::ParsedQuery;
@@ -119,6 +120,8 @@ pub enum EditEvent {
     Aggregated {
         docs: Vec<Document>,
         elapsed: Duration,
+        /// Each stage's records in and out, when the engine says.
+        explain: Option<Box<PipelineExplain>>,
     },
 }
 
@@ -144,10 +147,11 @@ pub fn run(db: &mut dyn Database, request: &EditRequest) -> crate::Result<EditEv
             pipeline,
         } => {
             let started = Instant::now();
-            let docs = db.run_pipeline(collection, pipeline)?;
+            let (docs, explain) = db.run_pipeline_explained(collection, pipeline)?;
             Ok(EditEvent::Aggregated {
                 docs,
                 elapsed: started.elapsed(),
+                explain: explain.map(Box::new),
             })
         }
     }

@@ -9,6 +9,7 @@ use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
     Opener,
 };
+use crate::engine::aggregate::PipelineExplain;
 use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, FluxDB,
@@ -111,6 +112,9 @@ impl Database for FluxDB {
             examined: explain.examined,
             returned: explain.returned,
             total: explain.total,
+            lookups: explain.lookups,
+            candidates: explain.candidates,
+            sort: explain.sort,
         };
         Ok((docs, Some(summary)))
     }
@@ -338,6 +342,15 @@ impl EditDatabase for FluxDB {
 
     fn run_pipeline(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
         self.aggregate(collection, pipeline)
+    }
+
+    fn run_pipeline_explained(
+        &self,
+        collection: &str,
+        pipeline: &Value,
+    ) -> Result<(Vec<Document>, Option<PipelineExplain>)> {
+        let (docs, explain) = self.aggregate_explained(collection, pipeline, None)?;
+        Ok((docs, Some(explain)))
     }
 }
 

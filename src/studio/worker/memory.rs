@@ -123,6 +123,9 @@ impl Database for MemoryDb {
             examined: self.records.len(),
             returned: docs.len(),
             total: self.records.len(),
+            lookups: Vec::new(),
+            candidates: None,
+            sort: crate::engine::SortMethod::None,
         };
         Ok((docs, Some(explain)))
     }
