@@ -283,12 +283,30 @@ fn watch_prints_every_committed_change_once_in_order_beside_killed_writers() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut watcher.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(status.success(), "{status}: {stderr}");
-    assert!(
-        model == expected,
-        "replaying {applied} printed changes does not give the folder: {} records against {}",
-        model.len(),
-        expected.len()
-    );
+    if model != expected {
+        // What differs, so a rare failure can be understood from its log.
+        let differing: Vec<String> = expected
+            .keys()
+            .chain(model.keys())
+            .filter(|id| model.get(*id) != expected.get(*id))
+            .take(10)
+            .map(|id| {
+                format!(
+                    "{id}: printed {:?}, folder {:?}",
+                    model.get(id),
+                    expected.get(id)
+                )
+            })
+            .collect();
+        let printed = printed.lock().unwrap();
+        panic!(
+            "replaying {applied} printed changes does not give the folder: {} records against {}; \
+             first differences: {differing:#?}; last lines printed: {:#?}; watch said: {stderr}",
+            model.len(),
+            expected.len(),
+            &printed[printed.len().saturating_sub(10)..],
+        );
+    }
     assert!(applied > 200, "only {applied} changes printed");
     assert!(rewrites > 0, "no writer compacted while watched");
 }
