@@ -36,25 +36,28 @@ impl SchemaPanel {
         let mut pick = None;
         self.status_line(ui, state);
         ui.separator();
+        // Drawn from references: a schema may hold long strings (its
+        // bounds), and nothing of it is copied per frame.
+        let mut clicked = None;
         if let Some(schema) = state.schema.schema() {
-            let schema = schema.clone();
-            let selected = state.schema.selected.clone();
-            let details = state.schema.selected_field().cloned();
+            let selected = state.schema.selected.as_deref();
+            let details = state.schema.selected_field();
             let table_height = if details.is_some() {
                 (ui.available_height() - DETAILS_HEIGHT).max(120.0)
             } else {
                 ui.available_height()
             };
             ui.allocate_ui(vec2(ui.available_width(), table_height), |ui| {
-                if let Some(clicked) = fields_table(ui, &schema, selected.as_deref(), &mut pick) {
-                    state.schema.selected =
-                        (selected.as_deref() != Some(clicked.as_str())).then_some(clicked);
-                }
+                clicked = fields_table(ui, schema, selected, &mut pick);
             });
             if let Some(field) = details {
                 ui.separator();
-                details_ui(ui, &field, schema.records, &mut pick);
+                details_ui(ui, field, schema.records, &mut pick);
             }
+        }
+        if let Some(clicked) = clicked {
+            let again = state.schema.selected.as_deref() == Some(clicked.as_str());
+            state.schema.selected = (!again).then_some(clicked);
         }
         if let Some(pick) = pick {
             state.show_schema_pick(&pick);
@@ -337,8 +340,11 @@ fn type_colour(type_name: &str) -> Color32 {
 
 fn bound_ui(ui: &mut Ui, value: Option<&Value>) {
     if let Some(value) = value {
+        // The longer text only when hovered: a bound may be megabytes.
         ui.label(RichText::new(compact_json(value, 40)).monospace())
-            .on_hover_text(compact_json(value, 400));
+            .on_hover_ui(|ui| {
+                ui.label(compact_json(value, 400));
+            });
     }
 }
 
