@@ -5,7 +5,6 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
-use crate::engine::diff::diff_documents;
 use crate::studio::format::format_count;
 use crate::studio::state::State;
 use crate::studio::widgets::diff_view::{diff_view_ui, removed_colour};
@@ -22,6 +21,7 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut open = true;
     let mut preview = false;
     let mut apply = false;
+    let mut show_all = None;
     crate::studio::widgets::dialog_window(ctx, title)
         .open(&mut open)
         .default_width(620.0)
@@ -102,10 +102,13 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
                             .clicked();
                     });
                     if let Some(p) = &form.preview {
-                        preview_ui(ui, p);
+                        show_all = preview_ui(ui, p);
                     }
                 });
         });
+    if let Some((title, value)) = show_all {
+        state.open_detached_viewer(title, value);
+    }
     if !open {
         state.edit.bulk = None;
     } else if preview {
@@ -118,7 +121,12 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
 /// Rows of one sample's diff before "… and N more fields".
 const SHOWN_FIELDS: usize = 8;
 
-fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
+/// The preview's records and their diffs; a big value's "show all" clicked.
+fn preview_ui(
+    ui: &mut Ui,
+    preview: &crate::studio::worker::edit::BulkPreview,
+) -> Option<(String, Value)> {
+    let mut shown = None;
     ui.separator();
     ui.label(
         RichText::new(format!(
@@ -128,7 +136,7 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
         ))
         .strong(),
     );
-    for (before, after) in &preview.samples {
+    for ((before, after), changes) in preview.samples.iter().zip(&preview.changes) {
         let id = before
             .get("_id")
             .and_then(Value::as_str)
@@ -141,14 +149,14 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
                     ui.label(RichText::new("deleted").color(removed_colour()));
                 }
             });
-            if let Some(after) = after {
-                let changes = diff_documents(Some(before), Some(after));
+            if after.is_some() {
                 if changes.is_empty() {
                     ui.label(RichText::new("unchanged").weak());
-                } else {
-                    diff_view_ui(ui, &changes, SHOWN_FIELDS);
+                } else if let Some((path, value)) = diff_view_ui(ui, changes, SHOWN_FIELDS) {
+                    shown = Some((format!("{path} of {id}"), value.clone()));
                 }
             }
         });
     }
+    shown
 }

@@ -15,6 +15,9 @@
 //!   picker; `job_state`: each one's job; `compare`: Compare with backup,
 //!   whose chosen records `backup_compare` stages as pending changes);
 //!   `outbox`: the requests to send.
+//! - `folding`: big values shown folded (a prefix, the length);
+//!   `value_viewer`: the viewer "show all" opens, `viewer_actions` its
+//!   actions.
 
 mod backup_compare;
 mod browse;
@@ -26,13 +29,16 @@ mod edit_actions;
 pub mod edit_forms;
 pub mod editing;
 mod events;
+pub mod folding;
 pub mod job_state;
 mod live;
 mod model;
 mod outbox;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod value_viewer;
 pub mod view;
+mod viewer_actions;
 
 pub use browse::sort_text;
 pub use edit_forms::{GuardChoice, Guarded, RowMark, Tab};

@@ -11,8 +11,8 @@
 use egui::{Color32, RichText, Sense, Stroke, Ui, vec2};
 use serde_json::Value;
 
-use super::value_cell::compact_json;
 use crate::engine::diff::{ChangeKind, FieldChange};
+use crate::studio::state::folding::{folded_line, is_big};
 
 /// The longest a value is shown before it is cut with "…".
 const VALUE_CHARS: usize = 80;
@@ -38,14 +38,27 @@ pub fn kind_colour(kind: ChangeKind) -> Color32 {
     }
 }
 
-/// The changes, at most `limit` rows, then how many more there are.
-pub fn diff_view_ui(ui: &mut Ui, changes: &[FieldChange], limit: usize) {
+/// A big value's "show all" clicked in a diff: a title for the viewer
+/// (path and side) and the value.
+pub type ShowAll<'a> = (String, &'a Value);
+
+/// The changes, at most `limit` rows, then how many more there are. A big
+/// value is shown folded (a prefix and its length) with "show all";
+/// returns the one clicked.
+pub fn diff_view_ui<'a>(
+    ui: &mut Ui,
+    changes: &'a [FieldChange],
+    limit: usize,
+) -> Option<ShowAll<'a>> {
     if changes.is_empty() {
         ui.label(RichText::new("no field differs").weak());
-        return;
+        return None;
     }
-    for change in changes.iter().take(limit) {
-        change_row(ui, change);
+    let mut clicked = None;
+    for (at, change) in changes.iter().take(limit).enumerate() {
+        if let Some(show) = ui.push_id(at, |ui| change_row(ui, change)).inner {
+            clicked = Some(show);
+        }
     }
     if changes.len() > limit {
         let more = changes.len() - limit;
@@ -57,9 +70,11 @@ pub fn diff_view_ui(ui: &mut Ui, changes: &[FieldChange], limit: usize) {
             .weak(),
         );
     }
+    clicked
 }
 
-fn change_row(ui: &mut Ui, change: &FieldChange) {
+fn change_row<'a>(ui: &mut Ui, change: &'a FieldChange) -> Option<ShowAll<'a>> {
+    let mut clicked = None;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 6.0;
         dot(ui, kind_colour(change.kind()));
@@ -77,12 +92,14 @@ fn change_row(ui: &mut Ui, change: &FieldChange) {
                         .strikethrough()
                         .color(removed_colour()),
                 );
+                show_all(ui, path, "before", before, &mut clicked);
                 arrow(ui);
                 ui.label(
                     RichText::new(shown(after))
                         .monospace()
                         .color(added_colour()),
                 );
+                show_all(ui, path, "after", after, &mut clicked);
                 if let Some((from, to)) = change.type_change() {
                     ui.label(RichText::new(format!("({from}")).small());
                     arrow(ui);
@@ -92,18 +109,35 @@ fn change_row(ui: &mut Ui, change: &FieldChange) {
             (None, Some(after)) => {
                 ui.label(RichText::new("added").small().color(added_colour()));
                 ui.label(RichText::new(shown(after)).monospace());
+                show_all(ui, path, "added", after, &mut clicked);
             }
             (Some(before), None) => {
                 ui.label(RichText::new("removed").small().color(removed_colour()));
                 ui.label(RichText::new(shown(before)).monospace().strikethrough());
+                show_all(ui, path, "removed", before, &mut clicked);
             }
             (None, None) => {}
         }
     });
+    clicked
 }
 
+/// A value as a diff row shows it: compact JSON, a big one folded.
 fn shown(value: &Value) -> String {
-    compact_json(value, VALUE_CHARS)
+    folded_line(value, VALUE_CHARS)
+}
+
+/// "show all" after a big value.
+fn show_all<'a>(
+    ui: &mut Ui,
+    path: &str,
+    side: &str,
+    value: &'a Value,
+    clicked: &mut Option<ShowAll<'a>>,
+) {
+    if is_big(value) && super::json_tree::show_all_button(ui) {
+        *clicked = Some((format!("{path} ({side})"), value));
+    }
 }
 
 /// A small filled circle, as tall as a line of text.

@@ -2,32 +2,46 @@
 //!
 //! Numbers are right-aligned, null dimmed, booleans coloured, and nested
 //! objects and arrays shown as compact JSON that opens the expand view.
+//! What a cell draws costs its width, not the value: a big value is a
+//! prefix and its length (`state::folding`).
 
 use egui::{Align, Color32, Layout, RichText, Ui};
 use serde_json::Value;
 
+use crate::studio::state::folding::{is_big, json_prefix, short_length, text_prefix};
+
 /// The longest text a cell draws; the expand view shows the rest.
 const MAX_CELL_CHARS: usize = 200;
 
-/// Compact one-line JSON, cut at `max_chars` with an ellipsis.
+/// Compact one-line JSON, cut at `max_chars` with an ellipsis (only the
+/// part shown is serialized).
 pub fn compact_json(value: &Value, max_chars: usize) -> String {
-    let text = value.to_string();
-    truncate(&text, max_chars)
+    let (text, cut) = json_prefix(value, max_chars * 4);
+    truncate(&text, max_chars, cut)
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+fn truncate(text: &str, max_chars: usize, cut: bool) -> String {
+    match text_prefix(text, max_chars) {
+        (shown, true) => format!("{shown}…"),
+        (shown, false) if cut => format!("{shown}…"),
+        (shown, false) => shown.to_owned(),
     }
 }
 
-/// The text a cell shows (strings without quotes, one line).
+/// The text a cell shows (strings without quotes, one line); a big value
+/// ends with its length, as "… (8.4 MB)".
 pub fn cell_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => truncate(&s.replace('\n', "\\n"), MAX_CELL_CHARS),
+    let text = match value {
+        Value::String(s) => {
+            let (shown, cut) = text_prefix(s, MAX_CELL_CHARS);
+            truncate(&shown.replace('\n', "\\n"), MAX_CELL_CHARS, cut)
+        }
         Value::Null => "null".to_owned(),
         other => compact_json(other, MAX_CELL_CHARS),
+    };
+    match short_length(value).filter(|_| is_big(value)) {
+        Some(length) => format!("{text} ({length})"),
+        None => text,
     }
 }
 
@@ -101,5 +115,16 @@ mod tests {
     fn long_values_are_cut_with_an_ellipsis_on_a_char_boundary() {
         assert_eq!(compact_json(&json!("éééé"), 3), "\"éé…");
         assert_eq!(compact_json(&json!([1]), 10), "[1]");
+    }
+
+    #[test]
+    fn big_values_show_a_prefix_and_their_length() {
+        let text = format!("start\n{}", "x".repeat(3_000_000));
+        let cell = cell_text(&json!(text));
+        assert!(cell.starts_with("start\\nxxx"), "{cell}");
+        assert!(cell.ends_with("… (3.0 MB)"), "{cell}");
+        assert!(cell.len() < 220);
+        let cell = cell_text(&json!(vec![7; 1_000_000]));
+        assert!(cell.starts_with("[7,7,7") && cell.ends_with("… (1,000,000 items)"));
     }
 }
