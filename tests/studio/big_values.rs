@@ -66,8 +66,8 @@ fn big_values_are_folded_in_every_view_and_show_all_opens_the_viewer() {
     assert_eq!(page_ids(&harness)[..4], BIG_IDS);
     // The grid: a prefix and the length.
     shows(&harness, BIG_STRING_START);
-    shows(&harness, "… (1.0 MB)");
-    shows(&harness, "… (100,000 items)");
+    harness.get_by_label("1.0 MB");
+    harness.get_by_label("100,000 items");
 
     // The record editor: the record folded, read only, with "show all".
     click(&mut harness, "Record editor");

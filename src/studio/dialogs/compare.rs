@@ -13,6 +13,7 @@ use crate::studio::format::format_count;
 use crate::studio::state::State;
 use crate::studio::state::compare::CompareDialog;
 use crate::studio::state::dialogs::JobState;
+use crate::studio::state::diff_rows::rows_of;
 use crate::studio::widgets::diff_view::{
     added_colour, changed_colour, diff_view_ui, removed_colour,
 };
@@ -267,8 +268,14 @@ fn row_ui(
         .id_salt(("compare-diff", at))
         .default_open(open)
         .show(ui, |ui| {
-            if let Some((path, value)) = diff_view_ui(ui, &diff.changes, SHOWN_FIELDS) {
-                *show_all = Some((format!("{path} of {}", diff.id), value.clone()));
+            let rows = rows_of(&diff.changes, SHOWN_FIELDS);
+            if let Some(click) = diff_view_ui(ui, &rows)
+                && let Some(value) = click.value(&rows, &diff.changes)
+            {
+                *show_all = Some((
+                    format!("{} of {}", click.title(&rows), diff.id),
+                    value.clone(),
+                ));
             }
         });
     clicked

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::studio::format::format_count;
 use crate::studio::state::State;
+use crate::studio::state::diff_rows::rows_of;
 use crate::studio::widgets::diff_view::{diff_view_ui, removed_colour};
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
@@ -152,8 +153,13 @@ fn preview_ui(
             if after.is_some() {
                 if changes.is_empty() {
                     ui.label(RichText::new("unchanged").weak());
-                } else if let Some((path, value)) = diff_view_ui(ui, changes, SHOWN_FIELDS) {
-                    shown = Some((format!("{path} of {id}"), value.clone()));
+                } else {
+                    let rows = rows_of(changes, SHOWN_FIELDS);
+                    if let Some(click) = diff_view_ui(ui, &rows)
+                        && let Some(value) = click.value(&rows, changes)
+                    {
+                        shown = Some((format!("{} of {id}", click.title(&rows)), value.clone()));
+                    }
                 }
             }
         });

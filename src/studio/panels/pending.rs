@@ -7,10 +7,10 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 use serde_json::Value;
 
-use crate::engine::diff::{FieldChange, diff_documents};
 use crate::studio::edit::pending::{ChangeKind, PendingChange, PendingChanges};
 use crate::studio::state::GuardChoice;
 use crate::studio::state::State;
+use crate::studio::state::diff_rows::{DiffRows, diff_rows, rows_of};
 use crate::studio::widgets::diff_view::{
     added_colour, changed_colour, diff_view_ui, removed_colour,
 };
@@ -22,28 +22,26 @@ const SHOWN_FIELDS: usize = 12;
 /// A value to open in the viewer: its title and the value.
 type Shown = Option<(String, Value)>;
 
-/// The pending changes' field diffs, made once per revision of the list
-/// rather than every frame (a 16 MiB record's diff copies its values).
+/// The pending changes' diff rows, made once per revision of the list
+/// rather than every frame (and without copying values: `diff_rows`).
 #[derive(Default)]
 struct PendingDiffs {
     key: Option<(u64, usize)>,
-    diffs: Vec<Arc<Vec<FieldChange>>>,
+    diffs: Vec<Arc<DiffRows>>,
 }
 
-fn pending_diffs(ctx: &egui::Context, pending: &PendingChanges) -> Vec<Arc<Vec<FieldChange>>> {
+fn pending_diffs(ctx: &egui::Context, pending: &PendingChanges) -> Vec<Arc<DiffRows>> {
     let id = egui::Id::unique("pending-diffs");
     let key = Some((pending.revision(), pending.len()));
     let kept = ctx.data(|d| d.get_temp::<Arc<PendingDiffs>>(id));
     if let Some(kept) = kept.filter(|kept| kept.key == key) {
         return kept.diffs.clone();
     }
-    let diffs: Vec<Arc<Vec<FieldChange>>> = pending
+    let diffs: Vec<Arc<DiffRows>> = pending
         .iter()
         .map(|change| {
-            Arc::new(diff_documents(
-                change.before.as_ref(),
-                change.after.as_ref(),
-            ))
+            let rows = diff_rows(change.before.as_ref(), change.after.as_ref(), SHOWN_FIELDS);
+            Arc::new(rows)
         })
         .collect();
     let kept = Arc::new(PendingDiffs {
@@ -56,9 +54,18 @@ fn pending_diffs(ctx: &egui::Context, pending: &PendingChanges) -> Vec<Arc<Vec<F
 
 /// One change's fields, as the diff view draws them: what it changes, or
 /// every field of a record it adds or deletes.
-fn change_ui(ui: &mut Ui, change: &PendingChange, changes: &[FieldChange]) -> Shown {
-    diff_view_ui(ui, changes, SHOWN_FIELDS)
-        .map(|(path, value)| (format!("{} of {}", path, change.id), value.clone()))
+fn change_ui(ui: &mut Ui, change: &PendingChange, rows: &DiffRows) -> Shown {
+    let click = diff_view_ui(ui, rows)?;
+    let record = if click.before {
+        change.before.as_ref()
+    } else {
+        change.after.as_ref()
+    };
+    let value = rows.rows.get(click.row)?.path.get_in(record?)?;
+    Some((
+        format!("{} of {}", click.title(rows), change.id),
+        value.clone(),
+    ))
 }
 
 pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
@@ -256,8 +263,12 @@ fn conflict_ui(ui: &mut Ui, conflict: &Conflict) -> Shown {
                 ui.label(RichText::new(deleted).color(removed_colour()));
             }
             _ => {
-                if let Some((path, value)) = diff_view_ui(ui, changes, SHOWN_FIELDS) {
-                    shown = Some((format!("{path} of {}", conflict.id), value.clone()));
+                let rows = rows_of(changes, SHOWN_FIELDS);
+                if let Some(click) = diff_view_ui(ui, &rows)
+                    && let Some(value) = click.value(&rows, changes)
+                {
+                    let title = format!("{} of {}", click.title(&rows), conflict.id);
+                    shown = Some((title, value.clone()));
                 }
             }
         });

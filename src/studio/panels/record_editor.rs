@@ -182,17 +182,19 @@ impl RecordEditorPanel {
         );
         let dark = ui.visuals().dark_mode;
         let font = egui::TextStyle::Monospace.resolve(ui.style());
+        // Wrapped at the panel's width, so a folded value's length is seen.
+        let width = ui.available_width().floor();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        (&folded.text, dark, font.size.to_bits()).hash(&mut hasher);
+        (&folded.text, dark, font.size.to_bits(), width.to_bits()).hash(&mut hasher);
         let key = hasher.finish();
         if self.folded_layout.as_ref().is_none_or(|(k, _)| *k != key) {
             let mut job = layout_job(&folded.text, font, dark, None);
-            job.wrap.max_width = f32::INFINITY;
+            job.wrap.max_width = width;
             let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
             self.folded_layout = Some((key, galley));
         }
         let buttons_height = 40.0 + 24.0 * folded.folds.len().min(9) as f32;
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("record-folded")
             .max_height((ui.available_height() - buttons_height).max(80.0))
             .show(ui, |ui| {

@@ -33,7 +33,7 @@ pub fn value_viewer_window_ui(ctx: &egui::Context, state: &mut State) {
     crate::studio::widgets::dialog_window(ctx, format!("Show all: {}", viewer.title))
         .id(egui::Id::unique("value-viewer"))
         .open(&mut open)
-        .default_width(820.0)
+        .default_width(1060.0)
         .default_height(560.0)
         .resizable(true)
         .show(ctx, |ui| viewer_ui(ui, viewer, can_edit, &mut input));

@@ -86,8 +86,6 @@ pub struct RecordEditor {
     pub open: bool,
     /// The record shown (its `_id`).
     pub id: Option<String>,
-    /// The record as last loaded into the text, to notice staged changes.
-    pub(super) shown: Option<Document>,
     pub text: String,
     pub problem: Option<TextProblem>,
     /// The text has edits not yet saved (staged).

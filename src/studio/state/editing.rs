@@ -255,26 +255,30 @@ impl EditState {
             return;
         }
         self.record.synced = key;
-        let shown = view.and_then(|view| {
-            let row = view.selection.rows.iter().next().copied()?;
-            let (doc, mark) = self.row_record(view, row)?;
-            (mark != RowMark::Deleted).then(|| doc.into_owned())
-        });
-        if shown == self.record.shown {
+        // Made from the record where it is: a 16 MiB record is not copied.
+        let (id, folded, text) = view
+            .and_then(|view| {
+                let row = view.selection.rows.iter().next().copied()?;
+                let (doc, mark) = self.row_record(view, row)?;
+                (mark != RowMark::Deleted).then(|| {
+                    let id = record_id(&doc).map(str::to_owned);
+                    if record_needs_folding(&doc) {
+                        (id, Some(fold_record(&doc)), String::new())
+                    } else {
+                        (id, None, record_text(&doc))
+                    }
+                })
+            })
+            .unwrap_or_default();
+        let editor = &mut self.record;
+        // The same record as shown keeps its text (and the cursor in it).
+        if id == editor.id && folded == editor.folded && text == editor.text {
             return;
         }
-        let editor = &mut self.record;
-        editor.id = shown.as_ref().and_then(|d| record_id(d).map(str::to_owned));
-        editor.folded = shown
-            .as_ref()
-            .filter(|d| record_needs_folding(d))
-            .map(fold_record);
-        editor.text = match (&shown, &editor.folded) {
-            (Some(doc), None) => record_text(doc),
-            _ => String::new(),
-        };
+        editor.id = id;
+        editor.folded = folded;
+        editor.text = text;
         editor.problem = None;
-        editor.shown = shown;
     }
 
     /// The editor's text changed: re-check it.
@@ -293,7 +297,6 @@ impl EditState {
     /// Drops the editor's unsaved edits.
     pub fn discard_record_text(&mut self, view: Option<&CollectionView>) {
         self.record.dirty = false;
-        self.record.shown = None;
         self.record.synced = None;
         self.sync_record_editor(view);
     }
@@ -324,7 +327,6 @@ impl EditState {
         self.stage_row(view, row, Some(doc));
         self.record.dirty = false;
         self.record.problem = None;
-        self.record.shown = None;
         self.record.synced = None;
         self.sync_record_editor(Some(view));
         true
@@ -405,7 +407,6 @@ impl EditState {
         self.pending.clear();
         self.cell = None;
         self.record.dirty = false;
-        self.record.shown = None;
         self.record.synced = None;
         self.sync_record_editor(view);
     }
@@ -443,7 +444,6 @@ impl EditState {
 
     /// The record editor reads its record again at the next sync.
     pub fn reload_record(&mut self) {
-        self.record.shown = None;
         self.record.synced = None;
     }
 

@@ -15,6 +15,7 @@
 //!   picker; `job_state`: each one's job; `compare`: Compare with backup,
 //!   whose chosen records `backup_compare` stages as pending changes);
 //!   `outbox`: the requests to send.
+//! - `diff_rows`: the rows a diff view draws, made without copying values.
 //! - `folding`: big values shown folded (a prefix, the length);
 //!   `value_viewer`: the viewer "show all" opens, `viewer_actions` its
 //!   actions.
@@ -25,6 +26,7 @@ pub mod compare;
 pub mod compression_choice;
 mod copy_query;
 pub mod dialogs;
+pub mod diff_rows;
 mod edit_actions;
 pub mod edit_forms;
 pub mod editing;

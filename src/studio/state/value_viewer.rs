@@ -14,7 +14,7 @@ use crate::Document;
 use crate::studio::format::format_count;
 
 /// The longest row, in bytes: longer lines are cut into rows of this size.
-pub const ROW_BYTES: usize = 160;
+pub const ROW_BYTES: usize = 120;
 /// Rows edited at once.
 pub const PAGE_ROWS: usize = 200;
 /// Text written per frame while the viewer opens.

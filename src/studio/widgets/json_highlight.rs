@@ -93,9 +93,15 @@ pub fn tokenize(text: &str) -> Vec<(Range<usize>, TokenKind)> {
                 }
             }
             _ => {
-                // One whole character, so ranges stay on UTF-8 boundaries.
-                i += text[i..].chars().next().map_or(1, char::len_utf8);
-                TokenKind::Other
+                // One whole character, so ranges stay on UTF-8 boundaries;
+                // the ellipsis of a folded value is part of the fold.
+                let c = text[i..].chars().next();
+                i += c.map_or(1, char::len_utf8);
+                if c == Some('…') {
+                    TokenKind::Fold
+                } else {
+                    TokenKind::Other
+                }
             }
         };
         // A string cut by a multi-byte character's escape must still end on a boundary.

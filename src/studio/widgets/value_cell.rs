@@ -28,21 +28,22 @@ fn truncate(text: &str, max_chars: usize, cut: bool) -> String {
     }
 }
 
-/// The text a cell shows (strings without quotes, one line); a big value
-/// ends with its length, as "… (8.4 MB)".
+/// The text a cell shows (strings without quotes, one line), cut at
+/// [`MAX_CELL_CHARS`]; the cell adds a big value's length beside it.
 pub fn cell_text(value: &Value) -> String {
-    let text = match value {
+    match value {
         Value::String(s) => {
             let (shown, cut) = text_prefix(s, MAX_CELL_CHARS);
             truncate(&shown.replace('\n', "\\n"), MAX_CELL_CHARS, cut)
         }
         Value::Null => "null".to_owned(),
         other => compact_json(other, MAX_CELL_CHARS),
-    };
-    match short_length(value).filter(|_| is_big(value)) {
-        Some(length) => format!("{text} ({length})"),
-        None => text,
     }
+}
+
+/// A big value's length as a cell shows it: "8.4 MB", "1,000,000 items".
+pub fn cell_length(value: &Value) -> Option<String> {
+    short_length(value).filter(|_| is_big(value))
 }
 
 /// Draws `value`, or nothing for a missing field. The label takes no
@@ -69,7 +70,13 @@ pub fn value_cell_ui(ui: &mut Ui, value: Option<&Value>) {
         ),
     };
     let label = egui::Label::new(rich).truncate().selectable(false);
-    if right_aligned {
+    if let Some(length) = cell_length(value) {
+        // The length at the right, always seen; the prefix cut before it.
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            ui.add(egui::Label::new(RichText::new(length).small().weak()).selectable(false));
+            ui.with_layout(Layout::left_to_right(Align::Center), |ui| ui.add(label));
+        });
+    } else if right_aligned {
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| ui.add(label));
     } else {
         ui.add(label);
@@ -121,10 +128,15 @@ mod tests {
     fn big_values_show_a_prefix_and_their_length() {
         let text = format!("start\n{}", "x".repeat(3_000_000));
         let cell = cell_text(&json!(text));
-        assert!(cell.starts_with("start\\nxxx"), "{cell}");
-        assert!(cell.ends_with("… (3.0 MB)"), "{cell}");
+        assert!(
+            cell.starts_with("start\\nxxx") && cell.ends_with('…'),
+            "{cell}"
+        );
         assert!(cell.len() < 220);
-        let cell = cell_text(&json!(vec![7; 1_000_000]));
-        assert!(cell.starts_with("[7,7,7") && cell.ends_with("… (1,000,000 items)"));
+        assert_eq!(cell_length(&json!(text)).as_deref(), Some("3.0 MB"));
+        let items = json!(vec![7; 1_000_000]);
+        assert!(cell_text(&items).starts_with("[7,7,7"));
+        assert_eq!(cell_length(&items).as_deref(), Some("1,000,000 items"));
+        assert_eq!(cell_length(&json!("short")), None);
     }
 }
