@@ -7,7 +7,7 @@
 #   BIN=target/release/fluxdb-studio screenshots/take.sh
 #   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
 #   SHOTS=copy screenshots/take.sh      # only Copy as (30)
-#   SHOTS=bigvalues screenshots/take.sh # only the big values (35-40)
+#   SHOTS=bigvalues screenshots/take.sh # only the big values (35-41)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -43,7 +43,7 @@ DIFF_DIR="$data/diff"
 DIFF_BACKUP="$data/diff-backup.fdb"
 CLI="$(dirname "$BIN")/fluxdb"
 SHOTS="${SHOTS:-all}"
-# A collection with big values (shots 35-40): an 8 MB string, a
+# A collection with big values (shots 35-41): an 8 MB string, a
 # 1,000,000-item array and an object nested 60 levels, beside 100 small
 # records; made by the CLI, one JSON line a record.
 BIG_DIR="$data/big"
@@ -51,7 +51,7 @@ if [[ "$SHOTS" == all || "$SHOTS" == bigvalues ]]; then
     "$CLI" --db "$BIG_DIR" create big >/dev/null
     {
         printf '{"_id": "big-string", "name": "Big string", "text": "BIGSTRING '
-        yes "lorem ipsum dolor sit amet, consectetur adipiscing elit, line" | head -c 8388000 | tr '\n' ' '
+        yes "lorem ipsum dolor sit amet, consectetur adipiscing elit, line" | head -c 8388000 | tr '\n' ' ' || true  # yes ends on SIGPIPE
         printf '"}\n'
         printf '{"_id": "big-array", "name": "Big array", "items": ['
         seq -s, 0 999999 | tr -d '\n'
@@ -327,7 +327,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
 if [[ "$SHOTS" == all || "$SHOTS" == bigvalues ]]; then
-# 35-40. Big values, folded in every view; show all opens the viewer.
+# 35-41. Big values, folded in every view; show all opens the viewer.
 "$BIN" "$BIG_DIR" & pid=$!
 win="$(window)"; place; sleep 4
 
@@ -337,17 +337,17 @@ click 300 223                             # big-string, the first row
 shot 35-bigvalues-record-editor 2
 
 # 36. Show all: the value viewer, a screenful of rows of the whole text.
-click BIGX1 BIGY1
+click 1272 260
 shot 36-bigvalues-viewer 2
 
 # 37. Search within it: every match marked, the current one brighter.
-click BIGX2 BIGY2; type_text "line lorem"; keys Return
+click 353 193; sleep 0.5; type_text "line lorem"; sleep 0.3; keys Return
 shot 37-bigvalues-search 1.5
 
 # 38. Edit this page: one page of rows in a text field.
-click BIGX3 BIGY3
+click 223 631
 shot 38-bigvalues-page-editor 1.5
-click BIGX4 BIGY4; sleep 0.5              # Drop the edits and close
+click 251 631; sleep 0.5              # Close
 click 496 127; sleep 1                    # the Record editor off
 
 # 39. The JSON view: each big value folded, with show all.
@@ -356,8 +356,13 @@ shot 39-bigvalues-json-view 2
 click 271 159; sleep 1
 
 # 40. The expand view of the 1,000,000-item array: 100 items, then show all.
-double_click BIGX5 245
+double_click 714 245
 shot 40-bigvalues-expand 2
+keys Escape; sleep 0.5
+
+# 41. The cell editor on the 8 MB string: folded, with show all instead of a text field.
+double_click 580 220
+shot 41-bigvalues-cell-editor 1.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 '
