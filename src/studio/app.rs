@@ -246,6 +246,9 @@ impl StudioApp {
                     }
                 }
                 Outgoing::Cancel => self.worker.cancel(),
+                Outgoing::Discard(page) => {
+                    std::thread::spawn(move || drop(page));
+                }
             }
         }
     }
