@@ -9,6 +9,7 @@ use crate::studio::format::format_count;
 use crate::studio::state::State;
 use crate::studio::state::diff_rows::rows_of;
 use crate::studio::widgets::diff_view::{diff_view_ui, removed_colour};
+use crate::studio::widgets::value_cell::compact_json;
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let Some(form) = state.edit.bulk.as_ref() else {
@@ -41,7 +42,9 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
                     ui.label(format!("Collection: {}", form.collection));
                     ui.horizontal_wrapped(|ui| {
                         ui.label("Filter (from the query bar):");
-                        ui.label(RichText::new(form.filter.to_string()).monospace());
+                        // Cut, as every value drawn each frame: a filter may be long.
+                        let filter = compact_json(&form.filter, 300);
+                        ui.label(RichText::new(filter).monospace());
                     });
                     if !form.delete {
                         let label = ui.label("Update");
