@@ -7,7 +7,7 @@
 #   BIN=target/release/fluxdb-studio screenshots/take.sh
 #   SHOTS=diff screenshots/take.sh      # only the diff views (32-34)
 #   SHOTS=copy screenshots/take.sh      # only Copy as (30)
-#   SHOTS=bigvalues screenshots/take.sh # only the big values (35-41)
+#   SHOTS=bigvalues screenshots/take.sh # only the big values (35-42)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -43,7 +43,7 @@ DIFF_DIR="$data/diff"
 DIFF_BACKUP="$data/diff-backup.fdb"
 CLI="$(dirname "$BIN")/fluxdb"
 SHOTS="${SHOTS:-all}"
-# A collection with big values (shots 35-41): an 8 MB string, a
+# A collection with big values (shots 35-42): an 8 MB string, a
 # 1,000,000-item array and an object nested 60 levels, beside 100 small
 # records; made by the CLI, one JSON line a record.
 BIG_DIR="$data/big"
@@ -327,7 +327,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
 if [[ "$SHOTS" == all || "$SHOTS" == bigvalues ]]; then
-# 35-41. Big values, folded in every view; show all opens the viewer.
+# 35-42. Big values, folded in every view; show all opens the viewer.
 "$BIN" "$BIG_DIR" & pid=$!
 win="$(window)"; place; sleep 4
 
@@ -363,6 +363,12 @@ keys Escape; sleep 0.5
 # 41. The cell editor on the 8 MB string: folded, with show all instead of a text field.
 double_click 580 220
 shot 41-bigvalues-cell-editor 1.5
+keys Escape; sleep 0.5
+
+# 42. The 8 MB record deleted: the pending list shows its fields, the big one folded.
+click 300 223; sleep 0.5; keys Delete; sleep 0.5
+click 51 12; sleep 0.7; click 110 108
+shot 42-bigvalues-pending 1.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 '
