@@ -3,6 +3,8 @@
 //!
 //!   FLUXDB_PERF_DIR=/tmp/perf-db cargo bench --bench studio
 //!
+//!   cargo bench --bench studio -- big     # only the big values (issue 17)
+//!
 //! The folder is built on the first run and reused after (its name says
 //! how many records it holds); closing it writes its checkpoint, so every
 //! run opens it as a user's second session would. Engine timings go
@@ -23,6 +25,13 @@ use serde_json::{Value, json};
 mod support;
 
 use support::{config, harness, step_until, wait_idle};
+
+#[allow(dead_code)]
+#[path = "support/proc_stats.rs"]
+mod proc_stats;
+
+#[path = "studio/big_values.rs"]
+mod big_values;
 
 /// Records in the collection (`FLUXDB_STUDIO_RECORDS`, default 1,000,000).
 fn records() -> usize {
@@ -99,8 +108,11 @@ fn query(filter: Value, sort: Option<Value>) -> ParsedQuery {
 }
 
 fn main() {
-    perf_engine_calls_the_worker_makes();
-    perf_the_app_stays_responsive();
+    if !std::env::args().any(|arg| arg == "big") {
+        perf_engine_calls_the_worker_makes();
+        perf_the_app_stays_responsive();
+    }
+    big_values::perf_big_values();
 }
 
 fn perf_engine_calls_the_worker_makes() {

@@ -9,6 +9,7 @@
 #   SHOTS=copy screenshots/take.sh      # only Copy as (30)
 #   SHOTS=schema screenshots/take.sh    # only the Schema tab (45-47)
 #   SHOTS=explain screenshots/take.sh   # only the Explain tab (48-49)
+#   SHOTS=bigvalues screenshots/take.sh # only the big values (35-42)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -44,7 +45,28 @@ DIFF_DIR="$data/diff"
 DIFF_BACKUP="$data/diff-backup.fdb"
 CLI="$(dirname "$BIN")/fluxdb"
 SHOTS="${SHOTS:-all}"
-export BIN out IMPORT_FILE BACKUP_FILE LIVE_DIR DIFF_DIR DIFF_BACKUP CLI SHOTS
+# A collection with big values (shots 35-42): an 8 MB string, a
+# 1,000,000-item array and an object nested 60 levels, beside 100 small
+# records; made by the CLI, one JSON line a record.
+BIG_DIR="$data/big"
+if [[ "$SHOTS" == all || "$SHOTS" == bigvalues ]]; then
+    "$CLI" --db "$BIG_DIR" create big >/dev/null
+    {
+        printf '{"_id": "big-string", "name": "Big string", "text": "BIGSTRING '
+        yes "lorem ipsum dolor sit amet, consectetur adipiscing elit, line" | head -c 8388000 | tr '\n' ' ' || true  # yes ends on SIGPIPE
+        printf '"}\n'
+        printf '{"_id": "big-array", "name": "Big array", "items": ['
+        seq -s, 0 999999 | tr -d '\n'
+        printf ']}\n'
+        nested='{"level": 60, "leaf": true}'
+        for level in $(seq 59 -1 1); do nested="{\"level\": $level, \"child\": $nested}"; done
+        printf '{"_id": "deep", "name": "Deep", "nested": %s}\n' "$nested"
+        for i in $(seq 1 100); do
+            printf '{"_id": "s%03d", "name": "Small %03d", "age": %d}\n' "$i" "$i" $((20 + i % 50))
+        done
+    } | "$CLI" --db "$BIG_DIR" insert big >/dev/null
+fi
+export BIN out IMPORT_FILE BACKUP_FILE LIVE_DIR DIFF_DIR DIFF_BACKUP CLI SHOTS BIG_DIR
 
 xvfb-run -a -s "-screen 0 1400x900x24" bash -c '
 set -euo pipefail
@@ -339,6 +361,52 @@ click 694 232; ctrl a; type_text "{\"\$set\": {\"age\": 32, \"vip\": true}}"
 sleep 0.5; click 425 281; sleep 1.5; click 524 282; sleep 2
 ctrl s
 shot 34-conflict-three-versions 2
+kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+if [[ "$SHOTS" == all || "$SHOTS" == bigvalues ]]; then
+# 35-42. Big values, folded in every view; show all opens the viewer.
+"$BIN" "$BIG_DIR" & pid=$!
+win="$(window)"; place; sleep 4
+
+# 35. The record editor on the 8 MB string: the record folded, read only.
+click 496 127; sleep 1                    # the Record editor toggle
+click 300 223                             # big-string, the first row
+shot 35-bigvalues-record-editor 2
+
+# 36. Show all: the value viewer, a screenful of rows of the whole text.
+click 1272 260
+shot 36-bigvalues-viewer 2
+
+# 37. Search within it: every match marked, the current one brighter.
+click 353 193; sleep 0.5; type_text "line lorem"; sleep 0.3; keys Return
+shot 37-bigvalues-search 1.5
+
+# 38. Edit this page: one page of rows in a text field.
+click 223 631
+shot 38-bigvalues-page-editor 1.5
+click 251 631; sleep 0.5              # Close
+click 496 127; sleep 1                    # the Record editor off
+
+# 39. The JSON view: each big value folded, with show all.
+click 326 159
+shot 39-bigvalues-json-view 2
+click 271 159; sleep 1
+
+# 40. The expand view of the 1,000,000-item array: 100 items, then show all.
+double_click 714 245
+shot 40-bigvalues-expand 2
+keys Escape; sleep 0.5
+
+# 41. The cell editor on the 8 MB string: folded, with show all instead of a text field.
+double_click 580 220
+shot 41-bigvalues-cell-editor 1.5
+keys Escape; sleep 0.5
+
+# 42. The 8 MB record deleted: the pending list shows its fields, the big one folded.
+click 300 223; sleep 0.5; keys Delete; sleep 0.5
+click 51 12; sleep 0.7; click 110 108
+shot 42-bigvalues-pending 1.5
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 '

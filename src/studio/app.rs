@@ -22,6 +22,7 @@ use super::panels::sidebar::Sidebar;
 use super::panels::start::StartScreen;
 use super::panels::status_bar::StatusBar;
 use super::panels::top_bar::TopBar;
+use super::panels::value_viewer::value_viewer_window_ui;
 use super::sample::sample_folder;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use super::state::{Outgoing, State, Tab};
@@ -160,7 +161,7 @@ impl StudioApp {
             query_bar: QueryBar,
             grid: Grid::default(),
             status_bar: StatusBar,
-            record_editor: RecordEditorPanel,
+            record_editor: RecordEditorPanel::default(),
             aggregate: AggregatePanel,
             schema: SchemaPanel,
             explain: ExplainPanel,
@@ -251,6 +252,9 @@ impl StudioApp {
                     }
                 }
                 Outgoing::Cancel => self.worker.cancel(),
+                Outgoing::Discard(page) => {
+                    std::thread::spawn(move || drop(page));
+                }
             }
         }
     }
@@ -411,6 +415,7 @@ impl eframe::App for StudioApp {
         pending_window_ui(&ctx, &mut self.state);
         bulk_window_ui(&ctx, &mut self.state);
         conflicts_window_ui(&ctx, &mut self.state);
+        value_viewer_window_ui(&ctx, &mut self.state);
         guard_ui(&ctx, &mut self.state);
         self.dialogs.ui(&ctx, &mut self.state);
         self.update_title(&ctx);

@@ -1,6 +1,7 @@
 //! FluxDB Studio end to end: egui_kittest drives the real app (real worker,
 //! real engine) on temporary databases, headless.
 
+mod big_values;
 mod browse;
 mod copy_as;
 mod dialogs;

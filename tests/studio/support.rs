@@ -320,3 +320,77 @@ pub fn drop_on_window(harness: &mut App, path: &Path) {
 pub fn is_disabled(harness: &App, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().is_disabled()
 }
+
+/// How big the big values of [`big_values_db`] are: the bench uses a
+/// record's limit (16 MiB), the tests smaller ones (debug builds).
+#[derive(Clone, Copy, Debug)]
+pub struct BigSizes {
+    /// The string of `big-string`.
+    pub string_bytes: usize,
+    /// The JSON text of the whole `big-record`.
+    pub record_bytes: usize,
+    /// The elements of `big-array`'s `items`.
+    pub array_items: usize,
+}
+
+/// The first words of the big string, to find its cell by.
+pub const BIG_STRING_START: &str = "BIGSTRING lorem ipsum";
+
+/// The ids of the big records, in the order they were inserted (first).
+pub const BIG_IDS: [&str; 4] = ["big-string", "big-record", "big-array", "deep"];
+
+/// A folder with collection `big`: a record with a long string, one near
+/// the 16 MiB limit (long strings, an array of objects, a wide object), one
+/// with a long array, one nested 100 levels (the engine's limit), then 100
+/// small records.
+pub fn big_values_db(path: &Path, sizes: BigSizes) {
+    let mut db = FluxDB::open(path).expect("create the big-values database");
+    db.create_collection::<&str>("big", &[])
+        .expect("create big");
+    let mut text = String::with_capacity(sizes.string_bytes + 100);
+    text.push_str(BIG_STRING_START);
+    let mut line = 0;
+    while text.len() < sizes.string_bytes {
+        line += 1;
+        text.push_str(&format!(
+            " line {line} of a long text, dolor sit amet, consectetur adipiscing elit;"
+        ));
+        if line % 40 == 0 {
+            text.push('\n');
+        }
+    }
+    text.truncate(sizes.string_bytes);
+    let rows: Vec<serde_json::Value> = (0..sizes.record_bytes / 2 / 100)
+        .map(|i| json!({"i": i, "label": format!("row {i}"), "tags": ["x", "y"]}))
+        .collect();
+    let lookup: serde_json::Map<String, serde_json::Value> = (0..sizes.record_bytes / 8 / 200)
+        .map(|i| (format!("key{i:05}"), json!(format!("{i:0>180}"))))
+        .collect();
+    let mut record = json!({
+        "_id": "big-record", "name": "Big record", "title": "near the 16 MiB limit",
+        "rows": rows, "lookup": lookup,
+    });
+    let used = serde_json::to_string(&record).map_or(0, |t| t.len());
+    let blob_bytes = sizes.record_bytes.saturating_sub(used);
+    record["blob"] = json!("BLOB ".repeat(blob_bytes / 5));
+    let mut nested = json!({"level": 99, "leaf": true});
+    for level in (1..99).rev() {
+        nested = json!({"level": level, "child": nested});
+    }
+    let big = vec![
+        json!({"_id": "big-string", "name": "Big string", "text": text}),
+        record,
+        json!({"_id": "big-array", "name": "Big array", "items": (0..sizes.array_items).collect::<Vec<_>>()}),
+        json!({"_id": "deep", "name": "Deep", "nested": nested}),
+    ];
+    for doc in big {
+        db.insert_many("big", vec![doc])
+            .expect("insert a big record");
+    }
+    let small = (0..100)
+        .map(|i| json!({"_id": format!("s{i:03}"), "name": format!("Small {i:03}"), "age": 20 + i % 50}))
+        .collect();
+    db.insert_many("big", small)
+        .expect("insert the small records");
+    db.close().expect("close");
+}

@@ -4,6 +4,7 @@
 //! staged back as pending changes (nothing is written until Write).
 
 use egui::{RichText, Ui};
+use serde_json::Value;
 
 use super::file_picker::{FilePicker, PickFor, PickRequest};
 use super::job_ui::job_ui;
@@ -12,6 +13,7 @@ use crate::studio::format::format_count;
 use crate::studio::state::State;
 use crate::studio::state::compare::CompareDialog;
 use crate::studio::state::dialogs::JobState;
+use crate::studio::state::diff_rows::rows_of;
 use crate::studio::widgets::diff_view::{
     added_colour, changed_colour, diff_view_ui, removed_colour,
 };
@@ -33,6 +35,7 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
     let mut open = true;
     let mut close = false;
     let mut restore = false;
+    let mut show_all = None;
     crate::studio::widgets::dialog_window(ctx, "Compare with a backup")
         .open(&mut open)
         .default_width(720.0)
@@ -80,9 +83,12 @@ pub fn window_ui(ctx: &egui::Context, state: &mut State, picker: &mut FilePicker
             ui.separator();
             job_ui(ui, &mut dialog.job);
             if dialog.result.is_some() {
-                restore = result_ui(ui, state.read_only_reason(), &mut dialog);
+                restore = result_ui(ui, state.read_only_reason(), &mut dialog, &mut show_all);
             }
         });
+    if let Some((title, value)) = show_all {
+        state.open_detached_viewer(title, value);
+    }
     if restore {
         let staged = state.stage_from_backup(&dialog.chosen());
         if staged > 0 {
@@ -120,9 +126,17 @@ fn collection_ui(ui: &mut Ui, state: &State, dialog: &mut CompareDialog) {
         );
 }
 
+/// A big value's "show all" clicked in a diff: its title and the value.
+type Shown = Option<(String, Value)>;
+
 /// The summary, the list with its checkboxes and diffs, and Restore
 /// selected; true when Restore selected was clicked.
-fn result_ui(ui: &mut Ui, read_only: Option<&'static str>, dialog: &mut CompareDialog) -> bool {
+fn result_ui(
+    ui: &mut Ui,
+    read_only: Option<&'static str>,
+    dialog: &mut CompareDialog,
+    show_all: &mut Shown,
+) -> bool {
     let Some(result) = dialog.result.as_ref() else {
         return false;
     };
@@ -178,7 +192,7 @@ fn result_ui(ui: &mut Ui, read_only: Option<&'static str>, dialog: &mut CompareD
         .show(ui, |ui| {
             for (at, diff) in dialog.diffs().iter().enumerate() {
                 let mut ticked = dialog.selected.contains(&at);
-                if row_ui(ui, at, diff, &mut ticked, open_all) {
+                if row_ui(ui, at, diff, &mut ticked, open_all, show_all) {
                     toggled = Some(at);
                 }
             }
@@ -221,7 +235,14 @@ fn summary_ui(ui: &mut Ui, c: &CollectionComparison) {
 
 /// One difference: its checkbox (named by collection and id), its status,
 /// and its diff under a header; true when the checkbox was clicked.
-fn row_ui(ui: &mut Ui, at: usize, diff: &RecordDiff, ticked: &mut bool, open: bool) -> bool {
+fn row_ui(
+    ui: &mut Ui,
+    at: usize,
+    diff: &RecordDiff,
+    ticked: &mut bool,
+    open: bool,
+    show_all: &mut Shown,
+) -> bool {
     let mut clicked = false;
     ui.horizontal(|ui| {
         clicked = ui
@@ -246,6 +267,16 @@ fn row_ui(ui: &mut Ui, at: usize, diff: &RecordDiff, ticked: &mut bool, open: bo
     egui::CollapsingHeader::new(RichText::new(header).small())
         .id_salt(("compare-diff", at))
         .default_open(open)
-        .show(ui, |ui| diff_view_ui(ui, &diff.changes, SHOWN_FIELDS));
+        .show(ui, |ui| {
+            let rows = rows_of(&diff.changes, SHOWN_FIELDS);
+            if let Some(click) = diff_view_ui(ui, &rows)
+                && let Some(value) = click.value(&rows, &diff.changes)
+            {
+                *show_all = Some((
+                    format!("{} of {}", click.title(&rows), diff.id),
+                    value.clone(),
+                ));
+            }
+        });
     clicked
 }

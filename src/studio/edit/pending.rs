@@ -68,11 +68,19 @@ struct UndoStep {
 pub struct PendingChanges {
     changes: Vec<PendingChange>,
     undo: Vec<UndoStep>,
+    /// Counts every change to the list, so views can keep what they made
+    /// of it (a diff, an editor's text) until it changes.
+    revision: u64,
 }
 
 impl PendingChanges {
     pub fn len(&self) -> usize {
         self.changes.len()
+    }
+
+    /// Changes with every stage, revert, undo, clear and forget.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,6 +127,7 @@ impl PendingChanges {
     ) {
         let position = self.changes.iter().position(|c| c.is(collection, id));
         let previous = position.map(|at| self.changes.remove(at));
+        self.revision += 1;
         let before = match &previous {
             Some(change) => change.before.clone(),
             None => before,
@@ -148,6 +157,7 @@ impl PendingChanges {
             return false;
         };
         let previous = self.changes.remove(position);
+        self.revision += 1;
         self.undo.push(UndoStep {
             collection: collection.to_owned(),
             id: id.to_owned(),
@@ -160,6 +170,7 @@ impl PendingChanges {
     /// Undoes the last action; returns the record it touched.
     pub fn undo(&mut self) -> Option<(String, String)> {
         let step = self.undo.pop()?;
+        self.revision += 1;
         self.changes.retain(|c| !c.is(&step.collection, &step.id));
         if let Some(previous) = step.previous {
             let at = step.position.min(self.changes.len());
@@ -174,6 +185,7 @@ impl PendingChanges {
 
     /// Drops everything (after a write, or Revert all); nothing to undo after.
     pub fn clear(&mut self) {
+        self.revision += 1;
         self.changes.clear();
         self.undo.clear();
     }
@@ -181,6 +193,7 @@ impl PendingChanges {
     /// Drops the changes to these records (they were reloaded from disk);
     /// the undo history goes too, since it may point at them.
     pub fn forget(&mut self, records: &[(String, String)]) {
+        self.revision += 1;
         self.changes
             .retain(|c| !records.iter().any(|(coll, id)| c.is(coll, id)));
         self.undo.clear();

@@ -5,10 +5,11 @@
 use egui::{RichText, Ui};
 use serde_json::Value;
 
-use crate::engine::diff::diff_documents;
 use crate::studio::format::format_count;
 use crate::studio::state::State;
+use crate::studio::state::diff_rows::rows_of;
 use crate::studio::widgets::diff_view::{diff_view_ui, removed_colour};
+use crate::studio::widgets::value_cell::compact_json;
 
 pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let Some(form) = state.edit.bulk.as_ref() else {
@@ -22,6 +23,7 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut open = true;
     let mut preview = false;
     let mut apply = false;
+    let mut show_all = None;
     crate::studio::widgets::dialog_window(ctx, title)
         .open(&mut open)
         .default_width(620.0)
@@ -40,7 +42,9 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
                     ui.label(format!("Collection: {}", form.collection));
                     ui.horizontal_wrapped(|ui| {
                         ui.label("Filter (from the query bar):");
-                        ui.label(RichText::new(form.filter.to_string()).monospace());
+                        // Cut, as every value drawn each frame: a filter may be long.
+                        let filter = compact_json(&form.filter, 300);
+                        ui.label(RichText::new(filter).monospace());
                     });
                     if !form.delete {
                         let label = ui.label("Update");
@@ -102,10 +106,13 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
                             .clicked();
                     });
                     if let Some(p) = &form.preview {
-                        preview_ui(ui, p);
+                        show_all = preview_ui(ui, p);
                     }
                 });
         });
+    if let Some((title, value)) = show_all {
+        state.open_detached_viewer(title, value);
+    }
     if !open {
         state.edit.bulk = None;
     } else if preview {
@@ -118,7 +125,12 @@ pub fn bulk_window_ui(ctx: &egui::Context, state: &mut State) {
 /// Rows of one sample's diff before "… and N more fields".
 const SHOWN_FIELDS: usize = 8;
 
-fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
+/// The preview's records and their diffs; a big value's "show all" clicked.
+fn preview_ui(
+    ui: &mut Ui,
+    preview: &crate::studio::worker::edit::BulkPreview,
+) -> Option<(String, Value)> {
+    let mut shown = None;
     ui.separator();
     ui.label(
         RichText::new(format!(
@@ -128,7 +140,7 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
         ))
         .strong(),
     );
-    for (before, after) in &preview.samples {
+    for ((before, after), changes) in preview.samples.iter().zip(&preview.changes) {
         let id = before
             .get("_id")
             .and_then(Value::as_str)
@@ -141,14 +153,19 @@ fn preview_ui(ui: &mut Ui, preview: &crate::studio::worker::edit::BulkPreview) {
                     ui.label(RichText::new("deleted").color(removed_colour()));
                 }
             });
-            if let Some(after) = after {
-                let changes = diff_documents(Some(before), Some(after));
+            if after.is_some() {
                 if changes.is_empty() {
                     ui.label(RichText::new("unchanged").weak());
                 } else {
-                    diff_view_ui(ui, &changes, SHOWN_FIELDS);
+                    let rows = rows_of(changes, SHOWN_FIELDS);
+                    if let Some(click) = diff_view_ui(ui, &rows)
+                        && let Some(value) = click.value(&rows, changes)
+                    {
+                        shown = Some((format!("{} of {id}", click.title(&rows)), value.clone()));
+                    }
                 }
             }
         });
     }
+    shown
 }

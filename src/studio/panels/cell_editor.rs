@@ -13,6 +13,8 @@ pub enum CellOutcome {
     Editing,
     Commit,
     Cancel,
+    /// A big value's "show all": edit it in the value viewer.
+    ShowAll,
 }
 
 /// Draws the editor over the cell `ui` is in.
@@ -31,6 +33,10 @@ pub fn cell_editor_ui(
         .show(ui.ctx(), |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.set_width(width);
+                if let Some(folded) = &cell.folded {
+                    outcome = folded_ui(ui, folded);
+                    return;
+                }
                 ui.horizontal(|ui| {
                     let enabled = cell.ty != ValueType::Null;
                     let edit = ui.add_enabled(
@@ -93,6 +99,27 @@ pub fn cell_editor_ui(
     if ui.input(|i| i.key_pressed(Key::Escape)) {
         outcome = CellOutcome::Cancel;
     }
+    outcome
+}
+
+/// A big value in place of the text field: its prefix and length, and
+/// "show all", which opens the value viewer and its editor.
+fn folded_ui(ui: &mut Ui, folded: &str) -> CellOutcome {
+    let mut outcome = CellOutcome::Editing;
+    ui.label(egui::RichText::new(folded).monospace());
+    ui.horizontal(|ui| {
+        ui.label(
+            egui::RichText::new("Too long to edit in the cell:")
+                .small()
+                .weak(),
+        );
+        if crate::studio::widgets::json_tree::show_all_button(ui) {
+            outcome = CellOutcome::ShowAll;
+        }
+        if ui.small_button("Cancel edit").clicked() {
+            outcome = CellOutcome::Cancel;
+        }
+    });
     outcome
 }
 

@@ -6,50 +6,22 @@ use egui_extras::{Column, TableBuilder};
 
 use super::action::AppAction;
 use super::cell_editor::{CellOutcome, cell_editor_ui, row_tint};
+use super::json_view::JsonView;
 use crate::studio::edit::value_type::ValueType;
 use crate::studio::settings::SortDirection;
-use crate::studio::state::{ClickModifiers, State, ViewMode};
-use crate::studio::widgets::json_highlight::layout_job;
+use crate::studio::state::folding::ValuePath;
+use crate::studio::state::{ClickModifiers, RowMark, State, ViewMode};
 use crate::studio::widgets::json_tree::json_tree_ui;
 use crate::studio::widgets::value_cell::{is_nested, value_cell_ui};
 
 const ROW_HEIGHT: f32 = 22.0;
 const HEADER_HEIGHT: f32 = 24.0;
-const JSON_MARGIN: f32 = 6.0;
 
 #[derive(Default)]
 pub struct Grid {
     /// The "go to page" box, as typed.
     go_to_text: String,
-    json: JsonTexts,
-}
-
-/// The JSON view's pretty text of each record of the page on screen, made
-/// once per page rather than every frame.
-#[derive(Default)]
-struct JsonTexts {
-    request_id: Option<u64>,
-    texts: Vec<String>,
-    lines: Vec<usize>,
-}
-
-impl JsonTexts {
-    fn update(&mut self, page: &crate::studio::state::Page) {
-        if self.request_id == Some(page.request_id) && self.texts.len() == page.docs.len() {
-            return;
-        }
-        self.texts = page
-            .docs
-            .iter()
-            .map(|doc| serde_json::to_string_pretty(doc).unwrap_or_default())
-            .collect();
-        self.lines = self
-            .texts
-            .iter()
-            .map(|t| t.lines().count().max(1))
-            .collect();
-        self.request_id = Some(page.request_id);
-    }
+    json: JsonView,
 }
 
 /// What the user did in the table this frame, applied once it is drawn.
@@ -83,7 +55,7 @@ impl Grid {
         let action = match state.view_mode {
             ViewMode::Table => self.table_ui(ui, state),
             ViewMode::Json => {
-                self.json_view_ui(ui, state);
+                self.json.ui(ui, state);
                 None
             }
         };
@@ -257,7 +229,14 @@ impl Grid {
                     let read = page.docs.get(index);
                     for field in columns {
                         let value = doc.get(field);
-                        let changed = read.is_none_or(|r| r.get(field) != value);
+                        // Compared only for a changed row, and by address first:
+                        // a 16 MiB value is not compared every frame.
+                        let changed = mark == RowMark::Changed
+                            && read.is_none_or(|r| {
+                                let before = r.get(field);
+                                !matches!((before, value), (Some(a), Some(b)) if std::ptr::eq(a, b))
+                                    && before != value
+                            });
                         let editing = cell
                             .as_ref()
                             .is_some_and(|c| c.row == index && &c.field == field);
@@ -296,58 +275,13 @@ impl Grid {
                 state.commit_cell_edit();
             }
             CellOutcome::Cancel => state.edit.cancel_cell_edit(),
+            CellOutcome::ShowAll => {
+                if let Some(cell) = state.edit.cell.take() {
+                    state.open_value_viewer(cell.row, &ValuePath::field(&cell.field));
+                }
+            }
         }
         self.apply(state, input, modifiers)
-    }
-
-    /// The page as pretty, coloured JSON, one record after another. Only the
-    /// records in view are laid out: each one's height is known from its
-    /// line count.
-    fn json_view_ui(&mut self, ui: &mut Ui, state: &State) {
-        let Some(page) = state.current.as_ref().and_then(|view| view.page.as_ref()) else {
-            return;
-        };
-        self.json.update(page);
-        let dark = ui.visuals().dark_mode;
-        let font = egui::TextStyle::Monospace.resolve(ui.style());
-        let line_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        let padding = 2.0 * JSON_MARGIN + 2.0;
-        let gap = ui.spacing().item_spacing.y;
-        let heights: Vec<f32> = self
-            .json
-            .lines
-            .iter()
-            .map(|&lines| lines as f32 * line_height + padding)
-            .collect();
-        let total: f32 = heights.iter().map(|h| h + gap).sum();
-        let texts = &self.json.texts;
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show_viewport(ui, |ui, viewport| {
-                let origin = ui.max_rect().min;
-                let width = ui.available_width();
-                ui.set_height(total);
-                let mut top = 0.0;
-                for (text, height) in texts.iter().zip(&heights) {
-                    let bottom = top + height;
-                    if bottom >= viewport.min.y && top <= viewport.max.y {
-                        let rect = egui::Rect::from_min_size(
-                            origin + egui::vec2(0.0, top),
-                            egui::vec2(width, *height),
-                        );
-                        let job = layout_job(text, font.clone(), dark, None);
-                        ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                            egui::Frame::group(ui.style())
-                                .inner_margin(JSON_MARGIN)
-                                .show(ui, |ui| {
-                                    ui.set_width(ui.available_width());
-                                    ui.add(egui::Label::new(job).extend().selectable(true));
-                                });
-                        });
-                    }
-                    top = bottom + gap;
-                }
-            });
     }
 
     fn apply(
@@ -414,6 +348,7 @@ fn expand_window_ui(ui: &mut Ui, state: &mut State) {
     };
     let mut open = !ui.input(|i| i.key_pressed(egui::Key::Escape));
     let centre = ui.ctx().content_rect().center();
+    let mut show_all = None;
     egui::Window::new(format!("{field} of {id}"))
         .id(egui::Id::unique("expand-view"))
         .open(&mut open)
@@ -429,11 +364,15 @@ fn expand_window_ui(ui: &mut Ui, state: &mut State) {
                 .max_height(500.0)
                 .auto_shrink([false, true])
                 .show(ui, |ui| {
-                    json_tree_ui(ui, (&id, &field), &field, value, true);
+                    show_all = json_tree_ui(ui, (&id, &field), &field, value, true);
                 });
         });
     // Esc closes it, as it cancels a cell edit.
     if !open || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         view.expanded = None;
+    }
+    if let Some(inner) = show_all {
+        view.expanded = None;
+        state.open_value_viewer(row, &ValuePath::field(&field).join(&inner));
     }
 }

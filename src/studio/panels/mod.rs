@@ -9,6 +9,7 @@ pub mod cell_editor;
 pub mod edit_menu;
 pub mod explain;
 pub mod grid;
+pub mod json_view;
 pub mod pending;
 pub mod query_bar;
 pub mod record_editor;
@@ -17,5 +18,6 @@ pub mod sidebar;
 pub mod start;
 pub mod status_bar;
 pub mod top_bar;
+pub mod value_viewer;
 
 pub use action::AppAction;

@@ -2,12 +2,15 @@
 //! revertible), the conflicts window after a write found records changed
 //! on disk, and the question asked before leaving unwritten changes.
 
-use egui::{RichText, Ui};
+use std::sync::Arc;
 
-use crate::engine::diff::diff_documents;
-use crate::studio::edit::pending::{ChangeKind, PendingChange};
+use egui::{RichText, Ui};
+use serde_json::Value;
+
+use crate::studio::edit::pending::{ChangeKind, PendingChange, PendingChanges};
 use crate::studio::state::GuardChoice;
 use crate::studio::state::State;
+use crate::studio::state::diff_rows::{DiffRows, diff_rows, rows_of};
 use crate::studio::widgets::diff_view::{
     added_colour, changed_colour, diff_view_ui, removed_colour,
 };
@@ -16,15 +19,63 @@ use crate::studio::worker::edit::Conflict;
 /// Rows of one change's diff before "… and N more fields".
 const SHOWN_FIELDS: usize = 12;
 
+/// A value to open in the viewer: its title and the value.
+type Shown = Option<(String, Value)>;
+
+/// The pending changes' diff rows, made once per revision of the list
+/// rather than every frame (and without copying values: `diff_rows`).
+#[derive(Default)]
+struct PendingDiffs {
+    key: Option<(u64, usize)>,
+    diffs: Vec<Arc<DiffRows>>,
+}
+
+fn pending_diffs(ctx: &egui::Context, pending: &PendingChanges) -> Vec<Arc<DiffRows>> {
+    let id = egui::Id::unique("pending-diffs");
+    let key = Some((pending.revision(), pending.len()));
+    let kept = ctx.data(|d| d.get_temp::<Arc<PendingDiffs>>(id));
+    if let Some(kept) = kept.filter(|kept| kept.key == key) {
+        return kept.diffs.clone();
+    }
+    let diffs: Vec<Arc<DiffRows>> = pending
+        .iter()
+        .map(|change| {
+            let rows = diff_rows(change.before.as_ref(), change.after.as_ref(), SHOWN_FIELDS);
+            Arc::new(rows)
+        })
+        .collect();
+    let kept = Arc::new(PendingDiffs {
+        key,
+        diffs: diffs.clone(),
+    });
+    ctx.data_mut(|d| d.insert_temp(id, kept));
+    diffs
+}
+
 /// One change's fields, as the diff view draws them: what it changes, or
 /// every field of a record it adds or deletes.
-fn change_ui(ui: &mut Ui, change: &PendingChange) {
-    let changes = diff_documents(change.before.as_ref(), change.after.as_ref());
-    diff_view_ui(ui, &changes, SHOWN_FIELDS);
+fn change_ui(ui: &mut Ui, change: &PendingChange, rows: &DiffRows) -> Shown {
+    let click = diff_view_ui(ui, rows)?;
+    let record = if click.before {
+        change.before.as_ref()
+    } else {
+        change.after.as_ref()
+    };
+    let value = rows.rows.get(click.row)?.path.get_in(record?)?;
+    Some((
+        format!("{} of {}", click.title(rows), change.id),
+        value.clone(),
+    ))
 }
 
 pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
     let mut open = state.edit.show_pending;
+    let diffs = if open {
+        pending_diffs(ctx, &state.edit.pending)
+    } else {
+        Vec::new()
+    };
+    let mut show_all: Shown = None;
     let mut revert = None;
     let mut write = false;
     let mut revert_all = false;
@@ -49,7 +100,7 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
                             .weak(),
                         );
                     }
-                    for change in state.edit.pending.iter() {
+                    for (change, changes) in state.edit.pending.iter().zip(&diffs) {
                         ui.group(|ui| {
                             ui.set_width(ui.available_width());
                             ui.horizontal(|ui| {
@@ -83,7 +134,9 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
                                     },
                                 );
                             });
-                            change_ui(ui, change);
+                            if let Some(shown) = change_ui(ui, change, changes) {
+                                show_all = Some(shown);
+                            }
                         });
                     }
                     ui.separator();
@@ -102,6 +155,9 @@ pub fn pending_window_ui(ctx: &egui::Context, state: &mut State) {
                 });
         });
     state.edit.show_pending = open;
+    if let Some((title, value)) = show_all {
+        state.open_detached_viewer(title, value);
+    }
     if let Some((collection, id)) = revert {
         state.edit.revert_change(&collection, &id);
     }
@@ -119,6 +175,7 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
         return;
     }
     let mut choice = None;
+    let mut show_all: Shown = None;
     egui::Modal::new(egui::Id::unique("write-conflicts")).show(ctx, |ui| {
         ui.set_max_width(640.0);
         ui.heading("Records changed on disk");
@@ -134,7 +191,9 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
                 for conflict in &state.edit.conflicts {
                     ui.group(|ui| {
                         ui.set_width(ui.available_width());
-                        conflict_ui(ui, conflict);
+                        if let Some(shown) = conflict_ui(ui, conflict) {
+                            show_all = Some(shown);
+                        }
                     });
                 }
             });
@@ -163,6 +222,9 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
             }
         });
     });
+    if let Some((title, value)) = show_all {
+        state.open_detached_viewer(title, value);
+    }
     match choice {
         Some(0) => state.reload_conflicts(),
         Some(1) => state.overwrite_conflicts(),
@@ -173,28 +235,45 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
 
 /// One conflict's three versions: what you changed and what changed on disk,
 /// each from the version you started from.
-fn conflict_ui(ui: &mut Ui, conflict: &Conflict) {
+fn conflict_ui(ui: &mut Ui, conflict: &Conflict) -> Shown {
+    let mut shown = None;
     ui.label(
         RichText::new(format!("{} / {}", conflict.collection, conflict.id))
             .monospace()
             .strong(),
     );
     let sides = [
-        ("Your change", &conflict.yours, "you delete it"),
-        ("On disk now", &conflict.now, "deleted on disk"),
+        (
+            "Your change",
+            &conflict.yours,
+            "you delete it",
+            &conflict.changes[0],
+        ),
+        (
+            "On disk now",
+            &conflict.now,
+            "deleted on disk",
+            &conflict.changes[1],
+        ),
     ];
-    for (heading, version, deleted) in sides {
+    for (heading, version, deleted, changes) in sides {
         ui.label(RichText::new(format!("{heading}, from the version you started from:")).small());
         ui.indent(heading, |ui| match version {
             None if conflict.read.is_some() => {
                 ui.label(RichText::new(deleted).color(removed_colour()));
             }
             _ => {
-                let changes = diff_documents(conflict.read.as_ref(), version.as_ref());
-                diff_view_ui(ui, &changes, SHOWN_FIELDS);
+                let rows = rows_of(changes, SHOWN_FIELDS);
+                if let Some(click) = diff_view_ui(ui, &rows)
+                    && let Some(value) = click.value(&rows, changes)
+                {
+                    let title = format!("{} of {}", click.title(&rows), conflict.id);
+                    shown = Some((title, value.clone()));
+                }
             }
         });
     }
+    shown
 }
 
 /// "Write the pending changes first?" before a collection switch, a folder

@@ -1,14 +1,22 @@
 //! The record editor side panel: the selected record as pretty JSON,
 //! editable, checked as typed; Save stages it. New, Duplicate and Delete.
 
-use egui::{RichText, TextBuffer, Ui};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
+use egui::{Galley, RichText, TextBuffer, Ui};
+
+use super::json_view::folds_ui;
 use crate::studio::state::RowMark;
 use crate::studio::state::State;
+use crate::studio::state::folding::{FoldedText, ValuePath};
 use crate::studio::widgets::json_highlight::{layout_job, offset_of};
 
 #[derive(Default)]
-pub struct RecordEditorPanel;
+pub struct RecordEditorPanel {
+    /// The layout of a big record's folded text, with what it was made from.
+    folded_layout: Option<(u64, Arc<Galley>)>,
+}
 
 impl RecordEditorPanel {
     pub fn ui(&mut self, ui: &mut Ui, state: &mut State) {
@@ -78,6 +86,14 @@ impl RecordEditorPanel {
                 _ => {}
             }
         });
+        let folded =
+            (state.edit.record.folded.as_ref()).map(|folded| self.folded_ui(ui, folded, can_edit));
+        if let Some(show) = folded {
+            if let (Some(path), Some(row)) = (show, state.editor_row()) {
+                state.open_value_viewer(row, &path);
+            }
+            return;
+        }
         let problem = state.edit.record.problem.clone();
         let error_at = problem
             .as_ref()
@@ -150,5 +166,58 @@ impl RecordEditorPanel {
                 state.discard_record_text();
             }
         });
+    }
+
+    /// A big record: its folded text, read only, laid out once; "show all"
+    /// for each folded value and for the whole record open the viewer,
+    /// whose editor stages the change. Returns the path to open.
+    fn folded_ui(&mut self, ui: &mut Ui, folded: &FoldedText, can_edit: bool) -> Option<ValuePath> {
+        let mut open = None;
+        ui.label(
+            RichText::new(
+                "A big record: long values are folded. Show all opens one in the viewer, \
+                 to read, search and edit it.",
+            )
+            .small(),
+        );
+        let dark = ui.visuals().dark_mode;
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        // Wrapped at the panel's width, so a folded value's length is seen.
+        let width = ui.available_width().floor();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (&folded.text, dark, font.size.to_bits(), width.to_bits()).hash(&mut hasher);
+        let key = hasher.finish();
+        if self.folded_layout.as_ref().is_none_or(|(k, _)| *k != key) {
+            let mut job = layout_job(&folded.text, font, dark, None);
+            job.wrap.max_width = width;
+            let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
+            self.folded_layout = Some((key, galley));
+        }
+        let buttons_height = 40.0 + 24.0 * folded.folds.len().min(9) as f32;
+        egui::ScrollArea::vertical()
+            .id_salt("record-folded")
+            .max_height((ui.available_height() - buttons_height).max(80.0))
+            .show(ui, |ui| {
+                if let Some((_, galley)) = &self.folded_layout {
+                    ui.add(egui::Label::new(galley.clone()).selectable(true));
+                }
+            });
+        ui.separator();
+        if let Some(path) = folds_ui(ui, usize::MAX, folded) {
+            open = Some(path);
+        }
+        let label = if can_edit {
+            "Edit the whole record"
+        } else {
+            "Show the whole record"
+        };
+        if ui
+            .button(label)
+            .on_hover_text("The record as JSON in the viewer, edited a page at a time")
+            .clicked()
+        {
+            open = Some(ValuePath::default());
+        }
+        open
     }
 }

@@ -370,13 +370,13 @@ mod tests {
         let id = write_id(&mut state);
         state.apply(Event {
             id,
-            kind: EventKind::Edit(EditEvent::Conflicts(vec![Conflict {
-                collection: "people".into(),
-                id: "r0".into(),
-                read: None,
-                yours: None,
-                now: None,
-            }])),
+            kind: EventKind::Edit(EditEvent::Conflicts(vec![Conflict::new(
+                "people".into(),
+                "r0".into(),
+                None,
+                None,
+                None,
+            )])),
         });
         assert_eq!(
             state.edit.pending.len(),

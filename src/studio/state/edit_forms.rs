@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::folding::FoldedText;
 use crate::Document;
 use crate::engine::aggregate::PipelineExplain;
 use crate::studio::edit::record_text::TextProblem;
@@ -79,6 +80,9 @@ pub struct CellEdit {
     pub problem: Option<String>,
     /// The editor still has to take the keyboard focus.
     pub wants_focus: bool,
+    /// A big value, shown folded (prefix and length) instead of in a text
+    /// field: it is edited in the value viewer.
+    pub folded: Option<String>,
 }
 
 /// The record editor's side panel.
@@ -87,12 +91,28 @@ pub struct RecordEditor {
     pub open: bool,
     /// The record shown (its `_id`).
     pub id: Option<String>,
-    /// The record as last loaded into the text, to notice staged changes.
-    pub(super) shown: Option<Document>,
     pub text: String,
     pub problem: Option<TextProblem>,
     /// The text has edits not yet saved (staged).
     pub dirty: bool,
+    /// A big record, shown folded and read only (its values are edited in
+    /// the value viewer); `text` is then empty.
+    pub folded: Option<FoldedText>,
+    /// What the editor was last loaded for, so an unchanged selection costs
+    /// nothing per frame (no copy or comparison of a 16 MiB record).
+    pub(super) synced: Option<SyncKey>,
+}
+
+/// The collection, page, selected row and pending changes an editor was
+/// loaded from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncKey {
+    pub collection: String,
+    /// The page's request, and where its records are (a page replaced in
+    /// place by a test or a live refresh has new ones).
+    pub page: Option<(u64, usize, usize)>,
+    pub row: Option<usize>,
+    pub pending: u64,
 }
 
 /// The bulk update/delete window.

@@ -14,9 +14,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::edit_forms::{
-    AggregateForm, AggregateResult, BulkForm, CellEdit, Guarded, RecordEditor, RowMark, Tab,
-    record_id,
+    AggregateForm, AggregateResult, BulkForm, CellEdit, Guarded, RecordEditor, RowMark, SyncKey,
+    Tab, record_id,
 };
+use super::folding::{PREFIX_CHARS, fold_record, folded_line, is_big, record_needs_folding};
+use super::value_viewer::ValueViewer;
 use super::view::{CollectionView, columns_of};
 use crate::Document;
 use crate::studio::edit::pending::{ChangeKind, PendingChanges};
@@ -47,6 +49,8 @@ pub struct EditState {
     pub bulk: Option<BulkForm>,
     pub tab: Tab,
     pub aggregate: AggregateForm,
+    /// The value viewer "show all" opened (`viewer_actions`).
+    pub viewer: Option<ValueViewer>,
 }
 
 /// What the state does after a write or a bulk change succeeded: tell the
@@ -73,6 +77,7 @@ impl EditState {
         self.aggregate.error = None;
         self.aggregate.running = false;
         self.writing = false;
+        self.viewer = None;
     }
 
     // ----- the rows of the grid -----
@@ -117,7 +122,7 @@ impl EditState {
     }
 
     /// Stages the record of `row` as `after` (None: delete).
-    fn stage_row(&mut self, view: &CollectionView, row: usize, after: Option<Document>) {
+    pub(super) fn stage_row(&mut self, view: &CollectionView, row: usize, after: Option<Document>) {
         let Some(id) = self
             .row_record(view, row)
             .and_then(|(doc, _)| record_id(&doc).map(str::to_owned))
@@ -158,7 +163,15 @@ impl EditState {
         } else {
             type_of(value)
         };
-        let text = edit_text(value);
+        // A big value is not copied into a text field: its editor is the viewer.
+        let folded = value
+            .filter(|v| is_big(v))
+            .map(|v| folded_line(v, PREFIX_CHARS));
+        let text = if folded.is_some() {
+            String::new()
+        } else {
+            edit_text(value)
+        };
         self.cell = Some(CellEdit {
             row,
             id,
@@ -167,6 +180,7 @@ impl EditState {
             ty,
             problem: None,
             wants_focus: true,
+            folded,
         });
     }
 
@@ -190,6 +204,9 @@ impl EditState {
         let Some(cell) = self.cell.clone() else {
             return false;
         };
+        if cell.folded.is_some() {
+            return false;
+        }
         let value = match parse_as(&cell.text, cell.ty) {
             Ok(value) => value,
             Err(problem) => {
@@ -225,24 +242,51 @@ impl EditState {
         if self.record.dirty {
             return;
         }
-        let shown = view.and_then(|view| {
-            let row = view.selection.rows.iter().next().copied()?;
-            let (doc, mark) = self.row_record(view, row)?;
-            (mark != RowMark::Deleted).then(|| doc.into_owned())
+        let key = view.map(|view| SyncKey {
+            collection: view.name.clone(),
+            page: view
+                .page
+                .as_ref()
+                .map(|p| (p.request_id, p.docs.as_ptr() as usize, p.docs.len())),
+            row: view.selection.rows.iter().next().copied(),
+            pending: self.pending.revision(),
         });
-        if shown == self.record.shown {
+        if key.is_some() && key == self.record.synced {
             return;
         }
+        self.record.synced = key;
+        // Made from the record where it is: a 16 MiB record is not copied.
+        let (id, folded, text) = view
+            .and_then(|view| {
+                let row = view.selection.rows.iter().next().copied()?;
+                let (doc, mark) = self.row_record(view, row)?;
+                (mark != RowMark::Deleted).then(|| {
+                    let id = record_id(&doc).map(str::to_owned);
+                    if record_needs_folding(&doc) {
+                        (id, Some(fold_record(&doc)), String::new())
+                    } else {
+                        (id, None, record_text(&doc))
+                    }
+                })
+            })
+            .unwrap_or_default();
         let editor = &mut self.record;
-        editor.id = shown.as_ref().and_then(|d| record_id(d).map(str::to_owned));
-        editor.text = shown.as_ref().map(record_text).unwrap_or_default();
+        // The same record as shown keeps its text (and the cursor in it).
+        if id == editor.id && folded == editor.folded && text == editor.text {
+            return;
+        }
+        editor.id = id;
+        editor.folded = folded;
+        editor.text = text;
         editor.problem = None;
-        editor.shown = shown;
     }
 
     /// The editor's text changed: re-check it.
     pub fn record_text_changed(&mut self) {
         let editor = &mut self.record;
+        if editor.folded.is_some() {
+            return;
+        }
         editor.dirty = true;
         editor.problem = editor
             .id
@@ -253,7 +297,7 @@ impl EditState {
     /// Drops the editor's unsaved edits.
     pub fn discard_record_text(&mut self, view: Option<&CollectionView>) {
         self.record.dirty = false;
-        self.record.shown = None;
+        self.record.synced = None;
         self.sync_record_editor(view);
     }
 
@@ -283,7 +327,7 @@ impl EditState {
         self.stage_row(view, row, Some(doc));
         self.record.dirty = false;
         self.record.problem = None;
-        self.record.shown = None;
+        self.record.synced = None;
         self.sync_record_editor(Some(view));
         true
     }
@@ -363,7 +407,7 @@ impl EditState {
         self.pending.clear();
         self.cell = None;
         self.record.dirty = false;
-        self.record.shown = None;
+        self.record.synced = None;
         self.sync_record_editor(view);
     }
 
@@ -400,7 +444,7 @@ impl EditState {
 
     /// The record editor reads its record again at the next sync.
     pub fn reload_record(&mut self) {
-        self.record.shown = None;
+        self.record.synced = None;
     }
 
     // ----- leaving pending changes behind -----

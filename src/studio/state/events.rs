@@ -150,11 +150,14 @@ impl State {
         {
             view.total = Total::Known(skip + docs.len());
         }
-        let previous_columns = view
-            .page
-            .take()
-            .map(|page| page.columns)
-            .unwrap_or_default();
+        let previous_columns = match view.page.take() {
+            Some(mut old) => {
+                let columns = std::mem::take(&mut old.columns);
+                self.outbox.discard(old);
+                columns
+            }
+            None => Vec::new(),
+        };
         let mut page = Page::new(skip, docs);
         if let Some(sort) = &sort_field {
             keep_column(&mut page.columns, sort, &previous_columns);

@@ -16,6 +16,10 @@
 //!   whose chosen records `backup_compare` stages as pending changes);
 //!   `outbox`: the requests to send; `schema_tab`: the Schema tab
 //!   (`schema_actions`: the state's side of it).
+//! - `diff_rows`: the rows a diff view draws, made without copying values.
+//! - `folding`: big values shown folded (a prefix, the length);
+//!   `value_viewer`: the viewer "show all" opens, `viewer_actions` its
+//!   actions.
 
 mod backup_compare;
 mod browse;
@@ -23,10 +27,12 @@ pub mod compare;
 pub mod compression_choice;
 mod copy_query;
 pub mod dialogs;
+pub mod diff_rows;
 mod edit_actions;
 pub mod edit_forms;
 pub mod editing;
 mod events;
+pub mod folding;
 pub mod job_state;
 mod live;
 mod model;
@@ -35,7 +41,9 @@ mod schema_actions;
 pub mod schema_tab;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod value_viewer;
 pub mod view;
+mod viewer_actions;
 
 pub use browse::sort_text;
 pub use edit_forms::{GuardChoice, Guarded, RowMark, Tab};

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::folding::is_big;
+use super::view::Page;
 use crate::studio::worker::{Request, RequestId, RequestKind, Slot};
 
 /// A message for the worker, produced by an action.
@@ -12,6 +14,9 @@ use crate::studio::worker::{Request, RequestId, RequestKind, Slot};
 pub enum Outgoing {
     Request(Request),
     Cancel,
+    /// A page replaced on screen that holds big values, for the app to
+    /// free off the UI thread: freeing a 16 MiB record takes tens of ms.
+    Discard(Box<Page>),
 }
 
 /// The messages not yet handed to the worker, and the newest request id of
@@ -31,6 +36,13 @@ impl Outbox {
         self.latest.insert(kind.slot(), id);
         self.messages.push(Outgoing::Request(Request { id, kind }));
         id
+    }
+
+    /// Lets go of a page: one holding big values goes to the app to free.
+    pub fn discard(&mut self, page: Page) {
+        if page.docs.iter().any(|doc| doc.values().any(is_big)) {
+            self.messages.push(Outgoing::Discard(Box::new(page)));
+        }
     }
 
     /// Whether `id` is the newest request of `slot`.
@@ -66,5 +78,23 @@ impl Outbox {
     /// The messages queued since the last call.
     pub fn take(&mut self) -> Vec<Outgoing> {
         std::mem::take(&mut self.messages)
+    }
+}
+
+#[cfg(test)]
+mod discard_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::test_doc as doc;
+
+    #[test]
+    fn only_a_page_with_big_values_is_freed_off_the_ui_thread() {
+        let mut outbox = Outbox::default();
+        outbox.discard(Page::new(0, vec![doc(json!({"_id": "a", "n": 1}))]));
+        assert!(outbox.take().is_empty(), "a small page is freed in place");
+        let big = Page::new(0, vec![doc(json!({"_id": "b", "s": "x".repeat(10_000)}))]);
+        outbox.discard(big.clone());
+        assert_eq!(outbox.take(), vec![Outgoing::Discard(Box::new(big))]);
     }
 }

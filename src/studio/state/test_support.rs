@@ -19,7 +19,7 @@ pub fn requests(state: &mut State) -> Vec<Request> {
         .into_iter()
         .filter_map(|out| match out {
             Outgoing::Request(request) => Some(request),
-            Outgoing::Cancel => None,
+            Outgoing::Cancel | Outgoing::Discard(_) => None,
         })
         .collect()
 }

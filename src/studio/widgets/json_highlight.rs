@@ -16,9 +16,15 @@ pub enum TokenKind {
     Literal,
     Punctuation,
     Whitespace,
+    /// A folded value's length, `<8,388,608 bytes>` (`state::folding`).
+    Fold,
     /// Anything JSON does not allow here.
     Other,
 }
+
+/// Text longer than this is drawn in one colour: colouring costs time per
+/// byte, and the views that show more than this show it a row at a time.
+pub const HIGHLIGHT_LIMIT: usize = 256 * 1024;
 
 /// Splits `text` into tokens covering every byte, in order.
 pub fn tokenize(text: &str) -> Vec<(Range<usize>, TokenKind)> {
@@ -52,6 +58,21 @@ pub fn tokenize(text: &str) -> Vec<(Range<usize>, TokenKind)> {
                 }
                 TokenKind::Number
             }
+            b'<' => {
+                // A fold's length is short: look no further, so a line of
+                // '<' costs no more than any other.
+                let rest = &bytes[i..bytes.len().min(i + 40)];
+                match rest.iter().position(|&b| b == b'>' || b == b'\n') {
+                    Some(end) if rest[end] == b'>' => {
+                        i += end + 1;
+                        TokenKind::Fold
+                    }
+                    _ => {
+                        i += 1;
+                        TokenKind::Other
+                    }
+                }
+            }
             b'{' | b'}' | b'[' | b']' | b':' | b',' => {
                 i += 1;
                 TokenKind::Punctuation
@@ -72,9 +93,15 @@ pub fn tokenize(text: &str) -> Vec<(Range<usize>, TokenKind)> {
                 }
             }
             _ => {
-                // One whole character, so ranges stay on UTF-8 boundaries.
-                i += text[i..].chars().next().map_or(1, char::len_utf8);
-                TokenKind::Other
+                // One whole character, so ranges stay on UTF-8 boundaries;
+                // the ellipsis of a folded value is part of the fold.
+                let c = text[i..].chars().next();
+                i += c.map_or(1, char::len_utf8);
+                if c == Some('…') {
+                    TokenKind::Fold
+                } else {
+                    TokenKind::Other
+                }
             }
         };
         // A string cut by a multi-byte character's escape must still end on a boundary.
@@ -120,6 +147,8 @@ fn colour(kind: TokenKind, dark: bool) -> Color32 {
         (TokenKind::Literal, false) => Color32::from_rgb(0x00, 0x00, 0xff),
         (TokenKind::Punctuation | TokenKind::Whitespace, true) => Color32::from_gray(0xd4),
         (TokenKind::Punctuation | TokenKind::Whitespace, false) => Color32::from_gray(0x30),
+        (TokenKind::Fold, true) => Color32::from_gray(0x90),
+        (TokenKind::Fold, false) => Color32::from_gray(0x70),
         (TokenKind::Other, true) => Color32::from_rgb(0xf4, 0x87, 0x71),
         (TokenKind::Other, false) => Color32::from_rgb(0xc0, 0x20, 0x20),
     }
@@ -129,6 +158,14 @@ fn colour(kind: TokenKind, dark: bool) -> Color32 {
 /// offset) gets a red underline and background, so the eye finds it.
 pub fn layout_job(text: &str, font: FontId, dark: bool, error_at: Option<usize>) -> LayoutJob {
     let mut job = LayoutJob::default();
+    if text.len() > HIGHLIGHT_LIMIT {
+        job.append(
+            text,
+            0.0,
+            TextFormat::simple(font, colour(TokenKind::Whitespace, dark)),
+        );
+        return job;
+    }
     let error_colour = if dark {
         Color32::from_rgb(0xff, 0x55, 0x55)
     } else {
@@ -210,6 +247,27 @@ mod tests {
             }
             assert_eq!(next, text.len(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_folded_length_is_one_token() {
+        assert_eq!(
+            kinds(r#""abc…" <8,388,608 bytes>, < x"#),
+            vec![
+                (r#""abc…""#, TokenKind::String),
+                ("<8,388,608 bytes>", TokenKind::Fold),
+                (",", TokenKind::Punctuation),
+                ("<", TokenKind::Other),
+                ("x", TokenKind::Other),
+            ]
+        );
+    }
+
+    #[test]
+    fn very_long_text_is_laid_out_in_one_colour() {
+        let text = "[1, ".repeat(HIGHLIGHT_LIMIT);
+        let job = layout_job(&text, FontId::monospace(12.0), true, None);
+        assert_eq!(job.sections.len(), 1);
     }
 
     #[test]

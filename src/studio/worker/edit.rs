@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::database::Database;
 use crate::Document;
 use crate::engine::aggregate::PipelineExplain;
+use crate::engine::diff::{FieldChange, diff_documents};
 use crate::engine::query::Update;
 use crate::studio::edit::pending::PendingChange;
 use crate::studio::query::ParsedQuery;
@@ -92,6 +93,32 @@ pub struct Conflict {
     pub yours: Option<Document>,
     /// The record as it is now (`None`: it was deleted).
     pub now: Option<Document>,
+    /// The field changes from `read` to `yours` and from `read` to `now`,
+    /// made here so the dialog does not diff big records every frame.
+    pub changes: [Vec<FieldChange>; 2],
+}
+
+impl Conflict {
+    pub fn new(
+        collection: String,
+        id: String,
+        read: Option<Document>,
+        yours: Option<Document>,
+        now: Option<Document>,
+    ) -> Conflict {
+        let changes = [
+            diff_documents(read.as_ref(), yours.as_ref()),
+            diff_documents(read.as_ref(), now.as_ref()),
+        ];
+        Conflict {
+            collection,
+            id,
+            read,
+            yours,
+            now,
+            changes,
+        }
+    }
 }
 
 /// A bulk change as it would be: the matches and the first few before/after.
@@ -101,6 +128,8 @@ pub struct BulkPreview {
     pub matched: usize,
     /// The first matches, and each as it would become (`None`: deleted).
     pub samples: Vec<(Document, Option<Document>)>,
+    /// Each sample's field changes (made here, not every frame).
+    pub changes: Vec<Vec<FieldChange>>,
 }
 
 /// What an editing request produced.
@@ -163,13 +192,13 @@ fn conflicts(db: &dyn Database, changes: &[PendingChange]) -> crate::Result<Vec<
     for change in changes {
         let now = db.get_record(&change.collection, &change.id)?;
         if now != change.before {
-            found.push(Conflict {
-                collection: change.collection.clone(),
-                id: change.id.clone(),
-                read: change.before.clone(),
-                yours: change.after.clone(),
+            found.push(Conflict::new(
+                change.collection.clone(),
+                change.id.clone(),
+                change.before.clone(),
+                change.after.clone(),
                 now,
-            });
+            ));
         }
     }
     Ok(found)
@@ -249,9 +278,17 @@ fn preview(db: &dyn Database, job: &BulkJob) -> crate::Result<BulkPreview> {
         };
         samples.push((doc, after));
     }
+    let changes = samples
+        .iter()
+        .map(|(before, after)| match after {
+            Some(after) => diff_documents(Some(before), Some(after)),
+            None => Vec::new(),
+        })
+        .collect();
     Ok(BulkPreview {
         job: job.clone(),
         matched,
         samples,
+        changes,
     })
 }
