@@ -11,7 +11,7 @@ use fluxdb::Error;
 use fluxdb::engine::{Find, FluxDB, OpenOptions};
 use serde_json::{Value, json};
 
-use crate::support::{lines_after_first_until_killed, numbers_after};
+use crate::support::{lines_after_marker_until_killed, numbers_after};
 
 const WRITER_ENV: &str = "FLUXDB_SHARED_WRITER_DIR";
 const WRITER_NAME_ENV: &str = "FLUXDB_SHARED_WRITER_NAME";
@@ -207,9 +207,10 @@ fn processes_writing_at_once_and_killed_mid_write_never_lose_or_repeat_an_increm
             .map(|(i, name)| {
                 let path = path.clone();
                 scope.spawn(move || {
-                    let lines = lines_after_first_until_killed(
+                    let lines = lines_after_marker_until_killed(
                         "shared::shared_writer_entry_point",
                         &[(WRITER_ENV, &path), (WRITER_NAME_ENV, name)],
+                        "ack ",
                         Duration::from_millis(1_500 + 400 * i as u64),
                     );
                     (name.to_string(), lines)

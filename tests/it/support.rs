@@ -36,27 +36,29 @@ pub fn lines_until_killed(
     envs: &[(&str, &str)],
     run_for: std::time::Duration,
 ) -> Vec<String> {
-    run_then_kill(entry, envs, run_for, false)
+    run_then_kill(entry, envs, run_for, None)
 }
 
 /// [`lines_until_killed`] with `run_for` counted from the child's first
-/// line rather than its start, for tests that need some work done before
-/// the kill whatever the machine's load (starting a process can take
-/// longer than the run). Crash tests keep the other: a kill while the
-/// child still opens its folder is part of what they test.
-pub fn lines_after_first_until_killed(
+/// line containing `marker` (its first acknowledged write, say) rather
+/// than its start, for tests that need some work done before the kill
+/// whatever the machine's load (starting a process can take longer than
+/// the run). Crash tests keep the other: a kill while the child still
+/// opens its folder is part of what they test.
+pub fn lines_after_marker_until_killed(
     entry: &str,
     envs: &[(&str, &str)],
+    marker: &str,
     run_for: std::time::Duration,
 ) -> Vec<String> {
-    run_then_kill(entry, envs, run_for, true)
+    run_then_kill(entry, envs, run_for, Some(marker))
 }
 
 fn run_then_kill(
     entry: &str,
     envs: &[(&str, &str)],
     run_for: std::time::Duration,
-    from_first_line: bool,
+    from_marker: Option<&str>,
 ) -> Vec<String> {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
@@ -70,18 +72,21 @@ fn run_then_kill(
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (first_line, started) = mpsc::channel();
+    let (marked, started) = mpsc::channel();
+    let marker = from_marker.map(str::to_owned);
     let reader = std::thread::spawn(move || {
         let mut lines = Vec::new();
+        let mut seen = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.is_empty() {
-                let _ = first_line.send(());
+            if !seen && marker.as_deref().is_some_and(|m| line.contains(m)) {
+                seen = true;
+                let _ = marked.send(());
             }
             lines.push(line);
         }
         lines
     });
-    if from_first_line {
+    if from_marker.is_some() {
         let _ = started.recv_timeout(std::time::Duration::from_secs(30));
     }
     std::thread::sleep(run_for);
