@@ -11,6 +11,7 @@ use super::dialogs::DialogsUi;
 use super::panels::AppAction;
 use super::panels::aggregate::AggregatePanel;
 use super::panels::bulk::bulk_window_ui;
+use super::panels::chart::ChartPanel;
 use super::panels::edit_menu::edit_shortcuts;
 use super::panels::grid::Grid;
 use super::panels::pending::{conflicts_window_ui, guard_ui, pending_window_ui};
@@ -109,6 +110,7 @@ pub struct StudioApp {
     record_editor: RecordEditorPanel,
     aggregate: AggregatePanel,
     schema: SchemaPanel,
+    chart: ChartPanel,
     /// The close the user approved has been sent.
     quit_sent: bool,
     dialogs: DialogsUi,
@@ -161,6 +163,7 @@ impl StudioApp {
             record_editor: RecordEditorPanel,
             aggregate: AggregatePanel,
             schema: SchemaPanel,
+            chart: ChartPanel,
             quit_sent: false,
             dialogs: DialogsUi::default(),
             show_shortcuts: false,
@@ -364,7 +367,10 @@ impl eframe::App for StudioApp {
                     .show(ui, |ui| self.record_editor.ui(ui, &mut self.state));
             }
             // The Schema tab analyses what the query bar's filter matches.
-            if matches!(self.state.edit.tab, Tab::Documents | Tab::Schema) {
+            if matches!(
+                self.state.edit.tab,
+                Tab::Documents | Tab::Schema | Tab::Chart
+            ) {
                 egui::Panel::top("query_bar").show(ui, |ui| {
                     self.query_bar.ui(ui, &mut self.state);
                 });
@@ -379,6 +385,9 @@ impl eframe::App for StudioApp {
                             .on_hover_text(
                                 "Every field of the records the filter matches, exactly",
                             );
+                        ui.selectable_value(tab, Tab::Chart, "Chart").on_hover_text(
+                            "Bars, histogram, scatter or line of every matching record",
+                        );
                         ui.separator();
                         ui.toggle_value(&mut self.state.edit.record.open, "Record editor")
                             .on_hover_text(
@@ -391,6 +400,7 @@ impl eframe::App for StudioApp {
                     Tab::Documents => actions.extend(self.grid.ui(ui, &mut self.state)),
                     Tab::Aggregation => self.aggregate.ui(ui, &mut self.state),
                     Tab::Schema => self.schema.ui(ui, &mut self.state),
+                    Tab::Chart => self.chart.ui(ui, &mut self.state),
                 }
             });
         } else {

@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use super::bins::Tally;
 use super::path::FieldPath;
-use super::{BarOrder, Measure};
+use super::spec::{BarOrder, Measure};
 use crate::engine::Document;
 
 /// Distinct category values followed exactly.

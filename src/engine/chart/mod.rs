@@ -15,6 +15,7 @@ mod bars;
 mod bins;
 pub mod dates;
 mod path;
+mod spec;
 
 use hashbrown::HashMap;
 use serde_json::Value;
@@ -25,6 +26,7 @@ use self::bins::{AdaptiveBins, Scale};
 pub use self::bins::{Bin, Tally};
 use self::dates::parse_iso_date;
 pub use self::path::FieldPath;
+pub use self::spec::{BarOrder, ChartSpec, Measure};
 use crate::engine::Document;
 
 /// Bars a chart shows at most (the rest are one "other" bar).
@@ -39,68 +41,6 @@ pub const SCATTER_POINTS: usize = 10_000;
 pub const LINE_POINTS: usize = 2_000;
 /// Buckets of a line with more distinct x values than [`LINE_POINTS`].
 pub const LINE_BINS: usize = 500;
-
-/// What is computed per category, bin or point of a line.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Measure {
-    /// Records.
-    Count,
-    /// The sum of this field's numbers.
-    Sum(String),
-    /// The mean of this field's numbers.
-    Average(String),
-}
-
-impl Measure {
-    pub fn field(&self) -> Option<&str> {
-        match self {
-            Measure::Count => None,
-            Measure::Sum(field) | Measure::Average(field) => Some(field),
-        }
-    }
-
-    /// The measure of a tally (`None`: an average of no numbers).
-    pub fn of(&self, tally: &Tally) -> Option<f64> {
-        match self {
-            Measure::Count => Some(tally.count as f64),
-            Measure::Sum(_) => Some(tally.sum),
-            Measure::Average(_) => tally.average(),
-        }
-    }
-}
-
-/// How bars are ordered.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum BarOrder {
-    /// Largest first.
-    #[default]
-    Value,
-    /// By the category's value (numbers ascending, then text).
-    Category,
-}
-
-/// Which chart, of which fields (schema paths: `a.b`, `tags[]`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ChartSpec {
-    Bar {
-        category: String,
-        measure: Measure,
-        /// Bars shown before "other" (1 to [`MAX_BARS`]).
-        top: usize,
-        order: BarOrder,
-    },
-    Histogram {
-        field: String,
-    },
-    Scatter {
-        x: String,
-        y: String,
-    },
-    Line {
-        x: String,
-        measure: Measure,
-    },
-}
 
 /// A chart's data: what was read and the series.
 #[derive(Clone, Debug, PartialEq)]

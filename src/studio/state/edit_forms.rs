@@ -23,6 +23,8 @@ pub enum Tab {
     Aggregation,
     /// Every field of what the filter matches (panels::schema).
     Schema,
+    /// A chart of what the filter matches or of the pipeline's output.
+    Chart,
 }
 
 /// An action held back until the pending changes are written or discarded.

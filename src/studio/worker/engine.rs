@@ -9,6 +9,7 @@ use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
     Opener,
 };
+use crate::engine::chart::{Chart, ChartSpec};
 use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, FluxDB,
@@ -136,6 +137,17 @@ impl Database for FluxDB {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Schema> {
         FluxDB::schema(self, collection, filter, Some(cancel), progress)
+    }
+
+    fn chart(
+        &self,
+        collection: &str,
+        filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Chart> {
+        FluxDB::chart(self, collection, filter, spec, Some(cancel), progress)
     }
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {
