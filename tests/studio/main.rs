@@ -2,6 +2,7 @@
 //! real engine) on temporary databases, headless.
 
 mod browse;
+mod chart;
 mod copy_as;
 mod dialogs;
 mod diff_views;

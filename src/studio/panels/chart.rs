@@ -66,6 +66,9 @@ impl ChartPanel {
             for kind in ChartKind::ALL {
                 ui.selectable_value(&mut form.kind, kind, kind.label());
             }
+            if form.kind != before.kind {
+                form.kind_changed();
+            }
             if *form != before {
                 state.chart_form_changed();
             }
@@ -295,7 +298,7 @@ fn summary(chart: &Chart, matching: &str, from_filter: bool) -> String {
         }
         Series::Histogram(histogram) => {
             let mut text = format!(
-                "{} numbers of {records} in {} bins of {}",
+                "{} numbers of {records} in {} bins, each {} wide",
                 format_count(histogram.values),
                 histogram.bins.len(),
                 number_text(histogram.width)
@@ -315,16 +318,19 @@ fn summary(chart: &Chart, matching: &str, from_filter: bool) -> String {
             )
         }
         Series::Line(line) => {
-            let what = if line.dates { "dates" } else { "values" };
-            let mut text = format!("{} {what} over {records}", format_count(line.points.len()));
-            if let Some(width) = line.bucket {
-                let width = if line.dates {
-                    duration_text(width)
-                } else {
-                    number_text(width)
-                };
-                text.push_str(&format!(", in buckets of {width}"));
-            }
+            let points = format_count(line.points.len());
+            let mut text = match line.bucket {
+                Some(width) => {
+                    let width = if line.dates {
+                        duration_text(width)
+                    } else {
+                        number_text(width)
+                    };
+                    format!("{points} buckets of {width} over {records}")
+                }
+                None if line.dates => format!("{points} dates over {records}"),
+                None => format!("{points} values over {records}"),
+            };
             if line.skipped > 0 {
                 text.push_str(&format!(
                     "; {} records without a usable x left out",

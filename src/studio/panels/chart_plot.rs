@@ -21,6 +21,8 @@ use crate::studio::state::chart_data::axis_names;
 /// Characters of a category label on the axis (the tooltip has it whole).
 const LABEL_CHARS: usize = 28;
 const DAY: f64 = 86_400.0;
+/// The tallest a bar's row gets.
+const MAX_ROW: f32 = 56.0;
 
 /// Bars and lines: readable on the light and the dark background.
 fn series_colour(ui: &Ui) -> Color32 {
@@ -143,6 +145,7 @@ fn bars_ui(
                 .min_thickness(widest + 12.0)
                 .label_spacing(Rangef::new(10.0, 12.0)),
         ])
+        .height(bars_height(ui, count))
         .show(ui, |plot_ui| {
             plot_ui.bar_chart(chart_item);
             pointer_if_clicked(plot_ui)
@@ -278,6 +281,12 @@ fn pointer_if_clicked(plot_ui: &egui_plot::PlotUi<'_>) -> Option<PlotPoint> {
     } else {
         None
     }
+}
+
+/// Rows at most [`MAX_ROW`] tall: three bars do not fill the screen.
+fn bars_height(ui: &Ui, count: usize) -> f32 {
+    let wanted = count as f32 * MAX_ROW + 60.0;
+    wanted.clamp(180.0, ui.available_height().max(180.0))
 }
 
 /// Bar `index` of `count` lies on row `count - 1 - index`: the first at the top.

@@ -127,6 +127,10 @@ pub struct ChartFields {
     /// `_id` is a group's key (a pipeline's `$group` output), the likely
     /// bars; in a collection it is one per record, an unlikely one.
     pub id_is_key: bool,
+    /// The text field in most records with the fewest distinct values (at
+    /// least two): the likely bars, where a name or an id would give one
+    /// bar per record and a rare field mostly "(missing)".
+    pub likely_category: Option<String>,
 }
 
 fn type_count(field: &FieldSchema, name: &str) -> u64 {
@@ -136,6 +140,8 @@ fn type_count(field: &FieldSchema, name: &str) -> u64 {
 impl ChartFields {
     pub fn of(schema: &Schema) -> ChartFields {
         let mut fields = ChartFields::default();
+        // Plain fields before array elements, then the fewest values.
+        let mut fewest = (true, usize::MAX);
         for field in &schema.fields {
             let numbers = type_count(field, "int") + type_count(field, "double");
             let strings = type_count(field, "string");
@@ -147,6 +153,20 @@ impl ChartFields {
                 fields.sortable.push(path.clone());
             } else if strings > 0 && is_date_range(field) {
                 fields.sortable.push(path.clone());
+            }
+            let distinct = field.distinct.unwrap_or(usize::MAX);
+            // In most records: a sparse field is mostly "(missing)".
+            let common = field.count * 2 >= schema.records;
+            let rank = (path.contains("[]"), distinct);
+            if numbers == 0
+                && strings > 0
+                && common
+                && distinct >= 2
+                && rank < fewest
+                && path != "_id"
+            {
+                fewest = rank;
+                fields.likely_category = Some(path.clone());
             }
             if all > nested {
                 fields.categories.push(path);
@@ -203,6 +223,13 @@ impl ChartForm {
         }
     }
 
+    /// Another chart type: its axes are other questions (a scatter's
+    /// "across" is not a line's "along"), so they are picked afresh.
+    pub fn kind_changed(&mut self) {
+        self.x = None;
+        self.y = None;
+    }
+
     /// Keeps the picks the fields still offer and fills the empty ones
     /// with a likely choice, so a chart shows as soon as fields are known.
     pub fn fit_to(&mut self, fields: &ChartFields) {
@@ -223,6 +250,9 @@ impl ChartForm {
         let id = fields.categories.iter().find(|f| f.as_str() == "_id");
         if self.category.is_none() && fields.id_is_key {
             self.category = id.cloned();
+        }
+        if self.category.is_none() {
+            self.category = fields.likely_category.clone();
         }
         if self.category.is_none() {
             // A text field first (numbers usually have too many values).
