@@ -2,7 +2,7 @@
 //! shows its records, the series exports as CSV, a scatter says when it
 //! samples, and a line reads ISO dates.
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use fluxdb::engine::FluxDB;
 use fluxdb::studio::state::Tab;
 use serde_json::json;
@@ -56,7 +56,7 @@ fn bars_are_drawn_on_every_matching_record_and_a_click_shows_a_bar() {
     assert_eq!(applied_filter(&harness), json!({"city": "Lyon"}));
     assert!(page_ids(&harness).iter().all(|id| {
         let n: usize = id[1..].parse().unwrap();
-        n % 4 == 0
+        n.is_multiple_of(4)
     }));
 
     // Back in the tab, the chart is of that filter: one bar.
@@ -125,4 +125,20 @@ fn a_histogram_and_a_line_are_drawn_and_a_scatter_says_it_samples() {
     click(&mut harness, "x");
     // 10,050 distinct values: shown in buckets.
     wait_for_label(&mut harness, "buckets of");
+}
+
+#[test]
+fn the_aggregation_output_is_charted_with_its_own_fields() {
+    let (_db, mut harness) = opened();
+    open_chart_tab(&mut harness);
+    click(&mut harness, "the aggregation's output");
+    // The Aggregation tab's default pipeline: the first 50 records.
+    wait_for_label(&mut harness, "4 of 4 values over 50 output documents");
+    assert!(
+        harness
+            .query_all_by_label_contains("Click a bar to see its records")
+            .next()
+            .is_none(),
+        "an output document is not a record a filter can show"
+    );
 }

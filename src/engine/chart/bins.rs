@@ -113,6 +113,10 @@ pub struct Bin {
     pub tally: Tally,
 }
 
+/// The largest magnitude binned; larger values are counted out of range.
+const BINNABLE: f64 = 1e300;
+/// Bins kept while reading per bin published.
+const KEPT_PER_PUBLISHED: usize = 4;
 /// Values held before the width is chosen, per bin allowed.
 const PENDING_PER_BIN: usize = 4;
 
@@ -120,6 +124,11 @@ const PENDING_PER_BIN: usize = 4;
 #[derive(Debug)]
 pub struct AdaptiveBins {
     scale: Scale,
+    /// Bins published at most.
+    target: usize,
+    /// Bins kept while reading: several per published one, so the range
+    /// found late (sorted input grows it at one end) still fills most of
+    /// the published bins after merging.
     max_bins: usize,
     /// The first values, until there are enough to choose a width.
     pending: Vec<(f64, Tally)>,
@@ -133,10 +142,12 @@ pub struct AdaptiveBins {
 }
 
 impl AdaptiveBins {
-    pub fn new(scale: Scale, max_bins: usize) -> AdaptiveBins {
+    pub fn new(scale: Scale, target: usize) -> AdaptiveBins {
+        let target = target.max(2);
         AdaptiveBins {
             scale,
-            max_bins: max_bins.max(2),
+            target,
+            max_bins: target * KEPT_PER_PUBLISHED,
             pending: Vec::new(),
             width: 0.0,
             first: 0,
@@ -146,7 +157,8 @@ impl AdaptiveBins {
     }
 
     pub fn add(&mut self, x: f64, tally: Tally) {
-        if !x.is_finite() {
+        // Past this, a range of bins could overflow f64 (1e308).
+        if !x.is_finite() || x.abs() > BINNABLE {
             self.out_of_range += tally.count;
             return;
         }
@@ -244,6 +256,49 @@ impl AdaptiveBins {
         true
     }
 
+    /// Widens the bins (to the ladder's next steps) until the used range
+    /// fits in `target` of them.
+    fn merge_to_target(&mut self) {
+        let used = |t: &Tally| t.count > 0;
+        let (Some(start), Some(end)) = (
+            self.bins.iter().position(used),
+            self.bins.iter().rposition(used),
+        ) else {
+            return;
+        };
+        let (low, high) = (self.first + start as i64, self.first + end as i64);
+        let fits = |factor: i64| {
+            (high.div_euclid(factor) - low.div_euclid(factor) + 1) as usize <= self.target
+        };
+        // The roundest width that is a whole number of the bins kept and
+        // spreads the used range over at most `target` bins.
+        let span = (high - low + 1) as f64;
+        let mut width = self
+            .scale
+            .width_at_least(self.width * span / self.target as f64)
+            .max(self.width);
+        let factor = loop {
+            let ratio = width / self.width;
+            let factor = ratio.round();
+            if (ratio - factor).abs() < 1e-6 && fits(factor as i64) {
+                break factor as i64;
+            }
+            width = self.scale.width_at_least(width * 1.000_001);
+        };
+        if factor == 1 {
+            return;
+        }
+        let first = self.first.div_euclid(factor);
+        let mut merged = vec![Tally::default(); self.bins.len()];
+        for (offset, tally) in self.bins.iter().enumerate() {
+            let index = (self.first + offset as i64).div_euclid(factor) - first;
+            merged[index as usize].merge(tally);
+        }
+        self.width = width;
+        self.first = first;
+        self.bins = merged;
+    }
+
     /// The bins from the first to the last that holds anything (empty ones
     /// between them included), their width, and the values that could
     /// not be binned.
@@ -251,6 +306,7 @@ impl AdaptiveBins {
         if self.width == 0.0 {
             self.choose_width();
         }
+        self.merge_to_target();
         let used = |t: &Tally| t.count > 0;
         let (Some(start), Some(end)) = (
             self.bins.iter().position(used),
@@ -327,8 +383,9 @@ mod tests {
         for v in &values {
             bins.add(*v, one());
         }
+        bins.add(-1e308, one());
         let (published, width, out) = bins.finish();
-        assert_eq!(out, 0);
+        assert_eq!(out, 1, "past what bins can hold");
         assert!(published.len() <= 60);
         assert!(width >= 1e9 / 60.0);
         check_against_edges(&values, &published);
@@ -351,6 +408,22 @@ mod tests {
             bins.add(*v, one());
         }
         let (published, _, _) = bins.finish();
+        check_against_edges(&values, &published);
+    }
+
+    #[test]
+    fn sorted_input_still_fills_most_of_the_bins() {
+        let values: Vec<f64> = (0..100_000).map(|i| f64::from(i) / 7.0).collect();
+        let mut bins = AdaptiveBins::new(Scale::Numbers, 60);
+        for v in &values {
+            bins.add(*v, one());
+        }
+        let (published, _, _) = bins.finish();
+        assert!(
+            (24..=60).contains(&published.len()),
+            "{} bins",
+            published.len()
+        );
         check_against_edges(&values, &published);
     }
 
