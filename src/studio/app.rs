@@ -366,7 +366,7 @@ impl eframe::App for StudioApp {
                     .min_size(220.0)
                     .show(ui, |ui| self.record_editor.ui(ui, &mut self.state));
             }
-            // The Schema tab analyses what the query bar's filter matches.
+            // The Schema and Chart tabs read what the query bar's filter matches.
             if matches!(
                 self.state.edit.tab,
                 Tab::Documents | Tab::Schema | Tab::Chart
