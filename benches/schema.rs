@@ -1,12 +1,14 @@
 //! `FluxDB::schema` over a whole collection: 1,000,000 records of mixed
 //! shape (numbers, text, an array, a nested object, a field of two types),
-//! time and peak memory. Run with
+//! time and peak memory; then `FluxDB::chart`, the Chart tab's series, of
+//! each kind over the same records. Run with
 //! `cargo bench --no-default-features --bench schema`; the figures go into
 //! benches/README.md.
 
 use std::time::Instant;
 
-use fluxdb::engine::OpenOptions;
+use fluxdb::engine::chart::{BarOrder, ChartSpec, Measure, Series};
+use fluxdb::engine::{FluxDB, OpenOptions};
 use serde_json::json;
 
 #[path = "support/proc_stats.rs"]
@@ -79,4 +81,72 @@ fn main() {
         some.records,
         filtered.elapsed().as_secs_f64()
     );
+    charts(&db, records);
+}
+
+/// Each kind of chart over every record: time, and what it holds.
+fn charts(db: &FluxDB, records: u64) {
+    let bars = |measure| ChartSpec::Bar {
+        category: "address.city".into(),
+        measure,
+        top: 20,
+        order: BarOrder::Value,
+    };
+    let specs = [
+        ("bars of address.city (count)", bars(Measure::Count)),
+        (
+            "bars of address.city (average of score)",
+            bars(Measure::Average("score".into())),
+        ),
+        (
+            "bars of name (1M distinct: 10,000 followed, the rest in other)",
+            ChartSpec::Bar {
+                category: "name".into(),
+                measure: Measure::Count,
+                top: 20,
+                order: BarOrder::Value,
+            },
+        ),
+        (
+            "histogram of score",
+            ChartSpec::Histogram {
+                field: "score".into(),
+            },
+        ),
+        (
+            "scatter of age and score",
+            ChartSpec::Scatter {
+                x: "age".into(),
+                y: "score".into(),
+            },
+        ),
+        (
+            "line of the average score along address.zip",
+            ChartSpec::Line {
+                x: "address.zip".into(),
+                measure: Measure::Average("score".into()),
+            },
+        ),
+    ];
+    for (what, spec) in specs {
+        let before = status_bytes("VmHWM").unwrap_or(0);
+        let (started, cpu) = (Instant::now(), cpu_seconds());
+        let chart = db
+            .chart("people", &json!({}), &spec, None, &mut |_, _| {})
+            .expect("chart");
+        let (took, cpu) = (started.elapsed(), cpu_seconds() - cpu);
+        let peak = status_bytes("VmHWM").unwrap_or(0);
+        let holds = match &chart.series {
+            Series::Bars(bars) => format!("{} bars", bars.bars.len()),
+            Series::Histogram(h) => format!("{} bins", h.bins.len()),
+            Series::Scatter(s) => format!("{} of {} points", s.points.len(), s.total),
+            Series::Line(l) => format!("{} points", l.points.len()),
+        };
+        println!(
+            "chart of {records} records, {what}: {:.2} s ({cpu:.2} s CPU), {holds}; peak memory {:.0} MB (+{:.0} MB)",
+            took.as_secs_f64(),
+            peak as f64 / 1e6,
+            peak.saturating_sub(before) as f64 / 1e6
+        );
+    }
 }

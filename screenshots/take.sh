@@ -10,6 +10,7 @@
 #   SHOTS=schema screenshots/take.sh    # only the Schema tab (45-47)
 #   SHOTS=explain screenshots/take.sh   # only the Explain tab (48-49)
 #   SHOTS=bigvalues screenshots/take.sh # only the big values (35-42)
+#   SHOTS=charts screenshots/take.sh    # only the Chart tab (50-54)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -319,6 +320,26 @@ sleep 0.5
 click 300 190; sleep 2
 click 532 43
 shot 49-explain-pipeline 2
+if [[ "$SHOTS" == all || "$SHOTS" == charts ]]; then
+# 50. The Chart tab: bars of the sample customers by country, every record.
+"$BIN" --sample & pid=$!
+win="$(window)"; place; sleep 5
+click 520 127
+shot 50-chart-bars 3
+# 51. A histogram of the customers ages (the first numeric field).
+click 772 159
+shot 51-chart-histogram 2
+# 52. A scatter of two numeric fields.
+click 847 159
+shot 52-chart-scatter 2
+# 53. Orders over time: a line over an ISO date field, in buckets.
+click 41 130; sleep 2
+click 904 159
+shot 53-chart-line-dates 3
+# 54. Bars of the orders in the light theme (View menu).
+click 706 159; sleep 1.5
+click 91 12; sleep 0.7; click 134 62
+shot 54-chart-bars-light 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 mod cancel;
+pub mod chart;
 mod collection;
 mod database;
 pub mod diff;

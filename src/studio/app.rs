@@ -11,6 +11,7 @@ use super::dialogs::DialogsUi;
 use super::panels::AppAction;
 use super::panels::aggregate::AggregatePanel;
 use super::panels::bulk::bulk_window_ui;
+use super::panels::chart::ChartPanel;
 use super::panels::edit_menu::edit_shortcuts;
 use super::panels::explain::ExplainPanel;
 use super::panels::grid::Grid;
@@ -112,6 +113,7 @@ pub struct StudioApp {
     aggregate: AggregatePanel,
     schema: SchemaPanel,
     explain: ExplainPanel,
+    chart: ChartPanel,
     /// The close the user approved has been sent.
     quit_sent: bool,
     dialogs: DialogsUi,
@@ -165,6 +167,7 @@ impl StudioApp {
             aggregate: AggregatePanel,
             schema: SchemaPanel,
             explain: ExplainPanel,
+            chart: ChartPanel,
             quit_sent: false,
             dialogs: DialogsUi::default(),
             show_shortcuts: false,
@@ -370,10 +373,11 @@ impl eframe::App for StudioApp {
                     .min_size(220.0)
                     .show(ui, |ui| self.record_editor.ui(ui, &mut self.state));
             }
-            // The Schema tab analyses what the query bar's filter matches.
+            // The Schema and Chart tabs read what the query bar's filter
+            // matches; Explain says how it was answered.
             if matches!(
                 self.state.edit.tab,
-                Tab::Documents | Tab::Schema | Tab::Explain
+                Tab::Documents | Tab::Schema | Tab::Chart | Tab::Explain
             ) {
                 egui::Panel::top("query_bar").show(ui, |ui| {
                     self.query_bar.ui(ui, &mut self.state);
@@ -389,6 +393,9 @@ impl eframe::App for StudioApp {
                             .on_hover_text(
                                 "Every field of the records the filter matches, exactly",
                             );
+                        ui.selectable_value(tab, Tab::Chart, "Chart").on_hover_text(
+                            "Bars, histogram, scatter or line of every matching record",
+                        );
                         ui.selectable_value(tab, Tab::Explain, "Explain")
                             .on_hover_text("How the query and the last pipeline were answered");
                         ui.separator();
@@ -404,6 +411,7 @@ impl eframe::App for StudioApp {
                     Tab::Aggregation => self.aggregate.ui(ui, &mut self.state),
                     Tab::Schema => self.schema.ui(ui, &mut self.state),
                     Tab::Explain => self.explain.ui(ui, &mut self.state),
+                    Tab::Chart => self.chart.ui(ui, &mut self.state),
                 }
             });
         } else {

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod catalogue;
+mod chart;
 mod cli;
 mod cli_diff;
 mod compression;

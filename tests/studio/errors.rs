@@ -7,6 +7,7 @@ use std::time::Duration;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::Document;
+use fluxdb::engine::chart::{Chart, ChartSpec};
 use fluxdb::engine::schema::Schema;
 use fluxdb::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
@@ -107,6 +108,16 @@ impl Database for Panicky {
         progress: &mut dyn FnMut(usize, usize),
     ) -> fluxdb::Result<Schema> {
         self.0.schema(collection, filter, cancel, progress)
+    }
+    fn chart(
+        &self,
+        collection: &str,
+        filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> fluxdb::Result<Chart> {
+        self.0.chart(collection, filter, spec, cancel, progress)
     }
     fn create_collection(&mut self, name: &str, indexed: &[&str]) -> fluxdb::Result<bool> {
         self.0.create_collection(name, indexed)

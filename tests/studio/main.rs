@@ -3,6 +3,7 @@
 
 mod big_values;
 mod browse;
+mod chart;
 mod copy_as;
 mod dialogs;
 mod diff_views;

@@ -20,6 +20,7 @@
 
 mod backup_read;
 mod catalogue;
+mod chart;
 mod collection_backup;
 mod compare_backup;
 mod crud;

@@ -20,6 +20,8 @@ pub enum PickFor {
     Backup,
     Restore,
     Compare,
+    /// The Chart tab's CSV export.
+    ChartData,
 }
 
 /// A native dialog: open or save, its title, filters and suggested name.

@@ -1,5 +1,6 @@
 //! The dialogs: Import, Export, Backup database, Restore, Compare with
-//! backup, New collection, Rename, Clear, Drop, Compression and Indexes,
+//! backup, New collection, Rename, Clear, Drop, Compression, Indexes and
+//! Export chart data,
 //! plus the sidebar's context menu.
 //!
 //! Their plain data is in the state ([`State::dialogs`], `state::dialogs`),
@@ -9,6 +10,7 @@
 //! draws, so it can send its job through the state.
 
 pub mod backup;
+pub mod chart_export;
 pub mod collection;
 pub mod compare;
 pub mod export;
@@ -19,6 +21,7 @@ pub mod job_ui;
 
 use std::path::Path;
 
+use self::chart_export::ChartWriter;
 use self::file_picker::{FilePicker, PickFor};
 use crate::studio::report::ErrorReport;
 use crate::studio::state::State;
@@ -29,6 +32,7 @@ use crate::studio::worker::jobs::FileFormat;
 #[derive(Default)]
 pub struct DialogsUi {
     picker: FilePicker,
+    chart_writer: ChartWriter,
 }
 
 impl DialogsUi {
@@ -62,6 +66,12 @@ impl DialogsUi {
                         d.path = text;
                     }
                 }
+                PickFor::ChartData => {
+                    if let Some(export) = &mut state.chart.export {
+                        export.path = text;
+                        export.outcome = None;
+                    }
+                }
             }
         }
         import::window_ui(ctx, state, &mut self.picker);
@@ -71,6 +81,7 @@ impl DialogsUi {
         compare::window_ui(ctx, state, &mut self.picker);
         collection::windows_ui(ctx, state);
         indexes::window_ui(ctx, state);
+        chart_export::window_ui(ctx, state, &mut self.picker, &mut self.chart_writer);
     }
 }
 

@@ -6,6 +6,8 @@ pub mod action;
 pub mod aggregate;
 pub mod bulk;
 pub mod cell_editor;
+pub mod chart;
+pub mod chart_plot;
 pub mod edit_menu;
 pub mod explain;
 pub mod grid;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::chart_tab::ChartTab;
 use super::edit_forms::Guarded;
 use super::model::State;
 use super::schema_tab::SchemaTab;
@@ -54,6 +55,7 @@ impl State {
         self.current = None;
         self.status = Status::default();
         self.schema = SchemaTab::default();
+        self.chart = ChartTab::default();
         self.outbox.forget_all_but_folder();
     }
 
@@ -284,6 +286,7 @@ impl State {
     pub fn cancel(&mut self) {
         self.dialogs.cancel_all();
         self.cancel_schema();
+        self.cancel_chart();
         self.outbox.cancel();
         self.status.busy = None;
         if let Some(view) = self.current.as_mut() {

@@ -27,6 +27,8 @@ pub enum Tab {
     Schema,
     /// How the query and the last pipeline were answered (panels::explain).
     Explain,
+    /// A chart of what the filter matches or of the pipeline's output.
+    Chart,
 }
 
 /// An action held back until the pending changes are written or discarded.

@@ -78,6 +78,8 @@ impl State {
             EventKind::Live(update) => self.on_live(update),
             EventKind::SchemaProgress { read, total } => self.on_schema_progress(id, read, total),
             EventKind::Schema { schema, elapsed } => self.on_schema(id, schema, elapsed),
+            EventKind::ChartProgress { read, total } => self.on_chart_progress(id, read, total),
+            EventKind::Chart(answer) => self.on_chart(id, *answer),
             EventKind::Following { live } => {
                 if let Some(status) = self.status.live.as_mut() {
                     status.following = live;
@@ -223,6 +225,10 @@ impl State {
             Slot::Schema => {
                 // Shown in the tab; a cancelled analysis says so there.
                 self.on_schema_failed(id, &why);
+                return;
+            }
+            Slot::Chart => {
+                self.on_chart_failed(id, &why);
                 return;
             }
             // Stopped by a newer request (or failed): the indexes are built

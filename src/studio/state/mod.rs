@@ -15,7 +15,9 @@
 //!   picker; `job_state`: each one's job; `compare`: Compare with backup,
 //!   whose chosen records `backup_compare` stages as pending changes);
 //!   `outbox`: the requests to send; `schema_tab`: the Schema tab
-//!   (`schema_actions`: the state's side of it).
+//!   (`schema_actions`: the state's side of it); `chart_tab`: the Chart
+//!   tab (`chart_actions`: the state's side, `chart_data`: its CSV and the
+//!   filter a clicked bar runs).
 //! - `diff_rows`: the rows a diff view draws, made without copying values.
 //! - `folding`: big values shown folded (a prefix, the length);
 //!   `value_viewer`: the viewer "show all" opens, `viewer_actions` its
@@ -23,6 +25,9 @@
 
 mod backup_compare;
 mod browse;
+mod chart_actions;
+pub mod chart_data;
+pub mod chart_tab;
 pub mod compare;
 pub mod compression_choice;
 mod copy_query;

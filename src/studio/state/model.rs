@@ -4,6 +4,7 @@
 //! Its actions are in `browse.rs` and `edit_actions.rs`, its handling of
 //! the worker's events in `events.rs`.
 
+use super::chart_tab::ChartTab;
 use super::dialogs::Dialogs;
 use super::editing::EditState;
 use super::outbox::{Outbox, Outgoing};
@@ -34,6 +35,8 @@ pub struct State {
     pub dialogs: Dialogs,
     /// The Schema tab's analysis (state::schema_tab).
     pub schema: SchemaTab,
+    /// The Chart tab's picks and series (state::chart_tab).
+    pub chart: ChartTab,
     pub(super) outbox: Outbox,
     /// The collection to show again once the folder reopens (Open for
     /// writing keeps the user where they were).

@@ -120,6 +120,8 @@ impl State {
 
     /// The collection on screen was written: an analysis of it is outdated.
     pub(super) fn schema_outdated(&mut self) {
+        // A chart of the same records is outdated alike.
+        self.chart_outdated();
         let shown = self.current.as_ref().map(|view| &view.name);
         if self.schema.key.as_ref().map(|k| &k.collection) == shown {
             self.schema.outdated = true;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::engine::aggregate::PipelineExplain;
+use crate::engine::chart::{Chart, ChartSpec};
 use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
@@ -134,6 +135,16 @@ pub trait Database: Send + EditDatabase {
         cancel: &CancelToken,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Schema>;
+    /// The chart `spec` asks for, of what `filter` matches in
+    /// `collection`; `progress(records read, total)`.
+    fn chart(
+        &self,
+        collection: &str,
+        filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Chart>;
     /// A read-only or shared folder: brings it up to what other programs
     /// committed since the last look, reading only what they added.
     fn follow_writer(&mut self) -> Result<LiveChanges> {

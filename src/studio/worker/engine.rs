@@ -10,6 +10,7 @@ use super::database::{
     Opener,
 };
 use crate::engine::aggregate::PipelineExplain;
+use crate::engine::chart::{Chart, ChartSpec};
 use crate::engine::schema::Schema;
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, FluxDB,
@@ -140,6 +141,17 @@ impl Database for FluxDB {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Schema> {
         FluxDB::schema(self, collection, filter, Some(cancel), progress)
+    }
+
+    fn chart(
+        &self,
+        collection: &str,
+        filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Chart> {
+        FluxDB::chart(self, collection, filter, spec, Some(cancel), progress)
     }
 
     fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, OpenMode, Opener,
 };
+use crate::engine::chart::{Chart, ChartBuilder, ChartSpec};
 use crate::engine::schema::{Schema, SchemaBuilder};
 use crate::engine::{
     BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
@@ -150,6 +151,25 @@ impl Database for MemoryDb {
             progress(read + 1, self.records.len());
         }
         Ok(builder.finish(collection))
+    }
+    fn chart(
+        &self,
+        collection: &str,
+        _filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Chart> {
+        self.check(collection)?;
+        let mut builder = ChartBuilder::new(spec);
+        for (read, doc) in self.records.iter().enumerate() {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            builder.add(doc);
+            progress(read + 1, self.records.len());
+        }
+        Ok(builder.finish())
     }
     /// A collection named `warm_until_cancelled` has indexes that take
     /// until cancelled (or 10 s) to build.

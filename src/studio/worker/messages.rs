@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::chart::{ChartAnswer, ChartSource};
 use super::database::{CollectionSummary, ExplainSummary, LiveChanges, OpenedFolder};
 use super::edit::{EditEvent, EditRequest, EditSlot};
 use super::jobs::{CancelHandle, ManageEvent, ManageRequest};
 use crate::Document;
+use crate::engine::chart::ChartSpec;
 use crate::engine::schema::Schema;
 use crate::studio::query::ParsedQuery;
 
@@ -33,6 +35,8 @@ pub enum Slot {
     Live,
     /// The Schema tab's analysis.
     Schema,
+    /// The Chart tab's series.
+    Chart,
 }
 
 /// What the UI asks of the engine.
@@ -85,6 +89,14 @@ pub enum RequestKind {
         filter: Value,
         cancel: CancelHandle,
     },
+    /// The series of a chart of `source` (with no `spec`, a pipeline's
+    /// output fields only); stops when `cancel` fires or a newer chart is
+    /// asked for.
+    Chart {
+        source: ChartSource,
+        spec: Option<ChartSpec>,
+        cancel: CancelHandle,
+    },
 }
 
 impl RequestKind {
@@ -101,6 +113,7 @@ impl RequestKind {
             RequestKind::WarmIndexes { .. } => Slot::Warm,
             RequestKind::Follow { .. } => Slot::Live,
             RequestKind::Schema { .. } => Slot::Schema,
+            RequestKind::Chart { .. } => Slot::Chart,
         }
     }
 
@@ -131,6 +144,7 @@ impl RequestKind {
             RequestKind::Follow { live: true } => "following the folder's writer".to_owned(),
             RequestKind::Follow { live: false } => "pausing".to_owned(),
             RequestKind::Schema { collection, .. } => format!("analysing {collection}"),
+            RequestKind::Chart { source, .. } => format!("charting {}", source.collection()),
         }
     }
 
@@ -140,7 +154,7 @@ impl RequestKind {
         match self.slot() {
             Slot::Folder | Slot::Live => 0,
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
-            Slot::Info(_) | Slot::Schema => 2,
+            Slot::Info(_) | Slot::Schema | Slot::Chart => 2,
             Slot::Count => 3,
             Slot::Warm => 4,
         }
@@ -219,6 +233,13 @@ pub enum EventKind {
         schema: Box<Schema>,
         elapsed: Duration,
     },
+    /// How far the Chart tab's series has read: `(records, of total)`.
+    ChartProgress {
+        read: usize,
+        total: usize,
+    },
+    /// The Chart tab's series (or a pipeline's fields) are ready.
+    Chart(Box<ChartAnswer>),
     /// The worker thread ended (it is restarted on the next request).
     Stopped {
         why: String,

@@ -6,9 +6,11 @@
 //! - `database`: the seam to the engine ([`Database`], [`Opener`]) and the
 //!   plain data it answers with; `engine` implements it with `FluxDB`,
 //!   `memory` (tests only) with an engine that fails on demand.
+//! - `chart`: the Chart tab's series, of a filter's matches or a pipeline.
 //! - `edit`: writing pending changes, bulk changes and pipelines.
 //! - `jobs`: the dialogs' import, export, backup and collection operations.
 
+pub mod chart;
 pub mod database;
 pub mod edit;
 pub mod engine;

@@ -545,6 +545,26 @@ impl Worker {
                     elapsed: started.elapsed(),
                 })
             }
+            RequestKind::Chart {
+                source,
+                spec,
+                cancel,
+            } => {
+                let db = self.db()?;
+                self.running.start_with(Slot::Chart, cancel.0.clone());
+                let sink = &self.sink;
+                let mut reported = Instant::now();
+                let mut progress = |read, total| {
+                    if reported.elapsed() >= PROGRESS_INTERVAL {
+                        reported = Instant::now();
+                        sink.send(id, EventKind::ChartProgress { read, total });
+                    }
+                };
+                let charted =
+                    super::chart::run(db, source, spec.as_ref(), &cancel.0, &mut progress);
+                self.running.finish();
+                Ok(EventKind::Chart(Box::new(charted?)))
+            }
             RequestKind::Edit(request) => {
                 let db = self.db.as_deref_mut().ok_or_else(no_folder)?;
                 super::edit::run(db, request).map(EventKind::Edit)
