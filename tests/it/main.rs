@@ -14,6 +14,7 @@ mod faults;
 mod follow;
 mod interchange;
 mod legacy;
+mod mongo;
 mod persisted;
 mod properties;
 mod query;
