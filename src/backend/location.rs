@@ -30,9 +30,45 @@ pub fn is_server_uri(text: &str) -> bool {
     lower.starts_with("mongodb://") || lower.starts_with("mongodb+srv://")
 }
 
+/// The URI with its password replaced by `****`, for messages and for the
+/// recent connections Studio keeps.
+pub fn redact(uri: &str) -> String {
+    let Some(scheme_end) = uri.find("://").map(|at| at + 3) else {
+        return uri.to_owned();
+    };
+    let rest = &uri[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return uri.to_owned();
+    };
+    let user_info = &authority[..at];
+    match user_info.split_once(':') {
+        Some((user, _password)) => format!(
+            "{}{user}:****{}",
+            &uri[..scheme_end],
+            &uri[scheme_end + at..]
+        ),
+        None => uri.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_never_shown() {
+        assert_eq!(
+            redact("mongodb://ann:s3cr%40t@db.example:27017/shop?authSource=admin"),
+            "mongodb://ann:****@db.example:27017/shop?authSource=admin"
+        );
+        assert_eq!(
+            redact("mongodb+srv://ann@c.example/x"),
+            "mongodb+srv://ann@c.example/x"
+        );
+        assert_eq!(redact("mongodb://h:1/db"), "mongodb://h:1/db");
+    }
 
     #[test]
     fn uris_name_servers_and_everything_else_is_a_folder() {

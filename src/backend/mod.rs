@@ -14,5 +14,5 @@ mod location;
 mod seam;
 
 pub use copy::{COPY_BATCH, CopyReport, copy_collection};
-pub use location::Location;
+pub use location::{Location, is_server_uri, redact};
 pub use seam::{Backend, IndexDefinitions};

@@ -25,4 +25,4 @@ mod writes;
 pub use convert::{bson_to_json, document_to_json, json_to_bson};
 pub use server::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_SERVER_SELECTION_TIMEOUT, MongoServer};
 pub use transfer::{INSERT_BATCH, ServerIndex};
-pub use uri::{redact, validate_database_name};
+pub use uri::validate_database_name;

@@ -15,7 +15,8 @@ use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 
 use super::errors::server_error;
-use super::uri::{redact, validate_database_name};
+use super::uri::validate_database_name;
+use crate::backend::redact;
 use crate::error::{Error, Result};
 
 /// How long to look for a server before giving up, unless the URI says.

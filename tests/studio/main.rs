@@ -9,5 +9,6 @@ mod edit;
 mod errors;
 mod legacy;
 mod live;
+mod mongo;
 mod start_screen;
 mod support;

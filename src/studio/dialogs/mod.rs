@@ -1,5 +1,6 @@
 //! The dialogs: Import, Export, Backup database, Restore, Compare with
-//! backup, New collection, Rename, Clear, Drop, Compression and Indexes,
+//! backup, New collection, Rename, Clear, Drop, Compression, Indexes and
+//! Connect to MongoDB,
 //! plus the sidebar's context menu.
 //!
 //! Their plain data is in the state ([`State::dialogs`], `state::dialogs`),
@@ -11,6 +12,7 @@
 pub mod backup;
 pub mod collection;
 pub mod compare;
+pub mod connect;
 pub mod export;
 pub mod file_picker;
 pub mod import;
@@ -71,6 +73,7 @@ impl DialogsUi {
         compare::window_ui(ctx, state, &mut self.picker);
         collection::windows_ui(ctx, state);
         indexes::window_ui(ctx, state);
+        connect::window_ui(ctx, state);
     }
 }
 

@@ -15,11 +15,14 @@
 //!   picker; `job_state`: each one's job; `compare`: Compare with backup,
 //!   whose chosen records `backup_compare` stages as pending changes);
 //!   `outbox`: the requests to send.
+//! - `connect_form`: File → Connect to MongoDB…'s data; `connect`: its actions.
 
 mod backup_compare;
 mod browse;
 pub mod compare;
 pub mod compression_choice;
+mod connect;
+pub mod connect_form;
 mod copy_query;
 pub mod dialogs;
 mod edit_actions;
@@ -35,6 +38,7 @@ pub(crate) mod test_support;
 pub mod view;
 
 pub use browse::sort_text;
+pub use connect_form::ConnectDialog;
 pub use edit_forms::{GuardChoice, Guarded, RowMark, Tab};
 pub use editing::EditState;
 pub use model::State;

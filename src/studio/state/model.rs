@@ -4,6 +4,7 @@
 //! Its actions are in `browse.rs` and `edit_actions.rs`, its handling of
 //! the worker's events in `events.rs`.
 
+use super::connect_form::ConnectDialog;
 use super::dialogs::Dialogs;
 use super::editing::EditState;
 use super::outbox::{Outbox, Outgoing};
@@ -31,6 +32,8 @@ pub struct State {
     pub edit: EditState,
     /// Import, export, backup and collection dialogs (state::dialogs).
     pub dialogs: Dialogs,
+    /// File → Connect to MongoDB… (state::connect).
+    pub connect: Option<ConnectDialog>,
     pub(super) outbox: Outbox,
     /// The collection to show again once the folder reopens (Open for
     /// writing keeps the user where they were).

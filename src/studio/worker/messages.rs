@@ -30,6 +30,8 @@ pub enum Slot {
     Warm,
     /// Following another program's writes, or not.
     Live,
+    /// The Connect to MongoDB dialog's Test: the server's databases.
+    Connect,
 }
 
 /// What the UI asks of the engine.
@@ -75,6 +77,11 @@ pub enum RequestKind {
     Follow {
         live: bool,
     },
+    /// Connect to a MongoDB server and list its databases (the Connect
+    /// dialog's Test); the open folder is left as it is.
+    ListDatabases {
+        uri: String,
+    },
 }
 
 impl RequestKind {
@@ -90,6 +97,7 @@ impl RequestKind {
             RequestKind::Manage(_) => Slot::Manage,
             RequestKind::WarmIndexes { .. } => Slot::Warm,
             RequestKind::Follow { .. } => Slot::Live,
+            RequestKind::ListDatabases { .. } => Slot::Connect,
         }
     }
 
@@ -119,6 +127,9 @@ impl RequestKind {
             }
             RequestKind::Follow { live: true } => "following the folder's writer".to_owned(),
             RequestKind::Follow { live: false } => "pausing".to_owned(),
+            RequestKind::ListDatabases { uri } => {
+                format!("connecting to {}", crate::backend::redact(uri))
+            }
         }
     }
 
@@ -126,7 +137,7 @@ impl RequestKind {
     /// page must never wait behind a count of a million records.
     pub(super) fn priority(&self) -> u8 {
         match self.slot() {
-            Slot::Folder | Slot::Live => 0,
+            Slot::Folder | Slot::Live | Slot::Connect => 0,
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
             Slot::Info(_) => 2,
             Slot::Count => 3,
@@ -196,6 +207,11 @@ pub enum EventKind {
     /// The worker follows the folder's writer now, or holds still.
     Following {
         live: bool,
+    },
+    /// The databases of the server a Connect dialog tested.
+    Databases {
+        uri: String,
+        names: Vec<String>,
     },
     /// The worker thread ended (it is restarted on the next request).
     Stopped {
