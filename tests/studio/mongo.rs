@@ -172,3 +172,29 @@ fn a_server_that_refuses_is_an_error_in_the_status_bar_and_the_window_lives() {
     harness.run_steps(2);
     harness.get_by_label("Test");
 }
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn copy_to_puts_a_folder_collection_on_a_server_with_its_index() {
+    let (folder, mut harness) = crate::support::opened();
+    let name = format!("fluxdb_studio_copyto_{}", std::process::id());
+    let uri = format!("{}/{name}", server_uri());
+    let _cleanup = ServerDb {
+        name,
+        uri: uri.clone(),
+    };
+    crate::support::context_menu(&mut harness, "people", "Copy to…");
+    set_text(&mut harness, "Destination", &uri);
+    harness.get_by_label("Copy").click();
+    crate::support::wait_notice(&mut harness, "Copied 120 records of people");
+    let server = MongoServer::connect(&uri).expect("the test server");
+    assert_eq!(server.count("people", &json!({})).ok(), Some(120));
+    let indexed: Vec<String> = server
+        .indexes("people")
+        .expect("indexes")
+        .iter()
+        .filter_map(|index| index.single_field().map(str::to_owned))
+        .collect();
+    assert_eq!(indexed, ["age"]);
+    drop(folder);
+}
