@@ -262,6 +262,36 @@ keys Escape; sleep 0.3
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
+if [[ "$SHOTS" == mongo ]]; then
+# 50-53. Studio on a MongoDB server (MONGO_URI, e.g. nx-27017 as in
+# tests/mongodb/README.md): a folder made by the CLI is copied there with
+# fluxdb copy, then opened by its URI; the File menu; the Connect dialog.
+[[ -n "${MONGO_URI:-}" ]] || { echo "SHOTS=mongo needs MONGO_URI=mongodb://HOST:PORT" >&2; exit 1; }
+server_db="${MONGO_URI%/}/fluxdb_screenshots"
+"$CLI" --db "$server_db" drop people >/dev/null 2>&1 || true
+"$CLI" --db "$LIVE_DIR" create people --index age >/dev/null
+for i in $(seq 1 60); do
+    echo "{\"_id\": \"p$i\", \"name\": \"Person $i\", \"age\": $((20 + i % 50)), \"city\": \"Oslo\", \"tags\": [\"a\", $i], \"address\": {\"zip\": \"0$i\"}}"
+done | "$CLI" --db "$LIVE_DIR" insert people >/dev/null
+"$CLI" copy "$LIVE_DIR" "$server_db"
+"$BIN" "$server_db" & pid=$!
+win="$(window)"; place
+shot 50-mongodb-server-open 4
+click 16 12
+shot 51-file-menu-connect 0.8
+keys Escape; sleep 0.3
+kill "$pid"; wait "$pid" 2>/dev/null || true
+"$BIN" & pid=$!
+win="$(window)"; place; sleep 2
+click 809 195                             # Connect to MongoDB… on the start screen
+shot 52-connect-dialog 1
+click 663 170; ctrl a; type_text "$MONGO_URI"   # the URI, then Test
+click 852 170
+shot 53-connect-tested 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+exit 0
+fi
+
 # 32-34. The diff views, on a folder changed after its backup by the CLI:
 # a number turned to text, a nested field and an array element changed, a
 # field removed, a record deleted and one added.
