@@ -62,3 +62,33 @@ fn folder_only_name(command: &Command) -> Option<String> {
     };
     Some(name.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    #[cfg(not(feature = "mongodb"))]
+    #[test]
+    fn without_the_feature_a_uri_says_the_build_lacks_mongodb_support() {
+        let command = super::Command::Collections { format: false };
+        let outcome = super::run("mongodb://127.0.0.1:27017/shop", command, &mut Vec::new());
+        let message = match outcome {
+            Err(super::Failure::Message(message)) => message,
+            other => format!("{other:?}"),
+        };
+        assert!(message.contains("without MongoDB support"), "{message}");
+    }
+
+    #[cfg(feature = "mongodb")]
+    #[test]
+    fn a_folder_only_command_on_a_server_is_one_line_before_any_connection() {
+        let command = super::Command::Compact { collection: None };
+        let outcome = super::run("mongodb://127.0.0.1:1/shop", command, &mut Vec::new());
+        let message = match outcome {
+            Err(super::Failure::Engine(error)) => error.to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            message,
+            "compact has no meaning on a MongoDB server (it works on a folder)"
+        );
+    }
+}
