@@ -106,9 +106,25 @@ impl Database for ServerDatabase {
         skip: usize,
         limit: usize,
     ) -> Result<FoundPage> {
+        self.find_page_cancellable(collection, query, skip, limit, &CancelToken::new())
+    }
+
+    /// Cancel (or a newer query) stops the page between two documents the
+    /// cursor brings; the server's own work on the query is not interrupted.
+    fn find_page_cancellable(
+        &self,
+        collection: &str,
+        query: &ParsedQuery,
+        skip: usize,
+        limit: usize,
+        cancel: &CancelToken,
+    ) -> Result<FoundPage> {
         let find = query.to_find().skip(skip).limit(limit);
         let mut docs = Vec::with_capacity(limit);
         self.server.find_each(collection, &find, &mut |doc| {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
             docs.push(doc);
             Ok(())
         })?;
