@@ -11,6 +11,7 @@
 #   SHOTS=explain screenshots/take.sh   # only the Explain tab (48-49)
 #   SHOTS=bigvalues screenshots/take.sh # only the big values (35-42)
 #   SHOTS=charts screenshots/take.sh    # only the Chart tab (50-54)
+#   SHOTS=mongo MONGO_URI=mongodb://127.0.0.1:PORT screenshots/take.sh  # Studio on a server (55-58)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -345,6 +346,37 @@ click 91 12; sleep 0.7; click 134 62
 shot 54-chart-bars-light 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
+
+if [[ "$SHOTS" == mongo ]]; then
+# 55-58. Studio on a MongoDB server (MONGO_URI, e.g. nx-27017 as in
+# tests/mongodb/README.md): a folder made by the CLI is copied there with
+# fluxdb copy, then opened by its URI; the File menu; the Connect dialog.
+[[ -n "${MONGO_URI:-}" ]] || { echo "SHOTS=mongo needs MONGO_URI=mongodb://HOST:PORT" >&2; exit 1; }
+server_db="${MONGO_URI%/}/fluxdb_screenshots"
+"$CLI" --db "$server_db" drop people >/dev/null 2>&1 || true
+"$CLI" --db "$LIVE_DIR" create people --index age >/dev/null
+for i in $(seq 1 60); do
+    echo "{\"_id\": \"p$i\", \"name\": \"Person $i\", \"age\": $((20 + i % 50)), \"city\": \"Oslo\", \"tags\": [\"a\", $i], \"address\": {\"zip\": \"0$i\"}}"
+done | "$CLI" --db "$LIVE_DIR" insert people >/dev/null
+"$CLI" copy "$LIVE_DIR" "$server_db"
+"$BIN" "$server_db" & pid=$!
+win="$(window)"; place
+shot 55-mongodb-server-open 4
+click 16 12
+shot 56-file-menu-connect 0.8
+keys Escape; sleep 0.3
+kill "$pid"; wait "$pid" 2>/dev/null || true
+"$BIN" & pid=$!
+win="$(window)"; place; sleep 2
+click 809 195                             # Connect to MongoDB… on the start screen
+shot 57-connect-dialog 1
+click 663 170; ctrl a; type_text "$MONGO_URI"   # the URI, then Test
+click 852 170
+shot 58-connect-tested 2.5
+kill "$pid"; wait "$pid" 2>/dev/null || true
+exit 0
+fi
+
 
 if [[ "$SHOTS" == all || "$SHOTS" == diff ]]; then
 # 32-34. The diff views, on a folder changed after its backup by the CLI:

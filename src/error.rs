@@ -101,6 +101,48 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A MongoDB server could not be reached, or refused or failed an
+    /// operation. `server` is where (host:port and database, never a
+    /// password); the message says what the driver or the server said.
+    #[error("MongoDB server {server}: {message}")]
+    Server { server: String, message: String },
+
+    /// A `mongodb://` or `mongodb+srv://` URI that cannot be used (shown
+    /// without its password).
+    #[error("MongoDB URI {uri}: {reason}")]
+    InvalidUri { uri: String, reason: String },
+
+    /// An operation that one kind of database (a folder, a MongoDB server)
+    /// does not have.
+    #[error("{what} has no meaning on {place}")]
+    Unsupported { what: String, place: String },
+
+    /// A copy between two databases that stopped part-way: which
+    /// collection, how far it got, and what is left at the destination.
+    #[error(
+        "copy of collection {collection:?} stopped after {copied} of {total} records: {cause} ({left})"
+    )]
+    CopyStopped {
+        collection: String,
+        copied: u64,
+        total: u64,
+        cause: Box<Error>,
+        /// What the destination holds now: nothing of it (a folder), or the
+        /// records copied so far (a server).
+        left: String,
+    },
+
+    /// A copy's destination collection already has records: a copy does
+    /// not merge two collections.
+    #[error(
+        "collection {collection:?} in {place} has {records} records already; a copy does not merge: drop or clear it there first"
+    )]
+    NotEmpty {
+        collection: String,
+        place: String,
+        records: u64,
+    },
+
     /// A name that must be one of a fixed list (an interchange format, a CSV
     /// column type) and is not.
     #[error("unknown {what} {name:?}: expected one of {expected}")]

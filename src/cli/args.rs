@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-/// Inspect and manage a FluxDB database folder.
+/// Inspect and manage a FluxDB database folder, or a database on a MongoDB
+/// server (--db mongodb://HOST:PORT/DATABASE).
 ///
 /// Documents are printed as JSON Lines: one compact object a line, `_id`
 /// first. Exit status: 0 on success, 1 when the operation failed, 2 for a
@@ -15,10 +16,13 @@ use clap::{Parser, Subcommand};
     fluxdb --db data create users --index age,status\n  \
     fluxdb --db data insert users '{\"name\": \"Alice\", \"age\": 30}'\n  \
     fluxdb --db data find users '{\"age\": {\"$gt\": 20}}' --sort '{\"age\": 1}' --limit 10\n  \
-    export FLUXDB_DB=data; fluxdb export users users.fdb")]
+    export FLUXDB_DB=data; fluxdb export users users.fdb\n  \
+    fluxdb --db mongodb://127.0.0.1:27017/shop find orders '{\"status\": \"open\"}'\n  \
+    fluxdb copy data mongodb://127.0.0.1:27017/shop --collection users")]
 pub struct Cli {
-    /// The database folder (or set FLUXDB_DB).
-    #[arg(long, env = "FLUXDB_DB", value_name = "DIR", global = true)]
+    /// The database folder, or a MongoDB database as
+    /// mongodb://HOST:PORT/DATABASE (or set FLUXDB_DB).
+    #[arg(long, env = "FLUXDB_DB", value_name = "DIR|URI", global = true)]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -287,6 +291,27 @@ pub enum Command {
     Info {
         /// One collection (default: all).
         collection: Option<String>,
+    },
+    /// Copy collections, with their documents and index definitions, from
+    /// one database to another; each is a folder or a MongoDB URI
+    /// (mongodb://HOST:PORT/DATABASE). Prints one line per collection:
+    /// "NAME: N records copied, indexes: F1, F2"; progress goes to stderr.
+    ///
+    /// Every collection of SOURCE, or those named. A destination
+    /// collection must be missing or empty. Into a folder each collection
+    /// is copied all or nothing; into a server, a failure part-way leaves
+    /// what was copied and says how far it got. --db is not used.
+    /// Example: fluxdb copy data mongodb://127.0.0.1:27017/shop --collection users
+    Copy {
+        /// A folder or a mongodb:// URI to copy from.
+        #[arg(value_name = "SOURCE")]
+        source: PathBuf,
+        /// A folder (created if missing) or a mongodb:// URI to copy to.
+        #[arg(value_name = "DEST")]
+        destination: PathBuf,
+        /// Copy only this collection (repeatable; default: all).
+        #[arg(long, value_name = "NAME")]
+        collection: Vec<String>,
     },
     /// Turn the folder's Python FluxDB 0.1 collections into native ones,
     /// keeping ids, record order and field order; prints one line per

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::commands::{Failure, open_read_only};
+use super::commands::open_read_only;
+use super::failure::Failure;
 use super::lines::LineOut;
 use crate::engine::diff::FieldChange;
 use crate::engine::{CancelToken, RecordDiff};

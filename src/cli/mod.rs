@@ -11,8 +11,13 @@
 
 mod args;
 mod commands;
+mod common;
+mod copy;
 mod diff;
+mod failure;
 mod lines;
+mod parse;
+mod server;
 mod watch;
 
 use std::io::Write;
@@ -21,6 +26,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
+use failure::Failure;
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
@@ -41,6 +47,16 @@ pub fn main() -> ExitCode {
     {
         return run_diff(&cli, backup, collection.as_deref(), &mut out);
     }
+    if let args::Command::Copy {
+        ref source,
+        ref destination,
+        ref collection,
+    } = cli.command
+    {
+        let copied = copy::copy(source, destination, collection, &mut out)
+            .and_then(|()| out.flush().map_err(Into::into));
+        return exit_code(copied);
+    }
     let result = match cli.command {
         // Runs until interrupted, following the folder (watch.rs).
         args::Command::Watch {
@@ -48,26 +64,33 @@ pub fn main() -> ExitCode {
             ref filter,
             interval,
             ref since,
-        } => commands::database_folder(&cli).and_then(|dir| {
-            let watch = watch::Watch {
-                collection,
-                filter: filter.as_deref(),
-                interval_ms: interval,
-                since: since.as_deref(),
-            };
-            watch::watch(&dir, &watch, &mut out)
-        }),
+        } => commands::database_folder(&cli, "watch (until change streams are wired)").and_then(
+            |dir| {
+                let watch = watch::Watch {
+                    collection,
+                    filter: filter.as_deref(),
+                    interval_ms: interval,
+                    since: since.as_deref(),
+                };
+                watch::watch(&dir, &watch, &mut out)
+            },
+        ),
         _ => commands::run(cli, &mut out),
     }
     .and_then(|()| out.flush().map_err(Into::into));
+    exit_code(result)
+}
+
+/// 0, or 1 with the failure as one line on stderr.
+fn exit_code(result: failure::Outcome) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(commands::Failure::BrokenPipe) => ExitCode::SUCCESS,
-        Err(commands::Failure::NotFound(message)) | Err(commands::Failure::Message(message)) => {
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::NotFound(message)) | Err(Failure::Message(message)) => {
             let _ = writeln!(std::io::stderr(), "fluxdb: {message}");
             ExitCode::from(1)
         }
-        Err(commands::Failure::Engine(e)) => {
+        Err(Failure::Engine(e)) => {
             let _ = writeln!(std::io::stderr(), "fluxdb: {e}");
             ExitCode::from(1)
         }
@@ -81,18 +104,18 @@ fn run_diff(
     collection: Option<&str>,
     out: &mut impl Write,
 ) -> ExitCode {
-    let result = commands::database_folder(cli)
+    let result = commands::database_folder(cli, "diff")
         .and_then(|dir| diff::diff(&dir, backup, collection, out))
         .and_then(|differ| out.flush().map(|()| differ).map_err(Into::into));
     match result {
         Ok(false) => ExitCode::SUCCESS,
         // The reader went away after a line: there were differences.
-        Ok(true) | Err(commands::Failure::BrokenPipe) => ExitCode::from(1),
-        Err(commands::Failure::NotFound(message)) | Err(commands::Failure::Message(message)) => {
+        Ok(true) | Err(Failure::BrokenPipe) => ExitCode::from(1),
+        Err(Failure::NotFound(message)) | Err(Failure::Message(message)) => {
             let _ = writeln!(std::io::stderr(), "fluxdb: {message}");
             ExitCode::from(2)
         }
-        Err(commands::Failure::Engine(e)) => {
+        Err(Failure::Engine(e)) => {
             let _ = writeln!(std::io::stderr(), "fluxdb: {e}");
             ExitCode::from(2)
         }

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::commands::{Failure, Outcome, open_read_only, parse_json};
+use super::commands::open_read_only;
+use super::failure::{Failure, Outcome};
 use super::lines::LineOut;
+use super::parse::parse_json;
 use crate::Error;
 use crate::engine::query::{Filter, ValueMode};
 use crate::engine::{LogChange, LogPosition};

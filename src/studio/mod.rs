@@ -36,10 +36,11 @@ pub const APP_ID: &str = "io.fluxdb.Studio";
 const USAGE: &str = "\
 FluxDB Studio: browse and query FluxDB database folders.
 
-Usage: fluxdb-studio [FOLDER]
+Usage: fluxdb-studio [FOLDER | mongodb://HOST:PORT/DATABASE]
        fluxdb-studio --sample
 
   FOLDER          open this database folder (without it: the start screen)
+  mongodb://…     open this database of a MongoDB server
   --sample        open the sample database (made on first use)
   -h, --help      show this help
   -V, --version   show the version
@@ -122,8 +123,12 @@ fn run(command: Command) -> Result<(), eframe::Error> {
         Command::Sample => (None, true),
         Command::Help | Command::Version => (None, false),
     };
-    // A relative path means the folder the user ran the command in.
-    let folder = folder.map(|f| std::path::absolute(&f).unwrap_or(f));
+    // A relative path means the folder the user ran the command in; a
+    // mongodb:// URI is a server, kept as given.
+    let folder = folder.map(|f| match crate::backend::Location::parse(&f) {
+        crate::backend::Location::Server(_) => f,
+        crate::backend::Location::Folder(_) => std::path::absolute(&f).unwrap_or(f),
+    });
     let options = eframe::NativeOptions {
         viewport: with_window_icon(
             egui::ViewportBuilder::default()

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::{is_server_uri, redact};
+
 /// The key under which eframe stores [`Settings`].
 pub const STORAGE_KEY: &str = "fluxdb-studio-settings";
 
@@ -87,11 +89,21 @@ impl Default for Settings {
     }
 }
 
+/// What the settings keep of a folder or a server's URI: a URI without its
+/// password (`mongodb://ann:****@host/db`), so none is written to disk.
+pub fn kept(folder: &Path) -> PathBuf {
+    match folder.to_str() {
+        Some(uri) if is_server_uri(uri) => PathBuf::from(redact(uri)),
+        _ => folder.to_path_buf(),
+    }
+}
+
 impl Settings {
     /// The key of one collection of one folder: two folders may both have a
     /// `customers` collection with different fields.
+    /// A server's URI is kept without its password.
     pub fn collection_key(folder: &Path, collection: &str) -> String {
-        format!("{}\u{1f}{collection}", folder.display())
+        format!("{}\u{1f}{collection}", kept(folder).display())
     }
 
     pub fn prefs(&self, folder: &Path, collection: &str) -> Option<&CollectionPrefs> {
@@ -107,9 +119,11 @@ impl Settings {
 
     /// Puts `folder` first in the recent list, dropping a repeat and the oldest
     /// past the limit.
+    /// A server connection is kept without its password.
     pub fn remember_folder(&mut self, folder: &Path) {
-        self.recent_folders.retain(|f| f != folder);
-        self.recent_folders.insert(0, folder.to_path_buf());
+        let folder = kept(folder);
+        self.recent_folders.retain(|f| *f != folder);
+        self.recent_folders.insert(0, folder);
         self.recent_folders.truncate(MAX_RECENT_FOLDERS);
     }
 
@@ -155,6 +169,18 @@ mod tests {
             settings.recent_folders,
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
         );
+    }
+
+    #[test]
+    fn a_server_is_remembered_without_its_password() {
+        let mut settings = Settings::default();
+        settings.remember_folder(Path::new("mongodb://ann:secret@h:1/shop"));
+        assert_eq!(
+            settings.recent_folders,
+            vec![PathBuf::from("mongodb://ann:****@h:1/shop")]
+        );
+        let key = Settings::collection_key(Path::new("mongodb://ann:secret@h:1/shop"), "c");
+        assert!(!key.contains("secret"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod faults;
 mod follow;
 mod interchange;
 mod legacy;
+mod mongo;
 mod persisted;
 mod properties;
 mod query;

@@ -12,6 +12,7 @@ mod errors;
 mod explain;
 mod legacy;
 mod live;
+mod mongo;
 mod schema;
 mod start_screen;
 mod support;

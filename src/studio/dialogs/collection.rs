@@ -28,6 +28,7 @@ pub enum CollectionAction {
     Indexes(String),
     Compact(String),
     Compression(String),
+    CopyTo(String),
 }
 
 /// Why Compression… is off for a Python 0.1 collection.
@@ -72,6 +73,7 @@ pub fn context_menu_ui(
         item(ui, "Drop…", read_only, CollectionAction::Drop(name.clone()));
         ui.separator();
         item(ui, "Export…", None, CollectionAction::Export(name.clone()));
+        item(ui, "Copy to…", None, CollectionAction::CopyTo(name.clone()));
         item(
             ui,
             "Import…",
@@ -115,6 +117,7 @@ pub fn apply_action(state: &mut State, action: CollectionAction) {
         CollectionAction::Clear(name) => dialogs.clear = Some(NameDialog::on(&name)),
         CollectionAction::Drop(name) => dialogs.drop = Some(NameDialog::on(&name)),
         CollectionAction::Import(name) => dialogs.import = Some(ImportDialog::new(&name, None)),
+        CollectionAction::CopyTo(name) => dialogs.copy_to = Some(NameDialog::on(&name)),
         CollectionAction::Indexes(name) => super::indexes::open(state, &name),
         CollectionAction::Export(name) => {
             let query = state
@@ -150,6 +153,50 @@ pub fn windows_ui(ctx: &egui::Context, state: &mut State) {
     clear_ui(ctx, state);
     drop_ui(ctx, state);
     compression_ui(ctx, state);
+    copy_to_ui(ctx, state);
+}
+
+/// Copy to…: the collection with its index definitions into another
+/// database, a folder or a MongoDB server, with progress.
+fn copy_to_ui(ctx: &egui::Context, state: &mut State) {
+    let Some(mut dialog) = state.dialogs.copy_to.take() else {
+        return;
+    };
+    let title = format!("Copy {} to…", dialog.collection);
+    let keep = small_window(ctx, &title, &mut dialog, |ui, dialog| {
+        let mut close = false;
+        ui.horizontal(|ui| {
+            let label = ui.label("Destination");
+            ui.add(
+                egui::TextEdit::singleline(&mut dialog.text)
+                    .hint_text("a folder, or mongodb://HOST:PORT/DATABASE")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+        });
+        ui.label(
+            egui::RichText::new(
+                "The collection there must be missing or empty. Into a folder the copy is all or nothing.",
+            )
+            .weak(),
+        );
+        ui.horizontal(|ui| {
+            let destination = dialog.text.trim().to_owned();
+            let enabled = !destination.is_empty() && !dialog.job.is_running();
+            if ui.add_enabled(enabled, egui::Button::new("Copy")).clicked() {
+                let id = state.send_manage(ManageRequest::CopyTo {
+                    collection: dialog.collection.clone(),
+                    destination: destination.into(),
+                });
+                dialog.job = JobState::running(id, None);
+            }
+            close = ui.button("Close").clicked();
+        });
+        close
+    });
+    if keep {
+        state.dialogs.copy_to = Some(dialog);
+    }
 }
 
 fn summary_of<'a>(state: &'a State, name: &str) -> Option<&'a CollectionSummary> {

@@ -1,6 +1,7 @@
 //! The dialogs: Import, Export, Backup database, Restore, Compare with
 //! backup, New collection, Rename, Clear, Drop, Compression, Indexes and
 //! Export chart data,
+//! Connect to MongoDB,
 //! plus the sidebar's context menu.
 //!
 //! Their plain data is in the state ([`State::dialogs`], `state::dialogs`),
@@ -13,6 +14,7 @@ pub mod backup;
 pub mod chart_export;
 pub mod collection;
 pub mod compare;
+pub mod connect;
 pub mod export;
 pub mod file_picker;
 pub mod import;
@@ -82,6 +84,7 @@ impl DialogsUi {
         collection::windows_ui(ctx, state);
         indexes::window_ui(ctx, state);
         chart_export::window_ui(ctx, state, &mut self.picker, &mut self.chart_writer);
+        connect::window_ui(ctx, state);
     }
 }
 

@@ -44,6 +44,12 @@ impl StartScreen {
                         action = Some(AppAction::PickFolder { create: true });
                     }
                     if ui
+                        .button(RichText::new("🌐 Connect to MongoDB…").size(16.0))
+                        .clicked()
+                    {
+                        state.open_connect_dialog(None);
+                    }
+                    if ui
                         .button(RichText::new("✨ Open sample database").size(16.0))
                         .clicked()
                     {
@@ -97,7 +103,8 @@ impl StartScreen {
                         ui.label(RichText::new("Folders you open will be listed here.").weak());
                     }
                     for folder in state.settings.recent_folders.clone() {
-                        let exists = folder.is_dir();
+                        let server = folder.to_str().is_some_and(crate::backend::is_server_uri);
+                        let exists = server || folder.is_dir();
                         let text = folder.display().to_string();
                         let button =
                             egui::Button::new(RichText::new(&text).monospace()).frame(false);
@@ -108,7 +115,7 @@ impl StartScreen {
                             response.on_disabled_hover_text("This folder no longer exists")
                         };
                         if response.clicked() {
-                            state.open_folder(folder, false);
+                            super::top_bar::open_recent(state, folder);
                         }
                     }
                 }

@@ -23,7 +23,7 @@ impl TopBar {
                     }
                     for folder in state.settings.recent_folders.clone() {
                         if ui.button(folder.display().to_string()).clicked() {
-                            state.open_folder(folder, false);
+                            open_recent(state, folder);
                             ui.close();
                         }
                     }
@@ -33,6 +33,10 @@ impl TopBar {
                 }
                 if ui.button("Open sample database").clicked() {
                     action = Some(AppAction::OpenSample);
+                }
+                if ui.button("Connect to MongoDB…").clicked() {
+                    state.open_connect_dialog(None);
+                    ui.close();
                 }
                 ui.separator();
                 file_dialogs_ui(ui, state);
@@ -151,4 +155,13 @@ pub fn badge_ui(ui: &mut Ui, text: &str, colour: Color32) -> egui::Response {
         .inner_margin(egui::Margin::symmetric(6, 1))
         .show(ui, |ui| ui.label(RichText::new(text).small().color(colour)))
         .response
+}
+
+/// A recent folder opens; a recent server connection kept without its
+/// password opens the Connect dialog, to type it in place of `****`.
+pub fn open_recent(state: &mut State, folder: std::path::PathBuf) {
+    match folder.to_str() {
+        Some(uri) if uri.contains(":****@") => state.open_connect_dialog(Some(uri)),
+        _ => state.open_folder(folder, false),
+    }
 }

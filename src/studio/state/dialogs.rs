@@ -358,6 +358,8 @@ pub struct Dialogs {
     pub drop: Option<NameDialog>,
     pub indexes: Option<IndexesDialog>,
     pub compression: Option<CompressionDialog>,
+    /// Copy to…: the destination (a folder or a URI) in `text`.
+    pub copy_to: Option<NameDialog>,
     /// File > Compare with backup… (state::compare).
     pub compare: Option<CompareDialog>,
     /// Compact has no dialog; its result goes to the status line.
@@ -381,6 +383,7 @@ impl Dialogs {
             &mut self.rename,
             &mut self.clear,
             &mut self.drop,
+            &mut self.copy_to,
         ]
         .into_iter()
         .flatten()

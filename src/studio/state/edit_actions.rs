@@ -282,7 +282,19 @@ impl State {
             return;
         }
         if let Some(after) = self.edit.on_event(event) {
-            self.status.notice = Some(after.notice);
+            // A server has no transactions here: its writes went one by one.
+            let on_server = self
+                .folder
+                .as_ref()
+                .and_then(|f| f.path.to_str())
+                .is_some_and(crate::backend::is_server_uri);
+            self.status.notice = Some(if on_server {
+                after
+                    .notice
+                    .replace("in one transaction", "record by record")
+            } else {
+                after.notice
+            });
             self.refresh_after_write();
             if let Some(action) = after.then {
                 self.carry_out(action);

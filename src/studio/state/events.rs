@@ -85,6 +85,11 @@ impl State {
                     status.following = live;
                 }
             }
+            EventKind::Databases { uri, names } => {
+                if self.is_latest(&Slot::Connect, id) {
+                    self.on_databases(&uri, names);
+                }
+            }
             EventKind::Failed { what, why } => self.on_failed(id, what, why),
             EventKind::Stopped { why } => self.on_worker_stopped(why),
         }
@@ -230,6 +235,11 @@ impl State {
             Slot::Chart => {
                 self.on_chart_failed(id, &why);
                 return;
+            }
+            Slot::Connect => {
+                if let Some(dialog) = self.connect.as_mut() {
+                    dialog.testing = false;
+                }
             }
             // Stopped by a newer request (or failed): the indexes are built
             // by the query that needs them instead. Nothing to report.

@@ -22,6 +22,7 @@
 //! - `folding`: big values shown folded (a prefix, the length);
 //!   `value_viewer`: the viewer "show all" opens, `viewer_actions` its
 //!   actions.
+//! - `connect_form`: File → Connect to MongoDB…'s data; `connect`: its actions.
 
 mod backup_compare;
 mod browse;
@@ -30,6 +31,8 @@ pub mod chart_data;
 pub mod chart_tab;
 pub mod compare;
 pub mod compression_choice;
+mod connect;
+pub mod connect_form;
 mod copy_query;
 pub mod dialogs;
 pub mod diff_rows;
@@ -51,6 +54,7 @@ pub mod view;
 mod viewer_actions;
 
 pub use browse::sort_text;
+pub use connect_form::ConnectDialog;
 pub use edit_forms::{GuardChoice, Guarded, RowMark, Tab};
 pub use editing::EditState;
 pub use model::State;

@@ -5,6 +5,7 @@
 //! the worker's events in `events.rs`.
 
 use super::chart_tab::ChartTab;
+use super::connect_form::ConnectDialog;
 use super::dialogs::Dialogs;
 use super::editing::EditState;
 use super::outbox::{Outbox, Outgoing};
@@ -37,6 +38,8 @@ pub struct State {
     pub schema: SchemaTab,
     /// The Chart tab's picks and series (state::chart_tab).
     pub chart: ChartTab,
+    /// File → Connect to MongoDB… (state::connect).
+    pub connect: Option<ConnectDialog>,
     pub(super) outbox: Outbox,
     /// The collection to show again once the folder reopens (Open for
     /// writing keeps the user where they were).

@@ -9,6 +9,7 @@ use super::database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
     Opener,
 };
+use crate::backend::Location;
 use crate::engine::aggregate::PipelineExplain;
 use crate::engine::chart::{Chart, ChartSpec};
 use crate::engine::schema::Schema;
@@ -20,11 +21,15 @@ use crate::interchange::{CancelToken, Progress};
 use crate::studio::query::ParsedQuery;
 use crate::{Document, Result};
 
-/// Opens folders with [`FluxDB`].
+/// Opens folders with [`FluxDB`], and `mongodb://` URIs as a server
+/// (`server.rs`, feature `mongodb`).
 pub struct EngineOpener;
 
 impl Opener for EngineOpener {
     fn open(&self, path: &Path, mode: OpenMode) -> Result<Box<dyn Database>> {
+        if let Location::Server(_) = Location::parse(path) {
+            return open_server(path);
+        }
         let db = match mode {
             OpenMode::ReadWrite => FluxDB::open(path)?,
             OpenMode::Shared => OpenOptions::new().shared(true).open(path)?,
@@ -32,6 +37,19 @@ impl Opener for EngineOpener {
         };
         Ok(Box::new(db))
     }
+}
+
+#[cfg(feature = "mongodb")]
+fn open_server(uri: &Path) -> Result<Box<dyn Database>> {
+    Ok(Box::new(super::server::ServerDatabase::connect(uri)?))
+}
+
+#[cfg(not(feature = "mongodb"))]
+fn open_server(_uri: &Path) -> Result<Box<dyn Database>> {
+    Err(crate::Error::Unsupported {
+        what: "a mongodb:// URI".to_owned(),
+        place: "this build of Studio (made without the `mongodb` cargo feature)".to_owned(),
+    })
 }
 
 impl Database for FluxDB {

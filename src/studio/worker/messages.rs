@@ -37,6 +37,8 @@ pub enum Slot {
     Schema,
     /// The Chart tab's series.
     Chart,
+    /// The Connect to MongoDB dialog's Test: the server's databases.
+    Connect,
 }
 
 /// What the UI asks of the engine.
@@ -97,6 +99,11 @@ pub enum RequestKind {
         spec: Option<ChartSpec>,
         cancel: CancelHandle,
     },
+    /// Connect to a MongoDB server and list its databases (the Connect
+    /// dialog's Test); the open folder is left as it is.
+    ListDatabases {
+        uri: String,
+    },
 }
 
 impl RequestKind {
@@ -114,6 +121,7 @@ impl RequestKind {
             RequestKind::Follow { .. } => Slot::Live,
             RequestKind::Schema { .. } => Slot::Schema,
             RequestKind::Chart { .. } => Slot::Chart,
+            RequestKind::ListDatabases { .. } => Slot::Connect,
         }
     }
 
@@ -145,6 +153,9 @@ impl RequestKind {
             RequestKind::Follow { live: false } => "pausing".to_owned(),
             RequestKind::Schema { collection, .. } => format!("analysing {collection}"),
             RequestKind::Chart { source, .. } => format!("charting {}", source.collection()),
+            RequestKind::ListDatabases { uri } => {
+                format!("connecting to {}", crate::backend::redact(uri))
+            }
         }
     }
 
@@ -152,7 +163,7 @@ impl RequestKind {
     /// page must never wait behind a count of a million records.
     pub(super) fn priority(&self) -> u8 {
         match self.slot() {
-            Slot::Folder | Slot::Live => 0,
+            Slot::Folder | Slot::Live | Slot::Connect => 0,
             Slot::Page | Slot::Edit(_) | Slot::Manage => 1,
             Slot::Info(_) | Slot::Schema | Slot::Chart => 2,
             Slot::Count => 3,
@@ -240,6 +251,11 @@ pub enum EventKind {
     },
     /// The Chart tab's series (or a pipeline's fields) are ready.
     Chart(Box<ChartAnswer>),
+    /// The databases of the server a Connect dialog tested.
+    Databases {
+        uri: String,
+        names: Vec<String>,
+    },
     /// The worker thread ended (it is restarted on the next request).
     Stopped {
         why: String,

@@ -18,6 +18,8 @@ pub mod jobs;
 #[cfg(test)]
 pub(crate) mod memory;
 pub mod messages;
+#[cfg(feature = "mongodb")]
+pub mod server;
 pub mod thread;
 
 pub use database::{

@@ -20,6 +20,7 @@ use tokio::sync::mpsc as tokio_mpsc;
 use super::database::{Database, OpenMode, OpenedFolder, Opener};
 use super::jobs::{self, ManageEvent};
 use super::messages::{Event, EventKind, LiveUpdate, Request, RequestId, RequestKind, Slot};
+use crate::backend::Location;
 use crate::interchange::CancelToken;
 
 /// Called after every event, from the worker thread (egui's `request_repaint`).
@@ -456,7 +457,8 @@ impl Worker {
                 jobs::run(db, self.opener.as_ref(), request, &mut progress).map(EventKind::Manage)
             }
             RequestKind::Open { path, create } => {
-                if !*create && !path.is_dir() {
+                let server = matches!(Location::parse(path), Location::Server(_));
+                if !*create && !server && !path.is_dir() {
                     return Err(crate::Error::io(
                         path,
                         std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
@@ -464,6 +466,7 @@ impl Worker {
                 }
                 self.open(path)
             }
+            RequestKind::ListDatabases { uri } => list_databases(uri),
             RequestKind::OpenSample { folder } => {
                 if !folder.is_dir() {
                     self.create_sample(folder)?;
@@ -671,6 +674,24 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
     } else {
         "no message".to_owned()
     }
+}
+
+/// The Connect dialog's Test: the server's databases, sorted.
+#[cfg(feature = "mongodb")]
+fn list_databases(uri: &str) -> crate::Result<EventKind> {
+    let server = crate::mongo::MongoServer::connect(uri)?;
+    Ok(EventKind::Databases {
+        uri: uri.to_owned(),
+        names: server.list_databases()?,
+    })
+}
+
+#[cfg(not(feature = "mongodb"))]
+fn list_databases(_uri: &str) -> crate::Result<EventKind> {
+    Err(crate::Error::Unsupported {
+        what: "a mongodb:// URI".to_owned(),
+        place: "this build of Studio (made without the `mongodb` cargo feature)".to_owned(),
+    })
 }
 
 #[cfg(test)]

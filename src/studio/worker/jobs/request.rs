@@ -174,6 +174,12 @@ pub enum ManageRequest {
         collection: String,
         field: String,
     },
+    /// Copies a collection (documents and index definitions) to another
+    /// database: a folder or a `mongodb://` URI (`backend::copy_collection`).
+    CopyTo {
+        collection: String,
+        destination: PathBuf,
+    },
 }
 
 impl ManageRequest {
@@ -208,6 +214,13 @@ impl ManageRequest {
             ManageRequest::DropIndex { collection, field } => {
                 format!("dropping the index on {field} of {collection}")
             }
+            ManageRequest::CopyTo {
+                collection,
+                destination,
+            } => format!(
+                "copying {collection} to {}",
+                crate::backend::redact(&destination.display().to_string())
+            ),
         }
     }
 }

@@ -4,10 +4,13 @@
 //! restore, collection and index operations are here; reading and writing
 //! record files is in `transfer.rs`.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::request::{JobProgress, ManageEvent, ManageRequest, Outcome};
 use super::{compare, transfer};
+use crate::backend::{Location, copy_collection, redact};
+use crate::connect::{Role, open_backend};
 use crate::error::{Error, Result};
 use crate::studio::format::{format_bytes, format_count};
 use crate::studio::worker::database::{Database, Opener};
@@ -184,8 +187,60 @@ pub fn run(
             };
             Outcome::new(message).with_collections(db)
         }
+        ManageRequest::CopyTo {
+            collection,
+            destination,
+        } => copy_to(need(db)?, collection, destination, &mut progress)?,
     };
     Ok(ManageEvent::Finished(Box::new(outcome)))
+}
+
+/// Copies `collection` of the open database to `destination`, each side
+/// opened on its own (the open one read-only) so the copy never holds the
+/// worker's handle in two places.
+fn copy_to(
+    db: &mut (dyn Database + 'static),
+    collection: &str,
+    destination: &Path,
+    progress: &mut dyn FnMut(JobProgress),
+) -> Result<Outcome> {
+    let (from, to) = (Location::parse(db.path()), Location::parse(destination));
+    if from == to {
+        return Err(Error::Unsupported {
+            what: "copying a collection onto itself".to_owned(),
+            place: "the database it is in".to_owned(),
+        });
+    }
+    db.flush()?;
+    let source = open_backend(&from, Role::Source)?;
+    let mut target = open_backend(&to, Role::Destination)?;
+    let report = copy_collection(
+        source.as_ref(),
+        target.as_mut(),
+        collection,
+        &mut |done, total| {
+            progress(JobProgress {
+                done,
+                total: Some(total),
+                unit: "records",
+            })
+        },
+    )?;
+    let mut message = format!(
+        "Copied {} records of {collection} to {}",
+        format_count(report.records as usize),
+        redact(&destination.display().to_string())
+    );
+    if !report.indexes.is_empty() {
+        message.push_str(&format!(" (indexes: {})", report.indexes.join(", ")));
+    }
+    let mut outcome = Outcome::new(message);
+    outcome.problems = report
+        .not_copied
+        .iter()
+        .map(|note| format!("Index {note}"))
+        .collect();
+    Ok(outcome)
 }
 
 fn need<'a>(

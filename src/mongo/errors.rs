@@ -1,0 +1,116 @@
+//! The driver's errors as FluxDB's [`Error::Server`], each one short line
+//! that says what happened: the driver's own text for an unreachable
+//! server lists its whole topology, which is kept out of the line.
+
+use mongodb::error::{Error as DriverError, ErrorKind, WriteFailure};
+
+use crate::error::Error;
+
+/// How much of a message from the driver a line keeps.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The driver's error `e` at `place` (`host:port/database`).
+pub(super) fn server_error(place: &str, e: &DriverError) -> Error {
+    Error::Server {
+        server: place.to_owned(),
+        message: describe(e.kind.as_ref()),
+    }
+}
+
+fn describe(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::ServerSelection { message, .. } => {
+            format!("cannot reach the server: {}", selection_cause(message))
+        }
+        ErrorKind::Io(e) => format!("the connection failed: {e}"),
+        ErrorKind::ConnectionPoolCleared { .. } => {
+            "the connection was lost (the server went away or restarted)".to_owned()
+        }
+        ErrorKind::Authentication { message, .. } => format!("authentication failed: {message}"),
+        ErrorKind::DnsResolve { message, .. } => format!("cannot resolve the host: {message}"),
+        ErrorKind::Command(command) => format!(
+            "{} (code {} {})",
+            short(&command.message),
+            command.code,
+            command.code_name
+        ),
+        ErrorKind::Write(WriteFailure::WriteError(write)) => {
+            write_message(write.code, &write.message)
+        }
+        ErrorKind::Write(WriteFailure::WriteConcernError(concern)) => {
+            format!("write concern failed: {}", short(&concern.message))
+        }
+        ErrorKind::InsertMany(insert) => match insert.write_errors.as_ref().and_then(|w| w.first())
+        {
+            Some(first) => format!(
+                "document {} of the batch: {}",
+                first.index + 1,
+                write_message(first.code, &first.message)
+            ),
+            None => "the insert failed on a write concern".to_owned(),
+        },
+        ErrorKind::InvalidTlsConfig { message, .. } => format!("TLS: {message}"),
+        other => short(&other.to_string()),
+    }
+}
+
+/// Duplicate keys (code 11000) say so plainly.
+fn write_message(code: i32, message: &str) -> String {
+    if code == 11000 {
+        format!("duplicate key: {}", short(message))
+    } else {
+        format!("{} (code {code})", short(message))
+    }
+}
+
+/// Why no server could be selected, from the driver's topology text: the
+/// first server error it lists, in a few words where they are known.
+fn selection_cause(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let known = [
+        ("connection refused", "connection refused"),
+        ("timed out", "the connection timed out"),
+        ("no route to host", "no route to host"),
+        (
+            "failed to lookup address",
+            "the host name cannot be resolved",
+        ),
+        (
+            "name or service not known",
+            "the host name cannot be resolved",
+        ),
+        ("authentication", "authentication failed"),
+        ("tls", "the TLS handshake failed"),
+        ("connection reset", "the connection was reset"),
+    ];
+    for (needle, said) in known {
+        if lower.contains(needle) {
+            return said.to_owned();
+        }
+    }
+    short(message)
+}
+
+fn short(message: &str) -> String {
+    let message = message.trim();
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_owned();
+    }
+    let cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_server_is_said_in_a_few_words() {
+        let topology = "Server selection timeout: No available servers. Topology: { Type: Unknown, Servers: [ { Address: 127.0.0.1:1, Type: Unknown, Error: Kind: I/O error: Connection refused (os error 111), labels: {} } ] }";
+        assert_eq!(selection_cause(topology), "connection refused");
+        assert_eq!(
+            short(&"x".repeat(400)).chars().count(),
+            MAX_MESSAGE_CHARS + 1
+        );
+    }
+}

@@ -1,0 +1,390 @@
+//! A MongoDB server behind the worker's seam: [`ServerDatabase`] is a
+//! [`MongoServer`] as a [`Database`] and [`EditDatabase`], so the sidebar,
+//! grid, paging, sorting, editing, bulk changes, aggregation, indexes,
+//! import and export work on it as on a folder. What only a folder has
+//! (backups, compaction, compression, fdb files) is an error that says so.
+//!
+//! Staged changes are written record by record: a standalone server has no
+//! transactions. A failure part-way says how many were written
+//! ([`EditDatabase::rollback_changes`] cannot undo them).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::database::{CollectionSummary, Database, EditDatabase, FoundPage};
+use crate::engine::Find;
+use crate::engine::chart::{Chart, ChartBuilder, ChartSpec};
+use crate::engine::schema::{Schema, SchemaBuilder};
+use crate::engine::{
+    BackupComparison, BackupReport, CompactReport, Compression, ExportOptions, ImportOptions,
+    ImportReport, RecordDiff, RestoreReport,
+};
+use crate::interchange::{CancelToken, Progress};
+use crate::mongo::MongoServer;
+use crate::studio::query::ParsedQuery;
+use crate::{Document, Error, Result};
+
+/// A server database opened by Studio.
+pub struct ServerDatabase {
+    server: MongoServer,
+    /// The URI as given: what the worker reopens. Shown only redacted.
+    uri: PathBuf,
+    /// Changes written since `begin`, for the message when one fails.
+    written: usize,
+}
+
+impl ServerDatabase {
+    pub fn connect(uri: &Path) -> Result<ServerDatabase> {
+        let text = uri.to_str().ok_or_else(|| Error::InvalidUri {
+            uri: uri.display().to_string(),
+            reason: "it is not UTF-8 text".to_owned(),
+        })?;
+        let server = MongoServer::connect(text)?;
+        if server.database_name().is_none() {
+            return Err(Error::InvalidUri {
+                uri: server.shown_uri().to_owned(),
+                reason: "it names no database: choose one".to_owned(),
+            });
+        }
+        Ok(ServerDatabase {
+            server,
+            uri: uri.to_path_buf(),
+            written: 0,
+        })
+    }
+
+    /// Hands each document `filter` matches to `each`, saying how far it
+    /// got against the server's count; stops between two documents once
+    /// `cancel` fires.
+    fn each_matching(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+        each: &mut dyn FnMut(&Document),
+    ) -> Result<()> {
+        let total = usize::try_from(self.server.count(collection, filter)?).unwrap_or(usize::MAX);
+        let mut read = 0;
+        self.server
+            .find_each(collection, &Find::new(filter.clone()), &mut |doc| {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                each(&doc);
+                read += 1;
+                if read % 4096 == 0 {
+                    progress(read, total);
+                }
+                Ok(())
+            })?;
+        progress(read, read.max(total));
+        Ok(())
+    }
+
+    fn unsupported(what: &str) -> Error {
+        Error::Unsupported {
+            what: what.to_owned(),
+            place: "a MongoDB server (it works on a folder)".to_owned(),
+        }
+    }
+
+    fn wrote<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_ok() {
+            self.written += 1;
+        }
+        result
+    }
+}
+
+impl Database for ServerDatabase {
+    fn path(&self) -> &Path {
+        &self.uri
+    }
+
+    fn is_read_only(&self) -> bool {
+        false
+    }
+
+    fn list_collections(&self) -> Vec<String> {
+        self.server.list_collections().unwrap_or_default()
+    }
+
+    fn collection_summary(&self, name: &str) -> Result<CollectionSummary> {
+        let records = self.server.estimated_count(name)?;
+        let indexed_fields = self
+            .server
+            .indexes(name)?
+            .iter()
+            .filter_map(|index| index.single_field().map(str::to_owned))
+            .collect();
+        Ok(CollectionSummary {
+            name: name.to_owned(),
+            format: "mongodb".to_owned(),
+            legacy: false,
+            records: usize::try_from(records).unwrap_or(usize::MAX),
+            file_bytes: 0,
+            indexed_fields,
+            compression: "none".to_owned(),
+            compression_ratio: None,
+        })
+    }
+
+    fn find_page(
+        &self,
+        collection: &str,
+        query: &ParsedQuery,
+        skip: usize,
+        limit: usize,
+    ) -> Result<FoundPage> {
+        self.find_page_cancellable(collection, query, skip, limit, &CancelToken::new())
+    }
+
+    /// Cancel (or a newer query) stops the page between two documents the
+    /// cursor brings; the server's own work on the query is not interrupted.
+    fn find_page_cancellable(
+        &self,
+        collection: &str,
+        query: &ParsedQuery,
+        skip: usize,
+        limit: usize,
+        cancel: &CancelToken,
+    ) -> Result<FoundPage> {
+        let find = query.to_find().skip(skip).limit(limit);
+        let mut docs = Vec::with_capacity(limit);
+        self.server.find_each(collection, &find, &mut |doc| {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            docs.push(doc);
+            Ok(())
+        })?;
+        Ok((docs, None))
+    }
+
+    fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
+        let n = self.server.count(collection, filter)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Every matching document, streamed from the server through the
+    /// engine's analysis; Cancel stops it between two documents.
+    fn schema(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Schema> {
+        let mut builder = SchemaBuilder::new();
+        self.each_matching(collection, filter, cancel, progress, &mut |doc| {
+            builder.add(doc)
+        })?;
+        Ok(builder.finish(collection))
+    }
+
+    fn chart(
+        &self,
+        collection: &str,
+        filter: &Value,
+        spec: &ChartSpec,
+        cancel: &CancelToken,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Chart> {
+        let mut builder = ChartBuilder::new(spec);
+        self.each_matching(collection, filter, cancel, progress, &mut |doc| {
+            builder.add(doc)
+        })?;
+        Ok(builder.finish())
+    }
+
+    fn create_collection(&mut self, name: &str, indexed_fields: &[&str]) -> Result<bool> {
+        let fields: Vec<String> = indexed_fields.iter().map(|f| (*f).to_owned()).collect();
+        self.server.create_collection(name, &fields)
+    }
+
+    fn create_collection_with(
+        &mut self,
+        name: &str,
+        indexed_fields: &[&str],
+        compression: Compression,
+    ) -> Result<bool> {
+        if compression != Compression::None {
+            return Err(Self::unsupported("a compressed collection"));
+        }
+        self.create_collection(name, indexed_fields)
+    }
+
+    fn insert_many(&mut self, collection: &str, records: Vec<Value>) -> Result<usize> {
+        Ok(self.server.insert_many(collection, records)?.len())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn import_documents(
+        &mut self,
+        collection: &str,
+        file: &Path,
+        options: ImportOptions,
+        _progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportReport> {
+        self.server.import_documents(collection, file, options)
+    }
+
+    fn import_collection(
+        &mut self,
+        _collection: &str,
+        _file: &Path,
+        _cancel: &CancelToken,
+    ) -> Result<bool> {
+        Err(Self::unsupported("importing a collection backup (fdb)"))
+    }
+
+    fn export_documents(
+        &self,
+        collection: &str,
+        file: &Path,
+        options: &ExportOptions,
+        _progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64> {
+        self.server.export_documents(collection, file, options)
+    }
+
+    fn export_collection(&self, _collection: &str, _file: &Path) -> Result<bool> {
+        Err(Self::unsupported("a collection backup (fdb)"))
+    }
+
+    fn backup_database(
+        &self,
+        _file: &Path,
+        _progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BackupReport> {
+        Err(Self::unsupported("a database backup"))
+    }
+
+    fn restore_database(&mut self, _file: &Path, _cancel: &CancelToken) -> Result<RestoreReport> {
+        Err(Self::unsupported("restoring a backup"))
+    }
+
+    fn compare_with_backup(
+        &self,
+        _file: &Path,
+        _collection: Option<&str>,
+        _cancel: &CancelToken,
+        _progress: &mut dyn FnMut(u64, u64),
+        _each: &mut dyn FnMut(RecordDiff) -> Result<()>,
+    ) -> Result<BackupComparison> {
+        Err(Self::unsupported("comparing with a backup"))
+    }
+
+    fn rename_collection(&mut self, from: &str, to: &str) -> Result<()> {
+        self.server.rename_collection(from, to)
+    }
+
+    fn clear_collection(&mut self, name: &str) -> Result<bool> {
+        self.server.clear_collection(name)
+    }
+
+    fn drop_collection(&mut self, name: &str) -> Result<bool> {
+        self.server.drop_collection(name)
+    }
+
+    fn compact(&mut self, _name: &str) -> Result<CompactReport> {
+        Err(Self::unsupported("compaction"))
+    }
+
+    fn set_compression(&mut self, _name: &str, _compression: Compression) -> Result<CompactReport> {
+        Err(Self::unsupported("compression"))
+    }
+
+    fn create_index(
+        &mut self,
+        collection: &str,
+        field: &str,
+        _progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<bool> {
+        let exists = self
+            .server
+            .indexes(collection)?
+            .iter()
+            .any(|index| index.single_field() == Some(field));
+        if exists {
+            return Ok(false);
+        }
+        self.server.create_index(collection, field)?;
+        Ok(true)
+    }
+
+    fn drop_index(&mut self, collection: &str, field: &str) -> Result<bool> {
+        self.server.drop_index(collection, field)
+    }
+}
+
+impl EditDatabase for ServerDatabase {
+    fn get_record(&self, collection: &str, id: &str) -> Result<Option<Document>> {
+        if !self.server.has_collection(collection)? {
+            return Ok(None);
+        }
+        self.server.get(collection, id)
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.written = 0;
+        Ok(())
+    }
+
+    fn commit_changes(&mut self) -> Result<()> {
+        self.written = 0;
+        Ok(())
+    }
+
+    fn rollback_changes(&mut self) -> Result<()> {
+        let written = std::mem::take(&mut self.written);
+        if written == 0 {
+            return Ok(());
+        }
+        Err(Error::Transaction(format!(
+            "{written} changes before it were written already: the server has no transactions here, so they stay"
+        )))
+    }
+
+    fn insert_record(&mut self, collection: &str, record: Document) -> Result<()> {
+        let inserted = self
+            .server
+            .insert_many(collection, vec![Value::Object(record)])
+            .map(drop);
+        self.wrote(inserted)
+    }
+
+    fn replace_record(&mut self, collection: &str, id: &str, record: &Document) -> Result<bool> {
+        let replaced = self.server.replace(collection, id, record);
+        self.wrote(replaced)
+    }
+
+    fn delete_record(&mut self, collection: &str, id: &str) -> Result<bool> {
+        let deleted = self.server.delete(collection, id);
+        self.wrote(deleted)
+    }
+
+    fn update_matching(
+        &mut self,
+        collection: &str,
+        filter: &Value,
+        update: &Value,
+    ) -> Result<usize> {
+        let n = self.server.update_many(collection, filter, update)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn delete_matching(&mut self, collection: &str, filter: &Value) -> Result<usize> {
+        let n = self.server.delete_many(collection, filter)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn run_pipeline(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
+        self.server.aggregate(collection, pipeline)
+    }
+}

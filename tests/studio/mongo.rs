@@ -1,0 +1,200 @@
+//! Studio on a MongoDB server: browsing, sorting, editing and writing, the
+//! Connect dialog, and a server that refuses (an error, the window alive).
+//! Ignored unless asked for; then `FLUXDB_TEST_MONGODB_URI` names the
+//! server (tests/mongodb/README.md). Each test uses a database of its own.
+
+#![cfg(feature = "mongodb")]
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use egui_kittest::kittest::Queryable;
+use fluxdb::backend::copy_collection;
+use fluxdb::engine::FluxDB;
+use fluxdb::mongo::MongoServer;
+use serde_json::json;
+
+use crate::support::{
+    App, TempDb, config, double_click, harness, page_ids, retype, set_text, step_until, temp_db,
+    wait_for_label, wait_idle, write_and_wait,
+};
+
+fn server_uri() -> String {
+    std::env::var("FLUXDB_TEST_MONGODB_URI")
+        .unwrap_or_else(|_| {
+            panic!("set FLUXDB_TEST_MONGODB_URI=mongodb://HOST:PORT (see tests/mongodb/README.md)")
+        })
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The test folder's collections on a database of the server's own,
+/// dropped at the end.
+struct ServerDb {
+    name: String,
+    uri: String,
+}
+
+impl ServerDb {
+    fn copied_from(folder: &TempDb, test: &str) -> ServerDb {
+        let name = format!("fluxdb_studio_{test}_{}", std::process::id());
+        let uri = format!("{}/{name}", server_uri());
+        let source = FluxDB::open_read_only(folder.path()).expect("the test folder");
+        let mut server = MongoServer::connect(&uri).expect("the test server");
+        for collection in ["people", "visits"] {
+            copy_collection(&source, &mut server, collection, &mut |_, _| {})
+                .expect("copy to the server");
+        }
+        ServerDb { name, uri }
+    }
+
+    fn server(&self) -> MongoServer {
+        MongoServer::connect(&self.uri).expect("the test server")
+    }
+}
+
+impl Drop for ServerDb {
+    fn drop(&mut self) {
+        if let Ok(server) = MongoServer::connect(&self.uri) {
+            let _ = server.drop_database();
+        }
+    }
+}
+
+fn opened_on_server(test: &str) -> (TempDb, ServerDb, App) {
+    let folder = temp_db();
+    let server = ServerDb::copied_from(&folder, test);
+    let mut harness = harness(config(Some(Path::new(&server.uri)), folder.dir.path()));
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    (folder, server, harness)
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn a_server_collection_browses_sorts_and_writes_as_a_folder_does() {
+    let (_folder, server, mut harness) = opened_on_server("browse");
+    harness.get_by_label("people");
+    harness.get_by_label("visits");
+    harness.get_by_label("Person 000");
+    harness.get_by_label("people: 120 matched");
+    // Header sort: the server sorts the whole result.
+    harness.get_by_label("name").click();
+    wait_for_label(&mut harness, "name ⬆");
+    wait_idle(&mut harness);
+    harness.get_by_label("name ⬆").click();
+    wait_for_label(&mut harness, "name ⬇");
+    wait_idle(&mut harness);
+    assert_eq!(page_ids(&harness).first().map(String::as_str), Some("p119"));
+    // Paging.
+    harness.get_by_label("Next ›").click();
+    wait_for_label(&mut harness, "51–100 of 120");
+    harness.get_by_label("« First").click();
+    wait_for_label(&mut harness, "1–50 of 120");
+    wait_idle(&mut harness);
+    // A cell edit staged, then written to the server.
+    harness.get_by_label("Record editor").click();
+    harness.run_steps(2);
+    double_click(&mut harness, "Person 119");
+    retype(&mut harness, "Person last");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    harness.get_by_label("1 pending change");
+    write_and_wait(&mut harness);
+    wait_for_label(&mut harness, "Wrote 1 change record by record");
+    assert!(
+        harness.state().state().status.last_error.is_none(),
+        "{:?}",
+        harness.state().state().status.last_error
+    );
+    let stored = server.server().get("people", "p119").expect("read back");
+    assert_eq!(
+        stored.as_ref().and_then(|r| r.get("name")),
+        Some(&json!("Person last"))
+    );
+    assert_eq!(
+        stored.as_ref().and_then(|r| r.get("age")),
+        Some(&json!(20 + (119 * 7) % 50)),
+        "other fields keep their types"
+    );
+    // The recent list keeps the connection.
+    let recent = &harness.state().state().settings.recent_folders;
+    assert!(
+        recent
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(&server.name))
+    );
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn the_connect_dialog_tests_lists_the_databases_and_opens_one() {
+    let folder = temp_db();
+    let server = ServerDb::copied_from(&folder, "dialog");
+    let mut harness = harness(config(None, folder.dir.path()));
+    harness.run_steps(2);
+    harness.get_by_label("🌐 Connect to MongoDB…").click();
+    harness.run_steps(2);
+    set_text(&mut harness, "URI", &server_uri());
+    harness.get_by_label("Test").click();
+    harness.run_steps(1);
+    wait_for_label(&mut harness, "Connected to");
+    harness.get_by_label(&server.name).click();
+    harness.run_steps(2);
+    harness.get_by_label("Connect").click();
+    wait_for_label(&mut harness, "1–50 of 120");
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn a_server_that_refuses_is_an_error_in_the_status_bar_and_the_window_lives() {
+    let folder = temp_db();
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("its address").port()
+    };
+    let uri = format!("mongodb://127.0.0.1:{port}/nothing?serverSelectionTimeoutMS=1500");
+    let mut harness = harness(config(Some(Path::new(&uri)), folder.dir.path()));
+    step_until(&mut harness, "the connection to fail", |h| {
+        h.state().state().status.last_error.is_some()
+    });
+    let error = harness
+        .state()
+        .state()
+        .status
+        .last_error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains("connection refused"), "{error}");
+    // The window goes on: its buttons still answer.
+    harness.get_by_label("🌐 Connect to MongoDB…").click();
+    harness.run_steps(2);
+    harness.get_by_label("Test");
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn copy_to_puts_a_folder_collection_on_a_server_with_its_index() {
+    let (folder, mut harness) = crate::support::opened();
+    let name = format!("fluxdb_studio_copyto_{}", std::process::id());
+    let uri = format!("{}/{name}", server_uri());
+    let _cleanup = ServerDb {
+        name,
+        uri: uri.clone(),
+    };
+    crate::support::context_menu(&mut harness, "people", "Copy to…");
+    set_text(&mut harness, "Destination", &uri);
+    harness.get_by_label("Copy").click();
+    crate::support::wait_notice(&mut harness, "Copied 120 records of people");
+    let server = MongoServer::connect(&uri).expect("the test server");
+    assert_eq!(server.count("people", &json!({})).ok(), Some(120));
+    let indexed: Vec<String> = server
+        .indexes("people")
+        .expect("indexes")
+        .iter()
+        .filter_map(|index| index.single_field().map(str::to_owned))
+        .collect();
+    assert_eq!(indexed, ["age"]);
+    drop(folder);
+}
