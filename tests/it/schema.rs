@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fluxdb::Error;
+use fluxdb::engine::schema::SchemaBuilder;
 use fluxdb::engine::{CancelToken, FluxDB, OpenOptions};
 use serde_json::{Value, json};
 
@@ -144,10 +145,18 @@ fn check_against_truth(db: &FluxDB, filter: Value, docs: &[Value]) {
 fn the_schema_is_exact_over_every_record_and_through_a_filter() {
     let dir = tempfile::tempdir().unwrap();
     let mut db = OpenOptions::new().open(dir.path()).unwrap();
-    let docs: Vec<Value> = (0..3_000).map(record).collect();
+    // Enough records for the two-thread analysis (one reads, one analyses).
+    let docs: Vec<Value> = (0..20_000).map(record).collect();
     db.insert_many("c", docs.clone()).unwrap();
     db.flush().unwrap();
     check_against_truth(&db, json!({}), &docs);
+    // The same result, order and ties included, as one builder fed here.
+    let mut builder = SchemaBuilder::new();
+    for doc in &docs {
+        builder.add(doc.as_object().unwrap());
+    }
+    let schema = db.schema("c", &json!({}), None, &mut |_, _| {}).unwrap();
+    assert_eq!(schema, builder.finish("c"));
     let filtered: Vec<Value> = docs
         .iter()
         .filter(|d| d["n"] == json!(3))
@@ -170,7 +179,7 @@ fn the_schema_is_exact_over_every_record_and_through_a_filter() {
         reports.push((read, total))
     })
     .unwrap();
-    assert_eq!(reports.last(), Some(&(3_000, 3_000)));
+    assert_eq!(reports.last(), Some(&(20_000, 20_000)));
 }
 
 #[test]
