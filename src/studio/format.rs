@@ -49,6 +49,15 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// `read` of `total` as a share for a progress bar (0 while the total is
+/// not known yet).
+pub fn read_share(read: usize, total: usize) -> f32 {
+    if total == 0 {
+        return 0.0;
+    }
+    (read as f64 / total as f64).min(1.0) as f32
+}
+
 /// JSON on one line with a space after each `:` and `,`, as a person
 /// types a filter: `{"age": {"$type": "string"}}`.
 pub fn one_line_json(value: &Value) -> String {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::engine::chart::dates::parse_iso_date;
 use crate::engine::chart::{BarOrder, Chart, ChartSpec, DEFAULT_BARS, Measure};
 use crate::engine::schema::{FieldSchema, Schema};
+use crate::studio::format::read_share;
 use crate::studio::worker::RequestId;
 use crate::studio::worker::chart::ChartSource;
 use crate::studio::worker::jobs::CancelHandle;
@@ -360,10 +361,7 @@ impl ChartTab {
     /// The share of the records read, while running.
     pub fn progress(&self) -> Option<f32> {
         match self.status {
-            ChartStatus::Running { read, total, .. } if total > 0 => {
-                Some((read as f64 / total as f64).min(1.0) as f32)
-            }
-            ChartStatus::Running { .. } => Some(0.0),
+            ChartStatus::Running { read, total, .. } => Some(read_share(read, total)),
             _ => None,
         }
     }

@@ -32,9 +32,20 @@ impl State {
 
     /// Starts the analysis the tab needs, unless it has it, is making it,
     /// or the user cancelled or saw it fail (then the button asks again).
+    /// Runs every frame the tab is on screen: compares in place, without
+    /// building a key.
     pub fn ensure_schema(&mut self) {
-        let key = self.schema_key();
-        if key.is_some() && key != self.schema.key {
+        let Some(view) = self.current.as_ref() else {
+            return;
+        };
+        let empty = json!({});
+        let filter = view.applied.as_ref().map_or(&empty, |q| &q.filter);
+        let same = self
+            .schema
+            .key
+            .as_ref()
+            .is_some_and(|k| k.collection == view.name && &k.filter == filter);
+        if !same {
             self.analyse_schema();
         }
     }

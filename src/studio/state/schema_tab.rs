@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::engine::schema::{FieldSchema, Schema};
+use crate::studio::format::read_share;
 use crate::studio::worker::RequestId;
 use crate::studio::worker::jobs::CancelHandle;
 
@@ -72,10 +73,7 @@ impl SchemaTab {
     /// The share of the records read, while running.
     pub fn progress(&self) -> Option<f32> {
         match self.status {
-            SchemaStatus::Running { read, total, .. } if total > 0 => {
-                Some((read as f64 / total as f64).min(1.0) as f32)
-            }
-            SchemaStatus::Running { .. } => Some(0.0),
+            SchemaStatus::Running { read, total, .. } => Some(read_share(read, total)),
             _ => None,
         }
     }
