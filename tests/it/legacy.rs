@@ -1057,3 +1057,45 @@ fn killing_a_writer_leaves_each_python_file_old_or_new_never_torn() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// The schema of a Python 0.1 collection, which stores every value as
+/// text: each field is all `string`, counted over every record, and
+/// through a filter with the number-versus-text rule.
+#[test]
+fn the_schema_of_a_legacy_collection_counts_its_text_values() {
+    let (_tmp, dir) = copy_fixture("basic");
+    let db = OpenOptions::new().read_only(true).open(&dir).unwrap();
+    let records = expected("basic")["records"]["products"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let schema = db
+        .schema("products", &json!({}), None, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(schema.records, records.len());
+    let price = schema.fields.iter().find(|f| f.path == "price").unwrap();
+    assert_eq!(price.count, records.len());
+    assert_eq!(
+        Value::Object(price.types.clone()),
+        json!({"string": records.len()})
+    );
+    let distinct: BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["price"].as_str().unwrap())
+        .collect();
+    assert_eq!(price.distinct, Some(distinct.len()));
+    let cheap = records
+        .iter()
+        .filter(|r| r["price"].as_str().unwrap().parse::<f64>().unwrap() < 300.0)
+        .count();
+    assert!(cheap > 0 && cheap < records.len());
+    let filtered = db
+        .schema(
+            "products",
+            &json!({"price": {"$lt": 300}}),
+            None,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(filtered.records, cheap);
+}

@@ -348,7 +348,7 @@ fn zigzag(i: i64) -> u64 {
     ((i << 1) ^ (i >> 63)) as u64
 }
 
-fn unzigzag(u: u64) -> i64 {
+pub(super) fn unzigzag(u: u64) -> i64 {
     ((u >> 1) as i64) ^ -((u & 1) as i64)
 }
 
@@ -423,7 +423,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Moves past one value without building it.
-    fn skip_value(&mut self) -> Result<()> {
+    pub(super) fn skip_value(&mut self) -> Result<()> {
         match self.byte()? {
             TAG_NULL | TAG_FALSE | TAG_TRUE => {}
             TAG_INT | TAG_UINT => {

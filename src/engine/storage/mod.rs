@@ -15,6 +15,7 @@ pub mod native;
 pub(crate) mod to_json;
 pub(crate) mod transcode;
 pub mod txlog;
+pub(crate) mod walk;
 
 pub use codec::{BinaryCodec, JsonCodec, RecordCodec};
 pub use compress::Compression;

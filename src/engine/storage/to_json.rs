@@ -275,7 +275,7 @@ impl<'a> JsonWriter<'a, '_> {
 /// lives inline up to [`KeyStack::INLINE`] keys, so writing a record of a
 /// usual size allocates nothing for its keys.
 #[derive(Default)]
-struct KeyStack<'a> {
+pub(super) struct KeyStack<'a> {
     inline: [&'a [u8]; KeyStack::INLINE],
     len: usize,
     /// Keys past the inline ones.
@@ -285,11 +285,11 @@ struct KeyStack<'a> {
 impl<'a> KeyStack<'a> {
     const INLINE: usize = 24;
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
-    fn push(&mut self, key: &'a [u8]) {
+    pub(super) fn push(&mut self, key: &'a [u8]) {
         match self.inline.get_mut(self.len) {
             Some(slot) => *slot = key,
             None => self.spilled.push(key),
@@ -297,13 +297,13 @@ impl<'a> KeyStack<'a> {
         self.len += 1;
     }
 
-    fn truncate(&mut self, len: usize) {
+    pub(super) fn truncate(&mut self, len: usize) {
         self.spilled.truncate(len.saturating_sub(Self::INLINE));
         self.len = self.len.min(len);
     }
 
     /// Whether `key` is among the keys pushed since the stack was `start` long.
-    fn contains_since(&self, start: usize, key: &[u8]) -> bool {
+    pub(super) fn contains_since(&self, start: usize, key: &[u8]) -> bool {
         let inline = &self.inline[start.min(Self::INLINE)..self.len.min(Self::INLINE)];
         let spilled = &self.spilled[start.saturating_sub(Self::INLINE)..];
         // Keys of one object mostly differ in length or first byte: look
