@@ -40,6 +40,11 @@ impl FieldPath {
         FieldPath { steps }
     }
 
+    /// The record's field the path starts at.
+    pub fn top_level_field(&self) -> Option<&str> {
+        self.steps.first().map(|step| step.key.as_str())
+    }
+
     /// Calls `each` with every value the path reaches in `doc`.
     pub fn for_each<'a>(&self, doc: &'a Document, each: &mut dyn FnMut(&'a Value)) {
         let Some((first, rest)) = self.steps.split_first() else {

@@ -42,6 +42,26 @@ pub enum BarOrder {
     Category,
 }
 
+impl ChartSpec {
+    /// The paths the chart reads.
+    pub fn paths(&self) -> Vec<&str> {
+        match self {
+            ChartSpec::Bar {
+                category, measure, ..
+            } => [Some(category.as_str()), measure.field()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            ChartSpec::Histogram { field } => vec![field],
+            ChartSpec::Scatter { x, y } => vec![x, y],
+            ChartSpec::Line { x, measure } => [Some(x.as_str()), measure.field()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        }
+    }
+}
+
 /// Which chart, of which fields (schema paths: `a.b`, `tags[]`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ChartSpec {

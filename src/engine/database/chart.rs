@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use super::fluxdb::FluxDB;
+use crate::engine::Document;
 use crate::engine::cancel::{CancelCheck, CancelToken};
-use crate::engine::chart::{Chart, ChartBuilder, ChartSpec};
+use crate::engine::chart::{Chart, ChartBuilder, ChartSpec, FieldPath};
 use crate::engine::query::Filter;
 use crate::error::Result;
 
@@ -27,19 +28,32 @@ impl FluxDB {
     ) -> Result<Chart> {
         let store = self.store(collection)?;
         let filter = Filter::parse(filter)?;
-        let (mode, all, total) = (store.value_mode(), filter.is_match_all(), store.len());
+        let (mode, total) = (store.value_mode(), store.len());
+        // Only the fields the filter and the chart read are decoded, into
+        // one document reused from record to record.
+        let mut needed = filter.top_level_fields();
+        for path in spec.paths() {
+            if let Some(field) = FieldPath::parse(path).top_level_field()
+                && !needed.iter().any(|n| n == field)
+            {
+                needed.push(field.to_owned());
+            }
+        }
         let mut check = CancelCheck::new(cancel);
         let mut builder = ChartBuilder::new(spec);
-        for (read, doc) in store.scan().enumerate() {
+        let (mut doc, mut read) = (Document::new(), 0);
+        store.scan_stored(&mut |_, record| {
             check.tick()?;
-            let doc = doc?;
-            if all || filter.matches_in(&doc, mode) {
-                builder.add(&doc);
-            }
             if read % PROGRESS_EVERY == 0 {
                 progress(read, total);
             }
-        }
+            read += 1;
+            record.decode_fields_into(&needed, &mut doc)?;
+            if filter.matches_in(&doc, mode) {
+                builder.add(&doc);
+            }
+            Ok(true)
+        })?;
         progress(total, total);
         Ok(builder.finish())
     }
