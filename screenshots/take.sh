@@ -11,7 +11,7 @@
 #   SHOTS=explain screenshots/take.sh   # only the Explain tab (48-49)
 #   SHOTS=bigvalues screenshots/take.sh # only the big values (35-42)
 #   SHOTS=charts screenshots/take.sh    # only the Chart tab (50-54)
-#   SHOTS=mongo MONGO_URI=mongodb://127.0.0.1:PORT screenshots/take.sh  # Studio on a server (55-58)
+#   SHOTS=mongo MONGO_URI=mongodb://127.0.0.1:PORT screenshots/take.sh  # Studio on a server (55-59)
 #
 # Clicks are at window coordinates of a 1400x900 screen, scale factor 1.
 set -euo pipefail
@@ -348,9 +348,10 @@ kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
 if [[ "$SHOTS" == mongo ]]; then
-# 55-58. Studio on a MongoDB server (MONGO_URI, e.g. nx-27017 as in
+# 55-59. Studio on a MongoDB server (MONGO_URI, e.g. nx-27017 as in
 # tests/mongodb/README.md): a folder made by the CLI is copied there with
-# fluxdb copy, then opened by its URI; the File menu; the Connect dialog.
+# fluxdb copy, then opened by its URI; the File menu; the plan of the server
+# in the Explain tab; the Connect dialog.
 [[ -n "${MONGO_URI:-}" ]] || { echo "SHOTS=mongo needs MONGO_URI=mongodb://HOST:PORT" >&2; exit 1; }
 server_db="${MONGO_URI%/}/fluxdb_screenshots"
 "$CLI" --db "$server_db" drop people >/dev/null 2>&1 || true
@@ -365,6 +366,12 @@ shot 55-mongodb-server-open 4
 click 16 12
 shot 56-file-menu-connect 0.8
 keys Escape; sleep 0.3
+# 59. An indexed filter on the server, then the Explain tab: the plan the
+# server gave (its index, its stages) in the tree and in the status bar.
+filter "{\"age\": {\"\$gte\": 40}}"; sleep 0.5
+ctrl Return; sleep 2
+click 578 127
+shot 59-mongodb-explain 2
 kill "$pid"; wait "$pid" 2>/dev/null || true
 "$BIN" & pid=$!
 win="$(window)"; place; sleep 2

@@ -6,6 +6,11 @@
 //! `COLLSCAN`, `SORT`, …). Servers that speak the protocol over another
 //! store may answer with their own plan text instead; a node whose
 //! `detail` says `USING INDEX NAME` is read as that index.
+//!
+//! [`MongoServer::explain_plan`] gives Studio the plan with its stages and
+//! whether the server counted anything (nx-27017 answers 0 for every count).
+
+use std::future::IntoFuture;
 
 use mongodb::bson::{Bson, Document as BsonDocument, doc};
 
@@ -14,10 +19,33 @@ use super::server::MongoServer;
 use crate::engine::{Explain, Find, SortMethod};
 use crate::error::Result;
 
+/// How a server answers a query: the folder's summary of its plan, and
+/// what only a server's plan has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerPlan {
+    /// The index used, the sort, documents examined and returned, the
+    /// collection's estimated size, the server's own time.
+    pub summary: Explain,
+    /// The server ran the query and said how many documents it examined
+    /// and returned (`executionStats`); without it the counts are 0.
+    pub counted: bool,
+    /// The winning plan's stages, top first: `LIMIT`, `FETCH`,
+    /// `IXSCAN age_1`, or the lines of a server's own plan text.
+    pub stages: Vec<String>,
+}
+
 impl MongoServer {
     /// How the server would answer `query`, summarised.
     pub fn explain(&self, collection: &str, query: &Find) -> Result<Explain> {
         self.require_collection(collection)?;
+        Ok(self.explain_plan(collection, query, true)?.summary)
+    }
+
+    /// How the server answers `query` on a collection that exists. With
+    /// `run`, the server runs the query again for its counts and time
+    /// (`executionStats`); without, it only plans it (`queryPlanner`). The
+    /// collection's indexes and size are asked for at the same time.
+    pub fn explain_plan(&self, collection: &str, query: &Find, run: bool) -> Result<ServerPlan> {
         let mut find = doc! {"find": collection, "filter": filter_to_bson(&query.filter)?};
         if let Some(sort) = &query.sort {
             find.insert("sort", json_to_document(sort, "the sort")?);
@@ -28,13 +56,80 @@ impl MongoServer {
         if let Some(limit) = query.limit.filter(|&l| l > 0) {
             find.insert("limit", i64::try_from(limit).unwrap_or(i64::MAX));
         }
-        let command = doc! {"explain": find, "verbosity": "executionStats"};
+        let verbosity = if run {
+            "executionStats"
+        } else {
+            "queryPlanner"
+        };
+        let command = doc! {"explain": find, "verbosity": verbosity};
         let database = self.database()?;
-        let answer = self.block_on(database.run_command(command))?;
-        let indexes = self.index_keys(collection)?;
-        let total = self.estimated_count(collection)?;
-        Ok(summarise(&answer, &indexes, query, total))
+        let coll = self.collection(collection)?;
+        let (answer, indexes, total) = self.block_on(async {
+            let indexes = async {
+                let mut cursor = coll.list_indexes().await?;
+                let mut keys = Vec::new();
+                while cursor.advance().await? {
+                    let model = cursor.deserialize_current()?;
+                    let name = model.options.and_then(|o| o.name).unwrap_or_default();
+                    if let Some(field) = model.keys.keys().next() {
+                        keys.push((name, field.clone()));
+                    }
+                }
+                Ok(keys)
+            };
+            tokio::try_join!(
+                database.run_command(command).into_future(),
+                indexes,
+                coll.estimated_document_count().into_future(),
+            )
+        })?;
+        let summary = summarise(&answer, &indexes, query, total);
+        let counted = answer
+            .get_document("executionStats")
+            .is_ok_and(|stats| stats.contains_key("nReturned"));
+        Ok(ServerPlan {
+            summary,
+            counted,
+            stages: plan_stages(&answer),
+        })
     }
+}
+
+/// The winning plan's stages, top first: each stage's name with the index
+/// it reads (`IXSCAN age_1`), or a server's plan text line by line.
+fn plan_stages(answer: &BsonDocument) -> Vec<String> {
+    fn walk(node: &Bson, out: &mut Vec<String>) {
+        match node {
+            Bson::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            Bson::Document(stage) => {
+                let name = stage.get_str("stage").ok();
+                let index = stage.get_str("indexName").ok();
+                let detail = stage.get_str("detail").ok();
+                let line = match (name, index, detail) {
+                    (Some(name), Some(index), _) => Some(format!("{name} {index}")),
+                    (Some(name), None, _) => Some(name.to_owned()),
+                    (None, _, Some(detail)) => Some(detail.to_owned()),
+                    (None, _, None) => None,
+                };
+                out.extend(line);
+                for (key, value) in stage {
+                    if matches!(key.as_str(), "inputStage" | "inputStages" | "queryPlan") {
+                        walk(value, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut stages = Vec::new();
+    if let Some(winning) = answer
+        .get_document("queryPlanner")
+        .ok()
+        .and_then(|planner| planner.get("winningPlan"))
+    {
+        walk(winning, &mut stages);
+    }
+    stages
 }
 
 /// The plan `answer` as a folder's explain; `indexes` are the collection's
@@ -196,5 +291,18 @@ mod tests {
         assert!(!explain.index_ordered);
         let scan = doc! {"queryPlanner": {"winningPlan": {"stage": "COLLSCAN"}}};
         assert_eq!(summarise(&scan, &[], &Find::new(json!({})), 3).index, None);
+        assert_eq!(
+            plan_stages(&answer),
+            ["SEARCH u USING INDEX idx_u_age (<expr>>?)"]
+        );
+    }
+
+    #[test]
+    fn a_mongodb_plan_lists_its_stages_top_first() {
+        let answer = doc! {
+            "queryPlanner": {"winningPlan": {"stage": "LIMIT", "inputStage": {
+                "stage": "FETCH", "inputStage": {"stage": "IXSCAN", "keyPattern": {"age": 1}, "indexName": "age_1"}}}},
+        };
+        assert_eq!(plan_stages(&answer), ["LIMIT", "FETCH", "IXSCAN age_1"]);
     }
 }

@@ -23,6 +23,7 @@ mod uri;
 mod writes;
 
 pub use convert::{bson_to_json, document_to_json, json_to_bson};
+pub use explain::ServerPlan;
 pub use server::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_SERVER_SELECTION_TIMEOUT, MongoServer};
 pub use transfer::{INSERT_BATCH, ServerIndex};
 pub use uri::validate_database_name;

@@ -6,8 +6,14 @@
 //! a refused port or a wrong host is one clear error in seconds, not after
 //! the driver's default 30 s; a URI may set `serverSelectionTimeoutMS` and
 //! `connectTimeoutMS` to wait longer.
+//!
+//! Calls made inside [`MongoServer::cancellable`] stop waiting for the
+//! server as soon as their [`CancelToken`] fires (Studio's Cancel): the
+//! driver's future is dropped, so its connection is closed and the answer,
+//! if the server still sends one, is never read.
 
 use std::future::{Future, IntoFuture};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use mongodb::bson::{Document as BsonDocument, doc};
@@ -17,6 +23,7 @@ use mongodb::{Client, Collection, Database};
 use super::errors::server_error;
 use super::uri::validate_database_name;
 use crate::backend::redact;
+use crate::engine::CancelToken;
 use crate::error::{Error, Result};
 
 /// How long to look for a server before giving up, unless the URI says.
@@ -24,6 +31,9 @@ pub const DEFAULT_SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one TCP connection may take to open, unless the URI says.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a call under [`MongoServer::cancellable`] looks at its token.
+const CANCEL_LOOK: Duration = Duration::from_millis(20);
 
 /// A connection to a MongoDB server and the database its URI names.
 pub struct MongoServer {
@@ -44,6 +54,8 @@ pub struct MongoServer {
     place: String,
     /// The URI without its password.
     shown_uri: String,
+    /// The token of the calls running under [`MongoServer::cancellable`].
+    cancel: Mutex<Option<CancelToken>>,
 }
 
 impl MongoServer {
@@ -105,6 +117,7 @@ impl MongoServer {
             database_name,
             place,
             shown_uri,
+            cancel: Mutex::new(None),
         };
         server
             .block_on(server.admin()?.run_command(doc! {"ping": 1}))
@@ -139,7 +152,35 @@ impl MongoServer {
         self.database_name.as_deref()
     }
 
-    /// Runs one driver future to its end ([`run_on`]), its error said as
+    /// Runs `action`, every call it makes to the server stopping with
+    /// [`Error::Cancelled`] within a few milliseconds of `cancel` firing,
+    /// however long the server takes to answer.
+    pub fn cancellable<T>(
+        &self,
+        cancel: &CancelToken,
+        action: impl FnOnce(&MongoServer) -> Result<T>,
+    ) -> Result<T> {
+        /// Puts the outer token back, even if `action` panics.
+        struct Restore<'a>(&'a MongoServer, Option<CancelToken>);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                *self.0.cancel_slot() = self.1.take();
+            }
+        }
+        let outer = self.cancel_slot().replace(cancel.clone());
+        let _restore = Restore(self, outer);
+        action(self)
+    }
+
+    fn cancel_slot(&self) -> MutexGuard<'_, Option<CancelToken>> {
+        // Every write is one assignment, so a poisoned lock holds a whole value.
+        self.cancel
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs one driver future to its end ([`run_on`]), or until the token
+    /// of [`cancellable`](Self::cancellable) fires; its error said as
     /// FluxDB's.
     pub(super) fn block_on<T: Send, F>(&self, action: F) -> Result<T>
     where
@@ -150,8 +191,20 @@ impl MongoServer {
         let Some(runtime) = &self.runtime else {
             return Err(self.place_error("the connection is closed".to_owned()));
         };
-        run_on(runtime, future)
+        let cancel = self.cancel_slot().clone();
+        let answered = match cancel {
+            None => run_on(runtime, async { Some(future.await) }),
+            Some(token) => run_on(runtime, async move {
+                tokio::select! {
+                    biased;
+                    () = until_cancelled(&token) => None,
+                    answer = future => Some(answer),
+                }
+            }),
+        };
+        answered
             .ok_or_else(|| self.place_error("the driver's thread stopped unexpectedly".to_owned()))?
+            .ok_or(Error::Cancelled)?
             .map_err(|e| server_error(&self.place, &e))
     }
 
@@ -237,6 +290,13 @@ impl MongoServer {
                 databases.join(", ")
             }
         )))
+    }
+}
+
+/// Returns once `token` fires.
+async fn until_cancelled(token: &CancelToken) {
+    while !token.is_cancelled() {
+        tokio::time::sleep(CANCEL_LOOK).await;
     }
 }
 

@@ -68,18 +68,6 @@ impl MongoServer {
         Ok(out)
     }
 
-    /// Each index's name with its first key field (for reading plans).
-    pub(super) fn index_keys(&self, collection: &str) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .indexes(collection)?
-            .into_iter()
-            .filter_map(|index| {
-                let field = index.keys.keys().next()?.clone();
-                Some((index.name, field))
-            })
-            .collect())
-    }
-
     /// Writes the documents of a collection (or of a query) to a JSON, JSON
     /// Lines or CSV file, replaced atomically; returns how many.
     pub fn export_documents(

@@ -3,6 +3,10 @@
 //! was read (an index's lookups, each with its records, or every record),
 //! what the filter kept, how the result was ordered, what came back; for a
 //! pipeline, each stage with its records in and out and its own time.
+//!
+//! On a server the query's tree is the server's plan: its index or scan,
+//! its stages, and the counts and time it gave; a pipeline there says that
+//! the server gives no per-stage counts.
 
 use std::time::Duration;
 
@@ -14,7 +18,7 @@ use crate::engine::aggregate::PipelineExplain;
 use crate::studio::format::{format_count, format_duration, one_line_json};
 use crate::studio::state::State;
 use crate::studio::state::edit_forms::Tab;
-use crate::studio::worker::ExplainSummary;
+use crate::studio::worker::{ExplainSummary, ServerExplain};
 
 /// The longest a filter, sort or stage is shown on one line.
 const SHOWN_CHARS: usize = 120;
@@ -64,17 +68,22 @@ fn query_ui(ui: &mut Ui, state: &State) {
         .id_salt("explain_find")
         .default_open(true)
         .show(ui, |ui| {
-            read_ui(ui, explain);
+            match &explain.server {
+                Some(server) => server_read_ui(ui, explain, server),
+                None => read_ui(ui, explain),
+            }
             let filtered = applied.filter.as_object().is_none_or(|f| !f.is_empty());
             if filtered {
+                let examined = match &explain.server {
+                    Some(server) if !server.counted => {
+                        "the server does not say how many it examined".to_owned()
+                    }
+                    _ => format!("{} examined", format_count(explain.examined)),
+                };
                 line(
                     ui,
                     "Filter",
-                    &format!(
-                        "{}: {} examined",
-                        shown(&applied.filter),
-                        format_count(explain.examined)
-                    ),
+                    &format!("{}: {examined}", shown(&applied.filter)),
                 );
             }
             if let Some(sort) = &applied.sort {
@@ -104,6 +113,41 @@ fn query_ui(ui: &mut Ui, state: &State) {
                 "Returned",
                 &format!("{} records", format_count(explain.returned)),
             );
+            if let Some(time) = explain.server.as_ref().and_then(|s| s.time) {
+                line(
+                    ui,
+                    "Server time",
+                    &format!("{} (its own measure)", format_duration(time)),
+                );
+            }
+        });
+}
+
+/// What a server read, by its plan: the index or a scan of the
+/// collection, then the plan's stages top first.
+fn server_read_ui(ui: &mut Ui, explain: &ExplainSummary, server: &ServerExplain) {
+    let how = match &explain.index {
+        Some(index) => format!("the index on {index}"),
+        None => "every document (a collection scan)".to_owned(),
+    };
+    line(
+        ui,
+        "Read",
+        &format!(
+            "{how}, of {} in the collection (the server's plan)",
+            format_count(explain.total)
+        ),
+    );
+    if server.stages.is_empty() {
+        return;
+    }
+    CollapsingHeader::new("Plan on the server")
+        .id_salt("explain_server_plan")
+        .default_open(true)
+        .show(ui, |ui| {
+            for (at, stage) in server.stages.iter().enumerate() {
+                ui.label(RichText::new(format!("{}. {stage}", at + 1)).monospace());
+            }
         });
 }
 
@@ -171,6 +215,14 @@ fn read_ui(ui: &mut Ui, explain: &ExplainSummary) {
 }
 
 fn sort_text(explain: &ExplainSummary) -> String {
+    if explain.server.is_some()
+        && matches!(
+            explain.sort,
+            SortMethod::TopInMemory | SortMethod::AllInMemory
+        )
+    {
+        return "by the server, in memory".to_owned();
+    }
     match (explain.sort, &explain.index) {
         (SortMethod::Index, Some(index)) => format!("read in the order of the index on {index}"),
         (SortMethod::Index, None) | (SortMethod::None, _) => "none".to_owned(),
@@ -190,6 +242,26 @@ fn pipeline_ui(ui: &mut Ui, state: &mut State) {
         .result
         .as_ref()
         .filter(|r| Some(r.collection.as_str()) == shown_collection);
+    if let Some(result) = result.filter(|r| r.explain.is_none()) {
+        // A server runs the pipeline as a whole.
+        let title = format!(
+            "Aggregation on {}: {} results in {}",
+            result.collection,
+            format_count(result.docs.len()),
+            format_duration(result.elapsed)
+        );
+        CollapsingHeader::new(RichText::new(title).strong())
+            .id_salt("explain_pipeline")
+            .default_open(true)
+            .show(ui, |ui| {
+                line(
+                    ui,
+                    "Stages",
+                    "run by the server as a whole: it does not give each stage's records in and out",
+                );
+            });
+        return;
+    }
     let Some((result, explain)) = result.and_then(|r| Some((r, r.explain.as_deref()?))) else {
         ui.horizontal(|ui| {
             ui.label(

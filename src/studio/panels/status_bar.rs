@@ -5,6 +5,7 @@ use egui::{Color32, RichText, Ui};
 
 use crate::studio::format::{format_count, format_duration};
 use crate::studio::state::{LiveStatus, State, Total};
+use crate::studio::worker::ExplainSummary;
 
 #[derive(Default)]
 pub struct StatusBar;
@@ -30,16 +31,7 @@ impl StatusBar {
                 }
                 if let Some(explain) = &state.status.explain {
                     ui.separator();
-                    let index = match &explain.index {
-                        Some(index) => format!("index: {index}"),
-                        None => "full scan".to_owned(),
-                    };
-                    ui.label(format!(
-                        "{index}, examined {} of {}",
-                        format_count(explain.examined),
-                        format_count(explain.total)
-                    ))
-                    .on_hover_text("How the engine found this page");
+                    explain_ui(ui, explain);
                 }
             }
             if let Some(busy) = state.status.busy.clone() {
@@ -68,6 +60,41 @@ impl StatusBar {
             }
         });
     }
+}
+
+/// How the page was found: the engine's index or scan and what it
+/// examined, or a server's plan with the counts and time it gave.
+fn explain_ui(ui: &mut Ui, explain: &ExplainSummary) {
+    let examined = format!(
+        "examined {} of {}",
+        format_count(explain.examined),
+        format_count(explain.total)
+    );
+    let Some(server) = &explain.server else {
+        let index = match &explain.index {
+            Some(index) => format!("index: {index}"),
+            None => "full scan".to_owned(),
+        };
+        ui.label(format!("{index}, {examined}"))
+            .on_hover_text("How the engine found this page");
+        return;
+    };
+    let mut text = match &explain.index {
+        Some(index) => format!("server plan: index {index}"),
+        None => "server plan: full scan".to_owned(),
+    };
+    if server.counted {
+        text.push_str(&format!(", {examined}"));
+    }
+    if let Some(time) = server.time {
+        text.push_str(&format!(", {}", format_duration(time)));
+    }
+    let hover = if server.counted {
+        "How the server found this page (its explain, the query run again)"
+    } else {
+        "How the server found this page (its explain; it gave no counts)"
+    };
+    ui.label(text).on_hover_text(hover);
 }
 
 /// A folder another program writes: Live (or Paused) with the changes seen

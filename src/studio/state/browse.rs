@@ -282,13 +282,16 @@ impl State {
         self.request_page();
     }
 
-    /// Stops waiting: queued work is dropped and late answers ignored.
+    /// Stops waiting: queued work is dropped and late answers ignored. The
+    /// status line says what was cancelled.
     pub fn cancel(&mut self) {
         self.dialogs.cancel_all();
         self.cancel_schema();
         self.cancel_chart();
         self.outbox.cancel();
-        self.status.busy = None;
+        if let Some(busy) = self.status.busy.take() {
+            self.status.notice = Some(format!("Cancelled {busy}"));
+        }
         if let Some(view) = self.current.as_mut() {
             view.loading = false;
             if view.total == Total::Counting {
@@ -502,6 +505,35 @@ mod tests {
                 .as_ref()
                 .is_some_and(|v| v.page.is_none() && v.total == Total::Unknown)
         );
+    }
+
+    #[test]
+    fn cancel_says_what_it_cancelled_and_a_cancelled_detail_is_no_error() {
+        let (mut state, _, _) = opened();
+        let info = state.send(RequestKind::Info {
+            collection: "people".into(),
+        });
+        state.apply(Event {
+            id: info,
+            kind: EventKind::Started {
+                what: "counting people".into(),
+            },
+        });
+        state.cancel();
+        assert_eq!(
+            state.status.notice.as_deref(),
+            Some("Cancelled counting people")
+        );
+        assert_eq!(state.status.busy, None);
+        // The sidebar's details stopped by the cancel answer late: dropped.
+        state.apply(Event {
+            id: info,
+            kind: EventKind::Failed {
+                what: "reading people's details".into(),
+                why: "cancelled".into(),
+            },
+        });
+        assert_eq!(state.status.last_error, None);
     }
 
     #[test]

@@ -58,12 +58,12 @@ impl Outbox {
             .map(|(slot, _)| slot.clone())
     }
 
-    /// Stops waiting for the page and the count: the worker drops what is
-    /// queued and late answers are ignored.
+    /// Stops waiting for the page, the count and the sidebar's details: the
+    /// worker drops what is queued and late answers are ignored.
     pub fn cancel(&mut self) {
         self.messages.push(Outgoing::Cancel);
-        self.latest.remove(&Slot::Page);
-        self.latest.remove(&Slot::Count);
+        self.latest
+            .retain(|slot, _| !matches!(slot, Slot::Page | Slot::Count | Slot::Info(_)));
     }
 
     /// The folder was left: only the answer to the folder request matters.

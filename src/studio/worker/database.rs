@@ -9,6 +9,7 @@
 //! [`OpenedFolder`]) stay plain data.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -54,6 +55,22 @@ pub struct ExplainSummary {
     /// Records the lookups left to read.
     pub candidates: Option<u64>,
     pub sort: SortMethod,
+    /// A server's own plan; `None` when the engine answered.
+    pub server: Option<ServerExplain>,
+}
+
+/// What a server said about how it answered a query, beyond the summary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerExplain {
+    /// The server counted documents examined and returned (some, such as
+    /// nx-27017, answer 0 for every count): without, `examined` is 0 and
+    /// `returned` is the page's length.
+    pub counted: bool,
+    /// The server's own time for the query, when it ran it for its counts.
+    pub time: Option<Duration>,
+    /// The winning plan's stages, top first (`LIMIT`, `FETCH`,
+    /// `IXSCAN age_1`), or the lines of the server's own plan text.
+    pub stages: Vec<String>,
 }
 
 /// What following another program's writes found at one look.
@@ -87,6 +104,15 @@ pub trait Database: Send + EditDatabase {
     }
     fn list_collections(&self) -> Vec<String>;
     fn collection_summary(&self, name: &str) -> Result<CollectionSummary>;
+    /// [`collection_summary`](Self::collection_summary) that stops when
+    /// `cancel` fires (a server's answer can take a while).
+    fn collection_summary_cancellable(
+        &self,
+        name: &str,
+        _cancel: &CancelToken,
+    ) -> Result<CollectionSummary> {
+        self.collection_summary(name)
+    }
     /// Records `skip + 1` to `skip + limit` of the query's result, with how
     /// the engine found them (the index used and the records examined) when
     /// it can say, from the same run.

@@ -134,6 +134,7 @@ impl Database for FluxDB {
             lookups: explain.lookups,
             candidates: explain.candidates,
             sort: explain.sort,
+            server: None,
         };
         Ok((docs, Some(summary)))
     }

@@ -127,6 +127,7 @@ impl Database for MemoryDb {
             lookups: Vec::new(),
             candidates: None,
             sort: crate::engine::SortMethod::None,
+            server: None,
         };
         Ok((docs, Some(explain)))
     }

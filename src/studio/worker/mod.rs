@@ -24,7 +24,7 @@ pub mod thread;
 
 pub use database::{
     CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, LiveChanges, OpenMode,
-    OpenedFolder, Opener,
+    OpenedFolder, Opener, ServerExplain,
 };
 pub use engine::EngineOpener;
 pub use messages::{Event, EventKind, LiveUpdate, Request, RequestId, RequestKind, Slot};

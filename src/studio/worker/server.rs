@@ -7,12 +7,20 @@
 //! Staged changes are written record by record: a standalone server has no
 //! transactions. A failure part-way says how many were written
 //! ([`EditDatabase::rollback_changes`] cannot undo them).
+//!
+//! Reads (pages, counts, the sidebar's details, schema and chart) run under
+//! their cancel token ([`MongoServer::cancellable`]): Cancel, a newer query
+//! or leaving the server stops the wait for its answer at once. A page
+//! comes with the server's plan for it ([`ExplainSummary`]).
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::database::{CollectionSummary, Database, EditDatabase, FoundPage};
+use super::database::{
+    CollectionSummary, Database, EditDatabase, ExplainSummary, FoundPage, ServerExplain,
+};
 use crate::engine::Find;
 use crate::engine::chart::{Chart, ChartBuilder, ChartSpec};
 use crate::engine::schema::{Schema, SchemaBuilder};
@@ -21,9 +29,13 @@ use crate::engine::{
     ImportReport, RecordDiff, RestoreReport,
 };
 use crate::interchange::{CancelToken, Progress};
-use crate::mongo::MongoServer;
+use crate::mongo::{MongoServer, ServerPlan};
 use crate::studio::query::ParsedQuery;
 use crate::{Document, Error, Result};
+
+/// A page that took longer than this is not run again for the server's
+/// counts: its plan comes without them (`queryPlanner`).
+const EXPLAIN_RERUN_LIMIT: Duration = Duration::from_secs(1);
 
 /// A server database opened by Studio.
 pub struct ServerDatabase {
@@ -65,10 +77,10 @@ impl ServerDatabase {
         progress: &mut dyn FnMut(usize, usize),
         each: &mut dyn FnMut(&Document),
     ) -> Result<()> {
-        let total = usize::try_from(self.server.count(collection, filter)?).unwrap_or(usize::MAX);
-        let mut read = 0;
-        self.server
-            .find_each(collection, &Find::new(filter.clone()), &mut |doc| {
+        self.server.cancellable(cancel, |server| {
+            let total = usize::try_from(server.count(collection, filter)?).unwrap_or(usize::MAX);
+            let mut read = 0;
+            server.find_each(collection, &Find::new(filter.clone()), &mut |doc| {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
@@ -79,8 +91,9 @@ impl ServerDatabase {
                 }
                 Ok(())
             })?;
-        progress(read, read.max(total));
-        Ok(())
+            progress(read, read.max(total));
+            Ok(())
+        })
     }
 
     fn unsupported(what: &str) -> Error {
@@ -95,6 +108,33 @@ impl ServerDatabase {
             self.written += 1;
         }
         result
+    }
+}
+
+/// A server's plan as the status bar and the Explain tab show it. A server
+/// that says it returned nothing while a page came back did not count
+/// (nx-27017): its counts are left out and the page's length is what was
+/// returned.
+fn summary_of(plan: ServerPlan, page_len: usize) -> ExplainSummary {
+    let ServerPlan {
+        summary,
+        counted,
+        stages,
+    } = plan;
+    let counted = counted && (summary.returned > 0 || page_len == 0);
+    ExplainSummary {
+        index: summary.index,
+        examined: if counted { summary.examined } else { 0 },
+        returned: if counted { summary.returned } else { page_len },
+        total: summary.total,
+        lookups: summary.lookups,
+        candidates: summary.candidates,
+        sort: summary.sort,
+        server: Some(ServerExplain {
+            counted,
+            time: counted.then_some(summary.time),
+            stages,
+        }),
     }
 }
 
@@ -131,6 +171,15 @@ impl Database for ServerDatabase {
         })
     }
 
+    fn collection_summary_cancellable(
+        &self,
+        name: &str,
+        cancel: &CancelToken,
+    ) -> Result<CollectionSummary> {
+        self.server
+            .cancellable(cancel, |_| self.collection_summary(name))
+    }
+
     fn find_page(
         &self,
         collection: &str,
@@ -141,8 +190,11 @@ impl Database for ServerDatabase {
         self.find_page_cancellable(collection, query, skip, limit, &CancelToken::new())
     }
 
-    /// Cancel (or a newer query) stops the page between two documents the
-    /// cursor brings; the server's own work on the query is not interrupted.
+    /// The page, then the server's plan for it (run again for its counts
+    /// unless the page took over [`EXPLAIN_RERUN_LIMIT`]). Cancel (or a
+    /// newer query) stops the wait for the server at once; the server may
+    /// go on with the query on its side. A plan the server will not give
+    /// leaves the page without one.
     fn find_page_cancellable(
         &self,
         collection: &str,
@@ -152,19 +204,39 @@ impl Database for ServerDatabase {
         cancel: &CancelToken,
     ) -> Result<FoundPage> {
         let find = query.to_find().skip(skip).limit(limit);
-        let mut docs = Vec::with_capacity(limit);
-        self.server.find_each(collection, &find, &mut |doc| {
-            if cancel.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            docs.push(doc);
-            Ok(())
-        })?;
-        Ok((docs, None))
+        self.server.cancellable(cancel, |server| {
+            let started = Instant::now();
+            let mut docs = Vec::with_capacity(limit);
+            server.find_each(collection, &find, &mut |doc| {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                docs.push(doc);
+                Ok(())
+            })?;
+            let rerun = started.elapsed() <= EXPLAIN_RERUN_LIMIT;
+            let explain = match server.explain_plan(collection, &find, rerun) {
+                Ok(plan) => Some(summary_of(plan, docs.len())),
+                Err(Error::Cancelled) => return Err(Error::Cancelled),
+                Err(_) => None,
+            };
+            Ok((docs, explain))
+        })
     }
 
     fn count(&self, collection: &str, filter: &Value) -> Result<usize> {
-        let n = self.server.count(collection, filter)?;
+        self.count_cancellable(collection, filter, &CancelToken::new())
+    }
+
+    fn count_cancellable(
+        &self,
+        collection: &str,
+        filter: &Value,
+        cancel: &CancelToken,
+    ) -> Result<usize> {
+        let n = self
+            .server
+            .cancellable(cancel, |server| server.count(collection, filter))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -386,5 +458,59 @@ impl EditDatabase for ServerDatabase {
 
     fn run_pipeline(&self, collection: &str, pipeline: &Value) -> Result<Vec<Document>> {
         self.server.aggregate(collection, pipeline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::engine::{Explain, SortMethod};
+
+    fn plan(counted: bool, examined: usize, returned: usize) -> ServerPlan {
+        ServerPlan {
+            summary: Explain {
+                index: Some("age".to_owned()),
+                index_ordered: false,
+                examined,
+                returned,
+                total: 120,
+                lookups: Vec::new(),
+                candidates: None,
+                sort: SortMethod::None,
+                time: Duration::from_millis(3),
+            },
+            counted,
+            stages: vec!["FETCH".to_owned(), "IXSCAN age_1".to_owned()],
+        }
+    }
+
+    #[test]
+    fn a_server_that_counted_gives_its_counts_and_time() {
+        let summary = summary_of(plan(true, 12, 10), 10);
+        assert_eq!((summary.examined, summary.returned), (12, 10));
+        let server = summary.server.expect("the server's plan");
+        assert!(server.counted);
+        assert_eq!(server.time, Some(Duration::from_millis(3)));
+        assert_eq!(server.stages, ["FETCH", "IXSCAN age_1"]);
+    }
+
+    #[test]
+    fn zero_counts_beside_a_page_are_no_counts() {
+        // nx-27017: executionStats with every count 0, while 10 came back.
+        let summary = summary_of(plan(true, 0, 0), 10);
+        assert_eq!((summary.examined, summary.returned), (0, 10));
+        let server = summary.server.expect("the server's plan");
+        assert!(!server.counted);
+        assert_eq!(server.time, None);
+        // An empty page with zero counts is a count of zero.
+        assert!(
+            summary_of(plan(true, 0, 0), 0)
+                .server
+                .is_some_and(|s| s.counted)
+        );
+        // Planned only: no counts at all.
+        assert_eq!(summary_of(plan(false, 0, 0), 7).returned, 7);
     }
 }

@@ -478,7 +478,11 @@ impl Worker {
                 Ok(EventKind::Closed)
             }
             RequestKind::Info { collection } => {
-                Ok(EventKind::Info(self.db()?.collection_summary(collection)?))
+                let db = self.db()?;
+                let cancel = self.running.start(Slot::Info(collection.clone()));
+                let summary = db.collection_summary_cancellable(collection, &cancel);
+                self.running.finish();
+                Ok(EventKind::Info(summary?))
             }
             RequestKind::Page {
                 collection,

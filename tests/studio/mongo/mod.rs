@@ -1,25 +1,33 @@
 //! Studio on a MongoDB server: browsing, sorting, editing and writing, the
-//! Connect dialog, and a server that refuses (an error, the window alive).
-//! Ignored unless asked for; then `FLUXDB_TEST_MONGODB_URI` names the
-//! server (tests/mongodb/README.md). Each test uses a database of its own.
+//! server's plan in the status bar and the Explain tab, the Connect dialog,
+//! and a server that refuses (an error, the window alive). Ignored unless
+//! asked for; then `FLUXDB_TEST_MONGODB_URI` names the server
+//! (tests/mongodb/README.md). Each test uses a database of its own.
+//! The dialogs on a server are in `dialogs.rs`, Cancel and a server that
+//! goes away in `outage.rs`; the helpers here serve all three.
 
 #![cfg(feature = "mongodb")]
 
+mod dialogs;
+mod outage;
+
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
+use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fluxdb::backend::copy_collection;
-use fluxdb::engine::FluxDB;
+use fluxdb::engine::{Find, FluxDB};
 use fluxdb::mongo::MongoServer;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{
-    App, TempDb, config, double_click, harness, page_ids, retype, set_text, step_until, temp_db,
-    wait_for_label, wait_idle, write_and_wait,
+    App, PEOPLE, TempDb, config, double_click, harness, page_ids, retype, set_text, step_until,
+    temp_db, wait_for_label, wait_idle, write_and_wait,
 };
 
-fn server_uri() -> String {
+pub fn server_uri() -> String {
     std::env::var("FLUXDB_TEST_MONGODB_URI")
         .unwrap_or_else(|_| {
             panic!("set FLUXDB_TEST_MONGODB_URI=mongodb://HOST:PORT (see tests/mongodb/README.md)")
@@ -28,17 +36,34 @@ fn server_uri() -> String {
         .to_owned()
 }
 
+/// nx-27017 lists databases by opening each one's file, and fails ("disk
+/// I/O error") on a file being dropped at that moment; the tests run in
+/// parallel, so listing (every connection does, as does the Connect
+/// dialog's Test) and dropping a database take turns.
+static CATALOGUE: RwLock<()> = RwLock::new(());
+
+/// Held while connecting to the shared server, so no database is dropped.
+pub fn listing() -> RwLockReadGuard<'static, ()> {
+    CATALOGUE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The test folder's collections on a database of the server's own,
 /// dropped at the end.
-struct ServerDb {
-    name: String,
-    uri: String,
+pub struct ServerDb {
+    pub name: String,
+    pub uri: String,
 }
 
 impl ServerDb {
-    fn copied_from(folder: &TempDb, test: &str) -> ServerDb {
+    pub fn copied_from(folder: &TempDb, test: &str) -> ServerDb {
+        ServerDb::copied_to(&server_uri(), folder, test)
+    }
+
+    /// The folder's collections on the server at `base` (`mongodb://HOST:PORT`).
+    pub fn copied_to(base: &str, folder: &TempDb, test: &str) -> ServerDb {
+        let _listing = listing();
         let name = format!("fluxdb_studio_{test}_{}", std::process::id());
-        let uri = format!("{}/{name}", server_uri());
+        let uri = format!("{base}/{name}");
         let source = FluxDB::open_read_only(folder.path()).expect("the test folder");
         let mut server = MongoServer::connect(&uri).expect("the test server");
         for collection in ["people", "visits"] {
@@ -48,25 +73,47 @@ impl ServerDb {
         ServerDb { name, uri }
     }
 
-    fn server(&self) -> MongoServer {
+    pub fn server(&self) -> MongoServer {
+        let _listing = listing();
         MongoServer::connect(&self.uri).expect("the test server")
+    }
+
+    /// A collection's documents as the server keeps them, by `_id`.
+    pub fn documents(&self, collection: &str) -> Vec<Value> {
+        let mut docs = Vec::new();
+        self.server()
+            .find_each(
+                collection,
+                &Find::new(json!({})).sort(json!({"_id": 1})),
+                &mut |doc| {
+                    docs.push(Value::Object(doc));
+                    Ok(())
+                },
+            )
+            .expect("read the collection back");
+        docs
     }
 }
 
 impl Drop for ServerDb {
     fn drop(&mut self) {
+        let _dropping = CATALOGUE.write().unwrap_or_else(PoisonError::into_inner);
         if let Ok(server) = MongoServer::connect(&self.uri) {
             let _ = server.drop_database();
         }
     }
 }
 
-fn opened_on_server(test: &str) -> (TempDb, ServerDb, App) {
+/// The test folder copied to the server and open in Studio there, its
+/// first page shown and the worker idle.
+pub fn opened_on_server(test: &str) -> (TempDb, ServerDb, App) {
     let folder = temp_db();
     let server = ServerDb::copied_from(&folder, test);
+    let listing = listing();
     let mut harness = harness(config(Some(Path::new(&server.uri)), folder.dir.path()));
     wait_for_label(&mut harness, "1–50 of 120");
     wait_idle(&mut harness);
+    drop(listing);
     (folder, server, harness)
 }
 
@@ -131,6 +178,7 @@ fn a_server_collection_browses_sorts_and_writes_as_a_folder_does() {
 fn the_connect_dialog_tests_lists_the_databases_and_opens_one() {
     let folder = temp_db();
     let server = ServerDb::copied_from(&folder, "dialog");
+    let _listing = listing();
     let mut harness = harness(config(None, folder.dir.path()));
     harness.run_steps(2);
     harness.get_by_label("🌐 Connect to MongoDB…").click();
@@ -183,6 +231,7 @@ fn copy_to_puts_a_folder_collection_on_a_server_with_its_index() {
         name,
         uri: uri.clone(),
     };
+    let _listing = listing();
     crate::support::context_menu(&mut harness, "people", "Copy to…");
     set_text(&mut harness, "Destination", &uri);
     harness.get_by_label("Copy").click();
@@ -197,4 +246,52 @@ fn copy_to_puts_a_folder_collection_on_a_server_with_its_index() {
         .collect();
     assert_eq!(indexed, ["age"]);
     drop(folder);
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn the_status_bar_and_the_explain_tab_show_the_servers_plan() {
+    let (_folder, _server, mut harness) = opened_on_server("explain");
+    // No filter: the server reads the whole collection.
+    wait_for_label(&mut harness, "server plan: full scan");
+    set_text(&mut harness, "Filter", r#"{"age": {"$gte": 60}}"#);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    wait_for_label(&mut harness, "server plan: index age");
+    wait_idle(&mut harness);
+    let old = (0..PEOPLE).filter(|i| 20 + (i * 7) % 50 >= 60).count();
+    let explain = harness
+        .state()
+        .state()
+        .status
+        .explain
+        .clone()
+        .expect("the page's plan");
+    assert_eq!(explain.index.as_deref(), Some("age"));
+    assert_eq!(explain.returned, old.min(50));
+    assert_eq!(explain.total, PEOPLE);
+    let plan = explain.server.expect("the server's own plan");
+    assert!(!plan.stages.is_empty(), "the plan's stages");
+    if plan.counted {
+        assert!(explain.examined >= explain.returned);
+    } else {
+        assert_eq!(explain.examined, 0, "no count is made up");
+    }
+
+    harness.get_by_label("Explain").click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!(
+        "the index on age, of {PEOPLE} in the collection (the server's plan)"
+    ));
+    harness.get_by_label("Plan on the server");
+    harness.get_by_label(&format!("1. {}", plan.stages[0]));
+    harness.get_by_label(&format!("{} records", old.min(50)));
+    let filter_line = if plan.counted {
+        format!(
+            "{{\"age\": {{\"$gte\": 60}}}}: {} examined",
+            explain.examined
+        )
+    } else {
+        "{\"age\": {\"$gte\": 60}}: the server does not say how many it examined".to_owned()
+    };
+    harness.get_by_label(&filter_line);
 }
