@@ -227,7 +227,6 @@ fn every_cli_command_prints_on_a_server_what_it_prints_on_a_folder() {
         vec!["migrate"],
         vec!["backup", "x.fdbbackup"],
         vec!["restore", "x.fdbbackup"],
-        vec!["watch", "people"],
         vec!["info"],
         vec!["export", "people", "people.fdb"],
         vec!["explain", "people", "--pipeline", r#"[{"$count": "n"}]"#],

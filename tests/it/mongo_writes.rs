@@ -1,6 +1,7 @@
 //! Writes of several documents on a MongoDB server (one transaction where
-//! the server runs them, else one by one saying how far they got). Ignored
-//! unless asked for, as `mongo.rs`: see tests/mongodb/README.md.
+//! the server runs them, else one by one saying how far they got) and
+//! `fluxdb watch` on a server through its change stream. Ignored unless
+//! asked for, as `mongo.rs`: see tests/mongodb/README.md.
 //!
 //! nx-27017, the test server, runs transactions, so the transaction path
 //! runs against it; the path of a server without them runs too, on a
@@ -8,7 +9,11 @@
 
 #![cfg(feature = "mongodb")]
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use fluxdb::backend::{Backend, copy_collection};
 use fluxdb::engine::{FluxDB, ImportOptions};
@@ -247,4 +252,186 @@ fn a_copy_into_a_server_that_stops_part_way_says_exactly_what_it_left() {
             stored as u64
         );
     }
+}
+
+/// `fluxdb watch` as a process, its stdout lines gathered as they come.
+struct Watcher {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Watcher {
+    fn start(db: &Path, args: &[&str]) -> Watcher {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fluxdb"))
+            .arg("--db")
+            .arg(db)
+            .arg("watch")
+            .args(args)
+            .env_remove("FLUXDB_DB")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fluxdb watch runs");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().expect("its stdout");
+        let gathered = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                gathered.lock().expect("the lines").push(line);
+            }
+        });
+        Watcher { child, lines }
+    }
+
+    /// The lines printed so far, as JSON.
+    fn printed(&self) -> Vec<Value> {
+        self.lines
+            .lock()
+            .expect("the lines")
+            .iter()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    }
+
+    /// Waits until `n` lines were printed; returns them.
+    #[track_caller]
+    fn wait_for(&self, n: usize) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let printed = self.printed();
+            if printed.len() >= n {
+                return printed;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "waited for {n} lines, got {printed:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends `signal`; returns the exit status and what went to stderr.
+    fn stop(mut self, signal: i32) -> (std::process::ExitStatus, String) {
+        let pid = i32::try_from(self.child.id()).expect("a pid");
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let status = self.child.wait().expect("watch ends");
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            err.read_to_string(&mut stderr).expect("its stderr");
+        }
+        (status, stderr)
+    }
+}
+
+/// The position a watch printed on stderr when it ended.
+fn position_in(stderr: &str) -> String {
+    let line = stderr
+        .lines()
+        .find(|line| line.starts_with("fluxdb: position "))
+        .unwrap_or_else(|| panic!("no position in {stderr:?}"));
+    line.trim_start_matches("fluxdb: position ")
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn watch_on_a_server_prints_a_folders_lines_and_goes_on_from_its_position() {
+    let database = TestDatabase::new("watch");
+    let db = database.path();
+    ok(db, &["insert", "people", r#"{"_id": "a", "n": 1}"#]);
+    let server = connect(&database.uri);
+    let watcher = Watcher::start(db, &["people", r#"{"n": {"$gte": 2}}"#, "--interval", "50"]);
+    // Probes until one is printed: the stream is open from then on.
+    let started = Instant::now();
+    for probe in 0.. {
+        if !watcher.printed().is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "watch printed nothing"
+        );
+        let id = format!("probe-{probe}");
+        ok(
+            db,
+            &[
+                "insert",
+                "people",
+                &json!({"_id": id, "n": 100}).to_string(),
+            ],
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let probes = watcher.printed().len();
+    assert!(
+        watcher.printed().iter().all(|line| line["op"] == "insert"
+            && line["_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("probe-"))),
+        "{:?}",
+        watcher.printed()
+    );
+    // Each matching write waits for its line, so each line is the write's
+    // own (an update's document is the server's after it).
+    ok(
+        db,
+        &[
+            "insert",
+            "people",
+            r#"[{"_id": "b", "n": 2}, {"_id": "c", "n": 1}]"#,
+        ],
+    );
+    ok(db, &["update", "people", "c", r#"{"$set": {"n": 0}}"#]);
+    watcher.wait_for(probes + 1);
+    ok(db, &["update", "people", "a", r#"{"n": 5}"#]);
+    watcher.wait_for(probes + 2);
+    let replacement = json!({"_id": "b", "n": 3, "x": "y"});
+    server
+        .replace("people", "b", replacement.as_object().expect("an object"))
+        .expect("replace b");
+    watcher.wait_for(probes + 3);
+    ok(db, &["delete", "people", "b"]);
+    let printed = watcher.wait_for(probes + 4);
+    assert_eq!(
+        printed[probes..],
+        [
+            json!({"op": "insert", "_id": "b", "doc": {"_id": "b", "n": 2}}),
+            json!({"op": "update", "_id": "a", "doc": {"_id": "a", "n": 5}}),
+            json!({"op": "update", "_id": "b", "doc": {"_id": "b", "n": 3, "x": "y"}}),
+            json!({"op": "delete", "_id": "b"}),
+        ]
+    );
+    // SIGTERM: exit 0, the position on stderr.
+    let (status, stderr) = watcher.stop(libc::SIGTERM);
+    assert!(status.success(), "{status}: {stderr}");
+    let position = position_in(&stderr);
+    // While nobody watches: an insert and an update.
+    ok(db, &["insert", "people", r#"{"_id": "d", "n": 7}"#]);
+    ok(db, &["update", "people", "a", r#"{"n": 6}"#]);
+    let watcher = Watcher::start(db, &["people", "--since", &position, "--interval", "50"]);
+    let printed = watcher.wait_for(2);
+    assert_eq!(
+        printed[..2],
+        [
+            json!({"op": "insert", "_id": "d", "doc": {"_id": "d", "n": 7}}),
+            json!({"op": "update", "_id": "a", "doc": {"_id": "a", "n": 6}}),
+        ]
+    );
+    // Ctrl+C: exit 0 too, having printed nothing else.
+    std::thread::sleep(Duration::from_millis(300));
+    let lines = watcher.lines.clone();
+    let (status, stderr) = watcher.stop(libc::SIGINT);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(lines.lock().expect("the lines").len(), 2);
+    // A folder's log position means nothing here: one line, exit 1.
+    let line = failed(&fluxdb(
+        db,
+        &["watch", "people", "--since", "00000000ffffffff-0-0-0"],
+    ));
+    assert!(line.contains("that is a folder's log position"), "{line}");
 }
