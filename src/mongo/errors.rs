@@ -159,6 +159,29 @@ fn short(message: &str) -> String {
 mod tests {
     use super::*;
 
+    /// What a standalone server (code 20) and the driver (no sessions) say
+    /// about transactions means "none here"; a refused write does not.
+    #[test]
+    fn a_servers_refusal_of_transactions_is_told_from_other_errors() {
+        let command = |code: i32, message: &str| {
+            let error: mongodb::error::CommandError = mongodb::bson::from_document(
+                mongodb::bson::doc! {"code": code, "codeName": "X", "errmsg": message},
+            )
+            .expect("a command error");
+            DriverError::from(ErrorKind::Command(error))
+        };
+        let standalone = command(
+            20,
+            "Transaction numbers are only allowed on a replica set member or mongos",
+        );
+        assert!(refuses_transactions(&standalone));
+        assert!(refuses_transactions(&DriverError::from(
+            ErrorKind::SessionsNotSupported
+        )));
+        assert!(!refuses_transactions(&command(11000, "duplicate key")));
+        assert!(!refuses_transactions(&command(112, "WriteConflict")));
+    }
+
     #[test]
     fn an_unreachable_server_is_said_in_a_few_words() {
         let topology = "Server selection timeout: No available servers. Topology: { Type: Unknown, Servers: [ { Address: 127.0.0.1:1, Type: Unknown, Error: Kind: I/O error: Connection refused (os error 111), labels: {} } ] }";

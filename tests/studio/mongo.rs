@@ -1,5 +1,7 @@
-//! Studio on a MongoDB server: browsing, sorting, editing and writing, the
-//! Connect dialog, and a server that refuses (an error, the window alive).
+//! Studio on a MongoDB server: browsing, sorting, editing and writing (in
+//! one transaction, or one by one on a connection told the server has no
+//! transactions), the Connect dialog, and a server that refuses (an error,
+//! the window alive).
 //! Ignored unless asked for; then `FLUXDB_TEST_MONGODB_URI` names the
 //! server (tests/mongodb/README.md). Each test uses a database of its own.
 

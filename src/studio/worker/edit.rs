@@ -22,8 +22,9 @@ pub const PREVIEW_RECORDS: usize = 10;
 /// An editing request; one variant group of the worker's requests.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EditRequest {
-    /// Writes every change in one transaction. Unless `overwrite`, a record
-    /// that is no longer as it was read stops the write and is reported.
+    /// Writes every change in one transaction (one by one, each reported,
+    /// where the database has none). Unless `overwrite`, a record that is
+    /// no longer as it was read stops the write and is reported.
     Write {
         changes: Vec<PendingChange>,
         overwrite: bool,
