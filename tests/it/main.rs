@@ -17,7 +17,6 @@ mod follow;
 mod interchange;
 mod legacy;
 mod mongo;
-mod mongo_writes;
 mod persisted;
 mod properties;
 mod query;

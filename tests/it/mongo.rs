@@ -6,6 +6,9 @@
 
 #![cfg(feature = "mongodb")]
 
+/// Writes of several documents (transactions) and `watch` on a server.
+mod writes;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;

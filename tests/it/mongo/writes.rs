@@ -1,13 +1,11 @@
 //! Writes of several documents on a MongoDB server (one transaction where
 //! the server runs them, else one by one saying how far they got) and
 //! `fluxdb watch` on a server through its change stream. Ignored unless
-//! asked for, as `mongo.rs`: see tests/mongodb/README.md.
+//! asked for, as the rest of `mongo.rs`: see tests/mongodb/README.md.
 //!
 //! nx-27017, the test server, runs transactions, so the transaction path
 //! runs against it; the path of a server without them runs too, on a
 //! connection told there are none (`without_transactions`).
-
-#![cfg(feature = "mongodb")]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -21,8 +19,8 @@ use fluxdb::mongo::MongoServer;
 use mongodb::bson::{Document as BsonDocument, doc};
 use serde_json::{Value, json};
 
+use super::{TestDatabase, failed, ok};
 use crate::cli::fluxdb;
-use crate::mongo::{TestDatabase, failed, ok};
 
 fn connect(uri: &str) -> MongoServer {
     MongoServer::connect(uri).expect("the test server")
