@@ -107,6 +107,12 @@ pub enum Error {
     #[error("MongoDB server {server}: {message}")]
     Server { server: String, message: String },
 
+    /// A MongoDB server that could not be reached, or whose connection
+    /// failed or was lost: what was asked may not have arrived, and nothing
+    /// more can be done there until it answers again.
+    #[error("MongoDB server {server}: {message}")]
+    ServerUnreachable { server: String, message: String },
+
     /// A `mongodb://` or `mongodb+srv://` URI that cannot be used (shown
     /// without its password).
     #[error("MongoDB URI {uri}: {reason}")]
@@ -156,6 +162,12 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Whether a server could not be reached (or its connection failed),
+    /// as opposed to an operation it refused.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Error::ServerUnreachable { .. })
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {

@@ -263,6 +263,11 @@ pub enum Command {
     /// {"op": "drop"} and {"op": "create"}. With a FILTER, inserts and updates
     /// print when the new document matches, deletes when the deleted
     /// record's last version matched.
+    ///
+    /// On a MongoDB server it reads the collection's change stream (a
+    /// replica set or a sharded cluster has one; a standalone server says
+    /// it has none) and prints the same lines, a replacement as an update;
+    /// when it ends it prints its position on stderr, for --since.
     /// Example: fluxdb --db data watch orders '{"status": "open"}'
     Watch {
         collection: String,
@@ -271,7 +276,8 @@ pub enum Command {
         #[arg(long, value_name = "MS", default_value_t = 100)]
         interval: u64,
         /// First print what changed since this log position (the
-        /// `log_position` of `fluxdb info`, kept from an earlier moment).
+        /// `log_position` of `fluxdb info`, kept from an earlier moment; on
+        /// a server, the position an earlier watch printed when it ended).
         #[arg(long, value_name = "POSITION")]
         since: Option<String>,
     },

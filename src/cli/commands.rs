@@ -37,7 +37,7 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Outcome {
 }
 
 /// The folder or server `--db` (or FLUXDB_DB) names.
-fn database_location(cli: &Cli) -> Result<Location, Failure> {
+pub(super) fn database_location(cli: &Cli) -> Result<Location, Failure> {
     cli.db.as_deref().map(Location::parse).ok_or_else(|| {
         Failure::Message(
             "no database: pass --db DIR (a folder) or --db mongodb://HOST:PORT/DATABASE, or set FLUXDB_DB"

@@ -58,23 +58,28 @@ pub fn main() -> ExitCode {
         return exit_code(copied);
     }
     let result = match cli.command {
-        // Runs until interrupted, following the folder (watch.rs).
+        // Runs until interrupted, following the folder or the server's
+        // change stream (watch.rs).
         args::Command::Watch {
             ref collection,
             ref filter,
             interval,
             ref since,
-        } => commands::database_folder(&cli, "watch (until change streams are wired)").and_then(
-            |dir| {
-                let watch = watch::Watch {
-                    collection,
-                    filter: filter.as_deref(),
-                    interval_ms: interval,
-                    since: since.as_deref(),
-                };
-                watch::watch(&dir, &watch, &mut out)
-            },
-        ),
+        } => {
+            let watch = watch::Watch {
+                collection,
+                filter: filter.as_deref(),
+                interval_ms: interval,
+                since: since.as_deref(),
+            };
+            match commands::database_location(&cli) {
+                Ok(crate::backend::Location::Folder(dir)) => watch::watch(&dir, &watch, &mut out),
+                Ok(crate::backend::Location::Server(uri)) => {
+                    watch::watch_server(&uri, &watch, &mut out)
+                }
+                Err(failure) => Err(failure),
+            }
+        }
         _ => commands::run(cli, &mut out),
     }
     .and_then(|()| out.flush().map_err(Into::into));

@@ -55,7 +55,6 @@ fn folder_only_name(command: &Command) -> Option<String> {
         Command::Info { .. } => "info",
         Command::Migrate { .. } => "migrate",
         Command::Diff { .. } => "diff",
-        Command::Watch { .. } => "watch (until change streams are wired)",
         Command::Collections { format: true } => "collections --format",
         Command::Create { compress, .. } if compress != "none" => "create --compress",
         _ => return None,

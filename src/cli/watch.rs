@@ -1,5 +1,6 @@
 //! `fluxdb watch`: follows a folder read-only and prints each change of
-//! one collection as it is committed, until Ctrl+C or SIGTERM.
+//! one collection as it is committed, until Ctrl+C or SIGTERM. On a server
+//! it reads the collection's change stream and prints the same lines.
 
 use std::io::Write;
 use std::path::Path;
@@ -20,6 +21,11 @@ use crate::engine::{LogChange, LogPosition};
 /// Looks that may fail in a row (a file caught between a writer's rename
 /// and its sync, say) before watch gives up and reports the error.
 const FAILED_LOOKS_TOLERATED: u32 = 20;
+
+/// Looks at a server's change stream that may fail in a row (each resumes
+/// from the position; one that cannot reach the server takes seconds).
+#[cfg(feature = "mongodb")]
+const FAILED_SERVER_LOOKS_TOLERATED: u32 = 3;
 
 /// What `fluxdb watch` was asked.
 pub struct Watch<'a> {
@@ -102,6 +108,109 @@ fn change_line(change: LogChange, filter: Option<&Filter>, mode: ValueMode) -> O
         LogChange::Cleared => json!({"op": "clear"}),
         LogChange::Replaced => json!({"op": "replace"}),
     })
+}
+
+/// `fluxdb watch` on a MongoDB server: the collection's change stream,
+/// printed as a folder's lines. `--since` takes the position an earlier
+/// watch of the server printed when it ended (a resume token); that
+/// position goes to stderr when this one ends, by a signal or a failure.
+#[cfg(feature = "mongodb")]
+pub fn watch_server(uri: &str, watch: &Watch<'_>, out: &mut impl Write) -> Outcome {
+    use crate::mongo::{MongoServer, WatchPosition};
+
+    let filter = match watch.filter {
+        Some(text) => Some(Filter::parse(&parse_json("FILTER", text)?)?),
+        None => None,
+    };
+    let since = match watch.since {
+        Some(token) if token.parse::<LogPosition>().is_ok() => {
+            return Err(Failure::Message(format!(
+                "--since {token}: that is a folder's log position; on a MongoDB server give the position a watch of the server printed when it ended"
+            )));
+        }
+        Some(token) => Some(WatchPosition::parse(token)?),
+        None => None,
+    };
+    let stop = stop_on_signal()?;
+    let server = MongoServer::connect(uri)?;
+    let interval = Duration::from_millis(watch.interval_ms.max(1));
+    let mut feed = server.watch(watch.collection, since, interval)?;
+    let mut lines = LineOut::new(out);
+    let mut failed_looks = 0;
+    let mut ended = Ok(());
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let looked = server.next_changes(&mut feed, &mut |change| match server_change_line(
+            change,
+            filter.as_ref(),
+        ) {
+            Some(line) => lines.json(&line).and_then(|()| lines.flush()),
+            None => Ok(()),
+        });
+        match lines.outcome::<_, Failure>(looked) {
+            Ok(()) => failed_looks = 0,
+            // Output that fails ends the watch at once.
+            Err(Failure::Engine(_)) if failed_looks < FAILED_SERVER_LOOKS_TOLERATED => {
+                failed_looks += 1
+            }
+            Err(e) => {
+                ended = Err(e);
+                break;
+            }
+        }
+        sleep_unless_stopped(interval.saturating_sub(started.elapsed()), &stop);
+    }
+    let position = feed.position().map(ToString::to_string);
+    server.close_watch(feed);
+    if let Some(position) = position {
+        let said = format!("position {position} (--since {position} goes on from there)");
+        return match ended {
+            Ok(()) => {
+                // A closed stderr loses the position, not the watch's exit 0.
+                let _ = writeln!(std::io::stderr(), "fluxdb: {said}");
+                Ok(())
+            }
+            Err(Failure::Engine(e)) => Err(Failure::Message(format!("{e}; {said}"))),
+            Err(other) => Err(other),
+        };
+    }
+    ended
+}
+
+/// The line printed for a server's `change`, if the filter lets it
+/// through: a folder's lines (a replacement is an update; an update whose
+/// document the server no longer has prints nothing, its delete follows).
+#[cfg(feature = "mongodb")]
+fn server_change_line(
+    change: crate::mongo::ServerChange,
+    filter: Option<&Filter>,
+) -> Option<Value> {
+    use crate::mongo::ServerChange;
+
+    let matches =
+        |doc: &crate::engine::Document| filter.is_none_or(|f| f.matches_in(doc, ValueMode::Typed));
+    Some(match change {
+        ServerChange::Insert { id, doc } => {
+            matches(&doc).then(|| json!({"op": "insert", "_id": id, "doc": doc}))?
+        }
+        ServerChange::Update { id, doc } => {
+            let doc = doc?;
+            matches(&doc).then(|| json!({"op": "update", "_id": id, "doc": doc}))?
+        }
+        // Without the document before (MongoDB without pre-images), a
+        // delete is printed, as on a folder.
+        ServerChange::Delete { id, before } => before
+            .as_ref()
+            .is_none_or(matches)
+            .then(|| json!({"op": "delete", "_id": id}))?,
+        ServerChange::Dropped => json!({"op": "drop"}),
+    })
+}
+
+/// Without the `mongodb` feature a URI cannot be watched: say why.
+#[cfg(not(feature = "mongodb"))]
+pub fn watch_server(_uri: &str, _watch: &Watch<'_>, _out: &mut impl Write) -> Outcome {
+    Err(super::server::no_server_support())
 }
 
 /// A flag raised by Ctrl+C (SIGINT) or SIGTERM, so that watch ends its

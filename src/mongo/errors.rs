@@ -9,11 +9,23 @@ use crate::error::Error;
 /// How much of a message from the driver a line keeps.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// The driver's error `e` at `place` (`host:port/database`).
+/// The driver's error `e` at `place` (`host:port/database`): a server that
+/// cannot be reached (or a connection that failed) is
+/// [`Error::ServerUnreachable`], anything else [`Error::Server`].
 pub(super) fn server_error(place: &str, e: &DriverError) -> Error {
-    Error::Server {
-        server: place.to_owned(),
-        message: describe(e.kind.as_ref()),
+    let server = place.to_owned();
+    let message = describe(e.kind.as_ref());
+    let unreachable = matches!(
+        e.kind.as_ref(),
+        ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::DnsResolve { .. }
+    );
+    if unreachable {
+        Error::ServerUnreachable { server, message }
+    } else {
+        Error::Server { server, message }
     }
 }
 
@@ -43,7 +55,7 @@ fn describe(kind: &ErrorKind) -> String {
         ErrorKind::InsertMany(insert) => match insert.write_errors.as_ref().and_then(|w| w.first())
         {
             Some(first) => format!(
-                "document {} of the batch: {}",
+                "document {} of the insert: {}",
                 first.index + 1,
                 write_message(first.code, &first.message)
             ),
@@ -51,6 +63,49 @@ fn describe(kind: &ErrorKind) -> String {
         },
         ErrorKind::InvalidTlsConfig { message, .. } => format!("TLS: {message}"),
         other => short(&other.to_string()),
+    }
+}
+
+/// `error` with `note` added to what it says (a server's error keeps its
+/// kind; another becomes a transaction error).
+pub(super) fn with_note(error: Error, note: &str) -> Error {
+    match error {
+        Error::Server { server, message } => Error::Server {
+            server,
+            message: format!("{message}{note}"),
+        },
+        Error::ServerUnreachable { server, message } => Error::ServerUnreachable {
+            server,
+            message: format!("{message}{note}"),
+        },
+        other => Error::Transaction(format!("{other}{note}")),
+    }
+}
+
+/// Whether the driver or the server said that this deployment runs no
+/// transactions: the driver where the server has no sessions, a standalone
+/// server with IllegalOperation (code 20, "Transaction numbers are only
+/// allowed on a replica set member or mongos"), another with
+/// OperationNotSupportedInTransaction (263).
+pub(super) fn refuses_transactions(e: &DriverError) -> bool {
+    match e.kind.as_ref() {
+        ErrorKind::SessionsNotSupported => true,
+        ErrorKind::Transaction { message, .. } => message.contains("not supported"),
+        ErrorKind::Command(command) => matches!(command.code, 20 | 263),
+        _ => false,
+    }
+}
+
+/// How many documents of an ordered insert the server stored before the
+/// one it refused, if the error says (a write error names its document).
+pub(super) fn inserted_before(e: &DriverError) -> Option<usize> {
+    match e.kind.as_ref() {
+        ErrorKind::InsertMany(insert) => insert
+            .write_errors
+            .as_ref()
+            .and_then(|errors| errors.iter().map(|w| w.index).min()),
+        ErrorKind::Write(WriteFailure::WriteError(_)) => Some(0),
+        _ => None,
     }
 }
 
@@ -103,6 +158,29 @@ fn short(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a standalone server (code 20) and the driver (no sessions) say
+    /// about transactions means "none here"; a refused write does not.
+    #[test]
+    fn a_servers_refusal_of_transactions_is_told_from_other_errors() {
+        let command = |code: i32, message: &str| {
+            let error: mongodb::error::CommandError = mongodb::bson::from_document(
+                mongodb::bson::doc! {"code": code, "codeName": "X", "errmsg": message},
+            )
+            .expect("a command error");
+            DriverError::from(ErrorKind::Command(error))
+        };
+        let standalone = command(
+            20,
+            "Transaction numbers are only allowed on a replica set member or mongos",
+        );
+        assert!(refuses_transactions(&standalone));
+        assert!(refuses_transactions(&DriverError::from(
+            ErrorKind::SessionsNotSupported
+        )));
+        assert!(!refuses_transactions(&command(11000, "duplicate key")));
+        assert!(!refuses_transactions(&command(112, "WriteConflict")));
+    }
 
     #[test]
     fn an_unreachable_server_is_said_in_a_few_words() {

@@ -2,6 +2,7 @@
 //! schema, and the documents of a collection in batches (for copy).
 
 use mongodb::Cursor;
+use mongodb::action::Action;
 use mongodb::bson::Document as BsonDocument;
 use serde_json::Value;
 
@@ -101,7 +102,12 @@ impl MongoServer {
     pub fn get(&self, collection: &str, id: &str) -> Result<Option<Document>> {
         self.require_collection(collection)?;
         let coll = self.collection(collection)?;
-        let found = self.block_on(coll.find_one(id_filter(id)))?;
+        // In the open transaction, if any: what it will write over.
+        let mut transactions = self.transactions();
+        let find = coll
+            .find_one(id_filter(id))
+            .optional(transactions.session(), |a, s| a.session(s));
+        let found = self.block_on(find)?;
         Ok(found.map(document_to_json))
     }
 

@@ -13,12 +13,12 @@
 //! if the server still sends one, is never read.
 
 use std::future::{Future, IntoFuture};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use mongodb::bson::{Document as BsonDocument, doc};
 use mongodb::options::ClientOptions;
-use mongodb::{Client, Collection, Database};
+use mongodb::{Client, ClientSession, Collection, Database};
 
 use super::errors::server_error;
 use super::uri::validate_database_name;
@@ -56,6 +56,9 @@ pub struct MongoServer {
     shown_uri: String,
     /// The token of the calls running under [`MongoServer::cancellable`].
     cancel: Mutex<Option<CancelToken>>,
+    /// Whether the deployment runs transactions, and the open one's
+    /// session (`transaction.rs`).
+    transactions: Mutex<Transactions>,
 }
 
 impl MongoServer {
@@ -118,11 +121,12 @@ impl MongoServer {
             place,
             shown_uri,
             cancel: Mutex::new(None),
+            transactions: Mutex::new(Transactions::default()),
         };
         server
             .block_on(server.admin()?.run_command(doc! {"ping": 1}))
             .map_err(|e| match e {
-                Error::Server { server, message } => Error::Server {
+                Error::ServerUnreachable { server, message } => Error::ServerUnreachable {
                     server,
                     message: format!(
                         "{message} (gave up after {} s; serverSelectionTimeoutMS in the URI waits longer)",
@@ -187,6 +191,18 @@ impl MongoServer {
         F: IntoFuture<Output = mongodb::error::Result<T>>,
         F::IntoFuture: Send,
     {
+        self.block_on_driver(action)?
+            .map_err(|e| server_error(&self.place, &e))
+    }
+
+    /// [`block_on`](Self::block_on) keeping the driver's own error, for
+    /// callers that look into it (which document of an insert failed,
+    /// whether the server refused a transaction).
+    pub(super) fn block_on_driver<T: Send, F>(&self, action: F) -> Result<mongodb::error::Result<T>>
+    where
+        F: IntoFuture<Output = mongodb::error::Result<T>>,
+        F::IntoFuture: Send,
+    {
         let future = action.into_future();
         let Some(runtime) = &self.runtime else {
             return Err(self.place_error("the connection is closed".to_owned()));
@@ -204,8 +220,20 @@ impl MongoServer {
         };
         answered
             .ok_or_else(|| self.place_error("the driver's thread stopped unexpectedly".to_owned()))?
-            .ok_or(Error::Cancelled)?
-            .map_err(|e| server_error(&self.place, &e))
+            .ok_or(Error::Cancelled)
+    }
+
+    /// The driver's error `e` said as FluxDB's, naming this server.
+    pub(super) fn driver_error(&self, e: &mongodb::error::Error) -> Error {
+        server_error(&self.place, e)
+    }
+
+    /// Whether transactions run here and the open one: hold it only
+    /// around one operation (see `transaction.rs`).
+    pub(super) fn transactions(&self) -> MutexGuard<'_, Transactions> {
+        self.transactions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(super) fn place_error(&self, message: String) -> Error {
@@ -232,7 +260,7 @@ impl MongoServer {
         Ok(self.client()?.database("admin"))
     }
 
-    fn client(&self) -> Result<&Client> {
+    pub(super) fn client(&self) -> Result<&Client> {
         self.client
             .as_ref()
             .ok_or_else(|| self.place_error("the connection is closed".to_owned()))
@@ -300,6 +328,27 @@ async fn until_cancelled(token: &CancelToken) {
     }
 }
 
+/// What a connection knows of transactions.
+#[derive(Default)]
+pub(super) struct Transactions {
+    /// Whether the deployment runs them: `None` until asked.
+    pub(super) supported: Option<bool>,
+    /// The session of the open transaction.
+    pub(super) open: Option<ClientSession>,
+}
+
+impl Transactions {
+    /// The open transaction's session, for an operation to attach with
+    /// `.optional(state.session(), |action, s| action.session(s))`.
+    pub(super) fn session(&mut self) -> Option<&mut ClientSession> {
+        self.open.as_mut()
+    }
+
+    pub(super) fn take_session(&mut self) -> Option<ClientSession> {
+        self.open.take()
+    }
+}
+
 /// Runs `future` on `runtime` to its end. A thread already inside a tokio
 /// runtime (Studio's worker) cannot block on another, so there it runs
 /// from a short-lived thread of its own while this one waits; `None` if
@@ -322,6 +371,8 @@ impl Drop for MongoServer {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
             let entered = runtime.enter();
+            // A transaction left open is aborted by the session's drop.
+            drop(self.transactions().take_session());
             drop(self.client.take());
             drop(entered);
             runtime.shutdown_background();

@@ -1,11 +1,12 @@
 //! Files and copies on a server: export to JSON, JSON Lines or CSV,
 //! import from them, index definitions, and writing a copied collection.
 //!
-//! A server has no all-or-nothing import across batches (without a
-//! transaction, which a standalone server lacks), so an import that fails
-//! part-way deletes what it inserted, and drops the collection if it
-//! created it: the end state is the folder's, though another client may
-//! see the documents meanwhile.
+//! Each batch of [`INSERT_BATCH`] documents is one transaction where the
+//! deployment runs them, so a batch is stored whole or not at all; across
+//! batches there is none (a transaction has time and size limits an import
+//! of millions would pass). So an import that fails part-way deletes what
+//! it inserted, and drops the collection if it created it: the end state
+//! is the folder's, though another client may see the documents meanwhile.
 
 use std::path::Path;
 
@@ -154,10 +155,12 @@ impl MongoServer {
         Ok(report)
     }
 
-    /// Inserts every batch `next` gives into `collection`; `written(n)`
-    /// hears the total after each batch. On a failure, what this call
-    /// inserted is deleted again when `undo` (the collection dropped if it
-    /// did not exist) and the error returned.
+    /// Inserts every batch `next` gives into `collection`, each as one
+    /// transaction where the deployment runs them; `written(n)` hears the
+    /// total stored after each batch (and, without transactions, after the
+    /// part of a batch stored before a failure). On a failure, what this
+    /// call inserted is deleted again when `undo` (the collection dropped
+    /// if it did not exist) and the error returned.
     pub fn write_batches(
         &self,
         collection: &str,
@@ -174,7 +177,28 @@ impl MongoServer {
                     .iter()
                     .map(|doc| json_map_to_document(doc, "a document"))
                     .collect::<Result<Vec<_>>>()?;
-                let ids = self.insert_documents(collection, docs)?;
+                let mut failure = None;
+                let stored = self.transactionally(|| {
+                    self.insert_documents(collection, docs).map_err(|failed| {
+                        failure = Some(failed.stored);
+                        failed.error
+                    })
+                });
+                let ids = match stored {
+                    Ok((ids, _)) => ids,
+                    Err(error) => {
+                        // Stored before the failure (none in a transaction).
+                        let stored = failure.unwrap_or_default();
+                        if !stored.is_empty() {
+                            count += stored.len() as u64;
+                            written(count);
+                            if undo {
+                                inserted.extend(stored);
+                            }
+                        }
+                        return Err(error);
+                    }
+                };
                 count += ids.len() as u64;
                 if undo {
                     inserted.extend(ids);

@@ -1,16 +1,28 @@
 //! Writes on a server: collections, indexes, inserts, updates, deletes.
 //!
-//! Each is one server operation, so each is atomic per document as the
-//! server makes it; `insert_many` of several documents is not all or
-//! nothing as a folder's is (docs/mongodb.md says so).
+//! Each is one server operation, atomic per document as the server makes
+//! it, and part of the open transaction if there is one
+//! (`transaction.rs`). `insert_many` of several documents is one
+//! transaction where the deployment runs them, all or nothing as a
+//! folder's; elsewhere its error says how many were stored before the
+//! failure (docs/mongodb.md says so).
 
 use mongodb::IndexModel;
+use mongodb::action::Action;
 use mongodb::bson::{Bson, Document as BsonDocument, doc};
 use serde_json::Value;
 
 use super::convert::{filter_to_bson, id_filter, id_text, json_to_document};
+use super::errors::{inserted_before, with_note};
 use super::server::MongoServer;
 use crate::error::{Error, Result};
+
+/// An insert that failed part-way: the error, and the `_id`s of the
+/// documents stored before it (none in a transaction: it was aborted).
+pub(super) struct InsertFailure {
+    pub(super) error: Error,
+    pub(super) stored: Vec<Bson>,
+}
 
 impl MongoServer {
     /// Creates a collection with an ascending index on each field;
@@ -71,7 +83,11 @@ impl MongoServer {
         let mut replacement = super::convert::json_map_to_document(document, "the record")?;
         replacement.remove("_id");
         let coll = self.collection(collection)?;
-        let result = self.block_on(coll.replace_one(id_filter(id), replacement))?;
+        let mut transactions = self.transactions();
+        let replace = coll
+            .replace_one(id_filter(id), replacement)
+            .optional(transactions.session(), |a, s| a.session(s));
+        let result = self.block_on(replace)?;
         Ok(result.matched_count > 0)
     }
 
@@ -93,7 +109,9 @@ impl MongoServer {
     }
 
     /// Inserts documents in order (the collection is created if missing);
-    /// returns their `_id`s as text, a new ObjectId's as its hex.
+    /// returns their `_id`s as text, a new ObjectId's as its hex. Several
+    /// documents are one transaction where the deployment runs them (all
+    /// or none); elsewhere a failure says how many were stored before it.
     pub fn insert_many(&self, collection: &str, documents: Vec<Value>) -> Result<Vec<String>> {
         if documents.is_empty() {
             return Ok(Vec::new());
@@ -103,18 +121,29 @@ impl MongoServer {
             .enumerate()
             .map(|(at, value)| json_to_document(value, &format!("document {}", at + 1)))
             .collect::<Result<Vec<_>>>()?;
-        let inserted = self.insert_documents(collection, docs)?;
+        let insert = || self.insert_documents(collection, docs).map_err(|f| f.error);
+        let (inserted, _) = if documents.len() > 1 {
+            self.transactionally(insert)
+                .map_err(|error| match self.supports_transactions() {
+                    Ok(true) => super::transaction::nothing_written(error),
+                    _ => error,
+                })?
+        } else {
+            (insert()?, false)
+        };
         Ok(inserted.iter().map(id_text).collect())
     }
 
-    /// Inserts BSON documents in order, each given an ObjectId `_id` here
-    /// when it has none (so the ids are known even if the insert fails
-    /// part-way); returns the ids.
+    /// Inserts BSON documents in order (in the open transaction, if any),
+    /// each given an ObjectId `_id` here when it has none (so the ids are
+    /// known even if the insert fails part-way); returns the ids. Outside
+    /// a transaction, a failure's error says how many documents were
+    /// stored before it, and carries their ids.
     pub(super) fn insert_documents(
         &self,
         collection: &str,
         mut docs: Vec<BsonDocument>,
-    ) -> Result<Vec<Bson>> {
+    ) -> std::result::Result<Vec<Bson>, InsertFailure> {
         let mut ids = Vec::with_capacity(docs.len());
         for doc in &mut docs {
             let id = match doc.get("_id") {
@@ -129,9 +158,35 @@ impl MongoServer {
             };
             ids.push(id);
         }
-        let coll = self.collection(collection)?;
-        self.block_on(coll.insert_many(docs))?;
-        Ok(ids)
+        let failed = |error: Error| InsertFailure {
+            error,
+            stored: Vec::new(),
+        };
+        let total = docs.len();
+        let coll = self.collection(collection).map_err(failed)?;
+        let mut transactions = self.transactions();
+        let in_transaction = transactions.session().is_some();
+        let insert = coll
+            .insert_many(docs)
+            .optional(transactions.session(), |a, s| a.session(s));
+        let driver_error = match self.block_on_driver(insert).map_err(failed)? {
+            Ok(_) => return Ok(ids),
+            Err(e) => e,
+        };
+        let error = self.driver_error(&driver_error);
+        if in_transaction || total == 1 {
+            return Err(failed(error));
+        }
+        let before = inserted_before(&driver_error);
+        let said = match before {
+            Some(n) => format!("{n} of the {total} documents were stored before it"),
+            None => format!(
+                "how many of the {total} documents were stored before it is not known (not in a transaction here)"
+            ),
+        };
+        let error = with_note(error, &format!("; {said}"));
+        ids.truncate(before.unwrap_or(0));
+        Err(InsertFailure { error, stored: ids })
     }
 
     /// Updates the document whose `_id` is `id`: a plain object sets its
@@ -141,7 +196,11 @@ impl MongoServer {
         self.require_collection(collection)?;
         let update = update_document(update)?;
         let coll = self.collection(collection)?;
-        let result = self.block_on(coll.update_one(id_filter(id), update))?;
+        let mut transactions = self.transactions();
+        let update = coll
+            .update_one(id_filter(id), update)
+            .optional(transactions.session(), |a, s| a.session(s));
+        let result = self.block_on(update)?;
         Ok(result.matched_count > 0)
     }
 
@@ -149,23 +208,35 @@ impl MongoServer {
     pub fn update_many(&self, collection: &str, filter: &Value, update: &Value) -> Result<u64> {
         self.require_collection(collection)?;
         let update = update_document(update)?;
+        let filter = filter_to_bson(filter)?;
         let coll = self.collection(collection)?;
-        let result = self.block_on(coll.update_many(filter_to_bson(filter)?, update))?;
+        let mut transactions = self.transactions();
+        let update = coll
+            .update_many(filter, update)
+            .optional(transactions.session(), |a, s| a.session(s));
+        let result = self.block_on(update)?;
         Ok(result.matched_count)
     }
 
     pub fn delete(&self, collection: &str, id: &str) -> Result<bool> {
         self.require_collection(collection)?;
         let coll = self.collection(collection)?;
-        Ok(self.block_on(coll.delete_one(id_filter(id)))?.deleted_count > 0)
+        let mut transactions = self.transactions();
+        let delete = coll
+            .delete_one(id_filter(id))
+            .optional(transactions.session(), |a, s| a.session(s));
+        Ok(self.block_on(delete)?.deleted_count > 0)
     }
 
     pub fn delete_many(&self, collection: &str, filter: &Value) -> Result<u64> {
         self.require_collection(collection)?;
+        let filter = filter_to_bson(filter)?;
         let coll = self.collection(collection)?;
-        Ok(self
-            .block_on(coll.delete_many(filter_to_bson(filter)?))?
-            .deleted_count)
+        let mut transactions = self.transactions();
+        let delete = coll
+            .delete_many(filter)
+            .optional(transactions.session(), |a, s| a.session(s));
+        Ok(self.block_on(delete)?.deleted_count)
     }
 
     /// Deletes the documents with these `_id`s (undoing an insert that

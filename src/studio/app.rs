@@ -15,7 +15,9 @@ use super::panels::chart::ChartPanel;
 use super::panels::edit_menu::edit_shortcuts;
 use super::panels::explain::ExplainPanel;
 use super::panels::grid::Grid;
-use super::panels::pending::{conflicts_window_ui, guard_ui, pending_window_ui};
+use super::panels::pending::{
+    conflicts_window_ui, guard_ui, outcomes_window_ui, pending_window_ui,
+};
 use super::panels::query_bar::QueryBar;
 use super::panels::record_editor::RecordEditorPanel;
 use super::panels::schema::SchemaPanel;
@@ -423,6 +425,7 @@ impl eframe::App for StudioApp {
         pending_window_ui(&ctx, &mut self.state);
         bulk_window_ui(&ctx, &mut self.state);
         conflicts_window_ui(&ctx, &mut self.state);
+        outcomes_window_ui(&ctx, &mut self.state);
         value_viewer_window_ui(&ctx, &mut self.state);
         guard_ui(&ctx, &mut self.state);
         self.dialogs.ui(&ctx, &mut self.state);

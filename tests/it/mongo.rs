@@ -6,6 +6,9 @@
 
 #![cfg(feature = "mongodb")]
 
+/// Writes of several documents (transactions) and `watch` on a server.
+mod writes;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
@@ -22,7 +25,7 @@ use serde_json::{Value, json};
 use crate::cli::{Run, fluxdb};
 
 /// The server's URI from the environment, without a database.
-fn server_uri() -> String {
+pub(crate) fn server_uri() -> String {
     let uri = std::env::var("FLUXDB_TEST_MONGODB_URI").unwrap_or_else(|_| {
         panic!("set FLUXDB_TEST_MONGODB_URI=mongodb://HOST:PORT (see tests/mongodb/README.md)")
     });
@@ -30,12 +33,12 @@ fn server_uri() -> String {
 }
 
 /// A database of this test's own on the server, dropped when it goes.
-struct TestDatabase {
-    uri: String,
+pub(crate) struct TestDatabase {
+    pub(crate) uri: String,
 }
 
 impl TestDatabase {
-    fn new(test: &str) -> TestDatabase {
+    pub(crate) fn new(test: &str) -> TestDatabase {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -46,7 +49,7 @@ impl TestDatabase {
         }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         Path::new(&self.uri)
     }
 }
@@ -59,13 +62,13 @@ impl Drop for TestDatabase {
     }
 }
 
-fn ok(db: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(db: &Path, args: &[&str]) -> String {
     let run = fluxdb(db, args);
     assert_eq!(run.code, 0, "{args:?} on {}: {}", db.display(), run.stderr);
     run.stdout
 }
 
-fn failed(run: &Run) -> String {
+pub(crate) fn failed(run: &Run) -> String {
     assert_eq!(
         run.code, 1,
         "expected exit 1: {} / {}",
@@ -227,7 +230,6 @@ fn every_cli_command_prints_on_a_server_what_it_prints_on_a_folder() {
         vec!["migrate"],
         vec!["backup", "x.fdbbackup"],
         vec!["restore", "x.fdbbackup"],
-        vec!["watch", "people"],
         vec!["info"],
         vec!["export", "people", "people.fdb"],
         vec!["explain", "people", "--pipeline", r#"[{"$count": "n"}]"#],

@@ -1,6 +1,8 @@
 //! The pending changes window (each change with its before and after,
 //! revertible), the conflicts window after a write found records changed
-//! on disk, and the question asked before leaving unwritten changes.
+//! on disk, how each change went after a write one by one (a server
+//! without transactions), and the question asked before leaving unwritten
+//! changes.
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use crate::studio::state::diff_rows::{DiffRows, diff_rows, rows_of};
 use crate::studio::widgets::diff_view::{
     added_colour, changed_colour, diff_view_ui, removed_colour,
 };
-use crate::studio::worker::edit::Conflict;
+use crate::studio::worker::edit::{Conflict, Outcome};
 
 /// Rows of one change's diff before "… and N more fields".
 const SHOWN_FIELDS: usize = 12;
@@ -230,6 +232,68 @@ pub fn conflicts_window_ui(ctx: &egui::Context, state: &mut State) {
         Some(1) => state.overwrite_conflicts(),
         Some(_) => state.edit.dismiss_conflicts(),
         None => {}
+    }
+}
+
+/// After a write one by one in which some changes failed: how each went.
+/// The failed ones stay staged, to fix and write again.
+pub fn outcomes_window_ui(ctx: &egui::Context, state: &mut State) {
+    if state.edit.outcomes.is_empty() {
+        return;
+    }
+    let mut close = false;
+    let mut show_pending = false;
+    egui::Modal::new(egui::Id::unique("write-outcomes")).show(ctx, |ui| {
+        ui.set_max_width(640.0);
+        ui.heading("Written one by one");
+        ui.label(
+            "This server runs no transactions, so each change was written on its own. \
+             Those written stay written; those that failed are still pending:",
+        );
+        egui::ScrollArea::vertical()
+            .id_salt("outcomes-scroll")
+            .max_height(460.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                for outcome in &state.edit.outcomes {
+                    ui.horizontal_wrapped(|ui| {
+                        let (mark, colour) = match &outcome.outcome {
+                            Outcome::Written => ("✔ written", added_colour()),
+                            Outcome::Failed(_) => ("✖ failed", removed_colour()),
+                            Outcome::NotTried => ("– not tried", changed_colour()),
+                        };
+                        ui.label(RichText::new(mark).color(colour).strong());
+                        ui.label(RichText::new(outcome.kind.label()).weak());
+                        ui.label(
+                            RichText::new(format!("{} / {}", outcome.collection, outcome.id))
+                                .monospace(),
+                        );
+                        match &outcome.outcome {
+                            Outcome::Failed(why) => {
+                                ui.label(why.as_str());
+                            }
+                            Outcome::NotTried => {
+                                ui.label("the server could not be reached");
+                            }
+                            Outcome::Written => {}
+                        }
+                    });
+                }
+            });
+        ui.separator();
+        ui.horizontal(|ui| {
+            show_pending = ui
+                .button("Show pending changes")
+                .on_hover_text("The changes not written, to fix and write again")
+                .clicked();
+            close = ui.button("Close").clicked();
+        });
+    });
+    if show_pending {
+        state.edit.show_pending = true;
+    }
+    if close || show_pending {
+        state.edit.dismiss_outcomes();
     }
 }
 

@@ -282,19 +282,7 @@ impl State {
             return;
         }
         if let Some(after) = self.edit.on_event(event) {
-            // A server has no transactions here: its writes went one by one.
-            let on_server = self
-                .folder
-                .as_ref()
-                .and_then(|f| f.path.to_str())
-                .is_some_and(crate::backend::is_server_uri);
-            self.status.notice = Some(if on_server {
-                after
-                    .notice
-                    .replace("in one transaction", "record by record")
-            } else {
-                after.notice
-            });
+            self.status.notice = Some(after.notice);
             self.refresh_after_write();
             if let Some(action) = after.then {
                 self.carry_out(action);
@@ -372,6 +360,47 @@ mod tests {
         assert!(state.edit.pending.is_empty());
         let slots: Vec<Slot> = sent(&mut state).iter().map(|r| r.kind.slot()).collect();
         assert!(slots.contains(&Slot::Page) && slots.contains(&Slot::Count));
+    }
+
+    #[test]
+    fn a_write_one_by_one_keeps_the_failed_changes_and_says_how_each_went() {
+        use crate::studio::edit::pending::ChangeKind;
+        use crate::studio::worker::edit::{ChangeOutcome, Outcome};
+
+        let mut state = opened();
+        for row in 0..3 {
+            delete_row(&mut state, row);
+        }
+        let id = write_id(&mut state);
+        let outcome = |id: &str, outcome: Outcome| ChangeOutcome {
+            collection: "people".into(),
+            id: id.into(),
+            kind: ChangeKind::Delete,
+            outcome,
+        };
+        state.apply(Event {
+            id,
+            kind: EventKind::Edit(EditEvent::WrittenOneByOne(vec![
+                outcome("r0", Outcome::Written),
+                outcome("r1", Outcome::Failed("refused".into())),
+                outcome("r2", Outcome::NotTried),
+            ])),
+        });
+        assert!(!state.edit.writing);
+        assert_eq!(
+            state.status.notice.as_deref(),
+            Some("Written one by one: 1 written, 1 failed, 1 not tried")
+        );
+        let left: Vec<&str> = state.edit.pending.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(left, vec!["r1", "r2"]);
+        assert_eq!(state.edit.outcomes.len(), 3, "shown until dismissed");
+        let slots: Vec<Slot> = sent(&mut state).iter().map(|r| r.kind.slot()).collect();
+        assert!(
+            slots.contains(&Slot::Page),
+            "what was written is read again"
+        );
+        state.edit.dismiss_outcomes();
+        assert!(state.edit.outcomes.is_empty());
     }
 
     #[test]

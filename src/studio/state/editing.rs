@@ -26,7 +26,9 @@ use crate::studio::edit::record_text::{TextProblem, parse_record, record_text};
 use crate::studio::edit::value_type::{ValueType, edit_text, parse_as, type_of};
 use crate::studio::format::format_count;
 use crate::studio::report::ErrorReport;
-use crate::studio::worker::edit::{Conflict, EditEvent, EditRequest, EditSlot};
+use crate::studio::worker::edit::{
+    ChangeOutcome, Conflict, EditEvent, EditRequest, EditSlot, Outcome,
+};
 
 /// Everything editing adds to the UI model.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -40,6 +42,9 @@ pub struct EditState {
     pub writing: bool,
     /// Records changed on disk since they were read; nothing was written.
     pub conflicts: Vec<Conflict>,
+    /// How each change went, after a write one by one (a server without
+    /// transactions) in which some failed; shown until dismissed.
+    pub outcomes: Vec<ChangeOutcome>,
     /// The question asked before leaving pending changes behind.
     pub guard: Option<Guarded>,
     /// The guarded action to carry out once the write succeeds.
@@ -72,6 +77,7 @@ impl EditState {
             ..RecordEditor::default()
         };
         self.conflicts.clear();
+        self.outcomes.clear();
         self.bulk = None;
         self.aggregate.result = None;
         self.aggregate.error = None;
@@ -421,6 +427,7 @@ impl EditState {
         }
         self.writing = true;
         self.conflicts.clear();
+        self.outcomes.clear();
         Some(EditRequest::Write {
             changes: self.pending.to_vec(),
             overwrite,
@@ -512,7 +519,9 @@ impl EditState {
     /// The slot of the request an editing event answers.
     pub fn slot_of(event: &EditEvent) -> EditSlot {
         match event {
-            EditEvent::Written { .. } | EditEvent::Conflicts(_) => EditSlot::Write,
+            EditEvent::Written { .. } | EditEvent::WrittenOneByOne(_) | EditEvent::Conflicts(_) => {
+                EditSlot::Write
+            }
             EditEvent::Preview(_) => EditSlot::BulkPreview,
             EditEvent::BulkDone { .. } => EditSlot::Bulk,
             EditEvent::Aggregated { .. } => EditSlot::Aggregate,
@@ -536,6 +545,7 @@ impl EditState {
                     then: self.after_write.take(),
                 })
             }
+            EditEvent::WrittenOneByOne(outcomes) => Some(self.written_one_by_one(outcomes)),
             EditEvent::Conflicts(conflicts) => {
                 self.writing = false;
                 self.after_write = None;
@@ -582,6 +592,46 @@ impl EditState {
                 None
             }
         }
+    }
+
+    /// After a write one by one: the written changes leave the pending
+    /// list, the others stay staged and how each went is shown; the action
+    /// that waited runs only if all were written.
+    fn written_one_by_one(&mut self, outcomes: Vec<ChangeOutcome>) -> AfterWrite {
+        self.writing = false;
+        let count =
+            |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|o| wanted(&o.outcome)).count();
+        let written = count(|o| *o == Outcome::Written);
+        let failed = count(|o| matches!(o, Outcome::Failed(_)));
+        let not_tried = count(|o| *o == Outcome::NotTried);
+        let mut notice = format!(
+            "Written one by one: {} written, {} failed",
+            format_count(written),
+            format_count(failed)
+        );
+        if not_tried > 0 {
+            notice.push_str(&format!(", {} not tried", format_count(not_tried)));
+        }
+        let then = if written == outcomes.len() {
+            self.pending.clear();
+            self.record.dirty = false;
+            self.after_write.take()
+        } else {
+            let stored: Vec<(String, String)> = outcomes
+                .iter()
+                .filter(|o| o.outcome == Outcome::Written)
+                .map(|o| (o.collection.clone(), o.id.clone()))
+                .collect();
+            self.pending.forget(&stored);
+            self.after_write = None;
+            self.outcomes = outcomes;
+            None
+        };
+        AfterWrite { notice, then }
+    }
+
+    pub fn dismiss_outcomes(&mut self) {
+        self.outcomes.clear();
     }
 
     /// A failed editing request; the status line shows it too.

@@ -284,6 +284,13 @@ pub struct OpenedFolder {
 pub trait EditDatabase {
     /// The record with this `_id` as stored now.
     fn get_record(&self, collection: &str, id: &str) -> Result<Option<Document>>;
+    /// Whether [`begin`](Self::begin) … [`commit_changes`](Self::commit_changes)
+    /// makes the changes one transaction. A server without transactions
+    /// answers false: a Write then writes each change on its own and
+    /// reports how each went (`edit.rs`).
+    fn writes_in_transactions(&mut self) -> Result<bool> {
+        Ok(true)
+    }
     fn begin(&mut self) -> Result<()>;
     /// Commits; a failed commit is rolled back by the engine.
     fn commit_changes(&mut self) -> Result<()>;

@@ -24,6 +24,8 @@ pub(crate) struct MemoryOpener {
     collection: String,
     records: usize,
     pub(crate) legacy: bool,
+    /// Has no transactions (as a standalone server): a Write goes one by one.
+    pub(crate) one_by_one: bool,
 }
 
 impl MemoryOpener {
@@ -32,6 +34,7 @@ impl MemoryOpener {
             collection: collection.to_owned(),
             records,
             legacy: false,
+            one_by_one: false,
         }
     }
 }
@@ -53,6 +56,7 @@ impl Opener for MemoryOpener {
             legacy: self.legacy,
             compression: Compression::None,
             saved: None,
+            one_by_one: self.one_by_one,
         }))
     }
 }
@@ -66,6 +70,7 @@ struct MemoryDb {
     compression: Compression,
     /// The records when the transaction began (editing's tests).
     saved: Option<Vec<Document>>,
+    one_by_one: bool,
 }
 
 impl MemoryDb {
@@ -342,6 +347,9 @@ impl EditDatabase for MemoryDb {
             .find(|doc| doc.get("_id").and_then(Value::as_str) == Some(id))
             .cloned())
     }
+    fn writes_in_transactions(&mut self) -> Result<bool> {
+        Ok(!self.one_by_one)
+    }
     fn begin(&mut self) -> Result<()> {
         self.saved = Some(self.records.clone());
         Ok(())
@@ -356,8 +364,14 @@ impl EditDatabase for MemoryDb {
         }
         Ok(())
     }
+    /// Refuses a record with `"refuse": true` (a write that fails).
     fn insert_record(&mut self, collection: &str, record: Document) -> Result<()> {
         self.check(collection)?;
+        if record.get("refuse") == Some(&Value::Bool(true)) {
+            return Err(Error::InvalidDocument(
+                "refused by the test engine".to_owned(),
+            ));
+        }
         self.records.push(record);
         Ok(())
     }

@@ -4,9 +4,10 @@
 //! import and export work on it as on a folder. What only a folder has
 //! (backups, compaction, compression, fdb files) is an error that says so.
 //!
-//! Staged changes are written record by record: a standalone server has no
-//! transactions. A failure part-way says how many were written
-//! ([`EditDatabase::rollback_changes`] cannot undo them).
+//! Staged changes are written in one transaction where the deployment runs
+//! them (a replica set, a sharded cluster): a failure writes nothing. A
+//! standalone server has none: then [`EditDatabase::writes_in_transactions`]
+//! says so and the Write goes change by change, saying how each went.
 //!
 //! Reads (pages, counts, the sidebar's details, schema and chart) run under
 //! their cancel token ([`MongoServer::cancellable`]): Cancel, a newer query
@@ -29,7 +30,7 @@ use crate::engine::{
     ImportReport, RecordDiff, RestoreReport,
 };
 use crate::interchange::{CancelToken, Progress};
-use crate::mongo::{MongoServer, ServerPlan};
+use crate::mongo::{MongoServer, ServerPlan, nothing_written};
 use crate::studio::query::ParsedQuery;
 use crate::{Document, Error, Result};
 
@@ -42,8 +43,6 @@ pub struct ServerDatabase {
     server: MongoServer,
     /// The URI as given: what the worker reopens. Shown only redacted.
     uri: PathBuf,
-    /// Changes written since `begin`, for the message when one fails.
-    written: usize,
 }
 
 impl ServerDatabase {
@@ -62,8 +61,17 @@ impl ServerDatabase {
         Ok(ServerDatabase {
             server,
             uri: uri.to_path_buf(),
-            written: 0,
         })
+    }
+
+    /// Writes staged changes one by one, as on a server without
+    /// transactions, even where the server has them: how the tests run
+    /// that path on a server that has transactions.
+    pub fn without_transactions(self) -> ServerDatabase {
+        ServerDatabase {
+            server: self.server.without_transactions(),
+            uri: self.uri,
+        }
     }
 
     /// Hands each document `filter` matches to `each`, saying how far it
@@ -103,11 +111,13 @@ impl ServerDatabase {
         }
     }
 
-    fn wrote<T>(&mut self, result: Result<T>) -> Result<T> {
-        if result.is_ok() {
-            self.written += 1;
+    /// A write's outcome; in a transaction, its error says that nothing
+    /// was written (the Write aborts it next).
+    fn in_write<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(error) if self.server.in_transaction() => Err(nothing_written(error)),
+            other => other,
         }
-        result
     }
 }
 
@@ -396,31 +406,30 @@ impl Database for ServerDatabase {
 }
 
 impl EditDatabase for ServerDatabase {
+    /// In the open transaction, if any: the record its writes go over.
     fn get_record(&self, collection: &str, id: &str) -> Result<Option<Document>> {
-        if !self.server.has_collection(collection)? {
-            return Ok(None);
-        }
-        self.server.get(collection, id)
+        let found = match self.server.has_collection(collection) {
+            Ok(false) => Ok(None),
+            Ok(true) => self.server.get(collection, id),
+            Err(error) => Err(error),
+        };
+        self.in_write(found)
+    }
+
+    fn writes_in_transactions(&mut self) -> Result<bool> {
+        self.server.supports_transactions()
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.written = 0;
-        Ok(())
+        self.server.begin_transaction()
     }
 
     fn commit_changes(&mut self) -> Result<()> {
-        self.written = 0;
-        Ok(())
+        self.server.commit_transaction()
     }
 
     fn rollback_changes(&mut self) -> Result<()> {
-        let written = std::mem::take(&mut self.written);
-        if written == 0 {
-            return Ok(());
-        }
-        Err(Error::Transaction(format!(
-            "{written} changes before it were written already: the server has no transactions here, so they stay"
-        )))
+        self.server.abort_transaction()
     }
 
     fn insert_record(&mut self, collection: &str, record: Document) -> Result<()> {
@@ -428,17 +437,17 @@ impl EditDatabase for ServerDatabase {
             .server
             .insert_many(collection, vec![Value::Object(record)])
             .map(drop);
-        self.wrote(inserted)
+        self.in_write(inserted)
     }
 
     fn replace_record(&mut self, collection: &str, id: &str, record: &Document) -> Result<bool> {
         let replaced = self.server.replace(collection, id, record);
-        self.wrote(replaced)
+        self.in_write(replaced)
     }
 
     fn delete_record(&mut self, collection: &str, id: &str) -> Result<bool> {
         let deleted = self.server.delete(collection, id);
-        self.wrote(deleted)
+        self.in_write(deleted)
     }
 
     fn update_matching(

@@ -1,10 +1,11 @@
-//! Studio on a MongoDB server: browsing, sorting, editing and writing, the
-//! server's plan in the status bar and the Explain tab, the Connect dialog,
-//! and a server that refuses (an error, the window alive). Ignored unless
-//! asked for; then `FLUXDB_TEST_MONGODB_URI` names the server
-//! (tests/mongodb/README.md). Each test uses a database of its own.
-//! The dialogs on a server are in `dialogs.rs`, Cancel and a server that
-//! goes away in `outage.rs`; the helpers here serve all three.
+//! Studio on a MongoDB server: browsing, sorting, editing and writing (in
+//! one transaction, or one by one on a connection told the server has no
+//! transactions), the server's plan in the status bar and the Explain tab,
+//! the Connect dialog, and a server that refuses (an error, the window
+//! alive). Ignored unless asked for; then `FLUXDB_TEST_MONGODB_URI` names
+//! the server (tests/mongodb/README.md). Each test uses a database of its
+//! own. The dialogs on a server are in `dialogs.rs`, Cancel and a server
+//! that goes away in `outage.rs`; the helpers here serve all three.
 
 #![cfg(feature = "mongodb")]
 
@@ -17,14 +18,18 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
+use std::sync::Arc;
+
 use fluxdb::backend::copy_collection;
 use fluxdb::engine::{Find, FluxDB};
 use fluxdb::mongo::MongoServer;
+use fluxdb::studio::worker::server::ServerDatabase;
+use fluxdb::studio::worker::{Database, EngineOpener, OpenMode, Opener};
 use serde_json::{Value, json};
 
 use crate::support::{
-    App, PEOPLE, TempDb, config, double_click, harness, page_ids, retype, set_text, step_until,
-    temp_db, wait_for_label, wait_idle, write_and_wait,
+    App, PEOPLE, TempDb, config, double_click, harness, harness_with, page_ids, retype, set_text,
+    step_until, temp_db, wait_for_label, wait_idle, write_and_wait,
 };
 
 pub fn server_uri() -> String {
@@ -107,14 +112,84 @@ impl Drop for ServerDb {
 /// The test folder copied to the server and open in Studio there, its
 /// first page shown and the worker idle.
 pub fn opened_on_server(test: &str) -> (TempDb, ServerDb, App) {
+    opened_on_server_with(test, Arc::new(EngineOpener))
+}
+
+fn opened_on_server_with(test: &str, opener: Arc<dyn Opener + Sync>) -> (TempDb, ServerDb, App) {
     let folder = temp_db();
     let server = ServerDb::copied_from(&folder, test);
     let listing = listing();
-    let mut harness = harness(config(Some(Path::new(&server.uri)), folder.dir.path()));
+    let mut harness = harness_with(
+        config(Some(Path::new(&server.uri)), folder.dir.path()),
+        opener,
+    );
     wait_for_label(&mut harness, "1–50 of 120");
     wait_idle(&mut harness);
     drop(listing);
     (folder, server, harness)
+}
+
+/// Opens a server as a standalone one would be: no transactions, so a
+/// Write goes one by one (nx-27017, the test server, has them).
+struct WithoutTransactions;
+
+impl Opener for WithoutTransactions {
+    fn open(&self, path: &Path, _mode: OpenMode) -> fluxdb::Result<Box<dyn Database>> {
+        Ok(Box::new(
+            ServerDatabase::connect(path)?.without_transactions(),
+        ))
+    }
+}
+
+/// A unique index on `field` (through the driver: FluxDB makes none), so
+/// the server refuses a write that repeats a value.
+fn unique_index(uri: &str, collection: &str, field: &str) {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let client = mongodb::Client::with_uri_str(uri)
+            .await
+            .expect("the driver");
+        let database = client.default_database().expect("the URI's database");
+        let options = mongodb::options::IndexOptions::builder()
+            .unique(true)
+            .build();
+        let model = mongodb::IndexModel::builder()
+            .keys(mongodb::bson::doc! {field: 1})
+            .options(options)
+            .build();
+        database
+            .collection::<mongodb::bson::Document>(collection)
+            .create_index(model)
+            .await
+            .expect("a unique index");
+    });
+}
+
+/// Stages two cell edits: `Person 001` renamed (the server takes it) and
+/// `Person 002` given `Person 000`'s name (its unique index refuses it).
+fn stage_one_good_and_one_refused_edit(harness: &mut App) {
+    for (cell, text) in [
+        ("Person 001", "Person renamed"),
+        ("Person 002", "Person 000"),
+    ] {
+        double_click(harness, cell);
+        retype(harness, text);
+        harness.key_press(egui::Key::Enter);
+        harness.run_steps(2);
+    }
+    harness.get_by_label("2 pending changes");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    step_until(harness, "the write to finish", |h| {
+        let state = h.state().state();
+        !state.edit.writing && state.status.busy.is_none()
+    });
+}
+
+fn name_of(server: &MongoServer, id: &str) -> Option<serde_json::Value> {
+    server
+        .get("people", id)
+        .expect("read back")
+        .and_then(|record| record.get("name").cloned())
 }
 
 #[test]
@@ -148,7 +223,12 @@ fn a_server_collection_browses_sorts_and_writes_as_a_folder_does() {
     harness.run_steps(2);
     harness.get_by_label("1 pending change");
     write_and_wait(&mut harness);
-    wait_for_label(&mut harness, "Wrote 1 change record by record");
+    // nx-27017 runs transactions; a standalone server writes one by one.
+    if server.server().supports_transactions().expect("the probe") {
+        wait_for_label(&mut harness, "Wrote 1 change in one transaction");
+    } else {
+        wait_for_label(&mut harness, "Written one by one: 1 written, 0 failed");
+    }
     assert!(
         harness.state().state().status.last_error.is_none(),
         "{:?}",
@@ -294,4 +374,79 @@ fn the_status_bar_and_the_explain_tab_show_the_servers_plan() {
         "{\"age\": {\"$gte\": 60}}: the server does not say how many it examined".to_owned()
     };
     harness.get_by_label(&filter_line);
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn a_write_the_server_refuses_part_way_writes_nothing_in_one_transaction() {
+    let (_folder, server, mut harness) = opened_on_server("refused");
+    let direct = server.server();
+    if !direct.supports_transactions().expect("the probe") {
+        eprintln!("this server runs no transactions: see the one-by-one test");
+        return;
+    }
+    unique_index(&server.uri, "people", "name");
+    stage_one_good_and_one_refused_edit(&mut harness);
+    let state = harness.state().state();
+    let error = state
+        .status
+        .last_error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(error.contains("duplicate key"), "{error}");
+    assert!(
+        error.contains("(in one transaction, aborted: nothing was written)"),
+        "{error}"
+    );
+    assert_eq!(state.edit.pending.len(), 2, "both stay staged");
+    assert!(state.edit.outcomes.is_empty());
+    // The server has neither: the rename before the refused change too was
+    // rolled back.
+    assert_eq!(name_of(&direct, "p001"), Some(json!("Person 001")));
+    assert_eq!(name_of(&direct, "p002"), Some(json!("Person 002")));
+}
+
+#[test]
+#[ignore = "needs a MongoDB server: see tests/mongodb/README.md"]
+fn without_transactions_a_write_goes_one_by_one_and_shows_how_each_change_went() {
+    let (_folder, server, mut harness) =
+        opened_on_server_with("onebyone", Arc::new(WithoutTransactions));
+    unique_index(&server.uri, "people", "name");
+    stage_one_good_and_one_refused_edit(&mut harness);
+    wait_for_label(&mut harness, "Written one by one: 1 written, 1 failed");
+    // The window lists each change: the rename written, the other refused.
+    harness.get_by_label("Written one by one");
+    harness.get_by_label("✔ written");
+    harness.get_by_label("✖ failed");
+    assert!(
+        harness
+            .query_all_by_label_contains("duplicate key")
+            .next()
+            .is_some(),
+        "the failure says why"
+    );
+    let state = harness.state().state();
+    let outcomes: Vec<(&str, bool)> = state
+        .edit
+        .outcomes
+        .iter()
+        .map(|o| {
+            (
+                o.id.as_str(),
+                o.outcome == fluxdb::studio::worker::edit::Outcome::Written,
+            )
+        })
+        .collect();
+    assert_eq!(outcomes, [("p001", true), ("p002", false)]);
+    let left: Vec<&str> = state.edit.pending.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(left, ["p002"], "the refused change stays staged");
+    let direct = server.server();
+    assert_eq!(name_of(&direct, "p001"), Some(json!("Person renamed")));
+    assert_eq!(name_of(&direct, "p002"), Some(json!("Person 002")));
+    // Show pending changes: the window goes, the pending list opens.
+    harness.get_by_label("Show pending changes").click();
+    harness.run_steps(2);
+    assert!(harness.state().state().edit.outcomes.is_empty());
+    assert!(harness.state().state().edit.show_pending);
 }
