@@ -441,19 +441,67 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// [`value`](Self::value) into `slot`, reusing its text allocation.
+    /// [`value`](Self::value) into `slot`, reusing what it holds: its text,
+    /// and an object's or array's allocations (field by field, as
+    /// [`BinaryCodec::decode_fields_into`] reuses a document's), so a scan
+    /// that decodes a nested object per record allocates nothing once the
+    /// records repeat their shape.
     fn value_into(&mut self, slot: &mut Value, depth: usize) -> Result<()> {
-        if self.bytes.get(self.pos) == Some(&TAG_STRING) {
-            self.pos += 1;
-            let len = self.length()?;
-            let bytes = self.take(len)?;
-            let text =
-                std::str::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8 in a string"))?;
-            reuse_string(slot, text);
-        } else {
-            *slot = self.value(depth)?;
+        let tag = self.bytes.get(self.pos).copied();
+        match (tag, slot) {
+            (Some(TAG_STRING), slot) => {
+                self.pos += 1;
+                let len = self.length()?;
+                let bytes = self.take(len)?;
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| self.error("invalid UTF-8 in a string"))?;
+                reuse_string(slot, text);
+            }
+            (Some(TAG_OBJECT), Value::Object(fields)) if depth <= MAX_DEPTH => {
+                self.pos += 1;
+                let end = self.container_end()?;
+                let count = self.varint()?;
+                let mut kept = 0;
+                for _ in 0..count {
+                    let len = self.length()?;
+                    let key = self.take(len)?;
+                    let key = std::str::from_utf8(key)
+                        .map_err(|_| self.error("invalid UTF-8 in a string"))?;
+                    place_field(fields, kept, key, |slot| self.value_into(slot, depth + 1))?;
+                    kept += 1;
+                }
+                keep_first(fields, kept);
+                self.check_end(end)?;
+            }
+            (Some(TAG_ARRAY), Value::Array(items)) if depth <= MAX_DEPTH => {
+                self.pos += 1;
+                let end = self.container_end()?;
+                let count = usize::try_from(self.varint()?).unwrap_or(usize::MAX);
+                items.truncate(count);
+                for i in 0..count {
+                    match items.get_mut(i) {
+                        Some(item) => self.value_into(item, depth + 1)?,
+                        None => items.push(self.value(depth + 1)?),
+                    }
+                }
+                self.check_end(end)?;
+            }
+            (_, slot) => *slot = self.value(depth)?,
         }
         Ok(())
+    }
+
+    /// Reads an array's or object's byte length: where it ends.
+    fn container_end(&mut self) -> Result<usize> {
+        let len = self.length()?;
+        Ok(self.pos + len)
+    }
+
+    fn check_end(&self, end: usize) -> Result<()> {
+        match self.pos == end {
+            true => Ok(()),
+            false => Err(self.error("nested length does not match its contents")),
+        }
     }
 
     fn value(&mut self, depth: usize) -> Result<Value> {
@@ -621,6 +669,50 @@ mod tests {
                     .is_err(),
                 "cut {cut}"
             );
+        }
+    }
+
+    /// One document reused across records whose nested objects and arrays
+    /// change shape (grow, shrink, reorder, change type) decodes each
+    /// exactly as a fresh decode does, field order included.
+    #[test]
+    fn decoding_into_a_reused_document_equals_a_fresh_decode() {
+        let records = [
+            json!({"a": {"x": 1, "y": [1, 2, 3]}, "b": "one", "c": [{"k": 1}]}),
+            json!({"a": {"x": 2, "y": [4]}, "b": "two", "c": [{"k": 2}, {"k": 3, "j": []}]}),
+            json!({"a": {"y": [], "x": {"deep": [null]}}, "b": 3, "c": []}),
+            json!({"a": "text now", "b": {"n": 1}, "c": [[1], [2, [3]]]}),
+            json!({"a": {"x": 1, "z": true}, "c": [{"k": "v"}]}),
+            json!({"b": [], "a": {}}),
+        ];
+        let fields = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let mut reused = Document::new();
+        for (i, record) in records.iter().enumerate() {
+            let mut bytes = Vec::new();
+            BinaryCodec
+                .encode(&doc(record.clone()), &mut bytes)
+                .unwrap();
+            BinaryCodec
+                .decode_fields_into("i", &bytes, &fields, &mut reused)
+                .unwrap();
+            let fresh = BinaryCodec.decode_fields("i", &bytes, &fields).unwrap();
+            assert_eq!(reused, fresh, "record {i}");
+            let order = |d: &Document| d.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(order(&reused), order(&fresh), "record {i}");
+            if let (Some(Value::Object(a)), Some(Value::Object(b))) =
+                (reused.get("a"), fresh.get("a"))
+            {
+                assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+            }
+            for cut in 0..bytes.len() {
+                let mut scratch = reused.clone();
+                assert!(
+                    BinaryCodec
+                        .decode_fields_into("i", &bytes[..cut], &fields, &mut scratch)
+                        .is_err(),
+                    "record {i} cut {cut}"
+                );
+            }
         }
     }
 
