@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::engine::aggregate::Pipeline;
 use crate::engine::legacy::{parse_index_file, read_collection};
 use crate::engine::query::{Filter, Projection, Sort, Update, ValueMode};
+use crate::engine::schema::SchemaBuilder;
 use crate::engine::storage::native::{
     self, EntryKind, FLAG_CONTINUES, FileHeader, FileKind, has_native_magic,
 };
@@ -134,7 +135,22 @@ fn open_collection_file(bytes: &[u8], new_record: Value) {
     if let Ok(db) = FluxDB::open_read_only(&scratch.0)
         && db.has_collection("c")
     {
-        let _ = db.find("c", &Find::all());
+        if let Ok(found) = db.find("c", &Find::all()) {
+            // The schema walks the stored bytes instead of decoding them:
+            // it must see exactly the records decoding gives.
+            let schema = db
+                .schema("c", &json!({}), None, &mut |_, _| {})
+                .expect("records that decode have a schema");
+            let mut decoded = SchemaBuilder::new();
+            for doc in &found {
+                decoded.add(doc);
+            }
+            assert_eq!(
+                schema,
+                decoded.finish("c"),
+                "the schema of the decoded records"
+            );
+        }
         let _ = db.count("c", &json!({}));
     }
     let Ok(mut db) = options().open(&scratch.0) else {
