@@ -178,9 +178,8 @@ impl SchemaBuilder {
     }
 
     /// Adds one record as its store holds it: walked in place when it is
-    /// [`BinaryCodec`](crate::engine::storage::BinaryCodec) bytes (no
-    /// document built), else decoded. The same schema as [`add`](Self::add)
-    /// of the decoded record.
+    /// [`BinaryCodec`] bytes (no document built), else decoded. The same
+    /// schema as [`add`](Self::add) of the decoded record.
     pub(crate) fn add_stored(&mut self, record: &StoredRecord<'_>) -> Result<()> {
         if record.codec.name() == BinaryCodec.name() {
             self.records += 1;

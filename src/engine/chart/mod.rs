@@ -5,7 +5,7 @@
 //! over a field that sorts (numbers, or ISO 8601 dates).
 //!
 //! [`ChartBuilder`] takes records one at a time, so the same code charts
-//! what a filter matches ([`FluxDB::chart`](crate::FluxDB::chart)) or an
+//! what a filter matches ([`FluxDB::chart`](crate::engine::FluxDB::chart)) or an
 //! aggregation's output. Every part is capped: categories followed
 //! ([`TRACKED_CATEGORIES`]) and shown ([`MAX_BARS`], the rest in "other"),
 //! histogram bins ([`HISTOGRAM_BINS`]), scatter points, line points
