@@ -136,6 +136,8 @@ const LINEAR_FIELDS: usize = 16;
 const PLACE_CAP: usize = 2 * PATH_CAP;
 /// The place of the record itself (it has no path of its own).
 const RECORD: u32 = 0;
+/// The `stats` of [`RECORD`]: no path.
+const NO_PATH: usize = usize::MAX;
 
 /// Builds a [`Schema`] one record at a time.
 #[derive(Debug)]
@@ -155,7 +157,7 @@ impl Default for SchemaBuilder {
             paths: Vec::new(),
             by_path: HashMap::new(),
             places: vec![Place {
-                stats: usize::MAX,
+                stats: NO_PATH,
                 fields: Vec::new(),
                 wide: None,
                 next: 0,
@@ -228,7 +230,7 @@ impl SchemaBuilder {
 
     fn new_place(&mut self, parent: u32, key: Option<&str>) -> Option<u32> {
         let parent_path = match self.places.get(parent as usize)?.stats {
-            usize::MAX => "",
+            NO_PATH => "",
             stats => self.paths.get(stats).map_or("", |s| s.path.as_str()),
         };
         let mut path = String::with_capacity(parent_path.len() + key.map_or(2, |k| k.len() + 1));

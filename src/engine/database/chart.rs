@@ -3,14 +3,11 @@
 use serde_json::Value;
 
 use super::fluxdb::FluxDB;
-use crate::engine::Document;
-use crate::engine::cancel::{CancelCheck, CancelToken};
+use super::matching::for_each_match;
+use crate::engine::cancel::CancelToken;
 use crate::engine::chart::{Chart, ChartBuilder, ChartSpec, FieldPath};
 use crate::engine::query::Filter;
 use crate::error::Result;
-
-/// Records between two progress reports.
-const PROGRESS_EVERY: usize = 1 << 16;
 
 impl FluxDB {
     /// The chart `spec` asks for, of every record of `collection` that
@@ -28,33 +25,17 @@ impl FluxDB {
     ) -> Result<Chart> {
         let store = self.store(collection)?;
         let filter = Filter::parse(filter)?;
-        let (mode, total) = (store.value_mode(), store.len());
-        // Only the fields the filter and the chart read are decoded, into
-        // one document reused from record to record.
-        let mut needed = filter.top_level_fields();
-        for path in spec.paths() {
-            if let Some(field) = FieldPath::parse(path).top_level_field()
-                && !needed.iter().any(|n| n == field)
-            {
-                needed.push(field.to_owned());
-            }
-        }
-        let mut check = CancelCheck::new(cancel);
+        // Only the fields the chart's paths start at are decoded.
+        let fields: Vec<String> = spec
+            .paths()
+            .into_iter()
+            .filter_map(|path| FieldPath::parse(path).top_level_field().map(str::to_owned))
+            .collect();
         let mut builder = ChartBuilder::new(spec);
-        let (mut doc, mut read) = (Document::new(), 0);
-        store.scan_stored(&mut |_, record| {
-            check.tick()?;
-            if read % PROGRESS_EVERY == 0 {
-                progress(read, total);
-            }
-            read += 1;
-            record.decode_fields_into(&needed, &mut doc)?;
-            if filter.matches_in(&doc, mode) {
-                builder.add(&doc);
-            }
-            Ok(true)
+        for_each_match(store, &filter, &fields, cancel, progress, &mut |_, doc| {
+            builder.add(doc);
+            Ok(())
         })?;
-        progress(total, total);
         Ok(builder.finish())
     }
 }

@@ -31,6 +31,7 @@ mod follow;
 mod import;
 mod indexes;
 mod legacy;
+mod matching;
 mod open;
 mod options;
 mod queries;
