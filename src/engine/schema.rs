@@ -635,6 +635,14 @@ mod tests {
                 "o": {"k": if i % 2 == 0 { json!(i) } else { json!({"m": i}) }}}),
             );
         }
+        // Past 32 keys an object's keys are checked for repeats by a set.
+        let wide: serde_json::Map<String, Value> =
+            (0..40).map(|k| (format!("k{k}"), json!(k))).collect();
+        records
+            .push(json!({"_id": "wide", "w": wide.clone(), "more": Value::Object(wide.clone())}));
+        let mut wide_record = wide;
+        wide_record.insert("_id".into(), json!("wide-record"));
+        records.push(Value::Object(wide_record));
         let (mut walked, mut added) = (SchemaBuilder::new(), SchemaBuilder::new());
         for record in &records {
             let record = doc(record.clone());

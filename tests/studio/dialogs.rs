@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     App, TempDb, click, collections, config, context_menu, drop_on_window, harness, is_disabled,
-    opened, records, set_text, step_until, temp_db, wait_for_label, wait_idle, wait_notice,
+    opened, records, set_text, step_until, temp_db, wait_for_error, wait_for_label, wait_idle,
+    wait_notice,
 };
 
 fn file_menu(harness: &mut App, item: &str) {
@@ -290,17 +291,7 @@ fn a_damaged_backup_is_refused_and_nothing_is_replaced() {
     set_text(&mut harness, "File path", &file.display().to_string());
     click(&mut harness, "Restore…");
     click(&mut harness, "Yes, restore");
-    step_until(&mut harness, "the restore to fail", |h| {
-        h.state().state().status.last_error.is_some()
-    });
-    let error = harness
-        .state()
-        .state()
-        .status
-        .last_error
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let error = wait_for_error(&mut harness, "the restore to fail");
     assert!(error.contains("broken.fdb"), "{error}");
     assert_eq!(records(&db.path(), "people").len(), 120);
 }

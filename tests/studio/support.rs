@@ -131,6 +131,26 @@ pub fn wait_for_label(harness: &mut App, text: &str) {
 
 /// Steps until the worker is idle and nothing is loading.
 #[track_caller]
+/// The status bar's error, as it reads (empty if there is none).
+pub fn last_error(harness: &App) -> String {
+    harness
+        .state()
+        .state()
+        .status
+        .last_error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Steps until the status bar shows an error (`what` failing), and gives it.
+pub fn wait_for_error(harness: &mut App, what: &str) -> String {
+    step_until(harness, what, |h| {
+        h.state().state().status.last_error.is_some()
+    });
+    last_error(harness)
+}
+
 pub fn wait_idle(harness: &mut App) {
     step_until(harness, "the worker to go idle", |h| {
         let state = h.state().state();

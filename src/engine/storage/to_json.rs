@@ -93,7 +93,7 @@ impl<'a> JsonWriter<'a, '_> {
         let count = self.varint()?;
         // Top-level keys are checked against `_id` as well as each other.
         self.keys.push(b"_id");
-        let mut wide = Self::key_set(count, &[b"_id"]);
+        let mut wide = KeyStack::set_for_wide(count, &[b"_id"]);
         for _ in 0..count {
             self.out.push(b',');
             self.key(0, &mut wide)?;
@@ -141,7 +141,7 @@ impl<'a> JsonWriter<'a, '_> {
         }
         let mut unread = self.varint()?;
         self.keys.push(b"_id");
-        let mut wide = Self::key_set(unread, &[b"_id"]);
+        let mut wide = KeyStack::set_for_wide(unread, &[b"_id"]);
         // The record's next field, read but not yet placed in a column.
         let mut next: Option<&str> = None;
         for field in fields {
@@ -178,12 +178,6 @@ impl<'a> JsonWriter<'a, '_> {
             _ => self.value(1)?,
         }
         Some(())
-    }
-
-    /// A set to check an object's keys for repeats, when a linear search
-    /// would be slow.
-    fn key_set(count: u64, first: &[&'a [u8]]) -> Option<HashSet<&'a [u8]>> {
-        (count > LINEAR_KEY_CHECK).then(|| first.iter().copied().collect())
     }
 
     fn value(&mut self, depth: usize) -> Option<()> {
@@ -232,7 +226,7 @@ impl<'a> JsonWriter<'a, '_> {
                     self.out.push(b']');
                 } else {
                     let level_start = self.keys.len();
-                    let mut wide = Self::key_set(count, &[]);
+                    let mut wide = KeyStack::set_for_wide(count, &[]);
                     self.out.push(b'{');
                     for i in 0..count {
                         if i > 0 {
@@ -284,6 +278,12 @@ pub(super) struct KeyStack<'a> {
 
 impl<'a> KeyStack<'a> {
     const INLINE: usize = 24;
+
+    /// A set to check an object's keys for repeats (holding `first`
+    /// already) when it has too many keys for a linear search of the stack.
+    pub(super) fn set_for_wide(count: u64, first: &[&'a [u8]]) -> Option<HashSet<&'a [u8]>> {
+        (count > LINEAR_KEY_CHECK).then(|| first.iter().copied().collect())
+    }
 
     pub(super) fn len(&self) -> usize {
         self.len

@@ -13,8 +13,6 @@
 //! lengths that do not add up) may instead stop the walk part-way; the
 //! caller then decodes the record for the error, and stops.
 
-use std::collections::HashSet;
-
 use serde_json::{Number, Value};
 
 use super::codec::{
@@ -23,9 +21,6 @@ use super::codec::{
 };
 use super::to_json::KeyStack;
 use crate::engine::Document;
-
-/// Object keys checked for repeats by a linear search; larger objects use a set.
-const LINEAR_KEY_CHECK: u64 = 32;
 
 /// A value that holds no other, borrowed from where it is stored.
 #[derive(Debug, Clone, Copy)]
@@ -168,13 +163,8 @@ impl<'a> Check<'a> {
     /// `count` keys and values; the object's keys start at `level_start`
     /// in `self.keys`.
     fn object_fields(&mut self, count: u64, level_start: usize, depth: usize) -> Option<()> {
-        let mut wide: Option<HashSet<&'a [u8]>> = (count > LINEAR_KEY_CHECK).then(|| {
-            let mut set = HashSet::new();
-            if level_start == 0 {
-                set.insert(&b"_id"[..]);
-            }
-            set
-        });
+        let first: &[&[u8]] = if level_start == 0 { &[b"_id"] } else { &[] };
+        let mut wide = KeyStack::set_for_wide(count, first);
         for _ in 0..count {
             let len = self.reader.length().ok()?;
             let key = self.reader.take(len).ok()?;

@@ -28,8 +28,8 @@ use fluxdb::studio::worker::{Database, EngineOpener, OpenMode, Opener};
 use serde_json::{Value, json};
 
 use crate::support::{
-    App, PEOPLE, TempDb, config, double_click, harness, harness_with, page_ids, retype, set_text,
-    step_until, temp_db, wait_for_label, wait_idle, write_and_wait,
+    App, PEOPLE, TempDb, config, double_click, harness, harness_with, last_error, page_ids, retype,
+    set_text, step_until, temp_db, wait_for_error, wait_for_label, wait_idle, write_and_wait,
 };
 
 pub fn server_uri() -> String {
@@ -283,17 +283,7 @@ fn a_server_that_refuses_is_an_error_in_the_status_bar_and_the_window_lives() {
     };
     let uri = format!("mongodb://127.0.0.1:{port}/nothing?serverSelectionTimeoutMS=1500");
     let mut harness = harness(config(Some(Path::new(&uri)), folder.dir.path()));
-    step_until(&mut harness, "the connection to fail", |h| {
-        h.state().state().status.last_error.is_some()
-    });
-    let error = harness
-        .state()
-        .state()
-        .status
-        .last_error
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let error = wait_for_error(&mut harness, "the connection to fail");
     assert!(error.contains("connection refused"), "{error}");
     // The window goes on: its buttons still answer.
     harness.get_by_label("🌐 Connect to MongoDB…").click();
@@ -387,13 +377,8 @@ fn a_write_the_server_refuses_part_way_writes_nothing_in_one_transaction() {
     }
     unique_index(&server.uri, "people", "name");
     stage_one_good_and_one_refused_edit(&mut harness);
+    let error = last_error(&harness);
     let state = harness.state().state();
-    let error = state
-        .status
-        .last_error
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
     assert!(error.contains("duplicate key"), "{error}");
     assert!(
         error.contains("(in one transaction, aborted: nothing was written)"),

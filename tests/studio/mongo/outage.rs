@@ -19,7 +19,8 @@ use fluxdb::mongo::MongoServer;
 use serde_json::json;
 
 use crate::support::{
-    App, config, drop_on_window, harness, set_text, step_until, temp_db, wait_for_label, wait_idle,
+    App, config, drop_on_window, harness, last_error, set_text, step_until, temp_db,
+    wait_for_label, wait_idle,
 };
 
 /// The filter that backtracks over the slow document.
@@ -235,14 +236,7 @@ fn a_server_that_goes_away_mid_query_is_an_error_and_the_window_goes_on() {
         h.state().state().status.last_error.is_some()
     });
     let failed_after = killed.elapsed();
-    let error = harness
-        .state()
-        .state()
-        .status
-        .last_error
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let error = last_error(&harness);
     let place = format!("127.0.0.1:{}", private.port);
     assert!(error.contains(&place), "{error}");
     assert!(
